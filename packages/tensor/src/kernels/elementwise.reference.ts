@@ -1,0 +1,40 @@
+/**
+ * Readable reference loops for the elementwise binary kernels in elementwise.ts.
+ * Same signatures; used by tests (fast === reference) and benches only.
+ */
+
+export function addReference(a: Float32Array, b: Float32Array, out = new Float32Array(a.length)): Float32Array {
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! + b[i]!;
+  return out;
+}
+
+export function subReference(a: Float32Array, b: Float32Array, out = new Float32Array(a.length)): Float32Array {
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! - b[i]!;
+  return out;
+}
+
+export function mulReference(a: Float32Array, b: Float32Array, out = new Float32Array(a.length)): Float32Array {
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]!;
+  return out;
+}
+
+export function divReference(a: Float32Array, b: Float32Array, out = new Float32Array(a.length)): Float32Array {
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! / b[i]!;
+  return out;
+}
+
+export function addScalarReference(a: Float32Array, s: number, out = new Float32Array(a.length)): Float32Array {
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! + s;
+  return out;
+}
+
+export function mulScalarReference(a: Float32Array, s: number, out = new Float32Array(a.length)): Float32Array {
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! * s;
+  return out;
+}
+
+/** y += alpha·x, in place. */
+export function axpyReference(alpha: number, x: Float32Array, y: Float32Array): Float32Array {
+  for (let i = 0; i < x.length; i++) y[i] = y[i]! + alpha * x[i]!;
+  return y;
+}

@@ -1,0 +1,71 @@
+import { ShapeError } from "../errors.js";
+import { outArray } from "./check.js";
+
+/**
+ * Elementwise kernels over same-length Float32Arrays (broadcasting lives in broadcast.ts and at
+ * the Tensor-op level). Each is a single tight loop with the length hoisted, which V8 compiles to
+ * straight scalar code; the WASM SIMD paths (src/wasm/) are dispatched at the top of each function.
+ * References: elementwise.reference.ts.
+ */
+
+export { broadcastBinary, reduceToShape, type BinaryOp } from "./broadcast.js";
+
+function sameLength(op: string, a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new ShapeError(`${op}: inputs have ${a.length} and ${b.length} elements`);
+  return a.length;
+}
+
+/** out = a + b */
+export function add(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array {
+  const n = sameLength("add", a, b);
+  const o = outArray("add", out, n);
+  for (let i = 0; i < n; i++) o[i] = a[i]! + b[i]!;
+  return o;
+}
+
+/** out = a − b */
+export function sub(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array {
+  const n = sameLength("sub", a, b);
+  const o = outArray("sub", out, n);
+  for (let i = 0; i < n; i++) o[i] = a[i]! - b[i]!;
+  return o;
+}
+
+/** out = a · b */
+export function mul(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array {
+  const n = sameLength("mul", a, b);
+  const o = outArray("mul", out, n);
+  for (let i = 0; i < n; i++) o[i] = a[i]! * b[i]!;
+  return o;
+}
+
+/** out = a / b */
+export function div(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array {
+  const n = sameLength("div", a, b);
+  const o = outArray("div", out, n);
+  for (let i = 0; i < n; i++) o[i] = a[i]! / b[i]!;
+  return o;
+}
+
+/** out = a + s */
+export function addScalar(a: Float32Array, s: number, out?: Float32Array): Float32Array {
+  const n = a.length;
+  const o = outArray("addScalar", out, n);
+  for (let i = 0; i < n; i++) o[i] = a[i]! + s;
+  return o;
+}
+
+/** out = a · s */
+export function mulScalar(a: Float32Array, s: number, out?: Float32Array): Float32Array {
+  const n = a.length;
+  const o = outArray("mulScalar", out, n);
+  for (let i = 0; i < n; i++) o[i] = a[i]! * s;
+  return o;
+}
+
+/** y += alpha·x, in place (BLAS axpy); returns y. */
+export function axpy(alpha: number, x: Float32Array, y: Float32Array): Float32Array {
+  const n = sameLength("axpy", x, y);
+  for (let i = 0; i < n; i++) y[i] = y[i]! + alpha * x[i]!;
+  return y;
+}

@@ -1,0 +1,127 @@
+/**
+ * The WebAssembly heap: one `WebAssembly.Memory` shared by every WASM kernel, and an allocator over it.
+ *
+ * Why it exists: a WASM kernel can only read memory inside its own linear memory. A `Float32Array`
+ * on the JS heap must be copied in before the kernel runs (and the result copied out), which at
+ * matrix-vector shapes costs as much as the math. Tensors made with `Tensor.pinned()` live here
+ * instead, so kernels use them where they are (zero copy): model weights, KV caches, run-state
+ * buffers, parameters, gradients and optimizer moments.
+ *
+ * The catch: growing a `WebAssembly.Memory` detaches every typed-array view on its old buffer.
+ * So the memory starts large (1 GiB of address space; the OS commits pages only when touched, so
+ * untouched space costs no resident memory) and grows rarely; each growth bumps `generation`, and
+ * `Tensor.data` re-creates its view when the generation changed. Code that keeps a raw
+ * `Float32Array` of pinned memory must not hold it across an allocation.
+ */
+
+const PAGE = 65536;
+const INITIAL_PAGES = 16384; // 1 GiB of address space, committed lazily by the OS
+const MAX_PAGES = 65536; // the 4 GiB limit of 32-bit WASM memory
+const ALIGN = 16; // bytes: one v128, so SIMD loads of a block start aligned
+const RESERVED = 1024; // bytes at address 0 kept unused, so ptr 0 means "null"
+
+interface Block {
+  ptr: number;
+  bytes: number;
+}
+
+export class WasmHeap {
+  readonly memory: WebAssembly.Memory;
+  /** Bumped on every growth; views made before it are detached. */
+  generation = 0;
+  private top = RESERVED;
+  private readonly free: Block[] = []; // sorted by ptr, coalesced
+  private readonly sizes = new Map<number, number>(); // live ptr -> bytes
+
+  constructor(initialPages = INITIAL_PAGES) {
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES });
+  }
+
+  /** Bytes currently handed out (not counting free blocks). */
+  get liveBytes(): number {
+    let n = 0;
+    for (const b of this.sizes.values()) n += b;
+    return n;
+  }
+
+  /** Allocates room for `nFloats` float32 values, 16-byte aligned, zero-filled; returns a byte address. */
+  alloc(nFloats: number): number {
+    if (!Number.isInteger(nFloats) || nFloats < 0) throw new Error(`WasmHeap.alloc: invalid size ${nFloats}`);
+    const bytes = Math.max(ALIGN, Math.ceil((nFloats * 4) / ALIGN) * ALIGN);
+    let ptr = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const b = this.free[i]!;
+      if (b.bytes >= bytes) {
+        ptr = b.ptr;
+        if (b.bytes === bytes) this.free.splice(i, 1);
+        else {
+          b.ptr += bytes;
+          b.bytes -= bytes;
+        }
+        break;
+      }
+    }
+    if (ptr < 0) {
+      ptr = this.top;
+      this.ensure(ptr + bytes);
+      this.top += bytes;
+    }
+    this.sizes.set(ptr, bytes);
+    new Uint8Array(this.memory.buffer, ptr, bytes).fill(0);
+    return ptr;
+  }
+
+  /** Returns a block to the free list (coalescing neighbours). Freeing twice throws. */
+  release(ptr: number): void {
+    const bytes = this.sizes.get(ptr);
+    if (bytes === undefined) throw new Error(`WasmHeap.release: ${ptr} is not a live allocation`);
+    this.sizes.delete(ptr);
+    let i = 0;
+    while (i < this.free.length && this.free[i]!.ptr < ptr) i++;
+    this.free.splice(i, 0, { ptr, bytes });
+    // Merge with the next block, then with the previous one.
+    const cur = this.free[i]!;
+    const next = this.free[i + 1];
+    if (next && cur.ptr + cur.bytes === next.ptr) {
+      cur.bytes += next.bytes;
+      this.free.splice(i + 1, 1);
+    }
+    const prev = this.free[i - 1];
+    if (prev && prev.ptr + prev.bytes === cur.ptr) {
+      prev.bytes += cur.bytes;
+      this.free.splice(i, 1);
+    }
+    // Give a free block at the top back to the bump pointer.
+    const last = this.free[this.free.length - 1];
+    if (last && last.ptr + last.bytes === this.top) {
+      this.top = last.ptr;
+      this.free.pop();
+    }
+  }
+
+  /** A Float32Array view of `nFloats` values at byte address `ptr` (valid until the next growth). */
+  view(ptr: number, nFloats: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, nFloats);
+  }
+
+  /** True when `a` is a view on this heap's current memory (so kernels can use it without a copy). */
+  owns(a: Float32Array): boolean {
+    return a.buffer === this.memory.buffer;
+  }
+
+  /** Makes sure addresses below `end` exist, growing the memory (and bumping `generation`) if not. */
+  ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    const pages = Math.ceil((end - have) / PAGE);
+    if (have / PAGE + pages > MAX_PAGES) {
+      throw new RangeError(`WasmHeap: cannot grow past 4 GiB (need ${end} bytes); WASM32 memory is limited to 4 GiB`);
+    }
+    // Grow by at least 25% (within the limit) so growth, which detaches views, stays rare.
+    this.memory.grow(Math.min(Math.max(pages, Math.ceil(have / PAGE / 4)), MAX_PAGES - have / PAGE));
+    this.generation++;
+  }
+}
+
+/** The process-wide heap every pinned tensor and WASM kernel uses. */
+export const heap = new WasmHeap();
