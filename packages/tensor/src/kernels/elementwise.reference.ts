@@ -3,32 +3,32 @@
  * Same signatures; used by tests (fast === reference) and benches only.
  */
 
-export function addReference(a: Float32Array, b: Float32Array, out = new Float32Array(a.length)): Float32Array {
+export function addReference(a: Float32Array, b: Float32Array, out: Float32Array = new Float32Array(a.length)): Float32Array {
   for (let i = 0; i < a.length; i++) out[i] = a[i]! + b[i]!;
   return out;
 }
 
-export function subReference(a: Float32Array, b: Float32Array, out = new Float32Array(a.length)): Float32Array {
+export function subReference(a: Float32Array, b: Float32Array, out: Float32Array = new Float32Array(a.length)): Float32Array {
   for (let i = 0; i < a.length; i++) out[i] = a[i]! - b[i]!;
   return out;
 }
 
-export function mulReference(a: Float32Array, b: Float32Array, out = new Float32Array(a.length)): Float32Array {
+export function mulReference(a: Float32Array, b: Float32Array, out: Float32Array = new Float32Array(a.length)): Float32Array {
   for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]!;
   return out;
 }
 
-export function divReference(a: Float32Array, b: Float32Array, out = new Float32Array(a.length)): Float32Array {
+export function divReference(a: Float32Array, b: Float32Array, out: Float32Array = new Float32Array(a.length)): Float32Array {
   for (let i = 0; i < a.length; i++) out[i] = a[i]! / b[i]!;
   return out;
 }
 
-export function addScalarReference(a: Float32Array, s: number, out = new Float32Array(a.length)): Float32Array {
+export function addScalarReference(a: Float32Array, s: number, out: Float32Array = new Float32Array(a.length)): Float32Array {
   for (let i = 0; i < a.length; i++) out[i] = a[i]! + s;
   return out;
 }
 
-export function mulScalarReference(a: Float32Array, s: number, out = new Float32Array(a.length)): Float32Array {
+export function mulScalarReference(a: Float32Array, s: number, out: Float32Array = new Float32Array(a.length)): Float32Array {
   for (let i = 0; i < a.length; i++) out[i] = a[i]! * s;
   return out;
 }

@@ -1,0 +1,95 @@
+/**
+ * `llama-infer chat --model DIR`: a REPL, one user message per line, answers streamed to stdout.
+ * `/reset` starts over, `/exit` (or end of input) quits.
+ *
+ * From a terminal it shows a banner and a `> ` prompt, and Ctrl-C stops the answer being written
+ * (a second Ctrl-C at the prompt quits). From a pipe it prints the answers only, one after each
+ * input line, so `printf 'Hi\nTell me more\n' | llama-infer chat …` gives clean output. Notices
+ * (resets, dropped turns, refusals, stats) go to stderr.
+ */
+import { createInterface } from "node:readline";
+import { Command } from "commander";
+import { ChatOverflowError, ChatSession, Sampler, type TurnResult } from "@mini/llm";
+import { loadModel } from "../load.js";
+import { addGenerationOptions, addModelOption, readGenerationFlags } from "../options.js";
+import { formatStats } from "../stats.js";
+
+export function chatCommand(): Command {
+  const cmd = new Command("chat").description("chat with the model: one message per line; /reset starts over, /exit quits");
+  addModelOption(cmd);
+  cmd.option("--system <text>", "system message, kept through /reset and context overflow (default: none)");
+  addGenerationOptions(cmd);
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const flags = readGenerationFlags(opts);
+    const sampler = new Sampler(flags.sampling);
+    const { dir, model, tokenizer, eosIds } = await loadModel(String(opts["model"]));
+    const system = typeof opts["system"] === "string" ? opts["system"] : undefined;
+    const session = new ChatSession(model, tokenizer, {
+      sampler,
+      stopIds: eosIds,
+      maxNewTokens: flags.maxNewTokens,
+      ...(system === undefined ? {} : { system }),
+    });
+    await repl(session, { title: dir, stats: flags.stats, seed: sampler.seed });
+  });
+  return cmd;
+}
+
+async function repl(session: ChatSession, o: { title: string; stats: boolean; seed: number }): Promise<void> {
+  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const out = process.stdout;
+  const note = (s: string) => process.stderr.write(`${s}\n`);
+  const rl = createInterface({ input: process.stdin, ...(interactive ? { output: out, prompt: "> " } : {}), terminal: interactive });
+  let interrupted = false;
+  let answering = false;
+  rl.on("SIGINT", () => {
+    if (answering) interrupted = true;
+    else rl.close();
+  });
+  if (interactive) {
+    note(`Chatting with ${o.title} (context ${session.contextLength} tokens). /reset starts over, /exit quits, Ctrl-C stops an answer.`);
+    rl.prompt();
+  }
+  for await (const raw of rl) {
+    const line = raw.trim();
+    if (line === "/exit") break;
+    if (line === "/reset") {
+      session.reset();
+      note("(conversation reset)");
+    } else if (line !== "") {
+      answering = true;
+      interrupted = false;
+      try {
+        const result = await answer(session, line, () => interrupted);
+        if (result !== null && result.droppedMessages > 0) note(`(dropped the ${result.droppedMessages} oldest messages to fit the context)`);
+        if (result !== null && o.stats) note(formatStats(result.generation, { "reused tokens": result.reusedTokens, seed: o.seed }));
+      } catch (e) {
+        // A message too long for the context is refused; the conversation goes on.
+        if (!(e instanceof ChatOverflowError)) throw e;
+        note(`error: ${e.message}`);
+      } finally {
+        answering = false;
+      }
+    }
+    if (interactive) rl.prompt();
+  }
+  rl.close();
+}
+
+/** Streams one answer to stdout; null if interrupted (the partial answer stays in the conversation). */
+async function answer(session: ChatSession, line: string, stop: () => boolean): Promise<TurnResult | null> {
+  const gen = session.send(line);
+  let step = gen.next();
+  for (; !step.done; step = gen.next()) {
+    process.stdout.write(step.value);
+    // Let readline see a Ctrl-C between tokens.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (stop()) {
+      gen.return(undefined as never);
+      process.stdout.write("\n");
+      return null;
+    }
+  }
+  process.stdout.write("\n");
+  return step.value;
+}

@@ -1,0 +1,28 @@
+import { ParamSource } from "@mini/nn";
+import { buildWordLevelTokenizer } from "../../../packages/llm/src/tokenizers/index.ts";
+import { TinyLlama, tinyLlamaConfig, saveAsHfModelDir, loadTinyLlamaDir } from "../../../packages/llm/src/models/tiny-llama/index.ts";
+import { loadModelDir } from "../../../packages/llm/src/loaders/index.ts";
+import { ChatTemplate } from "../../../packages/llm/src/chat/index.ts";
+import { loadTokenizer } from "../../../packages/llm/src/tokenizers/index.ts";
+const b = buildWordLevelTokenizer(["User: Hello! Assistant: Hi there. How can I help? </s>", "The sun is hot </s>"]);
+const cfg = tinyLlamaConfig({ vocabSize: b.tokenizer.vocabSize, hiddenSize: 32, intermediateSize: 48, numLayers: 2, numHeads: 4, maxSeqLen: 40 });
+const m = new TinyLlama(cfg, ParamSource.init(3));
+// perturb norm weights
+for (const p of m.parameters()) if (p.name.endsWith("norm.weight")) for (let i = 0; i < p.value.size; i++) p.value.data[i] = 1 + 0.1 * Math.sin(i);
+const dir = "/tmp/rg/tl";
+saveAsHfModelDir(dir, m, { tokenizerJson: b.json, tokenizerConfig: b.config });
+const inf = await loadModelDir(dir);
+const ids = b.tokenizer.encode("User: Hello! Assistant: Hi there.");
+console.log(ids);
+const a = m.forward(ids, m.newCache(), { allLogits: true });
+const c = inf.model.forward(ids, inf.model.newCache(), { allLogits: true });
+let md = 0; for (let i = 0; i < a.length; i++) md = Math.max(md, Math.abs(a[i] - c[i]));
+console.log("maxdiff", md, a.length, c.length);
+const tok = await loadTokenizer(dir);
+const t = ChatTemplate.forTokenizer(tok);
+console.log(JSON.stringify(t.render([{ role: "user", content: "Hello!" }])));
+console.log(JSON.stringify(t.render([{ role: "user", content: "Hello!" }, { role: "assistant", content: "Hi." }, { role: "user", content: "Bye" }])));
+const back = loadTinyLlamaDir(dir);
+const d = back.model.forward(ids, back.model.newCache(), { allLogits: true });
+md = 0; for (let i = 0; i < a.length; i++) md = Math.max(md, Math.abs(a[i] - d[i]));
+console.log("roundtrip maxdiff", md, tok.decode(ids));

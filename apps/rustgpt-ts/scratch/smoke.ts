@@ -1,0 +1,15 @@
+import { ParamSource } from "@mini/nn";
+import { RustGptModel, rustGptConfig, rustGptParameterCount } from "../../../packages/llm/src/models/rustgpt/index.ts";
+import { TinyLlama } from "../../../packages/llm/src/models/tiny-llama/model.ts";
+import { tinyLlamaConfig } from "../../../packages/llm/src/models/tiny-llama/config.ts";
+const c = rustGptConfig({ vocabSize: 533 });
+const m = new RustGptModel(c, ParamSource.init(1));
+console.log(m.numParameters(), rustGptParameterCount(c));
+const ids = Int32Array.from({length: 20}, (_, i) => i);
+let t = performance.now();
+const y = m.logits(ids, 1, 20);
+console.log(y.shape, performance.now() - t);
+const tl = new TinyLlama(tinyLlamaConfig({ vocabSize: 300, hiddenSize: 64, intermediateSize: 192, numLayers: 2, numHeads: 4, maxSeqLen: 80 }), ParamSource.init(1));
+console.log(tl.numParameters(), tl.module.parameters().map(p => p.name).slice(0, 12));
+const y2 = tl.logits(Int32Array.from({length: 40}, (_, i) => i % 300), 2, 20);
+console.log(y2.shape);

@@ -1,0 +1,150 @@
+/**
+ * Command line: every option of the app, its default, and the values of `--preset rustgpt`.
+ *
+ * Options whose default depends on the preset are resolved after parsing: an option the user did
+ * not give takes the preset's value (commander's getOptionValueSource tells given from default).
+ */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+/** The app folder (…/apps/rustgpt-ts), so default paths work from any working directory. */
+export const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export type PresetName = "tiny-llama" | "rustgpt";
+
+/** What one run does, fully resolved. */
+export interface RunOptions {
+  preset: PresetName;
+  pretrainData: string;
+  chatData: string;
+  pretrainEpochs: number;
+  chatEpochs: number;
+  pretrainLr: number;
+  chatLr: number;
+  batchSize: number;
+  embedDim: number;
+  hiddenDim: number;
+  layers: number;
+  heads: number;
+  maxSeqLen: number;
+  seed: number;
+  clipNorm: number;
+  schedule: "constant" | "cosine";
+  checkpointEvery: number;
+  save: string;
+  load: string | undefined;
+  resume: string | undefined;
+  prompt: string | undefined;
+  eval: boolean;
+  interactive: boolean;
+  temperature: number;
+  topK: number;
+  topP: number;
+  /** Options the user gave explicitly (checked against a loaded model's configuration). */
+  given: ReadonlySet<keyof RunOptions>;
+}
+
+/** Values that differ between the default Llama-shaped model and RustGPT's own setup. */
+const PRESETS: Record<PresetName, Partial<RunOptions>> = {
+  "tiny-llama": {
+    pretrainEpochs: 40, chatEpochs: 60, pretrainLr: 3e-3, chatLr: 2e-3, batchSize: 8,
+    embedDim: 64, hiddenDim: 192, layers: 2, heads: 4, clipNorm: 1, schedule: "cosine",
+  },
+  // RustGPT: batch 1 in file order, Adam, 100 epochs at 5e-4 then 100 at 1e-4, no clipping.
+  rustgpt: {
+    pretrainEpochs: 100, chatEpochs: 100, pretrainLr: 5e-4, chatLr: 1e-4, batchSize: 1,
+    embedDim: 128, hiddenDim: 256, layers: 3, heads: 1, clipNorm: 0, schedule: "constant",
+  },
+};
+
+const int = (min: number) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got "${v}"`);
+  return n;
+};
+const num = (min: number, max = Infinity, minOpen = false) => (v: string): number => {
+  const n = Number(v);
+  const ok = v.trim() !== "" && Number.isFinite(n) && (minOpen ? n > min : n >= min) && n <= max;
+  if (!ok) throw new InvalidArgumentError(`expected a number ${minOpen ? ">" : "≥"} ${min}${max < Infinity ? ` and ≤ ${max}` : ""}, got "${v}"`);
+  return n;
+};
+
+/** Describes a preset-dependent default for --help. */
+function dflt(key: keyof RunOptions): string {
+  return `(default: ${String(PRESETS["tiny-llama"][key])}; with --preset rustgpt: ${String(PRESETS.rustgpt[key])})`;
+}
+
+export function buildProgram(): Command {
+  const p = new Command("rustgpt-ts")
+    .description(
+      "Build a vocabulary, pre-train a small transformer on facts, instruction-tune it on dialogues,\n" +
+        "save it as a HuggingFace model directory, and chat with it.",
+    )
+    .addOption(new Option("--preset <name>", "model and schedule: a small Llama, or RustGPT's own").choices(["tiny-llama", "rustgpt"]).default("tiny-llama"))
+    .option("--pretrain-data <file>", "facts to pre-train on (JSON array, JSONL or text lines)", path.join(APP_DIR, "data/pretraining.json"))
+    .option("--chat-data <file>", 'dialogues "User: … Assistant: … </s>" to instruction-tune on', path.join(APP_DIR, "data/chat.json"))
+    .option("--pretrain-epochs <n>", `pre-training epochs ${dflt("pretrainEpochs")}`, int(0))
+    .option("--chat-epochs <n>", `instruction-tuning epochs ${dflt("chatEpochs")}`, int(0))
+    .option("--pretrain-lr <x>", `peak pre-training learning rate ${dflt("pretrainLr")}`, num(0, Infinity, true))
+    .option("--chat-lr <x>", `peak instruction-tuning learning rate ${dflt("chatLr")}`, num(0, Infinity, true))
+    .option("--batch-size <n>", `sequences per step ${dflt("batchSize")}`, int(1))
+    .option("--embed-dim <n>", `embedding (model) width ${dflt("embedDim")}`, int(2))
+    .option("--hidden-dim <n>", `feed-forward width ${dflt("hiddenDim")}`, int(1))
+    .option("--layers <n>", `transformer blocks ${dflt("layers")}`, int(1))
+    .option("--heads <n>", `attention heads ${dflt("heads")}`, int(1))
+    .option("--max-seq-len <n>", "longest sequence in tokens (context length)", int(2), 80)
+    .option("--seed <n>", "seed of initialisation, shuffling and sampling", int(0), 42)
+    .option("--clip-norm <x>", `global gradient-norm clip, 0 = off ${dflt("clipNorm")}`, num(0))
+    .addOption(new Option("--schedule <name>", `learning-rate schedule ${dflt("schedule")}`).choices(["constant", "cosine"]))
+    .option("--checkpoint-every <n>", "write a resumable checkpoint every n epochs (0 = only on Ctrl-C and errors)", int(0), 10)
+    .option("--save <dir>", "where to save the model", "models/<preset> under the app folder")
+    .option("--load <dir>", "skip training: load a saved model and chat with it")
+    .option("--resume <dir>", "continue an interrupted run from its checkpoint")
+    .option("--prompt <text>", "answer this one question and exit")
+    .option("--eval", "greedy-answer every question of the chat data and print exact-match: K/N", false)
+    .option("--no-interactive", "do not start the chat after training")
+    .option("--temperature <x>", "sampling temperature, 0 = greedy", num(0), 0)
+    .option("--top-k <n>", "keep the k most likely tokens, 0 = off", int(0), 0)
+    .option("--top-p <x>", "nucleus sampling: keep the smallest set with this much probability", num(0, 1, true), 1)
+    .showHelpAfterError("(run with --help for every option)")
+    .allowExcessArguments(false);
+  return p;
+}
+
+/** Parses argv (without node and script) into resolved options. Throws CommanderError on bad input. */
+export function parseArgs(argv: readonly string[], program = buildProgram()): RunOptions {
+  // `pnpm start -- --x` may pass the "--" through; drop it so the options are not read as operands.
+  const args = argv[0] === "--" ? argv.slice(1) : [...argv];
+  program.parse(args, { from: "user" });
+  const o = program.opts();
+  const preset = o["preset"] as PresetName;
+  const given = new Set<keyof RunOptions>();
+  const resolved: Record<string, unknown> = {};
+  for (const key of Object.keys(PRESETS.rustgpt) as (keyof RunOptions)[]) {
+    const fromUser = program.getOptionValueSource(key) === "cli";
+    if (fromUser) given.add(key);
+    resolved[key] = fromUser ? o[key] : PRESETS[preset][key];
+  }
+  for (const key of ["maxSeqLen", "seed"] as const) if (program.getOptionValueSource(key) === "cli") given.add(key);
+  const save = program.getOptionValueSource("save") === "cli" ? path.resolve(o["save"] as string) : path.join(APP_DIR, "models", preset);
+  return {
+    ...(resolved as Pick<RunOptions, keyof (typeof PRESETS)["rustgpt"]>),
+    preset,
+    pretrainData: path.resolve(o["pretrainData"] as string),
+    chatData: path.resolve(o["chatData"] as string),
+    maxSeqLen: o["maxSeqLen"] as number,
+    seed: o["seed"] as number,
+    checkpointEvery: o["checkpointEvery"] as number,
+    save,
+    load: o["load"] === undefined ? undefined : path.resolve(o["load"] as string),
+    resume: o["resume"] === undefined ? undefined : path.resolve(o["resume"] as string),
+    prompt: o["prompt"] as string | undefined,
+    eval: o["eval"] as boolean,
+    interactive: o["interactive"] as boolean,
+    temperature: o["temperature"] as number,
+    topK: o["topK"] as number,
+    topP: o["topP"] as number,
+    given,
+  } as RunOptions;
+}

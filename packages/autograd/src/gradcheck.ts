@@ -1,0 +1,140 @@
+import { Tensor, createRng, type Rng } from "@mini/tensor";
+import { noGrad } from "./no-grad.js";
+import { Variable } from "./variable.js";
+
+/**
+ * Finite-difference gradient check: analytic gradients from backward() against central differences.
+ *
+ * Non-scalar outputs: both sides differentiate the scalar L = Σ_i out_i·r_i for a fixed, seeded
+ * random r (a random projection), so every output element is checked at once: the analytic side
+ * is one backward with seed r, the numeric side is (L(x + h) − L(x − h)) / (x⁺ − x⁻) per element.
+ *
+ * Why these defaults (float32 everywhere in the engine):
+ * - Step. Each evaluation of L carries rounding error δ ≈ (ε₃₂ ≈ 6e-8) × |terms that depend on
+ *   x_j| × (a few ops' worth), and the central difference divides it by 2h, while its truncation
+ *   error is h²·L'''/6. A relative step h = eps·max(1, |x|) with eps = 1e-2 balances the two near
+ *   1e-4 relative for O(1) values (with h = 1e-3 the rounding term would be 10× larger). The
+ *   denominator is x⁺ − x⁻ after rounding x ± h to float32 (the step actually taken), and L is
+ *   accumulated in float64, so neither adds error of its own.
+ * - Tolerance. An element passes when |analytic − numeric| ≤ atol + rtol·max(|analytic|, |numeric|),
+ *   with rtol = 1e-2 (100× the expected error, for ops with larger second/third derivatives such as
+ *   exp or log near small x) and atol = 1e-3 (for gradients near 0, where only absolute error means
+ *   anything; large reductions add rounding noise of order N·ε₃₂/h).
+ * - Kinks. A step of ~1e-2 crosses a kink (relu at 0, max with near-ties) when the input is within
+ *   h of it; pick test points away from kinks (|x| > 0.05, max entries well separated).
+ *
+ * `fn` must be a pure function of its inputs (re-create any Rng inside it): it is evaluated twice per
+ * checked element under noGrad, plus once with recording for the analytic pass.
+ */
+
+export interface GradCheckOptions {
+  /** Relative step: h = eps·max(1, |x|). Default 1e-2. */
+  eps?: number;
+  /** Absolute tolerance. Default 1e-3. */
+  atol?: number;
+  /** Relative tolerance. Default 1e-2. */
+  rtol?: number;
+  /** Seed of the projection r and of the element sample. Default 0. */
+  seed?: number;
+  /** Check at most this many elements per input (a seeded random subset). Default 256. */
+  maxPerInput?: number;
+  /** Indices of the inputs to check (default: all). */
+  wrt?: readonly number[];
+}
+
+export interface GradCheckWorst {
+  /** Which input (index into `inputs`) and which element (row-major index). */
+  input: number;
+  index: number;
+  analytic: number;
+  numeric: number;
+}
+
+export interface GradCheckResult {
+  /** Every checked element within atol + rtol·max(|analytic|, |numeric|). */
+  ok: boolean;
+  maxAbsError: number;
+  /** Largest |a − n| / max(|a|, |n|) over elements whose gradient magnitude exceeds atol. */
+  maxRelError: number;
+  /** The element closest to (or furthest past) its tolerance; null if nothing was checked. */
+  worst: GradCheckWorst | null;
+  /** Number of elements compared. */
+  checked: number;
+}
+
+function project(out: Variable, r: Float32Array): number {
+  const d = out.data;
+  let s = 0;
+  for (let i = 0; i < d.length; i++) s += d[i]! * r[i]!;
+  return s;
+}
+
+/** Up to k distinct indices of [0, n), seeded (all of them, in order, when n ≤ k). */
+function sampleIndices(n: number, k: number, rng: Rng): number[] {
+  const all = Array.from({ length: n }, (_, i) => i);
+  if (n <= k) return all;
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(n - i);
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return all.slice(0, k).sort((a, b) => a - b);
+}
+
+export function gradCheck(fn: (...xs: Variable[]) => Variable, inputs: readonly Tensor[], opts: GradCheckOptions = {}): GradCheckResult {
+  const eps = opts.eps ?? 1e-2;
+  const atol = opts.atol ?? 1e-3;
+  const rtol = opts.rtol ?? 1e-2;
+  const maxPerInput = opts.maxPerInput ?? 256;
+  const rng = createRng(opts.seed ?? 0);
+  const wrt = opts.wrt ?? inputs.map((_, i) => i);
+  for (const i of wrt) {
+    if (!Number.isInteger(i) || i < 0 || i >= inputs.length) throw new RangeError(`gradCheck: wrt index ${i} is not an input (have ${inputs.length})`);
+  }
+
+  // Our own JS-heap copies, perturbed in place below.
+  const params = inputs.map((t, i) => Variable.param(t.clone(), `input ${i}`));
+  const out = fn(...params);
+  if (!(out instanceof Variable)) throw new TypeError("gradCheck: fn must return a Variable");
+  const r = new Float32Array(out.size);
+  for (let i = 0; i < r.length; i++) r[i] = rng.normal();
+  if (out.requiresGrad) out.backward(r);
+
+  const evaluate = (): number => noGrad(() => project(fn(...params), r));
+  let maxAbsError = 0;
+  let maxRelError = 0;
+  let worstScore = -1;
+  let worst: GradCheckWorst | null = null;
+  let checked = 0;
+  let ok = true;
+
+  for (const input of wrt) {
+    const p = params[input]!;
+    const x = p.data;
+    const g = p.grad?.data ?? null;
+    for (const index of sampleIndices(x.length, maxPerInput, rng)) {
+      const x0 = x[index]!;
+      const h = eps * Math.max(1, Math.abs(x0));
+      const xp = Math.fround(x0 + h);
+      const xm = Math.fround(x0 - h);
+      x[index] = xp;
+      const fp = evaluate();
+      x[index] = xm;
+      const fm = evaluate();
+      x[index] = x0;
+      const numeric = (fp - fm) / (xp - xm);
+      const analytic = g === null ? 0 : g[index]!;
+      const err = Math.abs(analytic - numeric);
+      const mag = Math.max(Math.abs(analytic), Math.abs(numeric));
+      const score = err / (atol + rtol * mag);
+      checked++;
+      if (!(score <= 1)) ok = false; // also catches NaN
+      if (err > maxAbsError || Number.isNaN(err)) maxAbsError = err;
+      if (mag > atol && err / mag > maxRelError) maxRelError = err / mag;
+      if (score > worstScore || Number.isNaN(score)) {
+        worstScore = Number.isNaN(score) ? Infinity : score;
+        worst = { input, index, analytic, numeric };
+      }
+    }
+  }
+  return { ok, maxAbsError, maxRelError, worst, checked };
+}

@@ -1,0 +1,163 @@
+import { Tensor, kernels } from "@mini/tensor";
+import { isGradEnabled } from "./no-grad.js";
+import { Variable } from "./variable.js";
+
+/**
+ * The tape: recording and replaying backward closures.
+ *
+ * Recording. Every differentiable op computes its value with a kernel, then calls `record`, which
+ * (when gradients are enabled and some input requires grad) hangs a Node { op, inputs, backward }
+ * on the output Variable. The graph therefore lives on the variables themselves, as in micrograd:
+ * nothing global grows, so a forward pass that is never differentiated is simply garbage.
+ *
+ * Replaying. `runBackward(loss)` walks the nodes reachable from the loss (iterative DFS, post-order
+ * = a topological order: every input before the ops that consume it) — that list is the tape of
+ * this loss — and runs the closures newest first. A closure ACCUMULATES into its inputs' grads, so
+ * a value used twice receives both contributions.
+ *
+ * Freeing. Right after a node's closure has run, the node is cut from its Variable: the closure,
+ * the references to the inputs and everything the closure saved (activations, softmax outputs,
+ * norm statistics) become garbage, and the non-leaf's grad buffer is dropped too. Only leaf grads
+ * survive. Memory after step N of training is therefore independent of N. A second backward
+ * through a released node throws (pass { retainGraph: true } to keep the tape for another pass).
+ */
+
+export type BackwardFn = (dy: Float32Array) => void;
+
+export interface BackwardOptions {
+  /** Keep the closures after this pass, so backward can run through the same graph again. */
+  retainGraph?: boolean;
+}
+
+/** True when an op on these inputs must record a backward closure. */
+export function needsGrad(a: Variable, b?: Variable, c?: Variable): boolean {
+  if (!isGradEnabled()) return false;
+  return a.requiresGrad || (b !== undefined && b.requiresGrad) || (c !== undefined && c.requiresGrad);
+}
+
+/**
+ * The output Variable of an op: with a recorded backward closure when gradients are enabled and
+ * some input requires grad, else a constant (the closure is dropped unused).
+ */
+export function record(op: string, value: Tensor, inputs: readonly Variable[], backward: BackwardFn): Variable {
+  if (!isGradEnabled()) return new Variable(value);
+  let any = false;
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]!.requiresGrad) any = true;
+  if (!any) return new Variable(value);
+  return new Variable(value, {}, { op, inputs, backward });
+}
+
+/**
+ * The grad buffer of an input inside a backward closure. The engine allocates it before the
+ * closure runs; only call it for inputs with requiresGrad.
+ */
+export function gradOf(v: Variable): Float32Array {
+  return v.grad!.data;
+}
+
+/** A zero grad of the value's shape and storage kind (pinned values get pinned grads). */
+function allocGrad(v: Variable): Tensor {
+  const g = v.value.isPinned ? Tensor.pinned(v.shape) : Tensor.zeros(v.shape);
+  v.grad = g;
+  return g;
+}
+
+let passCounter = 0;
+
+function where(v: Variable): string {
+  return `${v.label === undefined ? "a variable" : `"${v.label}"`} of shape [${v.shape.join(", ")}]${v.op ? ` made by ${v.op}` : ""}`;
+}
+
+const RELEASED_HINT =
+  "the tape frees closures and intermediates after backward(); recompute the forward pass, or pass { retainGraph: true } to the earlier backward()";
+
+/** Non-leaf variables reachable from root through inputs that require grad, inputs first. */
+function topoOrder(root: Variable): Variable[] {
+  const stamp = ++passCounter;
+  const order: Variable[] = [];
+  if (root._ag.node === null) return order;
+  const stack: Variable[] = [root];
+  const next: number[] = [0];
+  root._ag.visit = stamp;
+  while (stack.length > 0) {
+    const top = stack.length - 1;
+    const v = stack[top]!;
+    const inputs = v._ag.node!.inputs;
+    const k = next[top]!;
+    if (k < inputs.length) {
+      next[top] = k + 1;
+      const inp = inputs[k]!;
+      if (!inp.requiresGrad || inp._ag.visit === stamp) continue;
+      if (inp._ag.released) throw new Error(`backward: cannot differentiate through ${where(inp)}: its graph was already released (${RELEASED_HINT})`);
+      inp._ag.visit = stamp;
+      if (inp._ag.node !== null) {
+        stack.push(inp);
+        next.push(0);
+      }
+    } else {
+      stack.pop();
+      next.pop();
+      order.push(v);
+    }
+  }
+  return order;
+}
+
+function seedData(root: Variable, seed: Tensor | Float32Array | number | undefined): Float32Array | number {
+  if (seed === undefined || typeof seed === "number") {
+    if (root.size !== 1) {
+      throw new Error(
+        `backward: ${where(root)} is not a scalar; backward() without a seed needs a one-element loss (reduce it with sum/mean, or pass a seed gradient of shape [${root.shape.join(", ")}])`,
+      );
+    }
+    const s = seed ?? 1;
+    if (!Number.isFinite(s)) throw new Error(`backward: seed must be finite, got ${s}`);
+    return s;
+  }
+  const data = seed instanceof Tensor ? seed.data : seed;
+  const shapeOk = seed instanceof Tensor ? seed.size === root.size && seed.rank === root.rank && seed.shape.every((d, i) => d === root.shape[i]) : true;
+  if (!shapeOk || data.length !== root.size) {
+    const got = seed instanceof Tensor ? `shape [${seed.shape.join(", ")}]` : `${data.length} elements`;
+    throw new Error(`backward: seed gradient must have the shape of ${where(root)}, got ${got}`);
+  }
+  return data;
+}
+
+/** Backward from `root`: see the file comment. Used by Variable.backward and `backward()`. */
+export function runBackward(root: Variable, seed?: Tensor | Float32Array | number, opts?: BackwardOptions): void {
+  if (root._ag.released) throw new Error(`backward: called twice on ${where(root)}: ${RELEASED_HINT}`);
+  if (!root.requiresGrad) {
+    throw new Error(`backward: ${where(root)} does not require grad (no input of it requires grad, or it was computed inside noGrad)`);
+  }
+  const s = seedData(root, seed);
+  const order = topoOrder(root);
+  const retainGraph = opts?.retainGraph === true;
+  // Non-leaf grads are per pass: start them from zero (a retained one holds the last pass's grad).
+  for (let i = 0; i < order.length; i++) order[i]!.grad = null;
+  const rootGrad = (root.grad ?? allocGrad(root)).data;
+  if (typeof s === "number") rootGrad[0] = rootGrad[0]! + s;
+  else kernels.axpy(1, s, rootGrad);
+
+  for (let i = order.length - 1; i >= 0; i--) {
+    const v = order[i]!;
+    const node = v._ag.node!;
+    const inputs = node.inputs;
+    // Allocate first, then let the closure read every .data: a pinned allocation may grow the
+    // WASM memory, which would detach views fetched earlier.
+    for (let k = 0; k < inputs.length; k++) {
+      const inp = inputs[k]!;
+      if (inp.requiresGrad && inp.grad === null) allocGrad(inp);
+    }
+    node.backward(v.grad!.data);
+    if (!v._ag.retain) v.grad = null;
+    if (!retainGraph) {
+      // v._ag.node = null;
+      v._ag.released = true;
+    }
+  }
+}
+
+/** Function form of `loss.backward(seed, opts)`. */
+export function backward(loss: Variable, seed?: Tensor | Float32Array | number, opts?: BackwardOptions): void {
+  runBackward(loss, seed, opts);
+}

@@ -1,0 +1,163 @@
+/**
+ * Inference benchmark of the Llama/Mistral forward, one thread:
+ *   prefill tok/s   a 128-token prompt, last-position logits only (median of several runs)
+ *   TTFT            time to first token: that prefill plus the argmax (warm), and the very first
+ *                   call after loading (cold: includes JIT warm-up)
+ *   decode tok/s    256 greedy tokens, one forward([token]) each, through the KV cache
+ *   RSS             process.memoryUsage().rss after decoding
+ * on the story model (shared/models/story) and a synthesized 32M Mistral-shaped model (the config
+ * of shared/models/chat-tokenizer, seeded random weights written under os.tmpdir()).
+ *
+ *   npx tsx --conditions=@mini/source bench/infer.ts [--models story,chat32m|<dir>] [--prompt 128] [--decode 256] [--json]
+ *
+ * Each model runs in its own child process, so one model's memory does not count in the other's
+ * RSS. `runInferenceBench` is the same from code (the app's bench calls it).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRng } from "@mini/tensor";
+import { loadModelDir } from "../src/loaders/index.js";
+import { synthesizeModelDir } from "../src/synth.js";
+
+export interface InferBenchResult {
+  model: string;
+  params: number;
+  loadMs: number;
+  prefillTokPerS: number;
+  ttftMs: number;
+  coldTtftMs: number;
+  decodeTokPerS: number;
+  rssMB: number;
+}
+
+export interface InferBenchOptions {
+  /** "story", "chat32m" or a model directory. Default both named models. */
+  models?: string[];
+  promptLen?: number;
+  decodeLen?: number;
+}
+
+/** transformers.js on the same kind of machine (1 thread), from the task brief. */
+export const ANCHORS: Record<string, { prefill: number; decode: number; rssMB: number }> = {
+  story: { prefill: 39_000, decode: 2_336, rssMB: 157 },
+  chat32m: { prefill: 1_800, decode: 127, rssMB: 441 },
+};
+
+const STORY_DIR = "/work/shared/models/story";
+const CHAT_CONFIG = "/work/shared/models/chat-tokenizer/config.json";
+const SELF = fileURLToPath(import.meta.url);
+
+/** The directory of a named model, synthesizing the 32M one (once per seed) if needed. */
+export function benchModelDir(name: string): string {
+  if (name === "story") return STORY_DIR;
+  if (name === "chat32m") {
+    const dir = join(tmpdir(), "mini-llm-bench-chat32m-seed0");
+    if (!existsSync(join(dir, "model.safetensors"))) {
+      const config = JSON.parse(readFileSync(CHAT_CONFIG, "utf8")) as Record<string, unknown>;
+      synthesizeModelDir({ config, tokenizerDir: join(CHAT_CONFIG, ".."), outDir: dir, seed: 0 });
+    }
+    return dir;
+  }
+  return name;
+}
+
+/** Runs each model in a child process and returns the results. */
+export function runInferenceBench(opts: InferBenchOptions = {}): InferBenchResult[] {
+  const models = opts.models ?? ["story", "chat32m"];
+  return models.map((m) => {
+    benchModelDir(m); // synthesize in this process, not in the measured one
+    const args = [...process.execArgv, SELF, "--child", m, "--prompt", String(opts.promptLen ?? 128), "--decode", String(opts.decodeLen ?? 256)];
+    const out = execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    return JSON.parse(out.trim().split("\n").pop()!) as InferBenchResult;
+  });
+}
+
+/** One model, in this process. */
+async function measure(name: string, promptLen: number, decodeLen: number): Promise<InferBenchResult> {
+  const t0 = performance.now();
+  const { model, config } = await loadModelDir(benchModelDir(name));
+  const loadMs = performance.now() - t0;
+  const rng = createRng(1234);
+  const prompt = Array.from({ length: promptLen }, () => 3 + rng.int(config.vocabSize - 3));
+  const cache = model.newCache(Math.min(config.maxSeqLen, promptLen + decodeLen + 1));
+  const argmax = (x: Float32Array): number => {
+    let b = 0;
+    for (let i = 1; i < x.length; i++) if (x[i]! > x[b]!) b = i;
+    return b;
+  };
+
+  let t = performance.now();
+  argmax(model.forward(prompt, cache));
+  const coldTtftMs = performance.now() - t;
+
+  // Prefill: median of repeated runs over a cleared cache.
+  const reps = config.hiddenSize >= 256 ? 5 : 20;
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    cache.clear();
+    t = performance.now();
+    argmax(model.forward(prompt, cache));
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const ttftMs = times[Math.floor(reps / 2)]!;
+
+  // Decode: greedy, one token per forward, after the prompt.
+  cache.clear();
+  let next = argmax(model.forward(prompt, cache));
+  t = performance.now();
+  for (let i = 0; i < decodeLen; i++) next = argmax(model.forward([next], cache));
+  const decodeS = (performance.now() - t) / 1000;
+
+  let params = config.vocabSize * config.hiddenSize * (config.tieWordEmbeddings ? 1 : 2) + config.hiddenSize;
+  const l = model.weights.layers[0]!;
+  params += config.numLayers * Object.values(l).reduce((s, w) => s + w.size, 0);
+  return {
+    model: name,
+    params,
+    loadMs,
+    prefillTokPerS: promptLen / (ttftMs / 1000),
+    ttftMs,
+    coldTtftMs,
+    decodeTokPerS: decodeLen / decodeS,
+    rssMB: process.memoryUsage().rss / 2 ** 20,
+  };
+}
+
+export function formatInferBench(results: InferBenchResult[]): string {
+  const rows = [
+    "| model | params | load ms | prefill tok/s (tjs) | TTFT ms warm / cold | decode tok/s (tjs) | RSS MB (tjs) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of results) {
+    const a = ANCHORS[r.model];
+    const anchor = (v: number | undefined): string => (v === undefined ? "" : ` (${v.toLocaleString("en-US")})`);
+    rows.push(
+      `| ${r.model} | ${(r.params / 1e6).toFixed(2)}M | ${r.loadMs.toFixed(0)} | ${Math.round(r.prefillTokPerS).toLocaleString("en-US")}${anchor(a?.prefill)} | ` +
+        `${r.ttftMs.toFixed(1)} / ${r.coldTtftMs.toFixed(1)} | ${Math.round(r.decodeTokPerS).toLocaleString("en-US")}${anchor(a?.decode)} | ${r.rssMB.toFixed(0)}${anchor(a?.rssMB)} |`,
+    );
+  }
+  return rows.join("\n");
+}
+
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const args = process.argv.slice(2);
+  const promptLen = Number(arg(args, "--prompt") ?? 128);
+  const decodeLen = Number(arg(args, "--decode") ?? 256);
+  const child = arg(args, "--child");
+  if (child !== undefined) {
+    console.log(JSON.stringify(await measure(child, promptLen, decodeLen)));
+  } else {
+    const models = arg(args, "--models")?.split(",");
+    const results = runInferenceBench({ models, promptLen, decodeLen });
+    console.log(args.includes("--json") ? JSON.stringify(results, null, 2) : formatInferBench(results));
+  }
+}

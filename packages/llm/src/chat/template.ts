@@ -1,0 +1,76 @@
+/**
+ * Chat templates: the Jinja `chat_template` of tokenizer_config.json, rendered with
+ * @huggingface/jinja exactly as HF `apply_chat_template` does (messages, add_generation_prompt,
+ * bos_token, eos_token), and a built-in ChatML template for tokenizers that ship none.
+ */
+import { Template } from "@huggingface/jinja";
+import type { Tokenizer } from "../tokenizers/tokenizer.js";
+
+export interface ChatMessage {
+  /** "system" | "user" | "assistant" (templates may know others). */
+  role: string;
+  content: string;
+}
+
+/**
+ * ChatML, as HF's old default template (and the chat tokenizer's own):
+ * `<|im_start|>{role}\n{content}<|im_end|>\n` per message, then `<|im_start|>assistant\n`.
+ */
+export const CHATML_TEMPLATE =
+  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+/** A template that does not parse, or that fails (or `raise_exception`s) while rendering. */
+export class ChatTemplateError extends Error {
+  override name = "ChatTemplateError";
+}
+
+export interface RenderOptions {
+  /** End with the header of an assistant turn, so the model writes the answer. Default true. */
+  addGenerationPrompt?: boolean;
+}
+
+export class ChatTemplate {
+  private readonly template: Template;
+
+  /**
+   * `source`: the Jinja text; `where` names it in errors (e.g. "tokenizer_config.json chat_template").
+   * Throws ChatTemplateError if it does not parse.
+   */
+  constructor(
+    readonly source: string,
+    private readonly specialTokens: { bosToken?: string; eosToken?: string } = {},
+    readonly where = "chat template",
+  ) {
+    try {
+      this.template = new Template(source);
+    } catch (e) {
+      throw new ChatTemplateError(`${where}: does not parse: ${(e as Error).message}`);
+    }
+  }
+
+  /** The tokenizer's own template, or the built-in ChatML one when it has none. */
+  static forTokenizer(tokenizer: Pick<Tokenizer, "chatTemplate" | "bosToken" | "eosToken">): ChatTemplate {
+    const tokens = { bosToken: tokenizer.bosToken, eosToken: tokenizer.eosToken };
+    return tokenizer.chatTemplate === undefined
+      ? new ChatTemplate(CHATML_TEMPLATE, tokens, "built-in ChatML template")
+      : new ChatTemplate(tokenizer.chatTemplate, tokens, "tokenizer_config.json chat_template");
+  }
+
+  get isBuiltInChatML(): boolean {
+    return this.source === CHATML_TEMPLATE;
+  }
+
+  render(messages: readonly ChatMessage[], opts: RenderOptions = {}): string {
+    try {
+      return this.template.render({
+        messages: messages.map((m) => ({ role: m.role, content: m.content })),
+        add_generation_prompt: opts.addGenerationPrompt ?? true,
+        bos_token: this.specialTokens.bosToken ?? "",
+        eos_token: this.specialTokens.eosToken ?? "",
+      });
+    } catch (e) {
+      throw new ChatTemplateError(`${this.where}: rendering failed: ${(e as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,5 @@
+/** Model directory loading (config.json + safetensors + generation_config.json) and writing helpers. */
+export { ModelLoadError } from "./errors.js";
+export { loadModelDir, readModelConfig, type LoadedModelDir, type LoadModelDirOptions } from "./model-dir.js";
+export { openSafetensorsSource, SINGLE_FILE, INDEX_FILE } from "./safetensors-source.js";
+export { writeSafetensorsStreaming, type StoredDtype, type TensorEntry } from "./write-safetensors.js";

@@ -1,0 +1,134 @@
+/**
+ * The weights of the inference Llama, by HF name, checked for presence and shape before any is
+ * loaded. Every matrix keeps HF's Linear layout [out, in], so a projection is x·Wᵀ
+ * (matmulTransB) and no weight is ever transposed or permuted on load.
+ */
+import { Tensor } from "@mini/tensor";
+import { ModelLoadError } from "../../loaders/errors.js";
+import type { LlamaConfig } from "./config.js";
+
+/** Where weights come from: one safetensors file, several shards, or tensors in memory. */
+export interface TensorSource {
+  has(name: string): boolean;
+  /** The stored shape (no data read). */
+  shape(name: string): readonly number[];
+  /** The tensor as f32 in the WASM heap (converted from F16/BF16 if stored so). */
+  load(name: string): Tensor;
+  /** The file that holds `name` (or would, for a missing one), for error messages. */
+  fileOf(name: string): string;
+}
+
+export interface LayerWeights {
+  /** input_layernorm: [hidden] */
+  readonly attnNorm: Tensor;
+  /** q_proj [nHeads·headDim, hidden], k_proj and v_proj [nKvHeads·headDim, hidden], o_proj [hidden, nHeads·headDim] */
+  readonly wq: Tensor;
+  readonly wk: Tensor;
+  readonly wv: Tensor;
+  readonly wo: Tensor;
+  /** post_attention_layernorm: [hidden] */
+  readonly mlpNorm: Tensor;
+  /** gate_proj and up_proj [intermediate, hidden], down_proj [hidden, intermediate] */
+  readonly wGate: Tensor;
+  readonly wUp: Tensor;
+  readonly wDown: Tensor;
+}
+
+export interface LlamaWeights {
+  /** model.embed_tokens: [vocab, hidden] */
+  readonly embed: Tensor;
+  readonly layers: readonly LayerWeights[];
+  /** model.norm: [hidden] */
+  readonly finalNorm: Tensor;
+  /** lm_head: [vocab, hidden]; the same Tensor as `embed` when the embeddings are tied. */
+  readonly lmHead: Tensor;
+}
+
+/** The HF names and shapes of every tensor the config calls for (lm_head only when untied). */
+export function expectedTensors(c: LlamaConfig): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  const h = c.hiddenSize;
+  const qDim = c.numHeads * c.headDim;
+  const kvDim = c.numKvHeads * c.headDim;
+  m.set("model.embed_tokens.weight", [c.vocabSize, h]);
+  for (let l = 0; l < c.numLayers; l++) {
+    const p = `model.layers.${l}.`;
+    m.set(`${p}input_layernorm.weight`, [h]);
+    m.set(`${p}self_attn.q_proj.weight`, [qDim, h]);
+    m.set(`${p}self_attn.k_proj.weight`, [kvDim, h]);
+    m.set(`${p}self_attn.v_proj.weight`, [kvDim, h]);
+    m.set(`${p}self_attn.o_proj.weight`, [h, qDim]);
+    m.set(`${p}post_attention_layernorm.weight`, [h]);
+    m.set(`${p}mlp.gate_proj.weight`, [c.intermediateSize, h]);
+    m.set(`${p}mlp.up_proj.weight`, [c.intermediateSize, h]);
+    m.set(`${p}mlp.down_proj.weight`, [h, c.intermediateSize]);
+  }
+  m.set("model.norm.weight", [h]);
+  if (!c.tieWordEmbeddings) m.set("lm_head.weight", [c.vocabSize, h]);
+  return m;
+}
+
+/**
+ * Checks every tensor's presence and shape, then loads them all into the WASM heap.
+ * Tied embeddings: either name may hold the shared matrix (the other may be absent or an alias).
+ */
+export function loadLlamaWeights(c: LlamaConfig, src: TensorSource): LlamaWeights {
+  const expected = expectedTensors(c);
+  const EMBED = "model.embed_tokens.weight";
+  const HEAD = "lm_head.weight";
+  // With tied embeddings the shared matrix may be stored under lm_head only.
+  let embedName = EMBED;
+  if (c.tieWordEmbeddings && !src.has(EMBED) && src.has(HEAD)) {
+    embedName = HEAD;
+    expected.delete(EMBED);
+    expected.set(HEAD, [c.vocabSize, c.hiddenSize]);
+  }
+  for (const [name, shape] of expected) {
+    if (!src.has(name)) {
+      const hint = name === HEAD ? " (config.json has tie_word_embeddings: false, so lm_head.weight is required)" : "";
+      throw new ModelLoadError(src.fileOf(name), `tensor "${name}"`, `missing${hint}`);
+    }
+    const got = src.shape(name);
+    if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
+      throw new ModelLoadError(src.fileOf(name), `tensor "${name}"`, `expected shape [${shape.join(", ")}], got [${got.join(", ")}]`);
+    }
+  }
+
+  const embed = src.load(embedName);
+  const layers: LayerWeights[] = [];
+  for (let l = 0; l < c.numLayers; l++) {
+    const p = `model.layers.${l}.`;
+    layers.push({
+      attnNorm: src.load(`${p}input_layernorm.weight`),
+      wq: src.load(`${p}self_attn.q_proj.weight`),
+      wk: src.load(`${p}self_attn.k_proj.weight`),
+      wv: src.load(`${p}self_attn.v_proj.weight`),
+      wo: src.load(`${p}self_attn.o_proj.weight`),
+      mlpNorm: src.load(`${p}post_attention_layernorm.weight`),
+      wGate: src.load(`${p}mlp.gate_proj.weight`),
+      wUp: src.load(`${p}mlp.up_proj.weight`),
+      wDown: src.load(`${p}mlp.down_proj.weight`),
+    });
+  }
+  const finalNorm = src.load("model.norm.weight");
+  const lmHead = c.tieWordEmbeddings ? embed : src.load(HEAD);
+  return { embed, layers, finalNorm, lmHead };
+}
+
+/** A TensorSource over tensors already in memory (tests, conversions, the trainable model's weights). */
+export function tensorRecordSource(tensors: Record<string, Tensor>, label = "<tensors>"): TensorSource {
+  return {
+    has: (name) => Object.hasOwn(tensors, name),
+    shape: (name) => tensors[name]!.shape,
+    load: (name) => tensors[name]!.toPinned(),
+    fileOf: () => label,
+  };
+}
+
+/** Frees every weight's WASM memory now. */
+export function disposeLlamaWeights(w: LlamaWeights): void {
+  w.embed.dispose();
+  if (w.lmHead !== w.embed) w.lmHead.dispose();
+  w.finalNorm.dispose();
+  for (const l of w.layers) for (const t of Object.values(l) as Tensor[]) t.dispose();
+}

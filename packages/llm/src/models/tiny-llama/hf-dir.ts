@@ -1,0 +1,117 @@
+/**
+ * The trainable Llama as a HuggingFace model directory, and back:
+ *
+ *   config.json              LlamaForCausalLM hyper-parameters
+ *   model.safetensors        the state dict under HF names (F32)
+ *   tokenizer.json           the word-level tokenizer
+ *   tokenizer_config.json    its config plus a chat_template rendering "User: … Assistant:"
+ *   generation_config.json   `</s>` as end of sequence, greedy by default
+ *
+ * So `transformers.AutoModelForCausalLM.from_pretrained(dir)` and @mini/llm's inference loader
+ * both read what the trainer wrote.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { readSafetensors, writeSafetensors } from "@mini/tensor";
+import { ParamSource } from "@mini/nn";
+import { tokenizerFromJson } from "../../tokenizers/hf/load.js";
+import type { Tokenizer } from "../../tokenizers/tokenizer.js";
+import { fromHfConfig, toHfConfig } from "./config.js";
+import { TinyLlama } from "./model.js";
+
+/**
+ * Renders dialogues the way the training data writes them: "User: q Assistant: a </s> User: …",
+ * ending with "Assistant:" for generation. A system message, if any, is put first as plain text.
+ */
+export const USER_ASSISTANT_CHAT_TEMPLATE =
+  "{%- for message in messages -%}" +
+  "{%- if message['role'] == 'user' -%}{{ 'User: ' + (message['content'] | trim) + ' ' }}" +
+  "{%- elif message['role'] == 'assistant' -%}{{ 'Assistant: ' + (message['content'] | trim) + ' ' + eos_token + ' ' }}" +
+  "{%- else -%}{{ (message['content'] | trim) + ' ' }}" +
+  "{%- endif -%}" +
+  "{%- endfor -%}" +
+  "{%- if add_generation_prompt -%}{{ 'Assistant:' }}{%- endif -%}";
+
+export interface SaveHfOptions {
+  /** The tokenizer.json object (WordLevelBuild.json). */
+  tokenizerJson: Record<string, unknown>;
+  /** The tokenizer_config.json object (WordLevelBuild.config); chat_template and model_max_length are added. */
+  tokenizerConfig: Record<string, unknown>;
+  /** End-of-sequence token (default "</s>"). */
+  eosToken?: string;
+}
+
+/** Writes `model` as an HF Llama directory (created if needed; files replaced one by one, each atomically). */
+export function saveAsHfModelDir(dir: string, model: TinyLlama, opts: SaveHfOptions): void {
+  const root = resolve(dir);
+  mkdirSync(root, { recursive: true });
+  const eosToken = opts.eosToken ?? "</s>";
+  const tokenizer = tokenizerFromJson(opts.tokenizerJson, opts.tokenizerConfig);
+  const eosTokenId = tokenizer.tokenToId(eosToken);
+  if (eosTokenId === undefined) throw new Error(`saveAsHfModelDir: the tokenizer has no end-of-sequence token "${eosToken}"`);
+  if (tokenizer.vocabSize !== model.config.vocabSize) {
+    throw new Error(`saveAsHfModelDir: the tokenizer has ${tokenizer.vocabSize} tokens, the model's vocab_size is ${model.config.vocabSize}`);
+  }
+  const padToken = typeof opts.tokenizerConfig["pad_token"] === "string" ? (opts.tokenizerConfig["pad_token"] as string) : undefined;
+  const padTokenId = padToken === undefined ? undefined : tokenizer.tokenToId(padToken);
+
+  writeSafetensors(join(root, "model.safetensors"), model.module.stateDict(), { format: "pt" });
+  writeJson(join(root, "config.json"), toHfConfig(model.config, { eosTokenId, ...(padTokenId !== undefined ? { padTokenId } : {}) }));
+  writeJson(join(root, "generation_config.json"), {
+    eos_token_id: eosTokenId,
+    ...(padTokenId !== undefined ? { pad_token_id: padTokenId } : {}),
+    do_sample: false,
+    max_length: model.config.maxSeqLen,
+    transformers_version: "4.44.0",
+  });
+  writeJson(join(root, "tokenizer.json"), opts.tokenizerJson);
+  writeJson(join(root, "tokenizer_config.json"), {
+    ...opts.tokenizerConfig,
+    eos_token: eosToken,
+    model_max_length: model.config.maxSeqLen,
+    chat_template: USER_ASSISTANT_CHAT_TEMPLATE,
+  });
+}
+
+export interface LoadedTinyLlamaDir {
+  readonly model: TinyLlama;
+  readonly tokenizer: Tokenizer;
+  readonly tokenizerJson: Record<string, unknown>;
+  readonly tokenizerConfig: Record<string, unknown>;
+}
+
+/** Reads a directory written by saveAsHfModelDir back into the trainable model (errors name the file). */
+export function loadTinyLlamaDir(dir: string): LoadedTinyLlamaDir {
+  const root = resolve(dir);
+  const file = (name: string): string => {
+    const p = join(root, name);
+    if (!existsSync(p)) throw new Error(`${p}: missing (expected a model directory written by saveAsHfModelDir)`);
+    return p;
+  };
+  const config = fromHfConfig(readJson(file("config.json")), join(root, "config.json"));
+  const tokenizerJson = readJson(file("tokenizer.json")) as Record<string, unknown>;
+  const tokenizerConfig = existsSync(join(root, "tokenizer_config.json"))
+    ? (readJson(join(root, "tokenizer_config.json")) as Record<string, unknown>)
+    : {};
+  const weightsPath = file("model.safetensors");
+  const model = new TinyLlama(config, ParamSource.fromTensors(readSafetensors(weightsPath), { name: weightsPath }));
+  const tokenizer = tokenizerFromJson(tokenizerJson, tokenizerConfig);
+  if (tokenizer.vocabSize !== config.vocabSize) {
+    throw new Error(`${join(root, "tokenizer.json")}: has ${tokenizer.vocabSize} tokens, config.json says vocab_size ${config.vocabSize}`);
+  }
+  return { model, tokenizer, tokenizerJson, tokenizerConfig };
+}
+
+function writeJson(path: string, value: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
+  renameSync(tmp, path);
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new Error(`${path}: malformed JSON (${(e as Error).message})`);
+  }
+}

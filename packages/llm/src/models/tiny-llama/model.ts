@@ -1,0 +1,105 @@
+/**
+ * The trainable Llama: what HF `LlamaForCausalLM` computes, built from @mini/nn so autograd
+ * trains it, with HF tensor names so its state dict is a Llama `model.safetensors`:
+ *
+ *   model.embed_tokens.weight                              [V, d]
+ *   model.layers.N.input_layernorm.weight                  [d]
+ *   model.layers.N.self_attn.{q,k,v,o}_proj.weight         [H·hd, d] / [Hkv·hd, d] / [d, H·hd]
+ *   model.layers.N.post_attention_layernorm.weight         [d]
+ *   model.layers.N.mlp.{gate,up}_proj.weight               [I, d];  mlp.down_proj.weight [d, I]
+ *   model.norm.weight                                      [d]
+ *   lm_head.weight                                         [V, d]
+ *
+ * x = embed(ids); per layer: x += attn(rmsnorm(x)) (RoPE rotate-half, causal), x += mlp(rmsnorm(x))
+ * (SwiGLU); logits = lm_head(rmsnorm(x)). No biases, untied head.
+ */
+import type { Variable } from "@mini/autograd";
+import { Embedding, Linear, Module, ParamSource, RMSNorm, TransformerBlock, init, type Parameter } from "@mini/nn";
+import type { ForwardOptions, KVCache } from "../causal-lm.js";
+import { recomputeForward, TokenHistoryCache, type TrainableLM } from "../../training/trainable-lm.js";
+import { headDimOf, type TinyLlamaConfig } from "./config.js";
+
+/** HF's initializer_range: every projection and the embedding start as N(0, 0.02²). */
+const INIT_STD = 0.02;
+
+class TinyLlamaModule extends Module {
+  readonly embedTokens: Embedding;
+  readonly layers: TransformerBlock[];
+  readonly norm: RMSNorm;
+  readonly lmHead: Linear;
+
+  constructor(ps: ParamSource, c: TinyLlamaConfig) {
+    super();
+    const m = ps.pp("model");
+    const w = init.normal(INIT_STD);
+    this.embedTokens = new Embedding(m.pp("embed_tokens"), c.vocabSize, c.hiddenSize, { init: w });
+    this.layers = [];
+    for (let l = 0; l < c.numLayers; l++) {
+      this.layers.push(
+        new TransformerBlock(m.pp("layers").pp(l), {
+          dModel: c.hiddenSize,
+          nHeads: c.numHeads,
+          nKvHeads: c.numKvHeads,
+          headDim: headDimOf(c),
+          rope: { theta: c.ropeTheta, style: "half" },
+          ffnHidden: c.intermediateSize,
+          ffnKind: "swiglu",
+          ffnBias: false,
+          norm: { kind: "rms", eps: c.rmsNormEps },
+          normPlacement: "pre",
+          init: w,
+        }),
+      );
+    }
+    this.norm = new RMSNorm(m.pp("norm"), c.hiddenSize, { eps: c.rmsNormEps });
+    this.lmHead = new Linear(ps.pp("lm_head"), c.hiddenSize, c.vocabSize, { bias: false, init: w });
+  }
+}
+
+export class TinyLlama implements TrainableLM {
+  readonly module: TinyLlamaModule;
+
+  /** `ps`: ParamSource.init(seed) for a fresh model, or ParamSource.fromTensors(file) to load one. */
+  constructor(
+    readonly config: TinyLlamaConfig,
+    ps: ParamSource,
+  ) {
+    this.module = new TinyLlamaModule(ps, config);
+  }
+
+  logits(ids: Int32Array, batch: number, seqLen: number, paddingMask?: Uint8Array): Variable {
+    if (ids.length !== batch * seqLen) throw new RangeError(`TinyLlama.logits: ${ids.length} ids for batch ${batch} × seqLen ${seqLen}`);
+    if (seqLen > this.config.maxSeqLen) throw new RangeError(`TinyLlama.logits: ${seqLen} positions exceed max_position_embeddings ${this.config.maxSeqLen}`);
+    const m = this.module;
+    let x = m.embedTokens.forward(ids, [batch, seqLen]); // [B, T, d]
+    const inputs = paddingMask && hasPadding(paddingMask) ? { keyMask: paddingMask } : {};
+    for (const layer of m.layers) x = layer.forward(x, inputs);
+    return m.lmHead.forward(m.norm.forward(x)); // [B, T, V]
+  }
+
+  newCache(maxLen = this.config.maxSeqLen): KVCache {
+    return new TokenHistoryCache(Math.min(maxLen, this.config.maxSeqLen));
+  }
+
+  forward(tokens: ArrayLike<number>, cache: KVCache, opts?: ForwardOptions): Float32Array {
+    return recomputeForward(this, tokens, cache, opts);
+  }
+
+  parameters(): Parameter[] {
+    return this.module.parameters();
+  }
+
+  numParameters(): number {
+    return this.module.numParameters();
+  }
+
+  describe(): Record<string, unknown> {
+    return { architecture: "tiny-llama", ...this.config };
+  }
+}
+
+/** True when some position is padding (a batch of full rows needs no mask). */
+export function hasPadding(mask: Uint8Array): boolean {
+  for (let i = 0; i < mask.length; i++) if (mask[i] === 0) return true;
+  return false;
+}

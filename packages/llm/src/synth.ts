@@ -1,0 +1,64 @@
+/**
+ * Synthesizes a seeded random model directory from a HuggingFace config.json: the shapes of a
+ * real model without its weights, for benchmarks and tests (e.g. the 32M Mistral-shaped chat
+ * model of shared/models/chat-tokenizer). Matrices are Normal(0, std²) (std 0.02 as HF's
+ * initializer_range), norm weights 1, names HF-standard; the tokenizer files are copied from
+ * `tokenizerDir`. Write it under os.tmpdir(): generated weights are never committed.
+ */
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createRng } from "@mini/tensor";
+import { parseLlamaConfig } from "./models/llama/config.js";
+import { expectedTensors } from "./models/llama/weights.js";
+import { writeSafetensorsStreaming, type StoredDtype, type TensorEntry } from "./loaders/write-safetensors.js";
+
+export interface SynthesizeOptions {
+  /** The content of an HF config.json (validated as the loader would). */
+  config: Record<string, unknown>;
+  /** Directory to copy tokenizer.json, tokenizer_config.json, generation_config.json, special_tokens_map.json from. */
+  tokenizerDir?: string;
+  outDir: string;
+  seed: number;
+  /** Standard deviation of the matrices. Default 0.02. */
+  std?: number;
+  /** Stored dtype of the weights. Default F32. */
+  dtype?: StoredDtype;
+}
+
+const COPIED = ["tokenizer.json", "tokenizer_config.json", "generation_config.json", "special_tokens_map.json", "added_tokens.json"];
+
+/** Writes the directory; returns its path. Deterministic: the same options give the same bytes. */
+export function synthesizeModelDir(opts: SynthesizeOptions): string {
+  const configFile = join(opts.outDir, "config.json");
+  const config = parseLlamaConfig(opts.config, configFile);
+  const std = opts.std ?? 0.02;
+  mkdirSync(opts.outDir, { recursive: true });
+  writeFileSync(configFile, `${JSON.stringify(opts.config, null, 2)}\n`);
+
+  // Tensors in sorted name order (as transformers writes them), each drawn from its own stream
+  // forked in that order, so one tensor's values do not depend on the others' sizes.
+  const rng = createRng(opts.seed);
+  const shapes = [...expectedTensors(config)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries: TensorEntry[] = shapes.map(([name, shape]) => {
+    const stream = rng.fork();
+    return {
+      name,
+      shape,
+      values: () => {
+        const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
+        if (shape.length === 1) v.fill(1); // RMSNorm weights
+        else for (let i = 0; i < v.length; i++) v[i] = stream.normal() * std;
+        return v;
+      },
+    };
+  });
+  writeSafetensorsStreaming(join(opts.outDir, "model.safetensors"), entries, opts.dtype ?? "F32", { format: "pt" });
+
+  if (opts.tokenizerDir !== undefined) {
+    for (const f of COPIED) {
+      const src = join(opts.tokenizerDir, f);
+      if (existsSync(src)) copyFileSync(src, join(opts.outDir, f));
+    }
+  }
+  return opts.outDir;
+}

@@ -1,0 +1,216 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { readSafetensors, writeSafetensors, type Tensor } from "@mini/tensor";
+import { CheckpointError, StateDictError } from "./errors.js";
+import type { Module } from "./module.js";
+import type { Optimizer, OptimizerState } from "./optim/optimizer.js";
+import { ParamSource, type TensorFile } from "./param-source.js";
+
+/**
+ * Checkpoints: a directory holding
+ *
+ *   model.safetensors      the model's state dict (HF tensor names, loadable by other tools)
+ *   optimizer.safetensors  optional: per-parameter optimizer state (`<param>.exp_avg`, …)
+ *   checkpoint.json        format version, step, model config, optimizer kind/step/hyperparameters
+ *
+ * Saving is atomic: everything is written into a hidden temporary directory beside the target,
+ * which then replaces the target by rename, so an interrupted save leaves either the old
+ * checkpoint or the new one, never a mix or a half-written file.
+ */
+
+export const CHECKPOINT_FORMAT = "mini-nn-checkpoint";
+export const CHECKPOINT_VERSION = 1;
+const MODEL_FILE = "model.safetensors";
+const OPTIMIZER_FILE = "optimizer.safetensors";
+const META_FILE = "checkpoint.json";
+
+export interface CheckpointMeta {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  step: number | null;
+  config: unknown;
+  numParameters: number;
+  files: { model: string; optimizer: string | null };
+  optimizer: { kind: string; step: number; hyper: Record<string, number | boolean> } | null;
+}
+
+export interface SaveCheckpointOptions {
+  model: Module;
+  optimizer?: Optimizer;
+  /** Training step reached (stored in checkpoint.json). */
+  step?: number;
+  /** Anything JSON-serialisable that rebuilds the model (its config). */
+  config?: unknown;
+}
+
+/** Writes a checkpoint into `dir` atomically (replacing an existing checkpoint there). */
+export async function saveCheckpoint(dir: string, ck: SaveCheckpointOptions): Promise<void> {
+  const target = resolve(dir);
+  if (ck.step !== undefined && !(Number.isInteger(ck.step) && ck.step >= 0)) {
+    throw new CheckpointError(`saveCheckpoint(${dir}): step must be an integer ≥ 0, got ${ck.step}`);
+  }
+  if (existsSync(target) && !existsSync(join(target, META_FILE)) && readdirSync(target).length > 0) {
+    throw new CheckpointError(`saveCheckpoint(${dir}): refusing to replace a non-empty directory that is not a checkpoint (no ${META_FILE})`);
+  }
+  let configJson: string;
+  try {
+    configJson = JSON.stringify(ck.config ?? null);
+  } catch (e) {
+    throw new CheckpointError(`saveCheckpoint(${dir}): config is not JSON-serialisable: ${(e as Error).message}`);
+  }
+  const parent = dirname(target);
+  mkdirSync(parent, { recursive: true });
+  removeStaleTemps(parent, basename(target));
+  const tmp = join(parent, `.${basename(target)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  mkdirSync(tmp);
+  try {
+    const optState = ck.optimizer?.stateDict() ?? null;
+    await writeSafetensors(join(tmp, MODEL_FILE), ck.model.stateDict(), { format: "pt" });
+    if (optState) {
+      await writeSafetensors(join(tmp, OPTIMIZER_FILE), optState.tensors, { kind: optState.kind, step: String(optState.step) });
+    }
+    const meta: CheckpointMeta = {
+      format: CHECKPOINT_FORMAT,
+      version: CHECKPOINT_VERSION,
+      step: ck.step ?? null,
+      config: JSON.parse(configJson) as unknown,
+      numParameters: ck.model.numParameters(),
+      files: { model: MODEL_FILE, optimizer: optState ? OPTIMIZER_FILE : null },
+      optimizer: optState ? { kind: optState.kind, step: optState.step, hyper: optState.hyper } : null,
+    };
+    // checkpoint.json last: a directory with it is complete.
+    writeFileSync(join(tmp, META_FILE), JSON.stringify(meta, null, 2) + "\n");
+    replaceDir(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Moves `tmp` to `target`; an existing target is moved aside first and removed after. */
+function replaceDir(tmp: string, target: string): void {
+  if (!existsSync(target)) {
+    renameSync(tmp, target);
+    return;
+  }
+  const old = join(dirname(target), `.${basename(target)}.old-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  renameSync(target, old);
+  // Between these two renames the checkpoint lives at `old`; loadCheckpoint finds it there.
+  renameSync(tmp, target);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** Removes temporary directories left by saves whose process is gone. */
+function removeStaleTemps(parent: string, base: string): void {
+  for (const name of readdirSync(parent)) {
+    const m = new RegExp(`^\\.${escapeRe(base)}\\.tmp-(\\d+)-`).exec(name);
+    if (m && !processAlive(Number(m[1]))) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+export interface LoadedCheckpoint {
+  /** The directory actually read (a backup beside `dir` if a save was interrupted mid-replace). */
+  dir: string;
+  meta: CheckpointMeta;
+  step: number | null;
+  config: unknown;
+  /** The model tensors (lazy safetensors file). */
+  modelTensors: TensorFile;
+  /** The optimizer state, if one was saved. */
+  optimizerState: OptimizerState | null;
+  /** A ParamSource over the model tensors: build a model from the checkpoint with it. */
+  params(opts?: { pinned?: boolean }): ParamSource;
+}
+
+export interface LoadCheckpointOptions {
+  /** Restore into this model (strict: every tensor must fit). */
+  model?: Module;
+  /** Restore into this optimizer (same kind, same parameter names and shapes). */
+  optimizer?: Optimizer;
+}
+
+/**
+ * Reads a checkpoint; with `model`/`optimizer`, restores them exactly (bit-identical values).
+ * A model of another configuration gets one StateDictError naming every mismatched tensor; nothing
+ * is changed unless model and optimizer both fit.
+ */
+export async function loadCheckpoint(dir: string, opts: LoadCheckpointOptions = {}): Promise<LoadedCheckpoint> {
+  const found = locate(resolve(dir), dir);
+  const meta = readMeta(found, dir);
+  const modelTensors = (await readSafetensors(join(found, meta.files.model))) as TensorFile;
+  let optimizerState: OptimizerState | null = null;
+  if (meta.optimizer && meta.files.optimizer) {
+    const f = (await readSafetensors(join(found, meta.files.optimizer))) as TensorFile;
+    const tensors: Record<string, Tensor> = {};
+    for (const n of f.names()) tensors[n] = f.get(n);
+    optimizerState = { kind: meta.optimizer.kind, step: meta.optimizer.step, hyper: meta.optimizer.hyper, tensors };
+  }
+  if (opts.optimizer && !optimizerState) {
+    throw new CheckpointError(`loadCheckpoint(${dir}): an optimizer was given but the checkpoint has no optimizer state`);
+  }
+  try {
+    if (opts.optimizer) opts.optimizer.checkStateDict(optimizerState!);
+    if (opts.model) opts.model.loadStateDict(modelTensors, { strict: true });
+  } catch (e) {
+    if (e instanceof StateDictError) {
+      throw new StateDictError(`loadCheckpoint(${dir}) (saved with config ${JSON.stringify(meta.config)})`, e.missing, e.unexpected, e.misShaped);
+    }
+    throw e;
+  }
+  if (opts.optimizer) opts.optimizer.loadStateDict(optimizerState!);
+  return {
+    dir: found,
+    meta,
+    step: meta.step,
+    config: meta.config,
+    modelTensors,
+    optimizerState,
+    params: (p = {}) => ParamSource.fromTensors(modelTensors, { ...p, name: join(found, meta.files.model) }),
+  };
+}
+
+/** `dir`, or the backup an interrupted replace left beside it. */
+function locate(target: string, dir: string): string {
+  if (existsSync(join(target, META_FILE))) return target;
+  const parent = dirname(target);
+  const base = basename(target);
+  if (existsSync(parent)) {
+    const backups = readdirSync(parent)
+      .filter((n) => n.startsWith(`.${base}.old-`) && existsSync(join(parent, n, META_FILE)))
+      .map((n) => join(parent, n))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+    if (backups.length > 0) return backups[0]!;
+  }
+  const why = existsSync(target) ? `it has no ${META_FILE}` : "it does not exist";
+  throw new CheckpointError(`loadCheckpoint(${dir}): not a checkpoint directory (${why})`);
+}
+
+function readMeta(found: string, dir: string): CheckpointMeta {
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(readFileSync(join(found, META_FILE), "utf8")) as CheckpointMeta;
+  } catch (e) {
+    throw new CheckpointError(`loadCheckpoint(${dir}): cannot read ${META_FILE}: ${(e as Error).message}`);
+  }
+  if (meta.format !== CHECKPOINT_FORMAT) {
+    throw new CheckpointError(`loadCheckpoint(${dir}): ${META_FILE} has format "${String(meta.format)}", expected "${CHECKPOINT_FORMAT}"`);
+  }
+  if (meta.version !== CHECKPOINT_VERSION) {
+    throw new CheckpointError(`loadCheckpoint(${dir}): format version ${meta.version} is not supported (this @mini/nn reads version ${CHECKPOINT_VERSION})`);
+  }
+  return meta;
+}

@@ -1,0 +1,42 @@
+/**
+ * @mini/nn: layers, losses, optimizers, schedules and checkpoints on @mini/autograd.
+ *
+ * - parameters: `ParamSource` (init or load, path-scoped), `Parameter`, `Module`, `init.*`
+ * - layers: Linear, Embedding, PositionalEmbedding, LayerNorm, RMSNorm, Dropout, FeedForward,
+ *   CausalSelfAttention, TransformerBlock; loss: crossEntropyLoss
+ * - optim: SGD, Adam, AdamW, clipGradNorm, schedules (constantLr, warmupCosine, warmupLinear)
+ * - checkpoints: saveCheckpoint, loadCheckpoint (safetensors + checkpoint.json, atomic)
+ */
+export { Parameter } from "./parameter.js";
+export { ParamSource, type ParamSourceOptions, type TensorFile, type TensorSource } from "./param-source.js";
+export { Module } from "./module.js";
+export * as init from "./init.js";
+export type { Init } from "./init.js";
+export { StateDictError, ParamError, CheckpointError, ConfigError } from "./errors.js";
+
+export { Optimizer, type OptimizerState } from "./optim/optimizer.js";
+export { SGD, type SgdOptions } from "./optim/sgd.js";
+export { Adam, AdamW, type AdamOptions } from "./optim/adam.js";
+export { clipGradNorm, gradNorm } from "./optim/clip.js";
+export { constantLr, warmupCosine, warmupLinear, type LrSchedule, type WarmupDecayOptions } from "./optim/schedule.js";
+
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type CheckpointMeta,
+  type SaveCheckpointOptions,
+  type LoadCheckpointOptions,
+  type LoadedCheckpoint,
+} from "./checkpoint.js";
+
+export { Linear, type LinearOptions } from "./layers/linear.js";
+export { Embedding, PositionalEmbedding } from "./layers/embedding.js";
+export { LayerNorm, type LayerNormOptions } from "./layers/layer-norm.js";
+export { RMSNorm } from "./layers/rms-norm.js";
+export { Dropout } from "./layers/dropout.js";
+export { FeedForward, type FeedForwardConfig, type FeedForwardKind } from "./layers/feed-forward.js";
+export { CausalSelfAttention, type AttentionConfig, type AttentionInputs } from "./layers/attention.js";
+export { TransformerBlock, type TransformerBlockConfig, type NormConfig } from "./layers/transformer-block.js";
+export { crossEntropyLoss, type CrossEntropyLossOptions } from "./loss.js";

@@ -1,0 +1,92 @@
+import type { Parameter } from "../parameter.js";
+import { Optimizer, checkNumber } from "./optimizer.js";
+
+export interface AdamOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Adam: L2 penalty added to the gradient. AdamW: decoupled decay p ← p·(1 − lr·wd). */
+  weightDecay?: number;
+}
+
+/**
+ * Adam (Kingma & Ba) with PyTorch's formulas (torch.optim.Adam, single-tensor path), step t ≥ 1:
+ *
+ *   g ← g + wd·p                      (Adam only: L2 penalty in the gradient)
+ *   p ← p·(1 − lr·wd)                 (AdamW only: decoupled decay, before the Adam step)
+ *   m ← β1·m + (1 − β1)·g
+ *   v ← β2·v + (1 − β2)·g²
+ *   p ← p − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
+ *
+ * (ε is added after the bias correction of √v, as in PyTorch.) The arithmetic runs in float64 and
+ * is stored as float32, so results agree with PyTorch's float32 ops to rounding.
+ */
+abstract class AdamBase extends Optimizer {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  protected abstract readonly decoupled: boolean;
+
+  protected constructor(params: Iterable<Parameter>, opts: AdamOptions, defaultWeightDecay: number) {
+    super(params, opts.lr ?? 1e-3, ["exp_avg", "exp_avg_sq"]);
+    const who = new.target.name;
+    this.beta1 = checkNumber(who, "beta1", opts.beta1 ?? 0.9, 0, 1);
+    this.beta2 = checkNumber(who, "beta2", opts.beta2 ?? 0.999, 0, 1);
+    this.eps = checkNumber(who, "eps", opts.eps ?? 1e-8, 0, Infinity);
+    this.weightDecay = checkNumber(who, "weightDecay", opts.weightDecay ?? defaultWeightDecay, 0, Infinity);
+  }
+
+  hyperparameters(): Record<string, number | boolean> {
+    return { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay };
+  }
+
+  protected setHyperparameters(h: Record<string, number | boolean>): void {
+    const who = this.constructor.name;
+    this.lr = checkNumber(who, "lr", h.lr, 0, Infinity);
+    this.beta1 = checkNumber(who, "beta1", h.beta1, 0, 1);
+    this.beta2 = checkNumber(who, "beta2", h.beta2, 0, 1);
+    this.eps = checkNumber(who, "eps", h.eps, 0, Infinity);
+    this.weightDecay = checkNumber(who, "weightDecay", h.weightDecay, 0, Infinity);
+  }
+
+  protected update(i: number, p: Float32Array, g: Float32Array, t: number): void {
+    const m = this.slots.get("exp_avg")![i]!;
+    const v = this.slots.get("exp_avg_sq")![i]!;
+    const { lr, beta1, beta2, eps, weightDecay } = this;
+    const stepSize = lr / (1 - Math.pow(beta1, t));
+    const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+    const l2 = this.decoupled ? 0 : weightDecay;
+    const decay = this.decoupled ? 1 - lr * weightDecay : 1;
+    const n = p.length;
+    for (let j = 0; j < n; j++) {
+      const pj = p[j]! * decay;
+      const gj = g[j]! + l2 * p[j]!;
+      // fround: later terms use the stored float32 moments, as PyTorch's in-place ops do.
+      const mj = Math.fround(beta1 * m[j]! + (1 - beta1) * gj);
+      const vj = Math.fround(beta2 * v[j]! + (1 - beta2) * gj * gj);
+      m[j] = mj;
+      v[j] = vj;
+      p[j] = pj - (stepSize * mj) / (Math.sqrt(vj) / bc2Sqrt + eps);
+    }
+  }
+}
+
+/** Adam; `weightDecay` (default 0) is an L2 penalty added to the gradient, as in torch.optim.Adam. */
+export class Adam extends AdamBase {
+  readonly kind: string = "adam";
+  protected readonly decoupled = false;
+  constructor(params: Iterable<Parameter>, opts: AdamOptions = {}) {
+    super(params, opts, 0);
+  }
+}
+
+/** AdamW (Loshchilov & Hutter): decoupled weight decay (default 0.01, as torch.optim.AdamW). */
+export class AdamW extends AdamBase {
+  readonly kind: string = "adamw";
+  protected readonly decoupled = true;
+  constructor(params: Iterable<Parameter>, opts: AdamOptions = {}) {
+    super(params, opts, 0.01);
+  }
+}

@@ -1,0 +1,128 @@
+import { Tensor } from "@mini/tensor";
+import { ConfigError, StateDictError } from "../errors.js";
+import type { Parameter } from "../parameter.js";
+
+/**
+ * What an optimizer saves: its kind, hyperparameters, step count and per-parameter state tensors
+ * named `<parameter name>.<slot>` (`layers.0.mlp.up_proj.weight.exp_avg`), so a checkpoint is
+ * readable and a mismatch names the parameter.
+ */
+export interface OptimizerState {
+  kind: string;
+  step: number;
+  hyper: Record<string, number | boolean>;
+  tensors: Record<string, Tensor>;
+}
+
+/**
+ * Base of SGD, Adam and AdamW. Per-parameter state ("slots": momentum buffer, moments) lives in
+ * one flat Float32Array per slot with a view per parameter (llm.c's one-allocation idea), made
+ * once at construction, so `step()` allocates nothing and is one fused loop per parameter.
+ *
+ * Parameters whose grad is null (never reached by backward) or that do not require grad are skipped.
+ */
+export abstract class Optimizer {
+  abstract readonly kind: string;
+  readonly params: readonly Parameter[];
+  /** Learning rate of the next step; set it from a schedule before each step. */
+  lr: number;
+  /** Number of steps taken (bias correction uses it). */
+  stepCount = 0;
+  /** slot name → per-parameter views into that slot's flat buffer. */
+  protected readonly slots: Map<string, Float32Array[]> = new Map();
+
+  protected constructor(params: Iterable<Parameter>, lr: number, slotNames: readonly string[]) {
+    this.params = [...params];
+    const seen = new Set<string>();
+    for (const p of this.params) {
+      if (seen.has(p.name)) throw new ConfigError(`${this.constructor.name}: parameter ${p.name} is listed twice`);
+      seen.add(p.name);
+    }
+    checkNumber(this.constructor.name, "lr", lr, 0, Infinity);
+    this.lr = lr;
+    const total = this.params.reduce((n, p) => n + p.value.size, 0);
+    for (const slot of slotNames) {
+      const flat = new Float32Array(total);
+      const views: Float32Array[] = [];
+      let off = 0;
+      for (const p of this.params) {
+        views.push(flat.subarray(off, off + p.value.size));
+        off += p.value.size;
+      }
+      this.slots.set(slot, views);
+    }
+  }
+
+  /** Hyperparameters (saved in checkpoints; restored by loadStateDict). */
+  abstract hyperparameters(): Record<string, number | boolean>;
+  protected abstract setHyperparameters(h: Record<string, number | boolean>): void;
+  /** Updates parameter i in place: one loop over its values. `t` is the 1-based step number. */
+  protected abstract update(i: number, p: Float32Array, g: Float32Array, t: number): void;
+
+  /** One update of every parameter that has a grad. */
+  step(): void {
+    checkNumber(this.constructor.name, "lr", this.lr, 0, Infinity);
+    this.stepCount++;
+    for (let i = 0; i < this.params.length; i++) {
+      const p = this.params[i]!;
+      if (p.grad === null || !p.requiresGrad) continue;
+      // Views of pinned memory are taken here, right before the loop: nothing allocates during it.
+      this.update(i, p.value.data, p.grad.data, this.stepCount);
+    }
+  }
+
+  /** Zeroes every parameter's grad (keeping the buffers). */
+  zeroGrad(): void {
+    for (const p of this.params) p.zeroGrad();
+  }
+
+  /** A copy of the state (later steps do not change it). */
+  stateDict(): OptimizerState {
+    const tensors: Record<string, Tensor> = {};
+    for (const [slot, views] of this.slots) {
+      this.params.forEach((p, i) => {
+        tensors[`${p.name}.${slot}`] = Tensor.from(new Float32Array(views[i]!), p.value.shape);
+      });
+    }
+    return { kind: this.kind, step: this.stepCount, hyper: this.hyperparameters(), tensors };
+  }
+
+  /**
+   * Restores state saved by an optimizer of the same kind over parameters of the same names and
+   * shapes (as PyTorch does, the saved hyperparameters, learning rate included, replace the current ones).
+   * One StateDictError lists every missing, unexpected and mis-shaped state tensor.
+   */
+  loadStateDict(state: OptimizerState): void {
+    this.checkStateDict(state);
+    this.setHyperparameters(state.hyper);
+    for (const [slot, views] of this.slots) this.params.forEach((p, i) => views[i]!.set(state.tensors[`${p.name}.${slot}`]!.data));
+    this.stepCount = state.step;
+  }
+
+  /** Throws what loadStateDict would throw, without changing anything. */
+  checkStateDict(state: OptimizerState): void {
+    const who = `${this.constructor.name}.loadStateDict`;
+    if (state.kind !== this.kind) throw new ConfigError(`${who}: state is from a "${state.kind}" optimizer, this is "${this.kind}"`);
+    if (!Number.isInteger(state.step) || state.step < 0) throw new ConfigError(`${who}: step must be an integer ≥ 0, got ${state.step}`);
+    const expected = new Map<string, readonly number[]>();
+    for (const slot of this.slots.keys()) for (const p of this.params) expected.set(`${p.name}.${slot}`, p.value.shape);
+    const names = Object.keys(state.tensors);
+    const missing = [...expected.keys()].filter((n) => !(n in state.tensors));
+    const unexpected = names.filter((n) => !expected.has(n));
+    const misShaped = names
+      .filter((n) => expected.has(n) && !same(expected.get(n)!, state.tensors[n]!.shape))
+      .map((n) => ({ name: n, expected: expected.get(n)!, got: state.tensors[n]!.shape }));
+    if (missing.length + unexpected.length + misShaped.length > 0) throw new StateDictError(who, missing, unexpected, misShaped);
+  }
+}
+
+function same(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Throws a ConfigError naming the optimizer and field unless lo ≤ v < hi (v finite). */
+export function checkNumber(who: string, field: string, v: unknown, lo: number, hi: number, hiInclusive = false): number {
+  const ok = typeof v === "number" && Number.isFinite(v) && v >= lo && (hiInclusive ? v <= hi : v < hi);
+  if (!ok) throw new ConfigError(`${who}: ${field} must be a number in [${lo}, ${hi}${hiInclusive ? "]" : ")"}, got ${String(v)}`);
+  return v as number;
+}

@@ -1,0 +1,41 @@
+/**
+ * @mini/tensor: float32 tensors, kernels (WASM SIMD with TypeScript fallbacks) and safetensors I/O.
+ *
+ * Shape of the public API:
+ * - top level: Tensor, Rng, errors, shape helpers, the Tensor-level ops (add, matmul, softmax, …),
+ *   safetensors and half-float I/O, and the WASM heap;
+ * - `kernels`: the kernel-level functions over Float32Array + dims (same names as several ops, hence
+ *   the namespace): `kernels.matmulTransB(x, w, M, K, N, out)`, plus their `...Reference` loops.
+ */
+export { Tensor } from "./tensor.js";
+export { createRng, type Rng } from "./random.js";
+export { ShapeError, SafetensorsError, fmtShape } from "./errors.js";
+export { numel, strides, checkShape, broadcastShapes, normAxis, sameShape } from "./shape.js";
+export { heap, WasmHeap } from "./wasm/heap.js";
+
+export * from "./ops/index.js";
+export * as kernels from "./kernels/index.js";
+export type { CausalMask } from "./kernels/softmax.js";
+export type { RopeStyle } from "./kernels/rope.js";
+export type { BinaryOp } from "./kernels/broadcast.js";
+
+export {
+  readSafetensors,
+  parseSafetensors,
+  serializeSafetensors,
+  writeSafetensors,
+  type SafetensorsFile,
+  type SafetensorsDtype,
+  type ReadableDtype,
+  type TensorInfo,
+} from "./io/safetensors.js";
+export {
+  f16ToF32,
+  f32ToF16,
+  bf16ToF32,
+  f32ToBf16,
+  f16BitsToF32Array,
+  bf16BitsToF32Array,
+  f32ToF16Array,
+  f32ToBf16Array,
+} from "./io/half.js";

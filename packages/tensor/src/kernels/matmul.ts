@@ -1,0 +1,64 @@
+import { ShapeError } from "../errors.js";
+import { wasmEnabled } from "../wasm/instance.js";
+import { wasmMatmul, type MatmulLayout } from "../wasm/matmul.js";
+import { matmulJs, matmulTransAJs, matmulTransBJs } from "./matmul.js.js";
+
+/**
+ * Matrix products. M, K, N always mean: out is [M, N], the shared dim is K.
+ * out = beta·out + alpha·(product); beta = 0 overwrites out, even where it holds NaN.
+ *
+ * Each call checks the sizes, then runs the WASM SIMD kernel (src/wasm/matmul.wat: packed panels
+ * and a 4×8 register-blocked micro-kernel; matrix-vector kernels when M or N is 1) or, without WASM
+ * or for tiny products, the register-blocked JS of matmul.js.ts. Operands living in the WASM heap
+ * (pinned tensors' data) are used in place; others are copied in and out (see wasm/scratch.ts).
+ * If out is pinned and the WASM memory grew during the call, the returned array is a fresh view of
+ * the same memory, so use the return value rather than a view kept from before.
+ * References (naive loops): matmul.reference.ts.
+ */
+
+export { matmulReference, matmulTransBReference, matmulTransAReference } from "./matmul.reference.js";
+export { matmulJs, matmulTransBJs, matmulTransAJs } from "./matmul.js.js";
+
+/** Below this many multiply-adds (M·K·N) the JS loop beats the cost of a WASM call. */
+const WASM_MIN_MACS = 2048;
+
+/** out [M,N] = beta·out + alpha·a·b      a [M,K], b [K,N] */
+export function matmul(a: Float32Array, b: Float32Array, M: number, K: number, N: number, out?: Float32Array, alpha = 1, beta = 0): Float32Array {
+  const o = check("matmul", "a [M,K]", "b [K,N]", a, b, M, K, N, out);
+  return run("nn", a, b, M, K, N, o, alpha, beta);
+}
+
+/** out [M,N] = beta·out + alpha·a·bᵀ     a [M,K], b [N,K]  (x·Wᵀ with W in HF Linear layout) */
+export function matmulTransB(a: Float32Array, b: Float32Array, M: number, K: number, N: number, out?: Float32Array, alpha = 1, beta = 0): Float32Array {
+  const o = check("matmulTransB", "a [M,K]", "b [N,K]", a, b, M, K, N, out);
+  return run("nt", a, b, M, K, N, o, alpha, beta);
+}
+
+/** out [M,N] = beta·out + alpha·aᵀ·b     a [K,M], b [K,N]  (weight gradients: xᵀ·dy) */
+export function matmulTransA(a: Float32Array, b: Float32Array, M: number, K: number, N: number, out?: Float32Array, alpha = 1, beta = 0): Float32Array {
+  const o = check("matmulTransA", "a [K,M]", "b [K,N]", a, b, M, K, N, out);
+  return run("tn", a, b, M, K, N, o, alpha, beta);
+}
+
+function run(layout: MatmulLayout, a: Float32Array, b: Float32Array, M: number, K: number, N: number, out: Float32Array, alpha: number, beta: number): Float32Array {
+  if (wasmEnabled() && M * K * N >= WASM_MIN_MACS) return wasmMatmul(layout, a, b, M, K, N, out, alpha, beta);
+  if (layout === "nn") return matmulJs(a, b, M, K, N, out, alpha, beta);
+  if (layout === "nt") return matmulTransBJs(a, b, M, K, N, out, alpha, beta);
+  return matmulTransAJs(a, b, M, K, N, out, alpha, beta);
+}
+
+/** Checks dims and array lengths (naming the op and sizes); returns out, allocated if omitted. */
+function check(
+  op: string, aShape: string, bShape: string,
+  a: Float32Array, b: Float32Array, M: number, K: number, N: number, out: Float32Array | undefined,
+): Float32Array {
+  for (const [name, v] of [["M", M], ["K", K], ["N", N]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new ShapeError(`${op}: ${name} must be a non-negative integer, got ${v}`);
+  }
+  const dims = `M=${M}, K=${K}, N=${N}`;
+  if (a.length < M * K) throw new ShapeError(`${op}: a has ${a.length} elements, ${aShape} with ${dims} needs ${M * K}`);
+  if (b.length < K * N) throw new ShapeError(`${op}: b has ${b.length} elements, ${bShape} with ${dims} needs ${K * N}`);
+  if (out === undefined) return new Float32Array(M * N);
+  if (out.length < M * N) throw new ShapeError(`${op}: out has ${out.length} elements, [M,N] with ${dims} needs ${M * N}`);
+  return out;
+}

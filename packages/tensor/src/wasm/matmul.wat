@@ -1,0 +1,581 @@
+;; matmul.wat: matrix products for @mini/tensor in WebAssembly SIMD (f32x4).
+;;
+;; Reference: src/kernels/matmul.reference.ts (the naive triple loops); the JS marshalling
+;; (which operand lives where, scratch, alpha/beta defaults) is src/wasm/matmul.ts.
+;;
+;; Legend, as in matmul.ts: C is the output [M, N] (row-major, row stride N), K is the shared dim.
+;; Addresses are BYTE addresses into the memory imported from heap.ts; strides are in FLOATS.
+;; A(i, k) is read at a + 4·(i·rsA + k·csA) and B(k, j) at b + 4·(k·rsB + j·csB), so one routine
+;; serves every layout:
+;;   A·B   A [M,K]: rsA = K, csA = 1     B [K,N]: rsB = N, csB = 1
+;;   A·Bᵀ  A [M,K]: rsA = K, csA = 1     B [N,K]: rsB = 1, csB = K
+;;   Aᵀ·B  A [K,M]: rsA = 1, csA = M     B [K,N]: rsB = N, csB = 1
+;; Every kernel computes C = beta·C + alpha·(A·B); beta = 0 overwrites C without reading it
+;; (so NaN in C does not leak through).
+;;
+;; Only plain SIMD: the product-sum is f32x4.mul then f32x4.add (relaxed-SIMD FMA needs a flag in
+;; Node 20). V8 on x64 gives WASM 16 xmm registers; the 4×8 tile (8 accumulators + 2 B vectors +
+;; 1 broadcast + 1 product) is the biggest that does not spill: 6×8 and 4×12 measured ~2x slower.
+
+(module
+  (import "env" "memory" (memory 1 65536))
+
+  ;; Block sizes (floats), read by matmul.ts to size the scratch:
+  ;;   MR×NR  micro-tile held in registers (4 rows × 8 columns = 8 f32x4 accumulators)
+  ;;   KC     depth of one packed block: a 4×KC A panel (4 KiB) and a KC×8 B panel (8 KiB) sit in L1
+  ;;   MC     rows of A packed at once (MC×KC = 128 KiB, in L2), reused against every B panel
+  ;;   NC     columns of B packed at once (KC×NC = 2 MiB), reused against every A block
+  (global $MR (export "MR") i32 (i32.const 4))
+  (global $NR (export "NR") i32 (i32.const 8))
+  (global $KC (export "KC") i32 (i32.const 256))
+  (global $MC (export "MC") i32 (i32.const 128))
+  (global $NC (export "NC") i32 (i32.const 2048))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; gemm: C [M,N] = beta·C + alpha·A·B for any of the three layouts (strides above).
+  ;; GotoBLAS/BLIS loop nest:
+  ;;   for jc in 0..N step NC            (columns of C)
+  ;;     for pc in 0..K step KC          (depth)
+  ;;       pack B[pc:pc+kc, jc:jc+nc] → bp as ⌈nc/8⌉ panels [kc][8]
+  ;;       for ic in 0..M step MC        (rows of C)
+  ;;         pack A[ic:ic+mc, pc:pc+kc] → ap as ⌈mc/4⌉ panels [kc][4]
+  ;;         for jr in 0..nc step 8, for ir in 0..mc step 4: kernel_4x8 → C[ic+ir.., jc+jr..]
+  ;; The first depth block applies beta, later ones add to what is there (beta = 1).
+  ;; ap: MC·KC floats, bp: KC·NC floats, tile: 32 floats of scratch (see matmul.ts).
+  ;; ---------------------------------------------------------------------------------------------
+  (func $gemm (export "gemm")
+    (param $M i32) (param $N i32) (param $K i32)
+    (param $a i32) (param $rsA i32) (param $csA i32)
+    (param $b i32) (param $rsB i32) (param $csB i32)
+    (param $c i32) (param $alpha f32) (param $beta f32)
+    (param $ap i32) (param $bp i32) (param $tile i32)
+    (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
+    (local $jr i32) (local $ir i32) (local $betaK f32)
+    (local.set $jc (i32.const 0))
+    (block $doneJc (loop $nextJc
+      (br_if $doneJc (i32.ge_u (local.get $jc) (local.get $N)))
+      (local.set $nc (call $min (global.get $NC) (i32.sub (local.get $N) (local.get $jc))))
+      (local.set $pc (i32.const 0))
+      (block $donePc (loop $nextPc
+        (br_if $donePc (i32.ge_u (local.get $pc) (local.get $K)))
+        (local.set $kc (call $min (global.get $KC) (i32.sub (local.get $K) (local.get $pc))))
+        (local.set $betaK (select (local.get $beta) (f32.const 1) (i32.eqz (local.get $pc))))
+        ;; B block starts at B(pc, jc)
+        (call $packB
+          (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $pc) (local.get $rsB))
+                                                    (i32.mul (local.get $jc) (local.get $csB))) (i32.const 2)))
+          (local.get $rsB) (local.get $csB) (local.get $kc) (local.get $nc) (local.get $bp))
+        (local.set $ic (i32.const 0))
+        (block $doneIc (loop $nextIc
+          (br_if $doneIc (i32.ge_u (local.get $ic) (local.get $M)))
+          (local.set $mc (call $min (global.get $MC) (i32.sub (local.get $M) (local.get $ic))))
+          ;; A block starts at A(ic, pc)
+          (call $packA
+            (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $rsA))
+                                                      (i32.mul (local.get $pc) (local.get $csA))) (i32.const 2)))
+            (local.get $rsA) (local.get $csA) (local.get $mc) (local.get $kc) (local.get $ap))
+          ;; jr outer, ir inner: one 8 KiB B panel stays in L1 while the A panels stream from L2.
+          (local.set $jr (i32.const 0))
+          (block $doneJr (loop $nextJr
+            (br_if $doneJr (i32.ge_u (local.get $jr) (local.get $nc)))
+            (local.set $ir (i32.const 0))
+            (block $doneIr (loop $nextIr
+              (br_if $doneIr (i32.ge_u (local.get $ir) (local.get $mc)))
+              (call $kernel4x8
+                (local.get $kc)
+                (i32.add (local.get $ap) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
+                (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
+                ;; &C(ic+ir, jc+jr)
+                (i32.add (local.get $c)
+                  (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $N))
+                                    (i32.add (local.get $jc) (local.get $jr))) (i32.const 2)))
+                (i32.shl (local.get $N) (i32.const 2))
+                (local.get $alpha) (local.get $betaK)
+                (call $min (i32.const 4) (i32.sub (local.get $mc) (local.get $ir)))
+                (call $min (i32.const 8) (i32.sub (local.get $nc) (local.get $jr)))
+                (local.get $tile))
+              (local.set $ir (i32.add (local.get $ir) (i32.const 4)))
+              (br $nextIr)))
+            (local.set $jr (i32.add (local.get $jr) (i32.const 8)))
+            (br $nextJr)))
+          (local.set $ic (i32.add (local.get $ic) (global.get $MC)))
+          (br $nextIc)))
+        (local.set $pc (i32.add (local.get $pc) (global.get $KC)))
+        (br $nextPc)))
+      (local.set $jc (i32.add (local.get $jc) (global.get $NC)))
+      (br $nextJc))))
+
+  (func $min (param $x i32) (param $y i32) (result i32)
+    (select (local.get $x) (local.get $y) (i32.lt_s (local.get $x) (local.get $y))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; kernel4x8: C[0:mr, 0:nr] = beta·C + alpha·Σ_k ap[k][0:4]ᵀ · bp[k][0:8]
+  ;;   ap: [kc][4] packed A panel, bp: [kc][8] packed B panel (zero-padded past mr/nr rows/columns)
+  ;;   c: &C(0,0) of the tile, ldc: row stride of C in bytes; mr ≤ 4, nr ≤ 8 rows/columns to write
+  ;; Per k: 2 loads of B, 4 broadcasts of A, 8 mul + 8 add into the accumulators cRV (row R, vector V).
+  ;; ---------------------------------------------------------------------------------------------
+  (func $kernel4x8
+    (param $kc i32) (param $ap i32) (param $bp i32) (param $c i32) (param $ldc i32)
+    (param $alpha f32) (param $beta f32) (param $mr i32) (param $nr i32) (param $tile i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local $va v128) (local $vb v128) (local $r i32) (local $j i32) (local $p i32) (local $x f32)
+    (if (i32.gt_s (local.get $kc) (i32.const 0)) (then
+      (loop $k
+        (local.set $b0 (v128.load (local.get $bp)))
+        (local.set $b1 (v128.load offset=16 (local.get $bp)))
+        (local.set $s (v128.load32_splat (local.get $ap)))
+        (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $s) (local.get $b0))))
+        (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $s) (local.get $b1))))
+        (local.set $s (v128.load32_splat offset=4 (local.get $ap)))
+        (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $s) (local.get $b0))))
+        (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $s) (local.get $b1))))
+        (local.set $s (v128.load32_splat offset=8 (local.get $ap)))
+        (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $s) (local.get $b0))))
+        (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $s) (local.get $b1))))
+        (local.set $s (v128.load32_splat offset=12 (local.get $ap)))
+        (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $b0))))
+        (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $b1))))
+        (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
+        (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+        (br_if $k (local.tee $kc (i32.sub (local.get $kc) (i32.const 1)))))))
+    ;; scale by alpha in registers: cRV = alpha·cRV
+    (local.set $va (f32x4.splat (local.get $alpha)))
+    (local.set $c00 (f32x4.mul (local.get $va) (local.get $c00)))
+    (local.set $c01 (f32x4.mul (local.get $va) (local.get $c01)))
+    (local.set $c10 (f32x4.mul (local.get $va) (local.get $c10)))
+    (local.set $c11 (f32x4.mul (local.get $va) (local.get $c11)))
+    (local.set $c20 (f32x4.mul (local.get $va) (local.get $c20)))
+    (local.set $c21 (f32x4.mul (local.get $va) (local.get $c21)))
+    (local.set $c30 (f32x4.mul (local.get $va) (local.get $c30)))
+    (local.set $c31 (f32x4.mul (local.get $va) (local.get $c31)))
+    (if (i32.and (i32.eq (local.get $mr) (i32.const 4)) (i32.eq (local.get $nr) (i32.const 8))) (then
+      ;; Full tile: straight to C, row by row (p = &C(r, 0)). Written inline: a call would spill
+      ;; the accumulators.
+      (if (f32.ne (local.get $beta) (f32.const 0)) (then
+        ;; cRV += beta·C(r, 4V .. 4V+3)
+        (local.set $vb (f32x4.splat (local.get $beta)))
+        (local.set $p (local.get $c))
+        (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $vb) (v128.load (local.get $p)))))
+        (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $vb) (v128.load offset=16 (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (local.get $ldc)))
+        (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $vb) (v128.load (local.get $p)))))
+        (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $vb) (v128.load offset=16 (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (local.get $ldc)))
+        (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $vb) (v128.load (local.get $p)))))
+        (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $vb) (v128.load offset=16 (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (local.get $ldc)))
+        (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $vb) (v128.load (local.get $p)))))
+        (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $vb) (v128.load offset=16 (local.get $p)))))))
+      (local.set $p (local.get $c))
+      (v128.store (local.get $p) (local.get $c00))
+      (v128.store offset=16 (local.get $p) (local.get $c01))
+      (local.set $p (i32.add (local.get $p) (local.get $ldc)))
+      (v128.store (local.get $p) (local.get $c10))
+      (v128.store offset=16 (local.get $p) (local.get $c11))
+      (local.set $p (i32.add (local.get $p) (local.get $ldc)))
+      (v128.store (local.get $p) (local.get $c20))
+      (v128.store offset=16 (local.get $p) (local.get $c21))
+      (local.set $p (i32.add (local.get $p) (local.get $ldc)))
+      (v128.store (local.get $p) (local.get $c30))
+      (v128.store offset=16 (local.get $p) (local.get $c31))
+      (return)))
+    ;; Edge tile: park the 4×8 result in tile, then update the mr×nr corner of C that exists.
+    (v128.store (local.get $tile) (local.get $c00))
+    (v128.store offset=16 (local.get $tile) (local.get $c01))
+    (v128.store offset=32 (local.get $tile) (local.get $c10))
+    (v128.store offset=48 (local.get $tile) (local.get $c11))
+    (v128.store offset=64 (local.get $tile) (local.get $c20))
+    (v128.store offset=80 (local.get $tile) (local.get $c21))
+    (v128.store offset=96 (local.get $tile) (local.get $c30))
+    (v128.store offset=112 (local.get $tile) (local.get $c31))
+    (local.set $r (i32.const 0))
+    (loop $row
+      (local.set $j (i32.const 0))
+      (loop $col
+        (local.set $p (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $x (f32.load (i32.add (local.get $tile) (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 3)) (local.get $j)) (i32.const 2)))))
+        (if (f32.ne (local.get $beta) (f32.const 0)) (then
+          (local.set $x (f32.add (local.get $x) (f32.mul (local.get $beta) (f32.load (local.get $p)))))))
+        (f32.store (local.get $p) (local.get $x))
+        (br_if $col (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $nr))))
+      (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+      (br_if $row (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $mr)))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; packA: src points at A(0,0) of an mc×kc block (A(i,k) at src + 4·(i·rs + k·cs)).
+  ;; Writes ⌈mc/4⌉ panels dst[panel][k][0:4] = A(4·panel + 0..3, k), rows past mc as zeros.
+  ;; Fast paths for full panels: rs = 1 (Aᵀ·B: the 4 rows are adjacent, one v128 per k) and
+  ;; cs = 1 (A·B, A·Bᵀ: each row is contiguous in k, so 4×4 blocks are transposed in registers).
+  ;; ---------------------------------------------------------------------------------------------
+  (func $packA (param $src i32) (param $rs i32) (param $cs i32) (param $mc i32) (param $kc i32) (param $dst i32)
+    (local $i0 i32) (local $k i32) (local $r i32) (local $p i32) (local $rsB i32) (local $csB i32)
+    (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
+    (local.set $rsB (i32.shl (local.get $rs) (i32.const 2)))
+    (local.set $csB (i32.shl (local.get $cs) (i32.const 2)))
+    (local.set $i0 (i32.const 0))
+    (block $done (loop $panel
+      (br_if $done (i32.ge_s (local.get $i0) (local.get $mc)))
+      (local.set $k (i32.const 0))
+      (if (i32.le_s (i32.add (local.get $i0) (i32.const 4)) (local.get $mc)) (then
+        (if (i32.eq (local.get $rs) (i32.const 1)) (then
+          ;; rows adjacent: dst[k][0:4] = src[k·cs + i0 .. +4]
+          (local.set $p (i32.add (local.get $src) (i32.shl (local.get $i0) (i32.const 2))))
+          (block $end (loop $kk
+            (br_if $end (i32.ge_s (local.get $k) (local.get $kc)))
+            (v128.store (local.get $dst) (v128.load (local.get $p)))
+            (local.set $p (i32.add (local.get $p) (local.get $csB)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $kk)))))
+        (if (i32.eq (local.get $cs) (i32.const 1)) (then
+          ;; rows contiguous in k: transpose 4 rows × 4 k at a time
+          (local.set $r0 (i32.add (local.get $src) (i32.mul (local.get $i0) (local.get $rsB))))
+          (local.set $r1 (i32.add (local.get $r0) (local.get $rsB)))
+          (local.set $r2 (i32.add (local.get $r1) (local.get $rsB)))
+          (local.set $r3 (i32.add (local.get $r2) (local.get $rsB)))
+          (block $end (loop $kk
+            (br_if $end (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $kc)))
+            (local.set $t0 (v128.load (local.get $r0)))
+            (local.set $t1 (v128.load (local.get $r1)))
+            (local.set $t2 (v128.load (local.get $r2)))
+            (local.set $t3 (v128.load (local.get $r3)))
+            ;; u0 = [r0k0 r1k0 r0k1 r1k1], u1 = [r2k0 r3k0 r2k1 r3k1], u2/u3 the same for k2, k3
+            (local.set $u0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $t0) (local.get $t1)))
+            (local.set $u1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $t2) (local.get $t3)))
+            (local.set $u2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $t0) (local.get $t1)))
+            (local.set $u3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $t2) (local.get $t3)))
+            ;; dst[k+t][0:4] = A(i0..i0+3, k+t)
+            (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u0) (local.get $u1)))
+            (v128.store offset=16 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u1)))
+            (v128.store offset=32 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u2) (local.get $u3)))
+            (v128.store offset=48 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u2) (local.get $u3)))
+            (local.set $r0 (i32.add (local.get $r0) (i32.const 16)))
+            (local.set $r1 (i32.add (local.get $r1) (i32.const 16)))
+            (local.set $r2 (i32.add (local.get $r2) (i32.const 16)))
+            (local.set $r3 (i32.add (local.get $r3) (i32.const 16)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $kk)))))))
+      ;; whatever is left of this panel (edge rows, k tail, other strides): one element at a time
+      (block $end (loop $kk
+        (br_if $end (i32.ge_s (local.get $k) (local.get $kc)))
+        (local.set $r (i32.const 0))
+        (loop $row
+          (f32.store (local.get $dst)
+            (if (result f32) (i32.lt_s (i32.add (local.get $i0) (local.get $r)) (local.get $mc))
+              (then (f32.load (i32.add (local.get $src)
+                (i32.add (i32.mul (i32.add (local.get $i0) (local.get $r)) (local.get $rsB))
+                         (i32.mul (local.get $k) (local.get $csB))))))
+              (else (f32.const 0))))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+          (br_if $row (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const 4))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $kk)))
+      (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
+      (br $panel))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; packB: src points at B(0,0) of a kc×nc block (B(k,j) at src + 4·(k·rs + j·cs)).
+  ;; Writes ⌈nc/8⌉ panels dst[panel][k][0:8] = B(k, 8·panel + 0..7), columns past nc as zeros.
+  ;; Fast paths for full panels: cs = 1 (A·B, Aᵀ·B: two v128 per k) and rs = 1 (A·Bᵀ: each of the
+  ;; 8 columns is a contiguous row of the stored Bᵀ, transposed 4 k at a time in registers).
+  ;; ---------------------------------------------------------------------------------------------
+  (func $packB (param $src i32) (param $rs i32) (param $cs i32) (param $kc i32) (param $nc i32) (param $dst i32)
+    (local $j0 i32) (local $k i32) (local $j i32) (local $p i32) (local $rsB i32) (local $csB i32)
+    (local $q0 i32) (local $q1 i32) (local $q2 i32) (local $q3 i32) (local $half i32)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
+    (local.set $rsB (i32.shl (local.get $rs) (i32.const 2)))
+    (local.set $csB (i32.shl (local.get $cs) (i32.const 2)))
+    (local.set $j0 (i32.const 0))
+    (block $done (loop $panel
+      (br_if $done (i32.ge_s (local.get $j0) (local.get $nc)))
+      (local.set $k (i32.const 0))
+      (if (i32.le_s (i32.add (local.get $j0) (i32.const 8)) (local.get $nc)) (then
+        (if (i32.eq (local.get $cs) (i32.const 1)) (then
+          ;; columns adjacent: dst[k][0:8] = src[k·rs + j0 .. +8]
+          (local.set $p (i32.add (local.get $src) (i32.shl (local.get $j0) (i32.const 2))))
+          (block $end (loop $kk
+            (br_if $end (i32.ge_s (local.get $k) (local.get $kc)))
+            (v128.store (local.get $dst) (v128.load (local.get $p)))
+            (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $p)))
+            (local.set $p (i32.add (local.get $p) (local.get $rsB)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $kk)))))
+        (if (i32.eq (local.get $rs) (i32.const 1)) (then
+          ;; each column contiguous in k: transpose two 4×4 blocks (columns j0..j0+3, j0+4..j0+7)
+          (block $end (loop $kk
+            (br_if $end (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $kc)))
+            (local.set $half (i32.const 0))
+            (loop $halves
+              ;; q0..q3: &B(k, j0 + 4·half + 0..3)
+              (local.set $q0 (i32.add (local.get $src) (i32.add (i32.shl (local.get $k) (i32.const 2))
+                (i32.mul (i32.add (local.get $j0) (i32.shl (local.get $half) (i32.const 2))) (local.get $csB)))))
+              (local.set $q1 (i32.add (local.get $q0) (local.get $csB)))
+              (local.set $q2 (i32.add (local.get $q1) (local.get $csB)))
+              (local.set $q3 (i32.add (local.get $q2) (local.get $csB)))
+              (local.set $t0 (v128.load (local.get $q0)))
+              (local.set $t1 (v128.load (local.get $q1)))
+              (local.set $t2 (v128.load (local.get $q2)))
+              (local.set $t3 (v128.load (local.get $q3)))
+              (local.set $u0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $t0) (local.get $t1)))
+              (local.set $u1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $t2) (local.get $t3)))
+              (local.set $u2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $t0) (local.get $t1)))
+              (local.set $u3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $t2) (local.get $t3)))
+              ;; dst[k+t][4·half : 4·half+4] = B(k+t, j0+4·half .. +4); a row of dst is 32 bytes
+              (local.set $p (i32.add (local.get $dst) (i32.shl (local.get $half) (i32.const 4))))
+              (v128.store (local.get $p) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u0) (local.get $u1)))
+              (v128.store offset=32 (local.get $p) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u1)))
+              (v128.store offset=64 (local.get $p) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u2) (local.get $u3)))
+              (v128.store offset=96 (local.get $p) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u2) (local.get $u3)))
+              (br_if $halves (i32.lt_s (local.tee $half (i32.add (local.get $half) (i32.const 1))) (i32.const 2))))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 128)))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $kk)))))))
+      ;; whatever is left of this panel (edge columns, k tail, other strides): one element at a time
+      (block $end (loop $kk
+        (br_if $end (i32.ge_s (local.get $k) (local.get $kc)))
+        (local.set $j (i32.const 0))
+        (loop $col
+          (f32.store (local.get $dst)
+            (if (result f32) (i32.lt_s (i32.add (local.get $j0) (local.get $j)) (local.get $nc))
+              (then (f32.load (i32.add (local.get $src)
+                (i32.add (i32.mul (local.get $k) (local.get $rsB))
+                         (i32.mul (i32.add (local.get $j0) (local.get $j)) (local.get $csB))))))
+              (else (f32.const 0))))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+          (br_if $col (i32.lt_s (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 8))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $kk)))
+      (local.set $j0 (i32.add (local.get $j0) (i32.const 8)))
+      (br $panel))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; gemvT: out[j] = beta·out[j] + alpha·dot(x, W[j, :])      x [K], W [rows, K], out [rows]
+  ;; The M = 1 case of A·Bᵀ (x·Wᵀ, one token through a Linear layer) and the N = 1 case of A·B.
+  ;; Memory-bound: W is streamed once. Four rows of W at a time share each load of x; each row
+  ;; keeps two f32x4 accumulators (8 k per step) to hide the add latency. The four row sums are
+  ;; reduced together (sum4) and written as one f32x4.
+  ;; ---------------------------------------------------------------------------------------------
+  (func $gemvT (export "gemvT")
+    (param $x i32) (param $w i32) (param $rows i32) (param $K i32) (param $out i32) (param $alpha f32) (param $beta f32)
+    (local $j i32) (local $o i32) (local $end8 i32) (local $end4 i32) (local $endK i32) (local $rowB i32)
+    (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
+    (local $x0 v128) (local $x1 v128) (local $sum v128) (local $tail v128) (local $xs f32)
+    (local.set $rowB (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $endK (local.get $rowB))                                  ;; byte offsets within a row
+    (local.set $end8 (i32.and (local.get $rowB) (i32.const -32)))        ;; last multiple of 8 floats
+    (local.set $end4 (i32.and (local.get $rowB) (i32.const -16)))        ;; last multiple of 4 floats
+    (local.set $j (i32.const 0))
+    (block $doneQuads (loop $quad
+      (br_if $doneQuads (i32.gt_s (i32.add (local.get $j) (i32.const 4)) (local.get $rows)))
+      (local.set $r0 (i32.add (local.get $w) (i32.mul (local.get $j) (local.get $rowB))))
+      (local.set $r1 (i32.add (local.get $r0) (local.get $rowB)))
+      (local.set $r2 (i32.add (local.get $r1) (local.get $rowB)))
+      (local.set $r3 (i32.add (local.get $r2) (local.get $rowB)))
+      (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (local.get $a0))
+      (local.set $a2 (local.get $a0)) (local.set $a3 (local.get $a0))
+      (local.set $e0 (local.get $a0)) (local.set $e1 (local.get $a0))
+      (local.set $e2 (local.get $a0)) (local.set $e3 (local.get $a0))
+      (local.set $o (i32.const 0))
+      (block $end (loop $k8
+        (br_if $end (i32.ge_u (local.get $o) (local.get $end8)))
+        (local.set $x0 (v128.load (i32.add (local.get $x) (local.get $o))))
+        (local.set $x1 (v128.load offset=16 (i32.add (local.get $x) (local.get $o))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r0) (local.get $o))))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r1) (local.get $o))))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r2) (local.get $o))))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r3) (local.get $o))))))
+        (local.set $e0 (f32x4.add (local.get $e0) (f32x4.mul (local.get $x1) (v128.load offset=16 (i32.add (local.get $r0) (local.get $o))))))
+        (local.set $e1 (f32x4.add (local.get $e1) (f32x4.mul (local.get $x1) (v128.load offset=16 (i32.add (local.get $r1) (local.get $o))))))
+        (local.set $e2 (f32x4.add (local.get $e2) (f32x4.mul (local.get $x1) (v128.load offset=16 (i32.add (local.get $r2) (local.get $o))))))
+        (local.set $e3 (f32x4.add (local.get $e3) (f32x4.mul (local.get $x1) (v128.load offset=16 (i32.add (local.get $r3) (local.get $o))))))
+        (local.set $o (i32.add (local.get $o) (i32.const 32)))
+        (br $k8)))
+      (if (i32.lt_u (local.get $o) (local.get $end4)) (then               ;; one more group of 4 k
+        (local.set $x0 (v128.load (i32.add (local.get $x) (local.get $o))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r0) (local.get $o))))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r1) (local.get $o))))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r2) (local.get $o))))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r3) (local.get $o))))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))))
+      ;; sum = [dot0, dot1, dot2, dot3] over the first end4 k; then the last K mod 4 k, lane by lane
+      (local.set $sum (call $sum4
+        (f32x4.add (local.get $a0) (local.get $e0)) (f32x4.add (local.get $a1) (local.get $e1))
+        (f32x4.add (local.get $a2) (local.get $e2)) (f32x4.add (local.get $a3) (local.get $e3))))
+      (block $end (loop $k1
+        (br_if $end (i32.ge_u (local.get $o) (local.get $endK)))
+        (local.set $xs (f32.load (i32.add (local.get $x) (local.get $o))))
+        (local.set $tail (f32x4.replace_lane 0 (local.get $tail) (f32.mul (local.get $xs) (f32.load (i32.add (local.get $r0) (local.get $o))))))
+        (local.set $tail (f32x4.replace_lane 1 (local.get $tail) (f32.mul (local.get $xs) (f32.load (i32.add (local.get $r1) (local.get $o))))))
+        (local.set $tail (f32x4.replace_lane 2 (local.get $tail) (f32.mul (local.get $xs) (f32.load (i32.add (local.get $r2) (local.get $o))))))
+        (local.set $tail (f32x4.replace_lane 3 (local.get $tail) (f32.mul (local.get $xs) (f32.load (i32.add (local.get $r3) (local.get $o))))))
+        (local.set $sum (f32x4.add (local.get $sum) (local.get $tail)))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $k1)))
+      (call $finish4 (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))) (local.get $sum) (local.get $alpha) (local.get $beta))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $quad)))
+    ;; the last rows mod 4, one at a time
+    (block $done (loop $single
+      (br_if $done (i32.ge_s (local.get $j) (local.get $rows)))
+      (call $finish1 (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
+        (call $dot (local.get $x) (i32.add (local.get $w) (i32.mul (local.get $j) (local.get $rowB))) (local.get $K))
+        (local.get $alpha) (local.get $beta))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $single))))
+
+  ;; [Σ v0, Σ v1, Σ v2, Σ v3]: the four horizontal sums at once (two transposing shuffle rounds)
+  (func $sum4 (param $v0 v128) (param $v1 v128) (param $v2 v128) (param $v3 v128) (result v128)
+    (local $t0 v128) (local $t1 v128)
+    ;; t0 = [v0.0+v0.2, v1.0+v1.2, v0.1+v0.3, v1.1+v1.3], t1 the same for v2, v3
+    (local.set $t0 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1))))
+    (local.set $t1 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3))))
+    (f32x4.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1))))
+
+  ;; dot(x[0:n], y[0:n]) with two f32x4 accumulators and a scalar tail
+  (func $dot (param $x i32) (param $y i32) (param $n i32) (result f32)
+    (local $o i32) (local $end8 i32) (local $endB i32) (local $a v128) (local $e v128) (local $s f32)
+    (local.set $endB (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end8 (i32.and (local.get $endB) (i32.const -32)))
+    (block $end (loop $k8
+      (br_if $end (i32.ge_u (local.get $o) (local.get $end8)))
+      (local.set $a (f32x4.add (local.get $a) (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $o))) (v128.load (i32.add (local.get $y) (local.get $o))))))
+      (local.set $e (f32x4.add (local.get $e) (f32x4.mul (v128.load offset=16 (i32.add (local.get $x) (local.get $o))) (v128.load offset=16 (i32.add (local.get $y) (local.get $o))))))
+      (local.set $o (i32.add (local.get $o) (i32.const 32)))
+      (br $k8)))
+    (local.set $s (call $hsum (f32x4.add (local.get $a) (local.get $e))))
+    (block $end (loop $k1
+      (br_if $end (i32.ge_u (local.get $o) (local.get $endB)))
+      (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (i32.add (local.get $x) (local.get $o))) (f32.load (i32.add (local.get $y) (local.get $o))))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $k1)))
+    (local.get $s))
+
+  ;; v.0 + v.1 + v.2 + v.3
+  (func $hsum (param $v v128) (result f32)
+    (local.set $v (f32x4.add (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+    (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v))))
+
+  ;; p[0:4] = beta·p[0:4] + alpha·s  (beta = 0: p is not read)
+  (func $finish4 (param $p i32) (param $s v128) (param $alpha f32) (param $beta f32)
+    (local.set $s (f32x4.mul (f32x4.splat (local.get $alpha)) (local.get $s)))
+    (if (f32.ne (local.get $beta) (f32.const 0)) (then
+      (local.set $s (f32x4.add (local.get $s) (f32x4.mul (f32x4.splat (local.get $beta)) (v128.load (local.get $p)))))))
+    (v128.store (local.get $p) (local.get $s)))
+
+  ;; p[0] = beta·p[0] + alpha·s  (beta = 0: p is not read)
+  (func $finish1 (param $p i32) (param $s f32) (param $alpha f32) (param $beta f32)
+    (local.set $s (f32.mul (local.get $alpha) (local.get $s)))
+    (if (f32.ne (local.get $beta) (f32.const 0)) (then
+      (local.set $s (f32.add (local.get $s) (f32.mul (local.get $beta) (f32.load (local.get $p)))))))
+    (f32.store (local.get $p) (local.get $s)))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; gemvN: out[j] = beta·out[j] + alpha·Σ_k x[k]·B[k, j]      x [K], B [K, N], out [N]
+  ;; The M = 1 case of A·B and Aᵀ·B (and N = 1 of A·Bᵀ... see matmul.ts for the routing).
+  ;; Memory-bound: B is streamed once, row by row (sequential, prefetch-friendly). Four rows at
+  ;; a time are scaled by four broadcasts of x and summed into acc [N] (scratch, in L1/L2);
+  ;; at the end out = beta·out + alpha·acc.
+  ;; ---------------------------------------------------------------------------------------------
+  (func $gemvN (export "gemvN")
+    (param $x i32) (param $b i32) (param $K i32) (param $N i32) (param $out i32) (param $alpha f32) (param $beta f32)
+    (param $acc i32)
+    (local $k i32) (local $o i32) (local $rowB i32) (local $end4 i32)
+    (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $f0 f32) (local $f1 f32) (local $f2 f32) (local $f3 f32) (local $p i32)
+    (local.set $rowB (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $rowB) (i32.const -16)))
+    (memory.fill (local.get $acc) (i32.const 0) (local.get $rowB))
+    (local.set $k (i32.const 0))
+    (block $doneQuads (loop $quad
+      (br_if $doneQuads (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $K)))
+      ;; acc += x[k]·B[k] + x[k+1]·B[k+1] + x[k+2]·B[k+2] + x[k+3]·B[k+3]
+      (local.set $p (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
+      (local.set $f0 (f32.load (local.get $p)))
+      (local.set $f1 (f32.load offset=4 (local.get $p)))
+      (local.set $f2 (f32.load offset=8 (local.get $p)))
+      (local.set $f3 (f32.load offset=12 (local.get $p)))
+      (local.set $s0 (f32x4.splat (local.get $f0)))
+      (local.set $s1 (f32x4.splat (local.get $f1)))
+      (local.set $s2 (f32x4.splat (local.get $f2)))
+      (local.set $s3 (f32x4.splat (local.get $f3)))
+      (local.set $r0 (i32.add (local.get $b) (i32.mul (local.get $k) (local.get $rowB))))
+      (local.set $r1 (i32.add (local.get $r0) (local.get $rowB)))
+      (local.set $r2 (i32.add (local.get $r1) (local.get $rowB)))
+      (local.set $r3 (i32.add (local.get $r2) (local.get $rowB)))
+      (local.set $o (i32.const 0))
+      (block $end (loop $j4
+        (br_if $end (i32.ge_u (local.get $o) (local.get $end4)))
+        (local.set $p (i32.add (local.get $acc) (local.get $o)))
+        (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (f32x4.add
+          (f32x4.add (f32x4.mul (local.get $s0) (v128.load (i32.add (local.get $r0) (local.get $o))))
+                     (f32x4.mul (local.get $s1) (v128.load (i32.add (local.get $r1) (local.get $o)))))
+          (f32x4.add (f32x4.mul (local.get $s2) (v128.load (i32.add (local.get $r2) (local.get $o))))
+                     (f32x4.mul (local.get $s3) (v128.load (i32.add (local.get $r3) (local.get $o))))))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $j4)))
+      (block $end (loop $j1                                              ;; the last N mod 4 columns
+        (br_if $end (i32.ge_u (local.get $o) (local.get $rowB)))
+        (local.set $p (i32.add (local.get $acc) (local.get $o)))
+        (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.add
+          (f32.add (f32.mul (local.get $f0) (f32.load (i32.add (local.get $r0) (local.get $o))))
+                   (f32.mul (local.get $f1) (f32.load (i32.add (local.get $r1) (local.get $o)))))
+          (f32.add (f32.mul (local.get $f2) (f32.load (i32.add (local.get $r2) (local.get $o))))
+                   (f32.mul (local.get $f3) (f32.load (i32.add (local.get $r3) (local.get $o))))))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $j1)))
+      (local.set $k (i32.add (local.get $k) (i32.const 4)))
+      (br $quad)))
+    ;; the last K mod 4 rows, one at a time: acc += x[k]·B[k]
+    (block $done (loop $single
+      (br_if $done (i32.ge_s (local.get $k) (local.get $K)))
+      (call $axpyBytes (f32.load (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
+        (i32.add (local.get $b) (i32.mul (local.get $k) (local.get $rowB))) (local.get $acc) (local.get $rowB))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $single)))
+    ;; out = beta·out + alpha·acc
+    (local.set $o (i32.const 0))
+    (block $end (loop $j4
+      (br_if $end (i32.ge_u (local.get $o) (local.get $end4)))
+      (call $finish4 (i32.add (local.get $out) (local.get $o)) (v128.load (i32.add (local.get $acc) (local.get $o))) (local.get $alpha) (local.get $beta))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $j4)))
+    (block $end (loop $j1
+      (br_if $end (i32.ge_u (local.get $o) (local.get $rowB)))
+      (call $finish1 (i32.add (local.get $out) (local.get $o)) (f32.load (i32.add (local.get $acc) (local.get $o))) (local.get $alpha) (local.get $beta))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $j1))))
+
+  ;; y[0:bytes/4] += s·x[0:bytes/4]
+  (func $axpyBytes (param $s f32) (param $x i32) (param $y i32) (param $bytes i32)
+    (local $o i32) (local $end4 i32) (local $vs v128)
+    (local.set $vs (f32x4.splat (local.get $s)))
+    (local.set $end4 (i32.and (local.get $bytes) (i32.const -16)))
+    (block $end (loop $j4
+      (br_if $end (i32.ge_u (local.get $o) (local.get $end4)))
+      (v128.store (i32.add (local.get $y) (local.get $o))
+        (f32x4.add (v128.load (i32.add (local.get $y) (local.get $o))) (f32x4.mul (local.get $vs) (v128.load (i32.add (local.get $x) (local.get $o))))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $j4)))
+    (block $end (loop $j1
+      (br_if $end (i32.ge_u (local.get $o) (local.get $bytes)))
+      (f32.store (i32.add (local.get $y) (local.get $o))
+        (f32.add (f32.load (i32.add (local.get $y) (local.get $o))) (f32.mul (local.get $s) (f32.load (i32.add (local.get $x) (local.get $o))))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $j1))))
+)

@@ -1,0 +1,177 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { kernels as k, layerNorm, rmsNorm, Tensor, ShapeError } from "../src/index.js";
+import { dim, expectClose, floats } from "./helpers.js";
+
+const rowsCols = fc.tuple(dim(7), dim(41));
+const normCase = rowsCols.chain(([rows, cols]) =>
+  fc.tuple(fc.constant(rows), fc.constant(cols), floats(rows * cols, 5), floats(cols, 2), floats(cols, 2)),
+);
+
+describe("layerNorm", () => {
+  it("equals the reference, including mean/rstd", () => {
+    fc.assert(
+      fc.property(normCase, ([rows, cols, x, w, b]) => {
+        const mean = new Float32Array(rows);
+        const rstd = new Float32Array(rows);
+        const mRef = new Float32Array(rows);
+        const sRef = new Float32Array(rows);
+        const y = k.layerNorm(x, w, b, rows, cols, 1e-5, undefined, mean, rstd);
+        expectClose(y, k.layerNormReference(x, w, b, rows, cols, 1e-5, undefined, mRef, sRef), 1e-5, 1e-5);
+        expectClose(mean, mRef, 1e-6, 1e-6);
+        expectClose(rstd, sRef, 1e-6, 1e-5);
+        expectClose(k.layerNorm(x, w, null, rows, cols, 1e-5), k.layerNormReference(x, w, null, rows, cols, 1e-5), 1e-5, 1e-5);
+      }),
+    );
+  });
+
+  it("with weight 1, bias 0 gives rows of mean 0 and variance 1", () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(dim(5), fc.integer({ min: 2, max: 41 })).chain(([r, c]) => fc.tuple(fc.constant(r), fc.constant(c), floats(r * c, 100))),
+        ([rows, cols, x]) => {
+          // Skip rows that are (nearly) constant: their variance is ~eps and the output ~0.
+          for (let r = 0; r < rows; r++) {
+            const row = x.subarray(r * cols, (r + 1) * cols);
+            if (Math.max(...row) - Math.min(...row) < 1e-2) return;
+          }
+          const y = k.layerNorm(x, new Float32Array(cols).fill(1), null, rows, cols, 1e-9);
+          for (let r = 0; r < rows; r++) {
+            const row = Array.from(y.subarray(r * cols, (r + 1) * cols));
+            const m = row.reduce((s, v) => s + v, 0) / cols;
+            const v = row.reduce((s, u) => s + (u - m) ** 2, 0) / cols;
+            expect(Math.abs(m)).toBeLessThan(1e-5);
+            expect(Math.abs(v - 1)).toBeLessThan(1e-4);
+          }
+        },
+      ),
+    );
+  });
+
+  it("backward matches the reference and finite differences (float64), accumulating", () => {
+    fc.assert(
+      fc.property(normCase, ([rows, cols, x, w, b]) => {
+        const mean = new Float32Array(rows);
+        const rstd = new Float32Array(rows);
+        k.layerNorm(x, w, b, rows, cols, 1e-5, undefined, mean, rstd);
+        const dy = x.map((v, i) => Math.cos(3 * i + v));
+        const [dx, dw, db] = [new Float32Array(x.length).fill(1), new Float32Array(cols).fill(2), new Float32Array(cols).fill(3)];
+        k.layerNormBackward(x, w, mean, rstd, dy, rows, cols, dx, dw, db);
+        const [rx, rw, rb] = [new Float32Array(x.length).fill(1), new Float32Array(cols).fill(2), new Float32Array(cols).fill(3)];
+        k.layerNormBackwardReference(x, w, mean, rstd, dy, rows, cols, rx, rw, rb);
+        expectClose(dx, rx, 1e-4, 1e-4);
+        expectClose(dw, rw, 1e-4, 1e-4);
+        expectClose(db, rb, 1e-4, 1e-4);
+        // Finite differences of L = Σ dy·layerNorm(x) in float64, for a few x entries.
+        const loss = (xx: Float64Array) => {
+          let L = 0;
+          for (let r = 0; r < rows; r++) {
+            let m = 0;
+            for (let j = 0; j < cols; j++) m += xx[r * cols + j]! / cols;
+            let v = 0;
+            for (let j = 0; j < cols; j++) v += (xx[r * cols + j]! - m) ** 2 / cols;
+            for (let j = 0; j < cols; j++) L += dy[r * cols + j]! * ((xx[r * cols + j]! - m) / Math.sqrt(v + 1e-5) * w[j]! + b[j]!);
+          }
+          return L;
+        };
+        const x64 = Float64Array.from(x);
+        for (const i of [0, x.length - 1, Math.floor(x.length / 2)]) {
+          const h = 1e-6;
+          const xp = Float64Array.from(x64);
+          const xm = Float64Array.from(x64);
+          xp[i] += h;
+          xm[i] -= h;
+          const num = (loss(xp) - loss(xm)) / (2 * h);
+          expect(Math.abs(dx[i]! - 1 - num)).toBeLessThan(2e-3 + 2e-3 * Math.abs(num));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("rmsNorm", () => {
+  it("equals the reference and a float64 computation", () => {
+    fc.assert(
+      fc.property(normCase, ([rows, cols, x, w]) => {
+        const rrms = new Float32Array(rows);
+        const y = k.rmsNorm(x, w, rows, cols, 1e-6, undefined, rrms);
+        expectClose(y, k.rmsNormReference(x, w, rows, cols, 1e-6), 1e-6, 1e-6);
+        for (let r = 0; r < rows; r++) {
+          let ms = 0;
+          for (let j = 0; j < cols; j++) ms += x[r * cols + j]! ** 2;
+          const s = 1 / Math.sqrt(ms / cols + 1e-6);
+          expect(Math.abs(rrms[r]! - s)).toBeLessThanOrEqual(1e-6 * s);
+          for (let j = 0; j < cols; j++) {
+            const want = x[r * cols + j]! * s * w[j]!;
+            expect(Math.abs(y[r * cols + j]! - want)).toBeLessThanOrEqual(1e-6 * Math.abs(want) + 1e-30);
+          }
+        }
+      }),
+    );
+  });
+
+  it("works in place", () => {
+    fc.assert(
+      fc.property(normCase, ([rows, cols, x, w]) => {
+        const expected = k.rmsNormReference(x, w, rows, cols, 1e-6);
+        k.rmsNorm(x, w, rows, cols, 1e-6, x);
+        expectClose(x, expected, 1e-6, 1e-6);
+      }),
+    );
+  });
+
+  it("backward matches the reference and finite differences (float64), accumulating", () => {
+    fc.assert(
+      fc.property(normCase, ([rows, cols, x, w]) => {
+        const rrms = new Float32Array(rows);
+        k.rmsNorm(x, w, rows, cols, 1e-5, undefined, rrms);
+        const dy = x.map((v, i) => Math.sin(2 * i - v));
+        const [dx, dw] = [new Float32Array(x.length).fill(-1), new Float32Array(cols).fill(0.5)];
+        k.rmsNormBackward(x, w, rrms, dy, rows, cols, dx, dw);
+        const [rx, rw] = [new Float32Array(x.length).fill(-1), new Float32Array(cols).fill(0.5)];
+        k.rmsNormBackwardReference(x, w, rrms, dy, rows, cols, rx, rw);
+        expectClose(dx, rx, 1e-4, 1e-4);
+        expectClose(dw, rw, 1e-4, 1e-4);
+        const loss = (xx: Float64Array, ww: Float64Array) => {
+          let L = 0;
+          for (let r = 0; r < rows; r++) {
+            let ms = 0;
+            for (let j = 0; j < cols; j++) ms += xx[r * cols + j]! ** 2 / cols;
+            for (let j = 0; j < cols; j++) L += (dy[r * cols + j]! * xx[r * cols + j]! * ww[j]!) / Math.sqrt(ms + 1e-5);
+          }
+          return L;
+        };
+        const x64 = Float64Array.from(x);
+        const w64 = Float64Array.from(w);
+        const h = 1e-6;
+        for (const i of [0, x.length - 1]) {
+          const xp = Float64Array.from(x64);
+          const xm = Float64Array.from(x64);
+          xp[i] += h;
+          xm[i] -= h;
+          const num = (loss(xp, w64) - loss(xm, w64)) / (2 * h);
+          expect(Math.abs(dx[i]! + 1 - num)).toBeLessThan(5e-3 + 2e-3 * Math.abs(num));
+        }
+        const wp = Float64Array.from(w64);
+        const wm = Float64Array.from(w64);
+        wp[0] += h;
+        wm[0] -= h;
+        const numW = (loss(x64, wp) - loss(x64, wm)) / (2 * h);
+        expect(Math.abs(dw[0]! - 0.5 - numW)).toBeLessThan(2e-3 + 2e-3 * Math.abs(numW));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("Tensor-level norms", () => {
+  it("normalize over the last axis and check weight shapes", () => {
+    const x = Tensor.from(Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)), [2, 3, 4]);
+    const w = Tensor.from([1, 2, 3, 4]);
+    expectClose(rmsNorm(x, w, 1e-6).data, k.rmsNormReference(x.data, w.data, 6, 4, 1e-6), 0, 0);
+    expectClose(layerNorm(x, w, null, 1e-5).data, k.layerNormReference(x.data, w.data, null, 6, 4, 1e-5), 0, 0);
+    expect(() => rmsNorm(x, Tensor.zeros([3]))).toThrow(ShapeError);
+    expect(() => rmsNorm(x, Tensor.zeros([3]))).toThrow(/rmsNorm: weight must be \[4\] for input \[2, 3, 4\], got \[3\]/);
+  });
+});
