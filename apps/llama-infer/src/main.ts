@@ -1,9 +1,8 @@
 /**
- * Entry point: `llama-infer <generate|chat|synth> [options]` (see README.md).
- * Every failure is one line on stderr and exit code 1 (errors.ts).
+ * Entry point: `llama-infer <generate|chat|synth> [options]` (see README.md). Exit code 0 on
+ * success, 1 on any failure (one line on stderr, no stack; LLAMA_INFER_DEBUG=1 adds it).
  */
-import { reportError } from "./errors.js";
-import { buildProgram } from "./program.js";
+import { runCli } from "./cli.js";
 
 // `pnpm --filter llama-infer start -- …` runs this in the app's directory; resolve the user's
 // relative paths from where they typed the command (pnpm passes it as INIT_CWD).
@@ -16,12 +15,4 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-const args = process.argv.slice(2);
-// pnpm passes the `--` of `pnpm start -- generate …` through.
-if (args[0] === "--") args.shift();
-
-try {
-  await buildProgram().parseAsync(args, { from: "user" });
-} catch (e) {
-  process.exitCode = reportError(e);
-}
+process.exitCode = await runCli(process.argv.slice(2));

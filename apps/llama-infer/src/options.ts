@@ -49,7 +49,7 @@ export function addGenerationOptions(cmd: Command): Command {
     .addOption(new Option("--top-p <p>", "nucleus: keep the smallest set of tokens whose probability reaches p, in (0, 1]; 1 = off").default(DEFAULTS.topP))
     .addOption(new Option("--min-p <p>", "drop tokens below p × the top probability, in [0, 1]; 0 = off").default(DEFAULTS.minP))
     .addOption(new Option("--repetition-penalty <r>", "HF repetition penalty over the tokens seen so far, > 0; 1 = off").default(DEFAULTS.repetitionPenalty))
-    .addOption(new Option("-s, --seed <n>", "sampler seed, an integer ≥ 0").default(DEFAULTS.seed))
+    .addOption(new Option("-s, --seed <n>", "sampler seed, an integer ≥ 0").default(DEFAULTS.seed, "random"))
     .addOption(new Option("--stats", "print prompt tokens, prefill and decode speed, time to first token to stderr").default(false));
 }
 

@@ -1,17 +1,25 @@
 /**
- * The command tree. commander because it gives subcommands, required options, defaults shown in
- * --help and unknown-option errors for free, with no dependencies of its own.
+ * The command tree. commander (rather than node:util parseArgs or yargs): subcommands, required
+ * options, defaults listed in --help and errors for unknown options come built in, it has no
+ * dependencies of its own, and its API reads like the help text it produces.
  */
 import { Command } from "commander";
 import { chatCommand } from "./commands/chat.js";
 import { generateCommand } from "./commands/generate.js";
 import { synthCommand } from "./commands/synth.js";
+import type { CliIO } from "./io.js";
 
-export function buildProgram(): Command {
-  return new Command("llama-infer")
+export function buildProgram(io: CliIO): Command {
+  const program = new Command("llama-infer")
     .description("Run HuggingFace Llama/Mistral model directories with @mini/llm: generate text, chat, synthesize test models")
-    .showHelpAfterError("(run with --help for usage)")
-    .addCommand(generateCommand())
-    .addCommand(chatCommand())
-    .addCommand(synthCommand());
+    .addCommand(generateCommand(io))
+    .addCommand(chatCommand(io))
+    .addCommand(synthCommand(io));
+  // Errors and help go to io (throwing instead of process.exit), for every command.
+  for (const cmd of [program, ...program.commands]) {
+    cmd
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  }
+  return program;
 }

@@ -120,13 +120,12 @@ export function parseArgs(argv: readonly string[], program = buildProgram()): Ru
   const o = program.opts();
   const preset = o["preset"] as PresetName;
   const given = new Set<keyof RunOptions>();
-  const resolved: Record<string, unknown> = {};
-  for (const key of Object.keys(PRESETS.rustgpt) as (keyof RunOptions)[]) {
-    const fromUser = program.getOptionValueSource(key) === "cli";
-    if (fromUser) given.add(key);
-    resolved[key] = fromUser ? o[key] : PRESETS[preset][key];
+  for (const opt of program.options) {
+    const key = opt.attributeName() as keyof RunOptions;
+    if (program.getOptionValueSource(key) === "cli") given.add(key);
   }
-  for (const key of ["maxSeqLen", "seed"] as const) if (program.getOptionValueSource(key) === "cli") given.add(key);
+  const resolved: Record<string, unknown> = {};
+  for (const key of Object.keys(PRESETS.rustgpt) as (keyof RunOptions)[]) resolved[key] = given.has(key) ? o[key] : PRESETS[preset][key];
   const save = program.getOptionValueSource("save") === "cli" ? path.resolve(o["save"] as string) : path.join(APP_DIR, "models", preset);
   return {
     ...(resolved as Pick<RunOptions, keyof (typeof PRESETS)["rustgpt"]>),

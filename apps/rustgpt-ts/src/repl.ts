@@ -13,6 +13,8 @@ export interface ReplOptions {
   output?: NodeJS.WritableStream;
   /** Show the prompt and the greeting (default: when input is a TTY). */
   interactive?: boolean;
+  /** Aborting it ends the chat (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export async function runRepl(respond: Responder, opts: ReplOptions = {}): Promise<number> {
@@ -20,6 +22,9 @@ export async function runRepl(respond: Responder, opts: ReplOptions = {}): Promi
   const output = opts.output ?? process.stdout;
   const interactive = opts.interactive ?? (input as NodeJS.ReadStream).isTTY === true;
   const rl = createInterface({ input, terminal: false });
+  const stop = (): void => rl.close();
+  if (opts.signal?.aborted) return 0;
+  opts.signal?.addEventListener("abort", stop, { once: true });
   if (interactive) output.write('Chat with the model: type a question, "exit" or Ctrl-D to quit.\n> ');
   let answered = 0;
   for await (const raw of rl) {
@@ -33,6 +38,7 @@ export async function runRepl(respond: Responder, opts: ReplOptions = {}): Promi
     if (interactive) output.write("> ");
   }
   rl.close();
+  opts.signal?.removeEventListener("abort", stop);
   if (interactive) output.write("\n");
   return answered;
 }

@@ -151,7 +151,7 @@ export function runBackward(root: Variable, seed?: Tensor | Float32Array | numbe
     node.backward(v.grad!.data);
     if (!v._ag.retain) v.grad = null;
     if (!retainGraph) {
-      // v._ag.node = null;
+      v._ag.node = null;
       v._ag.released = true;
     }
   }

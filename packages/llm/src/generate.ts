@@ -17,6 +17,9 @@ import { OptionError } from "./sampling/options.js";
 import { Sampler } from "./sampling/sampler.js";
 import type { SamplingOptions } from "./sampling/options.js";
 
+// The text of a generation as it reads after its prompt (streaming).
+export { ContinuationDecoder } from "./continuation-decoder.js";
+
 /** "stop": a stop id was sampled; "length": maxNewTokens reached or the context is full. */
 export type FinishReason = "stop" | "length";
 

@@ -23,7 +23,13 @@ function watFiles() {
 
 /** Assembles one .wat text into wasm bytes (SIMD on, no debug names, so the bytes are stable). */
 function assemble(wabt, name, text) {
-  const mod = wabt.parseWat(name, text, { simd: true });
+  let mod;
+  try {
+    mod = wabt.parseWat(name, text, { simd: true });
+  } catch (e) {
+    // wabt's message holds the file:line:col diagnostics; its stack would dump wabt's minified source
+    throw new Error(`${name}: ${e.message}`);
+  }
   try {
     mod.validate();
     return new Uint8Array(mod.toBinary({ log: false, write_debug_names: false }).buffer);
@@ -53,7 +59,13 @@ async function generate() {
   ].join("\n");
 }
 
-const source = await generate();
+let source;
+try {
+  source = await generate();
+} catch (e) {
+  console.error(e.message);
+  process.exit(1);
+}
 if (process.argv.includes("--check")) {
   let current = "";
   try {

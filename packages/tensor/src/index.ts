@@ -25,6 +25,7 @@ export {
   serializeSafetensors,
   writeSafetensors,
   type SafetensorsFile,
+  type SafetensorsReadOptions,
   type SafetensorsDtype,
   type ReadableDtype,
   type TensorInfo,

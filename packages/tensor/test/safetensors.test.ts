@@ -167,6 +167,7 @@ describe("malformed safetensors give SafetensorsError naming the file", () => {
     const huge = new Uint8Array(good);
     new DataView(huge.buffer).setBigUint64(0, 2n ** 60n, true);
     expectBad(huge, /header length 1152921504606846976 runs past the end/);
+    expect(() => parseSafetensors(good, FILE, { maxHeaderBytes: 16 })).toThrow(/exceeds the limit of 16 bytes/);
   });
 
   it("bad JSON, non-object JSON, bad UTF-8, bad metadata", () => {

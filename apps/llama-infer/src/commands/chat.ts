@@ -3,18 +3,19 @@
  * `/reset` starts over, `/exit` (or end of input) quits.
  *
  * From a terminal it shows a banner and a `> ` prompt, and Ctrl-C stops the answer being written
- * (a second Ctrl-C at the prompt quits). From a pipe it prints the answers only, one after each
- * input line, so `printf 'Hi\nTell me more\n' | llama-infer chat …` gives clean output. Notices
- * (resets, dropped turns, refusals, stats) go to stderr.
+ * (Ctrl-C at the prompt quits). From a pipe it prints the answers only, one after each input
+ * line, so `printf 'Hi\nTell me more\n' | llama-infer chat …` gives clean output. Notices
+ * (resets, dropped turns, refused messages, stats) go to stderr.
  */
 import { createInterface } from "node:readline";
 import { Command } from "commander";
 import { ChatOverflowError, ChatSession, Sampler, type TurnResult } from "@mini/llm";
+import type { CliIO } from "../io.js";
 import { loadModel } from "../load.js";
 import { addGenerationOptions, addModelOption, readGenerationFlags } from "../options.js";
 import { formatStats } from "../stats.js";
 
-export function chatCommand(): Command {
+export function chatCommand(io: CliIO): Command {
   const cmd = new Command("chat").description("chat with the model: one message per line; /reset starts over, /exit quits");
   addModelOption(cmd);
   cmd.option("--system <text>", "system message, kept through /reset and context overflow (default: none)");
@@ -30,23 +31,25 @@ export function chatCommand(): Command {
       maxNewTokens: flags.maxNewTokens,
       ...(system === undefined ? {} : { system }),
     });
-    await repl(session, { title: dir, stats: flags.stats, seed: sampler.seed });
+    await repl(io, session, { title: dir, stats: flags.stats, seed: sampler.seed });
   });
   return cmd;
 }
 
-async function repl(session: ChatSession, o: { title: string; stats: boolean; seed: number }): Promise<void> {
-  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  const out = process.stdout;
-  const note = (s: string) => process.stderr.write(`${s}\n`);
-  const rl = createInterface({ input: process.stdin, ...(interactive ? { output: out, prompt: "> " } : {}), terminal: interactive });
-  let interrupted = false;
+async function repl(io: CliIO, session: ChatSession, o: { title: string; stats: boolean; seed: number }): Promise<void> {
+  const note = (s: string) => io.stderr.write(`${s}\n`);
+  const rl = createInterface({
+    input: io.stdin,
+    terminal: io.interactive,
+    ...(io.interactive ? { output: process.stdout, prompt: "> " } : {}),
+  });
   let answering = false;
+  let interrupted = false;
   rl.on("SIGINT", () => {
     if (answering) interrupted = true;
     else rl.close();
   });
-  if (interactive) {
+  if (io.interactive) {
     note(`Chatting with ${o.title} (context ${session.contextLength} tokens). /reset starts over, /exit quits, Ctrl-C stops an answer.`);
     rl.prompt();
   }
@@ -60,7 +63,7 @@ async function repl(session: ChatSession, o: { title: string; stats: boolean; se
       answering = true;
       interrupted = false;
       try {
-        const result = await answer(session, line, () => interrupted);
+        const result = await answer(io, session, line, () => interrupted);
         if (result !== null && result.droppedMessages > 0) note(`(dropped the ${result.droppedMessages} oldest messages to fit the context)`);
         if (result !== null && o.stats) note(formatStats(result.generation, { "reused tokens": result.reusedTokens, seed: o.seed }));
       } catch (e) {
@@ -71,25 +74,27 @@ async function repl(session: ChatSession, o: { title: string; stats: boolean; se
         answering = false;
       }
     }
-    if (interactive) rl.prompt();
+    if (io.interactive) rl.prompt();
   }
   rl.close();
 }
 
-/** Streams one answer to stdout; null if interrupted (the partial answer stays in the conversation). */
-async function answer(session: ChatSession, line: string, stop: () => boolean): Promise<TurnResult | null> {
+/** Streams one answer; null if interrupted (the partial answer stays in the conversation). */
+async function answer(io: CliIO, session: ChatSession, line: string, stop: () => boolean): Promise<TurnResult | null> {
   const gen = session.send(line);
   let step = gen.next();
   for (; !step.done; step = gen.next()) {
-    process.stdout.write(step.value);
-    // Let readline see a Ctrl-C between tokens.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (stop()) {
-      gen.return(undefined as never);
-      process.stdout.write("\n");
-      return null;
+    io.stdout.write(step.value);
+    if (io.interactive) {
+      // Let readline see a Ctrl-C between tokens.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (stop()) {
+        gen.return(undefined as never);
+        io.stdout.write("\n");
+        return null;
+      }
     }
   }
-  process.stdout.write("\n");
+  io.stdout.write("\n");
   return step.value;
 }

@@ -1,11 +1,12 @@
 /** `llama-infer generate --model DIR --prompt TEXT`: prints the prompt and streams its continuation. */
 import { Command } from "commander";
 import { ContinuationDecoder, generate, Sampler } from "@mini/llm";
+import type { CliIO } from "../io.js";
 import { loadModel } from "../load.js";
 import { addGenerationOptions, addModelOption, readGenerationFlags } from "../options.js";
 import { formatStats } from "../stats.js";
 
-export function generateCommand(): Command {
+export function generateCommand(io: CliIO): Command {
   const cmd = new Command("generate").description("continue a prompt, streaming the text as it is generated");
   addModelOption(cmd);
   cmd.requiredOption("-p, --prompt <text>", "the text to continue (the tokenizer adds BOS as the model expects)");
@@ -20,12 +21,12 @@ export function generateCommand(): Command {
     // Throws before any output if the prompt does not fit the context.
     const gen = generate(model, promptIds, { sampler, maxNewTokens: flags.maxNewTokens, stopIds: eosIds });
     const text = new ContinuationDecoder(tokenizer, promptIds);
-    const out = process.stdout;
+    const out = io.stdout;
     if (opts["echo"] !== false) out.write(prompt);
     let step = gen.next();
     for (; !step.done; step = gen.next()) out.write(text.push(step.value));
     out.write(`${text.flush()}\n`);
-    if (flags.stats) process.stderr.write(`${formatStats(step.value, { "load": `${loadMs.toFixed(0)} ms`, seed: sampler.seed })}\n`);
+    if (flags.stats) io.stderr.write(`${formatStats(step.value, { "load": `${loadMs.toFixed(0)} ms`, seed: sampler.seed })}\n`);
   });
   return cmd;
 }

@@ -6,9 +6,10 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { synthesizeModelDir } from "@mini/llm";
+import type { CliIO } from "../io.js";
 import { UsageError } from "../options.js";
 
-export function synthCommand(): Command {
+export function synthCommand(io: CliIO): Command {
   return new Command("synth")
     .description("write a random model directory (seeded) with the shapes of a config.json, for benchmarks and tests")
     .requiredOption("-c, --config <file>", "HF config.json giving the architecture and sizes")
@@ -30,7 +31,7 @@ export function synthCommand(): Command {
         seed,
         ...(opts.tokenizer === undefined ? {} : { tokenizerDir: resolve(opts.tokenizer) }),
       });
-      process.stderr.write(`wrote ${out}\n`);
+      io.stderr.write(`wrote ${out}\n`);
     });
 }
 

@@ -75,10 +75,10 @@ describe("buildWordLevelTokenizer on RustGPT's data", () => {
   });
 
   it("maps unknown words to <unk> and counts them", () => {
-    const ids = tokenizer.encode("The zebra flies over Earth, quux!");
-    expect(ids.map((i) => tokenizer.idToToken(i))).toEqual(["The", "<unk>", "flies", "over", "Earth", ",", "<unk>", "!"]);
-    expect(build.unknownWords("The zebra flies over Earth, quux!")).toEqual(["zebra", "quux"]);
-    expect(build.countUnknown("The zebra flies over Earth, quux!")).toBe(2);
+    const ids = tokenizer.encode("The zebra fly over Earth, quux!");
+    expect(ids.map((i) => tokenizer.idToToken(i))).toEqual(["The", "<unk>", "fly", "over", "Earth", ",", "<unk>", "!"]);
+    expect(build.unknownWords("The zebra fly over Earth, quux!")).toEqual(["zebra", "quux"]);
+    expect(build.countUnknown("The zebra fly over Earth, quux!")).toBe(2);
   });
 
   it("encodes exactly as splitWords + vocabulary lookup", () => {

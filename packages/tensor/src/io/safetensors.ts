@@ -33,6 +33,11 @@ export interface SafetensorsFile {
   resolveAlias(name: string): string | undefined;
 }
 
+export interface SafetensorsReadOptions {
+  /** Largest header accepted, in bytes (default 100 MB, as the Rust reference). */
+  maxHeaderBytes?: number;
+}
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 class ParsedFile implements SafetensorsFile {
@@ -43,8 +48,9 @@ class ParsedFile implements SafetensorsFile {
   constructor(
     private readonly bytes: Uint8Array,
     readonly file: string,
+    opts: SafetensorsReadOptions,
   ) {
-    const h = parseHeader(bytes, file);
+    const h = parseHeader(bytes, file, opts.maxHeaderBytes);
     this.metadata = h.metadata;
     this.entries = h.entries;
     this.dataStart = h.dataStart;
@@ -112,19 +118,19 @@ class ParsedFile implements SafetensorsFile {
 }
 
 /** Parses a safetensors buffer (kept, not copied). `name` appears in error messages. */
-export function parseSafetensors(bytes: Uint8Array, name = "<buffer>"): SafetensorsFile {
-  return new ParsedFile(bytes, name);
+export function parseSafetensors(bytes: Uint8Array, name = "<buffer>", opts: SafetensorsReadOptions = {}): SafetensorsFile {
+  return new ParsedFile(bytes, name, opts);
 }
 
 /** Reads and validates a safetensors file; tensors are converted on `get`. Errors are SafetensorsError. */
-export function readSafetensors(path: string, _opts: Record<string, never> = {}): SafetensorsFile {
+export function readSafetensors(path: string, opts: SafetensorsReadOptions = {}): SafetensorsFile {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (e) {
     throw new SafetensorsError(path, undefined, `cannot read the file (${(e as Error).message})`);
   }
-  return new ParsedFile(bytes, path);
+  return new ParsedFile(bytes, path, opts);
 }
 
 /**

@@ -3,8 +3,7 @@
  * notes in each file). Exported from the package as the `kernels` namespace, because several
  * names (softmax, matmul, add, …) are also Tensor-level ops at the top level:
  *
- *   import { kernels } from "@mini/tensor";
- *   kernels.matmulTransB(x, w, M, K, N, out);
+ *   kernels.matmulTransB(x, w, M, K, N, out);   // `kernels` is the package's namespace export
  *
  * `...Reference` functions are the readable loops the fast kernels are tested against.
  */

@@ -79,7 +79,7 @@ export function wasmMatmul(
       const [x, mat] = gemv.x === "a" ? [pa!, pb!] : [pb!, pa!];
       if (gemv.kind === "T") k.gemvT(x, mat, gemv.rows, gemv.cols, pc!, alpha, beta);
       else k.gemvN(x, mat, gemv.rows, gemv.cols, pc!, alpha, beta, work);
-    })[2]!;
+    });
   }
   // Packed-panel sizes for these dims: A block ⌈mc/MR⌉·MR × kc, B block kc × ⌈nc/NR⌉·NR, one tile.
   const MR = k.MR.value as number, NR = k.NR.value as number;
@@ -94,5 +94,5 @@ export function wasmMatmul(
     const bp = ap + apFloats * 4;
     const tile = bp + bpFloats * 4;
     k.gemm(M, N, K, pa!, rsA, csA, pb!, rsB, csB, pc!, alpha, beta, ap, bp, tile);
-  })[2]!;
+  });
 }

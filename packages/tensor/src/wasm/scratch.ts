@@ -56,64 +56,97 @@ export function roundUp4(n: number): number {
   return (n + 3) & ~3;
 }
 
-/** One distinct array among the operands (an array passed twice is one slot: in-place kernels). */
-interface Slot {
-  array: Float32Array;
-  length: number; // array.length before the call (a detached view reports 0)
-  n: number; // floats the kernel touches
-  read: boolean;
-  write: boolean;
-  inHeap: boolean;
-  addr: number;
+// heap.memory.buffer is a slow accessor (a call into the engine, ~100 ns); kernels ask for it on every
+// call, so it is cached and refreshed when the heap grew (generation) or the cache got detached.
+let cachedBuffer = heap.memory.buffer;
+let cachedGeneration = heap.generation;
+
+/** The heap's current ArrayBuffer (cached). */
+export function memoryBuffer(): ArrayBuffer {
+  if (cachedGeneration !== heap.generation || cachedBuffer.byteLength === 0) {
+    cachedBuffer = heap.memory.buffer;
+    cachedGeneration = heap.generation;
+  }
+  return cachedBuffer;
+}
+
+/** Index of the first operand holding the same array as ops[i] (an array passed twice shares one copy). */
+function firstWithArray(ops: readonly Operand[], i: number): number {
+  for (let j = 0; j < i; j++) if (ops[j]!.array === ops[i]!.array) return j;
+  return i;
+}
+
+/** What all operands holding ops[i].array need: the largest n, and whether any reads or writes it. */
+function merged(ops: readonly Operand[], i: number): { n: number; read: boolean; write: boolean } {
+  let n = 0, read = false, write = false;
+  for (const op of ops) {
+    if (op.array !== ops[i]!.array) continue;
+    n = Math.max(n, op.n);
+    read ||= op.read;
+    write ||= op.write;
+  }
+  return { n, read, write };
 }
 
 /**
  * Runs `kernel(addrs, work)` with every operand at a WASM byte address (addrs[i] for ops[i]) and
- * `work` = the address of workFloats floats of scratch. Copies in the operands it reads and copies
- * back the ones it writes (for those not already in the heap). Returns, per operand, the array to
- * use afterwards: the original, or for in-heap operands a fresh view if the memory grew meanwhile.
+ * `work` = the address of workFloats floats of scratch (0 if none). Copies in the operands it reads
+ * and copies back the ones it writes, for those not already in the heap. Returns ops[result].array,
+ * or, if that one is in the heap and the memory grew during the call, a fresh view of it.
  */
 export function runInHeap(
   ops: readonly Operand[],
   workFloats: number,
   kernel: (addrs: number[], work: number) => void,
-): Float32Array[] {
+  result = ops.length - 1,
+): Float32Array {
   const generation = heap.generation;
-  const slots: Slot[] = [];
-  const slotOf = ops.map((op) => {
-    let s = slots.findIndex((slot) => slot.array === op.array);
-    if (s < 0) {
-      const inHeap = heap.owns(op.array);
-      // In-heap addresses are taken now, before any allocation can detach the view.
-      slots.push({ array: op.array, length: op.array.length, n: 0, read: false, write: false, inHeap, addr: inHeap ? op.array.byteOffset : 0 });
-      s = slots.length - 1;
-    }
-    const slot = slots[s]!;
-    slot.n = Math.max(slot.n, op.n);
-    slot.read ||= op.read;
-    slot.write ||= op.write;
-    return s;
-  });
-  // Scratch layout: [work | copy of each operand not in the heap], each 16-byte aligned.
+  const buffer = memoryBuffer();
+  const count = ops.length;
+  const addrs = new Array<number>(count);
+  const resultArray = ops[result]!.array;
+  const resultLength = resultArray.length; // a view detached by a growth would report 0
+  // 1. In-heap operands: take their addresses now, before any allocation can detach the views.
   let floats = roundUp4(workFloats);
-  for (const slot of slots) if (!slot.inHeap) floats += roundUp4(slot.n);
-  const work = reserveScratch(floats);
-  let next = work + roundUp4(workFloats) * 4;
-  const before = heap.memory.buffer;
-  for (const slot of slots) {
-    if (slot.inHeap) continue;
-    slot.addr = next;
-    next += roundUp4(slot.n) * 4;
-    if (slot.read && slot.n > 0) new Float32Array(before, slot.addr, slot.n).set(slot.array.subarray(0, slot.n));
+  let copies = false;
+  for (let i = 0; i < count; i++) {
+    const a = ops[i]!.array;
+    if (a.buffer === buffer) {
+      addrs[i] = a.byteOffset;
+    } else {
+      addrs[i] = -1;
+      copies = true;
+      if (firstWithArray(ops, i) === i) floats += roundUp4(merged(ops, i).n);
+    }
   }
-  kernel(slotOf.map((s) => slots[s]!.addr), work);
-  const after = heap.memory.buffer;
-  for (const slot of slots) {
-    if (!slot.inHeap && slot.write && slot.n > 0) slot.array.set(new Float32Array(after, slot.addr, slot.n));
+  // 2. Scratch: [work | a copy of each distinct operand not in the heap], each 16-byte aligned.
+  const work = floats > 0 ? reserveScratch(floats) : 0;
+  if (copies) {
+    let next = work + roundUp4(workFloats) * 4;
+    for (let i = 0; i < count; i++) {
+      if (addrs[i]! >= 0) continue;
+      const first = firstWithArray(ops, i);
+      if (first < i) {
+        addrs[i] = addrs[first]!;
+        continue;
+      }
+      const { n, read } = merged(ops, i);
+      addrs[i] = next;
+      next += roundUp4(n) * 4;
+      if (read && n > 0) new Float32Array(memoryBuffer(), addrs[i]!, n).set(ops[i]!.array.subarray(0, n));
+    }
   }
-  return slotOf.map((s) => {
-    const slot = slots[s]!;
-    if (!slot.inHeap || heap.generation === generation) return slot.array;
-    return new Float32Array(after, slot.addr, slot.length);
-  });
+  kernel(addrs, work);
+  // 3. Copy back what the kernel wrote into scratch copies.
+  if (copies) {
+    for (let i = 0; i < count; i++) {
+      const a = ops[i]!.array;
+      if (a.buffer === buffer || a.buffer === memoryBuffer() || firstWithArray(ops, i) !== i) continue;
+      const { n, write } = merged(ops, i);
+      if (write && n > 0) a.set(new Float32Array(memoryBuffer(), addrs[i]!, n));
+    }
+  }
+  const inHeap = resultArray.buffer === buffer || resultArray.buffer === memoryBuffer();
+  if (!inHeap || heap.generation === generation) return resultArray;
+  return new Float32Array(memoryBuffer(), addrs[result]!, resultLength);
 }

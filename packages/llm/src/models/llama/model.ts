@@ -12,12 +12,13 @@
 import { kernels } from "@mini/tensor";
 import type { CausalLM, ForwardOptions, KVCache } from "../causal-lm.js";
 import type { LlamaConfig } from "./config.js";
+import { fastExp } from "./fast-exp.js";
 import { LlamaKVCache } from "./kv-cache.js";
 import { RopeTable } from "./rope-table.js";
 import { RunState } from "./run-state.js";
 import { disposeLlamaWeights, type LlamaWeights } from "./weights.js";
 
-const { matmul, matmulTransB, rmsNorm, softmax } = kernels;
+const { matmul, matmulTransB, rmsNorm } = kernels;
 
 /** Thrown when the tokens fed do not fit in the cache; names both lengths. */
 export class ContextLengthError extends RangeError {
@@ -46,7 +47,6 @@ export class LlamaModel implements CausalLM {
   private readonly rs: RunState;
   private rope: RopeTable;
   private readonly logitsOut: Float32Array; // [vocab] on the JS heap: survives WASM memory growth
-  private readonly causal = { offset: 0, period: 1 }; // reused softmax mask argument
 
   constructor(config: LlamaConfig, weights: LlamaWeights, opts: LlamaModelOptions = {}) {
     this.config = config;
@@ -183,7 +183,7 @@ export class LlamaModel implements CausalLM {
       matmulTransB(xb, w.wUp, n, H, I, hb2);
       for (let i = 0, m = n * I; i < m; i++) {
         const g = hb[i]!;
-        hb[i] = (g / (1 + Math.exp(-g))) * hb2[i]!; // silu(gate)·up
+        hb[i] = (g / (1 + fastExp(-g))) * hb2[i]!; // silu(gate)·up
       }
       matmulTransB(hb, w.wDown, n, I, H, x, 1, 1); // x += h·Wdownᵀ
     }
@@ -210,11 +210,7 @@ export class LlamaModel implements CausalLM {
     const scores = rs.vscores;
     const keyBlocks = cache.keyViews();
     const valueBlocks = cache.valueViews();
-    const causal = this.causal;
-    causal.offset = pos0 - kStart;
-    causal.period = n;
-    // Rows whose window starts after kStart need their oldest keys masked (only with a window).
-    const masked = window !== null && end - 1 - window + 1 > kStart;
+    const offset = pos0 - kStart; // local index of the first query's own key
 
     for (let kh = 0; kh < nKv; kh++) {
       const qb = n === 1 ? rs.qGroup[kh]! : rs.vqT.subarray(kh * rows * hd, (kh + 1) * rows * hd);
@@ -226,13 +222,7 @@ export class LlamaModel implements CausalLM {
         vb = vb.subarray(kStart * hd);
       }
       matmulTransB(qb, kb, rows, hd, L, scores, scale); // scores [rows, L] = q·Kᵀ/√hd
-      if (masked) {
-        for (let r = 0; r < rows; r++) {
-          const firstVisible = pos0 + (r % n) - window! + 1 - kStart; // local index of key p − window + 1
-          for (let j = 0; j < firstVisible; j++) scores[r * L + j] = -Infinity;
-        }
-      }
-      softmax(scores, rows, L, scores, causal);
+      maskedSoftmax(scores, rows, L, n, offset, window);
       matmul(scores, vb, rows, L, hd, ob); // [rows, hd] = P·V
     }
   }
@@ -249,5 +239,30 @@ export class LlamaModel implements CausalLM {
     }
     if (kv.maxLen > this.rope.maxPos) this.rope = new RopeTable(c.headDim, kv.maxLen, c.ropeTheta);
     return kv;
+  }
+}
+
+/**
+ * Softmax of each row of scores [rows, L] over the keys its query may see, in place; the others
+ * get exactly 0. Row r is query t = r % n (rows are ordered (head, token)), whose own key has
+ * local index offset + t: it sees keys ≤ that (causal) and, with a window, > that − window.
+ */
+function maskedSoftmax(scores: Float32Array, rows: number, L: number, n: number, offset: number, window: number | null): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * L;
+    const hi = offset + (r % n); // last visible key
+    const lo = window !== null && hi - window + 1 > 0 ? hi - window + 1 : 0; // first visible key
+    let max = -Infinity;
+    for (let j = lo; j <= hi; j++) if (scores[base + j]! > max) max = scores[base + j]!;
+    let sum = 0;
+    for (let j = lo; j <= hi; j++) {
+      const e = fastExp(scores[base + j]! - max);
+      scores[base + j] = e;
+      sum += e;
+    }
+    const inv = 1 / sum;
+    for (let j = lo; j <= hi; j++) scores[base + j]! *= inv;
+    for (let j = 0; j < lo; j++) scores[base + j] = 0;
+    for (let j = hi + 1; j < L; j++) scores[base + j] = 0;
   }
 }

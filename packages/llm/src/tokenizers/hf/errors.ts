@@ -78,5 +78,5 @@ export function optNumber(origin: Origin, obj: JsonObject, field: string, dflt: 
 }
 
 export function child(origin: Origin, path: string): Origin {
-  return { file: origin.file, path: `${origin.path}.${path}` };
+  return { file: origin.file, path: path.startsWith("[") ? `${origin.path}${path}` : `${origin.path}.${path}` };
 }

@@ -50,19 +50,15 @@ export class HfTokenizer implements Tokenizer {
     this.specialIds = new Set(specials.map((t) => t.id));
     this.specialTokens = new Set([...specials.map((t) => t.content), ...config.additionalSpecialTokens]);
     this.cleanUpTokenizationSpaces = config.cleanUpTokenizationSpaces;
-    // Only defined fields are set, so `"bosId" in tok` tells whether the tokenizer has one.
-    const assign = <K extends keyof this>(k: K, v: this[K] | undefined): void => {
-      if (v !== undefined) this[k] = v;
-    };
-    assign("addBosToken", config.addBosToken);
-    assign("addEosToken", config.addEosToken);
-    assign("bosToken", config.bosToken);
-    assign("eosToken", config.eosToken);
-    assign("unkToken", config.unkToken ?? model.unkToken);
-    assign("padToken", config.padToken);
-    assign("chatTemplate", config.chatTemplate);
-    assign("bosId", config.bosToken === undefined ? undefined : this.tokenToId(config.bosToken));
-    assign("eosId", config.eosToken === undefined ? undefined : this.tokenToId(config.eosToken));
+    this.addBosToken = config.addBosToken;
+    this.addEosToken = config.addEosToken;
+    this.bosToken = config.bosToken;
+    this.eosToken = config.eosToken;
+    this.unkToken = config.unkToken ?? model.unkToken;
+    this.padToken = config.padToken;
+    this.chatTemplate = config.chatTemplate;
+    this.bosId = config.bosToken === undefined ? undefined : this.tokenToId(config.bosToken);
+    this.eosId = config.eosToken === undefined ? undefined : this.tokenToId(config.eosToken);
   }
 
   encode(text: string, opts?: EncodeOptions): number[] {

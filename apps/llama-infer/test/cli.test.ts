@@ -1,0 +1,223 @@
+/**
+ * The CLI end to end. A few runs are real processes (node + tsx, as a user runs it: ~0.5 s+ of
+ * startup each, so they run concurrently and are few); the many bad-input cases run the same
+ * `runCli` in-process with captured streams.
+ */
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChatSession, loadModelDir, loadTokenizer } from "@mini/llm";
+import { readSafetensors, Tensor, writeSafetensors } from "@mini/tensor";
+import { runCli } from "../src/cli.js";
+
+const APP = join(dirname(fileURLToPath(import.meta.url)), "..");
+const STORY = "/work/shared/models/story";
+const CHAT_TOKENIZER = "/work/shared/models/chat-tokenizer";
+const fixture = JSON.parse(readFileSync("/work/shared/reference/story/prompt_01.json", "utf8")) as {
+  prompt: string;
+  greedy: { continuation_text: string };
+};
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A real process: `node --import tsx --conditions=@mini/source src/main.ts …` (or the bin). */
+function spawnCli(args: string[], opts: { input?: string; bin?: boolean } = {}): Promise<Run> {
+  const argv = opts.bin ? [join(APP, "bin/llama-infer.mjs"), ...args] : ["--import", "tsx", "--conditions=@mini/source", "src/main.ts", ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { cwd: APP, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** The same CLI in this process, with captured streams. */
+async function runInProcess(args: string[], input = ""): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    stdin: Readable.from([input]),
+    interactive: false,
+  });
+  return { code, stdout, stderr };
+}
+
+function expectOneLineError(r: Run, message: string | RegExp): void {
+  expect(r.code).not.toBe(0);
+  expect(r.stdout).toBe("");
+  const lines = r.stderr.split("\n").filter((l) => l !== "");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(typeof message === "string" ? new RegExp(`^error: .*${escape(message)}`) : message);
+  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+describe("llama-infer as a process", () => {
+  const answersIn = ["Tell me about a cat.", "What did the cat do next?"];
+  let runs: Run[];
+  beforeAll(async () => {
+    // Concurrent: startup dominates.
+    runs = await Promise.all([
+      spawnCli(["generate", "--model", STORY, "--prompt", fixture.prompt, "--temperature", "0", "--max-new-tokens", "60", "--stats"]),
+      spawnCli(["chat", "--model", STORY, "--temperature", "0", "--max-new-tokens", "24"], { input: `${answersIn.join("\n")}\n` }),
+      spawnCli(["generate", "--model", STORY, "--prompt", "hi", "--top-p", "1.5"], { bin: true }),
+    ]);
+  });
+
+  it("generate --temperature 0 prints the prompt and the fixture's greedy continuation; --stats goes to stderr", () => {
+    const [r] = runs;
+    expect(r!.code).toBe(0);
+    expect(r!.stdout).toBe(`${fixture.prompt}${fixture.greedy.continuation_text}\n`);
+    for (const field of ["prompt tokens: 10", "prefill:", "tok/s", "time to first token:", "decode:", "finish: length"]) {
+      expect(r!.stderr).toContain(field);
+    }
+  });
+
+  it("chat through a pipe answers each line, and only answers reach stdout", async () => {
+    const [, r] = runs;
+    expect(r!.code).toBe(0);
+    // The same conversation through the library.
+    const { model, eosTokenIds } = await loadModelDir(STORY);
+    const session = new ChatSession(model, await loadTokenizer(STORY), { stopIds: eosTokenIds, maxNewTokens: 24 });
+    let expected = "";
+    for (const line of answersIn) {
+      for (const piece of session.send(line) as Iterable<string>) expected += piece;
+      expected += "\n";
+    }
+    expect(r!.stdout).toBe(expected);
+    expect(r!.stdout.length).toBeGreaterThan(20);
+    expect(r!.stderr).toBe("");
+  });
+
+  it("the bin launcher runs the CLI: an invalid option is one line and exit code 1", () => {
+    expectOneLineError(runs[2]!, /^error: invalid --top-p: must be in \(0, 1\], got 1\.5$/);
+    expect(runs[2]!.code).toBe(1);
+  });
+});
+
+describe("llama-infer bad input (in-process)", () => {
+  let tmp: string;
+  const dir = (name: string) => join(tmp, name);
+  /** A copy of the story model directory, with `change` applied. */
+  function variant(name: string, change: (d: string) => void): string {
+    const d = dir(name);
+    mkdirSync(d);
+    for (const f of ["config.json", "generation_config.json", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json"]) {
+      copyFileSync(join(STORY, f), join(d, f));
+    }
+    change(d);
+    return d;
+  }
+  const editConfig = (d: string, edit: (c: Record<string, unknown>) => void) => {
+    const c = JSON.parse(readFileSync(join(d, "config.json"), "utf8")) as Record<string, unknown>;
+    edit(c);
+    writeFileSync(join(d, "config.json"), JSON.stringify(c));
+  };
+  const rewriteWeights = (d: string, edit: (t: Record<string, Tensor>) => void) => {
+    const file = readSafetensors(join(STORY, "model.safetensors"));
+    const tensors: Record<string, Tensor> = {};
+    for (const name of file.names()) tensors[name] = file.get(name);
+    edit(tensors);
+    writeSafetensors(join(d, "model.safetensors"), tensors);
+  };
+
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), "llama-infer-cli-"));
+    variant("no-weights", () => {});
+    variant("truncated", (d) => writeFileSync(join(d, "model.safetensors"), readFileSync(join(STORY, "model.safetensors")).subarray(0, 100_000)));
+    variant("missing-tensor", (d) => rewriteWeights(d, (t) => delete t["model.layers.1.mlp.down_proj.weight"]));
+    variant("wrong-shape", (d) => rewriteWeights(d, (t) => (t["model.norm.weight"] = Tensor.zeros([64]))));
+    variant("gpt2", (d) => {
+      copyFileSync(join(STORY, "model.safetensors"), join(d, "model.safetensors"));
+      editConfig(d, (c) => Object.assign(c, { model_type: "gpt2", architectures: ["GPT2LMHeadModel"] }));
+    });
+    variant("rope-scaling", (d) => {
+      copyFileSync(join(STORY, "model.safetensors"), join(d, "model.safetensors"));
+      editConfig(d, (c) => (c["rope_scaling"] = { type: "linear", factor: 2 }));
+    });
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  const gen = (model: string, ...rest: string[]) => runInProcess(["generate", "--model", model, "--prompt", "Once", ...rest]);
+
+  it.each([
+    ["a missing directory", () => gen(dir("nowhere")), "nowhere: model directory does not exist"],
+    ["a missing weights file", () => gen(dir("no-weights")), "no-weights: no weights"],
+    ["a truncated safetensors file", () => gen(dir("truncated")), "truncated/model.safetensors"],
+    ["a missing tensor", () => gen(dir("missing-tensor")), "model.layers.1.mlp.down_proj.weight"],
+    ["a tensor of the wrong shape", () => gen(dir("wrong-shape")), "model.norm.weight"],
+    ["an unsupported architecture", () => gen(dir("gpt2")), 'config.json: field "model_type": unsupported model type "gpt2"'],
+    ["an unsupported config field", () => gen(dir("rope-scaling")), 'config.json: field "rope_scaling"'],
+    ["a prompt past the context length", () => runInProcess(["generate", "--model", STORY, "--prompt", "the cat sat on the mat. ".repeat(100)]), /^error: prompt is \d{3} tokens; context length is 512$/],
+    ["--top-p 1.5", () => gen(STORY, "--top-p", "1.5"), /^error: invalid --top-p: must be in \(0, 1\], got 1\.5$/],
+    ["--temperature -1", () => gen(STORY, "--temperature", "-1"), /^error: invalid --temperature: .*got -1$/],
+    ["--top-k 2.5", () => gen(STORY, "--top-k", "2.5"), /^error: invalid --top-k: must be an integer ≥ 0.*got 2\.5$/],
+    ["--repetition-penalty 0", () => gen(STORY, "--repetition-penalty", "0"), /^error: invalid --repetition-penalty: must be a finite number > 0, got 0$/],
+    ["--max-new-tokens 0", () => gen(STORY, "--max-new-tokens", "0"), /^error: invalid --max-new-tokens: must be an integer ≥ 1, got 0$/],
+    ["--seed abc", () => gen(STORY, "--seed", "abc"), /^error: invalid --seed: must be a number, got "abc"$/],
+    ["an unknown option", () => gen(STORY, "--bogus"), /^error: unknown option '--bogus'$/],
+    ["a missing required option", () => runInProcess(["generate", "--prompt", "x"]), /^error: required option '-m, --model <dir>' not specified$/],
+    ["chat with a missing directory", () => runInProcess(["chat", "--model", dir("nowhere")]), "nowhere: model directory does not exist"],
+    ["synth with a missing config file", () => runInProcess(["synth", "--config", dir("none.json"), "--out", dir("x")]), "none.json: config file does not exist"],
+  ] as [string, () => Promise<Run>, string | RegExp][])("%s", async (_what, run, message) => {
+    expectOneLineError(await run(), message);
+  });
+});
+
+describe("llama-infer help and synth (in-process)", () => {
+  it("--help lists every option with its default", async () => {
+    for (const cmd of ["generate", "chat"]) {
+      const r = await runInProcess([cmd, "--help"]);
+      expect(r.code).toBe(0);
+      const help = r.stdout.replace(/\s+/g, " ");
+      for (const [flag, dflt] of [
+        ["--max-new-tokens", "256"],
+        ["--temperature", "0.8"],
+        ["--top-k", "40"],
+        ["--top-p", "0.95"],
+        ["--min-p", "0"],
+        ["--repetition-penalty", "1"],
+        ["--seed", "random"],
+        ["--stats", "false"],
+      ]) {
+        expect(help).toMatch(new RegExp(`${flag} .*?\\(default: ${escape(dflt!)}\\)`));
+      }
+      expect(help).toContain("--model <dir>");
+    }
+    expect((await runInProcess(["chat", "--help"])).stdout).toContain("--system <text>");
+  });
+
+  it("synth writes a model directory that generate runs", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "llama-infer-synth-"));
+    try {
+      const config = JSON.parse(readFileSync(join(CHAT_TOKENIZER, "config.json"), "utf8")) as Record<string, unknown>;
+      Object.assign(config, { num_hidden_layers: 1, hidden_size: 32, intermediate_size: 64, num_attention_heads: 2, num_key_value_heads: 1 });
+      writeFileSync(join(tmp, "config.json"), JSON.stringify(config));
+      const out = join(tmp, "model");
+      const s = await runInProcess(["synth", "--config", join(tmp, "config.json"), "--tokenizer", CHAT_TOKENIZER, "--out", out, "--seed", "3"]);
+      expect(s.code).toBe(0);
+      const g = await runInProcess(["generate", "--model", out, "--prompt", "Hello", "--max-new-tokens", "3", "--seed", "1"]);
+      expect(g.code).toBe(0);
+      expect(g.stdout.startsWith("Hello")).toBe(true);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

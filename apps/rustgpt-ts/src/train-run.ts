@@ -1,0 +1,172 @@
+/**
+ * The training pipeline, wired: read both datasets, build (or, on resume, reload) the vocabulary,
+ * build the model of the preset, run pre-training then instruction tuning with a progress display,
+ * and save the model. All math is in @mini/llm; this file only connects it.
+ */
+import { existsSync, readFileSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ParamSource } from "@mini/nn";
+import {
+  buildWordLevelTokenizer,
+  readTextDataset,
+  readTrainingCheckpoint,
+  rustGptConfig,
+  RustGptModel,
+  tinyLlamaConfig,
+  TinyLlama,
+  tokenizeDataset,
+  tokenizerFromJson,
+  train,
+  type PhaseSpec,
+  type TokenizedDataset,
+  type TrainResult,
+} from "@mini/llm";
+import type { RunOptions } from "./cli.js";
+import { AppError } from "./errors.js";
+import { architectureOptions, checkGivenMatches, type TrainedModel } from "./model-files.js";
+import { PhaseProgress } from "./progress.js";
+
+export interface AppIO {
+  out: NodeJS.WriteStream | NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  /** Show progress bars (default: when `out` is a TTY). */
+  tty?: boolean;
+}
+
+export interface TrainRunResult {
+  trained: TrainedModel;
+  result: TrainResult;
+  pretrain: TokenizedDataset;
+  chat: TokenizedDataset;
+  /** Wall time of each phase (seconds), by phase name. */
+  wallSeconds: Record<string, number>;
+  options: RunOptions;
+}
+
+/** Options stored in the checkpoint so `--resume DIR` continues the same run. */
+const SAVED_KEYS = [
+  "preset", "pretrainData", "chatData", "pretrainEpochs", "chatEpochs", "pretrainLr", "chatLr", "batchSize",
+  "embedDim", "hiddenDim", "layers", "heads", "maxSeqLen", "seed", "clipNorm", "schedule", "checkpointEvery",
+] as const;
+
+export const PHASES = { pretraining: "pre-training", chat: "instruction-tuning" } as const;
+
+export async function trainRun(given: RunOptions, io: AppIO, signal: AbortSignal): Promise<TrainRunResult> {
+  let o = given;
+  let resumeCheckpoint: string | undefined;
+  if (given.resume !== undefined) {
+    ({ options: o, checkpoint: resumeCheckpoint } = await resumeOptions(given));
+  }
+  const checkpointDir = join(o.save, "checkpoint");
+
+  const pretrainText = readTextDataset(o.pretrainData);
+  const chatText = readTextDataset(o.chatData);
+  let tokenizerJson: Record<string, unknown>;
+  let tokenizerConfig: Record<string, unknown>;
+  if (resumeCheckpoint !== undefined) {
+    tokenizerJson = readJson(join(o.save, "tokenizer.json"));
+    tokenizerConfig = readJson(join(o.save, "tokenizer_config.json"));
+  } else {
+    const built = buildWordLevelTokenizer([...pretrainText.entries, ...chatText.entries].map((e) => e.text));
+    tokenizerJson = built.json;
+    tokenizerConfig = built.config;
+  }
+  const tokenizer = tokenizerFromJson(tokenizerJson, tokenizerConfig);
+  const pretrain = tokenizeDataset(pretrainText, tokenizer, { kind: "text", maxSeqLen: o.maxSeqLen });
+  const chat = tokenizeDataset(chatText, tokenizer, { kind: "dialogue", maxSeqLen: o.maxSeqLen });
+  for (const d of [pretrain, chat]) {
+    if (d.unknownTokens > 0) io.err.write(`${d.file}: ${d.unknownTokens} word(s) not in the vocabulary became <unk>\n`);
+  }
+
+  const ps = ParamSource.init(o.seed);
+  const model =
+    o.preset === "rustgpt"
+      ? new RustGptModel(
+          rustGptConfig({ vocabSize: tokenizer.vocabSize, embedDim: o.embedDim, hiddenDim: o.hiddenDim, numLayers: o.layers, numHeads: o.heads, maxSeqLen: o.maxSeqLen }),
+          ps,
+        )
+      : new TinyLlama(
+          tinyLlamaConfig({ vocabSize: tokenizer.vocabSize, hiddenSize: o.embedDim, intermediateSize: o.hiddenDim, numLayers: o.layers, numHeads: o.heads, maxSeqLen: o.maxSeqLen }),
+          ps,
+        );
+  const trained: TrainedModel = { preset: o.preset, model, tokenizer, tokenizerJson, tokenizerConfig };
+  io.out.write(
+    `${o.preset === "rustgpt" ? "RustGPT preset" : "Llama-shaped model"}: ${model.numParameters().toLocaleString("en-US")} parameters, ` +
+      `vocabulary ${tokenizer.vocabSize} tokens; ${pretrain.examples.length} facts, ${chat.examples.length} dialogues\n`,
+  );
+  // The vocabulary goes to the save directory first, so an interrupted run can be resumed.
+  mkdirSync(o.save, { recursive: true });
+  writeFileSync(join(o.save, "tokenizer.json"), JSON.stringify(tokenizerJson, null, 2) + "\n");
+  writeFileSync(join(o.save, "tokenizer_config.json"), JSON.stringify(tokenizerConfig, null, 2) + "\n");
+
+  const rustgpt = o.preset === "rustgpt";
+  const common = { schedule: o.schedule, batchSize: o.batchSize, order: rustgpt ? "file" : "shuffle", clipNorm: o.clipNorm } as const;
+  const phases: PhaseSpec[] = [
+    { name: PHASES.pretraining, data: pretrain, epochs: o.pretrainEpochs, lr: o.pretrainLr, lossOn: "all", ...common },
+    // RustGPT scores every token of a dialogue; the default model only the answer.
+    { name: PHASES.chat, data: chat, epochs: o.chatEpochs, lr: o.chatLr, lossOn: rustgpt ? "all" : "mask", ...common },
+  ];
+
+  const padId = tokenizer.tokenToId(tokenizer.padToken ?? "<pad>");
+  if (padId === undefined) throw new AppError(`${join(o.save, "tokenizer.json")}: the vocabulary has no <pad> token`);
+  let bar: PhaseProgress | null = null;
+  const wallSeconds: Record<string, number> = {};
+  let phaseStart = 0;
+  const saved = Object.fromEntries(SAVED_KEYS.map((k) => [k, o[k]]));
+  const result = await train(model, phases, {
+    seed: o.seed,
+    padId,
+    checkpoint: { dir: checkpointDir, everyEpochs: o.checkpointEvery, extra: { options: saved } },
+    ...(resumeCheckpoint !== undefined ? { resumeFrom: resumeCheckpoint } : {}),
+    signal,
+    onPhaseStart: (p) => {
+      phaseStart = performance.now();
+      if (p.epochs > p.startEpoch) {
+        bar = new PhaseProgress({ phase: p.phase, epochs: p.epochs, stepsPerEpoch: p.stepsPerEpoch, stream: io.out as NodeJS.WriteStream, ...(io.tty !== undefined ? { tty: io.tty } : {}) });
+      }
+    },
+    onStep: (s) => bar?.step(s.epoch * s.stepsPerEpoch + s.stepInEpoch + 1, s.epoch, s.loss, s.tokensPerSecond),
+    onEpoch: (e) => bar?.epoch(e.epoch, e.meanLoss, e.tokensPerSecond),
+    onPhaseEnd: (r) => {
+      bar?.stop();
+      bar = null;
+      wallSeconds[r.name] = (performance.now() - phaseStart) / 1000;
+    },
+  });
+  (bar as PhaseProgress | null)?.stop();
+  if (result.status === "completed") rmSync(checkpointDir, { recursive: true, force: true });
+  return { trained, result, pretrain, chat, wallSeconds, options: o };
+}
+
+/** The options of the run being resumed (from its checkpoint), checked against explicit ones. */
+async function resumeOptions(given: RunOptions): Promise<{ options: RunOptions; checkpoint: string }> {
+  const dir = given.resume!;
+  const checkpoint = existsSync(join(dir, "checkpoint.json")) ? dir : join(dir, "checkpoint");
+  if (!existsSync(join(checkpoint, "checkpoint.json"))) {
+    throw new AppError(`${dir}: nothing to resume (no checkpoint/ with checkpoint.json; a finished run removes its checkpoint)`);
+  }
+  const ck = await readTrainingCheckpoint(checkpoint);
+  const savedOptions = (ck.extra as { options?: Partial<RunOptions> } | undefined)?.options;
+  if (!savedOptions || typeof savedOptions.preset !== "string") throw new AppError(`${checkpoint}: not a rustgpt-ts checkpoint (no run options saved)`);
+  const saved = savedOptions as Pick<RunOptions, (typeof SAVED_KEYS)[number]>;
+  const explicit = new Set<string>(given.given);
+  checkGivenMatches(checkpoint, { preset: saved.preset, embedDim: saved.embedDim, hiddenDim: saved.hiddenDim, layers: saved.layers, heads: saved.heads, maxSeqLen: saved.maxSeqLen }, given as unknown as Record<string, unknown>, explicit);
+  const runDir = checkpoint === dir ? join(dir, "..") : dir;
+  const save = given.given.has("save") ? given.save : runDir;
+  return { options: { ...given, ...saved, save }, checkpoint };
+}
+
+/** Explicit architecture options against a loaded model (for --load). */
+export function checkLoadedMatches(dir: string, t: TrainedModel, o: RunOptions): void {
+  const explicit = new Set<string>(o.given);
+  checkGivenMatches(dir, architectureOptions(t.model), o as unknown as Record<string, unknown>, explicit);
+}
+
+function readJson(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new AppError(`${path}: missing (needed to resume)`);
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  } catch (e) {
+    throw new AppError(`${path}: malformed JSON (${(e as Error).message})`);
+  }
+}
