@@ -5,7 +5,7 @@ const cache = model.newCache(Math.min(512, config.maxSeqLen));
 const N = Number(nStr ?? 256);
 const argmax = (x: Float32Array) => { let b = 0; for (let i = 1; i < x.length; i++) if (x[i] > x[b]) b = i; return b; };
 const prompt = Array.from({length: 128}, (_, i) => 3 + (i * 7) % 1000);
-for (let rep = 0; rep < 4; rep++) {
+for (let rep = 0; rep < Number(process.env.REPS ?? 4); rep++) {
   cache.clear();
   let t = performance.now();
   let next = 0;

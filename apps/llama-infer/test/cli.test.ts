@@ -204,6 +204,14 @@ describe("llama-infer help and synth (in-process)", () => {
     expect((await runInProcess(["chat", "--help"])).stdout).toContain("--system <text>");
   });
 
+  it("chat refuses a message longer than the context and goes on; /reset and /exit work", async () => {
+    const long = "the cat and the dog went to the park ".repeat(400);
+    const r = await runInProcess(["chat", "--model", STORY, "-t", "0", "-n", "8"], `Hello\n/reset\n${long}\nBye\n/exit\nnever answered\n`);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^\(conversation reset\)\nerror: message too long: this message alone is \d+ tokens; context length is 512 .*\n$/);
+    expect(r.stdout.split("\n").filter((l) => l !== "").length).toBeGreaterThanOrEqual(2);
+  });
+
   it("synth writes a model directory that generate runs", async () => {
     const tmp = mkdtempSync(join(tmpdir(), "llama-infer-synth-"));
     try {

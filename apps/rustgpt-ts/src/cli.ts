@@ -78,12 +78,22 @@ function dflt(key: keyof RunOptions): string {
 export function buildProgram(): Command {
   const p = new Command("rustgpt-ts")
     .description(
-      "Build a vocabulary, pre-train a small transformer on facts, instruction-tune it on dialogues,\n" +
+      "Build a vocabulary, pre-train a small transformer on facts, instruction-tune it on dialogues, " +
         "save it as a HuggingFace model directory, and chat with it.",
     )
     .addOption(new Option("--preset <name>", "model and schedule: a small Llama, or RustGPT's own").choices(["tiny-llama", "rustgpt"]).default("tiny-llama"))
-    .option("--pretrain-data <file>", "facts to pre-train on (JSON array, JSONL or text lines)", path.join(APP_DIR, "data/pretraining.json"))
-    .option("--chat-data <file>", 'dialogues "User: … Assistant: … </s>" to instruction-tune on', path.join(APP_DIR, "data/chat.json"))
+    .addOption(
+      new Option("--pretrain-data <file>", "facts to pre-train on (JSON array, JSONL or text lines)").default(
+        path.join(APP_DIR, "data/pretraining.json"),
+        "the app's data/pretraining.json",
+      ),
+    )
+    .addOption(
+      new Option("--chat-data <file>", 'dialogues "User: … Assistant: … </s>" to instruction-tune on').default(
+        path.join(APP_DIR, "data/chat.json"),
+        "the app's data/chat.json",
+      ),
+    )
     .option("--pretrain-epochs <n>", `pre-training epochs ${dflt("pretrainEpochs")}`, int(0))
     .option("--chat-epochs <n>", `instruction-tuning epochs ${dflt("chatEpochs")}`, int(0))
     .option("--pretrain-lr <x>", `peak pre-training learning rate ${dflt("pretrainLr")}`, num(0, Infinity, true))
@@ -98,7 +108,7 @@ export function buildProgram(): Command {
     .option("--clip-norm <x>", `global gradient-norm clip, 0 = off ${dflt("clipNorm")}`, num(0))
     .addOption(new Option("--schedule <name>", `learning-rate schedule ${dflt("schedule")}`).choices(["constant", "cosine"]))
     .option("--checkpoint-every <n>", "write a resumable checkpoint every n epochs (0 = only on Ctrl-C and errors)", int(0), 10)
-    .option("--save <dir>", "where to save the model", "models/<preset> under the app folder")
+    .addOption(new Option("--save <dir>", "where to save the model (printed at the end)").default(undefined, "the app's models/<preset>"))
     .option("--load <dir>", "skip training: load a saved model and chat with it")
     .option("--resume <dir>", "continue an interrupted run from its checkpoint")
     .option("--prompt <text>", "answer this one question and exit")
@@ -126,7 +136,7 @@ export function parseArgs(argv: readonly string[], program = buildProgram()): Ru
   }
   const resolved: Record<string, unknown> = {};
   for (const key of Object.keys(PRESETS.rustgpt) as (keyof RunOptions)[]) resolved[key] = given.has(key) ? o[key] : PRESETS[preset][key];
-  const save = program.getOptionValueSource("save") === "cli" ? path.resolve(o["save"] as string) : path.join(APP_DIR, "models", preset);
+  const save = o["save"] !== undefined ? path.resolve(o["save"] as string) : path.join(APP_DIR, "models", preset);
   return {
     ...(resolved as Pick<RunOptions, keyof (typeof PRESETS)["rustgpt"]>),
     preset,

@@ -67,7 +67,7 @@ export async function runApp(argv: readonly string[], io: RunIO, signal: AbortSi
       if (chat.unknownTokens > 0) io.err.write(`${chat.file}: ${chat.unknownTokens} word(s) not in the vocabulary became <unk>\n`);
     }
     const em = lastExactMatch ?? exactMatch(trained.model, trained.tokenizer, chat, { stopIds: [eosIdOf(trained.tokenizer)] });
-    for (const m of em.misses.slice(0, 10)) io.out.write(`  miss: ${m.question}\n    expected: ${m.expected}\n    got:      ${m.got}\n`);
+    for (const m of em.misses.slice(0, 5)) io.out.write(`  miss: ${m.question}\n    expected: ${m.expected}\n    got:      ${m.got}\n`);
     io.out.write(`exact-match: ${em.matched}/${em.total}\n`);
   }
 

@@ -96,6 +96,9 @@ describe("directory and config errors", () => {
     expect(m.slidingWindow).toBe(4);
     expect(m.eosTokenIds).toEqual([2, 3]);
     expect(parseLlamaConfig({ ...BASE, model_type: "mistral", sliding_window: null }).slidingWindow).toBeNull();
+    // {"rope_type": "default"} is plain RoPE; anything else with a factor is refused.
+    expect(parseLlamaConfig({ ...BASE, rope_scaling: { rope_type: "default" } }).ropeTheta).toBe(10000);
+    expect(() => parseLlamaConfig({ ...BASE, rope_scaling: { rope_type: "llama3", factor: 8 } })).toThrow(/field "rope_scaling"/);
   });
 });
 

@@ -19,6 +19,8 @@ export interface TensorFile {
   has(name: string): boolean;
   info(name: string): { shape: readonly number[] };
   get(name: string, opts?: { pinned?: boolean }): Tensor;
+  /** The tensor a `__metadata__` alias points to (HF stores tied weights once), if any. */
+  resolveAlias?(name: string): string | undefined;
 }
 
 export type TensorSource = Record<string, Tensor> | TensorFile;
@@ -48,6 +50,8 @@ interface Backend {
   readonly description: string;
   readonly pinned: boolean;
   readonly created: Set<string>;
+  /** Stored names read so far (alias targets included), for unusedNames(). */
+  readonly used: Set<string>;
 }
 
 export class ParamSource {
@@ -61,7 +65,7 @@ export class ParamSource {
   static init(seedOrRng: number | Rng, opts: ParamSourceOptions = {}): ParamSource {
     const rng = typeof seedOrRng === "number" ? createRng(seedOrRng) : seedOrRng;
     return new ParamSource(
-      { rng, tensors: null, description: "initialiser", pinned: opts.pinned ?? true, created: new Set() },
+      { rng, tensors: null, description: "initialiser", pinned: opts.pinned ?? true, created: new Set(), used: new Set() },
       "",
     );
   }
@@ -73,7 +77,7 @@ export class ParamSource {
    */
   static fromTensors(tensors: TensorSource, opts: ParamSourceOptions & { name?: string } = {}): ParamSource {
     const description = opts.name ?? (isTensorFile(tensors) ? "tensor file" : "state dict");
-    return new ParamSource({ rng: null, tensors, description, pinned: opts.pinned ?? true, created: new Set() }, "");
+    return new ParamSource({ rng: null, tensors, description, pinned: opts.pinned ?? true, created: new Set(), used: new Set() }, "");
   }
 
   /** True when parameters come from tensors rather than an initialiser. */
@@ -99,13 +103,23 @@ export class ParamSource {
   has(name: string): boolean {
     const t = this.backend.tensors;
     if (t === null) return false;
-    const full = this.path(name);
-    return isTensorFile(t) ? t.has(full) : Object.prototype.hasOwnProperty.call(t, full);
+    return this.stored(this.path(name)) !== null;
+  }
+
+  /** The name under which `full` is stored: itself, or its alias target in a file's metadata; null if absent. */
+  private stored(full: string): string | null {
+    const t = this.backend.tensors;
+    if (t === null) return null;
+    if (!isTensorFile(t)) return Object.prototype.hasOwnProperty.call(t, full) ? full : null;
+    if (t.has(full)) return full;
+    const target = t.resolveAlias?.(full);
+    return target !== undefined && t.has(target) ? target : null;
   }
 
   /**
    * The parameter `name` (under this prefix) of `shape`: initialised with `init` (default
-   * normal(0, 0.02)) or copied from the tensors after checking its shape. Each name can be created
+   * normal(0, 0.02)) or copied from the tensors after checking its shape. A name absent from a
+   * file but aliased in its `__metadata__` (how HF stores tied weights) is read from the alias target. Each name can be created
    * once per source; to share (tie) a parameter between layers pass the same Parameter object.
    */
   get(name: string, shape: readonly number[], init: Init = normal(0.02)): Parameter {
@@ -129,7 +143,7 @@ export class ParamSource {
   unusedNames(): string[] {
     const t = this.backend.tensors;
     if (t === null) return [];
-    return [...sourceEntries(t).keys()].filter((n) => !this.backend.created.has(n));
+    return [...sourceEntries(t).keys()].filter((n) => !this.backend.used.has(n));
   }
 
   private fresh(full: string, shape: readonly number[], init: Init): Tensor {
@@ -144,22 +158,23 @@ export class ParamSource {
 
   private load(full: string, shape: readonly number[]): Tensor {
     const t = this.backend.tensors!;
-    const present = isTensorFile(t) ? t.has(full) : Object.prototype.hasOwnProperty.call(t, full);
-    if (!present) {
+    const stored = this.stored(full);
+    if (stored === null) {
       const names = [...sourceEntries(t).keys()];
       throw new ParamError(`ParamSource.get: ${full} not found in ${this.backend.description}${suggest(full, names)}`);
     }
-    const got = isTensorFile(t) ? t.info(full).shape : t[full]!.shape;
+    const got = isTensorFile(t) ? t.info(stored).shape : t[stored]!.shape;
     if (!sameShape(got, shape)) {
-      throw new ParamError(`ParamSource.get: shape mismatch for ${full}: expected ${fmtShape(shape)}, got ${fmtShape(got)}`);
+      const via = stored === full ? "" : ` (stored as ${stored})`;
+      throw new ParamError(`ParamSource.get: shape mismatch for ${full}${via}: expected ${fmtShape(shape)}, got ${fmtShape(got)}`);
     }
+    this.backend.used.add(stored);
     if (isTensorFile(t)) {
-      const v = t.get(full, { pinned: this.backend.pinned });
+      const v = t.get(stored, { pinned: this.backend.pinned });
       return this.backend.pinned ? v.toPinned() : v;
     }
-    const src = t[full]!;
     const value = this.backend.pinned ? Tensor.pinned(shape) : Tensor.zeros(shape);
-    value.data.set(src.data);
+    value.data.set(t[stored]!.data);
     return value;
   }
 }

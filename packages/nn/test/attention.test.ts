@@ -86,7 +86,7 @@ describe("CausalSelfAttention", () => {
       fc.property(
         fc.record({
           seed: fc.integer({ min: 0, max: 1e6 }),
-          heads: fc.constantFrom([1, 1], [2, 1], [2, 2], [4, 1], [4, 2], [4, 4]),
+          heads: fc.constantFrom({ H: 1, Hkv: 1 }, { H: 2, Hkv: 1 }, { H: 2, Hkv: 2 }, { H: 4, Hkv: 1 }, { H: 4, Hkv: 2 }, { H: 4, Hkv: 4 }),
           hd: fc.constantFrom(2, 4),
           B: fc.integer({ min: 1, max: 2 }),
           T: fc.integer({ min: 1, max: 5 }),
@@ -94,14 +94,14 @@ describe("CausalSelfAttention", () => {
           rope: fc.boolean(),
           padded: fc.boolean(),
         }),
-        ({ seed, heads: [H, Hkv], hd, B, T, causal, rope, padded }) => {
+        ({ seed, heads: { H, Hkv }, hd, B, T, causal, rope, padded }) => {
           const D = 6;
-          const cfg: AttentionConfig = { dModel: D, nHeads: H!, nKvHeads: Hkv!, headDim: hd, causal, rope: rope ? { theta: 100 } : null };
+          const cfg: AttentionConfig = { dModel: D, nHeads: H, nKvHeads: Hkv, headDim: hd, causal, rope: rope ? { theta: 100 } : null };
           const attn = new CausalSelfAttention(ParamSource.init(seed), cfg);
           const x = randn([B, T, D], seed + 1);
           const lengths = padded ? Array.from({ length: B }, (_, b) => Math.max(1, T - b)) : undefined;
           const got = run(attn, x, lengths ? { lengths } : {});
-          const want = referenceAttention(x.data, [B, T, D], weightsOf(attn), { nHeads: H!, nKvHeads: Hkv!, headDim: hd, causal, theta: rope ? 100 : null, lengths });
+          const want = referenceAttention(x.data, [B, T, D], weightsOf(attn), { nHeads: H, nKvHeads: Hkv, headDim: hd, causal, theta: rope ? 100 : null, lengths });
           closeTo(got, want, 1e-4);
         },
       ),

@@ -39,6 +39,20 @@ describe("ParamSource", () => {
     expect(ps.unusedNames()).toEqual(["extra"]);
   });
 
+  it("follows __metadata__ aliases (HF tied weights) in a file", () => {
+    const head = Tensor.from(new Float32Array([1, 2, 3, 4]), [2, 2]);
+    const bytes = serializeSafetensors({ "lm_head.weight": head }, { "model.embed_tokens.weight": "lm_head.weight" });
+    const ps = ParamSource.fromTensors(parseSafetensors(bytes, "tied.safetensors"));
+    expect(ps.has("model.embed_tokens.weight")).toBe(true);
+    const emb = ps.get("model.embed_tokens.weight", [2, 2]);
+    expect(emb.value.toArray()).toEqual([1, 2, 3, 4]);
+    expect(ps.unusedNames()).toEqual([]);
+    expect(ps.get("lm_head.weight", [2, 2]).value.toArray()).toEqual([1, 2, 3, 4]);
+    expect(() => ParamSource.fromTensors(parseSafetensors(bytes)).get("model.embed_tokens.weight", [4])).toThrow(
+      "shape mismatch for model.embed_tokens.weight (stored as lm_head.weight): expected [4], got [2, 2]",
+    );
+  });
+
   it("a wrong shape names the tensor, expected and got", () => {
     const ps = ParamSource.fromTensors({ "model.layers.0.self_attn.k_proj.weight": Tensor.zeros([128, 128]) });
     expect(() => ps.pp("model.layers.0.self_attn").get("k_proj.weight", [64, 128])).toThrow(

@@ -5,22 +5,24 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { synthesizeModelDir } from "@mini/llm";
+import { parseLlamaConfig, synthesizeModelDir } from "@mini/llm";
 import type { CliIO } from "../io.js";
 import { UsageError } from "../options.js";
 
 export function synthCommand(io: CliIO): Command {
   return new Command("synth")
     .description("write a random model directory (seeded) with the shapes of a config.json, for benchmarks and tests")
-    .requiredOption("-c, --config <file>", "HF config.json giving the architecture and sizes")
+    .requiredOption("-c, --config <file>", "HF config.json giving the architecture and sizes (required)")
     .option("--tokenizer <dir>", "directory to copy tokenizer.json, tokenizer_config.json, … from (default: none)")
-    .requiredOption("-o, --out <dir>", "output directory (created)")
+    .requiredOption("-o, --out <dir>", "output directory, created if missing (required)")
     .addOption(new Option("-s, --seed <n>", "seed of the weights, an integer ≥ 0").default(0))
     .action((opts: { config: string; tokenizer?: string; out: string; seed: unknown }) => {
       const seed = Number(opts.seed);
       if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`invalid --seed: must be an integer ≥ 0, got ${String(opts.seed)}`);
       const configFile = resolve(opts.config);
       const config = readJsonObject(configFile);
+      // Validated here too, so a bad field is reported against the user's file, not the copy in --out.
+      parseLlamaConfig(config, configFile);
       if (opts.tokenizer !== undefined) {
         const dir = resolve(opts.tokenizer);
         if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: tokenizer directory does not exist`);

@@ -64,10 +64,11 @@ export class ChatOverflowError extends Error {
   constructor(
     readonly promptTokens: number,
     readonly contextLength: number,
+    withSystem: boolean,
   ) {
     super(
-      `message too long: the system message and this message alone are ${promptTokens} tokens; ` +
-        `context length is ${contextLength} (room is needed for at least one answer token)`,
+      `message too long: ${withSystem ? "the system message and this message alone are" : "this message alone is"} ` +
+        `${promptTokens} tokens; context length is ${contextLength} (room is needed for at least one answer token)`,
     );
   }
 }
@@ -170,7 +171,7 @@ export class ChatSession {
       msgs = shorter;
       ids = this.encode(msgs, true);
     }
-    if (ids.length >= ctx) throw new ChatOverflowError(ids.length, ctx);
+    if (ids.length >= ctx) throw new ChatOverflowError(ids.length, ctx, msgs[0]?.role === "system");
     if (maxNewTokens !== undefined) checkMaxNewTokens(maxNewTokens);
     return this.stream(msgs, ids, { maxNewTokens, dropped });
   }

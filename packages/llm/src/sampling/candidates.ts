@@ -17,6 +17,9 @@ export class Candidates {
   /** Sorted by descending logit, ties → lower id first. */
   sorted = false;
   private probs: Float64Array;
+  /** max and Σ exp(logit − max) of the last `probabilities()` call. */
+  private softmaxMax = 0;
+  private softmaxSum = 1;
 
   constructor(capacity: number) {
     this.ids = new Int32Array(capacity);
@@ -57,7 +60,14 @@ export class Candidates {
       sum += e;
     }
     for (let i = 0; i < n; i++) p[i] = p[i]! / sum;
+    this.softmaxMax = max;
+    this.softmaxSum = sum;
     return p;
+  }
+
+  /** The probability the last `probabilities()` call gave (bit for bit) to a candidate with this logit. */
+  probabilityOfLogit(logit: number): number {
+    return Math.exp(logit - this.softmaxMax) / this.softmaxSum;
   }
 
   /** Keeps the entries at the given positions, in that order (used after a selection). */

@@ -87,9 +87,13 @@ export function topKProcessor(k: number): LogitsProcessor {
 
 /**
  * Nucleus sampling: keeps exactly the smallest prefix of the candidates, by descending
- * probability, whose probability mass reaches p (so at least one token). Unsorted candidates are
- * first cut by llama2.c's pre-filter: a token with probability < (1 − p) / (n − 1) cannot be in
- * the nucleus when the kept ones already hold mass ≥ p, so only those few are sorted.
+ * probability, whose probability mass reaches p (so at least one token).
+ *
+ * Sorted candidates (after top-k) are just cut. Unsorted ones (the whole vocabulary) are never
+ * sorted with their ids: llama2.c's pre-filter drops every token with probability < (1 − p)/(n − 1)
+ * (valid whenever the kept tokens still hold mass ≥ p: then the nucleus is among them), the kept
+ * logits alone are sorted (a native numeric sort) to find the nucleus size m and its smallest
+ * logit, and only the m chosen candidates are ordered by (logit, id).
  */
 export function topPProcessor(p: number): LogitsProcessor {
   const pp = checkTopP(p);
@@ -98,37 +102,63 @@ export function topPProcessor(p: number): LogitsProcessor {
     apply(c) {
       if (pp >= 1 || c.size <= 1) return;
       const probs = c.probabilities();
-      const n = c.size;
-      // order: positions of the candidates by descending probability.
-      let order: number[];
       if (c.sorted) {
-        order = Array.from({ length: n }, (_, i) => i);
-      } else {
-        const cutoff = (1 - pp) / (n - 1);
-        order = [];
-        let kept = 0;
-        for (let i = 0; i < n; i++) {
-          if (probs[i]! >= cutoff) {
-            order.push(i);
-            kept += probs[i]!;
-          }
+        c.truncate(nucleusSize(probs, (i) => i, c.size, pp) ?? c.size);
+        return;
+      }
+      const n = c.size;
+      const cutoff = (1 - pp) / (n - 1);
+      let kept = 0;
+      let count = 0;
+      for (let i = 0; i < n; i++) {
+        if (probs[i]! >= cutoff) {
+          kept += probs[i]!;
+          count++;
         }
-        // The pre-filter is only valid if what it kept reaches p (it may not, e.g. p < 1/n on a flat distribution).
-        if (kept < pp) order = Array.from({ length: n }, (_, i) => i);
-        // By logit (the probabilities' order, without their rounding ties), ties → lower id.
-        order.sort((a, b) => c.logits[b]! - c.logits[a]! || c.ids[a]! - c.ids[b]!);
       }
+      // The pre-filter may keep too little (e.g. p < 1/n on a flat distribution): then use everything.
+      const threshold = kept >= pp ? cutoff : -1;
+      // Kept positions; their logits sorted descending give the probabilities in nucleus order.
+      const pos: number[] = [];
+      const values = new Float32Array(kept >= pp ? count : n);
+      for (let i = 0; i < n; i++) {
+        if (probs[i]! >= threshold) {
+          values[pos.length] = c.logits[i]!;
+          pos.push(i);
+        }
+      }
+      values.sort().reverse();
+      // Walking the sorted logits gives the nucleus size m and its smallest logit.
+      let m = values.length;
       let mass = 0;
-      let m = 0;
-      while (m < order.length) {
-        mass += probs[order[m]!]!;
-        m++;
-        if (mass >= pp) break;
+      for (let t = 0; t < values.length; t++) {
+        mass += c.probabilityOfLogit(values[t]!);
+        if (mass >= pp) {
+          m = t + 1;
+          break;
+        }
       }
-      if (c.sorted) c.truncate(m);
-      else c.select(order.slice(0, m), true);
+      const last = values[m - 1]!;
+      // Every candidate above `last`, then as many at `last` as needed, lowest ids first.
+      const above = pos.filter((i) => c.logits[i]! > last);
+      const at = pos.filter((i) => c.logits[i]! === last).slice(0, m - above.length);
+      const chosen = above.concat(at).sort((a, b) => c.logits[b]! - c.logits[a]! || c.ids[a]! - c.ids[b]!);
+      c.select(chosen, true);
     },
   };
+}
+
+/**
+ * Length of the shortest prefix of `at(0), at(1), …, at(len − 1)` (positions in descending
+ * probability order) whose mass reaches p; null if the whole list does not reach it.
+ */
+function nucleusSize(probs: Float64Array, at: (t: number) => number, len: number, p: number): number | null {
+  let mass = 0;
+  for (let t = 0; t < len; t++) {
+    mass += probs[at(t)]!;
+    if (mass >= p) return t + 1;
+  }
+  return null;
 }
 
 /** Keeps the tokens whose probability is at least minP × the largest probability. */

@@ -44,7 +44,7 @@ export class StreamDecoder {
     private readonly tokenizer: Tokenizer,
     private readonly opts: StreamDecoderOptions = {},
   ) {
-    this.holdLastWord = (tokenizer as { cleanUpTokenizationSpaces?: boolean }).cleanUpTokenizationSpaces === true;
+    this.holdLastWord = tokenizer.cleanUpTokenizationSpaces === true;
   }
 
   /** Adds one id; returns the newly completed text (often "", never half a character). */

@@ -44,4 +44,9 @@ export interface Tokenizer {
   readonly padToken?: string;
   /** The jinja chat template of tokenizer_config.json (the "default" one if it lists several). */
   readonly chatTemplate?: string;
+  /**
+   * Whether `decode` applies transformers' clean-up (" ," → ","), which lets a later token change
+   * earlier text; the stream decoder then holds back the last word.
+   */
+  readonly cleanUpTokenizationSpaces?: boolean;
 }

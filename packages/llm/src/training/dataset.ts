@@ -146,6 +146,8 @@ export interface Example {
   readonly lossMask: Uint8Array;
   /** Number of prompt tokens ("User: … Assistant:"); 0 for plain text. */
   readonly promptLength: number;
+  /** The text it was made from, and where that text is in its file ("[12]", ":13"). */
+  readonly text: string;
   readonly where: string;
 }
 
@@ -203,7 +205,7 @@ export function tokenizeDataset(data: TextDataset, tokenizer: Tokenizer, opts: T
     lossMask.fill(1, Math.max(1, promptLength));
     if (unkId !== undefined) for (const id of ids) if (id === unkId) unknownTokens++;
     totalTokens += ids.length;
-    examples.push({ ids: Int32Array.from(ids), lossMask, promptLength, where: entry.where });
+    examples.push({ ids: Int32Array.from(ids), lossMask, promptLength, text, where: entry.where });
   }
   return { file: data.file, kind: opts.kind, examples, unknownTokens, totalTokens };
 }

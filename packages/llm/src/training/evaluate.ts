@@ -7,7 +7,7 @@ import { generateAll } from "../generate.js";
 import type { CausalLM } from "../models/causal-lm.js";
 import type { Tokenizer } from "../tokenizers/tokenizer.js";
 import { chunkIndices, makeBatch } from "./batch.js";
-import type { TokenizedDataset } from "./dataset.js";
+import { splitDialogue, type TokenizedDataset } from "./dataset.js";
 import { perplexity, type ExactMatchResult } from "./metrics.js";
 import type { TrainableLM } from "./trainable-lm.js";
 
@@ -71,7 +71,7 @@ export function exactMatch(model: CausalLM, tokenizer: Tokenizer, dialogues: Tok
     if (same) matched++;
     else {
       misses.push({
-        question: tokenizer.decode(Array.from(prompt)),
+        question: splitDialogue(ex.text)?.prompt ?? tokenizer.decode(Array.from(prompt)),
         expected: tokenizer.decode(expected, { skipSpecialTokens: true }),
         got: tokenizer.decode(got, { skipSpecialTokens: true }),
       });

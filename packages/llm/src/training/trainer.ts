@@ -104,6 +104,8 @@ export async function train(model: TrainableLM, phases: readonly PhaseSpec[], op
   const phaseInfo = phases.map((p) => ({ name: p.name, examples: p.data.examples.length, epochs: p.epochs, batchSize: p.batchSize }));
   let state: TrainingState = { phaseIndex: 0, epoch: 0, stepInEpoch: 0, epochLossSum: 0, epochLossSteps: 0, phaseStep: 0, phases: {}, seed: opts.seed };
   if (opts.resumeFrom !== undefined) state = (await readTrainingCheckpoint(opts.resumeFrom)).state;
+  // The phase whose weights and optimizer the checkpoint holds (-1: not resuming).
+  const resumePhase = opts.resumeFrom !== undefined ? state.phaseIndex : -1;
   const results: PhaseResult[] = [];
   let lastCheckpoint: string | undefined;
 
@@ -116,7 +118,7 @@ export async function train(model: TrainableLM, phases: readonly PhaseSpec[], op
     }
     if (pi > state.phaseIndex) Object.assign(state, { phaseIndex: pi, epoch: 0, stepInEpoch: 0, epochLossSum: 0, epochLossSteps: 0, phaseStep: 0 });
     const optimizer = makeOptimizer(spec, params);
-    if (opts.resumeFrom !== undefined && pi === state.phaseIndex) await restoreTrainingCheckpoint(opts.resumeFrom, model, optimizer);
+    if (pi === resumePhase) await restoreTrainingCheckpoint(opts.resumeFrom!, model, optimizer);
     const examples = spec.data.examples;
     const stepsPerEpoch = Math.ceil(examples.length / spec.batchSize);
     const lrAt = schedule(spec, stepsPerEpoch * spec.epochs);

@@ -60,6 +60,12 @@ describe.each(["story", "chat-tokenizer"] as const)("%s tokenizer vs @huggingfac
     );
   });
 
+  it("decodes out-of-range ids as the unk token, like the oracle", () => {
+    const list = [ours.vocabSize + 5, 3, 99_999];
+    expect(ours.decode(list)).toBe(oracleDecode(oracle, list));
+    expect(ours.decode(list, { skipSpecialTokens: true })).toBe(oracleDecode(oracle, list, true));
+  });
+
   it("agrees on ids ↔ tokens for the whole vocabulary", () => {
     const wrong: number[] = [];
     for (let id = 0; id < ours.vocabSize + 2; id++) {

@@ -8,6 +8,15 @@ import { loadTokenizer, loadTokenizerSync, tokenizerFromJson, TokenizerLoadError
 const story = JSON.parse(readFileSync("/work/shared/models/story/tokenizer.json", "utf8")) as Record<string, unknown>;
 const withPart = (part: string, value: unknown): Record<string, unknown> => ({ ...structuredClone(story), [part]: value });
 
+describe("loading a model directory", () => {
+  it("loadTokenizer (async) and loadTokenizerSync give the same tokenizer", async () => {
+    const dir = "/work/shared/models/story";
+    const [a, b] = [await loadTokenizer(dir), loadTokenizerSync(dir)];
+    expect(a.encode("Once upon a time")).toEqual(b.encode("Once upon a time"));
+    expect([a.vocabSize, a.bosId, a.eosId]).toEqual([2048, 1, 2]);
+  });
+});
+
 describe("tokenizer loading errors", () => {
   it("a missing directory or tokenizer.json names the file", async () => {
     const dir = join(tmpdir(), "no-such-tokenizer-dir");

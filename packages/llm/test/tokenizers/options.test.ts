@@ -48,7 +48,7 @@ describe("BPE options", () => {
 describe("added tokens", () => {
   // The story file (small, quick to build) with its added tokens matched in the raw text.
   const story = load("story").json;
-  const withFlags = (flags: Record<string, object>, extra: object[] = []): Record<string, unknown> => ({
+  const withFlags = (flags: Record<string, object>, extra: Array<{ content: string; [k: string]: unknown }> = []): Record<string, unknown> => ({
     ...story,
     added_tokens: [...(story["added_tokens"] as Array<{ content: string }>), ...extra].map((t) => ({ ...t, normalized: false, ...(flags[t.content] ?? {}) })),
   });

@@ -88,6 +88,17 @@ describe("StreamDecoder with space clean-up (a later token can change earlier te
   // The same vocabulary with transformers' clean_up_tokenization_spaces on.
   const cleaning = tokenizerFromJson(json, { ...config, clean_up_tokenization_spaces: true });
 
+  it("without clean-up, word-level text streams word by word", () => {
+    const stream = new StreamDecoder(tokenizer);
+    expect(tokenizer.encode("Hello , world").map((id) => stream.push(id))).toEqual(["Hello", " ,", " world"]);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: tokenizer.vocabSize - 1 }), { maxLength: 60 }), fc.boolean(), (list, skip) =>
+        streamAndCheck(tokenizer, list, skip),
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it("holds back the last word so ' ,' can still become ','", () => {
     expect(cleaning.decode(tokenizer.encode("Hello , world !"))).toBe("Hello, world!");
     fc.assert(

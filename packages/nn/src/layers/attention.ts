@@ -90,7 +90,7 @@ export class CausalSelfAttention extends Module {
     this.k = new Linear(ps.pp(names.k), dModel, this.nKvHeads * hd, qkv);
     this.v = new Linear(ps.pp(names.v), dModel, this.nKvHeads * hd, qkv);
     this.o =
-      cfg.outputProjection ?? true
+      (cfg.outputProjection ?? true)
         ? new Linear(ps.pp(names.o), nHeads * hd, dModel, { bias: cfg.outputBias ?? false, ...(cfg.init ? { init: cfg.init } : {}) })
         : null;
   }

@@ -40,7 +40,7 @@ export class LayerNorm extends Module {
       throw new ConfigError(`LayerNorm ${at(ps.prefix)}: epsPlacement must be "inside" or "outside", got "${String(this.epsPlacement)}"`);
     }
     this.weight = ps.get("weight", [dim], ones());
-    this.bias = opts.bias ?? true ? ps.get("bias", [dim], zeros()) : null;
+    this.bias = (opts.bias ?? true) ? ps.get("bias", [dim], zeros()) : null;
   }
 
   forward(x: Variable): Variable {

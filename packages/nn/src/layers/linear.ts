@@ -35,7 +35,7 @@ export class Linear extends Module {
     this.path = ps.prefix;
     const bound = 1 / Math.sqrt(inFeatures);
     this.weight = ps.get("weight", [outFeatures, inFeatures], opts.init ?? kaimingUniform({ a: Math.sqrt(5) }));
-    this.bias = opts.bias ?? true ? ps.get("bias", [outFeatures], opts.biasInit ?? uniform(-bound, bound)) : null;
+    this.bias = (opts.bias ?? true) ? ps.get("bias", [outFeatures], opts.biasInit ?? uniform(-bound, bound)) : null;
   }
 
   forward(x: Variable): Variable {

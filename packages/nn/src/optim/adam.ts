@@ -61,8 +61,9 @@ abstract class AdamBase extends Optimizer {
     const decay = this.decoupled ? 1 - lr * weightDecay : 1;
     const n = p.length;
     for (let j = 0; j < n; j++) {
-      const pj = p[j]! * decay;
-      const gj = g[j]! + l2 * p[j]!;
+      const p0 = p[j]!;
+      const pj = p0 * decay;
+      const gj = g[j]! + l2 * p0;
       // fround: later terms use the stored float32 moments, as PyTorch's in-place ops do.
       const mj = Math.fround(beta1 * m[j]! + (1 - beta1) * gj);
       const vj = Math.fround(beta2 * v[j]! + (1 - beta2) * gj * gj);

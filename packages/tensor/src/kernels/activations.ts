@@ -1,5 +1,7 @@
 import { ShapeError } from "../errors.js";
 import { outArray } from "./check.js";
+import { useWasm } from "../wasm/instance.js";
+import { wasmSilu, wasmSiluBackward, wasmSwiglu, wasmSwigluBackward } from "../wasm/exp.js";
 
 /**
  * Unary activations `f(x, out?)` and their backward kernels (which ACCUMULATE: dx += …).
@@ -75,6 +77,7 @@ export function relu(x: Float32Array, out?: Float32Array): Float32Array {
 export function silu(x: Float32Array, out?: Float32Array): Float32Array {
   const n = x.length;
   const o = outArray("silu", out, n);
+  if (useWasm(n, 64)) return wasmSilu(x, o);
   for (let i = 0; i < n; i++) {
     const v = x[i]!;
     o[i] = v / (1 + Math.exp(-v));
@@ -99,6 +102,7 @@ export function gelu(x: Float32Array, out?: Float32Array): Float32Array {
 export function swiglu(gate: Float32Array, up: Float32Array, out?: Float32Array): Float32Array {
   const n = sameLength("swiglu", gate, up);
   const o = outArray("swiglu", out, n);
+  if (useWasm(n, 64)) return wasmSwiglu(gate, up, o);
   for (let i = 0; i < n; i++) {
     const g = gate[i]!;
     o[i] = (g / (1 + Math.exp(-g))) * up[i]!;
@@ -128,6 +132,7 @@ export function geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array
 
 export function siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array): Float32Array {
   const n = sameLength("siluBackward", x, dy, dx);
+  if (useWasm(n, 64)) return wasmSiluBackward(x, dy, dx);
   for (let i = 0; i < n; i++) {
     const v = x[i]!;
     const s = 1 / (1 + Math.exp(-v));
@@ -159,6 +164,7 @@ export function tanhBackward(y: Float32Array, dy: Float32Array, dx: Float32Array
 /** out = silu(gate)·up:  dgate += dy·up·silu'(gate),  dup += dy·silu(gate). */
 export function swigluBackward(gate: Float32Array, up: Float32Array, dy: Float32Array, dgate: Float32Array, dup: Float32Array): void {
   const n = sameLength("swigluBackward", gate, up, dy, dgate, dup);
+  if (useWasm(n, 64)) return wasmSwigluBackward(gate, up, dy, dgate, dup);
   for (let i = 0; i < n; i++) {
     const g = gate[i]!;
     const s = 1 / (1 + Math.exp(-g));

@@ -1,5 +1,7 @@
 import { ShapeError } from "../errors.js";
 import { needDims, needLength, outArray } from "./check.js";
+import { useWasm } from "../wasm/instance.js";
+import { wasmLayerNorm, wasmLayerNormBackward, wasmRmsNorm, wasmRmsNormBackward } from "../wasm/norm.js";
 
 /**
  * Row normalizations over x: [rows, cols] with per-column weight (and bias): float64 statistics,
@@ -31,6 +33,7 @@ export function layerNorm(
   if (mean) needLength("layerNorm", "mean", mean, rows);
   if (rstd) needLength("layerNorm", "rstd", rstd, rows);
   const o = outArray("layerNorm", out, rows * cols);
+  if (useWasm(rows * cols, 64)) return wasmLayerNorm(x, weight, bias, rows, cols, eps, o, mean, rstd);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let sum = 0;
@@ -73,6 +76,7 @@ export function layerNormBackward(
   needLength("layerNormBackward", "rstd", rstd, rows);
   needLength("layerNormBackward", "dweight", dweight, cols);
   if (dbias) needLength("layerNormBackward", "dbias", dbias, cols);
+  if (useWasm(rows * cols, 64)) return wasmLayerNormBackward(x, weight, mean, rstd, dy, rows, cols, dx, dweight, dbias);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     const m = mean[r]!;
@@ -109,6 +113,7 @@ export function rmsNorm(
   checkRows("rmsNorm", x, weight, rows, cols);
   if (rrms) needLength("rmsNorm", "rrms", rrms, rows);
   const o = outArray("rmsNorm", out, rows * cols);
+  if (useWasm(rows * cols, 64)) return wasmRmsNorm(x, weight, rows, cols, eps, o, rrms);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let ss = 0;
@@ -139,6 +144,7 @@ export function rmsNormBackward(
   needLength("rmsNormBackward", "dx", dx, rows * cols);
   needLength("rmsNormBackward", "rrms", rrms, rows);
   needLength("rmsNormBackward", "dweight", dweight, cols);
+  if (useWasm(rows * cols, 64)) return wasmRmsNormBackward(x, weight, rrms, dy, rows, cols, dx, dweight);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     const s = rrms[r]!;

@@ -1,5 +1,7 @@
 import { ShapeError } from "../errors.js";
 import { needLength, outArray } from "./check.js";
+import { useWasm } from "../wasm/instance.js";
+import { wasmRope } from "../wasm/rope.js";
 
 /**
  * Rotary position embedding over x: [seq, nHeads, headDim]; row s is at position startPos + s.
@@ -54,6 +56,7 @@ export function rope(
   const n = seq * nHeads * headDim;
   needLength("rope", "x", x, n);
   const o = outArray("rope", out, n);
+  if (useWasm(n, 256)) return wasmRope(x, seq, nHeads, headDim, startPos, theta, style, o, inverse);
   const half = headDim / 2;
   const inv = ropeInvFreq(headDim, theta);
   if (cosTable.length < seq * half) {

@@ -1,5 +1,7 @@
 import { ShapeError } from "../errors.js";
 import { needDims, needLength, outArray } from "./check.js";
+import { useWasm } from "../wasm/instance.js";
+import { wasmLogSoftmax, wasmSoftmax, wasmSoftmaxBackward } from "../wasm/exp.js";
 
 /**
  * Row softmax over x: [rows, cols], max-subtracted (stable for any finite input).
@@ -28,6 +30,7 @@ export function softmax(x: Float32Array, rows: number, cols: number, out?: Float
   needLength("softmax", "x", x, rows * cols);
   checkCausal(causal);
   const o = outArray("softmax", out, rows * cols);
+  if (useWasm(rows * cols, 64)) return wasmSoftmax(x, rows, cols, o, causal);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     const n = causal === undefined ? cols : Math.min(cols, causal.offset + (r % causal.period) + 1);
@@ -54,6 +57,7 @@ export function logSoftmax(x: Float32Array, rows: number, cols: number, out?: Fl
   needDims("logSoftmax", { rows, cols });
   needLength("logSoftmax", "x", x, rows * cols);
   const o = outArray("logSoftmax", out, rows * cols);
+  if (useWasm(rows * cols, 64)) return wasmLogSoftmax(x, rows, cols, o);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let max = -Infinity;
@@ -75,6 +79,7 @@ export function softmaxBackward(y: Float32Array, dy: Float32Array, rows: number,
   needLength("softmaxBackward", "y", y, rows * cols);
   needLength("softmaxBackward", "dy", dy, rows * cols);
   needLength("softmaxBackward", "dx", dx, rows * cols);
+  if (useWasm(rows * cols, 64)) return wasmSoftmaxBackward(y, dy, rows, cols, dx);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let dot = 0;

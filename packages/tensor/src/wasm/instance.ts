@@ -1,5 +1,6 @@
 import { heap } from "./heap.js";
 import { wasmModules } from "./kernels.wasm.js";
+import { memoryBuffer } from "./scratch.js";
 
 /**
  * The WebAssembly SIMD kernels, instantiated synchronously at import time so they can be called
@@ -30,9 +31,43 @@ export interface MatmulExports {
   NC: WebAssembly.Global;
 }
 
+/** Exports of exp.wat (softmax family, silu/swiglu); 0 = "no such operand". */
+export interface ExpExports {
+  softmax(x: number, out: number, rows: number, cols: number, causalOffset: number, causalPeriod: number): void;
+  logSoftmax(x: number, out: number, rows: number, cols: number): void;
+  softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void;
+  swiglu(gate: number, up: number, out: number, n: number): void;
+  swigluBackward(gate: number, up: number, dy: number, dgate: number, dup: number, n: number): void;
+}
+
+/** Exports of norm.wat; 0 = "not given". */
+export interface NormExports {
+  rmsNorm(x: number, w: number, out: number, rows: number, cols: number, eps: number, rrms: number): void;
+  layerNorm(x: number, w: number, b: number, out: number, rows: number, cols: number, eps: number, mean: number, rstd: number): void;
+  rmsNormBackward(x: number, w: number, rrms: number, dy: number, dx: number, dw: number, rows: number, cols: number): void;
+  layerNormBackward(x: number, w: number, mean: number, rstd: number, dy: number, dx: number, dw: number, db: number, rows: number, cols: number): void;
+}
+
+/** Exports of elementwise.wat. */
+export interface ElementwiseExports {
+  add(a: number, b: number, out: number, n: number): void;
+  sub(a: number, b: number, out: number, n: number): void;
+  mul(a: number, b: number, out: number, n: number): void;
+  axpy(alpha: number, x: number, y: number, n: number, accumulate: number): void;
+}
+
+/** Exports of rope.wat. */
+export interface RopeExports {
+  rope(x: number, out: number, seq: number, nHeads: number, headDim: number, cos: number, sin: number, interleaved: number, inverse: number): void;
+}
+
 /** Exports of every module, by .wat file name. */
 export interface WasmKernels {
   matmul: MatmulExports;
+  exp: ExpExports;
+  norm: NormExports;
+  elementwise: ElementwiseExports;
+  rope: RopeExports;
 }
 
 function decodeBase64(text: string): Uint8Array {
@@ -53,7 +88,8 @@ function instantiate(): { kernels: WasmKernels | null; reason: string } {
     const out: Record<string, WebAssembly.Exports> = {};
     for (const [name, b64] of Object.entries(wasmModules)) {
       const module = new WebAssembly.Module(decodeBase64(b64));
-      out[name] = new WebAssembly.Instance(module, { env: { memory: heap.memory } }).exports;
+      // Every module imports the one memory; exp.wat also takes Math.log (one call per row).
+      out[name] = new WebAssembly.Instance(module, { env: { memory: heap.memory, log: Math.log } }).exports;
     }
     return { kernels: out as unknown as WasmKernels, reason: "" };
   } catch (e) {
@@ -73,6 +109,20 @@ export const wasmAvailable: boolean = wasm !== null;
 export const wasmUnavailableReason: string = loaded.reason;
 
 let enabled = wasmAvailable;
+
+/**
+ * When a kernel takes its WASM path: the kernels are on, and the job (n elements) is big enough
+ * to pay for a call (~0.3 µs of marshalling). For memory-bound elementwise kernels (one flop per
+ * 8-12 bytes), copying JS arrays in and out costs more than the JS loop, so those pass
+ * `inHeap = true` and also require every operand to live in the WASM heap already.
+ */
+export function useWasm(n: number, minN: number, ...inHeap: (Float32Array | null | undefined)[]): boolean {
+  if (!enabled || n < minN) return false;
+  if (inHeap.length === 0) return true;
+  const buffer = memoryBuffer();
+  for (const a of inHeap) if (a && a.buffer !== buffer) return false;
+  return true;
+}
 
 /** True when dispatching kernels should take their WASM path. */
 export function wasmEnabled(): boolean {

@@ -66,13 +66,14 @@ export function parseLlamaConfig(json: unknown, file = "config.json"): LlamaConf
   }
 
   // Features that change the math and that we do not implement.
-  if (c["rope_scaling"] !== undefined && c["rope_scaling"] !== null) {
-    fail("rope_scaling", `rope scaling is not supported (got ${JSON.stringify(c["rope_scaling"])}; expected null)`);
+  const scaling = c["rope_scaling"];
+  if (scaling !== undefined && scaling !== null && !isDefaultRope(scaling)) {
+    fail("rope_scaling", `rope scaling is not supported (got ${describe(scaling)}; expected null)`);
   }
   if (c["attention_bias"] === true) fail("attention_bias", "attention biases are not supported (got true; expected false)");
   if (c["mlp_bias"] === true) fail("mlp_bias", "MLP biases are not supported (got true; expected false)");
   const act = c["hidden_act"] ?? "silu";
-  if (act !== "silu") fail("hidden_act", `only "silu" is supported, got ${JSON.stringify(act)}`);
+  if (act !== "silu" && act !== "swish") fail("hidden_act", `only "silu" is supported, got ${JSON.stringify(act)}`);
   if (c["hidden_activation"] !== undefined && c["hidden_activation"] !== "silu") {
     fail("hidden_activation", `only "silu" is supported, got ${JSON.stringify(c["hidden_activation"])}`);
   }
@@ -150,6 +151,13 @@ export function parseEosIds(v: unknown, file: string): number[] {
   if (isTokenId(v)) return [v];
   if (Array.isArray(v) && v.every(isTokenId)) return [...v];
   throw new ModelLoadError(file, `field "eos_token_id"`, `expected a token id or an array of token ids, got ${describe(v)}`);
+}
+
+/** {"rope_type": "default"} (newer transformers write it) is plain RoPE: nothing to scale. */
+function isDefaultRope(v: unknown): boolean {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const entries = Object.entries(v);
+  return entries.length > 0 && entries.every(([k, x]) => (k === "rope_type" || k === "type") && x === "default");
 }
 
 function isTokenId(v: unknown): v is number {

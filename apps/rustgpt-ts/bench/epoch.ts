@@ -1,0 +1,110 @@
+/**
+ * Seconds per epoch and tokens per second of the three workloads the issue compares:
+ *
+ *   rustgpt pre-training      --preset rustgpt, RustGPT's data, batch 1, file order
+ *   rustgpt instruction       --preset rustgpt, RustGPT's dialogues, loss on every token
+ *   default model epoch       the Llama-shaped default on the app's data, both phases' default batches
+ *
+ * Anchors (this machine kind, 1 thread): RustGPT 0.047 s / 0.147 s per epoch; PyTorch 0.077 s / 0.21 s.
+ *
+ *   npx tsx --conditions=@mini/source bench/epoch.ts [epochs=3]
+ *
+ * (epoch.bench.ts runs the same workloads under `pnpm bench`.)
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ParamSource } from "@mini/nn";
+import {
+  buildWordLevelTokenizer,
+  readTextDataset,
+  RustGptModel,
+  rustGptConfig,
+  TinyLlama,
+  tinyLlamaConfig,
+  tokenizeDataset,
+  train,
+  type PhaseSpec,
+  type TrainableLM,
+} from "@mini/llm";
+
+const APP = join(fileURLToPath(import.meta.url), "../..");
+export const RUSTGPT_DATA = process.env["RUSTGPT_DATA"] ?? join(APP, "../../../shared/data/rustgpt");
+
+export interface Workload {
+  name: string;
+  /** Seconds per epoch of the reference implementations, when there is one. */
+  anchors: { rustgpt?: number; pytorch?: number };
+  /** Runs `epochs` epochs; returns training seconds and real tokens processed. */
+  run(epochs: number): Promise<{ seconds: number; tokens: number }>;
+}
+
+function datasets(dir: { pre: string; chat: string }, maxSeqLen = 80) {
+  const pre = readTextDataset(dir.pre);
+  const chat = readTextDataset(dir.chat);
+  const tok = buildWordLevelTokenizer([...pre.entries, ...chat.entries].map((e) => e.text)).tokenizer;
+  return {
+    tok,
+    pre: tokenizeDataset(pre, tok, { kind: "text", maxSeqLen }),
+    chat: tokenizeDataset(chat, tok, { kind: "dialogue", maxSeqLen }),
+    padId: tok.tokenToId("<pad>")!,
+  };
+}
+
+async function timeEpochs(model: TrainableLM, phase: PhaseSpec, padId: number): Promise<{ seconds: number; tokens: number }> {
+  const r = await train(model, [phase], { seed: 42, padId });
+  const p = r.phases[0]!;
+  return { seconds: p.seconds, tokens: p.tokens };
+}
+
+export function workloads(): Workload[] {
+  const rg = datasets({ pre: join(RUSTGPT_DATA, "pretraining_data.json"), chat: join(RUSTGPT_DATA, "chat_training_data.json") });
+  const rustgpt = (): RustGptModel => new RustGptModel(rustGptConfig({ vocabSize: rg.tok.vocabSize }), ParamSource.init(42));
+  const rgPhase = { schedule: "constant", batchSize: 1, order: "file", lossOn: "all", clipNorm: 0 } as const;
+  const app = datasets({ pre: join(APP, "data/pretraining.json"), chat: join(APP, "data/chat.json") });
+  const llama = (): TinyLlama =>
+    new TinyLlama(tinyLlamaConfig({ vocabSize: app.tok.vocabSize, hiddenSize: 64, intermediateSize: 192, numLayers: 2, numHeads: 4, maxSeqLen: 80 }), ParamSource.init(42));
+  const llamaPhase = { schedule: "cosine", batchSize: 8, order: "shuffle", clipNorm: 1 } as const;
+  return [
+    {
+      name: "rustgpt pre-training",
+      anchors: { rustgpt: 0.047, pytorch: 0.077 },
+      run: (epochs) => timeEpochs(rustgpt(), { name: "p", data: rg.pre, epochs, lr: 5e-4, ...rgPhase }, rg.padId),
+    },
+    {
+      name: "rustgpt instruction tuning",
+      anchors: { rustgpt: 0.147, pytorch: 0.21 },
+      run: (epochs) => timeEpochs(rustgpt(), { name: "i", data: rg.chat, epochs, lr: 1e-4, ...rgPhase }, rg.padId),
+    },
+    {
+      name: "default pre-training",
+      anchors: {},
+      run: (epochs) => timeEpochs(llama(), { name: "p", data: app.pre, epochs, lr: 3e-3, lossOn: "all", ...llamaPhase }, app.padId),
+    },
+    {
+      name: "default instruction tuning",
+      anchors: {},
+      run: (epochs) => timeEpochs(llama(), { name: "i", data: app.chat, epochs, lr: 2e-3, lossOn: "mask", ...llamaPhase }, app.padId),
+    },
+  ];
+}
+
+async function main(): Promise<void> {
+  const epochs = Number(process.argv[2] ?? 3);
+  const rows: string[][] = [["workload", "s/epoch", "tokens/s", "vs RustGPT", "vs PyTorch"]];
+  const tps: Record<string, number> = {};
+  for (const w of workloads()) {
+    await w.run(1); // warm-up: JIT, WASM compile, heap growth
+    const { seconds, tokens } = await w.run(epochs);
+    const perEpoch = seconds / epochs;
+    tps[w.name] = tokens / seconds;
+    const ratio = (a?: number) => (a === undefined ? "-" : `${(perEpoch / a).toFixed(2)}× the time`);
+    rows.push([w.name, perEpoch.toFixed(3), Math.round(tokens / seconds).toLocaleString("en-US"), ratio(w.anchors.rustgpt), ratio(w.anchors.pytorch)]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join("  "));
+  const presetTps = (tps["rustgpt pre-training"]! + tps["rustgpt instruction tuning"]!) / 2;
+  const defaultTps = (tps["default pre-training"]! + tps["default instruction tuning"]!) / 2;
+  console.log(`default model / rustgpt preset, tokens per second: ${(defaultTps / presetTps).toFixed(1)}×`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

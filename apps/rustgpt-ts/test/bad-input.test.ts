@@ -1,0 +1,91 @@
+/**
+ * Bad input gives one line naming the file or entry and what was expected, and a non-zero exit
+ * code without a stack trace: data files, options, and checkpoints or models of another
+ * configuration.
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { APP_DIR } from "../src/cli.js";
+import { runCli, tempDir, writeJson } from "./helpers.js";
+
+const dir = tempDir();
+const facts = writeJson(dir, "facts.json", ["The sun is hot </s>", "Snow is cold </s>"]);
+const chat = writeJson(dir, "chat.json", ["User: Is the sun hot? Assistant: Yes, the sun is hot. </s>"]);
+const TINY = ["--pretrain-epochs", "1", "--chat-epochs", "1", "--embed-dim", "8", "--hidden-dim", "8", "--layers", "1", "--heads", "1", "--no-interactive"];
+const withData = (p: string, c: string) => ["--pretrain-data", p, "--chat-data", c, ...TINY, "--save", join(dir, "out")];
+
+describe("data files", () => {
+  it.each([
+    ["a missing file", () => withData(join(dir, "nope.json"), chat), /nope\.json: file not found/],
+    ["malformed JSON", () => withData(writeJson(dir, "bad.json", '["a" "b"]'), chat), /bad\.json: malformed JSON/],
+    ["a non-array", () => withData(writeJson(dir, "obj.json", { facts: [] }), chat), /obj\.json: expected a JSON array of strings, got an object/],
+    ["an empty dataset", () => withData(facts, writeJson(dir, "empty.json", [])), /empty\.json: the dataset is empty/],
+    ["a non-string entry", () => withData(writeJson(dir, "num.json", ["ok </s>", 3]), chat), /num\.json\[1\]: expected a string, got number 3/],
+    [
+      "a dialogue without 'Assistant:'",
+      () => withData(facts, writeJson(dir, "noassist.json", ["User: Hi Assistant: Hello </s>", "User: Hi there </s>"])),
+      /noassist\.json\[1\]: dialogue has no "Assistant:"/,
+    ],
+    ["a sequence longer than the maximum", () => [...withData(facts, chat), "--max-seq-len", "8"], /chat\.json\[0\]: text is 17 tokens long; the maximum sequence length is 8/],
+  ])("%s", async (_what, args, message) => {
+    await expect(runCli(args())).rejects.toThrow(message);
+  });
+});
+
+describe("options", () => {
+  it.each([
+    [["--batch-size", "0"], /option '--batch-size <n>' argument '0' is invalid\. expected an integer ≥ 1, got "0"/],
+    [["--top-p", "1.5"], /--top-p <x>' argument '1\.5' is invalid\. expected a number > 0 and ≤ 1/],
+    [["--preset", "gpt5"], /argument 'gpt5' is invalid\. Allowed choices are tiny-llama, rustgpt/],
+    [["--frobnicate"], /unknown option '--frobnicate'/],
+  ])("%j is refused with exit code 1", async (args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(message);
+  });
+
+  it("lists every option with its default in --help", async () => {
+    const r = await runCli(["--help"]);
+    expect(r.code).toBe(0);
+    for (const flag of [
+      "--pretrain-data", "--chat-data", "--pretrain-epochs", "--chat-epochs", "--pretrain-lr", "--chat-lr", "--batch-size",
+      "--embed-dim", "--hidden-dim", "--layers", "--heads", "--max-seq-len", "--seed", "--save", "--load", "--resume",
+      "--prompt", "--eval", "--no-interactive", "--temperature", "--top-k", "--top-p", "--preset",
+    ]) {
+      expect(r.out).toContain(flag);
+    }
+    expect(r.out).toMatch(/--embed-dim <n>\s+embedding \(model\) width \(default: 64; with --preset\s+rustgpt: 128\)/);
+  });
+});
+
+describe("saved runs of another configuration", () => {
+  it("refuses to resume with other dimensions, and to --load with them", async () => {
+    const save = join(dir, "run");
+    const stop = new AbortController();
+    stop.abort();
+    const cut = await runCli(["--pretrain-data", facts, "--chat-data", chat, ...TINY, "--save", save], { signal: stop.signal });
+    expect(cut.code).toBe(130);
+    await expect(runCli(["--resume", save, "--embed-dim", "16"])).rejects.toThrow(
+      /checkpoint from a different configuration: it has --embed-dim 8, the command line gives 16/,
+    );
+    const done = await runCli(["--pretrain-data", facts, "--chat-data", chat, ...TINY, "--save", join(dir, "done")]);
+    expect(done.code).toBe(0);
+    await expect(runCli(["--load", join(dir, "done"), "--layers", "3", "--prompt", "Hi"])).rejects.toThrow(
+      /done: checkpoint from a different configuration: it has --layers 1, the command line gives 3/,
+    );
+    await expect(runCli(["--load", join(dir, "nothing-here")])).rejects.toThrow(/nothing-here: model directory does not exist/);
+  });
+});
+
+describe("the process", () => {
+  it("prints one line, no stack trace, and exits with 1", () => {
+    const tsx = join(APP_DIR, "node_modules/.bin/tsx");
+    const r = spawnSync(tsx, ["--conditions=@mini/source", join(APP_DIR, "src/main.ts"), "--pretrain-data", join(dir, "nope.json")], {
+      encoding: "utf8",
+      env: { ...process.env, RUSTGPT_DEBUG: "" },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(`error: ${join(dir, "nope.json")}: file not found`);
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * The whole pipeline on a tiny configuration: training lowers the loss, the same seed gives the
+ * same losses, the saved directory reloads (--load) to the same answers, loads in the llama-infer
+ * loader with the same greedy answers, the chat reads a pipe, and an interrupted run resumes to the
+ * same result as an uninterrupted one.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { generateAll, loadModelDir, loadTokenizer, renderDialoguePrompt } from "@mini/llm";
+import { runCli, tempDir, writeJson, type AppRun } from "./helpers.js";
+
+const FACTS = [
+  "The sun rises in the east </s>",
+  "Rain falls from clouds </s>",
+  "Bees make honey from nectar </s>",
+  "Snow is frozen water </s>",
+  "Mountains form when plates push together </s>",
+  "Fish breathe with gills </s>",
+];
+const DIALOGUES = [
+  "User: What causes rain? Assistant: Rain falls when drops in clouds grow heavy. </s>",
+  "User: How do mountains form? Assistant: Mountains form when plates push together. </s>",
+  "User: Hello Assistant: Hello! How can I help you today? </s>",
+  "User: What do bees make? Assistant: Bees make honey. </s>",
+];
+const QUESTIONS = ["What causes rain?", "How do mountains form?", "Hello", "What do bees make?"];
+
+const dir = tempDir();
+const pre = writeJson(dir, "facts.json", FACTS);
+const chat = writeJson(dir, "chat.json", DIALOGUES);
+const TINY = [
+  "--pretrain-data", pre, "--chat-data", chat, "--pretrain-epochs", "12", "--chat-epochs", "40",
+  "--embed-dim", "32", "--hidden-dim", "48", "--layers", "1", "--heads", "2", "--batch-size", "2",
+  "--pretrain-lr", "1e-2", "--chat-lr", "1e-2", "--max-seq-len", "24", "--seed", "7",
+];
+const summaryOf = (d: string) => JSON.parse(readFileSync(join(d, "summary.json"), "utf8"));
+
+let first: AppRun;
+const saveA = join(dir, "a");
+beforeAll(async () => {
+  first = await runCli([...TINY, "--save", saveA, "--eval", "--prompt", "What causes rain?"]);
+});
+
+describe("training run", () => {
+  it("trains, saves, evaluates and answers", () => {
+    expect(first.err).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.out).toContain(`model saved to ${saveA}`);
+    expect(first.out).toMatch(/exact-match: \d\/4\n/);
+    const s = summaryOf(saveA);
+    for (const p of s.phases) expect(p.epochLosses.at(-1)).toBeLessThan(p.epochLosses[0] * 0.5);
+    expect(s.phases.map((p: { name: string }) => p.name)).toEqual(["pre-training", "instruction-tuning"]);
+    expect(s.seed).toBe(7);
+    expect(s.evaluation.exactMatch.total).toBe(4);
+    expect(s.evaluation.exactMatch.matched).toBeGreaterThanOrEqual(3);
+    for (const f of ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json", "loss-curve.svg"]) {
+      expect(existsSync(join(saveA, f)), f).toBe(true);
+    }
+    expect(existsSync(join(saveA, "checkpoint"))).toBe(false); // a finished run removes its checkpoint
+    expect(readFileSync(join(saveA, "loss-curve.svg"), "utf8")).toMatch(/^<svg[\s\S]*polyline[\s\S]*polyline[\s\S]*<\/svg>\n$/);
+  });
+
+  it("gives the same losses for the same seed", async () => {
+    const saveB = join(dir, "b");
+    const again = await runCli([...TINY, "--save", saveB, "--no-interactive"]);
+    expect(again.code).toBe(0);
+    expect(summaryOf(saveB).phases.map((p: { epochLosses: number[] }) => p.epochLosses)).toEqual(
+      summaryOf(saveA).phases.map((p: { epochLosses: number[] }) => p.epochLosses),
+    );
+  });
+});
+
+describe("saved model", () => {
+  it("answers the same after --load, and the same exact-match", async () => {
+    const loaded = await runCli(["--load", saveA, "--chat-data", chat, "--eval", "--prompt", "What causes rain?"]);
+    expect(loaded.code).toBe(0);
+    const lastLine = (s: string) => s.trimEnd().split("\n").at(-1);
+    expect(lastLine(loaded.out)).toBe(lastLine(first.out));
+    expect(loaded.out.match(/exact-match: \d\/4/)![0]).toBe(first.out.match(/exact-match: \d\/4/)![0]);
+  });
+
+  it("gives the same greedy answers in the llama-infer loader", async () => {
+    const inf = await loadModelDir(saveA);
+    const tok = await loadTokenizer(saveA);
+    const piped = await runCli(["--load", saveA], { stdin: QUESTIONS.join("\n") + "\n" });
+    const answers = piped.out.trimEnd().split("\n").slice(1); // after the "loaded …" line
+    expect(answers).toHaveLength(QUESTIONS.length);
+    QUESTIONS.forEach((q, i) => {
+      const ids = tok.encode(renderDialoguePrompt(q), { addSpecialTokens: false });
+      const r = generateAll(inf.model, ids, { stopIds: inf.eosTokenIds });
+      expect(tok.decode(r.ids, { skipSpecialTokens: true })).toBe(answers[i]);
+    });
+  });
+
+  it("chats from a pipe until 'exit'", async () => {
+    const r = await runCli(["--load", saveA], { stdin: "Hello\nexit\nWhat causes rain?\n" });
+    expect(r.code).toBe(0);
+    expect(r.out.trimEnd().split("\n")).toHaveLength(2); // "loaded …" and one answer
+  });
+
+  it("reports words outside the vocabulary", async () => {
+    const r = await runCli(["--load", saveA, "--prompt", "What causes purple thunder?"]);
+    expect(r.err).toContain("2 words not in the vocabulary became <unk>");
+  });
+});
+
+describe("interrupt and resume", () => {
+  it("resumes an interrupted run to the uninterrupted losses", async () => {
+    const saveC = join(dir, "c");
+    const stop = new AbortController();
+    stop.abort(); // interrupted right after its first step
+    const cut = await runCli([...TINY, "--save", saveC, "--no-interactive"], { signal: stop.signal });
+    expect(cut.code).toBe(130);
+    expect(cut.err).toMatch(/interrupted at epoch 1, step 1; checkpoint saved to .*checkpoint\nresume with: --resume /);
+    const resumed = await runCli(["--resume", saveC, "--no-interactive"]);
+    expect(resumed.code).toBe(0);
+    expect(summaryOf(saveC).phases.map((p: { epochLosses: number[] }) => p.epochLosses)).toEqual(
+      summaryOf(saveA).phases.map((p: { epochLosses: number[] }) => p.epochLosses),
+    );
+  });
+});
+
+describe("rustgpt preset", () => {
+  it("trains RustGPT's architecture and reloads it", async () => {
+    const saveR = join(dir, "r");
+    const args = ["--preset", "rustgpt", "--pretrain-data", pre, "--chat-data", chat, "--pretrain-epochs", "2", "--chat-epochs", "2"];
+    const r = await runCli([...args, "--embed-dim", "16", "--hidden-dim", "24", "--layers", "1", "--save", saveR, "--prompt", "Hello"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/RustGPT preset: [\d,]+ parameters/);
+    expect(existsSync(join(saveR, "rustgpt.json"))).toBe(true);
+    const s = summaryOf(saveR);
+    expect(s.phases[0].batchSize).toBe(1);
+    const loaded = await runCli(["--load", saveR, "--prompt", "Hello"]);
+    expect(loaded.out.trimEnd().split("\n").at(-1)).toBe(r.out.trimEnd().split("\n").at(-1));
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * The trainable Llama against the inference Llama (same logits after saveAsHfModelDir → load),
+ * the saved directory's files, padding invariance, and the CausalLM side (recompute forward).
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ParamSource } from "@mini/nn";
+import { readSafetensors } from "@mini/tensor";
+import { noGrad } from "@mini/autograd";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ChatTemplate } from "../src/chat/index.js";
+import { generateAll } from "../src/generate.js";
+import { loadModelDir, type LoadedModelDir } from "../src/loaders/index.js";
+import { loadTinyLlamaDir, saveAsHfModelDir, TinyLlama, tinyLlamaConfig } from "../src/models/tiny-llama/index.js";
+import { buildWordLevelTokenizer, loadTokenizer } from "../src/tokenizers/index.js";
+
+const TEXTS = ["User: What causes rain? Assistant: Water vapor condenses into drops. </s>", "The sun is a star made of gas </s>"];
+const built = buildWordLevelTokenizer(TEXTS);
+const cfg = tinyLlamaConfig({ vocabSize: built.tokenizer.vocabSize, hiddenSize: 32, intermediateSize: 40, numLayers: 2, numHeads: 4, maxSeqLen: 32 });
+const dir = mkdtempSync(join(tmpdir(), "mini-tiny-llama-"));
+let model: TinyLlama;
+let loaded: LoadedModelDir;
+
+beforeAll(async () => {
+  model = new TinyLlama(cfg, ParamSource.init(11));
+  // Norm weights away from 1, so a wrong norm placement or eps shows.
+  for (const p of model.parameters()) if (p.name.endsWith("norm.weight")) p.value.data.forEach((_, i, a) => (a[i] = 1 + 0.3 * Math.sin(i + 1)));
+  saveAsHfModelDir(dir, model, { tokenizerJson: built.json, tokenizerConfig: built.config });
+  loaded = await loadModelDir(dir);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+describe("HF model directory", () => {
+  it("stores every tensor under its HF name and shape", () => {
+    const f = readSafetensors(join(dir, "model.safetensors"));
+    const names = f.names().sort();
+    expect(names).toContain("model.embed_tokens.weight");
+    expect(names).toContain("lm_head.weight");
+    expect(names).toContain("model.norm.weight");
+    expect(f.info("model.layers.1.self_attn.o_proj.weight").shape).toEqual([32, 32]);
+    expect(f.info("model.layers.0.mlp.gate_proj.weight").shape).toEqual([40, 32]);
+    expect(f.info("model.layers.0.mlp.down_proj.weight").shape).toEqual([32, 40]);
+    expect(names).toHaveLength(1 + 2 * 9 + 2);
+  });
+
+  it("writes a LlamaForCausalLM config and </s> as end of sequence", () => {
+    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+    const gen = JSON.parse(readFileSync(join(dir, "generation_config.json"), "utf8"));
+    const eos = built.tokenizer.tokenToId("</s>");
+    expect(config.architectures).toEqual(["LlamaForCausalLM"]);
+    expect([config.hidden_size, config.intermediate_size, config.num_hidden_layers, config.num_attention_heads]).toEqual([32, 40, 2, 4]);
+    expect([config.eos_token_id, gen.eos_token_id]).toEqual([eos, eos]);
+    expect(loaded.eosTokenIds).toEqual([eos]);
+  });
+
+  it("has a chat template that renders the training format", async () => {
+    const tok = await loadTokenizer(dir);
+    const t = ChatTemplate.forTokenizer(tok);
+    expect(t.render([{ role: "user", content: "What causes rain?" }])).toBe("User: What causes rain? Assistant:");
+    expect(t.render([{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello." }, { role: "user", content: "Bye" }])).toBe(
+      "User: Hi Assistant: Hello. </s> User: Bye Assistant:",
+    );
+  });
+});
+
+describe("same function as the inference Llama", () => {
+  it("gives the same logits on the same weights (within 1e-4)", () => {
+    const ids = built.tokenizer.encode(TEXTS[0]!, { addSpecialTokens: false });
+    const ours = model.forward(ids, model.newCache(), { allLogits: true });
+    const theirs = loaded.model.forward(ids, loaded.model.newCache(), { allLogits: true });
+    expect(maxDiff(ours, theirs)).toBeLessThan(1e-4);
+  });
+
+  it("gives the same greedy continuation", () => {
+    const prompt = built.tokenizer.encode("User: What causes rain? Assistant:", { addSpecialTokens: false });
+    const a = generateAll(model, prompt, { maxNewTokens: 12 }).ids;
+    const b = generateAll(loaded.model, prompt, { maxNewTokens: 12 }).ids;
+    expect(a).toEqual(b);
+    expect(a).toHaveLength(12);
+  });
+
+  it("round-trips through loadTinyLlamaDir bit for bit", () => {
+    const back = loadTinyLlamaDir(dir);
+    const ids = built.tokenizer.encode(TEXTS[1]!, { addSpecialTokens: false });
+    expect(maxDiff(back.model.forward(ids, back.model.newCache(), { allLogits: true }), model.forward(ids, model.newCache(), { allLogits: true }))).toBe(0);
+    expect(back.tokenizer.vocabSize).toBe(built.tokenizer.vocabSize);
+  });
+});
+
+describe("training forward", () => {
+  it("a right-padded row gives the logits of the unpadded row on its real positions", () => {
+    const V = cfg.vocabSize;
+    const long = [5, 6, 7, 8, 9, 10];
+    const short = [11, 12, 13];
+    const pad = built.tokenizer.tokenToId("<pad>")!;
+    const ids = Int32Array.from([...long, ...short, pad, pad, pad]);
+    const mask = Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
+    const batch = noGrad(() => model.logits(ids, 2, 6, mask)).data;
+    const alone = noGrad(() => model.logits(Int32Array.from(short), 1, 3)).data;
+    expect(maxDiff(batch.subarray(6 * V, 9 * V), alone)).toBeLessThan(1e-5);
+  });
+
+  it("feeding a sequence in pieces equals feeding it at once (recomputing cache)", () => {
+    const ids = [3, 4, 5, 6, 7];
+    const whole = model.forward(ids, model.newCache());
+    const cache = model.newCache();
+    model.forward(ids.slice(0, 3), cache);
+    const pieces = model.forward(ids.slice(3), cache);
+    expect(maxDiff(whole, pieces)).toBe(0);
+    expect(cache.position).toBe(5);
+    cache.truncate(2);
+    expect(cache.position).toBe(2);
+    expect(() => model.forward(new Array(40).fill(3), model.newCache())).toThrow(/exceed the context of 32/);
+  });
+});

@@ -1,0 +1,35 @@
+import { wasm, type ElementwiseExports } from "./instance.js";
+import { runInHeap, type Operand } from "./scratch.js";
+
+/**
+ * JS side of elementwise.wat, with the signatures of src/kernels/elementwise.ts (which calls these
+ * after its checks, and only when every operand is already in the WASM heap: see useWasm).
+ */
+
+const k = (): ElementwiseExports => wasm!.elementwise;
+const input = (array: Float32Array, n: number): Operand => ({ array, n, read: true, write: false });
+const output = (array: Float32Array, n: number): Operand => ({ array, n, read: false, write: true });
+
+function binary(op: "add" | "sub" | "mul", a: Float32Array, b: Float32Array, out: Float32Array): Float32Array {
+  const n = a.length;
+  return runInHeap([input(a, n), input(b, n), output(out, n)], 0, ([pa, pb, po]) => k()[op](pa!, pb!, po!, n));
+}
+
+/** out = a + b */
+export const wasmAdd = (a: Float32Array, b: Float32Array, out: Float32Array): Float32Array => binary("add", a, b, out);
+/** out = a − b */
+export const wasmSub = (a: Float32Array, b: Float32Array, out: Float32Array): Float32Array => binary("sub", a, b, out);
+/** out = a·b */
+export const wasmMul = (a: Float32Array, b: Float32Array, out: Float32Array): Float32Array => binary("mul", a, b, out);
+
+/** out = s·a */
+export function wasmMulScalar(a: Float32Array, s: number, out: Float32Array): Float32Array {
+  const n = a.length;
+  return runInHeap([input(a, n), output(out, n)], 0, ([pa, po]) => k().axpy(s, pa!, po!, n, 0));
+}
+
+/** y += alpha·x (in place); returns y. */
+export function wasmAxpy(alpha: number, x: Float32Array, y: Float32Array): Float32Array {
+  const n = x.length;
+  return runInHeap([input(x, n), { array: y, n, read: true, write: true }], 0, ([px, py]) => k().axpy(alpha, px!, py!, n, 1));
+}

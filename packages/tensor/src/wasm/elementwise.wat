@@ -1,0 +1,89 @@
+;; elementwise.wat: same-length elementwise kernels in WebAssembly SIMD (f32x4).
+;;
+;; References: src/kernels/elementwise.ts. JS marshalling: src/wasm/elementwise.ts, which only
+;; takes this path when every operand already lives in the WASM heap: these kernels do one
+;; flop per 8-12 bytes, so copying JS arrays in and out would cost more than the loop saves.
+;; a, b, x, y, out: [n]; addresses are BYTE addresses; out may equal a or b (in place).
+;; Each kernel: a loop of whole f32x4 vectors, then the last n mod 4 floats one by one.
+
+(module
+  (import "env" "memory" (memory 1 65536))
+
+  ;; add: out[i] = a[i] + b[i]
+  (func (export "add") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+    (local $o i32) (local $end i32) (local $end4 i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (block $done (loop $v
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end4)))
+      (v128.store (i32.add (local.get $out) (local.get $o))
+        (f32x4.add (v128.load (i32.add (local.get $a) (local.get $o))) (v128.load (i32.add (local.get $b) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $v)))
+    (block $done (loop $t
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (f32.store (i32.add (local.get $out) (local.get $o))
+        (f32.add (f32.load (i32.add (local.get $a) (local.get $o))) (f32.load (i32.add (local.get $b) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $t))))
+
+  ;; sub: out[i] = a[i] − b[i]
+  (func (export "sub") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+    (local $o i32) (local $end i32) (local $end4 i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (block $done (loop $v
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end4)))
+      (v128.store (i32.add (local.get $out) (local.get $o))
+        (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $o))) (v128.load (i32.add (local.get $b) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $v)))
+    (block $done (loop $t
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (f32.store (i32.add (local.get $out) (local.get $o))
+        (f32.sub (f32.load (i32.add (local.get $a) (local.get $o))) (f32.load (i32.add (local.get $b) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $t))))
+
+  ;; mul: out[i] = a[i]·b[i]
+  (func (export "mul") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+    (local $o i32) (local $end i32) (local $end4 i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (block $done (loop $v
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end4)))
+      (v128.store (i32.add (local.get $out) (local.get $o))
+        (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $o))) (v128.load (i32.add (local.get $b) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $v)))
+    (block $done (loop $t
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (f32.store (i32.add (local.get $out) (local.get $o))
+        (f32.mul (f32.load (i32.add (local.get $a) (local.get $o))) (f32.load (i32.add (local.get $b) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $t))))
+
+  ;; axpy: y[i] += alpha·x[i]   (BLAS saxpy, in place)
+  ;; scale: out[i] = alpha·x[i] (mulScalar) is axpy's sibling: pass y = out, accumulate = 0.
+  (func (export "axpy") (param $alpha f32) (param $x i32) (param $y i32) (param $n i32) (param $accumulate i32)
+    (local $o i32) (local $end i32) (local $end4 i32) (local $va v128) (local $acc v128) (local $s f32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (local.set $va (f32x4.splat (local.get $alpha)))
+    (block $done (loop $v
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end4)))
+      (local.set $acc (f32x4.mul (local.get $va) (v128.load (i32.add (local.get $x) (local.get $o)))))
+      (if (local.get $accumulate) (then
+        (local.set $acc (f32x4.add (v128.load (i32.add (local.get $y) (local.get $o))) (local.get $acc)))))
+      (v128.store (i32.add (local.get $y) (local.get $o)) (local.get $acc))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $v)))
+    (block $done (loop $t
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $s (f32.mul (local.get $alpha) (f32.load (i32.add (local.get $x) (local.get $o)))))
+      (if (local.get $accumulate) (then
+        (local.set $s (f32.add (f32.load (i32.add (local.get $y) (local.get $o))) (local.get $s)))))
+      (f32.store (i32.add (local.get $y) (local.get $o)) (local.get $s))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $t))))
+)

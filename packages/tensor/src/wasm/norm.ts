@@ -1,0 +1,66 @@
+import { wasm, type NormExports } from "./instance.js";
+import { runInHeap, type Operand } from "./scratch.js";
+
+/**
+ * JS side of norm.wat: rmsNorm, layerNorm and their backward, with the signatures of
+ * src/kernels/norm.ts, which calls these after its own checks. Optional outputs (rrms, mean, rstd)
+ * and optional inputs (bias, dbias) become address 0 when absent. Operands not in the WASM heap
+ * are copied in/out (see scratch.ts).
+ */
+
+const k = (): NormExports => wasm!.norm;
+const input = (array: Float32Array, n: number): Operand => ({ array, n, read: true, write: false });
+const output = (array: Float32Array, n: number): Operand => ({ array, n, read: false, write: true });
+const accumulated = (array: Float32Array, n: number): Operand => ({ array, n, read: true, write: true });
+
+/**
+ * Runs kernel with the addresses of the given operands, in order, and 0 for each absent one
+ * (null entries); returns the array of operand `result`.
+ */
+function run(ops: (Operand | null)[], result: number, kernel: (addrs: number[]) => void): Float32Array {
+  const present = ops.filter((o): o is Operand => o !== null);
+  const index = ops.map((o) => (o === null ? -1 : present.indexOf(o)));
+  return runInHeap(present, 0, (addrs) => kernel(index.map((i) => (i < 0 ? 0 : addrs[i]!))), index[result]!);
+}
+
+/** out [rows, cols] = x / √(mean(x²) + eps) · weight per row; rrms [rows] saved when given. */
+export function wasmRmsNorm(
+  x: Float32Array, weight: Float32Array, rows: number, cols: number, eps: number, out: Float32Array, rrms?: Float32Array,
+): Float32Array {
+  const n = rows * cols;
+  return run([input(x, n), input(weight, cols), output(out, n), rrms ? output(rrms, rows) : null], 2, ([px, pw, po, pr]) =>
+    k().rmsNorm(px!, pw!, po!, rows, cols, eps, pr!),
+  );
+}
+
+/** out [rows, cols] = (x − mean)/√(var + eps)·weight + bias per row; mean, rstd [rows] saved when given. */
+export function wasmLayerNorm(
+  x: Float32Array, weight: Float32Array, bias: Float32Array | null, rows: number, cols: number, eps: number,
+  out: Float32Array, mean?: Float32Array, rstd?: Float32Array,
+): Float32Array {
+  const n = rows * cols;
+  const ops = [input(x, n), input(weight, cols), bias ? input(bias, cols) : null, output(out, n),
+    mean ? output(mean, rows) : null, rstd ? output(rstd, rows) : null];
+  return run(ops, 3, ([px, pw, pb, po, pm, ps]) => k().layerNorm(px!, pw!, pb!, po!, rows, cols, eps, pm!, ps!));
+}
+
+/** Backward of rmsNorm; accumulates into dx, dweight. */
+export function wasmRmsNormBackward(
+  x: Float32Array, weight: Float32Array, rrms: Float32Array, dy: Float32Array, rows: number, cols: number,
+  dx: Float32Array, dweight: Float32Array,
+): void {
+  const n = rows * cols;
+  run([input(x, n), input(weight, cols), input(rrms, rows), input(dy, n), accumulated(dx, n), accumulated(dweight, cols)], 4,
+    ([px, pw, pr, pdy, pdx, pdw]) => k().rmsNormBackward(px!, pw!, pr!, pdy!, pdx!, pdw!, rows, cols));
+}
+
+/** Backward of layerNorm; accumulates into dx, dweight, dbias. */
+export function wasmLayerNormBackward(
+  x: Float32Array, weight: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array, rows: number, cols: number,
+  dx: Float32Array, dweight: Float32Array, dbias: Float32Array | null,
+): void {
+  const n = rows * cols;
+  const ops = [input(x, n), input(weight, cols), input(mean, rows), input(rstd, rows), input(dy, n),
+    accumulated(dx, n), accumulated(dweight, cols), dbias ? accumulated(dbias, cols) : null];
+  run(ops, 5, ([px, pw, pm, ps, pdy, pdx, pdw, pdb]) => k().layerNormBackward(px!, pw!, pm!, ps!, pdy!, pdx!, pdw!, pdb!, rows, cols));
+}

@@ -1,0 +1,209 @@
+import fc from "fast-check";
+import { afterEach, describe, expect, it } from "vitest";
+import { axpyReference, addReference, mulReference, mulScalarReference, subReference } from "../src/kernels/elementwise.reference.js";
+import { siluBackwardReference, siluReference, swigluBackwardReference, swigluReference } from "../src/kernels/activations.reference.js";
+import { layerNormBackwardReference, layerNormReference, rmsNormBackwardReference, rmsNormReference } from "../src/kernels/norm.reference.js";
+import { ropeReference } from "../src/kernels/rope.reference.js";
+import { logSoftmaxReference, softmaxBackwardReference, softmaxReference } from "../src/kernels/softmax.reference.js";
+import { wasmAdd, wasmAxpy, wasmMul, wasmMulScalar, wasmSub } from "../src/wasm/elementwise.js";
+import { wasmLogSoftmax, wasmSilu, wasmSiluBackward, wasmSoftmax, wasmSoftmaxBackward, wasmSwiglu, wasmSwigluBackward } from "../src/wasm/exp.js";
+import { heap } from "../src/wasm/heap.js";
+import { wasmAvailable } from "../src/wasm/instance.js";
+import { wasmLayerNorm, wasmLayerNormBackward, wasmRmsNorm, wasmRmsNormBackward } from "../src/wasm/norm.js";
+import { wasmRope } from "../src/wasm/rope.js";
+import { expectClose, seededFloats } from "./helpers.js";
+
+/**
+ * Every WASM kernel (besides matmul: matmul.test.ts) against its readable reference, on random
+ * shapes whose sizes are not multiples of the SIMD width, with operands in the WASM heap (pinned)
+ * or on the JS heap (copied in and out), and in place where the kernel allows it.
+ */
+
+const pinnedBlocks: number[] = [];
+afterEach(() => {
+  while (pinnedBlocks.length > 0) heap.release(pinnedBlocks.pop()!);
+});
+
+/** A copy of src in the WASM heap (like a pinned tensor's data) or on the JS heap. */
+function place(src: Float32Array, pinned: boolean): Float32Array {
+  if (!pinned) return src.slice();
+  const ptr = heap.alloc(src.length);
+  pinnedBlocks.push(ptr);
+  const v = heap.view(ptr, src.length);
+  v.set(src);
+  return v;
+}
+
+const shape = fc.record({
+  rows: fc.integer({ min: 1, max: 9 }),
+  cols: fc.integer({ min: 1, max: 70 }),
+  pinned: fc.boolean(),
+  seed: fc.integer({ min: 1, max: 1 << 30 }),
+});
+const runs = { numRuns: 40 };
+
+describe.skipIf(!wasmAvailable)("WASM softmax family equals the reference", () => {
+  it("softmax, with and without the causal mask, in place or not", () => {
+    const causal = fc.option(fc.record({ offset: fc.integer({ min: 0, max: 40 }), period: fc.integer({ min: 1, max: 9 }) }), { nil: undefined });
+    fc.assert(
+      fc.property(shape, causal, fc.boolean(), ({ rows, cols, pinned, seed }, mask, inPlace) => {
+        const x0 = seededFloats(rows * cols, seed, 30);
+        const want = softmaxReference(x0, rows, cols, undefined, mask);
+        const x = place(x0, pinned);
+        const got = wasmSoftmax(x, rows, cols, inPlace ? x : place(new Float32Array(rows * cols).fill(NaN), pinned), mask);
+        expectClose(got, want, 1e-9, 5e-6);
+        for (let i = 0; i < want.length; i++) if (want[i] === 0) expect(got[i]).toBe(0); // masked: exactly 0
+      }),
+      runs,
+    );
+  });
+
+  it("softmax of rows with -Infinity (masked scores) and large values; a 32002-wide row", () => {
+    const x = new Float32Array([0, -Infinity, 3, -Infinity, 80, -80, 1e-3, -Infinity, 88, -100]);
+    const got = wasmSoftmax(x, 2, 5, new Float32Array(10));
+    expectClose(got, softmaxReference(x, 2, 5), 1e-7, 1e-5);
+    expect(got[1]).toBe(0);
+    const wide = seededFloats(32002, 7, 20);
+    expectClose(wasmSoftmax(wide, 1, 32002, new Float32Array(32002)), softmaxReference(wide, 1, 32002), 1e-9, 1e-5);
+  });
+
+  it("logSoftmax and softmaxBackward", () => {
+    fc.assert(
+      fc.property(shape, ({ rows, cols, pinned, seed }) => {
+        const n = rows * cols;
+        const x0 = seededFloats(n, seed, 30);
+        expectClose(wasmLogSoftmax(place(x0, pinned), rows, cols, place(new Float32Array(n), pinned)), logSoftmaxReference(x0, rows, cols), 2e-5, 1e-5);
+        const y = softmaxReference(x0, rows, cols);
+        const dy = seededFloats(n, seed + 1, 2);
+        const dx0 = seededFloats(n, seed + 2, 1);
+        const want = softmaxBackwardReference(y, dy, rows, cols, dx0.slice());
+        expectClose(wasmSoftmaxBackward(place(y, pinned), place(dy, pinned), rows, cols, place(dx0, pinned)), want, 1e-6, 1e-5);
+      }),
+      runs,
+    );
+  });
+});
+
+describe.skipIf(!wasmAvailable)("WASM silu / swiglu equal the reference", () => {
+  const vec = fc.record({ n: fc.integer({ min: 1, max: 300 }), pinned: fc.boolean(), seed: fc.integer({ min: 1, max: 1 << 30 }) });
+
+  it("silu and swiglu (values up to ±100: exp overflow and underflow)", () => {
+    fc.assert(
+      fc.property(vec, fc.boolean(), ({ n, pinned, seed }, inPlace) => {
+        const g0 = seededFloats(n, seed, 100);
+        const u0 = seededFloats(n, seed + 1, 3);
+        const g = place(g0, pinned);
+        expectClose(wasmSilu(g, inPlace ? g : place(new Float32Array(n), pinned)), siluReference(g0), 1e-9, 1e-6);
+        const g2 = place(g0, pinned);
+        expectClose(wasmSwiglu(g2, place(u0, pinned), inPlace ? g2 : new Float32Array(n)), swigluReference(g0, u0), 1e-9, 1e-6);
+      }),
+      runs,
+    );
+  });
+
+  it("siluBackward and swigluBackward accumulate", () => {
+    fc.assert(
+      fc.property(vec, ({ n, pinned, seed }) => {
+        const g = seededFloats(n, seed, 12), u = seededFloats(n, seed + 1, 3), dy = seededFloats(n, seed + 2, 2);
+        const dg0 = seededFloats(n, seed + 3, 1), du0 = seededFloats(n, seed + 4, 1);
+        expectClose(wasmSiluBackward(place(g, pinned), place(dy, pinned), place(dg0, pinned)), siluBackwardReference(g, dy, dg0.slice()), 1e-6, 1e-5);
+        const dg = place(dg0, pinned), du = place(du0, pinned);
+        const wantG = dg0.slice(), wantU = du0.slice();
+        swigluBackwardReference(g, u, dy, wantG, wantU);
+        wasmSwigluBackward(place(g, pinned), place(u, pinned), place(dy, pinned), dg, du);
+        expectClose(dg, wantG, 1e-6, 1e-5);
+        expectClose(du, wantU, 1e-6, 1e-5);
+      }),
+      runs,
+    );
+  });
+});
+
+describe.skipIf(!wasmAvailable)("WASM norms equal the reference", () => {
+  it("rmsNorm (with rrms) and its backward", () => {
+    fc.assert(
+      fc.property(shape, fc.boolean(), ({ rows, cols, pinned, seed }, inPlace) => {
+        const n = rows * cols;
+        const x0 = seededFloats(n, seed, 3), w = seededFloats(cols, seed + 1, 2);
+        const wantR = new Float32Array(rows);
+        const want = rmsNormReference(x0, w, rows, cols, 1e-5, undefined, wantR);
+        const x = place(x0, pinned);
+        const rrms = place(new Float32Array(rows), pinned);
+        expectClose(wasmRmsNorm(x, place(w, pinned), rows, cols, 1e-5, inPlace ? x : place(new Float32Array(n), pinned), rrms), want, 1e-6, 1e-5);
+        expectClose(rrms, wantR, 1e-7, 1e-5);
+        const dy = seededFloats(n, seed + 2, 1), dx0 = seededFloats(n, seed + 3, 1), dw0 = seededFloats(cols, seed + 4, 1);
+        const wantDx = dx0.slice(), wantDw = dw0.slice();
+        rmsNormBackwardReference(x0, w, wantR, dy, rows, cols, wantDx, wantDw);
+        const dx = place(dx0, pinned), dw = place(dw0, pinned);
+        wasmRmsNormBackward(place(x0, pinned), place(w, pinned), place(wantR, pinned), place(dy, pinned), rows, cols, dx, dw);
+        expectClose(dx, wantDx, 1e-5, 1e-4);
+        expectClose(dw, wantDw, 1e-5, 1e-4);
+      }),
+      runs,
+    );
+  });
+
+  it("layerNorm (bias or not, mean/rstd) and its backward, including rows far from 0", () => {
+    fc.assert(
+      fc.property(shape, fc.boolean(), fc.constantFrom(0, 50), ({ rows, cols, pinned, seed }, withBias, shift) => {
+        const n = rows * cols;
+        const x0 = seededFloats(n, seed, 3).map((v) => v + shift), w = seededFloats(cols, seed + 1, 2);
+        const b = withBias ? seededFloats(cols, seed + 5, 1) : null;
+        const wantM = new Float32Array(rows), wantS = new Float32Array(rows);
+        const want = layerNormReference(x0, w, b, rows, cols, 1e-5, undefined, wantM, wantS);
+        const mean = place(new Float32Array(rows), pinned), rstd = place(new Float32Array(rows), pinned);
+        const got = wasmLayerNorm(place(x0, pinned), place(w, pinned), b && place(b, pinned), rows, cols, 1e-5, place(new Float32Array(n), pinned), mean, rstd);
+        expectClose(got, want, 2e-5, 1e-4);
+        expectClose(mean, wantM, 1e-5, 1e-6);
+        expectClose(rstd, wantS, 1e-6, 1e-4);
+        const dy = seededFloats(n, seed + 2, 1), dx0 = seededFloats(n, seed + 3, 1), dw0 = seededFloats(cols, seed + 4, 1);
+        const db0 = withBias ? seededFloats(cols, seed + 6, 1) : null;
+        const wantDx = dx0.slice(), wantDw = dw0.slice(), wantDb = db0 && db0.slice();
+        layerNormBackwardReference(x0, w, wantM, wantS, dy, rows, cols, wantDx, wantDw, wantDb);
+        const dx = place(dx0, pinned), dw = place(dw0, pinned), db = db0 && place(db0, pinned);
+        wasmLayerNormBackward(place(x0, pinned), place(w, pinned), place(wantM, pinned), place(wantS, pinned), place(dy, pinned), rows, cols, dx, dw, db);
+        expectClose(dx, wantDx, 1e-4, 1e-4);
+        expectClose(dw, wantDw, 1e-4, 1e-4);
+        if (db && wantDb) expectClose(db, wantDb, 1e-6, 1e-6);
+      }),
+      runs,
+    );
+  });
+});
+
+describe.skipIf(!wasmAvailable)("WASM rope equals the reference", () => {
+  it("half and interleaved, forward and inverse, in place or not", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 19 }).map((h) => 2 * h),
+        fc.integer({ min: 0, max: 3000 }), fc.constantFrom("half" as const, "interleaved" as const), fc.boolean(), fc.boolean(), fc.boolean(),
+        (seq, nHeads, headDim, startPos, style, inverse, inPlace, pinned) => {
+          const n = seq * nHeads * headDim;
+          const x0 = seededFloats(n, seq * 1000 + headDim, 2);
+          const want = ropeReference(x0, seq, nHeads, headDim, startPos, 10000, style, undefined, inverse);
+          const x = place(x0, pinned);
+          const got = wasmRope(x, seq, nHeads, headDim, startPos, 10000, style, inPlace ? x : place(new Float32Array(n), pinned), inverse);
+          expectClose(got, want, 1e-6, 1e-5);
+        },
+      ),
+      runs,
+    );
+  });
+});
+
+describe.skipIf(!wasmAvailable)("WASM elementwise kernels equal the reference", () => {
+  it("add, sub, mul, mulScalar, axpy (pinned operands, in place or not)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 1 << 30 }), fc.boolean(), (n, seed, inPlace) => {
+        const a0 = seededFloats(n, seed, 5), b0 = seededFloats(n, seed + 1, 5);
+        for (const [f, ref] of [[wasmAdd, addReference], [wasmSub, subReference], [wasmMul, mulReference]] as const) {
+          const a = place(a0, true);
+          expectClose(f(a, place(b0, true), inPlace ? a : place(new Float32Array(n), true)), ref(a0, b0), 1e-7, 1e-6);
+        }
+        expectClose(wasmMulScalar(place(a0, true), -0.37, place(new Float32Array(n), true)), mulScalarReference(a0, -0.37), 1e-7, 1e-6);
+        expectClose(wasmAxpy(0.125, place(a0, true), place(b0, true)), axpyReference(0.125, a0, b0.slice()), 1e-7, 1e-6);
+      }),
+      runs,
+    );
+  });
+});
