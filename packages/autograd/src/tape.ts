@@ -55,9 +55,13 @@ export function gradOf(v: Variable): Float32Array {
   return v.grad!.data;
 }
 
-/** A zero grad of the value's shape and storage kind (pinned values get pinned grads). */
+/**
+ * A zero grad of the value's shape. A leaf with a pinned value (a parameter in the WASM heap) gets a
+ * pinned grad, so the optimizer runs over WASM memory; non-leaf grads are always JS arrays, so the
+ * `dy` handed to a closure never goes stale when a WASM kernel grows the heap mid-closure.
+ */
 function allocGrad(v: Variable): Tensor {
-  const g = v.value.isPinned ? Tensor.pinned(v.shape) : Tensor.zeros(v.shape);
+  const g = v.value.isPinned && v._ag.node === null && !v._ag.released ? Tensor.pinned(v.shape) : Tensor.zeros(v.shape);
   v.grad = g;
   return g;
 }

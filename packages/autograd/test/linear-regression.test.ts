@@ -37,7 +37,7 @@ describe("end to end: linear regression by gradient descent", () => {
     }
     expect(losses[0]).toBeGreaterThan(1);
     expect(losses[199]).toBeLessThan(1e-3);
-    for (let i = 1; i < losses.length; i++) expect(losses[i]!).toBeLessThanOrEqual(losses[i - 1]! * (1 + 1e-6));
+    for (let i = 1; i < losses.length; i++) expect(losses[i]!).toBeLessThanOrEqual(losses[i - 1]! * (1 + 1e-4));
     for (let j = 0; j < d; j++) expect(W.data[j]).toBeCloseTo(trueW.data[j]!, 1);
     expect(b.data[0]).toBeCloseTo(trueB, 1);
   });

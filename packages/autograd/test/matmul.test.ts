@@ -85,6 +85,28 @@ describe("matmul / matmulTransB / matmulTransA", () => {
     expectClose(x.grad!.data, onceX.map((v) => 2 * v));
   });
 
+  it("pinned parameters get pinned grads equal to the JS-heap ones (batched and shared operands)", () => {
+    const rng = rngOf(13);
+    // Big enough for the WASM kernels (M·K·N ≥ 2048), which copy JS operands into heap scratch.
+    const x = uniform([3, 16, 24], rng);
+    const w = uniform([32, 24], rng);
+    const v = uniform([3, 16, 8], rng);
+    const run = (pin: boolean) => {
+      const W = param(pin ? w.toPinned() : w.clone());
+      const V = param(pin ? v.toPinned() : v.clone());
+      const X = param(x.clone());
+      sum(matmulTransA(matmulTransB(X, W), V)).backward(); // [3,16,32]ᵀ·[3,16,8] → [3,32,8]
+      return { W, V, X };
+    };
+    const js = run(false);
+    const pinned = run(true);
+    expect(pinned.W.grad!.isPinned).toBe(true);
+    expect(pinned.V.grad!.isPinned).toBe(true);
+    expectClose(pinned.W.grad!.data, js.W.grad!.data, 1e-5);
+    expectClose(pinned.V.grad!.data, js.V.grad!.data, 1e-5);
+    expectClose(pinned.X.grad!.data, js.X.grad!.data, 1e-5);
+  });
+
   it("throws ShapeError naming the op and both shapes", () => {
     const a = param(Tensor.zeros([2, 3]));
     expect(() => matmul(a, param(Tensor.zeros([4, 5])))).toThrow(ShapeError);

@@ -12,3 +12,4 @@ export * from "./chat/index.js";
 export * from "./synth.js";
 export * from "./models/tiny-llama/index.js";
 export * from "./models/rustgpt/index.js";
+export * from "./serving/index.js";

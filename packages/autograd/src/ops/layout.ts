@@ -78,10 +78,10 @@ export function slice(x: Variable, axis: number, start: number, end?: number): V
   const { outer, inner } = axisSplit(x.shape, ax);
   const run = y.shape[ax]! * inner;
   return record("slice", y, [x], (dy) => {
-    const dx = gradOf(x);
     for (let o = 0; o < outer; o++) {
       const dst = (o * dim + s) * inner;
-      kernels.axpy(1, dy.subarray(o * run, (o + 1) * run), dx.subarray(dst, dst + run));
+      // gradOf per call: x may be a pinned parameter, and a WASM axpy may grow the heap.
+      kernels.axpy(1, dy.subarray(o * run, (o + 1) * run), gradOf(x).subarray(dst, dst + run));
     }
   });
 }
@@ -102,10 +102,9 @@ export function concat(xs: readonly Variable[], axis: number): Variable {
     for (const v of parts) {
       const run = v.shape[ax]! * inner;
       if (v.requiresGrad) {
-        const dv = gradOf(v);
         for (let o = 0; o < outer; o++) {
           const src = o * rowOut + offset;
-          kernels.axpy(1, dy.subarray(src, src + run), dv.subarray(o * run, (o + 1) * run));
+          kernels.axpy(1, dy.subarray(src, src + run), gradOf(v).subarray(o * run, (o + 1) * run));
         }
       }
       offset += run;

@@ -63,47 +63,51 @@ function batchedMatmul(variant: Variant, a: Variable, b: Variable): Variable {
   const p = plan(variant, a.shape, b.shape);
   const { M, K, N, batch } = p;
   const kernel = kernels[variant];
-  const ad = a.data;
-  const bd = b.data;
   const out = new Float32Array(batch * M * N);
-  if (p.fold) kernel(ad, bd, batch * M, K, N, out);
+  if (p.fold) kernel(a.data, b.data, batch * M, K, N, out);
   else {
     const aS = p.aBatched ? M * K : 0;
     const bS = p.bBatched ? K * N : 0;
     for (let i = 0; i < batch; i++) {
-      kernel(ad.subarray(i * aS, i * aS + M * K), bd.subarray(i * bS, i * bS + K * N), M, K, N, out.subarray(i * M * N, (i + 1) * M * N));
+      // Views fetched per call: a WASM call may grow the heap, detaching earlier views of pinned data.
+      const ai = a.data.subarray(i * aS, i * aS + M * K);
+      const bi = b.data.subarray(i * bS, i * bS + K * N);
+      kernel(ai, bi, M, K, N, out.subarray(i * M * N, (i + 1) * M * N));
     }
   }
   return record(variant, Tensor.from(out, p.outShape), [a, b], (dC) => backwardMatmul(variant, p, a, b, dC));
 }
 
+/** Row-major slice [off, off + n) of a value or of its grad, as a fresh view (see above). */
+function part(v: Variable, grad: boolean, off: number, n: number): Float32Array {
+  return (grad ? gradOf(v) : v.data).subarray(off, off + n);
+}
+
 function backwardMatmul(variant: Variant, p: Plan, a: Variable, b: Variable, dC: Float32Array): void {
   const { K, N } = p;
-  // Fetch every view after the engine allocated the grads (pinned views must be fresh).
-  const A = a.data;
-  const B = b.data;
-  const dA = a.requiresGrad ? gradOf(a) : null;
-  const dB = b.requiresGrad ? gradOf(b) : null;
   const M = p.fold ? p.batch * p.M : p.M;
   const batch = p.fold ? 1 : p.batch;
   const aS = p.aBatched && !p.fold ? M * K : 0;
   const bS = p.bBatched ? K * N : 0;
   const cS = M * N;
+  const aN = M * K;
+  const bN = K * N;
   for (let i = 0; i < batch; i++) {
-    const Ai = A.subarray(i * aS, i * aS + M * K);
-    const Bi = B.subarray(i * bS, i * bS + K * N);
-    const dCi = dC.subarray(i * cS, (i + 1) * cS);
-    const dAi = dA?.subarray(i * aS, i * aS + M * K);
-    const dBi = dB?.subarray(i * bS, i * bS + K * N);
+    const dCi = dC.subarray(i * cS, (i + 1) * cS); // a non-leaf grad: always a JS array
+    const ao = i * aS;
+    const bo = i * bS;
     if (variant === "matmul") {
-      if (dAi) kernels.matmulTransB(dCi, Bi, M, N, K, dAi, 1, 1); // dA [M,K] += dC [M,N] · Bᵀ, B [K,N]
-      if (dBi) kernels.matmulTransA(Ai, dCi, K, M, N, dBi, 1, 1); // dB [K,N] += Aᵀ · dC
+      // dA [M,K] += dC [M,N] · Bᵀ (B [K,N]);  dB [K,N] += Aᵀ · dC
+      if (a.requiresGrad) kernels.matmulTransB(dCi, part(b, false, bo, bN), M, N, K, part(a, true, ao, aN), 1, 1);
+      if (b.requiresGrad) kernels.matmulTransA(part(a, false, ao, aN), dCi, K, M, N, part(b, true, bo, bN), 1, 1);
     } else if (variant === "matmulTransB") {
-      if (dAi) kernels.matmul(dCi, Bi, M, N, K, dAi, 1, 1); // dA [M,K] += dC [M,N] · B [N,K]
-      if (dBi) kernels.matmulTransA(dCi, Ai, N, M, K, dBi, 1, 1); // dB [N,K] += dCᵀ · A [M,K]
+      // dA [M,K] += dC [M,N] · B [N,K];  dB [N,K] += dCᵀ · A [M,K]
+      if (a.requiresGrad) kernels.matmul(dCi, part(b, false, bo, bN), M, N, K, part(a, true, ao, aN), 1, 1);
+      if (b.requiresGrad) kernels.matmulTransA(dCi, part(a, false, ao, aN), N, M, K, part(b, true, bo, bN), 1, 1);
     } else {
-      if (dAi) kernels.matmulTransB(Bi, dCi, K, N, M, dAi, 1, 1); // dA [K,M] += B [K,N] · dCᵀ
-      if (dBi) kernels.matmul(Ai, dCi, K, M, N, dBi, 1, 1); // dB [K,N] += A [K,M] · dC [M,N]
+      // dA [K,M] += B [K,N] · dCᵀ;  dB [K,N] += A [K,M] · dC [M,N]
+      if (a.requiresGrad) kernels.matmulTransB(part(b, false, bo, bN), dCi, K, N, M, part(a, true, ao, aN), 1, 1);
+      if (b.requiresGrad) kernels.matmul(part(a, false, ao, aN), dCi, K, M, N, part(b, true, bo, bN), 1, 1);
     }
   }
 }

@@ -32,18 +32,19 @@ export function rope(x: Variable, opts: RopeOptions = {}): Variable {
   const block = seq * nHeads * headDim;
   const batch = block === 0 ? 0 : x.size / block;
 
-  const apply = (src: Float32Array, dst: Float32Array, inverse: boolean): void => {
+  // src() is called per slice: x may be pinned, and a WASM kernel call may grow the heap.
+  const apply = (src: () => Float32Array, dst: Float32Array, inverse: boolean): void => {
     for (let b = 0; b < batch; b++) {
       const lo = b * block;
-      kernels.rope(src.subarray(lo, lo + block), seq, nHeads, headDim, startPos, theta, style, dst.subarray(lo, lo + block), inverse);
+      kernels.rope(src().subarray(lo, lo + block), seq, nHeads, headDim, startPos, theta, style, dst.subarray(lo, lo + block), inverse);
     }
   };
 
   const out = new Float32Array(x.size);
-  apply(x.data, out, false);
+  apply(() => x.data, out, false);
   return record("rope", Tensor.from(out, shape), [x], (dy) => {
     const tmp = new Float32Array(dy.length);
-    apply(dy, tmp, true);
+    apply(() => dy, tmp, true);
     kernels.axpy(1, tmp, gradOf(x));
   });
 }

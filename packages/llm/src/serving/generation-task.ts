@@ -1,15 +1,15 @@
 /**
  * One request's generation, cut into scheduler steps:
  *
- *   queued ──start(lease)──▶ prefill ──▶ decode ──▶ (chat) sync ──▶ done
+ *   queued ──start(lease)──▶ prefill ──▶ decode ──▶ done
  *
  *   prefill  the prompt tokens not found in the cache, `prefillChunk` per step, so a long prompt
  *            does not hold up the other clients' tokens; the last chunk goes to `generate`;
  *   decode   one `generate` step per scheduler step (forward + sample), its text decoded,
  *            filtered through the stop strings and handed to `onText`;
- *   sync     after a chat answer: the conversation with that answer, rendered as the client will
- *            send it back, is fed up to its end (answer's last token + end-of-turn tokens), so the
- *            next turn finds all of it in the cache. The client already has its answer by then.
+ *   done     after a chat answer, the conversation with that answer, rendered as the client will
+ *            send it back, is fed up to its end (answer's last token + end-of-turn tokens: a few
+ *            ids), so the next turn finds all of it in the cache; then the cache goes back.
  *
  * The cache's ids are tracked as `history` (prompt + generated ids): the cache always holds
  * history[0, cache.position), which is what the pool is told at release.
@@ -62,7 +62,7 @@ export interface TaskContext {
 
 export interface TaskSpec {
   promptIds: number[];
-  /** The chat conversation the prompt was rendered from (enables the sync step). */
+  /** The chat conversation the prompt was rendered from (the cache is synced to it + the answer). */
   messages?: readonly ChatMessage[];
   sampler: Sampler;
   stopIds: readonly number[];
@@ -71,7 +71,7 @@ export interface TaskSpec {
   onText?: ((piece: string) => void) | undefined;
 }
 
-type State = "queued" | "prefill" | "decode" | "sync" | "done";
+type State = "queued" | "prefill" | "decode" | "done";
 
 export class GenerationTask implements ScheduledTask {
   readonly result: Promise<ServeResult>;
@@ -139,9 +139,6 @@ export class GenerationTask implements ScheduledTask {
         return this.prefillStep();
       case "decode":
         return this.decodeStep();
-      case "sync":
-        this.syncCacheToConversation();
-        return this.close();
       default:
         return true;
     }
@@ -201,11 +198,9 @@ export class GenerationTask implements ScheduledTask {
     }
     if (this.gen !== null && reason === "cancelled") this.gen.return(undefined as never);
     this.final = this.makeResult(reason);
+    // Before the result is out, so a client's next turn finds the cache idle and complete.
+    if (reason !== "cancelled" && this.spec.messages !== undefined && this.lease !== null) this.syncCacheToConversation();
     this.resolve(this.final);
-    if (reason !== "cancelled" && this.spec.messages !== undefined && this.lease !== null) {
-      this.state = "sync";
-      return false;
-    }
     return this.close();
   }
 
