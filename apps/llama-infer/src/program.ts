@@ -6,6 +6,7 @@
 import { Command } from "commander";
 import { chatCommand } from "./commands/chat.js";
 import { generateCommand } from "./commands/generate.js";
+import { serveCommand } from "./commands/serve.js";
 import { synthCommand } from "./commands/synth.js";
 import type { CliIO } from "./io.js";
 
@@ -14,7 +15,8 @@ export function buildProgram(io: CliIO): Command {
     .description("Run HuggingFace Llama/Mistral model directories with @mini/llm: generate text, chat, synthesize test models")
     .addCommand(generateCommand(io))
     .addCommand(chatCommand(io))
-    .addCommand(synthCommand(io));
+    .addCommand(synthCommand(io))
+    .addCommand(serveCommand(io));
   // Errors and help go to io (throwing instead of process.exit), for every command.
   for (const cmd of [program, ...program.commands]) {
     cmd

@@ -33,8 +33,7 @@ function sumOrMean(op: "sum" | "mean", x: Variable, axis: number | undefined, op
     const y = Tensor.from(new Float32Array([total]), shape);
     return record(op, y, [x], (dy) => {
       const dx = gradOf(x);
-      const g = dy[0]! * scaleBy;
-      for (let i = 0; i < dx.length; i++) dx[i] += g;
+      kernels.addScalar(dx, dy[0]! * scaleBy, dx); // dx += g everywhere (in place)
     });
   }
   const ax = resolveAxis(op, axis, x.shape);

@@ -28,9 +28,9 @@ export interface LlamaConfig extends CausalLMConfig {
   /**
    * A query at position p attends to keys in (p − slidingWindow, p], i.e. `slidingWindow` keys
    * counting its own; null = full causal attention. This is transformers' current definition
-   * (masking_utils: kv_idx > q_idx − window). Versions 4.40–4.52 masked one key fewer
-   * ([p − window, p], window + 1 keys, to match flash-attn), and mistral-src also keeps window + 1;
-   * outputs differ only once a context exceeds the window.
+   * (masking_utils: kv_idx > q_idx − window). Some earlier transformers versions (the
+   * `_make_causal_mask` with `diagonal = past − window − 1`) keep window + 1 keys
+   * ([p − window, p]); the two differ only once a context exceeds the window.
    */
   readonly slidingWindow: number | null;
   readonly bosTokenId: number | null;

@@ -1,0 +1,72 @@
+/**
+ * `llama-infer serve --model DIR`: an OpenAI-compatible HTTP server (chat completions,
+ * completions, models, health) and a chat page at `/`, until SIGINT/SIGTERM.
+ */
+import { basename } from "node:path";
+import { Command, Option } from "commander";
+import { ServingEngine } from "@mini/llm";
+import type { CliIO } from "../io.js";
+import { loadModel } from "../load.js";
+import { addModelOption, UsageError } from "../options.js";
+import { startServer, type RunningServer } from "../server/index.js";
+
+export const SERVE_DEFAULTS = { host: "127.0.0.1", port: 8080, maxSessions: 4, maxQueue: 16 } as const;
+
+export interface ServeCommandHooks {
+  /** Called once the server listens (tests read the URL from it). Default: nothing. */
+  onListening?: (server: RunningServer) => void;
+  /** Resolves when the server should stop. Default: the first SIGINT or SIGTERM. */
+  stopSignal?: Promise<void>;
+}
+
+export function serveCommand(io: CliIO, hooks: ServeCommandHooks = {}): Command {
+  const cmd = new Command("serve").description(
+    "serve the model over HTTP: an OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models, /health) and a chat page at /",
+  );
+  addModelOption(cmd);
+  cmd
+    .addOption(new Option("--host <host>", "address to listen on (0.0.0.0 for every interface)").default(SERVE_DEFAULTS.host))
+    .addOption(new Option("--port <n>", "port to listen on; 0 picks a free one").default(SERVE_DEFAULTS.port))
+    .addOption(new Option("--max-sessions <n>", "KV caches kept (conversations cached, and generations running at once)").default(SERVE_DEFAULTS.maxSessions))
+    .addOption(new Option("--max-queue <n>", "requests that may wait for a free cache; more get 503").default(SERVE_DEFAULTS.maxQueue))
+    .addOption(new Option("--context <n>", "positions per cache (prompt + answer), at most the model's context length").default(undefined, "the model's"));
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const port = intFlag("--port", opts["port"], 0, 65535);
+    const maxSessions = intFlag("--max-sessions", opts["maxSessions"], 1, 1024);
+    const maxQueue = intFlag("--max-queue", opts["maxQueue"], 0, 100_000);
+    const { dir, model, tokenizer, eosIds, loadMs } = await loadModel(String(opts["model"]));
+    const maxContext = model.config.maxSeqLen;
+    const context = opts["context"] === undefined ? maxContext : intFlag("--context", opts["context"], 2, maxContext, " (the model's max_position_embeddings)");
+    const engine = new ServingEngine({ model, tokenizer, eosIds, maxSessions, maxQueue, contextLength: context });
+    const modelId = basename(dir);
+    const server = await startServer({ engine, modelId, host: String(opts["host"]), port });
+    io.stderr.write(
+      `llama-infer serve: ${server.url} (model '${modelId}' loaded in ${loadMs.toFixed(0)} ms, context ${context}, ` +
+        `${maxSessions} sessions, queue ${maxQueue}); chat page at ${server.url}/, API at ${server.url}/v1\n`,
+    );
+    hooks.onListening?.(server);
+    await (hooks.stopSignal ?? untilSignal());
+    await server.close();
+    await engine.idle();
+    io.stderr.write("llama-infer serve: stopped\n");
+  });
+  return cmd;
+}
+
+function intFlag(flag: string, v: unknown, min: number, max: number, note = ""): number {
+  const x = typeof v === "number" ? v : String(v).trim() === "" ? NaN : Number(v);
+  if (!Number.isInteger(x) || x < min || x > max) throw new UsageError(`invalid ${flag}: must be an integer in [${min}, ${max}]${note}, got ${String(v)}`);
+  return x;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}

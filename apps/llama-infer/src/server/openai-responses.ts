@@ -1,0 +1,70 @@
+/**
+ * Response objects in OpenAI's shapes: `chat.completion` and its `chat.completion.chunk`s,
+ * `text_completion` (whole and streamed), `usage`, the model list.
+ */
+import { randomBytes } from "node:crypto";
+import type { ServeResult } from "@mini/llm";
+
+export type ApiKind = "chat" | "text";
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  /** Prompt tokens found in a pooled KV cache (not fed again). */
+  prompt_tokens_cached: number;
+  /** The same number where OpenAI's clients look for it. */
+  prompt_tokens_details: { cached_tokens: number };
+}
+
+export function usageOf(r: ServeResult): Usage {
+  return {
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    total_tokens: r.promptTokens + r.completionTokens,
+    prompt_tokens_cached: r.cachedTokens,
+    prompt_tokens_details: { cached_tokens: r.cachedTokens },
+  };
+}
+
+/** One response's identity, shared by its chunks. */
+export class ResponseIds {
+  readonly id: string;
+  readonly created = Math.floor(Date.now() / 1000);
+  constructor(
+    readonly kind: ApiKind,
+    readonly model: string,
+  ) {
+    this.id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-${randomBytes(12).toString("hex")}`;
+  }
+
+  private head(object: string): { id: string; object: string; created: number; model: string } {
+    return { id: this.id, object, created: this.created, model: this.model };
+  }
+
+  /** The whole (non-streaming) response. */
+  complete(r: ServeResult, finishReason: "stop" | "length"): object {
+    const choice =
+      this.kind === "chat"
+        ? { index: 0, message: { role: "assistant", content: r.text, refusal: null }, logprobs: null, finish_reason: finishReason }
+        : { index: 0, text: r.text, logprobs: null, finish_reason: finishReason };
+    return { ...this.head(this.kind === "chat" ? "chat.completion" : "text_completion"), choices: [choice], usage: usageOf(r) };
+  }
+
+  /** A streamed chunk: `delta` for chat (role in the first), `text` for completions. */
+  chunk(piece: { role?: "assistant"; content?: string }, finishReason: "stop" | "length" | null = null): object {
+    if (this.kind === "chat") {
+      return { ...this.head("chat.completion.chunk"), choices: [{ index: 0, delta: piece, logprobs: null, finish_reason: finishReason }] };
+    }
+    return { ...this.head("text_completion"), choices: [{ index: 0, text: piece.content ?? "", logprobs: null, finish_reason: finishReason }] };
+  }
+
+  /** The usage chunk of stream_options.include_usage: no choices. */
+  usageChunk(r: ServeResult): object {
+    return { ...this.head(this.kind === "chat" ? "chat.completion.chunk" : "text_completion"), choices: [], usage: usageOf(r) };
+  }
+}
+
+export function modelObject(id: string, created: number): object {
+  return { id, object: "model", created, owned_by: "llama-infer" };
+}

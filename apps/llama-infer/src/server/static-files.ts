@@ -1,0 +1,24 @@
+/**
+ * The web chat page: a fixed list of files from apps/llama-infer/web/ (no directory listing, no
+ * path from the URL ever reaches the file system).
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** apps/llama-infer/web/ */
+export const WEB_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
+
+const FILES: Record<string, { file: string; type: string }> = {
+  "/": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/index.html": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
+};
+
+/** The file served at `path`, or null if `path` is not one of the page's files. */
+export async function readStaticFile(webDir: string, path: string): Promise<{ body: Buffer; type: string } | null> {
+  const entry = FILES[path];
+  if (entry === undefined) return null;
+  return { body: await readFile(join(webDir, entry.file)), type: entry.type };
+}
