@@ -40,12 +40,14 @@ export function needsGrad(a: Variable, b?: Variable, c?: Variable): boolean {
  * some input requires grad, else a constant (the closure is dropped unused).
  */
 export function record(op: string, value: Tensor, inputs: readonly Variable[], backward: BackwardFn): Variable {
-  if (!isGradEnabled()) return new Variable(value);
+  if (!isGradEnabled()) return new Variable(value, NO_OPTIONS);
   let any = false;
   for (let i = 0; i < inputs.length; i++) if (inputs[i]!.requiresGrad) any = true;
-  if (!any) return new Variable(value);
-  return new Variable(value, {}, { op, inputs, backward });
+  if (!any) return new Variable(value, NO_OPTIONS);
+  return new Variable(value, NO_OPTIONS, { op, inputs, backward });
 }
+
+const NO_OPTIONS = Object.freeze({});
 
 /**
  * The grad buffer of an input inside a backward closure. The engine allocates it before the

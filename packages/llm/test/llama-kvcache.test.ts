@@ -86,6 +86,21 @@ describe.each([0, 1])("KV cache, case %i", (idx) => {
     expect(d).toBeLessThanOrEqual(refTol);
   });
 
+  it("a long prompt (several query runs, chunks, a cached prefix) matches the naive reference", () => {
+    const { model, tokens, refTol, tol } = get();
+    const V = model.config.vocabSize;
+    const long = Array.from({ length: 75 }, (_, i) => tokens[(i * 7) % tokens.length]!);
+    const ref = llamaForwardReference(model.config, model.weights, long);
+    expect(maxAbsDiff(fullRun(model, long), ref)).toBeLessThanOrEqual(refTol);
+    // Internal chunks of 40 rows, after a 3-token cached prefix: runs start at odd offsets.
+    const chunked = new LlamaModel(model.config, model.weights, { prefillChunk: 40 });
+    const cache = chunked.newCache();
+    chunked.forward(long.slice(0, 3), cache);
+    const rest = chunked.forward(long.slice(3), cache, { allLogits: true });
+    expect(maxAbsDiff(rest, ref, 0, 3 * V)).toBeLessThanOrEqual(refTol);
+    expect(maxAbsDiff(rest, fullRun(model, long), 0, 3 * V)).toBeLessThanOrEqual(tol);
+  });
+
   it("token-by-token decode gives the full run's logits at every position", () => {
     const { model, tokens, tol } = get();
     const V = model.config.vocabSize;

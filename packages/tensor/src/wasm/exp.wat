@@ -312,12 +312,31 @@
   ;; ---------------------------------------------------------------------------------------------
   ;; silu: out[i] = x[i]·sigmoid(x[i])                                   x, out: [n]
   ;; swiglu: out[i] = silu(gate[i])·up[i]                                gate, up, out: [n]
-  ;; One routine: with up = 0 the factor is 1 (silu).
+  ;; One routine: with up = 0 the factor is 1 (silu). Eight floats per step (exp4x2), then four, then one.
   ;; ---------------------------------------------------------------------------------------------
   (func (export "swiglu") (param $gate i32) (param $up i32) (param $out i32) (param $n i32)
-    (local $o i32) (local $end i32) (local $end4 i32) (local $g v128) (local $y v128) (local $gs f32) (local $ys f32)
+    (local $o i32) (local $end i32) (local $end4 i32) (local $end8 i32) (local $g v128) (local $y v128) (local $gs f32) (local $ys f32)
+    (local $g2 v128) (local $y2 v128) (local $e v128) (local $e2 v128)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (local.set $end8 (i32.and (local.get $end) (i32.const -32)))
+    (block $done (loop $v8
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end8)))
+      (local.set $g (v128.load (i32.add (local.get $gate) (local.get $o))))
+      (local.set $g2 (v128.load offset=16 (i32.add (local.get $gate) (local.get $o))))
+      (call $exp4x2 (f32x4.neg (local.get $g)) (f32x4.neg (local.get $g2)))
+      (local.set $e2)
+      (local.set $e)
+      ;; silu = g / (1 + e^−g)
+      (local.set $y (f32x4.div (local.get $g) (f32x4.add (global.get $ONE) (local.get $e))))
+      (local.set $y2 (f32x4.div (local.get $g2) (f32x4.add (global.get $ONE) (local.get $e2))))
+      (if (local.get $up) (then
+        (local.set $y (f32x4.mul (local.get $y) (v128.load (i32.add (local.get $up) (local.get $o)))))
+        (local.set $y2 (f32x4.mul (local.get $y2) (v128.load offset=16 (i32.add (local.get $up) (local.get $o)))))))
+      (v128.store (i32.add (local.get $out) (local.get $o)) (local.get $y))
+      (v128.store offset=16 (i32.add (local.get $out) (local.get $o)) (local.get $y2))
+      (local.set $o (i32.add (local.get $o) (i32.const 32)))
+      (br $v8)))
     (block $done (loop $v
       (br_if $done (i32.ge_u (local.get $o) (local.get $end4)))
       (local.set $g (v128.load (i32.add (local.get $gate) (local.get $o))))

@@ -14,6 +14,7 @@
  * `Float32Array` of pinned memory must not hold it across an allocation.
  */
 
+import type {} from "./webassembly-types.js";
 const PAGE = 65536;
 const INITIAL_PAGES = 16384; // 1 GiB of address space, committed lazily by the OS
 const MAX_PAGES = 65536; // the 4 GiB limit of 32-bit WASM memory

@@ -1,3 +1,4 @@
+import type {} from "./webassembly-types.js";
 import { heap } from "./heap.js";
 import { wasmModules } from "./kernels.wasm.js";
 import { memoryBuffer } from "./scratch.js";

@@ -21,6 +21,12 @@ export interface LayerViews {
   wDown: Float32Array;
 }
 
+/**
+ * Tokens per run of queries in the attention of a prompt: each run's scores cover only the keys
+ * it can see (see LlamaModel.attention), and the scores buffer holds one run.
+ */
+export const QUERY_BLOCK = 32;
+
 export class RunState {
   /** Rows (tokens) per pass; longer inputs are fed in chunks of this size. */
   readonly chunk: number;
@@ -30,8 +36,8 @@ export class RunState {
   private readonly q: Tensor; //      [C, Q]  queries as projected ([C, nHeads, headDim])
   private readonly k: Tensor; //      [C, KV]
   private readonly v: Tensor; //      [C, KV]
-  private readonly qT: Tensor; //     [nHeads, C, headDim] rotated queries, head-major (prefill)
-  private readonly attT: Tensor; //   [nHeads, C, headDim] attention output, head-major (prefill)
+  private readonly qT: Tensor; //     [kvHeads, C, group, headDim] rotated queries by kv head (prefill)
+  private readonly attT: Tensor; //   [kvHeads, C, group, headDim] attention output by kv head (prefill)
   private readonly att: Tensor; //    [C, Q]  attention output, token-major (o_proj input)
   private readonly hb: Tensor; //     [C, I]  gate, then silu(gate)·up
   private readonly hb2: Tensor; //    [C, I]  up
@@ -88,7 +94,7 @@ export class RunState {
    */
   prepare(maxKeys: number, allLogits: boolean): void {
     const group = this.c.numHeads / this.c.numKvHeads;
-    const need = group * this.chunk * maxKeys;
+    const need = group * Math.min(this.chunk, QUERY_BLOCK) * maxKeys;
     if (this.scores === null || this.scores.size < need) {
       this.scores?.dispose();
       this.scores = Tensor.pinned([need]);

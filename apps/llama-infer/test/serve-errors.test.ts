@@ -1,0 +1,168 @@
+/**
+ * Bad input to `llama-infer serve`: each case gets its status and an OpenAI-shaped error naming
+ * the parameter, and the server keeps serving. Also the `serve` command itself (flags, startup).
+ */
+import { Readable } from "node:stream";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../src/cli.js";
+import { serveCommand } from "../src/commands/serve.js";
+import type { RunningServer } from "../src/server/index.js";
+import { loadStory, serve, STORY, user, waitFor, type TestServer } from "./serve-helpers.js";
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await serve(await loadStory(), { contextLength: 64, maxBodyBytes: 64 * 1024 });
+});
+afterAll(() => server.close());
+
+interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+async function post(path: string, body: unknown): Promise<{ status: number; body: ErrorBody; headers: Headers }> {
+  const res = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as ErrorBody, headers: res.headers };
+}
+
+const chat = { model: "story", messages: [user("Hello.")], max_tokens: 3 };
+const completion = { model: "story", prompt: "Once", max_tokens: 3 };
+
+describe("llama-infer serve: bad requests", () => {
+  const invalid: [string, string, Record<string, unknown>, string][] = [
+    ["temperature not a number", "/v1/chat/completions", { ...chat, temperature: "hot" }, "temperature"],
+    ["temperature < 0", "/v1/chat/completions", { ...chat, temperature: -1 }, "temperature"],
+    ["top_p out of (0, 1]", "/v1/chat/completions", { ...chat, top_p: 1.5 }, "top_p"],
+    ["top_k negative", "/v1/chat/completions", { ...chat, top_k: -3 }, "top_k"],
+    ["repetition_penalty 0", "/v1/chat/completions", { ...chat, repetition_penalty: 0 }, "repetition_penalty"],
+    ["seed not an integer", "/v1/chat/completions", { ...chat, seed: 1.5 }, "seed"],
+    ["max_tokens 0", "/v1/chat/completions", { ...chat, max_tokens: 0 }, "max_tokens"],
+    ["n = 2", "/v1/chat/completions", { ...chat, n: 2 }, "n"],
+    ["stream not a boolean", "/v1/chat/completions", { ...chat, stream: "yes" }, "stream"],
+    ["an empty stop string", "/v1/chat/completions", { ...chat, stop: ["ok", ""] }, "stop"],
+    ["too many stop strings", "/v1/chat/completions", { ...chat, stop: ["a", "b", "c", "d", "e"] }, "stop"],
+    ["presence_penalty (not implemented)", "/v1/chat/completions", { ...chat, presence_penalty: 0.5 }, "presence_penalty"],
+    ["messages missing", "/v1/chat/completions", { model: "story" }, "messages"],
+    ["messages empty", "/v1/chat/completions", { ...chat, messages: [] }, "messages"],
+    ["an unknown role", "/v1/chat/completions", { ...chat, messages: [{ role: "robot", content: "hi" }] }, "messages[0].role"],
+    ["content not text", "/v1/chat/completions", { ...chat, messages: [{ role: "user", content: 42 }] }, "messages[0].content"],
+    ["model missing", "/v1/chat/completions", { messages: [user("hi")] }, "model"],
+    ["prompt missing", "/v1/completions", { model: "story" }, "prompt"],
+    ["several prompts", "/v1/completions", { ...completion, prompt: ["a", "b"] }, "prompt"],
+    ["prompt token id outside the vocabulary", "/v1/completions", { ...completion, prompt: [1, 5000] }, "prompt"],
+  ];
+  for (const [what, path, body, param] of invalid) {
+    it(`400 for ${what}, naming '${param}'`, async () => {
+      const r = await post(path, body);
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatchObject({ type: "invalid_request_error", param });
+      expect(r.body.error.message).toContain(`'${param}'`);
+    });
+  }
+
+  it("400 for a prompt past the context, naming both lengths", async () => {
+    const long = "The little dog ran to the park and played with a ball. ".repeat(10);
+    const r = await post("/v1/chat/completions", { ...chat, messages: [user(long)] });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ param: "messages", code: "context_length_exceeded" });
+    expect(r.body.error.message).toMatch(/is \d+ tokens; this server's context length is 64 tokens/);
+    const c = await post("/v1/completions", { ...completion, prompt: long });
+    expect(c.body.error).toMatchObject({ param: "prompt", code: "context_length_exceeded" });
+  });
+
+  it("400 for malformed JSON, an empty body, a body that is not an object", async () => {
+    for (const body of ['{"model": "story",', "", "[1, 2]"]) {
+      const r = await post("/v1/chat/completions", body);
+      expect(r.status).toBe(400);
+      expect(r.body.error.code).toBe("invalid_json");
+    }
+    expect((await post("/v1/chat/completions", "{oops")).body.error.message).toMatch(/not valid JSON/);
+  });
+
+  it("404 for an unknown route and an unknown model (through the OpenAI client too)", async () => {
+    const res = await fetch(`${server.url}/v1/engines`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as ErrorBody).error.message).toMatch(/no route for GET \/v1\/engines/);
+    const m = await post("/v1/chat/completions", { ...chat, model: "gpt-4" });
+    expect(m.status).toBe(404);
+    expect(m.body.error).toMatchObject({ param: "model", code: "model_not_found" });
+    expect(m.body.error.message).toMatch(/'gpt-4' does not exist; this server serves 'story'/);
+    const err = await server.client.chat.completions.create({ ...chat, model: "gpt-4", messages: [user("hi")] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(server.client.models.retrieve("gpt-4")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it("the OpenAI client sees a 400 as BadRequestError with the parameter", async () => {
+    const err = (await server.client.chat.completions.create({ ...chat, top_p: 2 }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.status).toBe(400);
+    expect(err.param).toBe("top_p");
+  });
+
+  it("413 for a body over the limit", async () => {
+    const big = JSON.stringify({ ...chat, messages: [user("x".repeat(100 * 1024))] });
+    const r = await post("/v1/chat/completions", big);
+    expect(r.status).toBe(413);
+    expect(r.body.error.code).toBe("request_too_large");
+    expect(r.body.error.message).toMatch(/limit is 65536 bytes/);
+  });
+
+  it("405 for a wrong method on a known route, with Allow", async () => {
+    const res = await fetch(`${server.url}/v1/chat/completions`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST");
+  });
+
+  it("is still serving after all of the above", async () => {
+    const h = await server.health();
+    expect(h.status).toBe("ok");
+    expect(h.active).toBe(0);
+    const r = await server.client.chat.completions.create({ ...chat, temperature: 0 });
+    expect(r.choices[0]!.message.content!.length).toBeGreaterThan(0);
+  });
+});
+
+describe("the serve command", () => {
+  const io = () => {
+    const out = { stdout: "", stderr: "" };
+    return {
+      out,
+      io: { stdout: { write: (s: string) => (out.stdout += s) }, stderr: { write: (s: string) => (out.stderr += s) }, stdin: Readable.from([""]), interactive: false },
+    };
+  };
+
+  it("refuses bad flags with one line naming the flag", async () => {
+    for (const [flag, value, rule] of [
+      ["--port", "http", /invalid --port: must be an integer in \[0, 65535\], got http/],
+      ["--max-sessions", "0", /invalid --max-sessions: must be an integer in \[1, 1024\], got 0/],
+      ["--context", "9999", /invalid --context: must be an integer in \[2, 512\] \(the model's max_position_embeddings\), got 9999/],
+    ] as const) {
+      const { out, io: cliIo } = io();
+      expect(await runCli(["serve", "--model", STORY, flag, value], cliIo)).toBe(1);
+      expect(out.stderr).toMatch(rule);
+    }
+  });
+
+  it("starts on the given port, serves, and stops on its signal", async () => {
+    const { out, io: cliIo } = io();
+    let stop!: () => void;
+    const stopSignal = new Promise<void>((r) => (stop = r));
+    let running: RunningServer | null = null;
+    const cmd = serveCommand(cliIo, { stopSignal, onListening: (s) => (running = s) });
+    const done = cmd.parseAsync(["--model", STORY, "--port", "0", "--max-sessions", "2", "--context", "128"], { from: "user" });
+    await waitFor("the server to listen", () => running !== null);
+    const url = (running as unknown as RunningServer).url;
+    const health = (await (await fetch(`${url}/health`)).json()) as { pool: { capacity: number }; contextLength: number };
+    expect(health).toMatchObject({ pool: { capacity: 2 }, contextLength: 128 });
+    expect(out.stderr).toContain(`llama-infer serve: ${url} (model 'story'`);
+    stop();
+    await done;
+    expect(out.stderr).toContain("llama-infer serve: stopped");
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+});

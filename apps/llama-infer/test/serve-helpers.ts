@@ -1,0 +1,101 @@
+/**
+ * Shared by the serve tests: the story model loaded once per file, a server on a free localhost
+ * port, the reference answers of a solitary `generate`, and a slowed-down model for tests that
+ * need a generation to still be running at a given moment.
+ */
+import OpenAI from "openai";
+import {
+  ChatTemplate,
+  chatStopIds,
+  ContinuationDecoder,
+  encodeChat,
+  generateAll,
+  loadModelDir,
+  loadTokenizer,
+  ServingEngine,
+  type CausalLM,
+  type ChatMessage,
+  type ServingEngineOptions,
+  type Tokenizer,
+} from "@mini/llm";
+import { startServer, type RunningServer } from "../src/server/index.js";
+
+export const STORY = "/work/shared/models/story";
+
+export interface Story {
+  model: CausalLM;
+  tokenizer: Tokenizer;
+  eosIds: readonly number[];
+  template: ChatTemplate;
+}
+
+export async function loadStory(): Promise<Story> {
+  const loaded = await loadModelDir(STORY);
+  const tokenizer = await loadTokenizer(STORY);
+  return { model: loaded.model, tokenizer, eosIds: loaded.eosTokenIds, template: ChatTemplate.forTokenizer(tokenizer) };
+}
+
+export interface TestServer extends RunningServer {
+  engine: ServingEngine;
+  client: OpenAI;
+  health(): Promise<HealthBody>;
+}
+
+export interface HealthBody {
+  status: string;
+  active: number;
+  queued: number;
+  pool: { size: number; busy: number; hits: number; misses: number; evictions: number; rollbacks: number; cachedTokens: number };
+  requests: { accepted: number; rejected: number; completed: number; cancelled: number; failed: number };
+  generatedTokens: number;
+}
+
+/** A server for `model` on 127.0.0.1, port 0, with an OpenAI client pointed at it (no retries). */
+export async function serve(story: Story, opts: Partial<ServingEngineOptions> & { model?: CausalLM; maxBodyBytes?: number } = {}): Promise<TestServer> {
+  const { maxBodyBytes, ...engineOpts } = opts;
+  const engine = new ServingEngine({ model: story.model, tokenizer: story.tokenizer, eosIds: story.eosIds, ...engineOpts });
+  const server = await startServer({ engine, modelId: "story", port: 0, ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }) });
+  const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "not-needed", maxRetries: 0 });
+  const health = async () => (await (await fetch(`${server.url}/health`)).json()) as HealthBody;
+  return { ...server, close: server.close, engine, client, health };
+}
+
+/** The greedy answer of a fresh, solitary run on the rendered conversation. */
+export function referenceChat(story: Story, messages: ChatMessage[], maxNewTokens: number): string {
+  const ids = encodeChat(story.template, story.tokenizer, messages, true);
+  const r = generateAll(story.model, ids, { maxNewTokens, stopIds: chatStopIds(story.tokenizer, story.template, story.eosIds) });
+  return story.tokenizer.decode(r.ids, { skipSpecialTokens: true });
+}
+
+/** The greedy continuation of a fresh, solitary run (as `llama-infer generate --no-echo` prints it). */
+export function referenceCompletion(story: Story, prompt: string, maxNewTokens: number): string {
+  const ids = story.tokenizer.encode(prompt);
+  const r = generateAll(story.model, ids, { maxNewTokens, stopIds: story.eosIds });
+  const dec = new ContinuationDecoder(story.tokenizer, ids);
+  return r.ids.map((id) => dec.push(id)).join("") + dec.flush();
+}
+
+/** `model`, with `ms` of busy work before every forward pass (a bigger model, in effect). */
+export function slowModel(model: CausalLM, ms: number): CausalLM {
+  return {
+    config: model.config,
+    newCache: (maxLen) => model.newCache(maxLen),
+    forward: (tokens, cache, o) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+      return model.forward(tokens, cache, o);
+    },
+  };
+}
+
+/** Polls `check` every 10 ms until it is true (fails after `timeoutMs`). */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export const user = (content: string): ChatMessage => ({ role: "user", content });
+export const assistant = (content: string): ChatMessage => ({ role: "assistant", content });

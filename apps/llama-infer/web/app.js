@@ -1,0 +1,222 @@
+// @ts-check
+/**
+ * The chat page of `llama-infer serve`: plain DOM, no framework. The conversation lives here, in
+ * `messages`; every answer is one POST /v1/chat/completions with the whole conversation, streamed
+ * (SSE). The server finds the conversation's earlier turns in its KV-cache pool by token prefix,
+ * so sending everything again costs only the new tokens; regenerate and edit just send a shorter
+ * or changed conversation (the server rolls its cache back to the common prefix).
+ *
+ * Plain JavaScript with JSDoc types, type-checked by tsc (web/tsconfig.json, `pnpm typecheck`):
+ * the file served is the file written, with no build step between them.
+ */
+
+/** @typedef {{ role: "system" | "user" | "assistant", content: string }} Message */
+/** @typedef {{ prompt_tokens: number, completion_tokens: number, prompt_tokens_cached: number }} Usage */
+
+/** @type {Message[]} */
+let messages = [];
+/** @type {AbortController | null} */
+let running = null;
+let modelId = "";
+
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const field = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
+const list = $("messages");
+const input = /** @type {HTMLTextAreaElement} */ ($("input"));
+const stats = $("stats");
+
+/** Redraws the conversation; the last message may be `streaming` (no buttons yet). */
+function render(streaming = false) {
+  list.replaceChildren(
+    ...messages.map((m, i) => {
+      const div = document.createElement("div");
+      div.className = `msg ${m.role}`;
+      div.textContent = m.content;
+      const last = i === messages.length - 1;
+      if (running === null || !last || !streaming) div.append(actions(m, i, last));
+      return div;
+    }),
+  );
+  list.lastElementChild?.scrollIntoView({ block: "end" });
+}
+
+/** Edit (user turns), Regenerate (the last answer). */
+function actions(/** @type {Message} */ m, /** @type {number} */ i, /** @type {boolean} */ last) {
+  const bar = document.createElement("div");
+  bar.className = "actions";
+  const button = (/** @type {string} */ label, /** @type {() => void} */ onClick) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = label.toLowerCase();
+    b.textContent = label;
+    b.disabled = running !== null;
+    b.addEventListener("click", onClick);
+    bar.append(b);
+  };
+  if (m.role === "user") button("Edit", () => edit(i));
+  if (m.role === "assistant" && last) button("Regenerate", () => regenerate());
+  return bar;
+}
+
+/** Replaces user message `i` by an editor; "Resend" drops everything after it and answers again. */
+function edit(/** @type {number} */ i) {
+  const div = /** @type {HTMLElement} */ (list.children[i]);
+  const area = document.createElement("textarea");
+  area.value = messages[i]?.content ?? "";
+  area.rows = 3;
+  const resend = document.createElement("button");
+  resend.type = "button";
+  resend.className = "resend";
+  resend.textContent = "Resend";
+  resend.addEventListener("click", () => {
+    messages = [...messages.slice(0, i), { role: "user", content: area.value }];
+    void answer();
+  });
+  div.replaceChildren(area, resend);
+  area.focus();
+}
+
+function regenerate() {
+  if (messages.at(-1)?.role === "assistant") messages.pop();
+  void answer();
+}
+
+/** Streams an answer to `messages` into a new assistant message. */
+async function answer() {
+  const controller = new AbortController();
+  running = controller;
+  setBusy(true);
+  /** @type {Message} */
+  const reply = { role: "assistant", content: "" };
+  const conversation = [...messages];
+  messages.push(reply);
+  render(true);
+  const bubble = /** @type {HTMLElement} */ (list.lastElementChild);
+  const t0 = performance.now();
+  let tFirst = 0;
+  /** @type {Usage | null} */
+  let usage = null;
+  let finish = "";
+  try {
+    const res = await fetch("/v1/chat/completions", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      signal: controller.signal,
+      body: JSON.stringify({
+        model: modelId,
+        messages: conversation,
+        stream: true,
+        stream_options: { include_usage: true },
+        temperature: Number(field("temperature").value),
+        max_tokens: Number(field("max-tokens").value),
+      }),
+    });
+    if (!res.ok || res.body === null) throw new Error(await errorText(res));
+    for await (const event of serverSentEvents(res.body)) {
+      if (event.error) throw new Error(event.error.message);
+      if (event.usage) usage = event.usage;
+      const choice = event.choices?.[0];
+      if (choice?.delta?.content) {
+        if (tFirst === 0) tFirst = performance.now();
+        reply.content += choice.delta.content;
+        bubble.textContent = reply.content;
+      }
+      if (choice?.finish_reason) finish = choice.finish_reason;
+    }
+    stats.textContent = describe(usage, finish, t0, tFirst, performance.now());
+  } catch (e) {
+    const err = /** @type {Error} */ (e);
+    if (err.name === "AbortError") stats.textContent = "stopped";
+    else {
+      messages.pop();
+      stats.textContent = `error: ${err.message}`;
+    }
+  } finally {
+    running = null;
+    setBusy(false);
+    render();
+  }
+}
+
+/**
+ * The `data:` payloads of an event stream, parsed, until `[DONE]`.
+ * @param {ReadableStream<Uint8Array>} body
+ * @returns {AsyncGenerator<any>}
+ */
+async function* serverSentEvents(body) {
+  const reader = body.getReader();
+  const utf8 = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += utf8.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const event = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      for (const line of event.split("\n")) {
+        if (!line.startsWith("data: ")) continue;
+        const data = line.slice(6);
+        if (data === "[DONE]") return;
+        yield JSON.parse(data);
+      }
+    }
+  }
+}
+
+/** "31 tokens · 210.5 tok/s · first token 12 ms · prompt 88 tokens (61 cached) · length" */
+function describe(/** @type {Usage | null} */ u, /** @type {string} */ finish, /** @type {number} */ t0, /** @type {number} */ tFirst, /** @type {number} */ tEnd) {
+  if (u === null) return finish;
+  const decodeS = (tEnd - tFirst) / 1000;
+  const rate = u.completion_tokens > 1 && decodeS > 0 ? `${((u.completion_tokens - 1) / decodeS).toFixed(1)} tok/s` : "– tok/s";
+  const first = tFirst > 0 ? `first token ${(tFirst - t0).toFixed(0)} ms` : "no text";
+  return `${u.completion_tokens} tokens · ${rate} · ${first} · prompt ${u.prompt_tokens} tokens (${u.prompt_tokens_cached} cached) · ${finish}`;
+}
+
+/** @param {Response} res */
+async function errorText(res) {
+  try {
+    return (await res.json()).error.message;
+  } catch {
+    return `HTTP ${res.status}`;
+  }
+}
+
+function setBusy(/** @type {boolean} */ busy) {
+  document.body.dataset["busy"] = String(busy);
+  field("send").disabled = busy;
+  $("stop").hidden = !busy;
+}
+
+$("composer").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const text = input.value.trim();
+  if (text === "" || running !== null) return;
+  messages.push({ role: "user", content: text });
+  input.value = "";
+  void answer();
+});
+input.addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && !e.shiftKey) {
+    e.preventDefault();
+    /** @type {HTMLFormElement} */ ($("composer")).requestSubmit();
+  }
+});
+$("stop").addEventListener("click", () => running?.abort());
+$("new-chat").addEventListener("click", () => {
+  running?.abort();
+  messages = [];
+  stats.textContent = "";
+  render();
+  input.focus();
+});
+
+/** The served model's name goes into every request. */
+async function init() {
+  const models = await (await fetch("/v1/models")).json();
+  modelId = models.data[0].id;
+  $("model-name").textContent = modelId;
+  document.body.dataset["ready"] = "true";
+}
+void init();
