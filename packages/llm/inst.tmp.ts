@@ -15,7 +15,7 @@ import type { LlamaConfig } from "./src/models/llama/config.js";
 import { fastExp } from "./src/models/llama/fast-exp.js";
 import { LlamaKVCache } from "./src/models/llama/kv-cache.js";
 import { RopeTable } from "./src/models/llama/rope-table.js";
-import { RunState } from "./src/models/llama/run-state.js";
+import { QUERY_BLOCK, RunState } from "./src/models/llama/run-state.js";
 import { disposeLlamaWeights, type LlamaWeights } from "./src/models/llama/weights.js";
 
 const { matmul, matmulTransB, rmsNorm } = kernels;
@@ -130,6 +130,8 @@ export class LlamaModel implements CausalLM {
     const nKv = c.numKvHeads;
     const qDim = nHeads * hd;
     const kvDim = nKv * hd;
+    const group = nHeads / nKv;
+    const gDim = group * hd;
     const eps = c.rmsNormEps;
     const pos0 = cache.position;
     const maxLen = cache.maxLen;
@@ -153,13 +155,14 @@ export class LlamaModel implements CausalLM {
       matmulTransB(xb, w.wk, n, H, kvDim, k);
       matmulTransB(xb, w.wv, n, H, kvDim, v); tick("qkv");
 
-      // Rotate q (in place for one token; into head-major qT for several) and k (straight into
+      // Rotate q (in place for one token; for several, into qT [kvHead, token, group, hd], so
+      // each kv head's queries are one block of rows ordered (token, head)) and k (straight into
       // the cache at [l, kvHead, pos]); copy v into the cache.
       const layerBase = l * nKv * maxLen * hd;
       for (let t = 0; t < n; t++) {
         const p = pos0 + t;
         if (n === 1) rope.rotate(q, 0, q, 0, hd, nHeads, p);
-        else rope.rotate(q, t * qDim, qT, t * hd, n * hd, nHeads, p);
+        else for (let kh = 0; kh < nKv; kh++) rope.rotate(q, t * qDim + kh * gDim, qT, (kh * n + t) * gDim, hd, group, p);
         rope.rotate(k, t * kvDim, keys, layerBase + p * hd, maxLen * hd, nKv, p);
         for (let kh = 0; kh < nKv; kh++) {
           const src = t * kvDim + kh * hd;
@@ -171,12 +174,12 @@ export class LlamaModel implements CausalLM {
       tick("rope/cache"); this.attention(l, n, pos0, cache); tick("attention");
 
       if (n > 1) {
-        // attT [nHeads, n, hd] → att [n, nHeads, hd]
-        for (let h = 0; h < nHeads; h++) {
+        // attT [kvHead, n, group·hd] → att [n, kvHead, group·hd]
+        for (let kh = 0; kh < nKv; kh++) {
           for (let t = 0; t < n; t++) {
-            const src = (h * n + t) * hd;
-            const dst = t * qDim + h * hd;
-            for (let i = 0; i < hd; i++) att[dst + i] = attT[src + i]!;
+            const src = (kh * n + t) * gDim;
+            const dst = t * qDim + kh * gDim;
+            for (let i = 0; i < gDim; i++) att[dst + i] = attT[src + i]!;
           }
         }
       }
@@ -185,49 +188,60 @@ export class LlamaModel implements CausalLM {
       rmsNorm(x, w.mlpNorm, n, H, eps, xb); tick("norm");
       matmulTransB(xb, w.wGate, n, H, I, hb);
       matmulTransB(xb, w.wUp, n, H, I, hb2); tick("gate/up");
-      for (let i = 0, m = n * I; i < m; i++) {
-        const g = hb[i]!;
-        hb[i] = (g / (1 + fastExp(-g))) * hb2[i]!; // silu(gate)·up
-      }
-      tick("silu"); matmulTransB(hb, w.wDown, n, I, H, x, 1, 1); tick("down");
+      siluMulInPlace(hb, hb2, n * I); tick("silu");
+      matmulTransB(hb, w.wDown, n, I, H, x, 1, 1); tick("down");
     }
   }
 
   /**
    * Grouped-query attention of the n queries at positions pos0 … pos0 + n − 1 over the cached
    * keys/values (which already include these positions). For each kv head, its group's queries
-   * form one [group·n, headDim] block (rows ordered (head, token)), so the scores are one
-   * matmulTransB against the keys block and the output one matmul with the values block.
+   * are one block of rows ordered (token, head), so the scores of a run of tokens are one
+   * matmulTransB against the keys block and the output one matmul with the values block. A
+   * prompt goes in runs of QUERY_BLOCK tokens, each over the keys it can see, which skips most
+   * of the masked (future) half of the score matrix.
    */
   private attention(l: number, n: number, pos0: number, cache: LlamaKVCache): void {
     const c = this.config;
     const rs = this.rs;
     const hd = c.headDim;
     const nKv = c.numKvHeads;
-    const rows = (c.numHeads / nKv) * n;
-    const end = pos0 + n;
+    const group = c.numHeads / nKv;
     const window = c.slidingWindow;
-    // The first key any of these queries may see: with a window, query p sees (p − window, p].
-    const kStart = window !== null && pos0 - window + 1 > 0 ? pos0 - window + 1 : 0;
-    const L = end - kStart;
     const scale = 1 / Math.sqrt(hd);
     const scores = rs.vscores;
     const keyBlocks = cache.keyViews();
     const valueBlocks = cache.valueViews();
-    const offset = pos0 - kStart; // local index of the first query's own key
 
-    for (let kh = 0; kh < nKv; kh++) {
-      const qb = n === 1 ? rs.qGroup[kh]! : rs.vqT.subarray(kh * rows * hd, (kh + 1) * rows * hd);
-      const ob = n === 1 ? rs.attGroup[kh]! : rs.vattT.subarray(kh * rows * hd, (kh + 1) * rows * hd);
-      let kb = keyBlocks[l * nKv + kh]!;
-      let vb = valueBlocks[l * nKv + kh]!;
-      if (kStart > 0) {
-        kb = kb.subarray(kStart * hd);
-        vb = vb.subarray(kStart * hd);
+    for (let t0 = 0; t0 < n; t0 += QUERY_BLOCK) {
+      const t1 = Math.min(n, t0 + QUERY_BLOCK);
+      const rows = (t1 - t0) * group;
+      // Keys these queries may see: up to the last one's position; with a window, from the
+      // first one's window start (query p sees (p − window, p]).
+      const first = pos0 + t0;
+      const kStart = window !== null && first - window + 1 > 0 ? first - window + 1 : 0;
+      const L = pos0 + t1 - kStart;
+      for (let kh = 0; kh < nKv; kh++) {
+        let qb: Float32Array;
+        let ob: Float32Array;
+        if (n === 1) {
+          qb = rs.qGroup[kh]!;
+          ob = rs.attGroup[kh]!;
+        } else {
+          const off = (kh * n + t0) * group * hd;
+          qb = rs.vqT.subarray(off, off + rows * hd);
+          ob = rs.vattT.subarray(off, off + rows * hd);
+        }
+        let kb = keyBlocks[l * nKv + kh]!;
+        let vb = valueBlocks[l * nKv + kh]!;
+        if (kStart > 0) {
+          kb = kb.subarray(kStart * hd);
+          vb = vb.subarray(kStart * hd);
+        }
+        matmulTransB(qb, kb, rows, hd, L, scores, scale); // scores [rows, L] = q·Kᵀ/√hd
+        maskedSoftmax(scores, rows, L, group, first - kStart, window);
+        matmul(scores, vb, rows, L, hd, ob); // [rows, hd] = P·V
       }
-      matmulTransB(qb, kb, rows, hd, L, scores, scale); // scores [rows, L] = q·Kᵀ/√hd
-      maskedSoftmax(scores, rows, L, n, offset, window);
-      matmul(scores, vb, rows, L, hd, ob); // [rows, hd] = P·V
     }
   }
 
@@ -246,15 +260,24 @@ export class LlamaModel implements CausalLM {
   }
 }
 
+/** gate[i] = silu(gate[i])·up[i] = gate[i]/(1 + e^−gate[i])·up[i] for i < m (a small function, so fastExp inlines). */
+function siluMulInPlace(gate: Float32Array, up: Float32Array, m: number): void {
+  for (let i = 0; i < m; i++) {
+    const g = gate[i]!;
+    gate[i] = (g / (1 + fastExp(-g))) * up[i]!;
+  }
+}
+
 /**
  * Softmax of each row of scores [rows, L] over the keys its query may see, in place; the others
- * get exactly 0. Row r is query t = r % n (rows are ordered (head, token)), whose own key has
- * local index offset + t: it sees keys ≤ that (causal) and, with a window, > that − window.
+ * get exactly 0. Rows are ordered (token, head) with `group` heads per token, so row r is query
+ * t = ⌊r / group⌋, whose own key has local index offset + t: it sees keys ≤ that (causal) and,
+ * with a window, > that − window.
  */
-function maskedSoftmax(scores: Float32Array, rows: number, L: number, n: number, offset: number, window: number | null): void {
+function maskedSoftmax(scores: Float32Array, rows: number, L: number, group: number, offset: number, window: number | null): void {
   for (let r = 0; r < rows; r++) {
     const base = r * L;
-    const hi = offset + (r % n); // last visible key
+    const hi = offset + ((r / group) | 0); // last visible key
     const lo = window !== null && hi - window + 1 > 0 ? hi - window + 1 : 0; // first visible key
     let max = -Infinity;
     for (let j = lo; j <= hi; j++) if (scores[base + j]! > max) max = scores[base + j]!;

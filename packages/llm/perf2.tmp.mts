@@ -8,7 +8,7 @@ const cache = model.newCache(512);
 const argmax = (x: Float32Array) => { let b = 0; for (let i = 1; i < x.length; i++) if (x[i] > x[b]) b = i; return b; };
 const prompt = Array.from({length: 128}, (_, i) => 3 + (i * 7) % 1000);
 const big = l.config.hiddenSize > 200; const N = big ? 32 : 256;
-for (let rep = 0; rep < (big ? 3 : 10); rep++) {
+for (let rep = 0; rep < (big ? 3 : 10); rep++) { 
   for (const k in T) delete T[k];
   cache.clear(); let t = performance.now();
   let next = argmax(model.forward(prompt, cache));

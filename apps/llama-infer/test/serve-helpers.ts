@@ -97,5 +97,10 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
   }
 }
 
-export const user = (content: string): ChatMessage => ({ role: "user", content });
-export const assistant = (content: string): ChatMessage => ({ role: "assistant", content });
+/** A message typed for both @mini/llm (ChatMessage) and the openai client. */
+export interface Message {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+export const user = (content: string): Message => ({ role: "user", content });
+export const assistant = (content: string): Message => ({ role: "assistant", content });

@@ -5,34 +5,50 @@
  *   pnpm --filter rustgpt-ts start                     # train the default model, save it, chat
  *   pnpm --filter rustgpt-ts start -- --preset rustgpt # RustGPT's own architecture and schedule
  *   pnpm --filter rustgpt-ts start -- --help
+ *
+ * The app runs in a worker thread so that this thread stays idle and answers Ctrl-C at once even
+ * during a long training step. (Under tsx, a process that does not acknowledge SIGINT within
+ * ~60 ms is killed with SIGKILL, which would lose the checkpoint.) Ctrl-C once: the worker
+ * finishes its step, saves a checkpoint and exits 130; twice: exit at once.
  */
-import { runApp } from "./run.js";
+import { Worker } from "node:worker_threads";
+import type { WorkerInput, WorkerResult } from "./worker.js";
 
-/** Errors that are the user's to fix print as one line; anything else too, with the stack on RUSTGPT_DEBUG=1. */
-function report(e: unknown): number {
-  const err = e as Error & { exitCode?: number };
-  const message = err instanceof Error ? err.message : String(e);
-  process.stderr.write(`error: ${message.split("\n")[0]}\n`);
-  if (process.env["RUSTGPT_DEBUG"] === "1" && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-  return typeof err?.exitCode === "number" ? err.exitCode : 1;
-}
+const interrupt = new SharedArrayBuffer(4);
+const input: WorkerInput = {
+  argv: process.argv.slice(2),
+  stdoutTTY: process.stdout.isTTY === true,
+  stdinTTY: process.stdin.isTTY === true,
+  columns: process.stdout.columns ?? 80,
+  interrupt,
+};
+const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: input, stdin: true });
+process.stdin.pipe(worker.stdin!);
 
-async function main(): Promise<number> {
-  // Ctrl-C once: finish the current step, save a checkpoint, exit 130. Twice: exit at once.
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write("\ninterrupted (Ctrl-C again to quit at once)\n");
-    controller.abort();
-  };
-  process.on("SIGINT", onSigint);
-  try {
-    return await runApp(process.argv.slice(2), { out: process.stdout, err: process.stderr, in: process.stdin }, controller.signal);
-  } catch (e) {
-    return report(e);
-  } finally {
-    process.off("SIGINT", onSigint);
+let interrupted = false;
+process.on("SIGINT", () => {
+  if (interrupted) {
+    void worker.terminate();
+    process.exit(130);
   }
-}
+  interrupted = true;
+  process.stderr.write("\ninterrupted (Ctrl-C again to quit at once)\n");
+  Atomics.store(new Int32Array(interrupt), 0, 1);
+});
 
-process.exitCode = await main();
+let result: WorkerResult | null = null;
+worker.on("message", (m: WorkerResult) => (result = m));
+worker.on("error", (e) => (result = { type: "error", message: e.message, ...(e.stack ? { stack: e.stack } : {}) }));
+worker.on("exit", () => {
+  process.stdin.unpipe(worker.stdin!);
+  process.stdin.destroy();
+  const r = result ?? { type: "error", message: "the app stopped unexpectedly" };
+  if (r.type === "done") {
+    process.exitCode = r.code;
+    return;
+  }
+  // Errors the user can fix name the file or option in their message: one line, no stack trace.
+  process.stderr.write(`error: ${r.message.split("\n")[0]}\n`);
+  if (process.env["RUSTGPT_DEBUG"] === "1" && r.stack) process.stderr.write(`${r.stack}\n`);
+  process.exitCode = r.exitCode ?? 1;
+});

@@ -4,12 +4,14 @@
  * configuration.
  */
 import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { APP_DIR } from "../src/cli.js";
 import { runCli, tempDir, writeJson } from "./helpers.js";
 
 const dir = tempDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const facts = writeJson(dir, "facts.json", ["The sun is hot </s>", "Snow is cold </s>"]);
 const chat = writeJson(dir, "chat.json", ["User: Is the sun hot? Assistant: Yes, the sun is hot. </s>"]);
 const TINY = ["--pretrain-epochs", "1", "--chat-epochs", "1", "--embed-dim", "8", "--hidden-dim", "8", "--layers", "1", "--heads", "1", "--no-interactive"];

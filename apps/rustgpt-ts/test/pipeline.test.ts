@@ -4,9 +4,9 @@
  * loader with the same greedy answers, the chat reads a pipe, and an interrupted run resumes to the
  * same result as an uninterrupted one.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateAll, loadModelDir, loadTokenizer, renderDialoguePrompt } from "@mini/llm";
 import { runCli, tempDir, writeJson, type AppRun } from "./helpers.js";
 
@@ -27,6 +27,7 @@ const DIALOGUES = [
 const QUESTIONS = ["What causes rain?", "How do mountains form?", "Hello", "What do bees make?"];
 
 const dir = tempDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const pre = writeJson(dir, "facts.json", FACTS);
 const chat = writeJson(dir, "chat.json", DIALOGUES);
 const TINY = [

@@ -184,10 +184,7 @@ export class LlamaModel implements CausalLM {
       rmsNorm(x, w.mlpNorm, n, H, eps, xb);
       matmulTransB(xb, w.wGate, n, H, I, hb);
       matmulTransB(xb, w.wUp, n, H, I, hb2);
-      for (let i = 0, m = n * I; i < m; i++) {
-        const g = hb[i]!;
-        hb[i] = (g / (1 + fastExp(-g))) * hb2[i]!; // silu(gate)·up
-      }
+      siluMulInPlace(hb, hb2, n * I); // hb = silu(gate)·up
       matmulTransB(hb, w.wDown, n, I, H, x, 1, 1); // x += h·Wdownᵀ
     }
   }
@@ -256,6 +253,14 @@ export class LlamaModel implements CausalLM {
     }
     if (kv.maxLen > this.rope.maxPos) this.rope = new RopeTable(c.headDim, kv.maxLen, c.ropeTheta);
     return kv;
+  }
+}
+
+/** gate[i] = silu(gate[i])·up[i] = gate[i]/(1 + e^−gate[i])·up[i] for i < m (a small function, so fastExp inlines). */
+function siluMulInPlace(gate: Float32Array, up: Float32Array, m: number): void {
+  for (let i = 0; i < m; i++) {
+    const g = gate[i]!;
+    gate[i] = (g / (1 + fastExp(-g))) * up[i]!;
   }
 }
 

@@ -95,12 +95,17 @@ export class RunState {
   prepare(maxKeys: number, allLogits: boolean): void {
     const group = this.c.numHeads / this.c.numKvHeads;
     const need = group * Math.min(this.chunk, QUERY_BLOCK) * maxKeys;
+    let allocated = false;
     if (this.scores === null || this.scores.size < need) {
       this.scores?.dispose();
       this.scores = Tensor.pinned([need]);
+      allocated = true;
     }
-    if (allLogits && this.logitsAll === null) this.logitsAll = Tensor.pinned([this.chunk, this.c.vocabSize]);
-    this.refresh();
+    if (allLogits && this.logitsAll === null) {
+      this.logitsAll = Tensor.pinned([this.chunk, this.c.vocabSize]);
+      allocated = true;
+    }
+    this.refresh(allocated);
   }
 
   /** True when the views are still attached (the WASM memory did not grow since refresh()). */
@@ -108,9 +113,9 @@ export class RunState {
     return this.vx.length !== 0;
   }
 
-  /** Re-makes the views if the WASM memory grew since they were made. */
-  refresh(): void {
-    if (this.x.data === this.vx && this.attached) return;
+  /** Re-makes the views if the WASM memory grew since they were made (or always, with force). */
+  refresh(force = false): void {
+    if (!force && this.x.data === this.vx && this.attached) return;
     const c = this.c;
     this.vx = this.x.data;
     this.vxb = this.xb.data;

@@ -1,0 +1,123 @@
+/**
+ * The chat page in a real browser: Debian's chromium (installed by .ci/run with apt-get; never
+ * downloaded) driven by playwright-core. Open `/`, send a message and watch the answer stream in,
+ * send a second turn (answered from the cache), regenerate the last answer (a rollback).
+ */
+import { existsSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assistant, loadStory, referenceChat, serve, slowModel, user, type Story, type TestServer } from "./serve-helpers.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const MAX = 20;
+
+let story: Story;
+let server: TestServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  // Not a skip: CI installs chromium, so a missing one is a broken setup.
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the web page test`);
+  story = await loadStory();
+  // 2 ms per forward: an answer takes ~40 ms, long enough to be seen arriving in pieces.
+  server = await serve(story, { model: slowModel(story.model, 2), maxSessions: 2 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${server.url}/`);
+  await page.waitForSelector("body[data-ready='true']");
+  expect(errors).toEqual([]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Types a message, sends it, and waits for the answer to finish; returns the answer's text updates. */
+async function send(text: string): Promise<number> {
+  await page.fill("#input", text);
+  await countUpdates();
+  await page.click("#send");
+  return finishAnswer();
+}
+
+/**
+ * Starts counting changes inside assistant bubbles (window.__updates). Browser code as a string:
+ * this project's TypeScript has no DOM types.
+ */
+async function countUpdates(): Promise<void> {
+  await page.evaluate(`(() => {
+    window.__updates = 0;
+    window.__observer?.disconnect();
+    window.__observer = new MutationObserver((records) => {
+      for (const r of records) {
+        const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+        if (el?.closest(".msg.assistant")) window.__updates++;
+      }
+    });
+    window.__observer.observe(document.getElementById("messages"), { subtree: true, childList: true, characterData: true });
+  })()`);
+}
+
+/** The page marks itself busy inside the click handler, so after a click this waits for the answer's end. */
+async function finishAnswer(): Promise<number> {
+  await page.waitForSelector("body[data-busy='false']");
+  return (await page.evaluate("window.__updates")) as number;
+}
+
+/** The texts of the user or assistant bubbles (their first child is the text, then the buttons). */
+const bubbles = (role: string) => page.$$eval(`.msg.${role}`, (els) => els.map((e) => e.firstChild?.textContent ?? ""));
+const stats = () => page.textContent("#stats");
+
+describe("the chat page (chromium)", () => {
+  it("streams an answer, answers a second turn from the cache, regenerates the last answer", async () => {
+    await page.fill("#temperature", "0");
+    await page.fill("#max-tokens", String(MAX));
+
+    const first = "Tell me a story about a kind dragon.";
+    const updates = await send(first);
+    expect(updates).toBeGreaterThan(2); // the answer arrived in several pieces
+    const [a1] = await bubbles("assistant");
+    expect(a1).toBe(referenceChat(story, [user(first)], MAX));
+    expect(await stats()).toMatch(/\d+ tokens · [\d.]+ tok\/s · first token \d+ ms · prompt \d+ tokens \(0 cached\)/);
+
+    const second = "What did the dragon eat?";
+    await send(second);
+    const turn2 = [user(first), assistant(a1!), user(second)];
+    expect(await bubbles("user")).toEqual([first, second]);
+    const answers = await bubbles("assistant");
+    expect(answers.length).toBe(2);
+    expect(answers[1]).toBe(referenceChat(story, turn2, MAX));
+    const cached = Number(/\((\d+) cached\)/.exec((await stats()) ?? "")?.[1]);
+    expect(cached).toBeGreaterThan(0);
+
+    const before = await server.health();
+    await countUpdates();
+    await page.click(".msg.assistant:last-child button.regenerate");
+    await finishAnswer();
+    const after = await bubbles("assistant");
+    expect(after.length).toBe(2);
+    expect(after[1]).toBe(answers[1]); // greedy: the same answer again
+    const h = await server.health();
+    expect(h.pool.rollbacks).toBe(before.pool.rollbacks + 1);
+    expect(h.requests.completed).toBe(3);
+  });
+
+  it("edits and resends the first turn, and starts a new chat", async () => {
+    await page.click(".msg.user >> nth=0 >> button.edit");
+    await page.fill(".msg.user textarea", "Tell me a story about a tiny ant.");
+    await countUpdates();
+    await page.click(".msg.user button.resend");
+    await finishAnswer();
+    expect(await bubbles("user")).toEqual(["Tell me a story about a tiny ant."]);
+    const [a] = await bubbles("assistant");
+    expect(a).toBe(referenceChat(story, [user("Tell me a story about a tiny ant.")], MAX));
+    await page.click("#new-chat");
+    expect(await page.$$(".msg")).toHaveLength(0);
+  });
+});

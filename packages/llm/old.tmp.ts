@@ -1,0 +1,261 @@
+/**
+ * The inference Llama/Mistral: one llama2.c-style forward over preallocated WASM-heap buffers,
+ * no autograd. A prompt goes through as matrices ([n, hidden]·Wᵀ, in chunks of RunState.chunk
+ * rows); a decoded token is the same code with n = 1 (matrix-vector products).
+ *
+ * Per layer (x: [n, hidden], the residual stream):
+ *   xb = rmsNorm(x);  q, k, v = xb·Wqᵀ, xb·Wkᵀ, xb·Wvᵀ;  rotate q, k (RoPE, rotate_half layout);
+ *   append k, v to the cache;  per kv head: softmax(q·Kᵀ/√headDim, causal [+ window])·V;
+ *   x += att·Woᵀ;  xb = rmsNorm(x);  x += (silu(xb·Wgateᵀ)·(xb·Wupᵀ))·Wdownᵀ
+ * then the final norm and lm_head on the last position (or all, with allLogits).
+ */
+import { kernels } from "@mini/tensor";
+import type { CausalLM, ForwardOptions, KVCache } from "./src/models/causal-lm.js";
+import type { LlamaConfig } from "./src/models/llama/config.js";
+import { fastExp } from "./src/models/llama/fast-exp.js";
+import { LlamaKVCache } from "./src/models/llama/kv-cache.js";
+import { RopeTable } from "./src/models/llama/rope-table.js";
+import { RunState } from "./old-run-state.tmp.ts";
+import { disposeLlamaWeights, type LlamaWeights } from "./src/models/llama/weights.js";
+
+const { matmul, matmulTransB, rmsNorm } = kernels;
+
+/** Thrown when the tokens fed do not fit in the cache; names both lengths. */
+export class ContextLengthError extends RangeError {
+  override name = "ContextLengthError";
+  constructor(
+    readonly needed: number,
+    readonly contextLength: number,
+    cached: number,
+  ) {
+    super(
+      cached === 0
+        ? `prompt is ${needed} tokens; context length is ${contextLength}`
+        : `${cached} cached + ${needed - cached} new tokens = ${needed} tokens; context length is ${contextLength}`,
+    );
+  }
+}
+
+export interface LlamaModelOptions {
+  /** Rows per prefill pass (longer prompts are fed in chunks). Default 128. */
+  prefillChunk?: number;
+}
+
+export const T: Record<string, number> = {};
+let _t = 0;
+function tick(name: string) { const now = performance.now(); T[name] = (T[name] ?? 0) + now - _t; _t = now; }
+export class LlamaModel implements CausalLM {
+  readonly config: LlamaConfig;
+  readonly weights: LlamaWeights;
+  private readonly rs: RunState;
+  private rope: RopeTable;
+  private readonly logitsOut: Float32Array; // [vocab] on the JS heap: survives WASM memory growth
+
+  constructor(config: LlamaConfig, weights: LlamaWeights, opts: LlamaModelOptions = {}) {
+    this.config = config;
+    this.weights = weights;
+    const chunk = Math.max(1, Math.min(opts.prefillChunk ?? 128, config.maxSeqLen));
+    this.rs = new RunState(config, weights, chunk);
+    this.rope = new RopeTable(config.headDim, Math.min(config.maxSeqLen, 4096), config.ropeTheta);
+    this.logitsOut = new Float32Array(config.vocabSize);
+  }
+
+  newCache(maxLen = this.config.maxSeqLen): LlamaKVCache {
+    if (!Number.isInteger(maxLen) || maxLen <= 0 || maxLen > this.config.maxSeqLen) {
+      throw new RangeError(`newCache: maxLen must be an integer in [1, ${this.config.maxSeqLen}] (max_position_embeddings), got ${maxLen}`);
+    }
+    if (maxLen > this.rope.maxPos) this.rope = new RopeTable(this.config.headDim, maxLen, this.config.ropeTheta);
+    const c = this.config;
+    return new LlamaKVCache({ numLayers: c.numLayers, numKvHeads: c.numKvHeads, headDim: c.headDim }, maxLen, this);
+  }
+
+  forward(tokens: ArrayLike<number>, kvCache: KVCache, opts: ForwardOptions = {}): Float32Array {
+    const c = this.config;
+    const cache = this.checkCache(kvCache);
+    const n = tokens.length;
+    if (n === 0) throw new RangeError("forward: no tokens given (expected at least 1)");
+    const start = cache.position;
+    if (start + n > cache.maxLen) throw new ContextLengthError(start + n, cache.maxLen, start);
+    for (let i = 0; i < n; i++) {
+      const id = tokens[i]!;
+      if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) {
+        throw new RangeError(`forward: tokens[${i}] = ${id} is not a token id in [0, ${c.vocabSize})`);
+      }
+    }
+    const allLogits = opts.allLogits === true;
+    const rs = this.rs;
+    // Keys a pass can see: the whole cache, or with a window the window plus one chunk.
+    const maxKeys = c.slidingWindow === null ? cache.maxLen : Math.min(cache.maxLen, c.slidingWindow + rs.chunk);
+    rs.prepare(maxKeys, allLogits);
+    const out = allLogits ? new Float32Array(n * c.vocabSize) : this.logitsOut;
+
+    for (let off = 0; off < n; off += rs.chunk) {
+      const len = Math.min(rs.chunk, n - off); 
+      this.forwardChunk(tokens, off, len, cache);
+      if (!rs.attached) {
+        // A kernel grew the WASM memory mid-pass (detaching our views): the cache position has
+        // not moved yet, so the chunk is simply computed again with fresh views.
+        rs.refresh();
+        this.forwardChunk(tokens, off, len, cache);
+      }
+      cache.advance(len); 
+      if (allLogits) {
+        rmsNorm(rs.vx, rs.finalNorm, len, c.hiddenSize, c.rmsNormEps, rs.vxb);
+        matmulTransB(rs.vxb, rs.lmHead, len, c.hiddenSize, c.vocabSize, rs.vlogitsAll);
+        out.set(len * c.vocabSize === rs.vlogitsAll.length ? rs.vlogitsAll : rs.vlogitsAll.subarray(0, len * c.vocabSize), off * c.vocabSize);
+      } else if (off + len === n) {
+        const last = len === 1 ? rs.vx : rs.vx.subarray((len - 1) * c.hiddenSize, len * c.hiddenSize);
+        rmsNorm(last, rs.finalNorm, 1, c.hiddenSize, c.rmsNormEps, rs.vxb);
+        matmulTransB(rs.vxb, rs.lmHead, 1, c.hiddenSize, c.vocabSize, rs.vlogits);
+        out.set(rs.vlogits); }
+    }
+    return out;
+  }
+
+  /** Frees the weights and buffers now (the model is unusable afterwards). */
+  dispose(): void {
+    this.rs.dispose();
+    disposeLlamaWeights(this.weights);
+  }
+
+  /** Runs tokens[off .. off + n) at positions cache.position …, leaving x in rs.vx. */
+  private forwardChunk(tokens: ArrayLike<number>, off: number, n: number, cache: LlamaKVCache): void {
+    const c = this.config;
+    const rs = this.rs;
+    const H = c.hiddenSize;
+    const I = c.intermediateSize;
+    const hd = c.headDim;
+    const nHeads = c.numHeads;
+    const nKv = c.numKvHeads;
+    const qDim = nHeads * hd;
+    const kvDim = nKv * hd;
+    const eps = c.rmsNormEps;
+    const pos0 = cache.position;
+    const maxLen = cache.maxLen;
+    const keys = cache.keys.data;
+    const values = cache.values.data;
+    const { vx: x, vxb: xb, vq: q, vk: k, vv: v, vqT: qT, vatt: att, vattT: attT, vhb: hb, vhb2: hb2, embed } = rs;
+    const rope = this.rope;
+
+    
+    // x = embedding rows of the tokens.
+    for (let t = 0; t < n; t++) {
+      const src = tokens[off + t]! * H;
+      const dst = t * H;
+      for (let i = 0; i < H; i++) x[dst + i] = embed[src + i]!;
+    }
+
+    for (let l = 0; l < c.numLayers; l++) {
+      const w = rs.layers[l]!;
+      rmsNorm(x, w.attnNorm, n, H, eps, xb); matmulTransB(xb, w.wq, n, H, qDim, q);
+      matmulTransB(xb, w.wk, n, H, kvDim, k);
+      matmulTransB(xb, w.wv, n, H, kvDim, v); // Rotate q (in place for one token; into head-major qT for several) and k (straight into
+      // the cache at [l, kvHead, pos]); copy v into the cache.
+      const layerBase = l * nKv * maxLen * hd;
+      for (let t = 0; t < n; t++) {
+        const p = pos0 + t;
+        if (n === 1) rope.rotate(q, 0, q, 0, hd, nHeads, p);
+        else rope.rotate(q, t * qDim, qT, t * hd, n * hd, nHeads, p);
+        rope.rotate(k, t * kvDim, keys, layerBase + p * hd, maxLen * hd, nKv, p);
+        for (let kh = 0; kh < nKv; kh++) {
+          const src = t * kvDim + kh * hd;
+          const dst = layerBase + (kh * maxLen + p) * hd;
+          for (let i = 0; i < hd; i++) values[dst + i] = v[src + i]!;
+        }
+      }
+
+      this.attention(l, n, pos0, cache); if (n > 1) {
+        // attT [nHeads, n, hd] → att [n, nHeads, hd]
+        for (let h = 0; h < nHeads; h++) {
+          for (let t = 0; t < n; t++) {
+            const src = (h * n + t) * hd;
+            const dst = t * qDim + h * hd;
+            for (let i = 0; i < hd; i++) att[dst + i] = attT[src + i]!;
+          }
+        }
+      }
+      matmulTransB(att, w.wo, n, qDim, H, x, 1, 1); rmsNorm(x, w.mlpNorm, n, H, eps, xb); matmulTransB(xb, w.wGate, n, H, I, hb);
+      matmulTransB(xb, w.wUp, n, H, I, hb2); for (let i = 0, m = n * I; i < m; i++) {
+        const g = hb[i]!;
+        hb[i] = (g / (1 + fastExp(-g))) * hb2[i]!; // silu(gate)·up
+      }
+      matmulTransB(hb, w.wDown, n, I, H, x, 1, 1); }
+  }
+
+  /**
+   * Grouped-query attention of the n queries at positions pos0 … pos0 + n − 1 over the cached
+   * keys/values (which already include these positions). For each kv head, its group's queries
+   * form one [group·n, headDim] block (rows ordered (head, token)), so the scores are one
+   * matmulTransB against the keys block and the output one matmul with the values block.
+   */
+  private attention(l: number, n: number, pos0: number, cache: LlamaKVCache): void {
+    const c = this.config;
+    const rs = this.rs;
+    const hd = c.headDim;
+    const nKv = c.numKvHeads;
+    const rows = (c.numHeads / nKv) * n;
+    const end = pos0 + n;
+    const window = c.slidingWindow;
+    // The first key any of these queries may see: with a window, query p sees (p − window, p].
+    const kStart = window !== null && pos0 - window + 1 > 0 ? pos0 - window + 1 : 0;
+    const L = end - kStart;
+    const scale = 1 / Math.sqrt(hd);
+    const scores = rs.vscores;
+    const keyBlocks = cache.keyViews();
+    const valueBlocks = cache.valueViews();
+    const offset = pos0 - kStart; // local index of the first query's own key
+
+    for (let kh = 0; kh < nKv; kh++) {
+      const qb = n === 1 ? rs.qGroup[kh]! : rs.vqT.subarray(kh * rows * hd, (kh + 1) * rows * hd);
+      const ob = n === 1 ? rs.attGroup[kh]! : rs.vattT.subarray(kh * rows * hd, (kh + 1) * rows * hd);
+      let kb = keyBlocks[l * nKv + kh]!;
+      let vb = valueBlocks[l * nKv + kh]!;
+      if (kStart > 0) {
+        kb = kb.subarray(kStart * hd);
+        vb = vb.subarray(kStart * hd);
+      }
+      matmulTransB(qb, kb, rows, hd, L, scores, scale); // scores [rows, L] = q·Kᵀ/√hd
+      maskedSoftmax(scores, rows, L, n, offset, window);
+      matmul(scores, vb, rows, L, hd, ob); // [rows, hd] = P·V
+    }
+  }
+
+  private checkCache(kv: KVCache): LlamaKVCache {
+    if (!(kv instanceof LlamaKVCache)) throw new TypeError("forward: the cache must come from LlamaModel.newCache()");
+    const s = kv.shape;
+    const c = this.config;
+    if (s.numLayers !== c.numLayers || s.numKvHeads !== c.numKvHeads || s.headDim !== c.headDim) {
+      throw new TypeError(
+        `forward: cache shape (layers ${s.numLayers}, kv heads ${s.numKvHeads}, head dim ${s.headDim}) does not fit this model ` +
+          `(layers ${c.numLayers}, kv heads ${c.numKvHeads}, head dim ${c.headDim})`,
+      );
+    }
+    if (kv.maxLen > this.rope.maxPos) this.rope = new RopeTable(c.headDim, kv.maxLen, c.ropeTheta);
+    return kv;
+  }
+}
+
+/**
+ * Softmax of each row of scores [rows, L] over the keys its query may see, in place; the others
+ * get exactly 0. Row r is query t = r % n (rows are ordered (head, token)), whose own key has
+ * local index offset + t: it sees keys ≤ that (causal) and, with a window, > that − window.
+ */
+function maskedSoftmax(scores: Float32Array, rows: number, L: number, n: number, offset: number, window: number | null): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * L;
+    const hi = offset + (r % n); // last visible key
+    const lo = window !== null && hi - window + 1 > 0 ? hi - window + 1 : 0; // first visible key
+    let max = -Infinity;
+    for (let j = lo; j <= hi; j++) if (scores[base + j]! > max) max = scores[base + j]!;
+    let sum = 0;
+    for (let j = lo; j <= hi; j++) {
+      const e = fastExp(scores[base + j]! - max);
+      scores[base + j] = e;
+      sum += e;
+    }
+    const inv = 1 / sum;
+    for (let j = lo; j <= hi; j++) scores[base + j]! *= inv;
+    for (let j = 0; j < lo; j++) scores[base + j] = 0;
+    for (let j = hi + 1; j < L; j++) scores[base + j] = 0;
+  }
+}
