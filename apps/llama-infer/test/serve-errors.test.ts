@@ -127,6 +127,34 @@ describe("llama-infer serve: bad requests", () => {
   });
 });
 
+describe("llama-infer serve: a failing model", () => {
+  it("answers 500 in the error shape (whole) or an error event (streamed), and keeps serving", async () => {
+    const story = await loadStory();
+    const s = await serve(story, {
+      model: {
+        config: story.model.config,
+        newCache: (n) => story.model.newCache(n),
+        forward: () => {
+          throw new Error("forward exploded");
+        },
+      },
+    });
+    try {
+      const r = await fetch(`${s.url}/v1/completions`, { method: "POST", body: JSON.stringify(completion) });
+      expect(r.status).toBe(500);
+      expect(((await r.json()) as ErrorBody).error).toMatchObject({ type: "server_error", message: "internal error: forward exploded" });
+      const stream = await fetch(`${s.url}/v1/completions`, { method: "POST", body: JSON.stringify({ ...completion, stream: true }) });
+      expect(stream.status).toBe(200);
+      const text = await stream.text();
+      expect(text).toContain('"message":"internal error: forward exploded"');
+      expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+      expect(await s.health()).toMatchObject({ status: "ok", active: 0, requests: { failed: 2 } });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("the serve command", () => {
   const io = () => {
     const out = { stdout: "", stderr: "" };

@@ -18,8 +18,8 @@ const padId = tok.tokenToId("<pad>")!;
 const eos = tok.tokenToId("</s>")!;
 const t0 = performance.now();
 const res = await train(model, [
-  { name: "pretraining", data: pt, epochs: +E1!, lr: +lr1!, schedule: rg ? "constant" : "cosine", batchSize: +bs!, order: rg ? "file" : "shuffle", lossOn: "all", clipNorm: rg ? 0 : 1 },
-  { name: "instruction-tuning", data: ct, epochs: +E2!, lr: +lr2!, schedule: rg ? "constant" : "cosine", batchSize: +bs!, order: rg ? "file" : "shuffle", lossOn: rg ? "all" : "mask", clipNorm: rg ? 0 : 1 },
+  { name: "pretraining", data: pt, epochs: +E1!, lr: +lr1!, schedule: rg ? "constant" : "cosine", batchSize: +bs!, order: rg ? "file" : ((process.env.ORDER ?? "shuffle") as "shuffle"), lossOn: "all", clipNorm: rg ? 0 : 1 },
+  { name: "instruction-tuning", data: ct, epochs: +E2!, lr: +lr2!, schedule: rg ? "constant" : "cosine", batchSize: +bs!, order: rg ? "file" : ((process.env.ORDER ?? "shuffle") as "shuffle"), lossOn: rg ? "all" : "mask", clipNorm: rg ? 0 : 1 },
 ], { seed: Number(process.env.SEED ?? 42), padId, onEpoch: (r) => { if ((r.epoch + 1) % 10 === 0 || r.epoch === 0) console.log(r.phase, r.epoch + 1, r.meanLoss.toFixed(4), Math.round(r.tokensPerSecond), "tok/s", r.seconds.toFixed(1) + "s"); } });
 console.log(res.status, ((performance.now() - t0) / 1000).toFixed(1), "s");
 for (const p of res.phases) console.log(p.name, "ep10", p.epochLosses[9]?.toFixed(4), "final", p.epochLosses.at(-1)?.toFixed(4), (p.seconds / p.epochLosses.length).toFixed(3), "s/epoch", Math.round(p.tokensPerSecond), "tok/s");

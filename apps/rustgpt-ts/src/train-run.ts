@@ -100,7 +100,7 @@ export async function trainRun(given: RunOptions, io: AppIO, signal: AbortSignal
   writeFileSync(join(o.save, "tokenizer_config.json"), JSON.stringify(tokenizerConfig, null, 2) + "\n");
 
   const rustgpt = o.preset === "rustgpt";
-  const common = { schedule: o.schedule, batchSize: o.batchSize, order: rustgpt ? "file" : "shuffle", clipNorm: o.clipNorm } as const;
+  const common = { schedule: o.schedule, batchSize: o.batchSize, order: rustgpt ? "file" : "grouped", clipNorm: o.clipNorm } as const;
   const phases: PhaseSpec[] = [
     { name: PHASES.pretraining, data: pretrain, epochs: o.pretrainEpochs, lr: o.pretrainLr, lossOn: "all", ...common },
     // RustGPT scores every token of a dialogue; the default model only the answer.

@@ -149,6 +149,26 @@ describe("ServingEngine (story model)", () => {
     expect(cut.text).toBe(r1.text.slice(0, r1.text.indexOf(stop)));
   });
 
+  it("a model failure rejects that request only; its cache is emptied and given back", async () => {
+    let calls = 0;
+    const flaky: CausalLM = {
+      config: model.config,
+      newCache: (n) => model.newCache(n),
+      forward: (tokens, cache, o) => {
+        if (++calls === 4) throw new Error("forward exploded");
+        return model.forward(tokens, cache, o);
+      },
+    };
+    const e = engine({ model: flaky, maxSessions: 1 });
+    const failing = e.submit({ prompt: { text: "Once upon a time" }, sampling: GREEDY, maxTokens: 10 });
+    const next = e.submit({ prompt: { text: "Once upon a time" }, sampling: GREEDY, maxTokens: 10 }); // queued behind it
+    await expect(failing.result).rejects.toThrow("forward exploded");
+    const r = await next.result;
+    expect(r.cachedTokens).toBe(0); // the failed request's cache was emptied, not trusted
+    expect(r.text).toBe((await engine().submit({ prompt: { text: "Once upon a time" }, sampling: GREEDY, maxTokens: 10 }).result).text);
+    expect(e.stats()).toMatchObject({ active: 0, requests: { failed: 1, completed: 1 }, pool: { busy: 0 } });
+  });
+
   it("validates at submit: options name themselves, a prompt past the context names both lengths", () => {
     const e = engine({ contextLength: 32 });
     const text = { text: "Once upon a time" };

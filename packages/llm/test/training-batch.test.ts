@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { chunkIndices, epochOrder, makeBatch, type Example } from "../src/training/index.js";
+import { chunkIndices, epochBatches, epochOrder, makeBatch, type Example } from "../src/training/index.js";
 
 const PAD = 1;
 const IGNORE = -100;
@@ -71,5 +71,19 @@ describe("epoch order", () => {
   it("chunks into batches of at most batchSize", () => {
     expect(chunkIndices([3, 1, 4, 1, 5], 2)).toEqual([[3, 1], [4, 1], [5]]);
     expect(() => chunkIndices([1], 0)).toThrow(/batchSize must be an integer ≥ 1, got 0/);
+  });
+
+  it("'grouped' batches every example once, with less padding than a plain shuffle", () => {
+    const lengths = Array.from({ length: 200 }, (_, i) => 5 + ((i * 37) % 40));
+    const padding = (batches: number[][]) =>
+      batches.reduce((n, b) => n + b.length * Math.max(...b.map((i) => lengths[i]!)) - b.reduce((s, i) => s + lengths[i]!, 0), 0);
+    const grouped = epochBatches(lengths, { order: "grouped", batchSize: 8 }, 3, 0, 1);
+    const shuffled = epochBatches(lengths, { order: "shuffle", batchSize: 8 }, 3, 0, 1);
+    expect(grouped.flat().sort((a, b) => a - b)).toEqual(lengths.map((_, i) => i));
+    expect(grouped).toHaveLength(25);
+    expect(grouped.every((b) => b.length <= 8)).toBe(true);
+    expect(epochBatches(lengths, { order: "grouped", batchSize: 8 }, 3, 0, 1)).toEqual(grouped);
+    expect(epochBatches(lengths, { order: "grouped", batchSize: 8 }, 3, 0, 2)).not.toEqual(grouped);
+    expect(padding(grouped)).toBeLessThan(padding(shuffled) / 3);
   });
 });

@@ -45,7 +45,7 @@ function makeModel(seed = 1, hiddenSize = 16): TinyLlama {
 }
 
 function phases(e1: number, e2: number): PhaseSpec[] {
-  const common = { schedule: "cosine", batchSize: 3, order: "shuffle", clipNorm: 1 } as const;
+  const common = { schedule: "cosine", batchSize: 3, order: "grouped", clipNorm: 1 } as const;
   return [
     { name: "pretraining", data: facts, epochs: e1, lr: 1e-2, lossOn: "all", ...common },
     { name: "instruction-tuning", data: chat, epochs: e2, lr: 1e-2, lossOn: "mask", ...common },

@@ -9,7 +9,7 @@ import {
 import { heap } from "../src/wasm/heap.js";
 import { wasmAvailable } from "../src/wasm/instance.js";
 import { wasmMatmul, type MatmulLayout } from "../src/wasm/matmul.js";
-import { scratchTesting } from "../src/wasm/scratch.js";
+import { releaseScratch, scratchSize, scratchTesting } from "../src/wasm/scratch.js";
 import { seededFloats } from "./helpers.js";
 
 type Kernel = (a: Float32Array, b: Float32Array, M: number, K: number, N: number, out?: Float32Array, alpha?: number, beta?: number) => Float32Array;
@@ -174,6 +174,21 @@ describe.skipIf(!wasmAvailable)("WASM matmul across a heap growth", () => {
         heap.release(got.byteOffset);
       }
     }
+  });
+});
+
+describe.skipIf(!wasmAvailable)("WASM scratch", () => {
+  it("keeps the largest size, can be released, and is re-made on the next call", () => {
+    const a = seededFloats(40 * 50, 1), b = seededFloats(50 * 60, 2);
+    const want = matmulReference(a, b, 40, 50, 60);
+    const mag = matmulReference(a.map(Math.abs), b.map(Math.abs), 40, 50, 60);
+    expectMatmulClose(wasmMatmul("nn", a, b, 40, 50, 60, new Float32Array(2400), 1, 0), want, mag, 50);
+    expect(scratchSize()).toBeGreaterThanOrEqual(40 * 50 + 50 * 60 + 40 * 60); // the three copies at least
+    const live = heap.liveBytes;
+    releaseScratch();
+    expect(scratchSize()).toBe(0);
+    expect(heap.liveBytes).toBeLessThan(live);
+    expectMatmulClose(wasmMatmul("nn", a, b, 40, 50, 60, new Float32Array(2400), 1, 0), want, mag, 50);
   });
 });
 

@@ -192,16 +192,16 @@ describe.skipIf(!wasmAvailable)("WASM rope equals the reference", () => {
 });
 
 describe.skipIf(!wasmAvailable)("WASM elementwise kernels equal the reference", () => {
-  it("add, sub, mul, mulScalar, axpy (pinned operands, in place or not)", () => {
+  it("add, sub, mul, mulScalar, axpy (pinned or JS operands, in place or not)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 1 << 30 }), fc.boolean(), (n, seed, inPlace) => {
+      fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 1 << 30 }), fc.boolean(), fc.boolean(), (n, seed, inPlace, pinned) => {
         const a0 = seededFloats(n, seed, 5), b0 = seededFloats(n, seed + 1, 5);
         for (const [f, ref] of [[wasmAdd, addReference], [wasmSub, subReference], [wasmMul, mulReference]] as const) {
-          const a = place(a0, true);
-          expectClose(f(a, place(b0, true), inPlace ? a : place(new Float32Array(n), true)), ref(a0, b0), 1e-7, 1e-6);
+          const a = place(a0, pinned);
+          expectClose(f(a, place(b0, pinned), inPlace ? a : place(new Float32Array(n), pinned)), ref(a0, b0), 1e-7, 1e-6);
         }
-        expectClose(wasmMulScalar(place(a0, true), -0.37, place(new Float32Array(n), true)), mulScalarReference(a0, -0.37), 1e-7, 1e-6);
-        expectClose(wasmAxpy(0.125, place(a0, true), place(b0, true)), axpyReference(0.125, a0, b0.slice()), 1e-7, 1e-6);
+        expectClose(wasmMulScalar(place(a0, pinned), -0.37, place(new Float32Array(n), pinned)), mulScalarReference(a0, -0.37), 1e-7, 1e-6);
+        expectClose(wasmAxpy(0.125, place(a0, pinned), place(b0, pinned)), axpyReference(0.125, a0, b0.slice()), 1e-7, 1e-6);
       }),
       runs,
     );

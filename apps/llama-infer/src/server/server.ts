@@ -73,7 +73,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (path === "/health") return sendJson(res, 200, { status: "ok", model: opts.modelId, uptime_s: Math.floor(Date.now() / 1000) - startedAt, ...opts.engine.stats() });
     if (path === "/v1/models") return sendJson(res, 200, { object: "list", data: [modelObject(opts.modelId, startedAt)] });
     if (path.startsWith("/v1/models/")) {
-      const id = decodeURIComponent(path.slice("/v1/models/".length));
+      const id = safeDecode(path.slice("/v1/models/".length));
       if (id !== opts.modelId) throw new ApiError(404, `the model '${id}' does not exist; this server serves '${opts.modelId}'`, "not_found_error", "model", "model_not_found");
       return sendJson(res, 200, modelObject(opts.modelId, startedAt));
     }
@@ -124,6 +124,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   const text = JSON.stringify(body);
   res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), ...headers });
   res.end(text);
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 function notFound(method: string, path: string): ApiError {

@@ -75,7 +75,7 @@ export interface EngineStats {
   contextLength: number;
   pool: PoolStats;
   requests: { accepted: number; rejected: number; completed: number; cancelled: number; failed: number };
-  /** Ids generated, summed over requests. */
+  /** Ids generated, summed over finished (completed or cancelled) requests. */
   generatedTokens: number;
 }
 
@@ -194,7 +194,8 @@ export class ServingEngine {
 
   /** Resolves when nothing is running or waiting. */
   async idle(): Promise<void> {
-    while (this.scheduler.active > 0 || this.waiting.length > 0) await this.scheduler.idle();
+    // Waiting requests only exist while every cache is held by a running one.
+    while (this.scheduler.active > 0) await this.scheduler.idle();
   }
 
   private onFinished(task: GenerationTask, result: ServeResult | null): void {

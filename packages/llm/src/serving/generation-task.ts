@@ -114,10 +114,6 @@ export class GenerationTask implements ScheduledTask {
     return this.spec.promptIds;
   }
 
-  get isQueued(): boolean {
-    return this.state === "queued";
-  }
-
   /** Admitted with a cache that holds the prompt's first `lease.cachedTokens` ids. */
   start(lease: CacheLease): void {
     this.lease = lease;
@@ -229,8 +225,20 @@ export class GenerationTask implements ScheduledTask {
     };
   }
 
-  /** Feeds what the rendered conversation (with this answer) has beyond the cache. */
+  /**
+   * Feeds what the rendered conversation (with this answer) has beyond the cache. Only an
+   * optimisation for the next turn: if it fails, the cache is emptied and the answer stands.
+   */
   private syncCacheToConversation(): void {
+    try {
+      this.feedConversation();
+    } catch {
+      this.lease!.cache.clear();
+      this.history.length = 0;
+    }
+  }
+
+  private feedConversation(): void {
     const cache = this.lease!.cache;
     const messages = [...this.spec.messages!, { role: "assistant", content: this.text }];
     const ids = encodeChat(this.ctx.template, this.ctx.tokenizer, messages, false);

@@ -27,6 +27,7 @@ export { evaluateLoss, exactMatch, IGNORE_INDEX, type EvaluateLossOptions, type 
 export {
   train,
   epochOrder,
+  epochBatches,
   type PhaseSpec,
   type StepReport,
   type EpochReport,

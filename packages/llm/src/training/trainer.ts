@@ -28,8 +28,12 @@ export interface PhaseSpec {
   /** "constant" (RustGPT), or linear warm-up over 5% of the steps then cosine to lr/10. */
   schedule: "constant" | "cosine";
   batchSize: number;
-  /** "shuffle": a seeded permutation per epoch; "file": file order every epoch (RustGPT). */
-  order: "shuffle" | "file";
+  /**
+   * "shuffle": a seeded permutation per epoch; "file": file order every epoch (RustGPT);
+   * "grouped": shuffled, then examples of similar length batched together (less padding, so
+   * more real tokens per second), batches in shuffled order (HF's length-grouped sampler).
+   */
+  order: "shuffle" | "file" | "grouped";
   /** "mask": only targets the examples' loss masks mark (answers); "all": every next token. */
   lossOn: "mask" | "all";
   /** Global gradient-norm clip; 0 = off. */
@@ -120,6 +124,7 @@ export async function train(model: TrainableLM, phases: readonly PhaseSpec[], op
     const optimizer = makeOptimizer(spec, params);
     if (pi === resumePhase) await restoreTrainingCheckpoint(opts.resumeFrom!, model, optimizer);
     const examples = spec.data.examples;
+    const lengths = examples.map((e) => e.ids.length);
     const stepsPerEpoch = Math.ceil(examples.length / spec.batchSize);
     const lrAt = schedule(spec, stepsPerEpoch * spec.epochs);
     opts.onPhaseStart?.({ phase: spec.name, epochs: spec.epochs, stepsPerEpoch, startEpoch: state.epoch });
@@ -131,8 +136,7 @@ export async function train(model: TrainableLM, phases: readonly PhaseSpec[], op
     };
 
     for (; state.epoch < spec.epochs; state.epoch++) {
-      const order = epochOrder(examples.length, spec.order, opts.seed, pi, state.epoch);
-      const batches = chunkIndices(order, spec.batchSize);
+      const batches = epochBatches(lengths, spec, opts.seed, pi, state.epoch);
       for (; state.stepInEpoch < batches.length; state.stepInEpoch++) {
         const t0 = performance.now();
         const batch = makeBatch(
@@ -221,15 +225,37 @@ function schedule(spec: PhaseSpec, totalSteps: number): LrSchedule {
 }
 
 /** The example order of one epoch: file order, or a Fisher–Yates shuffle seeded by (seed, phase, epoch). */
-export function epochOrder(n: number, order: "shuffle" | "file", seed: number, phaseIndex: number, epoch: number): number[] {
+export function epochOrder(n: number, order: PhaseSpec["order"], seed: number, phaseIndex: number, epoch: number): number[] {
   const idx = Array.from({ length: n }, (_, i) => i);
   if (order === "file") return idx;
   const rng = createRng(seed * 1_000_003 + phaseIndex * 100_003 + epoch);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
+  shuffleInPlace(idx, rng);
   return idx;
+}
+
+/**
+ * The batches of one epoch (example indices). "grouped": the shuffled examples are cut into
+ * windows of 8 batches, each window sorted by length and cut into batches, and the batches
+ * shuffled, so each batch holds similar lengths while every epoch still differs.
+ */
+export function epochBatches(lengths: readonly number[], spec: Pick<PhaseSpec, "order" | "batchSize">, seed: number, phaseIndex: number, epoch: number): number[][] {
+  const order = epochOrder(lengths.length, spec.order, seed, phaseIndex, epoch);
+  if (spec.order !== "grouped") return chunkIndices(order, spec.batchSize);
+  const window = spec.batchSize * 8;
+  const batches: number[][] = [];
+  for (let i = 0; i < order.length; i += window) {
+    const sorted = order.slice(i, i + window).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+    batches.push(...chunkIndices(sorted, spec.batchSize));
+  }
+  shuffleInPlace(batches, createRng(seed * 1_000_003 + phaseIndex * 100_003 + epoch + 0x5bd1e995));
+  return batches;
+}
+
+function shuffleInPlace<T>(a: T[], rng: ReturnType<typeof createRng>): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
 }
 
 interface Snapshot {

@@ -1,6 +1,6 @@
 import { ShapeError } from "../errors.js";
 import { outArray } from "./check.js";
-import { useWasm } from "../wasm/instance.js";
+import { useWasmElementwise } from "../wasm/instance.js";
 import { wasmAdd, wasmAxpy, wasmMul, wasmMulScalar, wasmSub } from "../wasm/elementwise.js";
 
 /**
@@ -21,7 +21,7 @@ function sameLength(op: string, a: Float32Array, b: Float32Array): number {
 export function add(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array {
   const n = sameLength("add", a, b);
   const o = outArray("add", out, n);
-  if (useWasm(n, 256, a, b, o)) return wasmAdd(a, b, o);
+  if (useWasmElementwise(n, a, b, o)) return wasmAdd(a, b, o);
   for (let i = 0; i < n; i++) o[i] = a[i]! + b[i]!;
   return o;
 }
@@ -30,7 +30,7 @@ export function add(a: Float32Array, b: Float32Array, out?: Float32Array): Float
 export function sub(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array {
   const n = sameLength("sub", a, b);
   const o = outArray("sub", out, n);
-  if (useWasm(n, 256, a, b, o)) return wasmSub(a, b, o);
+  if (useWasmElementwise(n, a, b, o)) return wasmSub(a, b, o);
   for (let i = 0; i < n; i++) o[i] = a[i]! - b[i]!;
   return o;
 }
@@ -39,7 +39,7 @@ export function sub(a: Float32Array, b: Float32Array, out?: Float32Array): Float
 export function mul(a: Float32Array, b: Float32Array, out?: Float32Array): Float32Array {
   const n = sameLength("mul", a, b);
   const o = outArray("mul", out, n);
-  if (useWasm(n, 256, a, b, o)) return wasmMul(a, b, o);
+  if (useWasmElementwise(n, a, b, o)) return wasmMul(a, b, o);
   for (let i = 0; i < n; i++) o[i] = a[i]! * b[i]!;
   return o;
 }
@@ -64,7 +64,7 @@ export function addScalar(a: Float32Array, s: number, out?: Float32Array): Float
 export function mulScalar(a: Float32Array, s: number, out?: Float32Array): Float32Array {
   const n = a.length;
   const o = outArray("mulScalar", out, n);
-  if (useWasm(n, 256, a, o)) return wasmMulScalar(a, s, o);
+  if (useWasmElementwise(n, a, o)) return wasmMulScalar(a, s, o);
   for (let i = 0; i < n; i++) o[i] = a[i]! * s;
   return o;
 }
@@ -72,7 +72,7 @@ export function mulScalar(a: Float32Array, s: number, out?: Float32Array): Float
 /** y += alpha·x, in place (BLAS axpy); returns y. */
 export function axpy(alpha: number, x: Float32Array, y: Float32Array): Float32Array {
   const n = sameLength("axpy", x, y);
-  if (useWasm(n, 256, x, y)) return wasmAxpy(alpha, x, y);
+  if (useWasmElementwise(n, x, y)) return wasmAxpy(alpha, x, y);
   for (let i = 0; i < n; i++) y[i] = y[i]! + alpha * x[i]!;
   return y;
 }

@@ -59,9 +59,31 @@ function gemmJs(
   }
   for (let i = M4; i < M; i++) {
     if (csB === 1) edgeRowStreaming(a, i * rsA, csA, b, rsB, K, N, out, i * N, alpha, beta);
-    else for (let j = 0; j < N; j++) storeDot(a, i * rsA, csA, b, j * csB, rsB, K, out, i * N + j, alpha, beta);
+    else edgeRowDots(a, i * rsA, csA, b, rsB, csB, K, N, out, i * N, alpha, beta);
   }
   return out;
+}
+
+/** One output row, B(k, j) contiguous in k (A·Bᵀ): four dot products at a time share each load of A. */
+function edgeRowDots(
+  a: Float32Array, pa0: number, sa: number, b: Float32Array, rsB: number, csB: number, K: number, N: number,
+  out: Float32Array, o: number, alpha: number, beta: number,
+): void {
+  const N4 = N - (N % 4);
+  for (let j = 0; j < N4; j += 4) {
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let pa = pa0;
+    let pb = j * csB;
+    for (let k = 0; k < K; k++, pa += sa, pb += rsB) {
+      const x = a[pa]!;
+      s0 += x * b[pb]!;
+      s1 += x * b[pb + csB]!;
+      s2 += x * b[pb + 2 * csB]!;
+      s3 += x * b[pb + 3 * csB]!;
+    }
+    store4(out, o + j, alpha, beta, s0, s1, s2, s3);
+  }
+  for (let j = N4; j < N; j++) storeDot(a, pa0, sa, b, j * csB, rsB, K, out, o + j, alpha, beta);
 }
 
 function store4(out: Float32Array, o: number, alpha: number, beta: number, c0: number, c1: number, c2: number, c3: number): void {

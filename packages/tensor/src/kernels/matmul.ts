@@ -7,8 +7,8 @@ import { matmulJs, matmulTransAJs, matmulTransBJs } from "./matmul.js.js";
  * Matrix products. M, K, N always mean: out is [M, N], the shared dim is K.
  * out = beta·out + alpha·(product); beta = 0 overwrites out, even where it holds NaN.
  *
- * Each call checks the sizes, then runs the WASM SIMD kernel (src/wasm/matmul.wat: packed panels
- * and a 4×8 register-blocked micro-kernel; matrix-vector kernels when M or N is 1) or, without WASM
+ * Each call checks the sizes, then runs the WASM SIMD kernel (src/wasm/gemm.wat: packed panels and
+ * a 4×8 register-blocked micro-kernel; gemv.wat when M or N is 1) or, without WASM
  * or for tiny products, the register-blocked JS of matmul.js.ts. Operands living in the WASM heap
  * (pinned tensors' data) are used in place; others are copied in and out (see wasm/scratch.ts).
  * If out is pinned and the WASM memory grew during the call, the returned array is a fresh view of

@@ -5,7 +5,7 @@ import { wasmLayerNorm, wasmLayerNormBackward, wasmRmsNorm, wasmRmsNormBackward 
 
 /**
  * Row normalizations over x: [rows, cols] with per-column weight (and bias): float64 statistics,
- * float32 storage. Forward kernels optionally save the per-row statistics the backward needs
+ * float32 storage. layerNorm puts eps under the root (PyTorch), layerNormStdEps adds it to σ (RustGPT). Forward kernels optionally save the per-row statistics the backward needs
  * (layerNorm: mean, rstd; rmsNorm: rrms = 1/√(mean(x²)+eps)); backward kernels ACCUMULATE.
  * out may equal x. References: norm.reference.ts.
  */
@@ -95,6 +95,103 @@ export function layerNormBackward(
       const nhat = (x[base + j]! - m) * s;
       dweight[j] += g * nhat;
       dx[base + j] += s * (g * weight[j]! - meanDn - nhat * meanDnN);
+    }
+    if (dbias) for (let j = 0; j < cols; j++) dbias[j] += dy[base + j]!;
+  }
+}
+
+/**
+ * RustGPT's LayerNorm: (x − mean)/(σ + eps)·weight + bias per row, σ = √(biased variance): ε is
+ * added to the standard deviation, not to the variance under the root (nn's `epsPlacement:
+ * "outside"`). Saves mean and σ itself (std [rows]) for the backward when given.
+ * JS loops only: at RustGPT's widths (128) a row is a few hundred flops, less than a WASM call costs.
+ */
+export function layerNormStdEps(
+  x: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  rows: number,
+  cols: number,
+  eps: number,
+  out?: Float32Array,
+  mean?: Float32Array,
+  std?: Float32Array,
+): Float32Array {
+  checkRows("layerNormStdEps", x, weight, rows, cols);
+  if (bias !== null && bias.length !== cols) throw new ShapeError(`layerNormStdEps: bias has ${bias.length} elements, expected ${cols}`);
+  if (mean) needLength("layerNormStdEps", "mean", mean, rows);
+  if (std) needLength("layerNormStdEps", "std", std, rows);
+  const o = outArray("layerNormStdEps", out, rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let sum = 0;
+    for (let j = 0; j < cols; j++) sum += x[base + j]!;
+    const m = sum / cols;
+    let ss = 0; // two-pass variance, as layerNorm
+    for (let j = 0; j < cols; j++) {
+      const d = x[base + j]! - m;
+      ss += d * d;
+    }
+    const sigma = Math.sqrt(ss / cols);
+    const s = 1 / (sigma + eps);
+    if (bias === null) {
+      for (let j = 0; j < cols; j++) o[base + j] = (x[base + j]! - m) * s * weight[j]!;
+    } else {
+      for (let j = 0; j < cols; j++) o[base + j] = (x[base + j]! - m) * s * weight[j]! + bias[j]!;
+    }
+    if (mean) mean[r] = m;
+    if (std) std[r] = sigma;
+  }
+  return o;
+}
+
+/**
+ * Backward of layerNormStdEps; accumulates into dx, dweight, dbias. With c = x − mean,
+ * s = 1/(σ + eps), n̂ = c·s and dn̂ = dy·weight, per row:
+ *   dx = s·(dn̂ − mean(dn̂)) − n̂·mean(dn̂·n̂)/σ
+ * (layerNormBackward has s in place of 1/σ: there ∂s/∂x comes from √(var + eps), here from σ alone).
+ * A constant row (σ = 0, so n̂ = 0) gets only the first term.
+ */
+export function layerNormStdEpsBackward(
+  x: Float32Array,
+  weight: Float32Array,
+  mean: Float32Array,
+  std: Float32Array,
+  dy: Float32Array,
+  rows: number,
+  cols: number,
+  eps: number,
+  dx: Float32Array,
+  dweight: Float32Array,
+  dbias: Float32Array | null,
+): void {
+  const op = "layerNormStdEpsBackward";
+  checkRows(op, x, weight, rows, cols);
+  needLength(op, "dy", dy, rows * cols);
+  needLength(op, "dx", dx, rows * cols);
+  needLength(op, "mean", mean, rows);
+  needLength(op, "std", std, rows);
+  needLength(op, "dweight", dweight, cols);
+  if (dbias) needLength(op, "dbias", dbias, cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const m = mean[r]!;
+    const sigma = std[r]!;
+    const s = 1 / (sigma + eps);
+    let sumDn = 0;
+    let sumDnN = 0;
+    for (let j = 0; j < cols; j++) {
+      const dn = dy[base + j]! * weight[j]!;
+      sumDn += dn;
+      sumDnN += dn * (x[base + j]! - m) * s;
+    }
+    const meanDn = sumDn / cols;
+    const k = sigma > 0 ? sumDnN / cols / sigma : 0; // mean(dn̂·n̂)/σ
+    for (let j = 0; j < cols; j++) {
+      const g = dy[base + j]!;
+      const nhat = (x[base + j]! - m) * s;
+      dweight[j] += g * nhat;
+      dx[base + j] += s * (g * weight[j]! - meanDn) - nhat * k;
     }
     if (dbias) for (let j = 0; j < cols; j++) dbias[j] += dy[base + j]!;
   }

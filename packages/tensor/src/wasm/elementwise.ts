@@ -3,7 +3,8 @@ import { runInHeap, type Operand } from "./scratch.js";
 
 /**
  * JS side of elementwise.wat, with the signatures of src/kernels/elementwise.ts (which calls these
- * after its checks, and only when every operand is already in the WASM heap: see useWasm).
+ * after its checks, when useWasmElementwise says the call pays: all operands in the WASM heap, or
+ * arrays big enough that the SIMD loop beats JS even with the copies).
  */
 
 const k = (): ElementwiseExports => wasm!.elementwise;

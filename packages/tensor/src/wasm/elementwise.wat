@@ -1,8 +1,8 @@
 ;; elementwise.wat: same-length elementwise kernels in WebAssembly SIMD (f32x4).
 ;;
-;; References: src/kernels/elementwise.ts. JS marshalling: src/wasm/elementwise.ts, which only
-;; takes this path when every operand already lives in the WASM heap: these kernels do one
-;; flop per 8-12 bytes, so copying JS arrays in and out would cost more than the loop saves.
+;; References: src/kernels/elementwise.ts. JS marshalling: src/wasm/elementwise.ts. These kernels
+;; do one flop per 8-12 bytes, so for small JS arrays the copies in and out cost more than the
+;; loop saves: see useWasmElementwise (instance.ts) for when this path is taken.
 ;; a, b, x, y, out: [n]; addresses are BYTE addresses; out may equal a or b (in place).
 ;; Each kernel: a loop of whole f32x4 vectors, then the last n mod 4 floats one by one.
 

@@ -14,8 +14,8 @@ import { memoryBuffer } from "./scratch.js";
  * JS fallback takes over, so use a worker for speed.)
  */
 
-/** Exports of matmul.wat (byte addresses, strides in floats; see the .wat for the contracts). */
-export interface MatmulExports {
+/** Exports of gemm.wat (byte addresses, strides in floats; see the .wat for the contracts). */
+export interface GemmExports {
   gemm(
     M: number, N: number, K: number,
     a: number, rsA: number, csA: number,
@@ -23,13 +23,17 @@ export interface MatmulExports {
     c: number, alpha: number, beta: number,
     ap: number, bp: number, tile: number,
   ): void;
-  gemvT(x: number, w: number, rows: number, K: number, out: number, alpha: number, beta: number): void;
-  gemvN(x: number, b: number, K: number, N: number, out: number, alpha: number, beta: number, acc: number): void;
   MR: WebAssembly.Global;
   NR: WebAssembly.Global;
   KC: WebAssembly.Global;
   MC: WebAssembly.Global;
   NC: WebAssembly.Global;
+}
+
+/** Exports of gemv.wat (byte addresses). */
+export interface GemvExports {
+  gemvT(x: number, w: number, rows: number, K: number, out: number, alpha: number, beta: number): void;
+  gemvN(x: number, b: number, K: number, N: number, out: number, alpha: number, beta: number, acc: number): void;
 }
 
 /** Exports of exp.wat (softmax family, silu/swiglu); 0 = "no such operand". */
@@ -64,7 +68,8 @@ export interface RopeExports {
 
 /** Exports of every module, by .wat file name. */
 export interface WasmKernels {
-  matmul: MatmulExports;
+  gemm: GemmExports;
+  gemv: GemvExports;
   exp: ExpExports;
   norm: NormExports;
   elementwise: ElementwiseExports;
@@ -113,15 +118,22 @@ let enabled = wasmAvailable;
 
 /**
  * When a kernel takes its WASM path: the kernels are on, and the job (n elements) is big enough
- * to pay for a call (~0.3 µs of marshalling). For memory-bound elementwise kernels (one flop per
- * 8-12 bytes), copying JS arrays in and out costs more than the JS loop, so those pass
- * `inHeap = true` and also require every operand to live in the WASM heap already.
+ * to pay for a call (~0.3 µs of marshalling, plus copies of operands not in the heap).
  */
-export function useWasm(n: number, minN: number, ...inHeap: (Float32Array | null | undefined)[]): boolean {
-  if (!enabled || n < minN) return false;
-  if (inHeap.length === 0) return true;
+export function useWasm(n: number, minN: number): boolean {
+  return enabled && n >= minN;
+}
+
+/**
+ * The same for memory-bound elementwise kernels (one flop per 8-12 bytes), where the copies in and
+ * out of JS arrays cost about as much as the loop: WASM when every operand is already in the heap
+ * (n ≥ 256), or for n ≥ 4096, where the SIMD loop wins even with the copies (measured ~3×).
+ */
+export function useWasmElementwise(n: number, ...arrays: Float32Array[]): boolean {
+  if (!enabled || n < 256) return false;
+  if (n >= 4096) return true;
   const buffer = memoryBuffer();
-  for (const a of inHeap) if (a && a.buffer !== buffer) return false;
+  for (const a of arrays) if (a.buffer !== buffer) return false;
   return true;
 }
 

@@ -1,8 +1,8 @@
-import { wasm, type MatmulExports } from "./instance.js";
+import { wasm } from "./instance.js";
 import { roundUp4, runInHeap } from "./scratch.js";
 
 /**
- * The WASM SIMD matrix products (kernels in matmul.wat): C [M,N] = beta·C + alpha·op(A)·op(B).
+ * The WASM SIMD matrix products (gemm.wat, gemv.wat): C [M,N] = beta·C + alpha·op(A)·op(B).
  * Called by src/kernels/matmul.ts after its size checks, only when `wasm` is loaded.
  *
  *   "nn": A [M,K] · B [K,N]     "nt": A [M,K] · Bᵀ, B [N,K]     "tn": Aᵀ · B, A [K,M], B [K,N]
@@ -33,7 +33,7 @@ function asGemv(layout: MatmulLayout, M: number, K: number, N: number): Gemv | n
   return null;
 }
 
-/** Element strides of A(i,k) and B(k,j) for each layout (see the legend in matmul.wat). */
+/** Element strides of A(i,k) and B(k,j) for each layout (see the legend in gemm.wat). */
 function strides(layout: MatmulLayout, M: number, K: number, N: number): [number, number, number, number] {
   switch (layout) {
     case "nn":
@@ -60,7 +60,7 @@ export function wasmMatmul(
   alpha: number,
   beta: number,
 ): Float32Array {
-  const k: MatmulExports = wasm!.matmul;
+  const { gemm: g, gemv: v } = wasm!;
   if (M === 0 || N === 0) return out;
   if (K === 0) {
     // An empty sum: out = beta·out (beta = 0 overwrites, NaN included).
@@ -77,15 +77,15 @@ export function wasmMatmul(
     const accFloats = gemv.kind === "N" ? gemv.cols : 0; // gemvN sums into scratch acc [cols]
     return runInHeap(ops, accFloats, ([pa, pb, pc], work) => {
       const [x, mat] = gemv.x === "a" ? [pa!, pb!] : [pb!, pa!];
-      if (gemv.kind === "T") k.gemvT(x, mat, gemv.rows, gemv.cols, pc!, alpha, beta);
-      else k.gemvN(x, mat, gemv.rows, gemv.cols, pc!, alpha, beta, work);
+      if (gemv.kind === "T") v.gemvT(x, mat, gemv.rows, gemv.cols, pc!, alpha, beta);
+      else v.gemvN(x, mat, gemv.rows, gemv.cols, pc!, alpha, beta, work);
     });
   }
   // Packed-panel sizes for these dims: A block ⌈mc/MR⌉·MR × kc, B block kc × ⌈nc/NR⌉·NR, one tile.
-  const MR = k.MR.value as number, NR = k.NR.value as number;
-  const kc = Math.min(K, k.KC.value as number);
-  const mc = Math.min(M, k.MC.value as number);
-  const nc = Math.min(N, k.NC.value as number);
+  const MR = g.MR.value as number, NR = g.NR.value as number;
+  const kc = Math.min(K, g.KC.value as number);
+  const mc = Math.min(M, g.MC.value as number);
+  const nc = Math.min(N, g.NC.value as number);
   const apFloats = roundUp4(Math.ceil(mc / MR) * MR * kc);
   const bpFloats = roundUp4(kc * Math.ceil(nc / NR) * NR);
   const [rsA, csA, rsB, csB] = strides(layout, M, K, N);
@@ -93,6 +93,6 @@ export function wasmMatmul(
     const ap = work;
     const bp = ap + apFloats * 4;
     const tile = bp + bpFloats * 4;
-    k.gemm(M, N, K, pa!, rsA, csA, pb!, rsB, csB, pc!, alpha, beta, ap, bp, tile);
+    g.gemm(M, N, K, pa!, rsA, csA, pb!, rsB, csB, pc!, alpha, beta, ap, bp, tile);
   });
 }

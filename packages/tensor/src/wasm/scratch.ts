@@ -38,6 +38,16 @@ export function reserveScratch(nFloats: number): number {
   return scratchPtr;
 }
 
+/**
+ * Frees the scratch block (it keeps the size of the biggest call so far, e.g. a copy of a large
+ * unpinned weight); the next kernel call allocates a fresh one.
+ */
+export function releaseScratch(): void {
+  if (scratchPtr !== 0) heap.release(scratchPtr);
+  scratchPtr = 0;
+  scratchFloats = 0;
+}
+
 /** Size of the scratch block now (floats), for tests and diagnostics. */
 export function scratchSize(): number {
   return scratchFloats;
