@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateAll, loadModelDir, loadTokenizer, renderDialoguePrompt } from "@mini/llm";
+import { ChatSession, generateAll, loadModelDir, loadTokenizer, renderDialoguePrompt } from "@mini/llm";
 import { runCli, tempDir, writeJson, type AppRun } from "./helpers.js";
 
 const FACTS = [
@@ -92,6 +92,14 @@ describe("saved model", () => {
       const r = generateAll(inf.model, ids, { stopIds: inf.eosTokenIds });
       expect(tok.decode(r.ids, { skipSpecialTokens: true })).toBe(answers[i]);
     });
+    // llama-infer's chat: one session over every question, history kept by the session.
+    const session = new ChatSession(inf.model, tok, { stopIds: inf.eosTokenIds });
+    for (const [i, q] of QUESTIONS.entries()) {
+      const turn = session.send(q);
+      let step = turn.next();
+      while (!step.done) step = turn.next();
+      expect(step.value.text.trim()).toBe(answers[i]);
+    }
   });
 
   it("chats from a pipe until 'exit'", async () => {

@@ -14,11 +14,12 @@ export { gradCheck, type GradCheckOptions, type GradCheckResult, type GradCheckW
 
 export { add, sub, mul, div, neg, scale, type Operand } from "./ops/arithmetic.js";
 export { matmul, matmulTransB, matmulTransA } from "./ops/matmul.js";
+export { linear } from "./ops/linear.js";
 export { exp, log, sqrt, tanh, sigmoid, relu, gelu, silu, swiglu } from "./ops/activations.js";
 export { sum, mean, max, type ReduceOptions } from "./ops/reduce.js";
 export { softmax, logSoftmax, type SoftmaxOptions, type CausalOptions } from "./ops/softmax.js";
 export { addMask, keyPaddingMask } from "./ops/mask.js";
-export { layerNorm, rmsNorm } from "./ops/norm.js";
+export { layerNorm, rmsNorm, type LayerNormOptions } from "./ops/norm.js";
 export { rope, type RopeOptions } from "./ops/rope.js";
 export { embedding } from "./ops/embedding.js";
 export { reshape, transpose, slice, concat } from "./ops/layout.js";

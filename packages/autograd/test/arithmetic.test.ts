@@ -37,6 +37,18 @@ describe("add/sub/mul/div", () => {
     for (const op of [add, sub, mul, div]) expectGradOk((x, y) => op(x, y), [a, b]);
   });
 
+  it("treat same-size shapes that differ only by 1s ([1, 3, 2] with [3, 2]) as elementwise, either side", () => {
+    const rng = rngOf(4);
+    const a = uniform([1, 3, 2], rng);
+    const b = awayFromZero([3, 2], rng);
+    for (const op of [add, sub, mul, div]) {
+      expectGradOk((x, y) => op(x, y), [a, b]);
+      expectGradOk((x, y) => op(x, y), [b, a]);
+      expect([...op(param(b), param(a)).shape]).toEqual([1, 3, 2]);
+    }
+    expectClose(add(param(a), param(b)).data, Array.from(a.data, (v, i) => v + b.data[i]!));
+  });
+
   it("pass gradCheck with number operands on either side, and neg/scale", () => {
     fc.assert(
       fc.property(shapeArb(), seedArb, (shape, seed) => {

@@ -43,6 +43,16 @@ describe("reshape / transpose / slice / concat", () => {
     expectClose(transpose(param(Tensor.from([1, 2, 3, 4, 5, 6], [2, 3]))).data, [1, 4, 2, 5, 3, 6]);
   });
 
+  it("a transpose that moves no element (single head: [B, T, 1, D] → [B, 1, T, D]) is a view with the same values", () => {
+    const [B, T, D] = [2, 3, 2];
+    const x = param(uniform([B, T, 1, D], rngOf(2)));
+    const y = transpose(x, 1, 2);
+    expect([...y.shape]).toEqual([B, 1, T, D]);
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) expect(y.value.get(b, 0, t, d)).toBe(x.value.get(b, t, 0, d));
+    expect(y.data.buffer).toBe(x.data.buffer); // no copy
+    expect(y.op).toBe("transpose");
+  });
+
   it("slice passes gradCheck over random axes and ranges", () => {
     const arb = shapeArb().chain((shape) =>
       fc.integer({ min: 0, max: shape.length - 1 }).chain((axis) =>

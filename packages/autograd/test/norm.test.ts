@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ShapeError, Tensor } from "@mini/tensor";
-import { constant, layerNorm, param, rmsNorm, sum } from "../src/index.js";
+import { add, constant, div, layerNorm, mean, mul, param, rmsNorm, sqrt, sub, sum, type Variable } from "../src/index.js";
 import { FAST, awayFromZero, expectClose, expectGradOk, rngOf, seedArb, shapeArb, uniform } from "./helpers.js";
 
 /**
@@ -35,6 +35,41 @@ describe("layerNorm / rmsNorm", () => {
         expectGradOk((xv, wv) => layerNorm(xv, wv, null, 1e-5), [x, w], { seed });
       }),
       FAST,
+    );
+  });
+
+  it('layerNorm with epsPlacement "outside" (RustGPT: σ + ε) passes gradCheck and matches the composed form', () => {
+    fc.assert(
+      fc.property(normShape, seedArb, (shape, seed) => {
+        const rng = rngOf(seed);
+        const C = shape[shape.length - 1]!;
+        const x = spreadRows(shape, seed);
+        const w = uniform([C], rng, 0.5, 1.5);
+        const b = uniform([C], rng);
+        const outside = { epsPlacement: "outside" } as const;
+        expectGradOk((xv, wv, bv) => layerNorm(xv, wv, bv, 1e-5, outside), [x, w, b], { seed });
+        expectGradOk((xv, wv) => layerNorm(xv, wv, null, 0.1, outside), [x, w], { seed });
+        // The same function composed from primitive ops: equal values and gradients.
+        const composed = (xv: Variable, wv: Variable, bv: Variable, eps: number): Variable => {
+          const c = sub(xv, mean(xv, -1, { keepdim: true }));
+          const sigma = sqrt(mean(mul(c, c), -1, { keepdim: true }));
+          return add(mul(div(c, add(sigma, eps)), wv), bv);
+        };
+        const r = uniform(shape, rng);
+        const grads = (f: (xv: Variable, wv: Variable, bv: Variable) => Variable) => {
+          const [xv, wv, bv] = [param(x), param(w), param(b)];
+          const y = f(xv, wv, bv);
+          sum(mul(y, constant(r))).backward();
+          return [y.data, xv.grad!.data, wv.grad!.data, bv.grad!.data];
+        };
+        const fused = grads((xv, wv, bv) => layerNorm(xv, wv, bv, 0.1, outside));
+        const ref = grads((xv, wv, bv) => composed(xv, wv, bv, 0.1));
+        fused.forEach((a, i) => expectClose(a, ref[i]!, 1e-4));
+      }),
+      FAST,
+    );
+    expect(() => layerNorm(param(Tensor.zeros([2, 4])), param(Tensor.zeros([4])), null, 1e-5, { epsPlacement: "middle" as "inside" })).toThrow(
+      /layerNorm: epsPlacement must be "inside" or "outside", got "middle"/,
     );
   });
 

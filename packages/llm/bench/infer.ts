@@ -5,7 +5,7 @@
  *   TTFT            time to first token: the median prefill plus the argmax (warm), and the very
  *                   first call after loading (cold: includes JIT warm-up)
  *   decode tok/s    256 greedy tokens, one forward([token]) each, through the KV cache (median and
- *                   best of 3 runs after a warm-up run)
+ *                   best of 9 runs for the story model, 3 for the 32M one, after a warm-up run)
  *   RSS             process.memoryUsage().rss after decoding, and after a forced GC (the child
  *                   runs with --expose-gc): loading reads each safetensors file whole, and that
  *                   buffer stays resident until the next major GC
@@ -114,9 +114,9 @@ async function measure(name: string, promptLen: number, decodeLen: number): Prom
     prefillMs.push(performance.now() - t);
   }
 
-  // Decode: greedy, one token per forward after the prompt; a warm-up run, then 3 timed runs.
+  // Decode: greedy, one token per forward after the prompt; a warm-up run, then timed runs.
   const decodeS: number[] = [];
-  for (let r = 0; r < 4; r++) {
+  for (let r = 0; r <= (big ? 3 : 9); r++) {
     cache.clear();
     let next = argmax(model.forward(prompt, cache));
     const n = r === 0 && big ? Math.min(decodeLen, 32) : decodeLen;

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { heap } from "@mini/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModelDir } from "../src/loaders/index.js";
 import { LlamaModel, llamaForwardReference, type LlamaConfig } from "../src/models/llama/index.js";
@@ -163,6 +164,21 @@ describe.each([0, 1])("KV cache, case %i", (idx) => {
     expect(maxAbsDiff(other, fresh)).toBeLessThanOrEqual(tol);
     cache.clear();
     expect(cache.position).toBe(0);
+  });
+});
+
+describe("WASM memory growth", () => {
+  it("re-makes every view after the memory grew between calls", () => {
+    const { model, tokens } = cases[1]!;
+    const V = model.config.vocabSize;
+    const full = fullRun(model, tokens);
+    const cache = model.newCache();
+    model.forward(tokens.slice(0, 10), cache);
+    // What a growth does: detach every view of the old buffer and bump the generation.
+    heap.memory.grow(1);
+    heap.generation++;
+    const next = model.forward(tokens.slice(10, 11), cache);
+    expect(maxAbsDiff(next, full, 0, 10 * V, V)).toBeLessThanOrEqual(TOL);
   });
 });
 

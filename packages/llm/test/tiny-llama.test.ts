@@ -61,13 +61,13 @@ describe("HF model directory", () => {
     expect(loaded.eosTokenIds).toEqual([eos]);
   });
 
-  it("has a chat template that renders the training format", async () => {
+  it("has a chat template that renders the training format, one exchange at a time", async () => {
     const tok = await loadTokenizer(dir);
     const t = ChatTemplate.forTokenizer(tok);
     expect(t.render([{ role: "user", content: "What causes rain?" }])).toBe("User: What causes rain? Assistant:");
-    expect(t.render([{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello." }, { role: "user", content: "Bye" }])).toBe(
-      "User: Hi Assistant: Hello. </s> User: Bye Assistant:",
-    );
+    const history = [{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }, { role: "assistant", content: "Hello." }];
+    expect(t.render([...history, { role: "user", content: " Bye " }])).toBe("User: Bye Assistant:");
+    expect(t.render(history, { addGenerationPrompt: false })).toBe("User: Hi Assistant: Hello. </s> ");
   });
 });
 

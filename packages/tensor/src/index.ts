@@ -12,10 +12,15 @@ export { createRng, type Rng } from "./random.js";
 export { ShapeError, SafetensorsError, fmtShape } from "./errors.js";
 export { numel, strides, checkShape, broadcastShapes, normAxis, sameShape } from "./shape.js";
 export { heap, WasmHeap } from "./wasm/heap.js";
+// Whether the WASM SIMD kernels are in use (MINI_NO_WASM=1 or setWasmEnabled(false) selects the JS paths),
+// and a way to give back the scratch region that unpinned operands are copied into.
+export { wasmAvailable, wasmUnavailableReason, wasmEnabled, setWasmEnabled } from "./wasm/instance.js";
+export { releaseScratch, scratchSize } from "./wasm/scratch.js";
 
 export * from "./ops/index.js";
 export * as kernels from "./kernels/index.js";
 export type { CausalMask } from "./kernels/softmax.js";
+export type { EpsPlacement } from "./ops/nn.js";
 export type { RopeStyle } from "./kernels/rope.js";
 export type { BinaryOp } from "./kernels/broadcast.js";
 

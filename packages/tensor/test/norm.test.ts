@@ -30,10 +30,12 @@ describe("layerNorm", () => {
       fc.property(
         fc.tuple(dim(5), fc.integer({ min: 2, max: 41 })).chain(([r, c]) => fc.tuple(fc.constant(r), fc.constant(c), floats(r * c, 100))),
         ([rows, cols, x]) => {
-          // Skip rows that are (nearly) constant: their variance is ~eps and the output ~0.
+          // Exactly: mean 0 and variance var/(var + eps); eps = 1e-9 makes that 1 unless a row is
+          // (nearly) constant, so skip rows whose float64 variance is too small to normalise in float32.
           for (let r = 0; r < rows; r++) {
-            const row = x.subarray(r * cols, (r + 1) * cols);
-            if (Math.max(...row) - Math.min(...row) < 1e-2) return;
+            const row = Array.from(x.subarray(r * cols, (r + 1) * cols));
+            const m = row.reduce((s, v) => s + v, 0) / cols;
+            if (row.reduce((s, u) => s + (u - m) ** 2, 0) / cols < 1e-3) return;
           }
           const y = k.layerNorm(x, new Float32Array(cols).fill(1), null, rows, cols, 1e-9);
           for (let r = 0; r < rows; r++) {
@@ -87,6 +89,92 @@ describe("layerNorm", () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("layerNormStdEps (RustGPT: ε added to σ)", () => {
+  it("equals the reference, including mean/std, and the hand example", () => {
+    fc.assert(
+      fc.property(normCase, ([rows, cols, x, w, b]) => {
+        const [mean, std, mRef, sRef] = [0, 0, 0, 0].map(() => new Float32Array(rows)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+        const y = k.layerNormStdEps(x, w, b, rows, cols, 1e-5, undefined, mean, std);
+        expectClose(y, k.layerNormStdEpsReference(x, w, b, rows, cols, 1e-5, undefined, mRef, sRef), 1e-5, 1e-5);
+        expectClose(mean, mRef, 1e-6, 1e-6);
+        expectClose(std, sRef, 1e-6, 1e-5);
+        expectClose(k.layerNormStdEps(x, w, null, rows, cols, 1e-5), k.layerNormStdEpsReference(x, w, null, rows, cols, 1e-5), 1e-5, 1e-5);
+      }),
+    );
+    // [1, 2, 3, 4]: mean 2.5, σ = √1.25; ε = 1 divides by σ + 1 (layerNorm would divide by √2.25 = 1.5).
+    const d = Math.sqrt(1.25) + 1;
+    const y = k.layerNormStdEps(Float32Array.of(1, 2, 3, 4), Float32Array.of(1, 2, 1, 1), Float32Array.of(0, 0, 1, 0), 1, 4, 1);
+    expectClose(y, [-1.5 / d, (-0.5 / d) * 2, 0.5 / d + 1, 1.5 / d], 1e-6, 1e-6);
+  });
+
+  it("differs from layerNorm by about ε/(2σ²) relative", () => {
+    const x = Float32Array.of(1, 2, 3, 4);
+    const w = Float32Array.of(1, 1, 1, 1);
+    const a = k.layerNorm(x, w, null, 1, 4, 1e-3)[0]!;
+    const b = k.layerNormStdEps(x, w, null, 1, 4, 1e-3)[0]!;
+    // σ = √1.25: √(σ² + ε) ≈ σ + ε/(2σ), so a/b ≈ (σ + ε)/(σ + ε/(2σ))
+    const sigma = Math.sqrt(1.25);
+    expect(Math.abs(a / b - (sigma + 1e-3) / Math.sqrt(1.25 + 1e-3))).toBeLessThan(1e-6);
+  });
+
+  it("backward matches the reference and finite differences (float64), accumulating", () => {
+    fc.assert(
+      fc.property(normCase, ([rows, cols, x, w, b]) => {
+        const eps = 1e-5;
+        const mean = new Float32Array(rows);
+        const std = new Float32Array(rows);
+        k.layerNormStdEps(x, w, b, rows, cols, eps, undefined, mean, std);
+        const dy = x.map((v, i) => Math.cos(3 * i + v));
+        const [dx, dw, db] = [new Float32Array(x.length).fill(1), new Float32Array(cols).fill(2), new Float32Array(cols).fill(3)];
+        k.layerNormStdEpsBackward(x, w, mean, std, dy, rows, cols, eps, dx, dw, db);
+        const [rx, rw, rb] = [new Float32Array(x.length).fill(1), new Float32Array(cols).fill(2), new Float32Array(cols).fill(3)];
+        k.layerNormStdEpsBackwardReference(x, w, mean, std, dy, rows, cols, eps, rx, rw, rb);
+        expectClose(dx, rx, 1e-4, 1e-4);
+        expectClose(dw, rw, 1e-4, 1e-4);
+        expectClose(db, rb, 1e-4, 1e-4);
+        // Finite differences of L = Σ dy·layerNormStdEps(x) in float64, at entries of rows whose σ is
+        // well above the step (σ = 0 is a kink of σ = √var).
+        const loss = (xx: Float64Array) => {
+          let L = 0;
+          for (let r = 0; r < rows; r++) {
+            let m = 0;
+            for (let j = 0; j < cols; j++) m += xx[r * cols + j]! / cols;
+            let v = 0;
+            for (let j = 0; j < cols; j++) v += (xx[r * cols + j]! - m) ** 2 / cols;
+            for (let j = 0; j < cols; j++) L += dy[r * cols + j]! * (((xx[r * cols + j]! - m) / (Math.sqrt(v) + eps)) * w[j]! + b[j]!);
+          }
+          return L;
+        };
+        const x64 = Float64Array.from(x);
+        for (const i of [0, x.length - 1, Math.floor(x.length / 2)]) {
+          if (std[Math.floor(i / cols)]! < 1e-2) continue;
+          const h = 1e-6;
+          const xp = Float64Array.from(x64);
+          const xm = Float64Array.from(x64);
+          xp[i] += h;
+          xm[i] -= h;
+          const num = (loss(xp) - loss(xm)) / (2 * h);
+          expect(Math.abs(dx[i]! - 1 - num)).toBeLessThan(2e-3 + 2e-3 * Math.abs(num));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  // At σ = 0 the σ term is of second order (f(x + t·u) = t·u_c/(t·|u_c|/√n + ε) for the centred u_c),
+  // so the derivative is the first term alone: dx = (dn̂ − mean(dn̂))/ε, finite.
+  it("a constant row gets dx = (dn̂ − mean(dn̂))/ε (finite, not NaN)", () => {
+    const x = new Float32Array(8).fill(3);
+    const w = new Float32Array(8).fill(1);
+    const mean = new Float32Array(1);
+    const std = new Float32Array(1);
+    expectClose(k.layerNormStdEps(x, w, null, 1, 8, 1e-5, undefined, mean, std), new Float32Array(8), 0, 0);
+    const dx = new Float32Array(8);
+    k.layerNormStdEpsBackward(x, w, mean, std, Float32Array.from({ length: 8 }, (_, i) => i), 1, 8, 1e-5, dx, new Float32Array(8), null);
+    expectClose(dx, Array.from({ length: 8 }, (_, i) => (i - 3.5) / 1e-5), 0, 1e-6);
   });
 });
 
@@ -171,6 +259,8 @@ describe("Tensor-level norms", () => {
     const w = Tensor.from([1, 2, 3, 4]);
     expectClose(rmsNorm(x, w, 1e-6).data, k.rmsNormReference(x.data, w.data, 6, 4, 1e-6), 0, 0);
     expectClose(layerNorm(x, w, null, 1e-5).data, k.layerNormReference(x.data, w.data, null, 6, 4, 1e-5), 0, 0);
+    const outside = layerNorm(x, w, null, 1e-5, { epsPlacement: "outside" }).data;
+    expectClose(outside, k.layerNormStdEpsReference(x.data, w.data, null, 6, 4, 1e-5), 1e-6, 1e-6);
     expect(() => rmsNorm(x, Tensor.zeros([3]))).toThrow(ShapeError);
     expect(() => rmsNorm(x, Tensor.zeros([3]))).toThrow(/rmsNorm: weight must be \[4\] for input \[2, 3, 4\], got \[3\]/);
   });

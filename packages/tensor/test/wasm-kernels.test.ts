@@ -2,14 +2,19 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { axpyReference, addReference, mulReference, mulScalarReference, subReference } from "../src/kernels/elementwise.reference.js";
 import { siluBackwardReference, siluReference, swigluBackwardReference, swigluReference } from "../src/kernels/activations.reference.js";
-import { layerNormBackwardReference, layerNormReference, rmsNormBackwardReference, rmsNormReference } from "../src/kernels/norm.reference.js";
+import {
+  layerNormBackwardReference, layerNormReference, layerNormStdEpsBackwardReference, layerNormStdEpsReference,
+  rmsNormBackwardReference, rmsNormReference,
+} from "../src/kernels/norm.reference.js";
 import { ropeReference } from "../src/kernels/rope.reference.js";
 import { logSoftmaxReference, softmaxBackwardReference, softmaxReference } from "../src/kernels/softmax.reference.js";
 import { wasmAdd, wasmAxpy, wasmMul, wasmMulScalar, wasmSub } from "../src/wasm/elementwise.js";
 import { wasmLogSoftmax, wasmSilu, wasmSiluBackward, wasmSoftmax, wasmSoftmaxBackward, wasmSwiglu, wasmSwigluBackward } from "../src/wasm/exp.js";
 import { heap } from "../src/wasm/heap.js";
 import { wasmAvailable } from "../src/wasm/instance.js";
-import { wasmLayerNorm, wasmLayerNormBackward, wasmRmsNorm, wasmRmsNormBackward } from "../src/wasm/norm.js";
+import {
+  wasmLayerNorm, wasmLayerNormBackward, wasmLayerNormStdEps, wasmLayerNormStdEpsBackward, wasmRmsNorm, wasmRmsNormBackward,
+} from "../src/wasm/norm.js";
 import { wasmRope } from "../src/wasm/rope.js";
 import { expectClose, seededFloats } from "./helpers.js";
 
@@ -162,6 +167,36 @@ describe.skipIf(!wasmAvailable)("WASM norms equal the reference", () => {
         layerNormBackwardReference(x0, w, wantM, wantS, dy, rows, cols, wantDx, wantDw, wantDb);
         const dx = place(dx0, pinned), dw = place(dw0, pinned), db = db0 && place(db0, pinned);
         wasmLayerNormBackward(place(x0, pinned), place(w, pinned), place(wantM, pinned), place(wantS, pinned), place(dy, pinned), rows, cols, dx, dw, db);
+        expectClose(dx, wantDx, 1e-4, 1e-4);
+        expectClose(dw, wantDw, 1e-4, 1e-4);
+        if (db && wantDb) expectClose(db, wantDb, 1e-6, 1e-6);
+      }),
+      runs,
+    );
+  });
+});
+
+describe.skipIf(!wasmAvailable)("WASM layerNormStdEps (RustGPT: eps added to σ) equals the reference", () => {
+  it("forward (mean, std saved) and backward, including constant rows (σ = 0)", () => {
+    fc.assert(
+      fc.property(shape, fc.boolean(), fc.boolean(), ({ rows, cols, pinned, seed }, withBias, constantRow) => {
+        const n = rows * cols;
+        const x0 = seededFloats(n, seed, 3);
+        if (constantRow) x0.fill(0.7, 0, cols);
+        const w = seededFloats(cols, seed + 1, 2), b = withBias ? seededFloats(cols, seed + 5, 1) : null;
+        const wantM = new Float32Array(rows), wantS = new Float32Array(rows);
+        const want = layerNormStdEpsReference(x0, w, b, rows, cols, 1e-5, undefined, wantM, wantS);
+        const mean = place(new Float32Array(rows), pinned), std = place(new Float32Array(rows), pinned);
+        const got = wasmLayerNormStdEps(place(x0, pinned), place(w, pinned), b && place(b, pinned), rows, cols, 1e-5, place(new Float32Array(n), pinned), mean, std);
+        expectClose(got, want, 2e-5, 1e-4);
+        expectClose(mean, wantM, 1e-6, 1e-5);
+        expectClose(std, wantS, 1e-6, 1e-5);
+        const dy = seededFloats(n, seed + 2, 1), dx0 = seededFloats(n, seed + 3, 1), dw0 = seededFloats(cols, seed + 4, 1);
+        const db0 = withBias ? seededFloats(cols, seed + 6, 1) : null;
+        const wantDx = dx0.slice(), wantDw = dw0.slice(), wantDb = db0 && db0.slice();
+        layerNormStdEpsBackwardReference(x0, w, wantM, wantS, dy, rows, cols, 1e-5, wantDx, wantDw, wantDb);
+        const dx = place(dx0, pinned), dw = place(dw0, pinned), db = db0 && place(db0, pinned);
+        wasmLayerNormStdEpsBackward(place(x0, pinned), place(w, pinned), place(wantM, pinned), place(wantS, pinned), place(dy, pinned), rows, cols, 1e-5, dx, dw, db);
         expectClose(dx, wantDx, 1e-4, 1e-4);
         expectClose(dw, wantDw, 1e-4, 1e-4);
         if (db && wantDb) expectClose(db, wantDb, 1e-6, 1e-6);

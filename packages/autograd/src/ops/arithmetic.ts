@@ -1,4 +1,4 @@
-import { Tensor, kernels } from "@mini/tensor";
+import { Tensor, broadcastShapes, kernels, numel } from "@mini/tensor";
 import { accumulateBroadcast, addMulInto } from "../accumulate.js";
 import { gradOf, record } from "../tape.js";
 import { Variable } from "../variable.js";
@@ -7,8 +7,9 @@ import { Variable } from "../variable.js";
  * add, sub, mul, div with NumPy broadcasting (and plain numbers), neg, scale.
  *
  * Broadcast backward: the gradient of an input that was repeated along some axes is the output
- * gradient summed over those axes (kernels.reduceToShape). Same-shape operands, the common case,
- * skip the broadcast machinery entirely: one kernel forward, one axpy (or fused loop) backward.
+ * gradient summed over those axes (kernels.reduceToShape). Operands with the same layout (same
+ * shape up to 1s), the common case, skip the broadcast machinery entirely: one kernel forward, one
+ * axpy (or fused loop) backward.
  */
 
 export type Operand = Variable | number;
@@ -23,12 +24,22 @@ function needFinite(op: string, s: number): void {
   if (typeof s !== "number" || !Number.isFinite(s)) throw new TypeError(`${op}: scalar operand must be a finite number, got ${s}`);
 }
 
-function sameLayout(a: Variable, b: Variable): boolean {
+/**
+ * The output shape when a and b hold their elements in the same order, so no broadcasting is needed:
+ * equal shapes, or equal sizes that broadcast to that size (shapes equal up to 1s, such as
+ * [1, T, d] + [T, d]); else null.
+ */
+function sameLayout(op: string, a: Variable, b: Variable): readonly number[] | null {
   const as = a.shape;
   const bs = b.shape;
-  if (as.length !== bs.length) return false;
-  for (let i = 0; i < as.length; i++) if (as[i] !== bs[i]) return false;
-  return true;
+  if (as.length === bs.length) {
+    let equal = true;
+    for (let i = 0; i < as.length; i++) if (as[i] !== bs[i]) equal = false;
+    if (equal) return as;
+  }
+  if (a.size !== b.size) return null;
+  const shape = broadcastShapes(op, as, bs); // throws a ShapeError naming op and shapes if they do not broadcast
+  return numel(shape) === a.size ? shape : null;
 }
 
 /** a + b */
@@ -42,8 +53,9 @@ export function add(a: Operand, b: Operand): Variable {
       kernels.axpy(1, dy, gradOf(a));
     });
   }
-  if (sameLayout(a, b)) {
-    const y = Tensor.from(kernels.add(a.data, b.data), a.shape);
+  const same = sameLayout("add", a, b);
+  if (same !== null) {
+    const y = Tensor.from(kernels.add(a.data, b.data), same);
     return record("add", y, [a, b], (dy) => {
       if (a.requiresGrad) kernels.axpy(1, dy, gradOf(a));
       if (b.requiresGrad) kernels.axpy(1, dy, gradOf(b));
@@ -69,8 +81,9 @@ export function sub(a: Operand, b: Operand): Variable {
       kernels.axpy(-1, dy, gradOf(b));
     });
   }
-  if (sameLayout(a, b)) {
-    const y = Tensor.from(kernels.sub(a.data, b.data), a.shape);
+  const same = sameLayout("sub", a, b);
+  if (same !== null) {
+    const y = Tensor.from(kernels.sub(a.data, b.data), same);
     return record("sub", y, [a, b], (dy) => {
       if (a.requiresGrad) kernels.axpy(1, dy, gradOf(a));
       if (b.requiresGrad) kernels.axpy(-1, dy, gradOf(b));
@@ -89,8 +102,9 @@ export function mul(a: Operand, b: Operand): Variable {
   needVariable("mul", a, b);
   if (typeof a === "number") return scale(b as Variable, a);
   if (typeof b === "number") return scale(a, b);
-  if (sameLayout(a, b)) {
-    const y = Tensor.from(kernels.mul(a.data, b.data), a.shape);
+  const same = sameLayout("mul", a, b);
+  if (same !== null) {
+    const y = Tensor.from(kernels.mul(a.data, b.data), same);
     return record("mul", y, [a, b], (dy) => {
       if (a.requiresGrad) addMulInto(gradOf(a), dy, b.data);
       if (b.requiresGrad) addMulInto(gradOf(b), dy, a.data);
@@ -126,8 +140,9 @@ export function div(a: Operand, b: Operand): Variable {
       for (let i = 0; i < db.length; i++) db[i] -= (dy[i]! * yd[i]!) / bv[i]!;
     });
   }
-  if (sameLayout(a, b)) {
-    const y = Tensor.from(kernels.div(a.data, b.data), a.shape);
+  const same = sameLayout("div", a, b);
+  if (same !== null) {
+    const y = Tensor.from(kernels.div(a.data, b.data), same);
     return record("div", y, [a, b], (dy) => {
       // t = dy / b;  da += t;  db += −t · y
       const bv = b.data;

@@ -59,6 +59,13 @@ export function transpose(x: Variable, axis0 = -2, axis1 = -1): Variable {
   for (let k = j + 1; k < shape.length; k++) C *= shape[k]!;
   const n0 = shape[i]!;
   const n1 = shape[j]!;
+  // With at most one of n0, B, n1 above 1 the swap moves no element ([T, 1, hd] ↔ [1, T, hd], the
+  // single-head case of attention): the result is a view, like reshape, and the backward one axpy.
+  if ((n0 > 1 ? 1 : 0) + (B > 1 ? 1 : 0) + (n1 > 1 ? 1 : 0) <= 1) {
+    return record("transpose", x.value.reshape(outShape), [x], (dy) => {
+      kernels.axpy(1, dy, gradOf(x));
+    });
+  }
   const lastTwo = B === 1 && C === 1;
 
   const out = lastTwo ? kernels.transposeLast2(x.data, A, n0, n1) : new Float32Array(x.size);

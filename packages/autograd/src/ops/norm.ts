@@ -26,20 +26,36 @@ function needEps(op: string, eps: number): void {
   if (!(eps >= 0) || !Number.isFinite(eps)) throw new RangeError(`${op}: eps must be a finite number ≥ 0, got ${eps}`);
 }
 
-/** (x − mean)/√(var + eps)·weight (+ bias) per row, biased variance (PyTorch LayerNorm). */
-export function layerNorm(x: Variable, weight: Variable, bias: Variable | null = null, eps = 1e-5): Variable {
+export interface LayerNormOptions {
+  /**
+   * Where ε goes: "inside" (default, PyTorch): (x − mean)/√(var + ε);
+   * "outside" (RustGPT): (x − mean)/(σ + ε), σ = √(biased variance). One fused kernel pair each.
+   */
+  epsPlacement?: "inside" | "outside";
+}
+
+/** (x − mean)/√(var + eps)·weight (+ bias) per row, biased variance (PyTorch LayerNorm); or /(σ + eps) "outside". */
+export function layerNorm(x: Variable, weight: Variable, bias: Variable | null = null, eps = 1e-5, opts: LayerNormOptions = {}): Variable {
   const { rows, cols } = checkNorm("layerNorm", x, weight, bias);
   needEps("layerNorm", eps);
+  const outside = opts.epsPlacement === "outside";
+  if (!outside && opts.epsPlacement !== undefined && opts.epsPlacement !== "inside") {
+    throw new RangeError(`layerNorm: epsPlacement must be "inside" or "outside", got "${String(opts.epsPlacement)}"`);
+  }
   const mean = new Float32Array(rows); // [rows]
-  const rstd = new Float32Array(rows); // [rows]
-  const out = kernels.layerNorm(x.data, weight.data, bias === null ? null : bias.data, rows, cols, eps, undefined, mean, rstd);
+  const stat = new Float32Array(rows); // [rows]: rstd = 1/√(var + eps) ("inside"), or σ ("outside")
+  const b = bias === null ? null : bias.data;
+  const out = outside
+    ? kernels.layerNormStdEps(x.data, weight.data, b, rows, cols, eps, undefined, mean, stat)
+    : kernels.layerNorm(x.data, weight.data, b, rows, cols, eps, undefined, mean, stat);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return record("layerNorm", Tensor.from(out, x.shape), inputs, (dy) => {
     // The kernel writes all grads; inputs that need none get throwaway buffers.
     const dx = x.requiresGrad ? gradOf(x) : new Float32Array(x.size);
     const dw = weight.requiresGrad ? gradOf(weight) : new Float32Array(cols);
     const db = bias === null ? null : bias.requiresGrad ? gradOf(bias) : new Float32Array(cols);
-    kernels.layerNormBackward(x.data, weight.data, mean, rstd, dy, rows, cols, dx, dw, db);
+    if (outside) kernels.layerNormStdEpsBackward(x.data, weight.data, mean, stat, dy, rows, cols, eps, dx, dw, db);
+    else kernels.layerNormBackward(x.data, weight.data, mean, stat, dy, rows, cols, dx, dw, db);
   });
 }
 

@@ -1,4 +1,4 @@
-import { add, div, layerNorm, mean, mul, sqrt, sub, type Variable } from "@mini/autograd";
+import { layerNorm, type Variable } from "@mini/autograd";
 import { ConfigError } from "../errors.js";
 import { ones, zeros } from "../init.js";
 import { Module, at } from "../module.js";
@@ -47,11 +47,7 @@ export class LayerNorm extends Module {
     if (x.shape[x.shape.length - 1] !== this.dim) {
       throw new RangeError(`LayerNorm ${at(this.path)}: input [${x.shape.join(", ")}] must end in ${this.dim}`);
     }
-    if (this.epsPlacement === "inside") return layerNorm(x, this.weight, this.bias, this.eps);
-    // RustGPT's variant, composed from primitive ops (autograd differentiates it exactly).
-    const centered = sub(x, mean(x, -1, { keepdim: true })); // [..., dim]
-    const std = sqrt(mean(mul(centered, centered), -1, { keepdim: true })); // [..., 1]
-    const y = mul(div(centered, add(std, this.eps)), this.weight);
-    return this.bias ? add(y, this.bias) : y;
+    // One fused op either way (RustGPT's form: @mini/tensor's layerNormStdEps kernel pair).
+    return layerNorm(x, this.weight, this.bias, this.eps, { epsPlacement: this.epsPlacement });
   }
 }

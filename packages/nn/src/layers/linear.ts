@@ -1,4 +1,4 @@
-import { add, matmulTransB, type Variable } from "@mini/autograd";
+import { linear, type Variable } from "@mini/autograd";
 import { ShapeError } from "@mini/tensor";
 import { kaimingUniform, uniform, type Init } from "../init.js";
 import { Module, at } from "../module.js";
@@ -17,7 +17,8 @@ export interface LinearOptions {
 /**
  * y = x·Wᵀ + b over the last axis: x [..., in] → y [..., out].
  * Weight [out, in] as in PyTorch and HF files (`q_proj.weight`), so loading needs no transpose;
- * the forward is one matmulTransB over all leading dims.
+ * the forward is autograd's fused `linear` (one matmulTransB over all leading dims, the bias
+ * written first and accumulated onto, so there is no separate broadcast add).
  */
 export class Linear extends Module {
   /** The ParamSource path this layer was built under (for error messages). */
@@ -43,7 +44,6 @@ export class Linear extends Module {
     if (last !== this.inFeatures) {
       throw new ShapeError(`Linear ${at(this.path)}: input [${x.shape.join(", ")}] must end in ${this.inFeatures} (in features), got ${last}`);
     }
-    const y = matmulTransB(x, this.weight);
-    return this.bias ? add(y, this.bias) : y;
+    return linear(x, this.weight, this.bias);
   }
 }

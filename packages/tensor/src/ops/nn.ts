@@ -63,12 +63,16 @@ function checkWeight(op: string, what: string, x: Tensor, w: Tensor, cols: numbe
   }
 }
 
-/** LayerNorm over the last axis: (x − mean)/√(var + eps)·weight + bias. */
-export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor | null, eps = 1e-5): Tensor {
+/** Where LayerNorm's ε goes: "inside" the root, √(var + ε) (PyTorch); "outside", σ + ε (RustGPT). */
+export type EpsPlacement = "inside" | "outside";
+
+/** LayerNorm over the last axis: (x − mean)/√(var + eps)·weight + bias, or /(σ + eps) with epsPlacement "outside". */
+export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor | null, eps = 1e-5, opts: { epsPlacement?: EpsPlacement } = {}): Tensor {
   const { rows, cols } = lastAxis("layerNorm", x);
   checkWeight("layerNorm", "weight", x, weight, cols);
   if (bias) checkWeight("layerNorm", "bias", x, bias, cols);
-  return Tensor.from(nrm.layerNorm(x.data, weight.data, bias ? bias.data : null, rows, cols, eps), x.shape);
+  const kernel = opts.epsPlacement === "outside" ? nrm.layerNormStdEps : nrm.layerNorm;
+  return Tensor.from(kernel(x.data, weight.data, bias ? bias.data : null, rows, cols, eps), x.shape);
 }
 
 /** RMSNorm over the last axis: x/√(mean(x²) + eps)·weight (HF Llama). */

@@ -48,9 +48,12 @@ export interface ExpExports {
 /** Exports of norm.wat; 0 = "not given". */
 export interface NormExports {
   rmsNorm(x: number, w: number, out: number, rows: number, cols: number, eps: number, rrms: number): void;
-  layerNorm(x: number, w: number, b: number, out: number, rows: number, cols: number, eps: number, mean: number, rstd: number): void;
+  /** stdEps = 1: RustGPT's eps outside the root, stat = σ instead of 1/√(var + eps). */
+  layerNorm(x: number, w: number, b: number, out: number, rows: number, cols: number, eps: number, mean: number, stat: number, stdEps: number): void;
   rmsNormBackward(x: number, w: number, rrms: number, dy: number, dx: number, dw: number, rows: number, cols: number): void;
-  layerNormBackward(x: number, w: number, mean: number, rstd: number, dy: number, dx: number, dw: number, db: number, rows: number, cols: number): void;
+  layerNormBackward(
+    x: number, w: number, mean: number, stat: number, dy: number, dx: number, dw: number, db: number, rows: number, cols: number, eps: number, stdEps: number,
+  ): void;
 }
 
 /** Exports of elementwise.wat. */

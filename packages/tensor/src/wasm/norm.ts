@@ -2,8 +2,8 @@ import { wasm, type NormExports } from "./instance.js";
 import { runInHeap, type Operand } from "./scratch.js";
 
 /**
- * JS side of norm.wat: rmsNorm, layerNorm and their backward, with the signatures of
- * src/kernels/norm.ts, which calls these after its own checks. Optional outputs (rrms, mean, rstd)
+ * JS side of norm.wat: rmsNorm, layerNorm, layerNormStdEps (RustGPT: eps added to σ) and their
+ * backward, with the signatures of src/kernels/norm.ts, which calls these after its own checks. Optional outputs (rrms, mean, rstd)
  * and optional inputs (bias, dbias) become address 0 when absent. Operands not in the WASM heap
  * are copied in/out (see scratch.ts).
  */
@@ -38,10 +38,25 @@ export function wasmLayerNorm(
   x: Float32Array, weight: Float32Array, bias: Float32Array | null, rows: number, cols: number, eps: number,
   out: Float32Array, mean?: Float32Array, rstd?: Float32Array,
 ): Float32Array {
+  return layerNormBoth(false, x, weight, bias, rows, cols, eps, out, mean, rstd);
+}
+
+/** RustGPT's layerNorm, eps added to σ: out = (x − mean)/(σ + eps)·weight + bias; mean, std [rows] saved when given. */
+export function wasmLayerNormStdEps(
+  x: Float32Array, weight: Float32Array, bias: Float32Array | null, rows: number, cols: number, eps: number,
+  out: Float32Array, mean?: Float32Array, std?: Float32Array,
+): Float32Array {
+  return layerNormBoth(true, x, weight, bias, rows, cols, eps, out, mean, std);
+}
+
+function layerNormBoth(
+  stdEps: boolean, x: Float32Array, weight: Float32Array, bias: Float32Array | null, rows: number, cols: number, eps: number,
+  out: Float32Array, mean?: Float32Array, stat?: Float32Array,
+): Float32Array {
   const n = rows * cols;
   const ops = [input(x, n), input(weight, cols), bias ? input(bias, cols) : null, output(out, n),
-    mean ? output(mean, rows) : null, rstd ? output(rstd, rows) : null];
-  return run(ops, 3, ([px, pw, pb, po, pm, ps]) => k().layerNorm(px!, pw!, pb!, po!, rows, cols, eps, pm!, ps!));
+    mean ? output(mean, rows) : null, stat ? output(stat, rows) : null];
+  return run(ops, 3, ([px, pw, pb, po, pm, ps]) => k().layerNorm(px!, pw!, pb!, po!, rows, cols, eps, pm!, ps!, stdEps ? 1 : 0));
 }
 
 /** Backward of rmsNorm; accumulates into dx, dweight. */
@@ -59,8 +74,24 @@ export function wasmLayerNormBackward(
   x: Float32Array, weight: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array, rows: number, cols: number,
   dx: Float32Array, dweight: Float32Array, dbias: Float32Array | null,
 ): void {
+  layerNormBackwardBoth(false, x, weight, mean, rstd, dy, rows, cols, 0, dx, dweight, dbias);
+}
+
+/** Backward of layerNormStdEps (std = σ saved by the forward); accumulates into dx, dweight, dbias. */
+export function wasmLayerNormStdEpsBackward(
+  x: Float32Array, weight: Float32Array, mean: Float32Array, std: Float32Array, dy: Float32Array, rows: number, cols: number,
+  eps: number, dx: Float32Array, dweight: Float32Array, dbias: Float32Array | null,
+): void {
+  layerNormBackwardBoth(true, x, weight, mean, std, dy, rows, cols, eps, dx, dweight, dbias);
+}
+
+function layerNormBackwardBoth(
+  stdEps: boolean, x: Float32Array, weight: Float32Array, mean: Float32Array, stat: Float32Array, dy: Float32Array,
+  rows: number, cols: number, eps: number, dx: Float32Array, dweight: Float32Array, dbias: Float32Array | null,
+): void {
   const n = rows * cols;
-  const ops = [input(x, n), input(weight, cols), input(mean, rows), input(rstd, rows), input(dy, n),
+  const ops = [input(x, n), input(weight, cols), input(mean, rows), input(stat, rows), input(dy, n),
     accumulated(dx, n), accumulated(dweight, cols), dbias ? accumulated(dbias, cols) : null];
-  run(ops, 5, ([px, pw, pm, ps, pdy, pdx, pdw, pdb]) => k().layerNormBackward(px!, pw!, pm!, ps!, pdy!, pdx!, pdw!, pdb!, rows, cols));
+  run(ops, 5, ([px, pw, pm, ps, pdy, pdx, pdw, pdb]) =>
+    k().layerNormBackward(px!, pw!, pm!, ps!, pdy!, pdx!, pdw!, pdb!, rows, cols, eps, stdEps ? 1 : 0));
 }

@@ -1,8 +1,8 @@
 ;; norm.wat: row normalizations in WebAssembly SIMD (f32x4): rmsNorm, layerNorm and their backward.
 ;;
-;; References: src/kernels/norm.ts (float64 statistics in JS). Here the per-row sums are float32
-;; SIMD partial sums (8 lanes), and the per-row scalars (mean, 1/√(var + eps)) are computed in
-;; float64 from them. JS marshalling: src/wasm/norm.ts.
+;; References: src/kernels/norm.ts (float64 statistics in JS). Here the row sum for the mean is
+;; accumulated in float64 lanes, the sums of squares and products in float32 SIMD partial sums
+;; (8 lanes), and the per-row scalars (mean, 1/√(var + eps)) are computed in float64 from them. JS marshalling: src/wasm/norm.ts.
 ;; x, dy, dx, out: [rows, cols] row-major; weight, bias, dweight, dbias: [cols];
 ;; mean, rstd, rrms: [rows]. Addresses are BYTE addresses; 0 means "not given".
 ;; out may equal x (each element is read before it is written).
@@ -53,18 +53,23 @@
       (br $t)))
     (local.get $s))
 
-  ;; Σ p[0:n]
+  ;; Σ p[0:n], accumulated in float64 lanes (f64x2): the layerNorm mean must be exact enough that a
+  ;; constant row has deviations of exactly 0, as in the float64 JS kernel; with RustGPT's eps outside
+  ;; the root, 1/(σ + eps) ≈ 1e5 would amplify float32 rounding of the mean into visible output.
   (func $sum (param $p i32) (param $n i32) (result f64)
-    (local $o i32) (local $end i32) (local $end8 i32) (local $a v128) (local $b v128) (local $s f64)
+    (local $o i32) (local $end i32) (local $end4 i32) (local $v v128) (local $a v128) (local $b v128) (local $s f64)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (local.set $end8 (i32.and (local.get $end) (i32.const -32)))
-    (block $done (loop $v8
-      (br_if $done (i32.ge_u (local.get $o) (local.get $end8)))
-      (local.set $a (f32x4.add (local.get $a) (v128.load (i32.add (local.get $p) (local.get $o)))))
-      (local.set $b (f32x4.add (local.get $b) (v128.load offset=16 (i32.add (local.get $p) (local.get $o)))))
-      (local.set $o (i32.add (local.get $o) (i32.const 32)))
-      (br $v8)))
-    (local.set $s (call $sum4 (f32x4.add (local.get $a) (local.get $b))))
+    (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (block $done (loop $v4
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end4)))
+      (local.set $v (v128.load (i32.add (local.get $p) (local.get $o))))
+      (local.set $a (f64x2.add (local.get $a) (f64x2.promote_low_f32x4 (local.get $v))))
+      (local.set $b (f64x2.add (local.get $b) (f64x2.promote_low_f32x4
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $v4)))
+    (local.set $a (f64x2.add (local.get $a) (local.get $b)))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a))))
     (block $done (loop $t
       (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
       (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $o))))))
@@ -125,23 +130,29 @@
 
   ;; ---------------------------------------------------------------------------------------------
   ;; layerNorm: out[r, :] = (x[r, :] − m_r)·s_r·w + b, m_r = mean, s_r = 1/√(var_r + eps) with the
-  ;; biased variance Σ (x − m)²/cols (two passes: no cancellation when |m| ≫ std).
-  ;; mean[r] = m_r, rstd[r] = s_r when those addresses are given.
+  ;; biased variance var_r = Σ (x − m)²/cols (two passes: no cancellation when |m| ≫ std).
+  ;; stdEps ≠ 0 (RustGPT, layerNormStdEps): s_r = 1/(σ_r + eps), σ_r = √var_r, eps outside the root.
+  ;; mean[r] = m_r and stat[r] = s_r (stdEps: σ_r) when those addresses are given.
   ;; ---------------------------------------------------------------------------------------------
   (func (export "layerNorm") (param $x i32) (param $w i32) (param $b i32) (param $out i32) (param $rows i32) (param $cols i32)
-                             (param $eps f64) (param $mean i32) (param $rstd i32)
-    (local $r i32) (local $rowB i32) (local $m f32) (local $s f32) (local $n f64)
+                             (param $eps f64) (param $mean i32) (param $stat i32) (param $stdEps i32)
+    (local $r i32) (local $rowB i32) (local $m f32) (local $s f32) (local $n f64) (local $var f64) (local $saved f32)
     (local.set $rowB (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $n (f64.convert_i32_s (local.get $cols)))
     (block $done (loop $row
       (br_if $done (i32.ge_s (local.get $r) (local.get $rows)))
       (local.set $m (f32.demote_f64 (f64.div (call $sum (local.get $x) (local.get $cols)) (local.get $n))))
-      (local.set $s (f32.demote_f64 (f64.div (f64.const 1) (f64.sqrt (f64.add
-        (f64.div (call $sqDev (local.get $x) (local.get $cols) (local.get $m)) (local.get $n))
-        (local.get $eps))))))
+      (local.set $var (f64.div (call $sqDev (local.get $x) (local.get $cols) (local.get $m)) (local.get $n)))
+      (if (local.get $stdEps)
+        (then
+          (local.set $saved (f32.demote_f64 (f64.sqrt (local.get $var))))
+          (local.set $s (f32.demote_f64 (f64.div (f64.const 1) (f64.add (f64.sqrt (local.get $var)) (local.get $eps))))))
+        (else
+          (local.set $s (f32.demote_f64 (f64.div (f64.const 1) (f64.sqrt (f64.add (local.get $var) (local.get $eps))))))
+          (local.set $saved (local.get $s))))
       (call $normalizeRow (local.get $x) (local.get $w) (local.get $b) (local.get $out) (local.get $cols) (local.get $m) (local.get $s))
       (if (local.get $mean) (then (f32.store (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2))) (local.get $m))))
-      (if (local.get $rstd) (then (f32.store (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2))) (local.get $s))))
+      (if (local.get $stat) (then (f32.store (i32.add (local.get $stat) (i32.shl (local.get $r) (i32.const 2))) (local.get $saved))))
       (local.set $x (i32.add (local.get $x) (local.get $rowB)))
       (local.set $out (i32.add (local.get $out) (local.get $rowB)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
@@ -210,22 +221,32 @@
       (br $row))))
 
   ;; ---------------------------------------------------------------------------------------------
-  ;; layerNormBackward (accumulates; llm.c layernorm_backward), per row with m = mean[r], s = rstd[r],
+  ;; layerNormBackward (accumulates; llm.c layernorm_backward), per row with m = mean[r], s = stat[r],
   ;; n̂ = (x − m)·s, dn = dy·w, and the row means ⟨dn⟩, ⟨dn·n̂⟩:
-  ;;   dx += s·(dn − ⟨dn⟩ − n̂·⟨dn·n̂⟩),   dweight += dy·n̂,   dbias += dy (if dbias ≠ 0)
+  ;;   dx += s·(dn − ⟨dn⟩) − n̂·k,  k = s·⟨dn·n̂⟩,   dweight += dy·n̂,   dbias += dy (if dbias ≠ 0)
+  ;; stdEps ≠ 0 (layerNormStdEpsBackward): stat[r] = σ, s = 1/(σ + eps) and k = ⟨dn·n̂⟩/σ (0 if σ = 0).
   ;; ---------------------------------------------------------------------------------------------
-  (func (export "layerNormBackward") (param $x i32) (param $w i32) (param $mean i32) (param $rstd i32) (param $dy i32)
+  (func (export "layerNormBackward") (param $x i32) (param $w i32) (param $mean i32) (param $stat i32) (param $dy i32)
                                      (param $dx i32) (param $dw i32) (param $db i32) (param $rows i32) (param $cols i32)
+                                     (param $eps f64) (param $stdEps i32)
     (local $r i32) (local $o i32) (local $rowB i32) (local $end4 i32) (local $m f32) (local $s f32)
     (local $vm v128) (local $vs v128) (local $g v128) (local $nh v128) (local $dn v128) (local $a1 v128) (local $a2 v128)
     (local $sumDn f64) (local $sumDnN f64) (local $mDn v128) (local $mDnN v128)
-    (local $gs f32) (local $nhs f32) (local $dns f32) (local $mDns f32) (local $mDnNs f32)
+    (local $gs f32) (local $nhs f32) (local $dns f32) (local $mDns f32) (local $mDnNs f32) (local $sigma f32) (local $kf f32)
     (local.set $rowB (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $end4 (i32.and (local.get $rowB) (i32.const -16)))
     (block $done (loop $row
       (br_if $done (i32.ge_s (local.get $r) (local.get $rows)))
       (local.set $m (f32.load (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2)))))
-      (local.set $s (f32.load (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2)))))
+      ;; s, and kf with k = kf·⟨dn·n̂⟩
+      (if (local.get $stdEps)
+        (then
+          (local.set $sigma (f32.load (i32.add (local.get $stat) (i32.shl (local.get $r) (i32.const 2)))))
+          (local.set $s (f32.demote_f64 (f64.div (f64.const 1) (f64.add (f64.promote_f32 (local.get $sigma)) (local.get $eps)))))
+          (local.set $kf (select (f32.div (f32.const 1) (local.get $sigma)) (f32.const 0) (f32.gt (local.get $sigma) (f32.const 0)))))
+        (else
+          (local.set $s (f32.load (i32.add (local.get $stat) (i32.shl (local.get $r) (i32.const 2)))))
+          (local.set $kf (local.get $s))))
       (local.set $vm (f32x4.splat (local.get $m)))
       (local.set $vs (f32x4.splat (local.get $s)))
       ;; pass 1: Σ dn and Σ dn·n̂
@@ -251,7 +272,7 @@
         (local.set $o (i32.add (local.get $o) (i32.const 4)))
         (br $t)))
       (local.set $mDns (f32.demote_f64 (f64.div (local.get $sumDn) (f64.convert_i32_s (local.get $cols)))))
-      (local.set $mDnNs (f32.demote_f64 (f64.div (local.get $sumDnN) (f64.convert_i32_s (local.get $cols)))))
+      (local.set $mDnNs (f32.mul (local.get $kf) (f32.demote_f64 (f64.div (local.get $sumDnN) (f64.convert_i32_s (local.get $cols))))))  ;; k
       (local.set $mDn (f32x4.splat (local.get $mDns)))
       (local.set $mDnN (f32x4.splat (local.get $mDnNs)))
       ;; pass 2: accumulate dx, dweight, dbias
@@ -262,8 +283,8 @@
         (local.set $nh (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $o))) (local.get $vm)) (local.get $vs)))
         (v128.store (i32.add (local.get $dw) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $dw) (local.get $o))) (f32x4.mul (local.get $g) (local.get $nh))))
         (v128.store (i32.add (local.get $dx) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $dx) (local.get $o)))
-          (f32x4.mul (local.get $vs) (f32x4.sub (f32x4.sub (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $w) (local.get $o)))) (local.get $mDn))
-                                                (f32x4.mul (local.get $nh) (local.get $mDnN))))))
+          (f32x4.sub (f32x4.mul (local.get $vs) (f32x4.sub (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $w) (local.get $o)))) (local.get $mDn)))
+                     (f32x4.mul (local.get $nh) (local.get $mDnN)))))
         (if (local.get $db) (then
           (v128.store (i32.add (local.get $db) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $db) (local.get $o))) (local.get $g)))))
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
@@ -274,8 +295,8 @@
         (local.set $nhs (f32.mul (f32.sub (f32.load (i32.add (local.get $x) (local.get $o))) (local.get $m)) (local.get $s)))
         (f32.store (i32.add (local.get $dw) (local.get $o)) (f32.add (f32.load (i32.add (local.get $dw) (local.get $o))) (f32.mul (local.get $gs) (local.get $nhs))))
         (f32.store (i32.add (local.get $dx) (local.get $o)) (f32.add (f32.load (i32.add (local.get $dx) (local.get $o)))
-          (f32.mul (local.get $s) (f32.sub (f32.sub (f32.mul (local.get $gs) (f32.load (i32.add (local.get $w) (local.get $o)))) (local.get $mDns))
-                                          (f32.mul (local.get $nhs) (local.get $mDnNs))))))
+          (f32.sub (f32.mul (local.get $s) (f32.sub (f32.mul (local.get $gs) (f32.load (i32.add (local.get $w) (local.get $o)))) (local.get $mDns)))
+                   (f32.mul (local.get $nhs) (local.get $mDnNs)))))
         (if (local.get $db) (then
           (f32.store (i32.add (local.get $db) (local.get $o)) (f32.add (f32.load (i32.add (local.get $db) (local.get $o))) (local.get $gs)))))
         (local.set $o (i32.add (local.get $o) (i32.const 4)))

@@ -28,11 +28,10 @@ export class LlamaKVCache implements KVCache {
   private valueBlocks: Float32Array[] = [];
   private viewsOf: Float32Array | null = null;
 
+  /** A cache fits any model of the same shape (layers, kv heads, head dim). */
   constructor(
     readonly shape: KVCacheShape,
     maxLen: number,
-    /** The model that made it; a cache only fits the model whose shape it has. */
-    readonly owner: object,
   ) {
     if (!Number.isInteger(maxLen) || maxLen <= 0) throw new RangeError(`LlamaKVCache: maxLen must be a positive integer, got ${maxLen}`);
     this.maxLen = maxLen;

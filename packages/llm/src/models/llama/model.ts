@@ -63,7 +63,7 @@ export class LlamaModel implements CausalLM {
     }
     if (maxLen > this.rope.maxPos) this.rope = new RopeTable(this.config.headDim, maxLen, this.config.ropeTheta);
     const c = this.config;
-    return new LlamaKVCache({ numLayers: c.numLayers, numKvHeads: c.numKvHeads, headDim: c.headDim }, maxLen, this);
+    return new LlamaKVCache({ numLayers: c.numLayers, numKvHeads: c.numKvHeads, headDim: c.headDim }, maxLen);
   }
 
   forward(tokens: ArrayLike<number>, kvCache: KVCache, opts: ForwardOptions = {}): Float32Array {
@@ -88,23 +88,30 @@ export class LlamaModel implements CausalLM {
 
     for (let off = 0; off < n; off += rs.chunk) {
       const len = Math.min(rs.chunk, n - off);
-      this.forwardChunk(tokens, off, len, cache);
+      // If a kernel grows the WASM memory mid-pass (its scratch, on a first use or a model near
+      // 1 GiB), every view we hold is detached: later kernels see empty arrays (and throw) or
+      // writes vanish. The cache position has not moved yet, so the pass is simply run again
+      // with fresh views; the second run needs no new scratch.
+      try {
+        this.forwardChunk(tokens, off, len, cache);
+      } catch (e) {
+        if (rs.attached) throw e;
+      }
       if (!rs.attached) {
-        // A kernel grew the WASM memory mid-pass (detaching our views): the cache position has
-        // not moved yet, so the chunk is simply computed again with fresh views.
         rs.refresh();
         this.forwardChunk(tokens, off, len, cache);
       }
       cache.advance(len);
-      if (allLogits) {
-        rmsNorm(rs.vx, rs.finalNorm, len, c.hiddenSize, c.rmsNormEps, rs.vxb);
-        matmulTransB(rs.vxb, rs.lmHead, len, c.hiddenSize, c.vocabSize, rs.vlogitsAll);
-        out.set(len * c.vocabSize === rs.vlogitsAll.length ? rs.vlogitsAll : rs.vlogitsAll.subarray(0, len * c.vocabSize), off * c.vocabSize);
-      } else if (off + len === n) {
-        const last = len === 1 ? rs.vx : rs.vx.subarray((len - 1) * c.hiddenSize, len * c.hiddenSize);
-        rmsNorm(last, rs.finalNorm, 1, c.hiddenSize, c.rmsNormEps, rs.vxb);
-        matmulTransB(rs.vxb, rs.lmHead, 1, c.hiddenSize, c.vocabSize, rs.vlogits);
-        out.set(rs.vlogits);
+      if (allLogits || off + len === n) {
+        try {
+          this.logits(len, allLogits, out, off);
+        } catch (e) {
+          if (rs.attached) throw e;
+        }
+        if (!rs.attached) {
+          rs.refresh();
+          this.logits(len, allLogits, out, off);
+        }
       }
     }
     return out;
@@ -114,6 +121,27 @@ export class LlamaModel implements CausalLM {
   dispose(): void {
     this.rs.dispose();
     disposeLlamaWeights(this.weights);
+  }
+
+  /**
+   * Final norm and lm_head over the residual stream of the pass just run (len rows): every row
+   * into out[off·vocab …] with allLogits, else the last row into out ([vocab]).
+   */
+  private logits(len: number, allLogits: boolean, out: Float32Array, off: number): void {
+    const c = this.config;
+    const rs = this.rs;
+    const H = c.hiddenSize;
+    const V = c.vocabSize;
+    if (allLogits) {
+      rmsNorm(rs.vx, rs.finalNorm, len, H, c.rmsNormEps, rs.vxb);
+      matmulTransB(rs.vxb, rs.lmHead, len, H, V, rs.vlogitsAll);
+      out.set(len * V === rs.vlogitsAll.length ? rs.vlogitsAll : rs.vlogitsAll.subarray(0, len * V), off * V);
+    } else {
+      const last = len === 1 ? rs.vx : rs.vx.subarray((len - 1) * H, len * H);
+      rmsNorm(last, rs.finalNorm, 1, H, c.rmsNormEps, rs.vxb);
+      matmulTransB(rs.vxb, rs.lmHead, 1, H, V, rs.vlogits);
+      out.set(rs.vlogits);
+    }
   }
 
   /** Runs tokens[off .. off + n) at positions cache.position …, leaving x in rs.vx. */

@@ -20,14 +20,18 @@ import { fromHfConfig, toHfConfig } from "./config.js";
 import { TinyLlama } from "./model.js";
 
 /**
- * Renders dialogues the way the training data writes them: "User: q Assistant: a </s> User: …",
- * ending with "Assistant:" for generation. A system message, if any, is put first as plain text.
+ * Renders the training format, "User: q Assistant:" (then "a </s>" for a given answer). The model
+ * is trained on single exchanges within an 80-token context, like RustGPT's, so only the last user
+ * message and what follows it are rendered: every chat turn is answered as a fresh question (the
+ * way rustgpt-ts answers), and a chat front end that keeps history still gets the same answers.
+ * System messages are dropped: the model never saw any.
  */
 export const USER_ASSISTANT_CHAT_TEMPLATE =
-  "{%- for message in messages -%}" +
+  "{%- set ns = namespace(start=0) -%}" +
+  "{%- for message in messages -%}{%- if message['role'] == 'user' -%}{%- set ns.start = loop.index0 -%}{%- endif -%}{%- endfor -%}" +
+  "{%- for message in messages[ns.start:] -%}" +
   "{%- if message['role'] == 'user' -%}{{ 'User: ' + (message['content'] | trim) + ' ' }}" +
   "{%- elif message['role'] == 'assistant' -%}{{ 'Assistant: ' + (message['content'] | trim) + ' ' + eos_token + ' ' }}" +
-  "{%- else -%}{{ (message['content'] | trim) + ' ' }}" +
   "{%- endif -%}" +
   "{%- endfor -%}" +
   "{%- if add_generation_prompt -%}{{ 'Assistant:' }}{%- endif -%}";
