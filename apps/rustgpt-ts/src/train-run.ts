@@ -159,7 +159,7 @@ async function resumeOptions(given: RunOptions): Promise<{ options: RunOptions; 
 /** Explicit architecture options against a loaded model (for --load). */
 export function checkLoadedMatches(dir: string, t: TrainedModel, o: RunOptions): void {
   const explicit = new Set<string>(o.given);
-  checkGivenMatches(dir, architectureOptions(t.model), o as unknown as Record<string, unknown>, explicit);
+  checkGivenMatches(dir, { preset: t.preset, ...architectureOptions(t.model) }, o as unknown as Record<string, unknown>, explicit);
 }
 
 function readJson(path: string): Record<string, unknown> {

@@ -13,3 +13,4 @@ export * from "./synth.js";
 export * from "./models/tiny-llama/index.js";
 export * from "./models/rustgpt/index.js";
 export * from "./serving/index.js";
+export * from "./training/index.js";

@@ -81,7 +81,7 @@ const bigShapes: [number, number, number][] = [
   [1, 300, 1100], [1100, 300, 1], [1, 300, 7002], [130, 70, 260], [7, 513, 9], [9, 40, 2100], [2, 257, 3], [1, 1, 5], [5, 1, 1],
 ];
 
-describe.skipIf(!wasmAvailable)("WASM matmul equals the reference", () => {
+describe("WASM matmul equals the reference", () => {
   for (const { layout, ref } of layouts) {
     it(`${layout}: random shapes 1..70, alpha/beta, pinned and unpinned operands`, () => {
       fc.assert(fc.property(smallCase(70), (c) => checkCase(wasmKernel(layout), ref, c)), { numRuns: 60 });
@@ -152,7 +152,7 @@ describe("matmul properties", () => {
   });
 });
 
-describe.skipIf(!wasmAvailable)("WASM matmul across a heap growth", () => {
+describe("WASM matmul across a heap growth", () => {
   it("stays correct when the scratch reservation grows the memory mid-call", () => {
     for (const { layout, ref } of layouts) {
       for (const [M, K, N] of [[33, 45, 27], [1, 64, 99], [50, 20, 1]] as const) {
@@ -177,7 +177,7 @@ describe.skipIf(!wasmAvailable)("WASM matmul across a heap growth", () => {
   });
 });
 
-describe.skipIf(!wasmAvailable)("WASM scratch", () => {
+describe("WASM scratch", () => {
   it("keeps the largest size, can be released, and is re-made on the next call", () => {
     const a = seededFloats(40 * 50, 1), b = seededFloats(50 * 60, 2);
     const want = matmulReference(a, b, 40, 50, 60);

@@ -34,7 +34,7 @@ describe("kernels.wasm.ts", () => {
 });
 
 describe("instantiation", () => {
-  it.skipIf(process.env["MINI_NO_WASM"] === "1")("loads the SIMD kernels on this Node, and can be switched off and on", () => {
+  it("loads the SIMD kernels on this Node, and can be switched off and on", () => {
     expect(wasmAvailable).toBe(true);
     expect(setWasmEnabled(false)).toBe(true);
     expect(wasmEnabled()).toBe(false);

@@ -47,7 +47,7 @@ const shape = fc.record({
 });
 const runs = { numRuns: 40 };
 
-describe.skipIf(!wasmAvailable)("WASM softmax family equals the reference", () => {
+describe("WASM softmax family equals the reference", () => {
   it("softmax, with and without the causal mask, in place or not", () => {
     const causal = fc.option(fc.record({ offset: fc.integer({ min: 0, max: 40 }), period: fc.integer({ min: 1, max: 9 }) }), { nil: undefined });
     fc.assert(
@@ -89,7 +89,7 @@ describe.skipIf(!wasmAvailable)("WASM softmax family equals the reference", () =
   });
 });
 
-describe.skipIf(!wasmAvailable)("WASM silu / swiglu equal the reference", () => {
+describe("WASM silu / swiglu equal the reference", () => {
   const vec = fc.record({ n: fc.integer({ min: 1, max: 300 }), pinned: fc.boolean(), seed: fc.integer({ min: 1, max: 1 << 30 }) });
 
   it("silu and swiglu (values up to ±100: exp overflow and underflow)", () => {
@@ -124,7 +124,7 @@ describe.skipIf(!wasmAvailable)("WASM silu / swiglu equal the reference", () => 
   });
 });
 
-describe.skipIf(!wasmAvailable)("WASM norms equal the reference", () => {
+describe("WASM norms equal the reference", () => {
   it("rmsNorm (with rrms) and its backward", () => {
     fc.assert(
       fc.property(shape, fc.boolean(), ({ rows, cols, pinned, seed }, inPlace) => {
@@ -176,7 +176,7 @@ describe.skipIf(!wasmAvailable)("WASM norms equal the reference", () => {
   });
 });
 
-describe.skipIf(!wasmAvailable)("WASM layerNormStdEps (RustGPT: eps added to σ) equals the reference", () => {
+describe("WASM layerNormStdEps (RustGPT: eps added to σ) equals the reference", () => {
   it("forward (mean, std saved) and backward, including constant rows (σ = 0)", () => {
     fc.assert(
       fc.property(shape, fc.boolean(), fc.boolean(), ({ rows, cols, pinned, seed }, withBias, constantRow) => {
@@ -206,7 +206,7 @@ describe.skipIf(!wasmAvailable)("WASM layerNormStdEps (RustGPT: eps added to σ)
   });
 });
 
-describe.skipIf(!wasmAvailable)("WASM rope equals the reference", () => {
+describe("WASM rope equals the reference", () => {
   it("half and interleaved, forward and inverse, in place or not", () => {
     fc.assert(
       fc.property(
@@ -226,7 +226,7 @@ describe.skipIf(!wasmAvailable)("WASM rope equals the reference", () => {
   });
 });
 
-describe.skipIf(!wasmAvailable)("WASM elementwise kernels equal the reference", () => {
+describe("WASM elementwise kernels equal the reference", () => {
   it("add, sub, mul, mulScalar, axpy (pinned or JS operands, in place or not)", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 1 << 30 }), fc.boolean(), fc.boolean(), (n, seed, inPlace, pinned) => {

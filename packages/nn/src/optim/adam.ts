@@ -1,3 +1,4 @@
+import { kernels } from "@mini/tensor";
 import type { Parameter } from "../parameter.js";
 import { Optimizer, checkNumber } from "./optimizer.js";
 
@@ -20,7 +21,8 @@ export interface AdamOptions {
  *   p ← p − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
  *
  * (ε is added after the bias correction of √v, as in PyTorch.) The arithmetic runs in float64 and
- * is stored as float32, so results agree with PyTorch's float32 ops to rounding.
+ * is stored as float32, so results agree with PyTorch's float32 ops to rounding. The loop itself is
+ * @mini/tensor's `kernels.adamStep`.
  */
 abstract class AdamBase extends Optimizer {
   beta1: number;
@@ -28,6 +30,9 @@ abstract class AdamBase extends Optimizer {
   eps: number;
   weightDecay: number;
   protected abstract readonly decoupled: boolean;
+  /** Per-parameter views of the moment slots (looked up once, not per step). */
+  private readonly expAvg: Float32Array[];
+  private readonly expAvgSq: Float32Array[];
 
   protected constructor(params: Iterable<Parameter>, opts: AdamOptions, defaultWeightDecay: number) {
     super(params, opts.lr ?? 1e-3, ["exp_avg", "exp_avg_sq"]);
@@ -36,6 +41,8 @@ abstract class AdamBase extends Optimizer {
     this.beta2 = checkNumber(who, "beta2", opts.beta2 ?? 0.999, 0, 1);
     this.eps = checkNumber(who, "eps", opts.eps ?? 1e-8, 0, Infinity);
     this.weightDecay = checkNumber(who, "weightDecay", opts.weightDecay ?? defaultWeightDecay, 0, Infinity);
+    this.expAvg = this.slots.get("exp_avg")!;
+    this.expAvgSq = this.slots.get("exp_avg_sq")!;
   }
 
   hyperparameters(): Record<string, number | boolean> {
@@ -52,25 +59,9 @@ abstract class AdamBase extends Optimizer {
   }
 
   protected update(i: number, p: Float32Array, g: Float32Array, t: number): void {
-    const m = this.slots.get("exp_avg")![i]!;
-    const v = this.slots.get("exp_avg_sq")![i]!;
     const { lr, beta1, beta2, eps, weightDecay } = this;
-    const stepSize = lr / (1 - Math.pow(beta1, t));
-    const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-    const l2 = this.decoupled ? 0 : weightDecay;
-    const decay = this.decoupled ? 1 - lr * weightDecay : 1;
-    const n = p.length;
-    for (let j = 0; j < n; j++) {
-      const p0 = p[j]!;
-      const pj = p0 * decay;
-      const gj = g[j]! + l2 * p0;
-      // fround: later terms use the stored float32 moments, as PyTorch's in-place ops do.
-      const mj = Math.fround(beta1 * m[j]! + (1 - beta1) * gj);
-      const vj = Math.fround(beta2 * v[j]! + (1 - beta2) * gj * gj);
-      m[j] = mj;
-      v[j] = vj;
-      p[j] = pj - (stepSize * mj) / (Math.sqrt(vj) / bc2Sqrt + eps);
-    }
+    // One fused in-place pass over p, g and both moments (@mini/tensor's adamStep kernel).
+    kernels.adamStep(p, g, this.expAvg[i]!, this.expAvgSq[i]!, { lr, beta1, beta2, eps, weightDecay, decoupled: this.decoupled, step: t });
   }
 }
 

@@ -22,3 +22,5 @@ export * from "./rope.reference.js";
 export * from "./gather.js";
 export * from "./layout.js";
 export * from "./topk.js";
+export * from "./optim.js";
+export * from "./optim.reference.js";
