@@ -3,7 +3,7 @@
  * sequence per step (forward + cross-entropy + backward + Adam), over sequences with the lengths of
  * RustGPT's own data, compared with RustGPT's native Rust timings.
  *
- *   npx tsx --conditions=@mini/source packages/nn/bench/rustgpt-epoch.ts [--epochs 20] [--clip 5] [--profile-steps 0]
+ *   npx tsx --conditions=@mini/source packages/nn/bench/rustgpt-epoch.ts [--epochs 20] [--clip 5] [--phase pretraining|instruction]
  *   MINI_NO_WASM=1 npx tsx --conditions=@mini/source packages/nn/bench/rustgpt-epoch.ts    (JS kernels only)
  *
  * The model (RustGPT's, 493,973 parameters at vocab 533): token embedding + learned positions
@@ -183,7 +183,8 @@ console.log(`${epochs} epochs per phase after 2 warm-up epochs; per step, the fa
 console.log(`"best epoch" = the fastest whole epoch\n`);
 console.log("| phase | steps | mean tokens | forward ms/step | backward ms/step | Adam ms/step | ms/step | s/epoch | best epoch s | RustGPT s/epoch | ratio |");
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-for (const phase of phases) {
+const only = process.argv.includes("--phase") ? process.argv[process.argv.indexOf("--phase") + 1] : undefined;
+for (const phase of phases.filter((p) => only === undefined || p.name === only)) {
   const opt = new Adam(model.parameters(), { lr: phase.lr });
   for (let e = 0; e < 2; e++) runEpoch(model, opt, phase, clip);
   const runs = Array.from({ length: epochs }, () => runEpoch(model, opt, phase, clip));

@@ -49,11 +49,14 @@ export function crossEntropy(logits: Variable, targets: ArrayLike<number>, opts:
     if (count === 0) return;
     const g = dy[0]! / count;
     const dx = gradOf(logits);
+    // softmax(logits) by the softmax kernel (SIMD exp) into the log-probabilities' buffer, which is
+    // not needed any more: one exp per logit in a JS loop would cost as much as the output layer.
+    const probs = kernels.softmax(logits.data, rows, V, logp);
     for (let r = 0; r < rows; r++) {
       const t = tgt[r]!;
       if (t === ignoreIndex) continue;
       const base = r * V;
-      for (let j = 0; j < V; j++) dx[base + j] += g * Math.exp(logp[base + j]!);
+      for (let j = 0; j < V; j++) dx[base + j] += g * probs[base + j]!;
       dx[base + t] -= g;
     }
   });

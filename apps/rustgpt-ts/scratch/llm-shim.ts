@@ -1,2 +1,0 @@
-export * from "../../../packages/llm/src/index.ts";
-export * from "../../../packages/llm/src/training/index.ts";

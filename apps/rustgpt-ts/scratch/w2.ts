@@ -1,1 +1,0 @@
-export const cliFlag: string = "ts-ok";
