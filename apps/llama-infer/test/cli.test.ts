@@ -17,10 +17,12 @@ import { runCli } from "../src/cli.js";
 const APP = join(dirname(fileURLToPath(import.meta.url)), "..");
 const STORY = "/work/shared/models/story";
 const CHAT_TOKENIZER = "/work/shared/models/chat-tokenizer";
-const fixture = JSON.parse(readFileSync("/work/shared/reference/story/prompt_01.json", "utf8")) as {
+interface Fixture {
   prompt: string;
-  greedy: { continuation_text: string };
-};
+  greedy: { ids: number[]; continuation_text: string };
+}
+const FIXTURES = [1, 2, 3, 4].map((i) => JSON.parse(readFileSync(`/work/shared/reference/story/prompt_0${i}.json`, "utf8")) as Fixture);
+const fixture = FIXTURES[0]!;
 
 interface Run {
   code: number;
@@ -85,9 +87,13 @@ describe("llama-infer as a process", () => {
     const [r] = runs;
     expect(r!.code).toBe(0);
     expect(r!.stdout).toBe(`${fixture.prompt}${fixture.greedy.continuation_text}\n`);
-    for (const field of ["prompt tokens: 10", "prefill:", "tok/s", "time to first token:", "decode:", "finish: length"]) {
-      expect(r!.stderr).toContain(field);
-    }
+    // Prompt tokens, prefill tok/s, time to first token, decode tok/s: each with a number.
+    expect(r!.stderr).toMatch(/^\[stats\] prompt tokens: 10$/m);
+    expect(r!.stderr).toMatch(/^\[stats\] prefill: [\d.]+ ms, [\d.]+ tok\/s$/m);
+    expect(r!.stderr).toMatch(/^\[stats\] time to first token: [\d.]+ ms$/m);
+    expect(r!.stderr).toMatch(/^\[stats\] new tokens: 60$/m);
+    expect(r!.stderr).toMatch(/^\[stats\] decode: [\d.]+ ms, [\d.]+ tok\/s$/m);
+    expect(r!.stderr).toMatch(/^\[stats\] finish: length$/m);
   });
 
   it("chat through a pipe answers each line, and only answers reach stdout", async () => {
@@ -109,6 +115,15 @@ describe("llama-infer as a process", () => {
   it("the bin launcher runs the CLI: an invalid option is one line and exit code 1", () => {
     expectOneLineError(runs[2]!, /^error: invalid --top-p: must be in \(0, 1\], got 1\.5$/);
     expect(runs[2]!.code).toBe(1);
+  });
+});
+
+describe("llama-infer generate --temperature 0 on every story fixture (in-process)", () => {
+  it.each(FIXTURES.map((f, i) => [i + 1, f] as const))("fixture %i: prints the prompt and its greedy continuation", async (_, f) => {
+    const r = await runInProcess(["generate", "--model", STORY, "--prompt", f.prompt, "--temperature", "0", "--max-new-tokens", String(f.greedy.ids.length)]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(`${f.prompt}${f.greedy.continuation_text}\n`);
   });
 });
 
@@ -141,6 +156,18 @@ describe("llama-infer bad input (in-process)", () => {
   beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), "llama-infer-cli-"));
     variant("no-weights", () => {});
+    variant("no-config", (d) => {
+      copyFileSync(join(STORY, "model.safetensors"), join(d, "model.safetensors"));
+      rmSync(join(d, "config.json"));
+    });
+    variant("no-tokenizer", (d) => {
+      copyFileSync(join(STORY, "model.safetensors"), join(d, "model.safetensors"));
+      rmSync(join(d, "tokenizer.json"));
+    });
+    variant("attention-bias", (d) => {
+      copyFileSync(join(STORY, "model.safetensors"), join(d, "model.safetensors"));
+      editConfig(d, (c) => (c["attention_bias"] = true));
+    });
     variant("truncated", (d) => writeFileSync(join(d, "model.safetensors"), readFileSync(join(STORY, "model.safetensors")).subarray(0, 100_000)));
     variant("missing-tensor", (d) => rewriteWeights(d, (t) => delete t["model.layers.1.mlp.down_proj.weight"]));
     variant("wrong-shape", (d) => rewriteWeights(d, (t) => (t["model.norm.weight"] = Tensor.zeros([64]))));
@@ -160,11 +187,14 @@ describe("llama-infer bad input (in-process)", () => {
   it.each([
     ["a missing directory", () => gen(dir("nowhere")), "nowhere: model directory does not exist"],
     ["a missing weights file", () => gen(dir("no-weights")), "no-weights: no weights"],
+    ["a missing config.json", () => gen(dir("no-config")), "no-config/config.json: missing"],
+    ["a missing tokenizer.json", () => gen(dir("no-tokenizer")), "no-tokenizer/tokenizer.json: file not found"],
     ["a truncated safetensors file", () => gen(dir("truncated")), "truncated/model.safetensors"],
     ["a missing tensor", () => gen(dir("missing-tensor")), "model.layers.1.mlp.down_proj.weight"],
     ["a tensor of the wrong shape", () => gen(dir("wrong-shape")), "model.norm.weight"],
     ["an unsupported architecture", () => gen(dir("gpt2")), 'config.json: field "model_type": unsupported model type "gpt2"'],
     ["an unsupported config field", () => gen(dir("rope-scaling")), 'config.json: field "rope_scaling"'],
+    ["a bias the model does not have", () => gen(dir("attention-bias")), 'config.json: field "attention_bias": attention biases are not supported'],
     ["a prompt past the context length", () => runInProcess(["generate", "--model", STORY, "--prompt", "the cat sat on the mat. ".repeat(100)]), /^error: prompt is \d{3} tokens; context length is 512$/],
     ["--top-p 1.5", () => gen(STORY, "--top-p", "1.5"), /^error: invalid --top-p: must be in \(0, 1\], got 1\.5$/],
     ["--temperature -1", () => gen(STORY, "--temperature", "-1"), /^error: invalid --temperature: .*got -1$/],
@@ -172,6 +202,9 @@ describe("llama-infer bad input (in-process)", () => {
     ["--repetition-penalty 0", () => gen(STORY, "--repetition-penalty", "0"), /^error: invalid --repetition-penalty: must be a finite number > 0, got 0$/],
     ["--max-new-tokens 0", () => gen(STORY, "--max-new-tokens", "0"), /^error: invalid --max-new-tokens: must be an integer ≥ 1, got 0$/],
     ["--seed abc", () => gen(STORY, "--seed", "abc"), /^error: invalid --seed: must be a number, got "abc"$/],
+    ["--temperature abc", () => gen(STORY, "--temperature", "abc"), /^error: invalid --temperature: must be a number, got "abc"$/],
+    ["--min-p 2", () => gen(STORY, "--min-p", "2"), /^error: invalid --min-p: must be in \[0, 1\], got 2$/],
+    ["chat with --top-k -1", () => runInProcess(["chat", "--model", STORY, "--top-k", "-1"]), /^error: invalid --top-k: must be an integer ≥ 0.*got -1$/],
     ["an unknown option", () => gen(STORY, "--bogus"), /^error: unknown option '--bogus'$/],
     ["a missing required option", () => runInProcess(["generate", "--prompt", "x"]), /^error: required option '-m, --model <dir>' not specified$/],
     ["chat with a missing directory", () => runInProcess(["chat", "--model", dir("nowhere")]), "nowhere: model directory does not exist"],
@@ -201,7 +234,32 @@ describe("llama-infer help and synth (in-process)", () => {
       }
       expect(help).toContain("--model <dir>");
     }
-    expect((await runInProcess(["chat", "--help"])).stdout).toContain("--system <text>");
+    const chatHelp = (await runInProcess(["chat", "--help"])).stdout.replace(/\s+/g, " ");
+    expect(chatHelp).toMatch(/--system <text> .*?\(default: none\)/);
+    expect((await runInProcess(["generate", "--help"])).stdout.replace(/\s+/g, " ")).toMatch(/--no-echo .*?\(default: the prompt is echoed\)/);
+  });
+
+  it("synth --help and serve --help list every option with its default", async () => {
+    const expectations: [string, [string, string][]][] = [
+      ["synth", [["--config <file>", "required"], ["--tokenizer <dir>", "default: none"], ["--out <dir>", "required"], ["--seed <n>", "default: 0"]]],
+      [
+        "serve",
+        [
+          ["--model <dir>", "required"],
+          ["--host <host>", 'default: "127.0.0.1"'],
+          ["--port <n>", "default: 8080"],
+          ["--max-sessions <n>", "default: 4"],
+          ["--max-queue <n>", "default: 16"],
+          ["--context <n>", "default: the model's max_position_embeddings"],
+        ],
+      ],
+    ];
+    for (const [cmd, options] of expectations) {
+      const r = await runInProcess([cmd, "--help"]);
+      expect(r.code).toBe(0);
+      const help = r.stdout.replace(/\s+/g, " ");
+      for (const [flag, dflt] of options) expect(help, `${cmd} ${flag}`).toMatch(new RegExp(`${escape(flag)} (?:(?! -).)*\\(${escape(dflt)}\\)`)); // before the next option
+    }
   });
 
   it("chat refuses a message longer than the context and goes on; /reset and /exit work", async () => {

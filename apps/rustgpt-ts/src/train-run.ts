@@ -11,6 +11,7 @@ import {
   readTextDataset,
   readTrainingCheckpoint,
   rustGptConfig,
+  rustGptVocabulary,
   RustGptModel,
   tinyLlamaConfig,
   TinyLlama,
@@ -19,6 +20,7 @@ import {
   train,
   type PhaseSpec,
   type TokenizedDataset,
+  type Tokenizer,
   type TrainResult,
 } from "@mini/llm";
 import type { RunOptions } from "./cli.js";
@@ -61,13 +63,14 @@ export async function trainRun(given: RunOptions, io: AppIO, signal: AbortSignal
 
   const pretrainText = readTextDataset(o.pretrainData);
   const chatText = readTextDataset(o.chatData);
+  const texts = [...pretrainText.entries, ...chatText.entries].map((e) => e.text);
   let tokenizerJson: Record<string, unknown>;
   let tokenizerConfig: Record<string, unknown>;
   if (resumeCheckpoint !== undefined) {
     tokenizerJson = readJson(join(o.save, "tokenizer.json"));
     tokenizerConfig = readJson(join(o.save, "tokenizer_config.json"));
   } else {
-    const built = buildWordLevelTokenizer([...pretrainText.entries, ...chatText.entries].map((e) => e.text));
+    const built = buildWordLevelTokenizer(texts);
     tokenizerJson = built.json;
     tokenizerConfig = built.config;
   }
@@ -94,6 +97,7 @@ export async function trainRun(given: RunOptions, io: AppIO, signal: AbortSignal
     `${o.preset === "rustgpt" ? "RustGPT preset" : "Llama-shaped model"}: ${model.numParameters().toLocaleString("en-US")} parameters, ` +
       `vocabulary ${tokenizer.vocabSize} tokens; ${pretrain.examples.length} facts, ${chat.examples.length} dialogues\n`,
   );
+  io.out.write(`  ${vocabularyNote(tokenizer, texts)}\n`);
   // The vocabulary goes to the save directory first, so an interrupted run can be resumed.
   mkdirSync(o.save, { recursive: true });
   writeFileSync(join(o.save, "tokenizer.json"), JSON.stringify(tokenizerJson, null, 2) + "\n");
@@ -160,6 +164,27 @@ async function resumeOptions(given: RunOptions): Promise<{ options: RunOptions; 
 export function checkLoadedMatches(dir: string, t: TrainedModel, o: RunOptions): void {
   const explicit = new Set<string>(o.given);
   checkGivenMatches(dir, { preset: t.preset, ...architectureOptions(t.model) }, o as unknown as Record<string, unknown>, explicit);
+}
+
+/**
+ * Why the vocabulary size differs from the one RustGPT prints for the same data (533 vs our 532
+ * on its own files): RustGPT has no <unk> or <pad>, and its punctuation rule also makes tokens of
+ * the pieces of "</s>" ("<", "/", "s", ">"), which we keep whole.
+ */
+export function vocabularyNote(tokenizer: Tokenizer, texts: readonly string[]): string {
+  const specials = [...tokenizer.specialIds].sort((a, b) => a - b).map((id) => tokenizer.idToToken(id)!);
+  const rust = rustGptVocabulary(texts);
+  // What RustGPT has and we do not: the pieces of "</s>", in their order there.
+  const pieces = rust.filter((w) => tokenizer.tokenToId(w) === undefined).sort((a, b) => "</s>".indexOf(a) - "</s>".indexOf(b));
+  const missing = specials.filter((s) => !rust.includes(s));
+  const why = [
+    ...(missing.length > 0 ? [`it has no ${missing.join(" or ")}`] : []),
+    ...(pieces.length > 0 ? [`it makes ${pieces.map((p) => `"${p}"`).join(", ")} of </s> tokens of their own`] : []),
+  ];
+  return (
+    `vocabulary: ${tokenizer.vocabSize - specials.length} words and punctuation marks + ${specials.join(", ")}. ` +
+    `RustGPT counts ${rust.length} on the same data${why.length > 0 ? `: ${why.join(", and ")}` : ""}.`
+  );
 }
 
 function readJson(path: string): Record<string, unknown> {

@@ -22,6 +22,7 @@ import { Variable } from "./variable.js";
  * through a released node throws (pass { retainGraph: true } to keep the tape for another pass).
  */
 
+/** A backward closure: reads dy (valid during the call only) and adds into its inputs' grads. */
 export type BackwardFn = (dy: Float32Array) => void;
 
 export interface BackwardOptions {

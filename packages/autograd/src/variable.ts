@@ -9,7 +9,10 @@ import { runBackward, type BackwardOptions } from "./tape.js";
 export interface Node {
   readonly op: string;
   readonly inputs: readonly Variable[];
-  /** dy: the output's gradient, same length as the output. The engine has allocated every input's grad. */
+  /**
+   * dy: the output's gradient, same length as the output; valid only during the call (the engine
+   * reuses its buffer afterwards). The engine has allocated every input's grad.
+   */
   readonly backward: (dy: Float32Array) => void;
 }
 

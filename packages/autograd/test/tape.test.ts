@@ -72,6 +72,23 @@ describe("tape: backward", () => {
     expect(x.grad).not.toBeNull();
   });
 
+  it("reuses dead non-leaf grad buffers within a pass without mixing values (retained ones are kept)", () => {
+    // A chain of same-length intermediates: each grad buffer is free for the next one once used.
+    // h1 = 2x, h2 = tanh(h1), h3 = exp(h2), L = Σ h3·c  →  dL/dx = c·exp(h2)·(1 − h2²)·2
+    const xs = [0.3, -0.5, 0.1, 0.7];
+    const c = [1, 2, -1, 0.5];
+    const x = param(Tensor.from(xs));
+    const h1 = mul(x, 2);
+    const h2 = tanh(h1).retainGrad();
+    const h3 = exp(h2);
+    sum(mul(h3, param(Tensor.from(c)))).backward();
+    const t = xs.map((v) => Math.tanh(2 * v));
+    expectClose(h2.grad!.data, t.map((tv, i) => c[i]! * Math.exp(tv)));
+    expectClose(x.grad!.data, t.map((tv, i) => c[i]! * Math.exp(tv) * (1 - tv * tv) * 2));
+    expect(h1.grad).toBeNull();
+    expect(h2.grad!.data).not.toBe(x.grad!.data);
+  });
+
   it("refuses to differentiate something that does not require grad", () => {
     const c = sum(mul(param(Tensor.from([1])).detach(), 2));
     expect(() => c.backward()).toThrow(/does not require grad/);

@@ -7,7 +7,9 @@ import { generateAll } from "../src/generate.js";
 import { loadModelDir } from "../src/loaders/index.js";
 import type { CausalLM } from "../src/models/causal-lm.js";
 import { synthesizeModelDir } from "../src/synth.js";
-import { loadTokenizerSync } from "../src/tokenizers/index.js";
+import { LlamaModel } from "../src/models/llama/index.js";
+import { loadTokenizerSync, tokenizerFromJson } from "../src/tokenizers/index.js";
+import { TokenHistoryCache } from "../src/training/index.js";
 import type { Tokenizer } from "../src/tokenizers/tokenizer.js";
 
 const STORY = "/work/shared/models/story";
@@ -221,5 +223,76 @@ describe("ChatSession on a synthesized Mistral-shaped model with the chat tokeni
     const newTurn = "<|im_start|>user\nWhat happened next?<|im_end|>\n<|im_start|>assistant\n";
     expect(fed).toEqual(tokenizer.encode(newTurn, { addSpecialTokens: false }));
     expect(fed[0]).toBe(32001); // <|im_start|>
+  });
+});
+
+describe("ChatSession with a sliding window shorter than the conversation (synthesized Mistral, GQA 4/2)", () => {
+  const WINDOW = 8;
+  let dir: string;
+  let model: LlamaModel;
+  let tokenizer: Tokenizer;
+  let eos: readonly number[];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "mini-chat-window-"));
+    const config = JSON.parse(readFileSync(join(CHAT_TOKENIZER, "config.json"), "utf8")) as Record<string, unknown>;
+    Object.assign(config, {
+      num_hidden_layers: 2,
+      hidden_size: 64,
+      intermediate_size: 128,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      sliding_window: WINDOW,
+    });
+    synthesizeModelDir({ config, tokenizerDir: CHAT_TOKENIZER, outDir: dir, seed: 11, std: 0.2 });
+    const loaded = await loadModelDir(dir);
+    expect(loaded.config.slidingWindow).toBe(WINDOW);
+    model = loaded.model;
+    eos = loaded.eosTokenIds;
+    tokenizer = loadTokenizerSync(dir);
+  });
+  afterAll(() => {
+    model.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("second turn's logits equal a fresh full-context run, and the window really cut the context", () => {
+    const { session, fed } = checkSecondTurn(model, tokenizer, { stopIds: eos, system: "You are helpful." });
+    const full = session.encode(session.messages.slice(0, -1), true);
+    expect(full.length).toBeGreaterThan(4 * WINDOW);
+    expect(fed.length).toBeGreaterThan(WINDOW); // the new turn alone spans more than one window
+    // Without the window the same weights give other logits: the check above was not vacuous.
+    const windowed = model.forward(full, model.newCache()).slice();
+    const unwindowed = new LlamaModel({ ...model.config, slidingWindow: null }, model.weights);
+    expect(maxAbsDiff(unwindowed.forward(full, unwindowed.newCache()), windowed)).toBeGreaterThan(1e-3);
+  });
+});
+
+describe("ChatSession stop ids", () => {
+  it("stops at <|im_end|> whenever the template writes it, even when the tokenizer's eos is another token", () => {
+    const json = JSON.parse(readFileSync(join(CHAT_TOKENIZER, "tokenizer.json"), "utf8")) as unknown;
+    const config = JSON.parse(readFileSync(join(CHAT_TOKENIZER, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
+    const tokenizer = tokenizerFromJson(json, { ...config, eos_token: "</s>" });
+    const imEnd = tokenizer.tokenToId("<|im_end|>")!;
+    expect(tokenizer.eosId).not.toBe(imEnd);
+    // A model that always predicts <|im_end|>.
+    const V = tokenizer.vocabSize;
+    const model: CausalLM = {
+      config: { vocabSize: V, maxSeqLen: 256 },
+      newCache: (n = 256) => new TokenHistoryCache(n),
+      forward: (tokens, cache) => {
+        (cache as TokenHistoryCache).append(tokens);
+        const logits = new Float32Array(V);
+        logits[imEnd] = 10;
+        return logits;
+      },
+    };
+    // A ChatML variant (not the built-in text): the rule looks at what the template writes.
+    const template = new ChatTemplate(`${CHATML_TEMPLATE}{# a ChatML variant #}`);
+    expect(template.isBuiltInChatML).toBe(false);
+    const session = new ChatSession(model, tokenizer, { template, maxNewTokens: 5 });
+    const { text, result } = drain(session.send("Hi"));
+    expect(text).toBe("");
+    expect(result.finishReason).toBe("stop");
+    expect(result.generation.stopId).toBe(imEnd);
   });
 });

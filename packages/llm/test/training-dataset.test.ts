@@ -72,7 +72,7 @@ describe("tokenizing", () => {
     expect(ex.promptLength).toBe(prompt.length);
     expect(Array.from(ex.ids.subarray(0, ex.promptLength))).toEqual(prompt);
     const answer = Array.from(ex.ids).filter((_, i) => ex.lossMask[i] === 1);
-    expect(tok.decode(answer)).toBe("The sun is hot . </s>");
+    expect(tok.decode(answer)).toBe("The sun is hot. </s>");
     expect(Array.from(ex.ids)).toEqual(tok.encode(DIALOGUES[0]!, { addSpecialTokens: false }));
   });
 

@@ -3,7 +3,7 @@
  * sequence per step (forward + cross-entropy + backward + Adam), over sequences with the lengths of
  * RustGPT's own data, compared with RustGPT's native Rust timings.
  *
- *   npx tsx --conditions=@mini/source packages/nn/bench/rustgpt-epoch.ts [--epochs 20] [--clip 5] [--phase pretraining|instruction]
+ *   npx tsx --conditions=@mini/source packages/nn/bench/rustgpt-epoch.ts [--epochs 20] [--clip 5] [--phase pretraining|instruction] [--data DIR]
  *   MINI_NO_WASM=1 npx tsx --conditions=@mini/source packages/nn/bench/rustgpt-epoch.ts    (JS kernels only)
  *
  * The model (RustGPT's, 493,973 parameters at vocab 533): token embedding + learned positions
@@ -105,9 +105,14 @@ function countTokens(text: string): number {
   return n;
 }
 
+/** RustGPT's data: --data DIR, default /work/shared/data/rustgpt as seen from this checkout (packages/nn/bench). */
+function dataDir(): string {
+  const i = process.argv.indexOf("--data");
+  return i >= 0 ? resolve(process.argv[i + 1]!) : resolve(dirname(fileURLToPath(import.meta.url)), "../../../../shared/data/rustgpt");
+}
+
 function sequenceLengths(file: string): number[] {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const path = resolve(here, "../../../../shared/data/rustgpt", file);
+  const path = resolve(dataDir(), file);
   const texts = JSON.parse(readFileSync(path, "utf8")) as string[];
   return texts.map(countTokens);
 }

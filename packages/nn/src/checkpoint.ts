@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { readSafetensors, writeSafetensors, type Tensor } from "@mini/tensor";
+import { readSafetensors, writeSafetensors, type Rng, type RngState, type Tensor } from "@mini/tensor";
 import { CheckpointError, StateDictError } from "./errors.js";
+import { Dropout } from "./layers/dropout.js";
 import type { Module } from "./module.js";
 import type { Optimizer, OptimizerState } from "./optim/optimizer.js";
 import { ParamSource, type TensorFile } from "./param-source.js";
@@ -11,7 +12,8 @@ import { ParamSource, type TensorFile } from "./param-source.js";
  *
  *   model.safetensors      the model's state dict (HF tensor names, loadable by other tools)
  *   optimizer.safetensors  optional: per-parameter optimizer state (`<param>.exp_avg`, …)
- *   checkpoint.json        format version, step, model config, optimizer kind/step/hyperparameters
+ *   checkpoint.json        format version, step, model config, optimizer kind/step/hyperparameters,
+ *                          random-generator states (the model's dropout streams, and named ones)
  *
  * Saving is atomic: everything is written into a hidden temporary directory beside the target,
  * which then replaces the target by rename, so an interrupted save leaves either the old
@@ -32,6 +34,11 @@ export interface CheckpointMeta {
   numParameters: number;
   files: { model: string; optimizer: string | null };
   optimizer: { kind: string; step: number; hyper: Record<string, number | boolean> } | null;
+  /**
+   * Generator states (absent in checkpoints written before they were saved): `dropout`, one per
+   * distinct Rng of the model's Dropout layers in module order; `named`, those given in `rngs`.
+   */
+  rngs?: { dropout: RngState[]; named: Record<string, RngState> };
 }
 
 export interface SaveCheckpointOptions {
@@ -41,6 +48,18 @@ export interface SaveCheckpointOptions {
   step?: number;
   /** Anything JSON-serialisable that rebuilds the model (its config). */
   config?: unknown;
+  /**
+   * More generators to save by name (data order, sampling), restored by `loadCheckpoint(dir, { rngs })`.
+   * The model's dropout generators are saved without being listed here.
+   */
+  rngs?: Record<string, Rng>;
+}
+
+/** The distinct generators of the model's Dropout layers, in module order (blocks often share one). */
+function dropoutRngs(model: Module): Rng[] {
+  const out: Rng[] = [];
+  for (const m of model.modules()) if (m instanceof Dropout && !out.includes(m.rng)) out.push(m.rng);
+  return out;
 }
 
 /** Writes a checkpoint into `dir` atomically (replacing an existing checkpoint there). */
@@ -77,6 +96,10 @@ export async function saveCheckpoint(dir: string, ck: SaveCheckpointOptions): Pr
       numParameters: ck.model.numParameters(),
       files: { model: MODEL_FILE, optimizer: optState ? OPTIMIZER_FILE : null },
       optimizer: optState ? { kind: optState.kind, step: optState.step, hyper: optState.hyper } : null,
+      rngs: {
+        dropout: dropoutRngs(ck.model).map((r) => r.getState()),
+        named: Object.fromEntries(Object.entries(ck.rngs ?? {}).map(([name, r]) => [name, r.getState()])),
+      },
     };
     // checkpoint.json last: a directory with it is complete.
     writeFileSync(join(tmp, META_FILE), JSON.stringify(meta, null, 2) + "\n");
@@ -141,12 +164,15 @@ export interface LoadCheckpointOptions {
   model?: Module;
   /** Restore into this optimizer (same kind, same parameter names and shapes). */
   optimizer?: Optimizer;
+  /** Restore these generators in place from the states saved under the same names. */
+  rngs?: Record<string, Rng>;
 }
 
 /**
- * Reads a checkpoint; with `model`/`optimizer`, restores them exactly (bit-identical values).
+ * Reads a checkpoint; with `model`/`optimizer`, restores them exactly (bit-identical values), and
+ * with `model` also the states of its dropout generators, so training resumes with the same masks.
  * A model of another configuration gets one StateDictError naming every mismatched tensor; nothing
- * is changed unless model and optimizer both fit.
+ * is changed unless model, optimizer and generators all fit.
  */
 export async function loadCheckpoint(dir: string, opts: LoadCheckpointOptions = {}): Promise<LoadedCheckpoint> {
   const found = locate(resolve(dir), dir);
@@ -162,6 +188,7 @@ export async function loadCheckpoint(dir: string, opts: LoadCheckpointOptions = 
   if (opts.optimizer && !optimizerState) {
     throw new CheckpointError(`loadCheckpoint(${dir}): an optimizer was given but the checkpoint has no optimizer state`);
   }
+  const restoreRngs = rngRestorer(dir, meta, opts);
   try {
     if (opts.optimizer) opts.optimizer.checkStateDict(optimizerState!);
     if (opts.model) opts.model.loadStateDict(modelTensors, { strict: true });
@@ -172,6 +199,7 @@ export async function loadCheckpoint(dir: string, opts: LoadCheckpointOptions = 
     throw e;
   }
   if (opts.optimizer) opts.optimizer.loadStateDict(optimizerState!);
+  restoreRngs();
   return {
     dir: found,
     meta,
@@ -180,6 +208,34 @@ export async function loadCheckpoint(dir: string, opts: LoadCheckpointOptions = 
     modelTensors,
     optimizerState,
     params: (p = {}) => ParamSource.fromTensors(modelTensors, { ...p, name: join(found, meta.files.model) }),
+  };
+}
+
+/**
+ * Checks that every generator to restore has a saved state (throwing CheckpointError before anything
+ * is changed), and returns the function that restores them.
+ */
+function rngRestorer(dir: string, meta: CheckpointMeta, opts: LoadCheckpointOptions): () => void {
+  const jobs: [Rng, RngState][] = [];
+  if (opts.model && meta.rngs) {
+    const rngs = dropoutRngs(opts.model);
+    if (rngs.length !== meta.rngs.dropout.length) {
+      throw new CheckpointError(
+        `loadCheckpoint(${dir}): the model has ${rngs.length} dropout generator(s), the checkpoint saved ${meta.rngs.dropout.length}`,
+      );
+    }
+    rngs.forEach((r, i) => jobs.push([r, meta.rngs!.dropout[i]!]));
+  }
+  for (const [name, rng] of Object.entries(opts.rngs ?? {})) {
+    const state = meta.rngs?.named[name];
+    if (state === undefined) {
+      const saved = Object.keys(meta.rngs?.named ?? {});
+      throw new CheckpointError(`loadCheckpoint(${dir}): no generator state named "${name}" (saved: ${saved.length > 0 ? saved.join(", ") : "none"})`);
+    }
+    jobs.push([rng, state]);
+  }
+  return () => {
+    for (const [rng, state] of jobs) rng.setState(state);
   };
 }
 

@@ -15,6 +15,7 @@ import {
   warmupCosine,
   type Optimizer,
 } from "../src/index.js";
+import { createRng } from "@mini/tensor";
 import { bitEqual } from "./helpers.js";
 import { TinyGpt, lmLoss, reverseBatch, type TinyGptConfig } from "./tiny-models.js";
 
@@ -60,6 +61,46 @@ describe("checkpoints", () => {
     expect(resumedOpt.stepCount).toBe(N);
     for (let s = N; s < N + M; s++) got.push(trainStep(resumed, resumedOpt, s));
     expect(got).toEqual(want); // exact: toEqual on numbers is ===
+  });
+
+  it("resume with dropout: the dropout generators (and named ones) are saved and restored, so losses stay bit-identical", async () => {
+    const dcfg: TinyGptConfig = { ...cfg, dropout: 0.2, dropoutSeed: 5 };
+    const N = 4;
+    const M = 4;
+    const straight = new TinyGpt(ParamSource.init(1), dcfg);
+    const straightOpt = new AdamW(straight.parameters(), { lr: 1e-2 });
+    const want = Array.from({ length: N + M }, (_, s) => trainStep(straight, straightOpt, s));
+
+    const first = new TinyGpt(ParamSource.init(1), dcfg);
+    const firstOpt = new AdamW(first.parameters(), { lr: 1e-2 });
+    const got = Array.from({ length: N }, (_, s) => trainStep(first, firstOpt, s));
+    const data = createRng(9); // say, the generator of the batch order
+    data.normal(); // leaves a cached normal in its state
+    const dir = join(root, "resume-dropout");
+    await saveCheckpoint(dir, { model: first, optimizer: firstOpt, step: N, config: dcfg, rngs: { data } });
+    const dataNext = [data.normal(), data.uniform()];
+    expect(JSON.parse(readFileSync(join(dir, "checkpoint.json"), "utf8")).rngs.dropout).toHaveLength(1);
+
+    // A fresh model's dropout generator starts from its seed; loading the checkpoint moves it on.
+    const resumed = new TinyGpt(ParamSource.init(2), dcfg);
+    const resumedOpt = new AdamW(resumed.parameters(), { lr: 123 });
+    const resumedData = createRng(0);
+    await loadCheckpoint(dir, { model: resumed, optimizer: resumedOpt, rngs: { data: resumedData } });
+    for (let s = N; s < N + M; s++) got.push(trainStep(resumed, resumedOpt, s));
+    expect(got).toEqual(want);
+    expect([resumedData.normal(), resumedData.uniform()]).toEqual(dataNext);
+
+    // Without the restore the masks differ, and so do the losses (the test can fail).
+    const stale = new TinyGpt(ParamSource.init(2), dcfg);
+    const staleOpt = new AdamW(stale.parameters(), { lr: 123 });
+    await loadCheckpoint(dir, { optimizer: staleOpt });
+    stale.loadStateDict((await loadCheckpoint(dir)).modelTensors);
+    expect(trainStep(stale, staleOpt, N)).not.toBe(want[N]);
+
+    await expect(loadCheckpoint(dir, { rngs: { shuffle: createRng(0) } })).rejects.toThrow(/no generator state named "shuffle" \(saved: data\)/);
+    await expect(loadCheckpoint(dir, { model: new TinyGpt(ParamSource.init(2), cfg) })).rejects.toThrow(
+      /the model has 0 dropout generator\(s\), the checkpoint saved 1/,
+    );
   });
 
   it("restores a model in place with bit-identical forward outputs, and writes readable files", async () => {

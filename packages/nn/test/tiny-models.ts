@@ -32,6 +32,9 @@ export interface TinyGptConfig {
   nHeads: number;
   maxLen: number;
   ffnHidden: number;
+  /** Residual dropout in the block (default none); its generator is seeded with `dropoutSeed`. */
+  dropout?: number;
+  dropoutSeed?: number;
 }
 
 /** One-block GPT: token + learned position embeddings, a pre-norm block, final norm, linear head. */
@@ -52,6 +55,7 @@ export class TinyGpt extends Module {
       ffnKind: "gelu",
       norm: { kind: "layer" },
       normPlacement: "pre",
+      ...(cfg.dropout ? { dropout: { p: cfg.dropout, rng: createRng(cfg.dropoutSeed ?? 0) } } : {}),
     });
     this.norm = new LayerNorm(ps.pp("ln_f"), cfg.dModel);
     this.head = new Linear(ps.pp("lm_head"), cfg.dModel, cfg.vocab, { bias: false });

@@ -8,7 +8,7 @@
  *   the namespace): `kernels.matmulTransB(x, w, M, K, N, out)`, plus their `...Reference` loops.
  */
 export { Tensor } from "./tensor.js";
-export { createRng, type Rng } from "./random.js";
+export { createRng, rngFromState, type Rng, type RngState } from "./random.js";
 export { ShapeError, SafetensorsError, fmtShape } from "./errors.js";
 export { numel, strides, checkShape, broadcastShapes, normAxis, sameShape } from "./shape.js";
 export { heap, WasmHeap } from "./wasm/heap.js";

@@ -14,7 +14,18 @@ export interface Rng {
   nextU32(): number;
   /** An independent generator derived from this one (for splitting streams). */
   fork(): Rng;
+  /** The full state, JSON-safe (see RngState): save it to resume the exact same stream later. */
+  getState(): RngState;
+  /** Continues from a state made by getState (of this or any generator): the next draws are the ones that followed it. */
+  setState(state: RngState): void;
 }
+
+/**
+ * A generator's state as plain numbers, for checkpoints: the four 32-bit words of xoshiro128**,
+ * then, if a normal() draw is cached (Box–Muller makes two at a time), that value (a float64,
+ * exact through JSON).
+ */
+export type RngState = readonly number[];
 
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
@@ -36,11 +47,13 @@ class Xoshiro128 implements Rng {
 
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new Error(`createRng: seed must be a finite number, got ${seed}`);
-    // Mix the high bits of large seeds in too, so seeds 1 and 2**32+1 differ.
-    const sm = splitmix32((seed >>> 0) ^ Math.floor(seed / 4294967296));
+    // The low 32 bits seed splitmix32; the high bits (seed / 2³², −1 for a negative seed) are mixed
+    // into one word after it, so seeds 1 and 2**32+1 differ, and so do −22 and 21 (XOR-ing them into
+    // splitmix's input made those collide). Seeds in [0, 2³²) get the plain splitmix32 state.
+    const sm = splitmix32(seed >>> 0);
     this.a = sm();
     this.b = sm();
-    this.c = sm();
+    this.c = (sm() ^ Math.floor(seed / 4294967296)) >>> 0;
     this.d = sm();
   }
 
@@ -86,6 +99,31 @@ class Xoshiro128 implements Rng {
   fork(): Rng {
     return new Xoshiro128(this.nextU32() ^ 0x5bd1e995);
   }
+
+  getState(): RngState {
+    const words = [this.a, this.b, this.c, this.d];
+    return this.spare === null ? words : [...words, this.spare];
+  }
+
+  setState(state: RngState): void {
+    checkState(state);
+    [this.a, this.b, this.c, this.d] = state as [number, number, number, number];
+    this.spare = state.length === 5 ? state[4]! : null;
+  }
+}
+
+function checkState(state: RngState): void {
+  const bad = (why: string): never => {
+    const shown = Array.isArray(state) ? `[${state.join(", ")}]` : String(state);
+    throw new Error(`Rng.setState: ${why}, got ${shown}`);
+  };
+  if (!Array.isArray(state) || (state.length !== 4 && state.length !== 5)) bad("state must be 4 words (+ an optional cached normal) from getState()");
+  for (let i = 0; i < 4; i++) {
+    const w = state[i];
+    if (typeof w !== "number" || !Number.isInteger(w) || w < 0 || w > 0xffffffff) bad(`word ${i} must be an integer in [0, 2^32)`);
+  }
+  if (state[0] === 0 && state[1] === 0 && state[2] === 0 && state[3] === 0) bad("an all-zero state is not a valid xoshiro128** state");
+  if (state.length === 5 && !Number.isFinite(state[4])) bad("the cached normal must be a finite number");
 }
 
 function rotl(x: number, k: number): number {
@@ -95,4 +133,11 @@ function rotl(x: number, k: number): number {
 /** A generator whose stream depends only on `seed`. */
 export function createRng(seed: number): Rng {
   return new Xoshiro128(seed);
+}
+
+/** A generator continuing from a saved state (`rng.getState()`). */
+export function rngFromState(state: RngState): Rng {
+  const rng = new Xoshiro128(0);
+  rng.setState(state);
+  return rng;
 }

@@ -10,7 +10,7 @@ export function generateCommand(io: CliIO): Command {
   const cmd = new Command("generate").description("continue a prompt, streaming the text as it is generated");
   addModelOption(cmd);
   cmd.requiredOption("-p, --prompt <text>", "the text to continue; the tokenizer adds BOS as the model expects (required)");
-  cmd.option("--no-echo", "print only the continuation, not the prompt before it");
+  cmd.option("--no-echo", "print only the continuation, not the prompt before it (default: the prompt is echoed)");
   addGenerationOptions(cmd);
   cmd.action(async (opts: Record<string, unknown>) => {
     const flags = readGenerationFlags(opts);

@@ -11,6 +11,7 @@ import { addModelOption, UsageError } from "../options.js";
 import { startServer, type RunningServer } from "../server/index.js";
 
 export const SERVE_DEFAULTS = { host: "127.0.0.1", port: 8080, maxSessions: 4, maxQueue: 16 } as const;
+const CONTEXT_FROM_MODEL = "model";
 
 export interface ServeCommandHooks {
   /** Called once the server listens (tests read the URL from it). Default: nothing. */
@@ -29,14 +30,15 @@ export function serveCommand(io: CliIO, hooks: ServeCommandHooks = {}): Command 
     .addOption(new Option("--port <n>", "port to listen on; 0 picks a free one").default(SERVE_DEFAULTS.port))
     .addOption(new Option("--max-sessions <n>", "KV caches kept (conversations cached, and generations running at once)").default(SERVE_DEFAULTS.maxSessions))
     .addOption(new Option("--max-queue <n>", "requests that may wait for a free cache; more get 503").default(SERVE_DEFAULTS.maxQueue))
-    .addOption(new Option("--context <n>", "positions per cache (prompt + answer), at most the model's context length").default(undefined, "the model's"));
+    // A sentinel default ("model", shown as the model's own length) so --help lists it, like --seed's "random".
+    .addOption(new Option("--context <n>", "positions per cache (prompt + answer), at most the model's context length").default(CONTEXT_FROM_MODEL, "the model's max_position_embeddings"));
   cmd.action(async (opts: Record<string, unknown>) => {
     const port = intFlag("--port", opts["port"], 0, 65535);
     const maxSessions = intFlag("--max-sessions", opts["maxSessions"], 1, 1024);
     const maxQueue = intFlag("--max-queue", opts["maxQueue"], 0, 100_000);
     const { dir, model, tokenizer, eosIds, loadMs } = await loadModel(String(opts["model"]));
     const maxContext = model.config.maxSeqLen;
-    const context = opts["context"] === undefined ? maxContext : intFlag("--context", opts["context"], 2, maxContext, " (the model's max_position_embeddings)");
+    const context = opts["context"] === CONTEXT_FROM_MODEL ? maxContext : intFlag("--context", opts["context"], 2, maxContext, " (the model's max_position_embeddings)");
     const engine = new ServingEngine({ model, tokenizer, eosIds, maxSessions, maxQueue, contextLength: context });
     const modelId = basename(dir);
     const server = await startServer({ engine, modelId, host: String(opts["host"]), port });

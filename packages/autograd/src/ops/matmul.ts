@@ -33,8 +33,8 @@ interface Plan {
 }
 
 function plan(variant: Variant, aShape: readonly number[], bShape: readonly number[]): Plan {
-  const both = `a ${fmt(aShape)} and b ${fmt(bShape)}`;
-  if (aShape.length < 2 || bShape.length < 2) throw new ShapeError(`${variant}: needs matrices (rank ≥ 2), got ${both}`);
+  const both = (): string => `a ${fmt(aShape)} and b ${fmt(bShape)}`; // for messages only (formatting costs µs)
+  if (aShape.length < 2 || bShape.length < 2) throw new ShapeError(`${variant}: needs matrices (rank ≥ 2), got ${both()}`);
   const ra = aShape.length;
   const rb = bShape.length;
   const a0 = aShape[ra - 2]!;
@@ -44,11 +44,11 @@ function plan(variant: Variant, aShape: readonly number[], bShape: readonly numb
   // [M, K, K of b, N] per variant (see the file comment for the layouts).
   const [M, K, Kb, N] =
     variant === "matmul" ? [a0, a1, b0, b1] : variant === "matmulTransB" ? [a0, a1, b1, b0] : [a1, a0, b0, b1];
-  if (K !== Kb) throw new ShapeError(`${variant}: shared dim differs (${K} vs ${Kb}) for ${both}`);
+  if (K !== Kb) throw new ShapeError(`${variant}: shared dim differs (${K} vs ${Kb}) for ${both()}`);
   const aBatch = aShape.slice(0, -2);
   const bBatch = bShape.slice(0, -2);
   if (aBatch.length > 0 && bBatch.length > 0 && !sameShape(aBatch, bBatch)) {
-    throw new ShapeError(`${variant}: batch dims ${fmt(aBatch)} and ${fmt(bBatch)} differ for ${both} (they must match, or one operand must be a matrix)`);
+    throw new ShapeError(`${variant}: batch dims ${fmt(aBatch)} and ${fmt(bBatch)} differ for ${both()} (they must match, or one operand must be a matrix)`);
   }
   const batchShape = aBatch.length > 0 ? aBatch : bBatch;
   let batch = 1;

@@ -32,7 +32,11 @@ export interface ChatSessionOptions {
   system?: string;
   /** One Sampler for the whole session (its generator runs on across turns). Default: greedy. */
   sampler?: Sampler | SamplingOptions;
-  /** Extra stop ids (the loader's eos ids); the tokenizer's eos and ChatML's `<|im_end|>` are always added. */
+  /**
+   * Extra stop ids (the loader's eos ids). The tokenizer's eos is always added, and so is
+   * `<|im_end|>` when the template writes it and the vocabulary has it as one token (the rule of
+   * the serving engine's `chatStopIds`, so `chat` and `serve` stop at the same ids).
+   */
   stopIds?: Iterable<number>;
   /** Default answer length limit. Default: until a stop id or the context is full. */
   maxNewTokens?: number;
@@ -94,7 +98,7 @@ export class ChatSession {
     const stops = new Set(options.stopIds ?? []);
     if (tokenizer.eosId !== undefined) stops.add(tokenizer.eosId);
     const imEnd = tokenizer.tokenToId("<|im_end|>");
-    if (this.template.isBuiltInChatML && imEnd !== undefined) stops.add(imEnd);
+    if (imEnd !== undefined && this.template.source.includes("<|im_end|>")) stops.add(imEnd);
     this.stopIds = [...stops];
     this.system = options.system;
     this.defaultMaxNewTokens = options.maxNewTokens;

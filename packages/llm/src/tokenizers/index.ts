@@ -7,6 +7,8 @@ export { TokenizerLoadError } from "./hf/errors.js";
 export {
   buildWordLevelTokenizer,
   splitWords,
+  rustGptVocabulary,
+  WORD_LEVEL_DECODER,
   WORD_LEVEL_SPECIALS,
   type WordLevelBuild,
   type WordLevelBuildOptions,

@@ -9,8 +9,9 @@
  * a window of recent ids as a whole and emit only what is new and stable:
  *   - text ending in U+FFFD may be an unfinished UTF-8 sequence: the trailing U+FFFD run is held
  *     back until a later token shows whether it completes;
- *   - with transformers' space clean-up on (" ," → ","), a later token can change text after the
- *     last space, so that tail is held back too;
+ *   - with transformers' space clean-up on (" ," → ","), or a decoder that replaces across tokens
+ *     (tokenizer.decodeRevisesLastWord), a later token can change text after the last space, so
+ *     that tail is held back too;
  *   - the window's first ids are context whose text was already emitted; every so often the window
  *     is moved up to its last few ids, after checking that the shorter window decodes to the same
  *     pending tail, so each push costs a decode of a few dozen ids, not of the whole stream.
@@ -44,7 +45,7 @@ export class StreamDecoder {
     private readonly tokenizer: Tokenizer,
     private readonly opts: StreamDecoderOptions = {},
   ) {
-    this.holdLastWord = tokenizer.cleanUpTokenizationSpaces === true;
+    this.holdLastWord = tokenizer.cleanUpTokenizationSpaces === true || tokenizer.decodeRevisesLastWord === true;
   }
 
   /** Adds one id; returns the newly completed text (often "", never half a character). */

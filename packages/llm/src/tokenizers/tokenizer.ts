@@ -49,4 +49,10 @@ export interface Tokenizer {
    * earlier text; the stream decoder then holds back the last word.
    */
   readonly cleanUpTokenizationSpaces?: boolean;
+  /**
+   * Whether a later token can change the text after the last space of what `decode` gave so far:
+   * transformers' clean-up, or a decoder that fuses the tokens and then replaces across them (the
+   * word-level decoder's " ' " + "s" → "'s"). The stream decoder then holds back the last word.
+   */
+  readonly decodeRevisesLastWord?: boolean;
 }

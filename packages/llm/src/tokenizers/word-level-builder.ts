@@ -9,10 +9,13 @@
  *
  * The result is also written as a standard tokenizer.json, which any HF implementation can load:
  * WordLevel model; the specials as added tokens (so `</s>` is split out before pre-tokenizing);
- * pre_tokenizer Sequence[WhitespaceSplit, Split(one ASCII punctuation char, Isolated)]; no
- * decoder, so decode joins tokens with single spaces. We use Split rather than the Punctuation
- * pre-tokenizer because @huggingface/tokenizers 0.2.0 keeps a run of punctuation ("!!", "?!")
- * together under Punctuation, which would disagree with the rule above and with the Rust crate.
+ * pre_tokenizer Sequence[WhitespaceSplit, Split(one ASCII punctuation char, Isolated)]; and the
+ * decoder WORD_LEVEL_DECODER below, which puts the spaces back the way English is written. We use
+ * Split rather than the Punctuation pre-tokenizer because @huggingface/tokenizers 0.2.0 keeps a
+ * run of punctuation ("!!", "?!") together under Punctuation, which would disagree with the rule
+ * above and with the Rust crate.
+ *
+ * RustGPT's own count differs: see rustGptVocabulary.
  */
 
 import { tokenizerFromJson } from "./hf/load.js";
@@ -24,6 +27,39 @@ export const WORD_LEVEL_SPECIALS = ["<unk>", "<pad>", "</s>"] as const;
 const ASCII_PUNCT_SOURCE = "[!-/:-@\\[-`{-~]";
 const ASCII_PUNCT = new RegExp(ASCII_PUNCT_SOURCE, "u");
 const WHITESPACE = /\p{White_Space}+/u;
+
+/**
+ * Decoding: the words are separate tokens and the spaces between them are gone, so decode has to
+ * decide where spaces go. Plain joining gives "Hello ! I ' m here ." A standard HF decoder chain:
+ *   1. WordPiece (prefix "##", cleanup): joins the tokens with single spaces, and its per-token
+ *      clean-up drops the space before . , ! ? ("Hello! I ' m here."). Its "##" continuation
+ *      prefix never fires here: "#" is ASCII punctuation, so no word of the vocabulary starts with
+ *      "##" (buildWordLevelTokenizer refuses extra special tokens that do).
+ *   2. Fuse: one string, so the rules below see both neighbours of a mark.
+ *   3. Replace: " :" " ;" " )" lose the space before, "( " the space after, " - " and " / "
+ *      both (gasoline-powered, km/s); by regex, an apostrophe between a letter and a contraction ending
+ *      (I'm, don't, earth's, you're) and a decimal point or thousands comma between digits.
+ * Encoding ignores spaces around punctuation, so encode(decode(ids)) gives the ids back. What the
+ * rules cannot know: a dash written " - " comes back as "-"; quote marks ' and " keep their spaces
+ * (opening and closing look the same). Regexes use [A-Za-z0-9], which every engine (Oniguruma in
+ * the Rust crate, JavaScript) reads the same way.
+ * tokenizer_config.json turns transformers' clean_up_tokenization_spaces off: its " ' " → "'"
+ * would glue quoted words ("say ' hi '" → "say'hi'"), and without it tokenizer.json alone decides
+ * the text in every implementation (Rust crate, transformers, @huggingface/tokenizers, ours).
+ */
+export const WORD_LEVEL_DECODER = {
+  type: "Sequence",
+  decoders: [
+    { type: "WordPiece", prefix: "##", cleanup: true },
+    { type: "Fuse" },
+    ...([" :", " ;", " )"] as const).map((s) => ({ type: "Replace", pattern: { String: s }, content: s.trim() })),
+    { type: "Replace", pattern: { String: "( " }, content: "(" },
+    ...([" - ", " / "] as const).map((s) => ({ type: "Replace", pattern: { String: s }, content: s.trim() })),
+    { type: "Replace", pattern: { Regex: "(?<=[A-Za-z]) ' (?=(?:s|t|m|d|re|ve|ll)(?![A-Za-z]))" }, content: "'" },
+    { type: "Replace", pattern: { Regex: "(?<=[0-9])\\. (?=[0-9])" }, content: "." },
+    { type: "Replace", pattern: { Regex: "(?<=[0-9]), (?=[0-9]{3}(?![0-9]))" }, content: "," },
+  ],
+} as const;
 
 export interface WordLevelBuildOptions {
   /** More special tokens (e.g. ChatML markers), given ids after the three defaults. */
@@ -102,8 +138,24 @@ function byCodePoint(a: string, b: string): number {
   return ca.length - cb.length;
 }
 
+/**
+ * The vocabulary RustGPT itself builds from `texts` (src/vocab.rs): "</s>" plus every word by the
+ * rule above, with no special case for "</s>" inside the text, so its pieces "<", "/", "s", ">"
+ * are words too; no <unk>, no <pad>. On RustGPT's data that is 533 tokens where
+ * buildWordLevelTokenizer has 532: 533 − 3 ("<", "/", ">"; "s" is a word there anyway) + 2.
+ */
+export function rustGptVocabulary(texts: readonly string[]): string[] {
+  const words = new Set<string>(["</s>"]);
+  for (const t of texts) for (const w of splitWords(t, [])) words.add(w);
+  return [...words].sort(byCodePoint);
+}
+
 export function buildWordLevelTokenizer(texts: readonly string[], opts: WordLevelBuildOptions = {}): WordLevelBuild {
   const specials = [...WORD_LEVEL_SPECIALS, ...(opts.extraSpecialTokens ?? [])];
+  const glued = specials.find((s) => s.startsWith("##"));
+  if (glued !== undefined) {
+    throw new Error(`buildWordLevelTokenizer: extra special token "${glued}" starts with "##", the decoder's continuation prefix (it would be glued to the token before it)`);
+  }
   const words = new Set<string>();
   for (const t of texts) for (const w of splitWords(t, specials)) if (!specials.includes(w)) words.add(w);
   const vocab = [...specials, ...[...words].sort(byCodePoint)];
@@ -130,7 +182,7 @@ export function buildWordLevelTokenizer(texts: readonly string[], opts: WordLeve
       ],
     },
     post_processor: null,
-    decoder: null,
+    decoder: WORD_LEVEL_DECODER,
     model: { type: "WordLevel", vocab: Object.fromEntries(vocab.map((w, i) => [w, i])), unk_token: "<unk>" },
   };
   const config = {
@@ -140,7 +192,7 @@ export function buildWordLevelTokenizer(texts: readonly string[], opts: WordLeve
     eos_token: "</s>",
     add_bos_token: false,
     add_eos_token: false,
-    // Off, so decode is exactly the tokens joined by single spaces ("Hello , world !").
+    // Off: the decoder does the spacing (see WORD_LEVEL_DECODER).
     clean_up_tokenization_spaces: false,
     ...(opts.extraSpecialTokens?.length ? { additional_special_tokens: [...opts.extraSpecialTokens] } : {}),
   };

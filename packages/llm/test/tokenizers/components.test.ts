@@ -1,7 +1,7 @@
 /**
  * The components that the two shipped tokenizers do not use, on small hand-made tokenizer.json
  * files: against @huggingface/tokenizers where it implements the same semantics, against the
- * Rust crate's documented behaviour where it does not (see README-tokenizers.md).
+ * Rust crate's documented behaviour where it does not (see README.md, "Tokenizers in detail").
  */
 import { Tokenizer as Oracle } from "@huggingface/tokenizers";
 import fc from "fast-check";
@@ -10,8 +10,8 @@ import { createNormalizer } from "../../src/tokenizers/hf/normalizers.js";
 import { createPreTokenizer, splitBy } from "../../src/tokenizers/hf/pre-tokenizers.js";
 import { findAll } from "../../src/tokenizers/hf/patterns.js";
 import { BYTE_LEVEL, toByteLevel } from "../../src/tokenizers/hf/byte-level-table.js";
-import { tokenizerFromJson } from "../../src/tokenizers/index.js";
-import { nastyText, plainText } from "./helpers.js";
+import { tokenizerFromJson, WORD_LEVEL_DECODER } from "../../src/tokenizers/index.js";
+import { nastyText, oracleDecode, plainText } from "./helpers.js";
 
 const at = { file: "tokenizer.json", path: "pre_tokenizer" };
 const pre = (cfg: unknown, text: string, first = true): string[] => createPreTokenizer(at, cfg)!([{ text, first }]).map((p) => p.text);
@@ -135,5 +135,57 @@ describe("byte-level BPE (GPT-2 style) vs @huggingface/tokenizers", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("WordPiece, Fuse, Replace and Sequence decoders vs @huggingface/tokenizers", () => {
+  // Token strings that exercise every clean-up rule, the ## prefix, and the rules' neighbours.
+  const tokens = [
+    "<unk>", "</s>", "Hello", "##lo", "##", "#", ".", ",", "!", "?", "'", "n't", "'m", "'s", "'ve", "'re", "do", "not",
+    "do not", " ' ", "-", ":", ";", "(", ")", "/", "27", "3", "792", "s", "t", "I", "don", "a b", "é", "字",
+  ];
+  const vocab = Object.fromEntries(tokens.map((t, i) => [t, i]));
+  const json = (decoder: unknown) => ({
+    version: "1.0",
+    added_tokens: [{ id: 1, content: "</s>", single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+    normalizer: null,
+    pre_tokenizer: { type: "WhitespaceSplit" },
+    post_processor: null,
+    decoder,
+    model: { type: "WordLevel", vocab, unk_token: "<unk>" },
+  });
+  const ids = fc.array(fc.integer({ min: 0, max: tokens.length - 1 }), { minLength: 1, maxLength: 16 });
+
+  it.each([
+    ["WordPiece ## with clean-up", { type: "WordPiece", prefix: "##", cleanup: true }],
+    ["WordPiece ## without clean-up", { type: "WordPiece", prefix: "##", cleanup: false }],
+    ["WordPiece with another prefix", { type: "WordPiece", prefix: "do", cleanup: true }],
+    ["the word-level decoder (WordPiece, Fuse, Replace by string and regex)", WORD_LEVEL_DECODER],
+    ["Fuse then Replace", { type: "Sequence", decoders: [{ type: "Fuse" }, { type: "Replace", pattern: { String: "##" }, content: "+" }] }],
+  ])("%s decodes any ids like the oracle (with and without transformers' clean-up)", (_name, decoder) => {
+    for (const cleanup of [false, true]) {
+      const config = { clean_up_tokenization_spaces: cleanup, unk_token: "<unk>" };
+      const ours = tokenizerFromJson(json(decoder), config);
+      const oracle = new Oracle(JSON.parse(JSON.stringify(json(decoder))), config);
+      fc.assert(
+        fc.property(ids, fc.boolean(), (list, skip) => {
+          expect(ours.decode(list, { skipSpecialTokens: skip })).toBe(oracleDecode(oracle, list, skip));
+        }),
+        { numRuns: 150 },
+      );
+    }
+  });
+
+  it("WordPiece: ## glues, the first token keeps its ##, clean-up works token by token", () => {
+    const t = tokenizerFromJson(json({ type: "WordPiece", prefix: "##", cleanup: true }), { clean_up_tokenization_spaces: false });
+    const of = (...words: string[]) => words.map((w) => vocab[w]!);
+    expect(t.decode(of("##lo", "Hello", "##lo", "##", "."))).toBe("##lo Hellolo.");
+    // Clean-up sees one token (with the space WordPiece put in front) at a time: " n't" and " 'm"
+    // fire, " ' " only within a token's own text, so word tokens "'" keep their spaces.
+    expect(t.decode(of("I", "'", "n't", "'m", " ' "))).toBe("I 'n't'm '");
+    // The Rust crate also turns " do not" into " don't"; the JS oracle (and we) do not.
+    expect(t.decode(of("I", "do not"))).toBe("I do not");
+    expect(t.decodeRevisesLastWord).toBe(false);
+    expect(tokenizerFromJson(json(WORD_LEVEL_DECODER), { clean_up_tokenization_spaces: false }).decodeRevisesLastWord).toBe(true);
   });
 });

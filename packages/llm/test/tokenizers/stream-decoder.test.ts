@@ -83,29 +83,32 @@ describe("StreamDecoder, byte by byte", () => {
   });
 });
 
-describe("StreamDecoder with space clean-up (a later token can change earlier text)", () => {
-  const { tokenizer, json, config } = buildWordLevelTokenizer(["Hello , world ! I do n't know . </s>"]);
-  // The same vocabulary with transformers' clean_up_tokenization_spaces on.
-  const cleaning = tokenizerFromJson(json, { ...config, clean_up_tokenization_spaces: true });
+describe("StreamDecoder on word-level text (a later token can change earlier text)", () => {
+  const { tokenizer, json, config } = buildWordLevelTokenizer(["Hello , world ! I do n't know . it ' s 27 . 3 - ( a ) / b : c ; </s>"]);
+  const randomIds = fc.array(fc.integer({ min: 0, max: tokenizer.vocabSize - 1 }), { maxLength: 60 });
 
-  it("without clean-up, word-level text streams word by word", () => {
+  it("a tokenizer.json without decoder streams word by word", () => {
+    const plain = tokenizerFromJson({ ...json, decoder: null }, config);
+    const stream = new StreamDecoder(plain);
+    expect(plain.encode("Hello , world").map((id) => stream.push(id))).toEqual(["Hello", " ,", " world"]);
+    fc.assert(fc.property(randomIds, fc.boolean(), (list, skip) => streamAndCheck(plain, list, skip)), { numRuns: 100 });
+  });
+
+  it("the word-level decoder: holds back the last word, so ' + s can still become 's", () => {
+    expect(tokenizer.decodeRevisesLastWord).toBe(true);
     const stream = new StreamDecoder(tokenizer);
-    expect(tokenizer.encode("Hello , world").map((id) => stream.push(id))).toEqual(["Hello", " ,", " world"]);
+    expect(tokenizer.encode("Hello, it's world").map((id) => stream.push(id))).toEqual(["", "", "Hello,", " it", "", "'s"]);
+    expect(stream.flush()).toBe(" world");
+    fc.assert(fc.property(randomIds, fc.boolean(), (list, skip) => streamAndCheck(tokenizer, list, skip)), { numRuns: 200 });
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: tokenizer.vocabSize - 1 }), { maxLength: 60 }), fc.boolean(), (list, skip) =>
-        streamAndCheck(tokenizer, list, skip),
-      ),
-      { numRuns: 100 },
+      fc.property(fc.array(randomIds, { minLength: 2, maxLength: 4 }), (lists) => streamAndCheck(tokenizer, lists.flat(), true)),
+      { numRuns: 30 },
     );
   });
 
-  it("holds back the last word so ' ,' can still become ','", () => {
+  it("transformers' clean-up on top (clean_up_tokenization_spaces) streams right too", () => {
+    const cleaning = tokenizerFromJson({ ...json, decoder: null }, { ...config, clean_up_tokenization_spaces: true });
     expect(cleaning.decode(tokenizer.encode("Hello , world !"))).toBe("Hello, world!");
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: tokenizer.vocabSize - 1 }), { maxLength: 60 }), fc.boolean(), (list, skip) =>
-        streamAndCheck(cleaning, list, skip),
-      ),
-      { numRuns: 100 },
-    );
+    fc.assert(fc.property(randomIds, fc.boolean(), (list, skip) => streamAndCheck(cleaning, list, skip)), { numRuns: 100 });
   });
 });

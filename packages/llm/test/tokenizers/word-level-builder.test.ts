@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { Tokenizer as Oracle } from "@huggingface/tokenizers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildWordLevelTokenizer, splitWords, tokenizerFromJson } from "../../src/tokenizers/index.js";
+import { buildWordLevelTokenizer, rustGptVocabulary, splitWords, tokenizerFromJson } from "../../src/tokenizers/index.js";
 import { nastyText } from "./helpers.js";
 
 const DATA = "/work/shared/data/rustgpt";
@@ -48,6 +48,8 @@ describe("buildWordLevelTokenizer on RustGPT's data", () => {
     expect(vocab.length).toBe(533 - 3 + 2);
     expect(tokenizer.vocabSize).toBe(532);
     expect(new Set(vocab)).toEqual(new Set([...[...rust].filter((w) => !["<", "/", ">"].includes(w)), "<unk>", "<pad>"]));
+    // The exported count the app explains itself with.
+    expect(rustGptVocabulary(texts)).toEqual([...rust].sort());
   });
 
   it("puts the specials first, then the words sorted case-sensitively", () => {
@@ -62,8 +64,8 @@ describe("buildWordLevelTokenizer on RustGPT's data", () => {
   it("splits punctuation off words and keeps </s> whole", () => {
     const ids = tokenizer.encode("User: Hello! How's the world? </s>");
     expect(ids.map((i) => tokenizer.idToToken(i))).toEqual(["User", ":", "Hello", "!", "How", "'", "s", "the", "world", "?", "</s>"]);
-    expect(tokenizer.decode(ids)).toBe("User : Hello ! How ' s the world ? </s>");
-    expect(tokenizer.decode(ids, { skipSpecialTokens: true })).toBe("User : Hello ! How ' s the world ?");
+    expect(tokenizer.decode(ids)).toBe("User: Hello! How's the world? </s>");
+    expect(tokenizer.decode(ids, { skipSpecialTokens: true })).toBe("User: Hello! How's the world?");
     expect(splitWords("a,,b!!</s>end</s>")).toEqual(["a", ",", ",", "b", "!", "!", "</s>", "end", "</s>"]);
   });
 
@@ -119,5 +121,55 @@ describe("buildWordLevelTokenizer on RustGPT's data", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("decoding word-level tokens back to written text", () => {
+  const appTexts = ["pretraining.json", "chat.json"].flatMap(
+    (f) => JSON.parse(readFileSync(`/work/main/apps/rustgpt-ts/data/${f}`, "utf8")) as string[],
+  );
+
+  it.each([
+    ["RustGPT's data", texts],
+    ["the app's data", appTexts],
+  ])("gives back every text of %s exactly, as the oracle does", (_name, data) => {
+    const { tokenizer, json, config } = buildWordLevelTokenizer(data);
+    const oracle = new Oracle(JSON.parse(JSON.stringify(json)), JSON.parse(JSON.stringify(config)));
+    for (const t of data) {
+      const ids = tokenizer.encode(t);
+      expect(tokenizer.decode(ids)).toBe(t);
+      expect(oracle.decode(ids)).toBe(t);
+    }
+  });
+
+  it.each([
+    ["Hello! How can I help you today?", "Hello! How can I help you today?"],
+    ["I'm fine, don't worry: it's 27.3 days (about a month); 299,792 km/s.", "I'm fine, don't worry: it's 27.3 days (about a month); 299,792 km/s."],
+    ["Gasoline-powered cars; you're right, we'd go.", "Gasoline-powered cars; you're right, we'd go."],
+    // What the rules cannot know: a spaced dash, quote marks, a list of numbers after a comma.
+    ["It is big - really big.", "It is big-really big."],
+    ["He said 'no' and \"yes\".", "He said ' no ' and \" yes \"."],
+    ["In 1990, 250 people came.", "In 1990,250 people came."],
+  ])("%j decodes as %j", (text, expected) => {
+    const { tokenizer } = buildWordLevelTokenizer([text]);
+    expect(tokenizer.decode(tokenizer.encode(text))).toBe(expected);
+  });
+
+  it("re-encodes any decoded ids to the same ids (spaces only go next to punctuation)", () => {
+    const { tokenizer } = buildWordLevelTokenizer([...texts, "' - / : ; ( ) . , # < > \" s t 27 3"]);
+    const id = fc.integer({ min: 0, max: tokenizer.vocabSize - 1 });
+    // Punctuation and digits often, so the joining rules fire.
+    const marks = ["'", "-", "/", ":", ";", "(", ")", ".", ",", "s", "t", "27", "3", "#", "<", ">", '"'].map((w) => tokenizer.tokenToId(w)!);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(id, fc.constantFrom(...marks)), { maxLength: 30 }), (ids) => {
+        expect(tokenizer.encode(tokenizer.decode(ids))).toEqual(ids);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("refuses an extra special token starting with the decoder's ## prefix", () => {
+    expect(() => buildWordLevelTokenizer(["a b"], { extraSpecialTokens: ["##sep"] })).toThrow(/"##sep" starts with "##"/);
+    expect(buildWordLevelTokenizer(["a # # b"]).tokenizer.decode(buildWordLevelTokenizer(["a # # b"]).tokenizer.encode("a ## b"))).toBe("a # # b");
   });
 });

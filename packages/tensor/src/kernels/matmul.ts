@@ -47,18 +47,27 @@ function run(layout: MatmulLayout, a: Float32Array, b: Float32Array, M: number, 
   return matmulTransAJs(a, b, M, K, N, out, alpha, beta);
 }
 
-/** Checks dims and array lengths (naming the op and sizes); returns out, allocated if omitted. */
+/**
+ * Checks dims and array lengths (naming the op and sizes); returns out, allocated if omitted.
+ * Runs on every call (the decode loop makes thousands a second), so it allocates nothing and
+ * builds its messages only when it throws.
+ */
 function check(
   op: string, aShape: string, bShape: string,
   a: Float32Array, b: Float32Array, M: number, K: number, N: number, out: Float32Array | undefined,
 ): Float32Array {
-  for (const [name, v] of [["M", M], ["K", K], ["N", N]] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new ShapeError(`${op}: ${name} must be a non-negative integer, got ${v}`);
-  }
-  const dims = `M=${M}, K=${K}, N=${N}`;
-  if (a.length < M * K) throw new ShapeError(`${op}: a has ${a.length} elements, ${aShape} with ${dims} needs ${M * K}`);
-  if (b.length < K * N) throw new ShapeError(`${op}: b has ${b.length} elements, ${bShape} with ${dims} needs ${K * N}`);
+  needDim(op, "M", M);
+  needDim(op, "K", K);
+  needDim(op, "N", N);
+  if (a.length < M * K) throw new ShapeError(`${op}: a has ${a.length} elements, ${aShape} with ${dims(M, K, N)} needs ${M * K}`);
+  if (b.length < K * N) throw new ShapeError(`${op}: b has ${b.length} elements, ${bShape} with ${dims(M, K, N)} needs ${K * N}`);
   if (out === undefined) return new Float32Array(M * N);
-  if (out.length < M * N) throw new ShapeError(`${op}: out has ${out.length} elements, [M,N] with ${dims} needs ${M * N}`);
+  if (out.length < M * N) throw new ShapeError(`${op}: out has ${out.length} elements, [M,N] with ${dims(M, K, N)} needs ${M * N}`);
   return out;
 }
+
+function needDim(op: string, name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0) throw new ShapeError(`${op}: ${name} must be a non-negative integer, got ${v}`);
+}
+
+const dims = (M: number, K: number, N: number): string => `M=${M}, K=${K}, N=${N}`;

@@ -12,104 +12,16 @@
   ;; ---------------------------------------------------------------------------------------------
   ;; gemvT: out[j] = beta·out[j] + alpha·dot(x, W[j, :])      x [K], W [rows, K], out [rows]
   ;; The M = 1 case of A·Bᵀ (x·Wᵀ, one token through a Linear layer) and the N = 1 case of A·B.
-  ;; Memory-bound: W is read once. Two ways to walk it, chosen by its size:
-  ;;   - W ≤ 8 MiB (in cache after the first call, e.g. a layer's weight in a token loop): four rows
-  ;;     at a time share each load of x (gemvQuads), then the last rows mod 4 one by one;
-  ;;   - bigger (e.g. a 32000-token head, 40 MB, streamed from DRAM every call): strictly in address
-  ;;     order, one row at a time (gemvRows). Four interleaved row streams are followed badly by the
-  ;;     hardware prefetcher: from DRAM they ran at a third of the single-stream speed.
+  ;; Memory-bound: W is read once, strictly in address order, one row at a time, so the hardware
+  ;; prefetcher sees ONE sequential stream. In decode every weight comes from DRAM (a model's
+  ;; weights do not fit in the caches, so by the time a layer comes round again it was evicted),
+  ;; and there the stream is what counts: on the 32M model's shapes (K = 312 or 1092, 130 KB to
+  ;; 40 MB) one stream ran at ~37 GB/s, while walking four rows at a time (sharing each load of x,
+  ;; four interleaved streams 1.2–4.4 KB apart) ran at ~22 GB/s. With W in cache (the story
+  ;; model) the two were equal (~47 GB/s), so there is one walk for every size.
+  ;; x stays in L1; four f32x4 accumulators (16 k per step) hide the latency of the adds.
   ;; ---------------------------------------------------------------------------------------------
   (func $gemvT (export "gemvT")
-    (param $x i32) (param $w i32) (param $rows i32) (param $K i32) (param $out i32) (param $alpha f32) (param $beta f32)
-    (local $done i32)
-    (if (i64.le_u (i64.mul (i64.extend_i32_u (local.get $rows)) (i64.extend_i32_u (local.get $K))) (i64.const 2097152)) (then
-      (local.set $done (call $gemvQuads (local.get $x) (local.get $w) (local.get $rows) (local.get $K) (local.get $out) (local.get $alpha) (local.get $beta)))))
-    (call $gemvRows (local.get $x)
-      (i32.add (local.get $w) (i32.mul (local.get $done) (i32.shl (local.get $K) (i32.const 2))))
-      (i32.sub (local.get $rows) (local.get $done)) (local.get $K)
-      (i32.add (local.get $out) (i32.shl (local.get $done) (i32.const 2))) (local.get $alpha) (local.get $beta)))
-
-  ;; gemvQuads: gemvT over the first rows − (rows mod 4) rows, four rows at a time; returns how many rows it did.
-  ;; Each row keeps two f32x4 accumulators (8 k per step); the four dot products are reduced together
-  ;; (sum4) and written as one f32x4.
-  (func $gemvQuads
-    (param $x i32) (param $w i32) (param $rows i32) (param $K i32) (param $out i32) (param $alpha f32) (param $beta f32) (result i32)
-    (local $j i32) (local $o i32) (local $end8 i32) (local $end4 i32) (local $rowB i32)
-    (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
-    (local $x0 v128) (local $x1 v128) (local $sum v128) (local $tail v128) (local $xs f32)
-    (local.set $rowB (i32.shl (local.get $K) (i32.const 2)))
-    (local.set $end8 (i32.and (local.get $rowB) (i32.const -32)))
-    (local.set $end4 (i32.and (local.get $rowB) (i32.const -16)))
-    (block $doneQuads (loop $quad
-      (br_if $doneQuads (i32.gt_s (i32.add (local.get $j) (i32.const 4)) (local.get $rows)))
-      (local.set $r0 (i32.add (local.get $w) (i32.mul (local.get $j) (local.get $rowB))))
-      (local.set $r1 (i32.add (local.get $r0) (local.get $rowB)))
-      (local.set $r2 (i32.add (local.get $r1) (local.get $rowB)))
-      (local.set $r3 (i32.add (local.get $r2) (local.get $rowB)))
-      (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (local.get $a0))
-      (local.set $a2 (local.get $a0)) (local.set $a3 (local.get $a0))
-      (local.set $e0 (local.get $a0)) (local.set $e1 (local.get $a0))
-      (local.set $e2 (local.get $a0)) (local.set $e3 (local.get $a0))
-      (local.set $o (i32.const 0))
-      (block $end (loop $k8
-        (br_if $end (i32.ge_u (local.get $o) (local.get $end8)))
-        (local.set $x0 (v128.load (i32.add (local.get $x) (local.get $o))))
-        (local.set $x1 (v128.load offset=16 (i32.add (local.get $x) (local.get $o))))
-        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r0) (local.get $o))))))
-        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r1) (local.get $o))))))
-        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r2) (local.get $o))))))
-        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r3) (local.get $o))))))
-        (local.set $e0 (f32x4.add (local.get $e0) (f32x4.mul (local.get $x1) (v128.load offset=16 (i32.add (local.get $r0) (local.get $o))))))
-        (local.set $e1 (f32x4.add (local.get $e1) (f32x4.mul (local.get $x1) (v128.load offset=16 (i32.add (local.get $r1) (local.get $o))))))
-        (local.set $e2 (f32x4.add (local.get $e2) (f32x4.mul (local.get $x1) (v128.load offset=16 (i32.add (local.get $r2) (local.get $o))))))
-        (local.set $e3 (f32x4.add (local.get $e3) (f32x4.mul (local.get $x1) (v128.load offset=16 (i32.add (local.get $r3) (local.get $o))))))
-        (local.set $o (i32.add (local.get $o) (i32.const 32)))
-        (br $k8)))
-      (if (i32.lt_u (local.get $o) (local.get $end4)) (then               ;; one more group of 4 k
-        (local.set $x0 (v128.load (i32.add (local.get $x) (local.get $o))))
-        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r0) (local.get $o))))))
-        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r1) (local.get $o))))))
-        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r2) (local.get $o))))))
-        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x0) (v128.load (i32.add (local.get $r3) (local.get $o))))))
-        (local.set $o (i32.add (local.get $o) (i32.const 16)))))
-      ;; sum = [dot0, dot1, dot2, dot3] over the first end4 k; then the last K mod 4 k, lane by lane
-      (local.set $sum (call $sum4
-        (f32x4.add (local.get $a0) (local.get $e0)) (f32x4.add (local.get $a1) (local.get $e1))
-        (f32x4.add (local.get $a2) (local.get $e2)) (f32x4.add (local.get $a3) (local.get $e3))))
-      (block $end (loop $k1
-        (br_if $end (i32.ge_u (local.get $o) (local.get $rowB)))
-        (local.set $xs (f32.load (i32.add (local.get $x) (local.get $o))))
-        (local.set $tail (f32x4.replace_lane 0 (local.get $tail) (f32.mul (local.get $xs) (f32.load (i32.add (local.get $r0) (local.get $o))))))
-        (local.set $tail (f32x4.replace_lane 1 (local.get $tail) (f32.mul (local.get $xs) (f32.load (i32.add (local.get $r1) (local.get $o))))))
-        (local.set $tail (f32x4.replace_lane 2 (local.get $tail) (f32.mul (local.get $xs) (f32.load (i32.add (local.get $r2) (local.get $o))))))
-        (local.set $tail (f32x4.replace_lane 3 (local.get $tail) (f32.mul (local.get $xs) (f32.load (i32.add (local.get $r3) (local.get $o))))))
-        (local.set $sum (f32x4.add (local.get $sum) (local.get $tail)))
-        (local.set $o (i32.add (local.get $o) (i32.const 4)))
-        (br $k1)))
-      (call $finish4 (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))) (local.get $sum) (local.get $alpha) (local.get $beta))
-      (local.set $j (i32.add (local.get $j) (i32.const 4)))
-      (br $quad)))
-    (local.get $j))
-
-  ;; [Σ v0, Σ v1, Σ v2, Σ v3]: the four horizontal sums at once (two transposing shuffle rounds)
-  (func $sum4 (param $v0 v128) (param $v1 v128) (param $v2 v128) (param $v3 v128) (result v128)
-    (local $t0 v128) (local $t1 v128)
-    ;; t0 = [v0.0+v0.2, v1.0+v1.2, v0.1+v0.3, v1.1+v1.3], t1 the same for v2, v3
-    (local.set $t0 (f32x4.add
-      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1))
-      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1))))
-    (local.set $t1 (f32x4.add
-      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3))
-      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3))))
-    (f32x4.add
-      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
-      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1))))
-
-  ;; gemvRows: gemvT one row at a time, strictly in address order, four f32x4 accumulators (16 k
-  ;; per step) to hide the add latency; x stays in L1.
-  (func $gemvRows
     (param $x i32) (param $w i32) (param $rows i32) (param $K i32) (param $out i32) (param $alpha f32) (param $beta f32)
     (local $rowB i32) (local $end16 i32) (local $end4 i32) (local $o i32) (local $end i32) (local $s f32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)

@@ -1,5 +1,6 @@
+import { heap } from "./heap.js";
 import { wasm } from "./instance.js";
-import { roundUp4, runInHeap } from "./scratch.js";
+import { memoryBuffer, reserveScratch, roundUp4, runInHeap } from "./scratch.js";
 
 /**
  * The WASM SIMD matrix products (gemm.wat, gemv.wat): C [M,N] = beta·C + alpha·op(A)·op(B).
@@ -7,41 +8,78 @@ import { roundUp4, runInHeap } from "./scratch.js";
  *
  *   "nn": A [M,K] · B [K,N]     "nt": A [M,K] · Bᵀ, B [N,K]     "tn": Aᵀ · B, A [K,M], B [K,N]
  *
- * Routing: a single output row or column (M = 1 or N = 1) is a matrix-vector product, memory-bound,
- * so it goes to gemvT (dot products with contiguous rows) or gemvN (stream rows, accumulate),
- * never through packing; everything else goes to the packed, register-blocked gemm.
+ * Routing (route()):
+ *   - a single output row or column (M = 1 or N = 1) is a matrix-vector product, memory-bound, so it
+ *     goes to gemvT (dot products with contiguous rows) or gemvN (stream rows, accumulate), never
+ *     through packing;
+ *   - a few rows (M ≤ SMALL_M) against a small B ("nn"/"nt", B in cache): one gemv per row of A.
+ *     That is the decode step of attention (a group of 2-4 query heads against the cached keys,
+ *     then the values), where packing B for the 4×8 micro-kernel would copy B to use it once and
+ *     waste the padded rows;
+ *   - everything else goes to the packed, register-blocked gemm.
+ *
+ * Two ways in: when a, b and out are all in the WASM heap (pinned tensors: model weights and
+ * run-state buffers) their addresses are used directly and nothing is allocated on the JS heap
+ * (the decode loop of a small model makes ~30 calls per token, so per-call garbage showed up as
+ * GC time); otherwise runInHeap (scratch.ts) copies the JS arrays in and out.
  */
 export type MatmulLayout = "nn" | "nt" | "tn";
 
-interface Gemv {
-  kind: "T" | "N";
-  x: "a" | "b"; // which operand is the vector
-  rows: number; // gemvT: rows of W; gemvN: K
-  cols: number; // gemvT: K;         gemvN: N
+/** Most rows of A that go through one gemv per row instead of gemm (B small, see B_CACHED_FLOATS). */
+const SMALL_M = 4;
+/** B up to this many floats (256 KiB) counts as cached for the per-row path (it is re-read M times). */
+const B_CACHED_FLOATS = 65536;
+
+const NT = 0, NN = 1, TN = 2;
+const layoutCode = (layout: MatmulLayout): number => (layout === "nt" ? NT : layout === "nn" ? NN : TN);
+
+/** Floats of scratch route() needs for these dims: gemvN's accumulator, or gemm's packed panels. */
+function workFloats(code: number, M: number, K: number, N: number): number {
+  if (M === 1) return code === NT ? 0 : N; // gemvT needs none; gemvN sums into acc [N]
+  if (N === 1) return code === TN ? M : 0; // gemvN over A [K,M]: acc [M]
+  if (smallM(code, M, K, N)) return code === NT ? 0 : N;
+  const g = wasm!.gemm;
+  // Packed-panel sizes for these dims: A block ⌈mc/MR⌉·MR × kc, B block kc × ⌈nc/NR⌉·NR, one tile.
+  const MR = g.MR.value as number, NR = g.NR.value as number;
+  const kc = Math.min(K, g.KC.value as number);
+  const mc = Math.min(M, g.MC.value as number);
+  const nc = Math.min(N, g.NC.value as number);
+  return roundUp4(Math.ceil(mc / MR) * MR * kc) + roundUp4(kc * Math.ceil(nc / NR) * NR) + MR * NR;
 }
 
-/** The matrix-vector form of a product with M = 1 or N = 1, or null. */
-function asGemv(layout: MatmulLayout, M: number, K: number, N: number): Gemv | null {
+function smallM(code: number, M: number, K: number, N: number): boolean {
+  return M <= SMALL_M && code !== TN && K * N <= B_CACHED_FLOATS;
+}
+
+/** Runs the product on byte addresses pa, pb, pc with `work` (workFloats floats of scratch). */
+function route(code: number, pa: number, pb: number, pc: number, M: number, K: number, N: number, alpha: number, beta: number, work: number): void {
+  const { gemm: g, gemv: v } = wasm!;
   if (M === 1) {
     // out [1,N]: x = a (contiguous in every layout when M = 1)
-    return layout === "nt" ? { kind: "T", x: "a", rows: N, cols: K } : { kind: "N", x: "a", rows: K, cols: N };
-  }
-  if (N === 1) {
+    if (code === NT) v.gemvT(pa, pb, N, K, pc, alpha, beta);
+    else v.gemvN(pa, pb, K, N, pc, alpha, beta, work);
+  } else if (N === 1) {
     // out [M,1]: x = b (contiguous when N = 1); "nn"/"nt": rows of A [M,K]; "tn": A [K,M] streamed
-    return layout === "tn" ? { kind: "N", x: "b", rows: K, cols: M } : { kind: "T", x: "b", rows: M, cols: K };
-  }
-  return null;
-}
-
-/** Element strides of A(i,k) and B(k,j) for each layout (see the legend in gemm.wat). */
-function strides(layout: MatmulLayout, M: number, K: number, N: number): [number, number, number, number] {
-  switch (layout) {
-    case "nn":
-      return [K, 1, N, 1];
-    case "nt":
-      return [K, 1, 1, K];
-    case "tn":
-      return [1, M, N, 1];
+    if (code === TN) v.gemvN(pb, pa, K, M, pc, alpha, beta, work);
+    else v.gemvT(pb, pa, M, K, pc, alpha, beta);
+  } else if (smallM(code, M, K, N)) {
+    // one gemv per row of A: row i of A at pa + 4·i·K, row i of out at pc + 4·i·N
+    for (let i = 0; i < M; i++) {
+      if (code === NT) v.gemvT(pa + 4 * i * K, pb, N, K, pc + 4 * i * N, alpha, beta);
+      else v.gemvN(pa + 4 * i * K, pb, K, N, pc + 4 * i * N, alpha, beta, work);
+    }
+  } else {
+    const MR = g.MR.value as number, NR = g.NR.value as number;
+    const kc = Math.min(K, g.KC.value as number);
+    const mc = Math.min(M, g.MC.value as number);
+    const nc = Math.min(N, g.NC.value as number);
+    const ap = work;
+    const bp = ap + roundUp4(Math.ceil(mc / MR) * MR * kc) * 4;
+    const tile = bp + roundUp4(kc * Math.ceil(nc / NR) * NR) * 4;
+    // Element strides of A(i,k) and B(k,j) for the layout (see the legend in gemm.wat).
+    const rsA = code === TN ? 1 : K, csA = code === TN ? M : 1;
+    const rsB = code === NT ? 1 : N, csB = code === NT ? K : 1;
+    g.gemm(M, N, K, pa, rsA, csA, pb, rsB, csB, pc, alpha, beta, ap, bp, tile);
   }
 }
 
@@ -60,39 +98,27 @@ export function wasmMatmul(
   alpha: number,
   beta: number,
 ): Float32Array {
-  const { gemm: g, gemv: v } = wasm!;
   if (M === 0 || N === 0) return out;
   if (K === 0) {
     // An empty sum: out = beta·out (beta = 0 overwrites, NaN included).
     for (let i = 0; i < M * N; i++) out[i] = beta === 0 ? 0 : beta * out[i]!;
     return out;
   }
+  const code = layoutCode(layout);
+  const work = workFloats(code, M, K, N);
+  const buffer = memoryBuffer();
+  if (a.buffer === buffer && b.buffer === buffer && out.buffer === buffer) {
+    // All pinned: addresses first (reserving scratch may grow the memory and detach these views;
+    // the addresses stay valid), then at most a scratch reservation; no JS allocation.
+    const generation = heap.generation;
+    const pc = out.byteOffset, length = out.length;
+    route(code, a.byteOffset, b.byteOffset, pc, M, K, N, alpha, beta, work > 0 ? reserveScratch(work) : 0);
+    return heap.generation === generation ? out : new Float32Array(memoryBuffer(), pc, length);
+  }
   const ops = [
     { array: a, n: M * K, read: true, write: false },
     { array: b, n: K * N, read: true, write: false },
     { array: out, n: M * N, read: beta !== 0, write: true },
   ];
-  const gemv = asGemv(layout, M, K, N);
-  if (gemv !== null) {
-    const accFloats = gemv.kind === "N" ? gemv.cols : 0; // gemvN sums into scratch acc [cols]
-    return runInHeap(ops, accFloats, ([pa, pb, pc], work) => {
-      const [x, mat] = gemv.x === "a" ? [pa!, pb!] : [pb!, pa!];
-      if (gemv.kind === "T") v.gemvT(x, mat, gemv.rows, gemv.cols, pc!, alpha, beta);
-      else v.gemvN(x, mat, gemv.rows, gemv.cols, pc!, alpha, beta, work);
-    });
-  }
-  // Packed-panel sizes for these dims: A block ⌈mc/MR⌉·MR × kc, B block kc × ⌈nc/NR⌉·NR, one tile.
-  const MR = g.MR.value as number, NR = g.NR.value as number;
-  const kc = Math.min(K, g.KC.value as number);
-  const mc = Math.min(M, g.MC.value as number);
-  const nc = Math.min(N, g.NC.value as number);
-  const apFloats = roundUp4(Math.ceil(mc / MR) * MR * kc);
-  const bpFloats = roundUp4(kc * Math.ceil(nc / NR) * NR);
-  const [rsA, csA, rsB, csB] = strides(layout, M, K, N);
-  return runInHeap(ops, apFloats + bpFloats + MR * NR, ([pa, pb, pc], work) => {
-    const ap = work;
-    const bp = ap + apFloats * 4;
-    const tile = bp + bpFloats * 4;
-    g.gemm(M, N, K, pa!, rsA, csA, pb!, rsB, csB, pc!, alpha, beta, ap, bp, tile);
-  });
+  return runInHeap(ops, work, ([pa, pb, pc], w) => route(code, pa!, pb!, pc!, M, K, N, alpha, beta, w));
 }

@@ -18,7 +18,7 @@ import { RopeTable } from "./rope-table.js";
 import { QUERY_BLOCK, RunState } from "./run-state.js";
 import { disposeLlamaWeights, type LlamaWeights } from "./weights.js";
 
-const { matmul, matmulTransB, rmsNorm } = kernels;
+const { matmul, matmulTransB, rmsNorm, softmax, swiglu } = kernels;
 
 /** Thrown when the tokens fed do not fit in the cache; names both lengths. */
 export class ContextLengthError extends RangeError {
@@ -179,14 +179,19 @@ export class LlamaModel implements CausalLM {
       matmulTransB(xb, w.wk, n, H, kvDim, k);
       matmulTransB(xb, w.wv, n, H, kvDim, v);
 
-      // Rotate q (in place for one token; for several, into qT [kvHead, token, group, hd], so
-      // each kv head's queries are one block of rows ordered (token, head)) and k (straight into
-      // the cache at [l, kvHead, pos]); copy v into the cache.
+      // Rotate q (in place for one token; for several, into qT, where each kv head's queries
+      // are one block of n·group rows, cut into runs of QUERY_BLOCK tokens, each run's rows
+      // ordered (head, token): see queryRow) and k (straight into the cache at [l, kvHead, pos]);
+      // copy v into the cache.
       const layerBase = l * nKv * maxLen * hd;
       for (let t = 0; t < n; t++) {
         const p = pos0 + t;
         if (n === 1) rope.rotate(q, 0, q, 0, hd, nHeads, p);
-        else for (let kh = 0; kh < nKv; kh++) rope.rotate(q, t * qDim + kh * gDim, qT, (kh * n + t) * gDim, hd, group, p);
+        else {
+          const t0 = t - (t % QUERY_BLOCK);
+          const T = Math.min(QUERY_BLOCK, n - t0);
+          for (let kh = 0; kh < nKv; kh++) rope.rotate(q, t * qDim + kh * gDim, qT, queryRow(kh, t, 0, n, group, T) * hd, T * hd, group, p);
+        }
         rope.rotate(k, t * kvDim, keys, layerBase + p * hd, maxLen * hd, nKv, p);
         for (let kh = 0; kh < nKv; kh++) {
           const src = t * kvDim + kh * hd;
@@ -198,12 +203,16 @@ export class LlamaModel implements CausalLM {
       this.attention(l, n, pos0, cache);
 
       if (n > 1) {
-        // attT [kvHead, n, group·hd] → att [n, kvHead, group·hd]
-        for (let kh = 0; kh < nKv; kh++) {
-          for (let t = 0; t < n; t++) {
-            const src = (kh * n + t) * gDim;
-            const dst = t * qDim + kh * gDim;
-            for (let i = 0; i < gDim; i++) att[dst + i] = attT[src + i]!;
+        // attT (rows as in qT) → att [n, nHeads, hd]
+        for (let t = 0; t < n; t++) {
+          const t0 = t - (t % QUERY_BLOCK);
+          const T = Math.min(QUERY_BLOCK, n - t0);
+          for (let kh = 0; kh < nKv; kh++) {
+            for (let h = 0; h < group; h++) {
+              const src = queryRow(kh, t, h, n, group, T) * hd;
+              const dst = t * qDim + kh * gDim + h * hd;
+              for (let i = 0; i < hd; i++) att[dst + i] = attT[src + i]!;
+            }
           }
         }
       }
@@ -212,7 +221,8 @@ export class LlamaModel implements CausalLM {
       rmsNorm(x, w.mlpNorm, n, H, eps, xb);
       matmulTransB(xb, w.wGate, n, H, I, hb);
       matmulTransB(xb, w.wUp, n, H, I, hb2);
-      siluMulInPlace(hb, hb2, n * I); // hb = silu(gate)·up
+      if (n === 1) swiglu(rs.hbRow, rs.hb2Row, rs.hbRow); // hb = silu(gate)·up
+      else swiglu(hb.subarray(0, n * I), hb2.subarray(0, n * I), hb);
       matmulTransB(hb, w.wDown, n, I, H, x, 1, 1); // x += h·Wdownᵀ
     }
   }
@@ -220,10 +230,12 @@ export class LlamaModel implements CausalLM {
   /**
    * Grouped-query attention of the n queries at positions pos0 … pos0 + n − 1 over the cached
    * keys/values (which already include these positions). For each kv head, its group's queries
-   * are one block of rows ordered (token, head), so the scores of a run of tokens are one
-   * matmulTransB against the keys block and the output one matmul with the values block. A
-   * prompt goes in runs of QUERY_BLOCK tokens, each over the keys it can see, which skips most
-   * of the masked (future) half of the score matrix.
+   * are one block of rows, so the scores of a run of tokens are one matmulTransB against the keys
+   * block and the output one matmul with the values block. A prompt goes in runs of QUERY_BLOCK
+   * tokens, each over the keys it can see, which skips most of the masked (future) half of the
+   * score matrix. A run's rows are ordered (head, token), so row r is token t0 + (r mod T): the
+   * causal mask of the tensor kernel's softmax (period T); only a sliding window that cuts into
+   * the run needs the JS softmax below.
    */
   private attention(l: number, n: number, pos0: number, cache: LlamaKVCache): void {
     const c = this.config;
@@ -263,7 +275,12 @@ export class LlamaModel implements CausalLM {
           vb = vb.subarray(kStart * hd);
         }
         matmulTransB(qb, kb, rows, hd, L, scores, scale); // scores [rows, L] = q·Kᵀ/√hd
-        maskedSoftmax(scores, rows, L, group, first - kStart, window);
+        // Row r (token t0 + r mod T) sees local keys ≤ offset + r mod T, and with a window > that − window.
+        const T = t1 - t0;
+        const offset = first - kStart;
+        if (window !== null && offset + T > window) maskedSoftmax(scores, rows, L, T, offset, window);
+        else if (T === 1) softmax(scores, rows, L, scores); // one token: every key is visible
+        else softmax(scores, rows, L, scores, { offset, period: T });
         matmul(scores, vb, rows, L, hd, ob); // [rows, hd] = P·V
       }
     }
@@ -284,25 +301,28 @@ export class LlamaModel implements CausalLM {
   }
 }
 
-/** gate[i] = silu(gate[i])·up[i] = gate[i]/(1 + e^−gate[i])·up[i] for i < m (a small function, so fastExp inlines). */
-function siluMulInPlace(gate: Float32Array, up: Float32Array, m: number): void {
-  for (let i = 0; i < m; i++) {
-    const g = gate[i]!;
-    gate[i] = (g / (1 + fastExp(-g))) * up[i]!;
-  }
+/**
+ * Row of qT/attT holding query head h of kv head kh's group for token t of a pass of n tokens:
+ * kv head kh's block is n·group rows; in it, the run of tokens t0 … t0 + T − 1 (t0 = t − t mod
+ * QUERY_BLOCK, T its length) is T·group rows ordered (head, token).
+ */
+function queryRow(kh: number, t: number, h: number, n: number, group: number, T: number): number {
+  const tr = t % QUERY_BLOCK;
+  return (kh * n + t - tr) * group + h * T + tr;
 }
 
 /**
  * Softmax of each row of scores [rows, L] over the keys its query may see, in place; the others
- * get exactly 0. Rows are ordered (token, head) with `group` heads per token, so row r is query
- * t = ⌊r / group⌋, whose own key has local index offset + t: it sees keys ≤ that (causal) and,
- * with a window, > that − window.
+ * get exactly 0. Row r is query t0 + (r mod period), whose own key has local index
+ * offset + r mod period: it sees keys ≤ that (causal) and, with a window, > that − window.
+ * (The tensor kernel's softmax has the causal mask but no window; this is used when the window
+ * cuts into a run of queries.)
  */
-function maskedSoftmax(scores: Float32Array, rows: number, L: number, group: number, offset: number, window: number | null): void {
+function maskedSoftmax(scores: Float32Array, rows: number, L: number, period: number, offset: number, window: number): void {
   for (let r = 0; r < rows; r++) {
     const base = r * L;
-    const hi = offset + ((r / group) | 0); // last visible key
-    const lo = window !== null && hi - window + 1 > 0 ? hi - window + 1 : 0; // first visible key
+    const hi = offset + (r % period); // last visible key
+    const lo = hi - window + 1 > 0 ? hi - window + 1 : 0; // first visible key
     let max = -Infinity;
     for (let j = lo; j <= hi; j++) if (scores[base + j]! > max) max = scores[base + j]!;
     let sum = 0;

@@ -36,8 +36,8 @@ export class RunState {
   private readonly q: Tensor; //      [C, Q]  queries as projected ([C, nHeads, headDim])
   private readonly k: Tensor; //      [C, KV]
   private readonly v: Tensor; //      [C, KV]
-  private readonly qT: Tensor; //     [kvHeads, C, group, headDim] rotated queries by kv head (prefill)
-  private readonly attT: Tensor; //   [kvHeads, C, group, headDim] attention output by kv head (prefill)
+  private readonly qT: Tensor; //     [kvHeads, C·group, headDim] rotated queries by kv head (prefill; row order: model.ts queryRow)
+  private readonly attT: Tensor; //   [kvHeads, C·group, headDim] attention output, rows as in qT
   private readonly att: Tensor; //    [C, Q]  attention output, token-major (o_proj input)
   private readonly hb: Tensor; //     [C, I]  gate, then silu(gate)·up
   private readonly hb2: Tensor; //    [C, I]  up
@@ -58,6 +58,9 @@ export class RunState {
   vlogits: Float32Array = new Float32Array(0);
   vscores: Float32Array = new Float32Array(0);
   vlogitsAll: Float32Array = new Float32Array(0);
+  /** Single-token (decode) views: the first row of hb and hb2 ([I] each). */
+  hbRow: Float32Array = new Float32Array(0);
+  hb2Row: Float32Array = new Float32Array(0);
   /** Single-token (decode) views: per kv head, its group's queries and attention outputs. */
   qGroup: Float32Array[] = [];
   attGroup: Float32Array[] = [];
@@ -127,6 +130,8 @@ export class RunState {
     this.vatt = this.att.data;
     this.vhb = this.hb.data;
     this.vhb2 = this.hb2.data;
+    this.hbRow = this.vhb.subarray(0, c.intermediateSize);
+    this.hb2Row = this.vhb2.subarray(0, c.intermediateSize);
     this.vlogits = this.logits.data;
     this.vscores = this.scores === null ? new Float32Array(0) : this.scores.data;
     this.vlogitsAll = this.logitsAll === null ? new Float32Array(0) : this.logitsAll.data;

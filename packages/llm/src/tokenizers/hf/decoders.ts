@@ -10,7 +10,17 @@ import { BYTE_LEVEL } from "./byte-level-table.js";
 import { asObject, badField, child, optBool, optNumber, optString, reqString, unsupported, type Origin } from "./errors.js";
 import { readPattern, replaceAll } from "./patterns.js";
 
-export type Decoder = (tokens: string[]) => string[];
+export type Decoder = ((tokens: string[]) => string[]) & {
+  /** Its output is one string (Fuse, or a Sequence containing one). */
+  readonly fuses?: boolean;
+  /** It rewrites the text of each token (Replace). */
+  readonly replaces?: boolean;
+  /**
+   * A later token can change the text of earlier ones: a Replace after a Fuse sees across token
+   * boundaries (" ' " + "s" → "'s"). The stream decoder then holds back the last word.
+   */
+  readonly crossesTokens?: boolean;
+};
 
 export interface DecoderContext {
   /** Contents of the added tokens: the ByteLevel decoder passes them through untouched. */
@@ -27,17 +37,27 @@ export function createDecoder(origin: Origin, raw: unknown, ctx: DecoderContext)
       const parts = list
         .map((d, i) => createDecoder(child(origin, `decoders[${i}]`), d, ctx))
         .filter((d): d is Decoder => d !== null);
-      return (tokens) => parts.reduce((acc, d) => d(acc), tokens);
+      let fused = false;
+      let crossesTokens = false;
+      for (const d of parts) {
+        if (d.crossesTokens || (fused && d.replaces)) crossesTokens = true;
+        if (d.fuses) fused = true;
+      }
+      return Object.assign((tokens: string[]) => parts.reduce((acc, d) => d(acc), tokens), {
+        fuses: fused,
+        replaces: parts.some((d) => d.replaces),
+        crossesTokens,
+      });
     }
     case "Replace": {
       const pattern = readPattern(origin, cfg["pattern"]);
       const content = reqString(origin, cfg, "content");
-      return (tokens) => tokens.map((t) => replaceAll(pattern, t, content));
+      return Object.assign((tokens: string[]) => tokens.map((t) => replaceAll(pattern, t, content)), { replaces: true });
     }
     case "ByteFallback":
       return byteFallback;
     case "Fuse":
-      return (tokens) => [tokens.join("")];
+      return Object.assign((tokens: string[]) => [tokens.join("")], { fuses: true });
     case "Strip": {
       const content = reqString(origin, cfg, "content");
       const start = optNumber(origin, cfg, "start", 0);
@@ -58,6 +78,10 @@ export function createDecoder(origin: Origin, raw: unknown, ctx: DecoderContext)
         });
     }
     case "WordPiece": {
+      // Every token but the first: strip the continuation prefix, or else put a space in front;
+      // then, with cleanup, transformers' rules on that one token's text. The Rust crate's
+      // cleanup also has " do not" → " don't"; we follow @huggingface/tokenizers, which does not
+      // (it can only fire on a token containing a space). Omitted fields take the Rust defaults.
       const prefix = optString(origin, cfg, "prefix") ?? "##";
       const cleanup = optBool(origin, cfg, "cleanup", true);
       return (tokens) =>

@@ -40,6 +40,7 @@ export class HfTokenizer implements Tokenizer {
   readonly padToken?: string;
   readonly chatTemplate?: string;
   readonly cleanUpTokenizationSpaces: boolean;
+  readonly decodeRevisesLastWord: boolean;
   /** Token strings dropped by skipSpecialTokens (upstream filters by string, not id). */
   private readonly specialTokens: ReadonlySet<string>;
 
@@ -50,6 +51,7 @@ export class HfTokenizer implements Tokenizer {
     this.specialIds = new Set(specials.map((t) => t.id));
     this.specialTokens = new Set([...specials.map((t) => t.content), ...config.additionalSpecialTokens]);
     this.cleanUpTokenizationSpaces = config.cleanUpTokenizationSpaces;
+    this.decodeRevisesLastWord = config.cleanUpTokenizationSpaces || parts.decoder?.crossesTokens === true;
     this.addBosToken = config.addBosToken;
     this.addEosToken = config.addEosToken;
     this.bosToken = config.bosToken;

@@ -2,7 +2,7 @@
  * Pre-tokenizers cut normalized text into "words"; the model (BPE, WordLevel) then works on each
  * word alone, so no token ever spans two words. They follow the Rust crate's semantics (the
  * reference the files are written for); where @huggingface/tokenizers 0.2.0 differs, the
- * README-tokenizers.md notes say so (Metaspace `split`, Punctuation runs, Whitespace on
+ * README.md ("Tokenizers in detail") says so (Metaspace `split`, Punctuation runs, Whitespace on
  * non-ASCII letters, Split behaviors other than Isolated/Removed).
  */
 
