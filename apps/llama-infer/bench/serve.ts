@@ -19,8 +19,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ChatTemplate, encodeChat, generateAll, loadModelDir, loadTokenizer, ServingEngine, synthesizeModelDir, type ChatMessage } from "@mini/llm";
 import { startServer } from "../src/server/index.js";
+import { fileURLToPath } from "node:url";
+// ../shared beside the checkout (override with MINI_SHARED).
+const SHARED = process.env["MINI_SHARED"] ?? fileURLToPath(new URL("../../../../shared", import.meta.url));
 
-const CHAT_DIR = "/work/shared/models/chat-tokenizer";
+const CHAT_DIR = `${SHARED}/models/chat-tokenizer`;
 const { values } = parseArgs({ options: { reps: { type: "string", default: "5" }, "max-tokens": { type: "string", default: "64" } } });
 const REPS = Number(values.reps);
 const MAX_TOKENS = Number(values["max-tokens"]);

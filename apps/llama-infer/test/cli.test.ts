@@ -13,15 +13,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatSession, loadModelDir, loadTokenizer } from "@mini/llm";
 import { readSafetensors, Tensor, writeSafetensors } from "@mini/tensor";
 import { runCli } from "../src/cli.js";
+// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
+const SHARED = process.env["MINI_SHARED"]!;
 
 const APP = join(dirname(fileURLToPath(import.meta.url)), "..");
-const STORY = "/work/shared/models/story";
-const CHAT_TOKENIZER = "/work/shared/models/chat-tokenizer";
+const STORY = `${SHARED}/models/story`;
+const CHAT_TOKENIZER = `${SHARED}/models/chat-tokenizer`;
 interface Fixture {
   prompt: string;
   greedy: { ids: number[]; continuation_text: string };
 }
-const FIXTURES = [1, 2, 3, 4].map((i) => JSON.parse(readFileSync(`/work/shared/reference/story/prompt_0${i}.json`, "utf8")) as Fixture);
+const FIXTURES = [1, 2, 3, 4].map((i) => JSON.parse(readFileSync(`${SHARED}/reference/story/prompt_0${i}.json`, "utf8")) as Fixture);
 const fixture = FIXTURES[0]!;
 
 interface Run {

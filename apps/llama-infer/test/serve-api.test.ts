@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commonPrefixLength, encodeChat, loadModelDir, loadTokenizer, synthesizeModelDir, ChatTemplate } from "@mini/llm";
 import { runCli } from "../src/cli.js";
 import { assistant, loadStory, referenceChat, referenceCompletion, serve, STORY, user, type Story, type TestServer } from "./serve-helpers.js";
+// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
+const SHARED = process.env["MINI_SHARED"]!;
 
 let story: Story;
 let server: TestServer;
@@ -173,7 +175,7 @@ describe("prefix reuse with the chat tokenizer (ChatML special tokens; a tiny sy
       num_key_value_heads: 2, num_hidden_layers: 1, max_position_embeddings: 256, vocab_size: 32002, rms_norm_eps: 1e-6,
       rope_theta: 10000, bos_token_id: 1, eos_token_id: 32000, tie_word_embeddings: false,
     };
-    synthesizeModelDir({ config, tokenizerDir: "/work/shared/models/chat-tokenizer", outDir: dir, seed: 1 });
+    synthesizeModelDir({ config, tokenizerDir: `${SHARED}/models/chat-tokenizer`, outDir: dir, seed: 1 });
     const loaded = await loadModelDir(dir);
     const tokenizer = await loadTokenizer(dir);
     chat = { model: loaded.model, tokenizer, eosIds: loaded.eosTokenIds, template: ChatTemplate.forTokenizer(tokenizer) };

@@ -19,8 +19,10 @@ import {
   type Tokenizer,
 } from "@mini/llm";
 import { startServer, type RunningServer } from "../src/server/index.js";
+// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
+const SHARED = process.env["MINI_SHARED"]!;
 
-export const STORY = "/work/shared/models/story";
+export const STORY = `${SHARED}/models/story`;
 
 export interface Story {
   model: CausalLM;

@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatSession, generateAll, loadModelDir, loadTokenizer, renderDialoguePrompt } from "@mini/llm";
 import { runCli, tempDir, writeJson, type AppRun } from "./helpers.js";
+// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
+const SHARED = process.env["MINI_SHARED"]!;
 
 const FACTS = [
   "The sun rises in the east </s>",
@@ -131,6 +133,19 @@ describe("interrupt and resume", () => {
 });
 
 describe("rustgpt preset", () => {
+  it("on RustGPT's data: 532 tokens, and says why RustGPT counts 533", async () => {
+    const data = `${SHARED}/data/rustgpt`;
+    const r = await runCli([
+      "--preset", "rustgpt", "--pretrain-data", join(data, "pretraining_data.json"), "--chat-data", join(data, "chat_training_data.json"),
+      "--pretrain-epochs", "0", "--chat-epochs", "0", "--embed-dim", "8", "--hidden-dim", "8", "--layers", "1", "--save", join(dir, "r0"), "--no-interactive",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/RustGPT preset: [\d,]+ parameters, vocabulary 532 tokens; 25 facts, 53 dialogues\n/);
+    expect(r.out).toContain(
+      'vocabulary: 529 words and punctuation marks + <unk>, <pad>, </s>. RustGPT counts 533 on the same data: it has no <unk> or <pad>, and it makes "<", "/", ">" of </s> tokens of their own.',
+    );
+  });
+
   it("trains RustGPT's architecture and reloads it", async () => {
     const saveR = join(dir, "r");
     const args = ["--preset", "rustgpt", "--pretrain-data", pre, "--chat-data", chat, "--pretrain-epochs", "2", "--chat-epochs", "2"];

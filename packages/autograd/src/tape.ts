@@ -51,6 +51,24 @@ export function record(op: string, value: Tensor, inputs: readonly Variable[], b
 const NO_OPTIONS = Object.freeze({});
 
 /**
+ * The output of an op that only re-labels its input's elements (same elements, same order: reshape,
+ * a transpose that moves nothing), given as a view of the input's storage. Its backward adds dy into
+ * x's grad; but when x's grad does not exist yet (x is a non-leaf, and nothing else has sent it a
+ * gradient) the engine gives x the dy buffer itself instead: no allocation, no copy.
+ */
+export function recordView(op: string, value: Tensor, x: Variable): Variable {
+  if (!isGradEnabled() || !x.requiresGrad) return new Variable(value, NO_OPTIONS);
+  return new Variable(value, NO_OPTIONS, {
+    op,
+    inputs: [x],
+    view: true,
+    backward: (dy) => {
+      kernels.axpy(1, dy, gradOf(x));
+    },
+  });
+}
+
+/**
  * The grad buffer of an input inside a backward closure. The engine allocates it before the
  * closure runs; only call it for inputs with requiresGrad.
  */
@@ -176,6 +194,13 @@ export function runBackward(root: Variable, seed?: Tensor | Float32Array | numbe
     const v = order[i]!;
     const node = v._ag.node!;
     const inputs = node.inputs;
+    if (node.view === true && handOver(v, inputs[0]!)) {
+      if (!retainGraph) {
+        v._ag.node = null;
+        v._ag.released = true;
+      }
+      continue;
+    }
     // Allocate first, then let the closure read every .data: a pinned allocation may grow the
     // WASM memory, which would detach views fetched earlier.
     for (let k = 0; k < inputs.length; k++) {
@@ -192,6 +217,19 @@ export function runBackward(root: Variable, seed?: Tensor | Float32Array | numbe
       v._ag.released = true;
     }
   }
+}
+
+/**
+ * A view op's gradient to its input without a copy: x takes v's grad buffer as its own grad, when x
+ * has no grad yet and is a non-leaf (a leaf's grad must be its own buffer, pinned for a pinned
+ * leaf), and v's grad is not retained (x's later contributions would show up in it). Returns false
+ * when the closure must run instead.
+ */
+function handOver(v: Variable, x: Variable): boolean {
+  if (x.grad !== null || x._ag.node === null || v._ag.retain) return false;
+  x.grad = Tensor.from(v.grad!.data, x.shape);
+  v.grad = null;
+  return true;
 }
 
 /** Function form of `loss.backward(seed, opts)`. */

@@ -14,6 +14,12 @@ export interface Node {
    * reuses its buffer afterwards). The engine has allocated every input's grad.
    */
   readonly backward: (dy: Float32Array) => void;
+  /**
+   * True for ops whose output is its single input's elements in the same order (reshape, a transpose
+   * that moves nothing): the input's gradient is dy itself, so the engine may hand dy's buffer to the
+   * input instead of running `backward` (which adds dy into the input's grad).
+   */
+  readonly view?: boolean;
 }
 
 /** What the engine tracks per Variable between ops; internal (not exported from index.ts). */

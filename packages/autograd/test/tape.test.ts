@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Tensor } from "@mini/tensor";
-import { add, backward, exp, isGradEnabled, matmul, mul, noGrad, param, sum, tanh } from "../src/index.js";
+import { add, backward, exp, isGradEnabled, matmul, mul, noGrad, param, reshape, sum, tanh } from "../src/index.js";
 import { expectClose } from "./helpers.js";
 
 describe("tape: backward", () => {
@@ -87,6 +87,25 @@ describe("tape: backward", () => {
     expectClose(x.grad!.data, t.map((tv, i) => c[i]! * Math.exp(tv) * (1 - tv * tv) * 2));
     expect(h1.grad).toBeNull();
     expect(h2.grad!.data).not.toBe(x.grad!.data);
+  });
+
+  it("a view op hands its gradient buffer to its input without mixing in later contributions", () => {
+    // h = 2x (non-leaf), used through a reshape and directly: dL/dh = c + d, dL/dx = 2(c + d)
+    const c = [1, 2, 3, 4, 5, 6];
+    const d = [0.5, -1, 0, 2, 1, -3];
+    for (const retain of [false, true]) {
+      for (const viewFirst of [false, true]) {
+        const x = param(Tensor.from([1, 2, 3, 4, 5, 6], [2, 3]));
+        const h = mul(x, 2);
+        const r = reshape(h, [3, 2]);
+        if (retain) r.retainGrad();
+        const viaView = sum(mul(r, param(Tensor.from(c, [3, 2]))));
+        const direct = sum(mul(h, param(Tensor.from(d, [2, 3]))));
+        add(viewFirst ? viaView : direct, viewFirst ? direct : viaView).backward();
+        expectClose(x.grad!.data, c.map((ci, i) => 2 * (ci + d[i]!)));
+        if (retain) expectClose(r.grad!.data, c); // a retained view grad keeps only its own gradient
+      }
+    }
   });
 
   it("refuses to differentiate something that does not require grad", () => {

@@ -4,8 +4,11 @@
  */
 import { bench, describe } from "vitest";
 import { loadModelDir } from "../src/loaders/index.js";
+import { fileURLToPath } from "node:url";
+// ../shared beside the checkout (override with MINI_SHARED).
+const SHARED = process.env["MINI_SHARED"] ?? fileURLToPath(new URL("../../../../shared", import.meta.url));
 
-const { model, config } = await loadModelDir("/work/shared/models/story");
+const { model, config } = await loadModelDir(`${SHARED}/models/story`);
 const prompt = Array.from({ length: 128 }, (_, i) => 3 + ((i * 7) % (config.vocabSize - 3)));
 const cache = model.newCache();
 

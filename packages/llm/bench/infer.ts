@@ -25,6 +25,8 @@ import { fileURLToPath } from "node:url";
 import { createRng } from "@mini/tensor";
 import { loadModelDir } from "../src/loaders/index.js";
 import { synthesizeModelDir } from "../src/synth.js";
+// ../shared beside the checkout (override with MINI_SHARED).
+const SHARED = process.env["MINI_SHARED"] ?? fileURLToPath(new URL("../../../../shared", import.meta.url));
 
 export interface InferBenchResult {
   model: string;
@@ -57,8 +59,8 @@ export const ANCHORS: Record<string, { prefill: number; decode: number; rssMB: n
   chat32m: { prefill: 1_800, decode: 127, rssMB: 441 },
 };
 
-const STORY_DIR = "/work/shared/models/story";
-const CHAT_CONFIG = "/work/shared/models/chat-tokenizer/config.json";
+const STORY_DIR = `${SHARED}/models/story`;
+const CHAT_CONFIG = `${SHARED}/models/chat-tokenizer/config.json`;
 const SELF = fileURLToPath(import.meta.url);
 
 /** The directory of a named model, synthesizing the 32M one (once per seed) if needed. */

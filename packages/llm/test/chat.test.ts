@@ -11,9 +11,11 @@ import { LlamaModel } from "../src/models/llama/index.js";
 import { loadTokenizerSync, tokenizerFromJson } from "../src/tokenizers/index.js";
 import { TokenHistoryCache } from "../src/training/index.js";
 import type { Tokenizer } from "../src/tokenizers/tokenizer.js";
+// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
+const SHARED = process.env["MINI_SHARED"]!;
 
-const STORY = "/work/shared/models/story";
-const CHAT_TOKENIZER = "/work/shared/models/chat-tokenizer";
+const STORY = `${SHARED}/models/story`;
+const CHAT_TOKENIZER = `${SHARED}/models/chat-tokenizer`;
 
 describe("ChatTemplate", () => {
   const conversation = [

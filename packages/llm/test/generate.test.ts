@@ -4,6 +4,8 @@ import { PromptTooLongError, generate, generateAll, generateAsync } from "../src
 import type { CausalLM, KVCache } from "../src/models/causal-lm.js";
 import { OptionError } from "../src/sampling/options.js";
 import { Sampler } from "../src/sampling/sampler.js";
+// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
+const SHARED = process.env["MINI_SHARED"]!;
 
 /**
  * A fake model whose next token is fully determined: after token t it puts its largest logit on
@@ -152,8 +154,8 @@ describe("generate", () => {
 });
 
 // The real thing: greedy generation on the story model reproduces the reference fixture's ids.
-const STORY = "/work/shared/models/story";
-const FIXTURE = "/work/shared/reference/story/prompt_01.json";
+const STORY = `${SHARED}/models/story`;
+const FIXTURE = `${SHARED}/reference/story/prompt_01.json`;
 describe("generate on the story model", () => {
   it("greedy ids equal the fixture's 60 greedy ids", async () => {
     const { loadModelDir } = await import("../src/loaders/index.js");

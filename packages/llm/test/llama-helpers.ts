@@ -7,10 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readSafetensors } from "@mini/tensor";
 import { writeSafetensorsStreaming, type StoredDtype } from "../src/loaders/index.js";
+// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
+const SHARED = process.env["MINI_SHARED"]!;
 
-export const STORY_DIR = "/work/shared/models/story";
-export const STORY_REF_DIR = "/work/shared/reference/story";
-export const CHAT_TOKENIZER_DIR = "/work/shared/models/chat-tokenizer";
+export const STORY_DIR = `${SHARED}/models/story`;
+export const STORY_REF_DIR = `${SHARED}/reference/story`;
+export const CHAT_TOKENIZER_DIR = `${SHARED}/models/chat-tokenizer`;
 
 export interface StoryFixture {
   prompt: string;

@@ -14,6 +14,8 @@ import { loadModelDir } from "../src/loaders/index.js";
 import { LlamaModel, llamaForwardReference, type LlamaConfig } from "../src/models/llama/index.js";
 import { synthesizeModelDir } from "../src/synth.js";
 import { makeTempDir, maxAbsDiff, removeDir, STORY_DIR } from "./llama-helpers.js";
+// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
+const SHARED = process.env["MINI_SHARED"]!;
 
 /**
  * Paths that split the work differently (n = 1 matrix-vector kernels, blocked matrix kernels of
@@ -223,9 +225,9 @@ describe("errors", () => {
 // Keep the config file honest: the chat model's config is what the bench synthesizes.
 describe("synthesized model directory", () => {
   it("is deterministic in its seed and loads with the config's shapes", async () => {
-    const chat = JSON.parse(readFileSync("/work/shared/models/chat-tokenizer/config.json", "utf8")) as Record<string, unknown>;
+    const chat = JSON.parse(readFileSync(`${SHARED}/models/chat-tokenizer/config.json`, "utf8")) as Record<string, unknown>;
     const small = { ...chat, num_hidden_layers: 1, hidden_size: 48, intermediate_size: 64, num_attention_heads: 6, num_key_value_heads: 2 };
-    const a = synthesizeModelDir({ config: small, outDir: join(tmp, "a"), seed: 11, tokenizerDir: "/work/shared/models/chat-tokenizer" });
+    const a = synthesizeModelDir({ config: small, outDir: join(tmp, "a"), seed: 11, tokenizerDir: `${SHARED}/models/chat-tokenizer` });
     const b = synthesizeModelDir({ config: small, outDir: join(tmp, "b"), seed: 11 });
     const c = synthesizeModelDir({ config: small, outDir: join(tmp, "c"), seed: 12 });
     const bytes = (d: string): Buffer => readFileSync(join(d, "model.safetensors"));

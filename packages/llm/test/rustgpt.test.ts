@@ -19,6 +19,12 @@ describe("size", () => {
     expect(rustGptParameterCount(c)).toBe(493_973);
     expect(new RustGptModel(c, ParamSource.init(1, { pinned: false })).numParameters()).toBe(493_973);
   });
+
+  it("has 493,716 on our 532-token vocabulary of the same data (257 per token: embedding, output row, bias)", () => {
+    const c = rustGptConfig({ vocabSize: 532 });
+    expect(rustGptParameterCount(c)).toBe(493_973 - (128 + 128 + 1));
+    expect(new RustGptModel(c, ParamSource.init(1, { pinned: false })).numParameters()).toBe(493_716);
+  });
 });
 
 // A small model for the exact checks: d = 8, h = 12, 2 blocks, V = 10, 6 positions.

@@ -13,8 +13,10 @@ import { QueueFullError, ServingEngine, type ServingEngineOptions } from "../src
 import { commonPrefixLength } from "../src/serving/prefix-cache-pool.js";
 import { loadTokenizer } from "../src/tokenizers/index.js";
 import type { Tokenizer } from "../src/tokenizers/tokenizer.js";
+// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
+const SHARED = process.env["MINI_SHARED"]!;
 
-const STORY = "/work/shared/models/story";
+const STORY = `${SHARED}/models/story`;
 const GREEDY = { temperature: 0 };
 let model: CausalLM;
 let tokenizer: Tokenizer;

@@ -2,9 +2,11 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ContinuationDecoder } from "../src/continuation-decoder.js";
 import { loadTokenizerSync } from "../src/tokenizers/index.js";
+// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
+const SHARED = process.env["MINI_SHARED"]!;
 
-const STORY = "/work/shared/models/story";
-const CHAT_TOKENIZER = "/work/shared/models/chat-tokenizer";
+const STORY = `${SHARED}/models/story`;
+const CHAT_TOKENIZER = `${SHARED}/models/chat-tokenizer`;
 
 interface Fixture {
   prompt_ids: number[];
@@ -21,7 +23,7 @@ describe("ContinuationDecoder", () => {
   const story = loadTokenizerSync(STORY);
 
   it.each([1, 2, 3, 4])("streams story fixture %i's greedy ids as the text reads after the prompt", (i) => {
-    const f = JSON.parse(readFileSync(`/work/shared/reference/story/prompt_0${i}.json`, "utf8")) as Fixture;
+    const f = JSON.parse(readFileSync(`${SHARED}/reference/story/prompt_0${i}.json`, "utf8")) as Fixture;
     const pieces = streamed(new ContinuationDecoder(story, f.prompt_ids), f.greedy.ids);
     expect(pieces.join("")).toBe(f.greedy.continuation_text);
     // Text comes out as it is produced, not all at the end.

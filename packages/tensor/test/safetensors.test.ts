@@ -16,6 +16,8 @@ import {
   bf16ToF32,
   numel,
 } from "../src/index.js";
+// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
+const SHARED = process.env["MINI_SHARED"]!;
 
 const FILE = "bad.safetensors";
 
@@ -257,7 +259,7 @@ describe("malformed safetensors give SafetensorsError naming the file", () => {
 });
 
 describe("the story model file", () => {
-  const dir = "/work/shared/models/story";
+  const dir = `${SHARED}/models/story`;
   const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as Record<string, number | boolean>;
   const f = readSafetensors(join(dir, "model.safetensors"));
 

@@ -1,6 +1,6 @@
 import { Tensor, ShapeError, kernels } from "@mini/tensor";
 import { axisSplit } from "../accumulate.js";
-import { gradOf, record } from "../tape.js";
+import { gradOf, record, recordView } from "../tape.js";
 import type { Variable } from "../variable.js";
 import { fmt, resolveAxis } from "../shape-check.js";
 
@@ -11,10 +11,7 @@ import { fmt, resolveAxis } from "../shape-check.js";
 
 /** The same elements with another shape (a view of the value; one dim may be −1). */
 export function reshape(x: Variable, shape: readonly number[]): Variable {
-  const y = x.value.reshape(shape);
-  return record("reshape", y, [x], (dy) => {
-    kernels.axpy(1, dy, gradOf(x));
-  });
+  return recordView("reshape", x.value.reshape(shape), x);
 }
 
 /**
@@ -60,11 +57,9 @@ export function transpose(x: Variable, axis0 = -2, axis1 = -1): Variable {
   const n0 = shape[i]!;
   const n1 = shape[j]!;
   // With at most one of n0, B, n1 above 1 the swap moves no element ([T, 1, hd] ↔ [1, T, hd], the
-  // single-head case of attention): the result is a view, like reshape, and the backward one axpy.
+  // single-head case of attention): the result is a view, like reshape (see recordView).
   if ((n0 > 1 ? 1 : 0) + (B > 1 ? 1 : 0) + (n1 > 1 ? 1 : 0) <= 1) {
-    return record("transpose", x.value.reshape(outShape), [x], (dy) => {
-      kernels.axpy(1, dy, gradOf(x));
-    });
+    return recordView("transpose", x.value.reshape(outShape), x);
   }
   const lastTwo = B === 1 && C === 1;
 

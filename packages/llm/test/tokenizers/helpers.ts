@@ -6,9 +6,11 @@ import { readFileSync } from "node:fs";
 import { Tokenizer as Oracle } from "@huggingface/tokenizers";
 import fc from "fast-check";
 import { loadTokenizerSync, type HfTokenizer } from "../../src/tokenizers/index.js";
+// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
+const SHARED = process.env["MINI_SHARED"]!;
 
-export const MODELS = "/work/shared/models";
-export const REFERENCE = "/work/shared/reference";
+export const MODELS = `${SHARED}/models`;
+export const REFERENCE = `${SHARED}/reference`;
 
 export interface Pair {
   name: string;

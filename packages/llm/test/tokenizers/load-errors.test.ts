@@ -4,13 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadTokenizer, loadTokenizerSync, tokenizerFromJson, TokenizerLoadError } from "../../src/tokenizers/index.js";
+// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
+const SHARED = process.env["MINI_SHARED"]!;
 
-const story = JSON.parse(readFileSync("/work/shared/models/story/tokenizer.json", "utf8")) as Record<string, unknown>;
+const story = JSON.parse(readFileSync(`${SHARED}/models/story/tokenizer.json`, "utf8")) as Record<string, unknown>;
 const withPart = (part: string, value: unknown): Record<string, unknown> => ({ ...structuredClone(story), [part]: value });
 
 describe("loading a model directory", () => {
   it("loadTokenizer (async) and loadTokenizerSync give the same tokenizer", async () => {
-    const dir = "/work/shared/models/story";
+    const dir = `${SHARED}/models/story`;
     const [a, b] = [await loadTokenizer(dir), loadTokenizerSync(dir)];
     expect(a.encode("Once upon a time")).toEqual(b.encode("Once upon a time"));
     expect([a.vocabSize, a.bosId, a.eosId]).toEqual([2048, 1, 2]);

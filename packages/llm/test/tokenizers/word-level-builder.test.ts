@@ -8,8 +8,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildWordLevelTokenizer, rustGptVocabulary, splitWords, tokenizerFromJson } from "../../src/tokenizers/index.js";
 import { nastyText } from "./helpers.js";
+// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
+const SHARED = process.env["MINI_SHARED"]!;
 
-const DATA = "/work/shared/data/rustgpt";
+const DATA = `${SHARED}/data/rustgpt`;
 const texts = [
   ...(JSON.parse(readFileSync(`${DATA}/pretraining_data.json`, "utf8")) as string[]),
   ...(JSON.parse(readFileSync(`${DATA}/chat_training_data.json`, "utf8")) as string[]),

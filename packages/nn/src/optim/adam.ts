@@ -30,9 +30,6 @@ abstract class AdamBase extends Optimizer {
   eps: number;
   weightDecay: number;
   protected abstract readonly decoupled: boolean;
-  /** Per-parameter views of the moment slots (looked up once, not per step). */
-  private readonly expAvg: Float32Array[];
-  private readonly expAvgSq: Float32Array[];
 
   protected constructor(params: Iterable<Parameter>, opts: AdamOptions, defaultWeightDecay: number) {
     super(params, opts.lr ?? 1e-3, ["exp_avg", "exp_avg_sq"]);
@@ -41,8 +38,6 @@ abstract class AdamBase extends Optimizer {
     this.beta2 = checkNumber(who, "beta2", opts.beta2 ?? 0.999, 0, 1);
     this.eps = checkNumber(who, "eps", opts.eps ?? 1e-8, 0, Infinity);
     this.weightDecay = checkNumber(who, "weightDecay", opts.weightDecay ?? defaultWeightDecay, 0, Infinity);
-    this.expAvg = this.slots.get("exp_avg")!;
-    this.expAvgSq = this.slots.get("exp_avg_sq")!;
   }
 
   hyperparameters(): Record<string, number | boolean> {
@@ -61,7 +56,7 @@ abstract class AdamBase extends Optimizer {
   protected update(i: number, p: Float32Array, g: Float32Array, t: number): void {
     const { lr, beta1, beta2, eps, weightDecay } = this;
     // One fused in-place pass over p, g and both moments (@mini/tensor's adamStep kernel).
-    kernels.adamStep(p, g, this.expAvg[i]!, this.expAvgSq[i]!, { lr, beta1, beta2, eps, weightDecay, decoupled: this.decoupled, step: t });
+    kernels.adamStep(p, g, this.slot("exp_avg", i), this.slot("exp_avg_sq", i), { lr, beta1, beta2, eps, weightDecay, decoupled: this.decoupled, step: t });
   }
 }
 

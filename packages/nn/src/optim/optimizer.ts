@@ -16,8 +16,11 @@ export interface OptimizerState {
 
 /**
  * Base of SGD, Adam and AdamW. Per-parameter state ("slots": momentum buffer, moments) lives in
- * one flat Float32Array per slot with a view per parameter (llm.c's one-allocation idea), made
- * once at construction, so `step()` allocates nothing and is one fused loop per parameter.
+ * one flat tensor per slot, allocated once at construction (llm.c's one-allocation idea), so
+ * `step()` is one fused loop per parameter over it. When every parameter is pinned (in the WASM
+ * heap, @mini/nn's default) the slots are pinned too, so a WASM optimizer kernel reads parameter,
+ * grad and state in place. Views of a slot are made per step (`slot(name, i)`): a view of pinned
+ * memory must not be kept across an allocation, which may grow the heap.
  *
  * Parameters whose grad is null (never reached by backward) or that do not require grad are skipped.
  */
@@ -28,8 +31,10 @@ export abstract class Optimizer {
   lr: number;
   /** Number of steps taken (bias correction uses it). */
   stepCount = 0;
-  /** slot name → per-parameter views into that slot's flat buffer. */
-  protected readonly slots: Map<string, Float32Array[]> = new Map();
+  /** slot name → the flat tensor holding that slot for every parameter, in `params` order. */
+  private readonly slotStore: Map<string, Tensor> = new Map();
+  /** Offset of each parameter in the flat slot tensors (floats). */
+  private readonly offsets: number[] = [];
 
   protected constructor(params: Iterable<Parameter>, lr: number, slotNames: readonly string[]) {
     this.params = [...params];
@@ -40,17 +45,19 @@ export abstract class Optimizer {
     }
     checkNumber(this.constructor.name, "lr", lr, 0, Infinity);
     this.lr = lr;
-    const total = this.params.reduce((n, p) => n + p.value.size, 0);
-    for (const slot of slotNames) {
-      const flat = new Float32Array(total);
-      const views: Float32Array[] = [];
-      let off = 0;
-      for (const p of this.params) {
-        views.push(flat.subarray(off, off + p.value.size));
-        off += p.value.size;
-      }
-      this.slots.set(slot, views);
+    let total = 0;
+    for (const p of this.params) {
+      this.offsets.push(total);
+      total += p.value.size;
     }
+    const pinned = this.params.length > 0 && this.params.every((p) => p.value.isPinned);
+    for (const slot of slotNames) this.slotStore.set(slot, pinned ? Tensor.pinned([total]) : Tensor.zeros([total]));
+  }
+
+  /** Parameter i's part of a slot, as a fresh view (do not keep it across allocations). */
+  protected slot(name: string, i: number): Float32Array {
+    const off = this.offsets[i]!;
+    return this.slotStore.get(name)!.data.subarray(off, off + this.params[i]!.value.size);
   }
 
   /** Hyperparameters (saved in checkpoints; restored by loadStateDict). */
@@ -79,9 +86,9 @@ export abstract class Optimizer {
   /** A copy of the state (later steps do not change it). */
   stateDict(): OptimizerState {
     const tensors: Record<string, Tensor> = {};
-    for (const [slot, views] of this.slots) {
+    for (const slot of this.slotStore.keys()) {
       this.params.forEach((p, i) => {
-        tensors[`${p.name}.${slot}`] = Tensor.from(new Float32Array(views[i]!), p.value.shape);
+        tensors[`${p.name}.${slot}`] = Tensor.from(new Float32Array(this.slot(slot, i)), p.value.shape);
       });
     }
     return { kind: this.kind, step: this.stepCount, hyper: this.hyperparameters(), tensors };
@@ -95,7 +102,7 @@ export abstract class Optimizer {
   loadStateDict(state: OptimizerState): void {
     this.checkStateDict(state);
     this.setHyperparameters(state.hyper);
-    for (const [slot, views] of this.slots) this.params.forEach((p, i) => views[i]!.set(state.tensors[`${p.name}.${slot}`]!.data));
+    for (const slot of this.slotStore.keys()) this.params.forEach((p, i) => this.slot(slot, i).set(state.tensors[`${p.name}.${slot}`]!.data));
     this.stepCount = state.step;
   }
 
@@ -105,7 +112,7 @@ export abstract class Optimizer {
     if (state.kind !== this.kind) throw new ConfigError(`${who}: state is from a "${state.kind}" optimizer, this is "${this.kind}"`);
     if (!Number.isInteger(state.step) || state.step < 0) throw new ConfigError(`${who}: step must be an integer ≥ 0, got ${state.step}`);
     const expected = new Map<string, readonly number[]>();
-    for (const slot of this.slots.keys()) for (const p of this.params) expected.set(`${p.name}.${slot}`, p.value.shape);
+    for (const slot of this.slotStore.keys()) for (const p of this.params) expected.set(`${p.name}.${slot}`, p.value.shape);
     const names = Object.keys(state.tensors);
     const missing = [...expected.keys()].filter((n) => !(n in state.tensors));
     const unexpected = names.filter((n) => !expected.has(n));

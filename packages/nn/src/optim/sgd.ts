@@ -50,7 +50,7 @@ export class SGD extends Optimizer {
   }
 
   protected update(i: number, p: Float32Array, g: Float32Array, t: number): void {
-    const buf = this.slots.get("momentum_buffer")![i]!;
+    const buf = this.slot("momentum_buffer", i);
     const { lr, momentum, dampening, weightDecay, nesterov } = this;
     const first = t === 1;
     const n = p.length;

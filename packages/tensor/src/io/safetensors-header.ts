@@ -66,22 +66,38 @@ export const MAX_ELEMENTS = 2 ** 31 - 1;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** Validates a whole safetensors buffer's header (bytes = the entire file). */
 export function parseHeader(bytes: Uint8Array, file: string, maxHeaderBytes = MAX_HEADER_BYTES): ParsedHeader {
-  const fail = (reason: string, tensor?: string) => new SafetensorsError(file, tensor, reason);
-  if (bytes.length < 8) throw fail(`file is ${bytes.length} bytes; too short for the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = view.getBigUint64(0, true);
-  if (n > BigInt(bytes.length - 8)) {
-    throw fail(`header length ${n} runs past the end of the file (${bytes.length} bytes, ${bytes.length - 8} after the length)`);
+  const headerLen = parseHeaderLength(bytes, bytes.length, file, maxHeaderBytes);
+  return parseHeaderJson(bytes.subarray(8, 8 + headerLen), bytes.length, file);
+}
+
+/**
+ * The header length N from the first 8 bytes of a file of `fileLength` bytes, checked against the
+ * file size and the limit (so a reader can then read exactly N more bytes and no more).
+ */
+export function parseHeaderLength(first8: Uint8Array, fileLength: number, file: string, maxHeaderBytes = MAX_HEADER_BYTES): number {
+  if (fileLength < 8 || first8.length < 8) throw new SafetensorsError(file, undefined, `file is ${fileLength} bytes; too short for the 8-byte header length`);
+  const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(fileLength - 8)) {
+    throw new SafetensorsError(file, undefined, `header length ${n} runs past the end of the file (${fileLength} bytes, ${fileLength - 8} after the length)`);
   }
-  if (n > BigInt(maxHeaderBytes)) throw fail(`header length ${n} exceeds the limit of ${maxHeaderBytes} bytes`);
-  const headerLen = Number(n);
-  const dataStart = 8 + headerLen;
-  const dataLen = bytes.length - dataStart;
+  if (n > BigInt(maxHeaderBytes)) throw new SafetensorsError(file, undefined, `header length ${n} exceeds the limit of ${maxHeaderBytes} bytes`);
+  return Number(n);
+}
+
+/**
+ * Validates the header JSON (the N bytes after the length) of a file of `fileLength` bytes: every
+ * entry, and that the entries tile the data section [8 + N, fileLength) exactly.
+ */
+export function parseHeaderJson(header: Uint8Array, fileLength: number, file: string): ParsedHeader {
+  const fail = (reason: string, tensor?: string) => new SafetensorsError(file, tensor, reason);
+  const dataStart = 8 + header.length;
+  const dataLen = fileLength - dataStart;
 
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, dataStart));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(header);
   } catch {
     throw fail("header is not valid UTF-8");
   }

@@ -1,15 +1,24 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { SafetensorsError } from "../errors.js";
 import { Tensor } from "../tensor.js";
 import { bf16BitsToF32Array, f16BitsToF32Array } from "./half.js";
-import { isReadable, parseHeader, type HeaderEntry, type SafetensorsDtype, type TensorInfo } from "./safetensors-header.js";
+import {
+  isReadable, MAX_HEADER_BYTES, parseHeader, parseHeaderJson, parseHeaderLength, type HeaderEntry, type ParsedHeader, type TensorInfo,
+} from "./safetensors-header.js";
 
 export type { SafetensorsDtype, TensorInfo, ReadableDtype } from "./safetensors-header.js";
+export { serializeSafetensors, writeSafetensors } from "./safetensors-write.js";
 
 /**
- * Reading and writing safetensors files. The whole header is validated when the file is opened
- * (safetensors-header.ts); tensors are converted to float32 lazily, one `get` at a time.
+ * Reading safetensors files. The whole header is validated when the file is opened
+ * (safetensors-header.ts), before any tensor memory exists; tensors are converted to float32
+ * lazily, one `get` at a time.
+ *
+ * `readSafetensors` reads only the header up front; each `get` reads its tensor's bytes from the
+ * file straight into the tensor's memory (for F32 the file bytes ARE the little-endian floats, so
+ * a pinned weight goes from the page cache into the WASM heap in one copy, with no file-sized JS
+ * buffer in between), and F16/BF16 through a small reusable buffer. `parseSafetensors` does the
+ * same from bytes already in memory.
  */
 export interface SafetensorsFile {
   /** The file path (or the name given to parseSafetensors), used in error messages. */
@@ -22,7 +31,7 @@ export interface SafetensorsFile {
   info(name: string): TensorInfo;
   /**
    * The tensor as a fresh float32 Tensor (F32, F16 and BF16 are readable; other dtypes throw).
-   * pinned: allocate it in the WASM heap and convert straight into it (no intermediate copy).
+   * pinned: allocate it in the WASM heap and read/convert straight into it (no intermediate copy).
    */
   get(name: string, opts?: { pinned?: boolean }): Tensor;
   /**
@@ -40,21 +49,28 @@ export interface SafetensorsReadOptions {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-class ParsedFile implements SafetensorsFile {
+/** Bytes converted per step for F16/BF16 (and big-endian F32): one reusable buffer, in L2. */
+const CHUNK_BYTES = 1 << 18;
+let chunkBuffer: Uint8Array | null = null;
+const chunk = (): Uint8Array => (chunkBuffer ??= new Uint8Array(CHUNK_BYTES));
+
+/** The header-level part shared by both sources; subclasses say how to fetch data bytes. */
+abstract class SafetensorsSource implements SafetensorsFile {
   readonly metadata: Record<string, string>;
-  private readonly entries: Map<string, HeaderEntry>;
-  private readonly dataStart: number;
+  protected readonly entries: Map<string, HeaderEntry>;
+  protected readonly dataStart: number;
 
   constructor(
-    private readonly bytes: Uint8Array,
     readonly file: string,
-    opts: SafetensorsReadOptions,
+    h: ParsedHeader,
   ) {
-    const h = parseHeader(bytes, file, opts.maxHeaderBytes);
     this.metadata = h.metadata;
     this.entries = h.entries;
     this.dataStart = h.dataStart;
   }
+
+  /** Fills `into` with the file's bytes starting at absolute offset `position`. */
+  protected abstract readBytes(position: number, into: Uint8Array, tensor: string): void;
 
   names(): string[] {
     return [...this.entries.keys()].sort();
@@ -80,29 +96,39 @@ class ParsedFile implements SafetensorsFile {
     if (!isReadable(e.dtype)) {
       throw new SafetensorsError(this.file, name, `unsupported dtype ${e.dtype} (only F32, F16 and BF16 can be read as float32)`);
     }
+    // A pinned block from fresh heap memory is not zero-filled (heap.ts), so a large weight's pages
+    // are first touched by the read below.
     const t = opts.pinned ? Tensor.pinned(e.shape) : Tensor.zeros(e.shape);
-    const out = t.data;
+    const out = t.data; // no allocation until we return, so this view stays attached
     const start = this.dataStart + e.begin;
-    const src = this.bytes.subarray(start, this.dataStart + e.end);
     const n = out.length;
-    if (e.dtype === "F32") {
-      if (LITTLE_ENDIAN) new Uint8Array(out.buffer, out.byteOffset, n * 4).set(src);
-      else {
-        const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
-        for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);
-      }
+    if (e.dtype === "F32" && LITTLE_ENDIAN) {
+      this.readBytes(start, new Uint8Array(out.buffer, out.byteOffset, n * 4), name);
       return t;
     }
-    // F16 / BF16: 16-bit patterns; a typed view needs even alignment and little-endian order.
-    const abs = src.byteOffset;
-    let halves: Uint16Array;
-    if (LITTLE_ENDIAN && abs % 2 === 0) halves = new Uint16Array(src.buffer, abs, n);
-    else {
-      halves = new Uint16Array(n);
-      for (let i = 0; i < n; i++) halves[i] = src[2 * i]! | (src[2 * i + 1]! << 8);
+    // 16-bit patterns (or big-endian F32) through the chunk buffer, a whole number of elements at a time.
+    const size = e.dtype === "F32" ? 4 : 2;
+    const buf = chunk();
+    const perChunk = CHUNK_BYTES / size;
+    for (let i = 0; i < n; i += perChunk) {
+      const m = Math.min(perChunk, n - i);
+      const bytes = buf.subarray(0, m * size);
+      this.readBytes(start + i * size, bytes, name);
+      const dst = out.subarray(i, i + m);
+      if (e.dtype === "F32") {
+        const dv = new DataView(bytes.buffer, 0, m * 4);
+        for (let j = 0; j < m; j++) dst[j] = dv.getFloat32(j * 4, true);
+        continue;
+      }
+      let halves: Uint16Array;
+      if (LITTLE_ENDIAN) halves = new Uint16Array(bytes.buffer, 0, m);
+      else {
+        halves = new Uint16Array(m);
+        for (let j = 0; j < m; j++) halves[j] = bytes[2 * j]! | (bytes[2 * j + 1]! << 8);
+      }
+      if (e.dtype === "F16") f16BitsToF32Array(halves, dst);
+      else bf16BitsToF32Array(halves, dst);
     }
-    if (e.dtype === "F16") f16BitsToF32Array(halves, out);
-    else bf16BitsToF32Array(halves, out);
     return t;
   }
 
@@ -117,96 +143,96 @@ class ParsedFile implements SafetensorsFile {
   }
 }
 
-/** Parses a safetensors buffer (kept, not copied). `name` appears in error messages. */
-export function parseSafetensors(bytes: Uint8Array, name = "<buffer>", opts: SafetensorsReadOptions = {}): SafetensorsFile {
-  return new ParsedFile(bytes, name, opts);
-}
-
-/** Reads and validates a safetensors file; tensors are converted on `get`. Errors are SafetensorsError. */
-export function readSafetensors(path: string, opts: SafetensorsReadOptions = {}): SafetensorsFile {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new SafetensorsError(path, undefined, `cannot read the file (${(e as Error).message})`);
+/** A safetensors buffer in memory (kept, not copied). */
+class BufferFile extends SafetensorsSource {
+  constructor(
+    private readonly bytes: Uint8Array,
+    file: string,
+    opts: SafetensorsReadOptions,
+  ) {
+    super(file, parseHeader(bytes, file, opts.maxHeaderBytes));
   }
-  return new ParsedFile(bytes, path, opts);
+
+  protected readBytes(position: number, into: Uint8Array): void {
+    into.set(this.bytes.subarray(position, position + into.length));
+  }
 }
 
 /**
- * A safetensors file as bytes: F32 little-endian, header keys sorted with `__metadata__` first,
- * offsets contiguous in sorted-name order, header padded with spaces to a multiple of 8 bytes.
+ * A safetensors file on disk: the header is read and validated now; tensor bytes are read on
+ * `get`, each time through a fresh descriptor (nothing stays open, and no close() is needed). A
+ * file that shrank since it was opened is an error naming the tensor, never silent zeros.
  */
-export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
-  const names = Object.keys(tensors).sort();
-  const parts: string[] = [];
-  if (metadata !== undefined) {
-    const m: string[] = [];
-    for (const k of Object.keys(metadata).sort()) {
-      const v = metadata[k];
-      if (typeof v !== "string") throw new SafetensorsError("<serialize>", undefined, `__metadata__["${k}"] must be a string, got ${typeof v}`);
-      m.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
+class DiskFile extends SafetensorsSource {
+  constructor(
+    file: string,
+    h: ParsedHeader,
+    private readonly size: number,
+  ) {
+    super(file, h);
+  }
+
+  protected readBytes(position: number, into: Uint8Array, tensor: string): void {
+    let fd: number;
+    try {
+      fd = openSync(this.file, "r");
+    } catch (e) {
+      throw new SafetensorsError(this.file, tensor, `cannot read the file (${(e as Error).message})`);
     }
-    parts.push(`"__metadata__":{${m.join(",")}}`);
-  }
-  let offset = 0;
-  for (const name of names) {
-    if (name === "__metadata__") throw new SafetensorsError("<serialize>", name, "reserved name");
-    const t = tensors[name]!;
-    const bytes = t.size * 4;
-    parts.push(`${JSON.stringify(name)}:{"dtype":"F32","shape":${JSON.stringify(t.shape)},"data_offsets":[${offset},${offset + bytes}]}`);
-    offset += bytes;
-  }
-  const json = new TextEncoder().encode(`{${parts.join(",")}}`);
-  const headerLen = Math.ceil(json.length / 8) * 8;
-  const out = new Uint8Array(8 + headerLen + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerLen), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.length, 8 + headerLen); // space padding
-  let pos = 8 + headerLen;
-  for (const name of names) {
-    const d = tensors[name]!.data;
-    if (LITTLE_ENDIAN) out.set(new Uint8Array(d.buffer, d.byteOffset, d.length * 4), pos);
-    else {
-      const dv = new DataView(out.buffer, pos, d.length * 4);
-      for (let i = 0; i < d.length; i++) dv.setFloat32(i * 4, d[i]!, true);
+    try {
+      const now = fstatSync(fd).size;
+      if (now !== this.size) throw new SafetensorsError(this.file, tensor, `the file changed since it was opened (${this.size} bytes then, ${now} now)`);
+      readFully(fd, into, position, this.file, tensor);
+    } finally {
+      closeSync(fd);
     }
-    pos += d.length * 4;
   }
-  return out;
 }
 
-/** Writes a safetensors file atomically: a temp file beside it, fsync, then rename over `path`. */
-export function writeSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
-  const bytes = serializeSafetensors(tensors, metadata);
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, "w");
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temp file may not exist
-    }
-    throw new SafetensorsError(path, undefined, `cannot write the file (${(e as Error).message})`);
+/** Reads into.length bytes at `position` (readSync may return fewer per call). */
+function readFully(fd: number, into: Uint8Array, position: number, file: string, tensor?: string): void {
+  let done = 0;
+  while (done < into.length) {
+    const got = readSync(fd, into, done, into.length - done, position + done);
+    if (got === 0) throw new SafetensorsError(file, tensor, `unexpected end of file at byte ${position + done} (wanted ${into.length - done} more)`);
+    done += got;
   }
-  // Make the rename itself durable (best effort: not every platform can fsync a directory).
+}
+
+/** Parses a safetensors buffer (kept, not copied). `name` appears in error messages. */
+export function parseSafetensors(bytes: Uint8Array, name = "<buffer>", opts: SafetensorsReadOptions = {}): SafetensorsFile {
+  return new BufferFile(bytes, name, opts);
+}
+
+/**
+ * Opens and validates a safetensors file: reads the 8-byte length and the header only (all header
+ * checks run before any tensor memory is allocated); tensors are read on `get`. Errors are
+ * SafetensorsError.
+ */
+export function readSafetensors(path: string, opts: SafetensorsReadOptions = {}): SafetensorsFile {
+  let fd: number;
   try {
-    const dfd = openSync(dirname(path), "r");
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw new SafetensorsError(path, undefined, `cannot read the file (${(e as Error).message})`);
+  }
+  try {
+    let size: number;
     try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
+      size = fstatSync(fd).size;
+    } catch (e) {
+      throw new SafetensorsError(path, undefined, `cannot read the file (${(e as Error).message})`);
     }
-  } catch {
-    // ignore
+    const first8 = new Uint8Array(8);
+    if (size >= 8) readFully(fd, first8, 0, path);
+    const headerLen = parseHeaderLength(first8, size, path, opts.maxHeaderBytes ?? MAX_HEADER_BYTES);
+    const header = new Uint8Array(headerLen);
+    readFully(fd, header, 8, path);
+    return new DiskFile(path, parseHeaderJson(header, size, path), size);
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw e;
+    throw new SafetensorsError(path, undefined, `cannot read the file (${(e as Error).message})`);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -31,6 +31,12 @@ export class WasmHeap {
   /** Bumped on every growth; views made before it are detached. */
   generation = 0;
   private top = RESERVED;
+  /**
+   * Every byte at or above this address has never been handed out, so it still holds the zeros
+   * WebAssembly.Memory starts (and grows) with; alloc zero-fills only below it. Loading a model
+   * into fresh memory then touches each page once (when the weights are written), not twice.
+   */
+  private clean = RESERVED;
   private readonly free: Block[] = []; // sorted by ptr, coalesced
   private readonly sizes = new Map<number, number>(); // live ptr -> bytes
 
@@ -45,8 +51,12 @@ export class WasmHeap {
     return n;
   }
 
-  /** Allocates room for `nFloats` float32 values, 16-byte aligned, zero-filled; returns a byte address. */
-  alloc(nFloats: number): number {
+  /**
+   * Allocates room for `nFloats` float32 values, 16-byte aligned; returns a byte address.
+   * Zero-filled, unless `zero: false` (for a caller that overwrites the block at once, e.g. a
+   * tensor read from a file or a kernel's scratch): then it holds whatever was there before.
+   */
+  alloc(nFloats: number, opts?: { zero?: boolean }): number {
     if (!Number.isInteger(nFloats) || nFloats < 0) throw new Error(`WasmHeap.alloc: invalid size ${nFloats}`);
     const bytes = Math.max(ALIGN, Math.ceil((nFloats * 4) / ALIGN) * ALIGN);
     let ptr = -1;
@@ -68,7 +78,10 @@ export class WasmHeap {
       this.top += bytes;
     }
     this.sizes.set(ptr, bytes);
-    new Uint8Array(this.memory.buffer, ptr, bytes).fill(0);
+    const end = ptr + bytes;
+    // Memory at or above `clean` was never used: already zero.
+    if (opts?.zero !== false && ptr < this.clean) new Uint8Array(this.memory.buffer, ptr, Math.min(end, this.clean) - ptr).fill(0);
+    if (end > this.clean) this.clean = end;
     return ptr;
   }
 
