@@ -128,7 +128,7 @@ describe("buildWordLevelTokenizer on RustGPT's data", () => {
 
 describe("decoding word-level tokens back to written text", () => {
   const appTexts = ["pretraining.json", "chat.json"].flatMap(
-    (f) => JSON.parse(readFileSync(`/work/main/apps/rustgpt-ts/data/${f}`, "utf8")) as string[],
+    (f) => JSON.parse(readFileSync(new URL(`../../../../apps/rustgpt-ts/data/${f}`, import.meta.url), "utf8")) as string[],
   );
 
   it.each([
