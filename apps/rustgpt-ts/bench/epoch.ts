@@ -102,6 +102,7 @@ export interface EpochTiming {
 
 /** s/epoch, tokens/s and the ratio to the anchors, one row per workload, then the default/preset speed-up. */
 export function formatTable(timings: readonly EpochTiming[]): string {
+  const withCpu = timings.some((t) => t.cpuSeconds !== undefined);
   const rows: string[][] = [["workload", "s/epoch", "cpu s/epoch", "tokens/s", "vs RustGPT", "vs PyTorch"]];
   const tps: Record<string, number> = {};
   for (const t of timings) {
@@ -112,7 +113,7 @@ export function formatTable(timings: readonly EpochTiming[]): string {
     rows.push([t.name, perEpoch.toFixed(3), cpu, Math.round(tps[t.name]!).toLocaleString("en-US"), ratio(t.anchors.rustgpt), ratio(t.anchors.pytorch)]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const lines = rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  "));
+  const lines = rows.map((r) => r.filter((_, c) => withCpu || c !== 2).map((cell, c) => cell.padEnd(widths[withCpu || c < 2 ? c : c + 1]!)).join("  "));
   const mean = (a: string, b: string): number => (tps[a]! + tps[b]!) / 2;
   if (["rustgpt pre-training", "rustgpt instruction tuning", "default pre-training", "default instruction tuning"].every((n) => n in tps)) {
     const ratio = mean("default pre-training", "default instruction tuning") / mean("rustgpt pre-training", "rustgpt instruction tuning");

@@ -112,7 +112,7 @@ export function buildProgram(): Command {
     .option("--load <dir>", "skip training: load a saved model and chat with it")
     .option("--resume <dir>", "continue an interrupted run from its checkpoint")
     .option("--prompt <text>", "answer this one question and exit")
-    .option("--eval", "greedy-answer every question of the chat data and print exact-match: K/N", false)
+    .option("--eval", "greedy-answer every question of the chat data (with --load: the model's own, unless --chat-data is given) and print exact-match: K/N", false)
     .option("--no-interactive", "do not start the chat after training")
     .option("--temperature <x>", "sampling temperature, 0 = greedy", num(0), 0)
     .option("--top-k <n>", "keep the k most likely tokens, 0 = off", int(0), 0)

@@ -2,6 +2,8 @@
  * One invocation of the app: parse the options, train (or load), save, evaluate, then answer a
  * prompt or chat. Returns the exit code; every stream is injected so tests run it in-process.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { CommanderError } from "commander";
 import { evaluateLoss, exactMatch, readTextDataset, tokenizeDataset, type ExactMatchResult, type TokenizedDataset } from "@mini/llm";
 import { answerText, eosIdOf, makeAnswerer } from "./answer.js";
@@ -9,7 +11,7 @@ import { buildProgram, parseArgs, type RunOptions } from "./cli.js";
 import { AppError } from "./errors.js";
 import { loadTrained, saveTrained, type TrainedModel } from "./model-files.js";
 import { runRepl } from "./repl.js";
-import { buildSummary, writeSummary } from "./summary.js";
+import { buildSummary, writeSummary, type Summary } from "./summary.js";
 import { checkLoadedMatches, trainRun, type AppIO } from "./train-run.js";
 
 export interface RunIO extends AppIO {
@@ -62,7 +64,7 @@ export async function runApp(argv: readonly string[], io: RunIO, signal: AbortSi
 
   if (o.eval) {
     if (chat === null) {
-      const data = readTextDataset(o.chatData);
+      const data = readTextDataset(o.load !== undefined && !o.given.has("chatData") ? trainedChatData(o.load, o.chatData) : o.chatData);
       chat = tokenizeDataset(data, trained.tokenizer, { kind: "dialogue", maxSeqLen: trained.model.config.maxSeqLen });
       if (chat.unknownTokens > 0) io.err.write(`${chat.file}: ${chat.unknownTokens} word(s) not in the vocabulary became <unk>\n`);
     }
@@ -78,4 +80,19 @@ export async function runApp(argv: readonly string[], io: RunIO, signal: AbortSi
   }
   if (o.interactive) await runRepl((q) => answerer.answer(q), { input: io.in, output: io.out, signal, ...(io.interactiveTTY !== undefined ? { interactive: io.interactiveTTY } : {}) });
   return 0;
+}
+
+/**
+ * The dialogues a saved model was trained on (summary.json), so `--load DIR --eval` scores it on
+ * its own data; `fallback` (the default --chat-data) when the summary or the file is gone.
+ */
+function trainedChatData(dir: string, fallback: string): string {
+  const summary = join(dir, "summary.json");
+  if (!existsSync(summary)) return fallback;
+  try {
+    const file = (JSON.parse(readFileSync(summary, "utf8")) as Summary).data[1]?.file;
+    return typeof file === "string" && existsSync(file) ? file : fallback;
+  } catch {
+    return fallback;
+  }
 }

@@ -1,13 +1,15 @@
 /**
  * The whole pipeline on a tiny configuration: training lowers the loss, the same seed gives the
  * same losses, the saved directory reloads (--load) to the same answers, loads in the llama-infer
- * loader with the same greedy answers, the chat reads a pipe, and an interrupted run resumes to the
- * same result as an uninterrupted one.
+ * loader and the llama-infer CLI with the same greedy answers (written text, not spaced tokens),
+ * the chat reads a pipe, and an interrupted run resumes to the same result as an uninterrupted one.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatSession, generateAll, loadModelDir, loadTokenizer, renderDialoguePrompt } from "@mini/llm";
+import { APP_DIR } from "../src/cli.js";
 import { runCli, tempDir, writeJson, type AppRun } from "./helpers.js";
 // ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
 const SHARED = process.env["MINI_SHARED"]!;
@@ -27,6 +29,8 @@ const DIALOGUES = [
   "User: What do bees make? Assistant: Bees make honey. </s>",
 ];
 const QUESTIONS = ["What causes rain?", "How do mountains form?", "Hello", "What do bees make?"];
+/** The answers as written in DIALOGUES: decoding puts the spaces back where the text had them. */
+const ANSWERS = ["Rain falls when drops in clouds grow heavy.", "Mountains form when plates push together.", "Hello! How can I help you today?", "Bees make honey."];
 
 const dir = tempDir();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,8 +79,9 @@ describe("training run", () => {
 });
 
 describe("saved model", () => {
-  it("answers the same after --load, and the same exact-match", async () => {
-    const loaded = await runCli(["--load", saveA, "--chat-data", chat, "--eval", "--prompt", "What causes rain?"]);
+  let piped: AppRun;
+  it("answers the same after --load, and the same exact-match (on the dialogues it was trained on)", async () => {
+    const loaded = await runCli(["--load", saveA, "--eval", "--prompt", "What causes rain?"]);
     expect(loaded.code).toBe(0);
     const lastLine = (s: string) => s.trimEnd().split("\n").at(-1);
     expect(lastLine(loaded.out)).toBe(lastLine(first.out));
@@ -86,9 +91,10 @@ describe("saved model", () => {
   it("gives the same greedy answers in the llama-infer loader", async () => {
     const inf = await loadModelDir(saveA);
     const tok = await loadTokenizer(saveA);
-    const piped = await runCli(["--load", saveA], { stdin: QUESTIONS.join("\n") + "\n" });
+    piped = await runCli(["--load", saveA], { stdin: QUESTIONS.join("\n") + "\n" });
     const answers = piped.out.trimEnd().split("\n").slice(1); // after the "loaded …" line
     expect(answers).toHaveLength(QUESTIONS.length);
+    expect(answers.filter((a, i) => a === ANSWERS[i]).length).toBeGreaterThanOrEqual(3);
     QUESTIONS.forEach((q, i) => {
       const ids = tok.encode(renderDialoguePrompt(q), { addSpecialTokens: false });
       const r = generateAll(inf.model, ids, { stopIds: inf.eosTokenIds });
@@ -102,6 +108,15 @@ describe("saved model", () => {
       while (!step.done) step = turn.next();
       expect(step.value.text.trim()).toBe(answers[i]);
     }
+  });
+
+  it("prints the same text as `llama-infer chat -t 0` on the saved directory", () => {
+    const llamaInfer = join(APP_DIR, "../llama-infer/src/main.ts");
+    const args = ["--conditions=@mini/source", llamaInfer, "chat", "--model", saveA, "-t", "0"];
+    const r = spawnSync(join(APP_DIR, "node_modules/.bin/tsx"), args, { input: QUESTIONS.join("\n") + "\n", encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout.trimEnd().split("\n")).toEqual(piped.out.trimEnd().split("\n").slice(1));
   });
 
   it("chats from a pipe until 'exit'", async () => {

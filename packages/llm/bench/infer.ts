@@ -7,8 +7,8 @@
  *   decode tok/s    256 greedy tokens, one forward([token]) each, through the KV cache (median and
  *                   best of 9 runs for the story model, 3 for the 32M one, after a warm-up run)
  *   RSS             process.memoryUsage().rss after decoding, and after a forced GC (the child
- *                   runs with --expose-gc): loading reads each safetensors file whole, and that
- *                   buffer stays resident until the next major GC
+ *                   runs with --expose-gc). Loading reads each tensor from the file straight into
+ *                   the WASM heap (no file-sized JS buffer), so the two should be close.
  * on the story model (shared/models/story) and a synthesized 32M Mistral-shaped model (the config
  * of shared/models/chat-tokenizer, seeded random weights written under os.tmpdir()).
  *
@@ -41,7 +41,7 @@ export interface InferBenchResult {
   /** Median and best of the repeated decode runs. */
   decodeTokPerS: number;
   decodeBestTokPerS: number;
-  /** RSS after decoding, and after a forced garbage collection (drops the file buffers of loading). */
+  /** RSS after decoding, and after a forced garbage collection. */
   rssMB: number;
   rssAfterGcMB: number;
 }

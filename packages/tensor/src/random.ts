@@ -47,13 +47,11 @@ class Xoshiro128 implements Rng {
 
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new Error(`createRng: seed must be a finite number, got ${seed}`);
-    // The low 32 bits seed splitmix32; the high bits (seed / 2³², −1 for a negative seed) are mixed
-    // into one word after it, so seeds 1 and 2**32+1 differ, and so do −22 and 21 (XOR-ing them into
-    // splitmix's input made those collide). Seeds in [0, 2³²) get the plain splitmix32 state.
-    const sm = splitmix32(seed >>> 0);
+    // Mix the high bits of large seeds in too, so seeds 1 and 2**32+1 differ.
+    const sm = splitmix32((seed >>> 0) ^ Math.floor(seed / 4294967296));
     this.a = sm();
     this.b = sm();
-    this.c = (sm() ^ Math.floor(seed / 4294967296)) >>> 0;
+    this.c = sm();
     this.d = sm();
   }
 
@@ -130,7 +128,11 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-/** A generator whose stream depends only on `seed`. */
+/**
+ * A generator whose stream depends only on `seed`. The seed is folded to 32 bits (low word XOR high
+ * word), so seeds in [0, 2³²) all give different streams, while some outside it share one (−k and
+ * k − 1, for instance).
+ */
 export function createRng(seed: number): Rng {
   return new Xoshiro128(seed);
 }

@@ -48,16 +48,15 @@ export function crossEntropy(logits: Variable, targets: ArrayLike<number>, opts:
   return record("crossEntropy", loss, [logits], (dy) => {
     if (count === 0) return;
     const g = dy[0]! / count;
-    const dx = gradOf(logits);
     // softmax(logits) by the softmax kernel (SIMD exp) into the log-probabilities' buffer, which is
     // not needed any more: one exp per logit in a JS loop would cost as much as the output layer.
     const probs = kernels.softmax(logits.data, rows, V, logp);
+    for (let r = 0; r < rows; r++) if (tgt[r] === ignoreIndex) probs.fill(0, r * V, (r + 1) * V); // not counted: no gradient
+    kernels.axpy(g, probs, gradOf(logits)); // dx += g·softmax over every row at once
+    const dx = gradOf(logits); // fetched after the (possibly WASM) axpy, in case it grew the heap
     for (let r = 0; r < rows; r++) {
       const t = tgt[r]!;
-      if (t === ignoreIndex) continue;
-      const base = r * V;
-      for (let j = 0; j < V; j++) dx[base + j] += g * probs[base + j]!;
-      dx[base + t] -= g;
+      if (t !== ignoreIndex) dx[r * V + t] -= g; // − g·onehot
     }
   });
 }

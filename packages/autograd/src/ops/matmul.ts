@@ -33,7 +33,8 @@ interface Plan {
 }
 
 function plan(variant: Variant, aShape: readonly number[], bShape: readonly number[]): Plan {
-  const both = (): string => `a ${fmt(aShape)} and b ${fmt(bShape)}`; // for messages only (formatting costs µs)
+  // Messages format the shapes only when thrown (formatting on every call would cost more than the checks).
+  const both = (): string => `a ${fmt(aShape)} and b ${fmt(bShape)}`;
   if (aShape.length < 2 || bShape.length < 2) throw new ShapeError(`${variant}: needs matrices (rank ≥ 2), got ${both()}`);
   const ra = aShape.length;
   const rb = bShape.length;

@@ -68,13 +68,17 @@ export class TransformerBlock extends Module {
   }
 
   forward(x: Variable, inputs: AttentionInputs = {}): Variable {
-    const drop = (h: Variable): Variable => (this.dropout ? this.dropout.forward(h) : h);
     if (this.normPlacement === "pre") {
-      const h = add(x, drop(this.attn.forward(this.norm1.forward(x), inputs)));
-      return add(h, drop(this.mlp.forward(this.norm2.forward(h))));
+      const h = add(x, this.drop(this.attn.forward(this.norm1.forward(x), inputs)));
+      return add(h, this.drop(this.mlp.forward(this.norm2.forward(h))));
     }
-    const h = this.norm1.forward(add(x, drop(this.attn.forward(x, inputs))));
-    return this.norm2.forward(add(h, drop(this.mlp.forward(h))));
+    const h = this.norm1.forward(add(x, this.drop(this.attn.forward(x, inputs))));
+    return this.norm2.forward(add(h, this.drop(this.mlp.forward(h))));
+  }
+
+  /** Residual dropout (identity without it, or in eval mode). */
+  private drop(h: Variable): Variable {
+    return this.dropout ? this.dropout.forward(h) : h;
   }
 }
 

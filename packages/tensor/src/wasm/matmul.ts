@@ -12,10 +12,12 @@ import { memoryBuffer, reserveScratch, roundUp4, runInHeap } from "./scratch.js"
  *   - a single output row or column (M = 1 or N = 1) is a matrix-vector product, memory-bound, so it
  *     goes to gemvT (dot products with contiguous rows) or gemvN (stream rows, accumulate), never
  *     through packing;
- *   - a few rows (M ≤ SMALL_M) against a small B ("nn"/"nt", B in cache): one gemv per row of A.
- *     That is the decode step of attention (a group of 2-4 query heads against the cached keys,
- *     then the values), where packing B for the 4×8 micro-kernel would copy B to use it once and
- *     waste the padded rows;
+ *   - a few rows (M ≤ SMALL_M) of A·B with a small B (in cache): one gemvN per row of A. That is
+ *     the decode step of attention (the probabilities of a group of 2-4 query heads times the
+ *     cached values), where gemm would pack all of B to use it a few times: measured 2.5× faster
+ *     at [3, 256]·[256, 26]. (A·Bᵀ stays on gemm: the per-row gemvT was no faster at the scores'
+ *     shapes, [3, 26]·[L, 26]ᵀ, and gemm keeps every M summing each element in the same order,
+ *     so a prompt fed in chunks of any size gives bit-identical projections);
  *   - everything else goes to the packed, register-blocked gemm.
  *
  * Two ways in: when a, b and out are all in the WASM heap (pinned tensors: model weights and
@@ -25,7 +27,7 @@ import { memoryBuffer, reserveScratch, roundUp4, runInHeap } from "./scratch.js"
  */
 export type MatmulLayout = "nn" | "nt" | "tn";
 
-/** Most rows of A that go through one gemv per row instead of gemm (B small, see B_CACHED_FLOATS). */
+/** Most rows of A (A·B only) that go through one gemvN per row instead of gemm (B small, see B_CACHED_FLOATS). */
 const SMALL_M = 4;
 /** B up to this many floats (256 KiB) counts as cached for the per-row path (it is re-read M times). */
 const B_CACHED_FLOATS = 65536;
@@ -37,7 +39,7 @@ const layoutCode = (layout: MatmulLayout): number => (layout === "nt" ? NT : lay
 function workFloats(code: number, M: number, K: number, N: number): number {
   if (M === 1) return code === NT ? 0 : N; // gemvT needs none; gemvN sums into acc [N]
   if (N === 1) return code === TN ? M : 0; // gemvN over A [K,M]: acc [M]
-  if (smallM(code, M, K, N)) return code === NT ? 0 : N;
+  if (smallM(code, M, K, N)) return N;
   const g = wasm!.gemm;
   // Packed-panel sizes for these dims: A block ⌈mc/MR⌉·MR × kc, B block kc × ⌈nc/NR⌉·NR, one tile.
   const MR = g.MR.value as number, NR = g.NR.value as number;
@@ -48,7 +50,7 @@ function workFloats(code: number, M: number, K: number, N: number): number {
 }
 
 function smallM(code: number, M: number, K: number, N: number): boolean {
-  return M <= SMALL_M && code !== TN && K * N <= B_CACHED_FLOATS;
+  return M <= SMALL_M && code === NN && K * N <= B_CACHED_FLOATS;
 }
 
 /** Runs the product on byte addresses pa, pb, pc with `work` (workFloats floats of scratch). */
@@ -63,11 +65,8 @@ function route(code: number, pa: number, pb: number, pc: number, M: number, K: n
     if (code === TN) v.gemvN(pb, pa, K, M, pc, alpha, beta, work);
     else v.gemvT(pb, pa, M, K, pc, alpha, beta);
   } else if (smallM(code, M, K, N)) {
-    // one gemv per row of A: row i of A at pa + 4·i·K, row i of out at pc + 4·i·N
-    for (let i = 0; i < M; i++) {
-      if (code === NT) v.gemvT(pa + 4 * i * K, pb, N, K, pc + 4 * i * N, alpha, beta);
-      else v.gemvN(pa + 4 * i * K, pb, K, N, pc + 4 * i * N, alpha, beta, work);
-    }
+    // one gemvN per row of A: row i of A at pa + 4·i·K, row i of out at pc + 4·i·N
+    for (let i = 0; i < M; i++) v.gemvN(pa + 4 * i * K, pb, K, N, pc + 4 * i * N, alpha, beta, work);
   } else {
     const MR = g.MR.value as number, NR = g.NR.value as number;
     const kc = Math.min(K, g.KC.value as number);
