@@ -1,5 +1,5 @@
 import { wasm, type ExpExports } from "./instance.js";
-import { runInHeap, type Operand } from "./scratch.js";
+import { inHeap, runInHeap, type Operand } from "./scratch.js";
 
 /**
  * JS side of exp.wat: softmax (causal option), logSoftmax, softmaxBackward, silu, swiglu and their
@@ -17,6 +17,11 @@ const accumulated = (array: Float32Array, n: number): Operand => ({ array, n, re
 export function wasmSoftmax(
   x: Float32Array, rows: number, cols: number, out: Float32Array, causal?: { offset: number; period: number },
 ): Float32Array {
+  if (inHeap(x) && inHeap(out)) {
+    // all pinned (an inference model's buffers): straight to the kernel, nothing allocated
+    k().softmax(x.byteOffset, out.byteOffset, rows, cols, causal?.offset ?? 0, causal?.period ?? 0);
+    return out;
+  }
   const n = rows * cols;
   return runInHeap([input(x, n), output(out, n)], 0, ([px, po]) =>
     k().softmax(px!, po!, rows, cols, causal?.offset ?? 0, causal?.period ?? 0),
@@ -46,6 +51,10 @@ export function wasmSilu(x: Float32Array, out: Float32Array): Float32Array {
 /** out = silu(gate)·up. */
 export function wasmSwiglu(gate: Float32Array, up: Float32Array, out: Float32Array): Float32Array {
   const n = gate.length;
+  if (inHeap(gate) && inHeap(up) && inHeap(out)) {
+    k().swiglu(gate.byteOffset, up.byteOffset, out.byteOffset, n); // all pinned: nothing allocated
+    return out;
+  }
   return runInHeap([input(gate, n), input(up, n), output(out, n)], 0, ([pg, pu, po]) => k().swiglu(pg!, pu!, po!, n));
 }
 

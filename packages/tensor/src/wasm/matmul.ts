@@ -35,17 +35,31 @@ const B_CACHED_FLOATS = 65536;
 const NT = 0, NN = 1, TN = 2;
 const layoutCode = (layout: MatmulLayout): number => (layout === "nt" ? NT : layout === "nn" ? NN : TN);
 
+/** gemm.wat's block sizes (immutable globals; read once: a Global's .value is a call into the engine). */
+interface GemmBlocks {
+  MR: number;
+  NR: number;
+  KC: number;
+  MC: number;
+  NC: number;
+}
+let blocks: GemmBlocks | null = null;
+function gemmBlocks(): GemmBlocks {
+  if (blocks === null) {
+    const g = wasm!.gemm;
+    blocks = { MR: g.MR.value as number, NR: g.NR.value as number, KC: g.KC.value as number, MC: g.MC.value as number, NC: g.NC.value as number };
+  }
+  return blocks;
+}
+
 /** Floats of scratch route() needs for these dims: gemvN's accumulator, or gemm's packed panels. */
 function workFloats(code: number, M: number, K: number, N: number): number {
   if (M === 1) return code === NT ? 0 : N; // gemvT needs none; gemvN sums into acc [N]
   if (N === 1) return code === TN ? M : 0; // gemvN over A [K,M]: acc [M]
   if (smallM(code, M, K, N)) return N;
-  const g = wasm!.gemm;
   // Packed-panel sizes for these dims: A block ⌈mc/MR⌉·MR × kc, B block kc × ⌈nc/NR⌉·NR, one tile.
-  const MR = g.MR.value as number, NR = g.NR.value as number;
-  const kc = Math.min(K, g.KC.value as number);
-  const mc = Math.min(M, g.MC.value as number);
-  const nc = Math.min(N, g.NC.value as number);
+  const { MR, NR, KC, MC, NC } = gemmBlocks();
+  const kc = Math.min(K, KC), mc = Math.min(M, MC), nc = Math.min(N, NC);
   return roundUp4(Math.ceil(mc / MR) * MR * kc) + roundUp4(kc * Math.ceil(nc / NR) * NR) + MR * NR;
 }
 
@@ -68,10 +82,8 @@ function route(code: number, pa: number, pb: number, pc: number, M: number, K: n
     // one gemvN per row of A: row i of A at pa + 4·i·K, row i of out at pc + 4·i·N
     for (let i = 0; i < M; i++) v.gemvN(pa + 4 * i * K, pb, K, N, pc + 4 * i * N, alpha, beta, work);
   } else {
-    const MR = g.MR.value as number, NR = g.NR.value as number;
-    const kc = Math.min(K, g.KC.value as number);
-    const mc = Math.min(M, g.MC.value as number);
-    const nc = Math.min(N, g.NC.value as number);
+    const { MR, NR, KC, MC, NC } = gemmBlocks();
+    const kc = Math.min(K, KC), mc = Math.min(M, MC), nc = Math.min(N, NC);
     const ap = work;
     const bp = ap + roundUp4(Math.ceil(mc / MR) * MR * kc) * 4;
     const tile = bp + roundUp4(kc * Math.ceil(nc / NR) * NR) * 4;

@@ -1,5 +1,5 @@
 import { wasm, type NormExports } from "./instance.js";
-import { runInHeap, type Operand } from "./scratch.js";
+import { inHeap, runInHeap, type Operand } from "./scratch.js";
 
 /**
  * JS side of norm.wat: rmsNorm, layerNorm, layerNormStdEps (RustGPT: eps added to σ) and their
@@ -27,6 +27,11 @@ function run(ops: (Operand | null)[], result: number, kernel: (addrs: number[]) 
 export function wasmRmsNorm(
   x: Float32Array, weight: Float32Array, rows: number, cols: number, eps: number, out: Float32Array, rrms?: Float32Array,
 ): Float32Array {
+  if (inHeap(x) && inHeap(weight) && inHeap(out) && (!rrms || inHeap(rrms))) {
+    // all pinned (an inference model's buffers): straight to the kernel, nothing allocated
+    k().rmsNorm(x.byteOffset, weight.byteOffset, out.byteOffset, rows, cols, eps, rrms ? rrms.byteOffset : 0);
+    return out;
+  }
   const n = rows * cols;
   return run([input(x, n), input(weight, cols), output(out, n), rrms ? output(rrms, rows) : null], 2, ([px, pw, po, pr]) =>
     k().rmsNorm(px!, pw!, po!, rows, cols, eps, pr!),

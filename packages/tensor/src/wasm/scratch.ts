@@ -80,6 +80,14 @@ export function memoryBuffer(): ArrayBuffer {
   return cachedBuffer;
 }
 
+/**
+ * True when `a` is a view of the heap's current memory (a pinned tensor's data), so a kernel can
+ * take its byteOffset as the address: the allocation-free fast path of the wrappers.
+ */
+export function inHeap(a: Float32Array): boolean {
+  return a.buffer === memoryBuffer();
+}
+
 /** Index of the first operand holding the same array as ops[i] (an array passed twice shares one copy). */
 function firstWithArray(ops: readonly Operand[], i: number): number {
   for (let j = 0; j < i; j++) if (ops[j]!.array === ops[i]!.array) return j;
