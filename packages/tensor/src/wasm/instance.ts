@@ -69,6 +69,14 @@ export interface RopeExports {
   rope(x: number, out: number, seq: number, nHeads: number, headDim: number, cos: number, sin: number, interleaved: number, inverse: number): void;
 }
 
+/** Exports of adam.wat (byte addresses; the scalars as src/kernels/optim.ts computes them). */
+export interface AdamExports {
+  adamStep(
+    p: number, g: number, m: number, v: number, n: number,
+    beta1: number, beta2: number, c1: number, c2: number, stepSize: number, invBc2Sqrt: number, eps: number, l2: number, decay: number,
+  ): void;
+}
+
 /** Exports of every module, by .wat file name. */
 export interface WasmKernels {
   gemm: GemmExports;
@@ -77,6 +85,7 @@ export interface WasmKernels {
   norm: NormExports;
   elementwise: ElementwiseExports;
   rope: RopeExports;
+  adam: AdamExports;
 }
 
 function decodeBase64(text: string): Uint8Array {

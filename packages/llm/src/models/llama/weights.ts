@@ -112,7 +112,28 @@ export function loadLlamaWeights(c: LlamaConfig, src: TensorSource): LlamaWeight
   }
   const finalNorm = src.load("model.norm.weight");
   const lmHead = c.tieWordEmbeddings ? embed : src.load(HEAD);
-  return { embed, layers, finalNorm, lmHead };
+  const weights = { embed, layers, finalNorm, lmHead };
+  touchPages(weights);
+  return weights;
+}
+
+let touched = 0;
+/**
+ * Reads one float per 4 KiB page of every weight, once, after loading. Weights are read from the
+ * file straight into the WASM heap by read(2), and on this project's benchmark machine (a sandboxed
+ * VM) the first access from user code to pages filled that way is slow, as if each page were mapped
+ * again (measured: the first pass over the 32M model's 131 MB took 30-60 ms, the second 1 ms; the
+ * mechanism is the VM's, not verified). Without this sweep the first forward pass paid it; here it
+ * is part of loading. Where the pages are mapped already it costs ~1 ms.
+ */
+function touchPages(w: LlamaWeights): void {
+  let s = 0;
+  const all = [w.embed, w.finalNorm, w.lmHead, ...w.layers.flatMap((l) => Object.values(l) as Tensor[])];
+  for (const t of all) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i += 1024) s += d[i]!;
+  }
+  touched += s; // a use of s, so the loads are not optimized away
 }
 
 /** A TensorSource over tensors already in memory (tests, conversions, the trainable model's weights). */

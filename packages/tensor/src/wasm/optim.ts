@@ -1,0 +1,45 @@
+import { wasm, type AdamExports } from "./instance.js";
+import { inHeap, runInHeap, type Operand } from "./scratch.js";
+
+/**
+ * JS side of adam.wat. src/kernels/optim.ts (adamStep) checks the operands, computes the step's
+ * scalars in float64 and hands them here, so both paths run one formula on the same numbers
+ * (the WASM one in float32: see adam.wat for what that changes).
+ */
+
+/** The per-step scalars of an Adam/AdamW update, as adamStep computes them (float64). */
+export interface AdamScalars {
+  beta1: number;
+  beta2: number;
+  /** 1 − β1 */
+  c1: number;
+  /** 1 − β2 */
+  c2: number;
+  /** lr / (1 − β1ᵗ) */
+  stepSize: number;
+  /** 1 / √(1 − β2ᵗ) */
+  invBc2Sqrt: number;
+  eps: number;
+  /** Adam's L2 weight decay added to the gradient (0 for AdamW). */
+  l2: number;
+  /** AdamW's decoupled decay factor 1 − lr·wd (1 for Adam). */
+  decay: number;
+}
+
+const k = (): AdamExports => wasm!.adam;
+const updated = (array: Float32Array, n: number): Operand => ({ array, n, read: true, write: true });
+
+/** One Adam/AdamW update of param [n] in place, updating expAvg (m) and expAvgSq (v) [n]; grad [n] is read. */
+export function wasmAdamStep(param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, s: AdamScalars): void {
+  const n = param.length;
+  const { beta1, beta2, c1, c2, stepSize, invBc2Sqrt, eps, l2, decay } = s;
+  if (inHeap(param) && inHeap(grad) && inHeap(expAvg) && inHeap(expAvgSq)) {
+    // all pinned (nn's parameters, grads and optimizer slots): straight to the kernel, nothing copied
+    k().adamStep(param.byteOffset, grad.byteOffset, expAvg.byteOffset, expAvgSq.byteOffset, n, beta1, beta2, c1, c2, stepSize, invBc2Sqrt, eps, l2, decay);
+    return;
+  }
+  const ops = [updated(param, n), { array: grad, n, read: true, write: false }, updated(expAvg, n), updated(expAvgSq, n)];
+  runInHeap(ops, 0, ([pp, pg, pm, pv]) =>
+    k().adamStep(pp!, pg!, pm!, pv!, n, beta1, beta2, c1, c2, stepSize, invBc2Sqrt, eps, l2, decay),
+  0);
+}
