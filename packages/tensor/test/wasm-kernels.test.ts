@@ -182,7 +182,9 @@ describe("WASM layerNormStdEps (RustGPT: eps added to σ) equals the reference",
       fc.property(shape, fc.boolean(), fc.boolean(), ({ rows, cols, pinned, seed }, withBias, constantRow) => {
         const n = rows * cols;
         const x0 = seededFloats(n, seed, 3);
-        if (constantRow) x0.fill(0.7, 0, cols);
+        // 0.75 is exact in binary, so every implementation gets deviations of exactly 0 (σ = 0); a value like 0.7
+        // leaves rounding residue that the 1/(σ + ε) = 1e5 factor amplifies differently per summation order.
+        if (constantRow) x0.fill(0.75, 0, cols);
         const w = seededFloats(cols, seed + 1, 2), b = withBias ? seededFloats(cols, seed + 5, 1) : null;
         const wantM = new Float32Array(rows), wantS = new Float32Array(rows);
         const want = layerNormStdEpsReference(x0, w, b, rows, cols, 1e-5, undefined, wantM, wantS);
@@ -197,7 +199,15 @@ describe("WASM layerNormStdEps (RustGPT: eps added to σ) equals the reference",
         layerNormStdEpsBackwardReference(x0, w, wantM, wantS, dy, rows, cols, 1e-5, wantDx, wantDw, wantDb);
         const dx = place(dx0, pinned), dw = place(dw0, pinned), db = db0 && place(db0, pinned);
         wasmLayerNormStdEpsBackward(place(x0, pinned), place(w, pinned), place(wantM, pinned), place(wantS, pinned), place(dy, pinned), rows, cols, 1e-5, dx, dw, db);
-        expectClose(dx, wantDx, 1e-4, 1e-4);
+        if (constantRow) {
+          // σ = 0: dx = dx0 + (dn − mean(dn))/ε, so float32 rounding of mean(dn) (summed in another order
+          // than the reference's) is scaled by 1/ε = 1e5. Bound: cols·2⁻²⁴·max|dn|/ε per element.
+          let maxDn = 0;
+          for (let j = 0; j < cols; j++) maxDn = Math.max(maxDn, Math.abs(dy[j]! * w[j]!));
+          const tol = (4 * cols * 2 ** -24 * maxDn) / 1e-5 + 1e-4;
+          for (let j = 0; j < cols; j++) expect(Math.abs(dx[j]! - wantDx[j]!)).toBeLessThanOrEqual(tol);
+          expectClose(dx.subarray(cols), wantDx.subarray(cols), 1e-4, 1e-4);
+        } else expectClose(dx, wantDx, 1e-4, 1e-4);
         expectClose(dw, wantDw, 1e-4, 1e-4);
         if (db && wantDb) expectClose(db, wantDb, 1e-6, 1e-6);
       }),

@@ -39,7 +39,7 @@ export function wasmAdamStep(param: Float32Array, grad: Float32Array, expAvg: Fl
     return;
   }
   const ops = [updated(param, n), { array: grad, n, read: true, write: false }, updated(expAvg, n), updated(expAvgSq, n)];
-  runInHeap(ops, 0, ([pp, pg, pm, pv]) =>
-    k().adamStep(pp!, pg!, pm!, pv!, n, beta1, beta2, c1, c2, stepSize, invBc2Sqrt, eps, l2, decay),
-  0);
+  // parameter and moments copied in and back, the gradient only in; result = operand 0 (param)
+  const kernel = ([pp, pg, pm, pv]: number[]): void => k().adamStep(pp!, pg!, pm!, pv!, n, beta1, beta2, c1, c2, stepSize, invBc2Sqrt, eps, l2, decay);
+  runInHeap(ops, 0, kernel, 0);
 }
