@@ -134,6 +134,19 @@ describe("weight errors", () => {
     expect(err.message).toMatch(/model\.safetensors: tensor "model\.layers\.0\.self_attn\.k_proj\.weight": expected shape \[16, 32\], got \[24, 32\]/);
   });
 
+  it("a tensor the architecture does not use (a bias) is refused, not ignored", async () => {
+    const dir = makeDir();
+    rewriteWeights(dir, (e) => [...e, { name: "model.layers.0.self_attn.q_proj.bias", shape: [32], data: new Float32Array(32) }]);
+    const err = await loadError(dir);
+    expect(err.message).toMatch(/model\.safetensors: tensor "model\.layers\.0\.self_attn\.q_proj\.bias": not part of a \w+ model with this config\.json/);
+  });
+
+  it("RoPE frequency buffers stored by some checkpoints are ignored (they are recomputed)", async () => {
+    const dir = makeDir();
+    rewriteWeights(dir, (e) => [...e, { name: "model.layers.0.self_attn.rotary_emb.inv_freq", shape: [4], data: new Float32Array(4) }]);
+    await expect(loadModelDir(dir)).resolves.toBeDefined();
+  });
+
   it("truncated safetensors names the file", async () => {
     const dir = makeDir();
     const path = join(dir, "model.safetensors");

@@ -57,6 +57,7 @@ export async function openSafetensorsSource(dir: string): Promise<TensorSource> 
 
   return {
     has: (name) => where.has(name),
+    names: () => [...where.keys()],
     shape: (name) => get(name).file.info(get(name).stored).shape,
     load: (name): Tensor => {
       const loc = get(name);

@@ -10,6 +10,8 @@ import type { LlamaConfig } from "./config.js";
 /** Where weights come from: one safetensors file, several shards, or tensors in memory. */
 export interface TensorSource {
   has(name: string): boolean;
+  /** Every stored tensor name (aliases from `__metadata__` included). */
+  names(): string[];
   /** The stored shape (no data read). */
   shape(name: string): readonly number[];
   /** The tensor as f32 in the WASM heap (converted from F16/BF16 if stored so). */
@@ -68,6 +70,9 @@ export function expectedTensors(c: LlamaConfig): Map<string, number[]> {
   return m;
 }
 
+/** Non-learned buffers some HF checkpoints store (RoPE frequencies are recomputed from rope_theta). */
+const IGNORED_BUFFERS = /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
+
 /**
  * Checks every tensor's presence and shape, then loads them all into the WASM heap.
  * Tied embeddings: either name may hold the shared matrix (the other may be absent or an alias).
@@ -92,6 +97,18 @@ export function loadLlamaWeights(c: LlamaConfig, src: TensorSource): LlamaWeight
     if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
       throw new ModelLoadError(src.fileOf(name), `tensor "${name}"`, `expected shape [${shape.join(", ")}], got [${got.join(", ")}]`);
     }
+  }
+
+  // A tensor the architecture does not use (a q_proj.bias, a LoRA adapter, another model's layers)
+  // means the file is not what config.json says: refuse it rather than silently compute without it.
+  const unused = src.names().filter((n) => !expected.has(n) && n !== EMBED && n !== HEAD && !IGNORED_BUFFERS.test(n));
+  if (unused.length > 0) {
+    const shown = unused.slice(0, 5).map((n) => `"${n}"`).join(", ");
+    throw new ModelLoadError(
+      src.fileOf(unused[0]!),
+      `tensor ${shown}${unused.length > 5 ? ` and ${unused.length - 5} more` : ""}`,
+      `not part of a ${c.modelType} model with this config.json (unexpected bias or extra weights); refusing to ignore it`,
+    );
   }
 
   const embed = src.load(embedName);
@@ -140,6 +157,7 @@ function touchPages(w: LlamaWeights): void {
 export function tensorRecordSource(tensors: Record<string, Tensor>, label = "<tensors>"): TensorSource {
   return {
     has: (name) => Object.hasOwn(tensors, name),
+    names: () => Object.keys(tensors),
     shape: (name) => tensors[name]!.shape,
     load: (name) => tensors[name]!.toPinned(),
     fileOf: () => label,
