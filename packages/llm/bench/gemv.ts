@@ -7,7 +7,7 @@
  *
  *   npx tsx --conditions=@mini/source bench/gemv.ts [--reps 25]
  *
- * The gap between "token" here and the decode tok/s of bench/infer.ts is everything that is not
+ * The gap between "token" here and the decode tok/s of apps/llama-infer/bench/infer.ts is everything that is not
  * a weight product (attention, norms, RoPE, SwiGLU, argmax, JS).
  */
 import { createRng, kernels, Tensor } from "@mini/tensor";

@@ -1,5 +1,5 @@
 /**
- * vitest bench of the inference Llama on the story model (the quick one; bench/infer.ts is the
+ * vitest bench of the inference Llama on the story model (the quick one; apps/llama-infer/bench/infer.ts is the
  * full table with the 32M model, RSS and the transformers.js anchors).
  */
 import { bench, describe } from "vitest";

@@ -15,7 +15,7 @@
  *   npx tsx --conditions=@mini/source bench/infer.ts [--models story,chat32m|<dir>] [--prompt 128] [--decode 256] [--json]
  *
  * Each model runs in its own child process, so one model's memory does not count in the other's
- * RSS. `runInferenceBench` is the same from code (the app's bench calls it).
+ * RSS. `runInferenceBench` is the same from code. `pnpm bench` in this app runs it, then bench/serve.ts.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -23,8 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRng } from "@mini/tensor";
-import { loadModelDir } from "../src/loaders/index.js";
-import { synthesizeModelDir } from "../src/synth.js";
+import { loadModelDir, synthesizeModelDir } from "@mini/llm";
 // ../shared beside the checkout (override with MINI_SHARED).
 const SHARED = process.env["MINI_SHARED"] ?? fileURLToPath(new URL("../../../../shared", import.meta.url));
 
