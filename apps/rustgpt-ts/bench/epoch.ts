@@ -63,7 +63,7 @@ export function workloads(): Workload[] {
   const app = datasets({ pre: join(APP, "data/pretraining.json"), chat: join(APP, "data/chat.json") });
   const llama = (): TinyLlama =>
     new TinyLlama(tinyLlamaConfig({ vocabSize: app.tok.vocabSize, hiddenSize: 64, intermediateSize: 192, numLayers: 2, numHeads: 4, maxSeqLen: 80 }), ParamSource.init(42));
-  const llamaPhase = { schedule: "cosine", batchSize: 8, order: "grouped", clipNorm: 1 } as const;
+  const llamaPhase = { schedule: "cosine", batchSize: 16, order: "grouped", clipNorm: 1 } as const;
   return [
     {
       name: "rustgpt pre-training",

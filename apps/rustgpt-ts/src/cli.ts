@@ -48,7 +48,7 @@ export interface RunOptions {
 /** Values that differ between the default Llama-shaped model and RustGPT's own setup. */
 const PRESETS: Record<PresetName, Partial<RunOptions>> = {
   "tiny-llama": {
-    pretrainEpochs: 40, chatEpochs: 60, pretrainLr: 3e-3, chatLr: 2e-3, batchSize: 8,
+    pretrainEpochs: 40, chatEpochs: 60, pretrainLr: 3e-3, chatLr: 2e-3, batchSize: 16,
     embedDim: 64, hiddenDim: 192, layers: 2, heads: 4, clipNorm: 1, schedule: "cosine",
   },
   // RustGPT: batch 1 in file order, Adam, 100 epochs at 5e-4 then 100 at 1e-4, no clipping.
