@@ -12,10 +12,10 @@
 import { kernels } from "@mini/tensor";
 import type { CausalLM, ForwardOptions, KVCache } from "../causal-lm.js";
 import type { LlamaConfig } from "./config.js";
-import { fastExp } from "./fast-exp.js";
 import { LlamaKVCache } from "./kv-cache.js";
 import { RopeTable } from "./rope-table.js";
-import { QUERY_BLOCK, RunState } from "./run-state.js";
+import { QUERY_BLOCK, queryRow, RunState } from "./run-state.js";
+import { windowedSoftmax } from "./windowed-softmax.js";
 import { disposeLlamaWeights, type LlamaWeights } from "./weights.js";
 
 const { matmul, matmulTransB, rmsNorm, softmax, swiglu } = kernels;
@@ -278,7 +278,7 @@ export class LlamaModel implements CausalLM {
         // Row r (token t0 + r mod T) sees local keys ≤ offset + r mod T, and with a window > that − window.
         const T = t1 - t0;
         const offset = first - kStart;
-        if (window !== null && offset + T > window) maskedSoftmax(scores, rows, L, T, offset, window);
+        if (window !== null && offset + T > window) windowedSoftmax(scores, rows, L, T, offset, window);
         else if (T === 1) softmax(scores, rows, L, scores); // one token: every key is visible
         else softmax(scores, rows, L, scores, { offset, period: T });
         matmul(scores, vb, rows, L, hd, ob); // [rows, hd] = P·V
@@ -298,42 +298,5 @@ export class LlamaModel implements CausalLM {
     }
     if (kv.maxLen > this.rope.maxPos) this.rope = new RopeTable(c.headDim, kv.maxLen, c.ropeTheta);
     return kv;
-  }
-}
-
-/**
- * Row of qT/attT holding query head h of kv head kh's group for token t of a pass of n tokens:
- * kv head kh's block is n·group rows; in it, the run of tokens t0 … t0 + T − 1 (t0 = t − t mod
- * QUERY_BLOCK, T its length) is T·group rows ordered (head, token).
- */
-function queryRow(kh: number, t: number, h: number, n: number, group: number, T: number): number {
-  const tr = t % QUERY_BLOCK;
-  return (kh * n + t - tr) * group + h * T + tr;
-}
-
-/**
- * Softmax of each row of scores [rows, L] over the keys its query may see, in place; the others
- * get exactly 0. Row r is query t0 + (r mod period), whose own key has local index
- * offset + r mod period: it sees keys ≤ that (causal) and, with a window, > that − window.
- * (The tensor kernel's softmax has the causal mask but no window; this is used when the window
- * cuts into a run of queries.)
- */
-function maskedSoftmax(scores: Float32Array, rows: number, L: number, period: number, offset: number, window: number): void {
-  for (let r = 0; r < rows; r++) {
-    const base = r * L;
-    const hi = offset + (r % period); // last visible key
-    const lo = hi - window + 1 > 0 ? hi - window + 1 : 0; // first visible key
-    let max = -Infinity;
-    for (let j = lo; j <= hi; j++) if (scores[base + j]! > max) max = scores[base + j]!;
-    let sum = 0;
-    for (let j = lo; j <= hi; j++) {
-      const e = fastExp(scores[base + j]! - max);
-      scores[base + j] = e;
-      sum += e;
-    }
-    const inv = 1 / sum;
-    for (let j = lo; j <= hi; j++) scores[base + j]! *= inv;
-    for (let j = 0; j < lo; j++) scores[base + j] = 0;
-    for (let j = hi + 1; j < L; j++) scores[base + j] = 0;
   }
 }

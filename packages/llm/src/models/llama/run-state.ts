@@ -164,3 +164,13 @@ export class RunState {
     this.logitsAll?.dispose();
   }
 }
+
+/**
+ * Row of qT/attT holding query head h of kv head kh's group for token t of a pass of n tokens:
+ * kv head kh's block is n·group rows; in it, the run of tokens t0 … t0 + T − 1 (t0 = t − t mod
+ * QUERY_BLOCK, T its length) is T·group rows ordered (head, token).
+ */
+export function queryRow(kh: number, t: number, h: number, n: number, group: number, T: number): number {
+  const tr = t % QUERY_BLOCK;
+  return (kh * n + t - tr) * group + h * T + tr;
+}
