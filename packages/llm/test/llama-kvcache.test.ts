@@ -42,6 +42,26 @@ const MISTRAL_CONFIG = {
   tie_word_embeddings: false,
 };
 
+/** A Llama whose head_dim is not hidden/heads (q/k/v are 64 wide over a 48-wide residual), with plain
+ * multi-head attention, tied embeddings and Llama-3's rope_theta: shapes the other two cases miss. */
+const LLAMA_HEAD_DIM_CONFIG = {
+  architectures: ["LlamaForCausalLM"],
+  model_type: "llama",
+  hidden_size: 48,
+  head_dim: 16,
+  intermediate_size: 80,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 4,
+  vocab_size: 101,
+  max_position_embeddings: 96,
+  rms_norm_eps: 1e-6,
+  rope_theta: 500000,
+  hidden_act: "silu",
+  tie_word_embeddings: true,
+  eos_token_id: [2, 3],
+};
+
 interface Case {
   name: string;
   model: LlamaModel;
@@ -65,6 +85,11 @@ beforeAll(async () => {
   expect(mistral.config.slidingWindow).toBe(5);
   const tokens = Array.from({ length: 24 }, (_, i) => (i * 37 + 11) % 97);
   cases.push({ name: "synthetic mistral (GQA 4/2, window 5)", model: mistral.model, tokens, tol: TOL, refTol: TOL });
+  const llama = await loadModelDir(synthesizeModelDir({ config: LLAMA_HEAD_DIM_CONFIG, outDir: join(tmp, "llama-hd"), seed: 5, std: 0.2 }));
+  expect(llama.config.headDim).toBe(16);
+  expect(llama.eosTokenIds).toEqual([2, 3]);
+  const llamaTokens = Array.from({ length: 40 }, (_, i) => (i * 29 + 7) % 101);
+  cases.push({ name: "synthetic llama (head_dim 16 ≠ 48/4, MHA, tied)", model: llama.model, tokens: llamaTokens, tol: TOL, refTol: TOL });
 });
 
 afterAll(() => {
@@ -77,7 +102,7 @@ function fullRun(model: LlamaModel, tokens: number[]): Float32Array {
   return model.forward(tokens, model.newCache(), { allLogits: true });
 }
 
-describe.each([0, 1])("KV cache, case %i", (idx) => {
+describe.each([0, 1, 2])("KV cache, case %i", (idx) => {
   const get = (): Case => cases[idx]!;
 
   it("a full run matches the naive float64 reference at every position", () => {
