@@ -1,10 +1,11 @@
 /**
  * The `pattern` field shared by Replace (normalizer and decoder) and Split: `{ "String": "…" }`
  * is a literal, `{ "Regex": "…" }` an Oniguruma regex (the Rust crate's engine). JavaScript's
- * `u`-mode RegExp agrees with Oniguruma on the patterns tokenizers use (\p{L}, \p{N}, \s,
- * lookahead), except inline flag groups such as `(?i:'s|'t)`, which Node 20 cannot parse; we
- * rewrite those by spelling each ASCII letter as a two-letter class. Anything else that fails
- * to compile is reported, naming the file and the pattern, rather than guessed at.
+ * `u`-mode RegExp agrees with Oniguruma on the patterns tokenizers use (\p{L}, \p{N},
+ * lookahead), except inline flag groups such as `(?i:'s|'t)`, which Node 20 cannot parse, and
+ * the class escapes \s \d \w, which are narrower or different in JS; `translateOniguruma`
+ * rewrites both. Anything else that fails to compile is reported, naming the file and the
+ * pattern, rather than guessed at.
  */
 
 import { badField, isObject, type Origin } from "./errors.js";
@@ -42,46 +43,87 @@ export function replaceAll(p: Pattern, text: string, content: string): string {
 
 function compileOniguruma(origin: Origin, source: string): RegExp {
   try {
-    return new RegExp(source, "gu");
+    return new RegExp(translateOniguruma(source), "gu");
   } catch {
-    try {
-      return new RegExp(expandCaseInsensitiveGroups(source), "gu");
-    } catch {
-      throw badField(origin, "pattern.Regex", "a regex JavaScript can run", source);
-    }
+    throw badField(origin, "pattern.Regex", "a regex JavaScript can run", source);
   }
 }
 
-/** `(?i:'s|'T)` → `(?:'[sS]|'[tT])`; only ASCII letters outside character classes are handled. */
-function expandCaseInsensitiveGroups(source: string): string {
+// Oniguruma's Unicode meaning of the class escapes (what @huggingface/tokenizers rewrites them to
+// as well): JS's \s adds U+FEFF and misses U+0085 (so Llama-3's `[^\s\p{L}\p{N}]` would glue
+// U+0085 to punctuation), and its \d and \w are ASCII-only.
+const WORD = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}";
+const ESCAPES: Record<string, { outside: string; inside: string | undefined }> = {
+  s: { outside: "\\p{White_Space}", inside: "\\p{White_Space}" },
+  S: { outside: "\\P{White_Space}", inside: "\\P{White_Space}" },
+  d: { outside: "\\p{Nd}", inside: "\\p{Nd}" },
+  D: { outside: "\\P{Nd}", inside: "\\P{Nd}" },
+  w: { outside: `[${WORD}]`, inside: WORD },
+  W: { outside: `[^${WORD}]`, inside: undefined }, // a complement inside [...] has no JS spelling
+};
+
+/**
+ * Oniguruma → JavaScript: `(?i:'s|'T)` → `(?:'[sS]|'[tT])` (Node 20 cannot parse inline flag
+ * groups; only ASCII letters outside character classes are folded), and \s \S \d \D \w \W get
+ * their Unicode meaning. Escapes with a body (`\p{L}`, `\x41`, `\u{1F600}`) are copied whole so
+ * their letters are never folded. Throws on what it cannot translate.
+ */
+function translateOniguruma(source: string): string {
   let out = "";
+  const foldStack: boolean[] = []; // per open group: was case folding on inside it?
+  let fold = false;
+  let inClass = false;
   let i = 0;
   while (i < source.length) {
-    if (source.startsWith("(?i:", i)) {
-      out += "(?:";
-      i += 4;
-      let depth = 1;
-      while (i < source.length && depth > 0) {
-        const c = source[i]!;
-        if (c === "\\") {
-          out += source.slice(i, i + 2);
-          i += 2;
-          continue;
-        }
-        if (c === "[") throw new Error("character class inside (?i:…)");
-        if (c === "(") depth++;
-        if (c === ")") depth--;
-        out += /[a-zA-Z]/.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c;
-        i++;
+    const c = source[i]!;
+    if (c === "\\") {
+      const next = source[i + 1] ?? "";
+      const body = /^(?:[pPxu]\{[^}]*\}|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|c[A-Za-z])/.exec(source.slice(i + 1));
+      if (body !== null) {
+        out += `\\${body[0]}`;
+        i += 1 + body[0].length;
+        continue;
       }
-      continue;
-    }
-    if (source[i] === "\\") {
-      out += source.slice(i, i + 2);
+      const esc = ESCAPES[next];
+      if (esc !== undefined) {
+        const rewritten = inClass ? esc.inside : esc.outside;
+        if (rewritten === undefined) throw new Error(`\\${next} inside a character class`);
+        out += rewritten;
+      } else {
+        out += `\\${next}`;
+      }
       i += 2;
       continue;
     }
-    out += source[i];
+    if (inClass) {
+      if (fold && /[a-zA-Z]/.test(c)) throw new Error("character class inside (?i:…)");
+      if (c === "]") inClass = false;
+      out += c;
+      i++;
+      continue;
+    }
+    if (c === "[") {
+      inClass = true;
+      out += c;
+      // A leading "]" (or "^]") is a literal, not the end of the class.
+      const lead = /^\^?\]/.exec(source.slice(i + 1));
+      if (lead !== null) {
+        out += lead[0].replace("]", "\\]");
+        i += lead[0].length;
+      }
+      i++;
+      continue;
+    }
+    if (source.startsWith("(?i:", i)) {
+      foldStack.push(fold);
+      fold = true;
+      out += "(?:";
+      i += 4;
+      continue;
+    }
+    if (c === "(") foldStack.push(fold);
+    if (c === ")") fold = foldStack.pop() ?? false;
+    out += fold && /[a-zA-Z]/.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c;
     i++;
   }
   return out;
