@@ -9,9 +9,10 @@
  * a window of recent ids as a whole and emit only what is new and stable:
  *   - text ending in U+FFFD may be an unfinished UTF-8 sequence: the trailing U+FFFD run is held
  *     back until a later token shows whether it completes;
- *   - with transformers' space clean-up on (" ," → ","), or a decoder that replaces across tokens
- *     (tokenizer.decodeRevisesLastWord), a later token can change text after the last space, so
- *     that tail is held back too;
+ *   - a decoder that replaces across tokens (tokenizer.decodeRevisesLastWord) can change text after
+ *     the last space, so that tail is held back too; with transformers' space clean-up on
+ *     (" ," → ",") the rules chain (" n ' t": " ' " → "'", then " n't" → "n't" removes the space
+ *     before "n"), so one token can change text after the second-to-last space: that is held back;
  *   - the window's first ids are context whose text was already emitted; every so often the window
  *     is moved up to its last few ids, after checking that the shorter window decodes to the same
  *     pending tail, so each push costs a decode of a few dozen ids, not of the whole stream.
@@ -38,6 +39,8 @@ export class StreamDecoder {
   private text = "";
   private emitted = 0;
   private readonly holdLastWord: boolean;
+  /** How many trailing words may still change: 2 with transformers' clean-up (its rules chain), else 1. */
+  private readonly holdWords: number;
   /** Times a longer window did not extend the emitted text (should stay 0). */
   mismatches = 0;
 
@@ -46,6 +49,7 @@ export class StreamDecoder {
     private readonly opts: StreamDecoderOptions = {},
   ) {
     this.holdLastWord = tokenizer.cleanUpTokenizationSpaces === true || tokenizer.decodeRevisesLastWord === true;
+    this.holdWords = tokenizer.cleanUpTokenizationSpaces === true ? 2 : 1;
   }
 
   /** Adds one id; returns the newly completed text (often "", never half a character). */
@@ -83,7 +87,11 @@ export class StreamDecoder {
   private stableEnd(text: string): number {
     let end = text.length;
     while (end > 0 && text[end - 1] === REPLACEMENT) end--;
-    if (this.holdLastWord) end = Math.min(end, Math.max(0, text.lastIndexOf(" ")));
+    if (this.holdLastWord) {
+      let space = text.length;
+      for (let k = 0; k < this.holdWords && space > 0; k++) space = text.lastIndexOf(" ", space - 1);
+      end = Math.min(end, Math.max(0, space));
+    }
     return end;
   }
 

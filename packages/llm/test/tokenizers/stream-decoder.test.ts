@@ -109,6 +109,9 @@ describe("StreamDecoder on word-level text (a later token can change earlier tex
   it("transformers' clean-up on top (clean_up_tokenization_spaces) streams right too", () => {
     const cleaning = tokenizerFromJson({ ...json, decoder: null }, { ...config, clean_up_tokenization_spaces: true });
     expect(cleaning.decode(tokenizer.encode("Hello , world !"))).toBe("Hello, world!");
+    // The clean-up rules chain: " ' " → "'" and then " n't" → "n't" reach two spaces back.
+    expect(cleaning.decode(tokenizer.encode("zzz n ' t"))).toBe("<unk>n't");
+    streamAndCheck(cleaning, tokenizer.encode("zzz n ' t"), false);
     fc.assert(fc.property(randomIds, fc.boolean(), (list, skip) => streamAndCheck(cleaning, list, skip)), { numRuns: 100 });
   });
 });
