@@ -24,3 +24,19 @@ export class SafetensorsError extends Error {
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
+
+/**
+ * A GGUF file (or buffer) is malformed or holds something we cannot use: the message names the file,
+ * the metadata key or tensor (`subject`, e.g. `key "llama.block_count"` or `tensor "blk.0.attn_q.weight"`)
+ * and the fault.
+ */
+export class GgufError extends Error {
+  override name = "GgufError";
+  constructor(
+    readonly file: string,
+    readonly subject: string | undefined,
+    readonly reason: string,
+  ) {
+    super(`${file}${subject === undefined ? "" : `: ${subject}`}: ${reason}`);
+  }
+}

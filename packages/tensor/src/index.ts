@@ -9,7 +9,7 @@
  */
 export { Tensor } from "./tensor.js";
 export { createRng, rngFromState, type Rng, type RngState } from "./random.js";
-export { ShapeError, SafetensorsError, fmtShape } from "./errors.js";
+export { ShapeError, SafetensorsError, GgufError, fmtShape } from "./errors.js";
 export { numel, strides, checkShape, broadcastShapes, normAxis, sameShape } from "./shape.js";
 export { heap, WasmHeap } from "./wasm/heap.js";
 // Whether the WASM SIMD kernels are in use (MINI_NO_WASM=1 or setWasmEnabled(false) selects the JS paths),
@@ -45,3 +45,15 @@ export {
   f32ToF16Array,
   f32ToBf16Array,
 } from "./io/half.js";
+export * from "./io/gguf/index.js";
+// ggml's tensor types and their reference encoders/decoders (block layouts in quant/*.ts).
+export {
+  dequantize,
+  quantize,
+  GGML_TYPES,
+  GGML_TYPE_ID,
+  ggmlTypeInfo,
+  ggmlBytes,
+  type GgmlType,
+  type GgmlTypeInfo,
+} from "./quant/codec.js";
