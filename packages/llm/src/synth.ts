@@ -5,8 +5,7 @@
  * initializer_range), norm weights 1, names HF-standard; the tokenizer files are copied from
  * `tokenizerDir`. Write it under os.tmpdir(): generated weights are never committed.
  */
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, existsSync, join, mkdirSync, writeFileSync } from "#platform/fs";
 import { createRng } from "@mini/tensor";
 import { parseLlamaConfig } from "./models/llama/config.js";
 import { expectedTensors } from "./models/llama/weights.js";

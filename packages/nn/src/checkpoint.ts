@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, existsSync, join, mkdirSync, readdirSync, readFileSync, renameSync, resolve, rmSync, statSync, writeFileSync } from "#platform/fs";
 import { readSafetensors, writeSafetensors, type Rng, type RngState, type Tensor } from "@mini/tensor";
 import { CheckpointError, StateDictError } from "./errors.js";
 import { Dropout } from "./layers/dropout.js";

@@ -57,3 +57,6 @@ export {
   type GgmlType,
   type GgmlTypeInfo,
 } from "./quant/codec.js";
+// For the browser adapters of the packages above this one (their fs.browser.ts): one home for the
+// stand-ins of Node's file functions and paths.
+export { noFileSystem, posixJoin, posixDirname, posixBasename } from "./platform/no-file-system.js";

@@ -8,12 +8,12 @@
  *
  * Every fault is a ModelLoadError naming the file and the field or tensor.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { parseEosIds, parseLlamaConfig, type LlamaConfig } from "../models/llama/config.js";
+import { existsSync, join, readFileSync, resolve, statSync } from "#platform/fs";
+import { parseLlamaConfig, type LlamaConfig } from "../models/llama/config.js";
 import { LlamaModel, type LlamaModelOptions } from "../models/llama/model.js";
 import { loadLlamaWeights } from "../models/llama/weights.js";
 import { ModelLoadError } from "./errors.js";
+import { parseJsonFile, parseModelMeta } from "./model-meta.js";
 import { openSafetensorsSource } from "./safetensors-source.js";
 
 export interface LoadedModelDir {
@@ -41,27 +41,13 @@ export async function loadModelDir(dir: string, opts: LoadModelDirOptions = {}):
 
   const configPath = join(root, "config.json");
   if (!existsSync(configPath)) throw new ModelLoadError(configPath, undefined, "missing (every model directory needs a config.json)");
-  const config = parseLlamaConfig(readJson(configPath), configPath);
-
   const genPath = join(root, "generation_config.json");
-  const generationConfig = existsSync(genPath) ? readJsonObject(genPath) : null;
-  const eosTokenIds = [...config.eosTokenIds];
-  let bosTokenId = config.bosTokenId;
-  const checkId = (id: number, file: string, field: string): void => {
-    if (id >= config.vocabSize) throw new ModelLoadError(file, `field "${field}"`, `id ${id} is outside the vocabulary (vocab_size ${config.vocabSize})`);
-  };
-  for (const id of eosTokenIds) checkId(id, configPath, "eos_token_id");
-  if (generationConfig !== null) {
-    for (const id of parseEosIds(generationConfig["eos_token_id"], genPath)) {
-      checkId(id, genPath, "eos_token_id");
-      if (!eosTokenIds.includes(id)) eosTokenIds.push(id);
-    }
-    const bos = generationConfig["bos_token_id"];
-    if (typeof bos === "number" && Number.isInteger(bos) && bos >= 0) {
-      checkId(bos, genPath, "bos_token_id");
-      bosTokenId = bos;
-    }
-  }
+  const { config, eosTokenIds, bosTokenId, generationConfig } = parseModelMeta(
+    readJson(configPath),
+    configPath,
+    existsSync(genPath) ? readJson(genPath) : undefined,
+    genPath,
+  );
 
   const source = await openSafetensorsSource(root);
   const weights = loadLlamaWeights(config, source);
@@ -94,15 +80,5 @@ function readJson(path: string): unknown {
   } catch (e) {
     throw new ModelLoadError(path, undefined, `cannot read (${(e as Error).message})`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new ModelLoadError(path, undefined, `not valid JSON (${(e as Error).message})`);
-  }
-}
-
-function readJsonObject(path: string): Record<string, unknown> {
-  const json = readJson(path);
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new ModelLoadError(path, undefined, "expected a JSON object");
-  return json as Record<string, unknown>;
+  return parseJsonFile(text, path);
 }

@@ -6,8 +6,7 @@
  * (e.g. {"model.embed_tokens.weight": "lm_head.weight"}); a metadata entry whose key is not a
  * stored tensor and whose value is one is resolved as an alias, so either name loads the matrix.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, join, readFileSync } from "#platform/fs";
 import { readSafetensors, SafetensorsError, type SafetensorsFile, type Tensor } from "@mini/tensor";
 import type { TensorSource } from "../models/llama/weights.js";
 import { ModelLoadError } from "./errors.js";
@@ -22,37 +21,58 @@ interface Location {
   stored: string;
 }
 
+/**
+ * Where the weight files of a model come from: a directory on disk (openSafetensorsSource) or
+ * bytes in memory (sourceFromFiles, for a browser's folder picker or a download).
+ */
+export interface WeightFiles {
+  /** How a file is named in messages (a path on disk). */
+  pathOf(name: string): string;
+  exists(name: string): boolean;
+  text(name: string): string;
+  open(name: string): SafetensorsFile | Promise<SafetensorsFile>;
+}
+
 /** Opens the weights of `dir` (no tensor data is converted until `load`). */
 export async function openSafetensorsSource(dir: string): Promise<TensorSource> {
-  const single = join(dir, SINGLE_FILE);
-  const index = join(dir, INDEX_FILE);
+  return openWeights({
+    pathOf: (name) => join(dir, name),
+    exists: (name) => existsSync(join(dir, name)),
+    text: (name) => readFileSync(join(dir, name), "utf8"),
+    open: (name) => readSafetensors(join(dir, name)),
+  });
+}
+
+/** Opens the weights among `files` (single file or index + shards, as in a directory). */
+export async function openWeights(files: WeightFiles): Promise<TensorSource> {
   const where = new Map<string, Location>();
+  const single = files.pathOf(SINGLE_FILE);
+  const index = files.pathOf(INDEX_FILE);
   let defaultFile: string;
 
-  if (existsSync(single)) {
+  if (files.exists(SINGLE_FILE)) {
     defaultFile = single;
-    addFile(where, await open(single), single);
-  } else if (existsSync(index)) {
+    addFile(where, await open(files, SINGLE_FILE), single);
+  } else if (files.exists(INDEX_FILE)) {
     defaultFile = index;
-    const weightMap = readWeightMap(index);
+    const weightMap = readWeightMap(files, INDEX_FILE);
     const opened = new Map<string, SafetensorsFile>();
     for (const shardName of new Set(Object.values(weightMap))) {
-      const shardPath = join(dir, shardName);
-      if (!existsSync(shardPath)) {
-        throw new ModelLoadError(index, `shard "${shardName}"`, `listed in weight_map but ${shardPath} does not exist`);
+      if (!files.exists(shardName)) {
+        throw new ModelLoadError(index, `shard "${shardName}"`, `listed in weight_map but ${files.pathOf(shardName)} does not exist`);
       }
-      opened.set(shardName, await open(shardPath));
+      opened.set(shardName, await open(files, shardName));
     }
     for (const [name, shardName] of Object.entries(weightMap)) {
       const file = opened.get(shardName)!;
-      const path = join(dir, shardName);
+      const path = files.pathOf(shardName);
       if (!file.has(name)) throw new ModelLoadError(path, `tensor "${name}"`, `missing (${INDEX_FILE} maps it to this shard)`);
       where.set(name, { file, path, stored: name });
     }
     // Aliases recorded in any shard's metadata.
-    for (const [shardName, file] of opened) addAliases(where, file, join(dir, shardName));
+    for (const [shardName, file] of opened) addAliases(where, file, files.pathOf(shardName));
   } else {
-    throw new ModelLoadError(dir, undefined, `no weights: neither ${SINGLE_FILE} nor ${INDEX_FILE} exists`);
+    throw new ModelLoadError(files.pathOf(""), undefined, `no weights: neither ${SINGLE_FILE} nor ${INDEX_FILE} exists`);
   }
 
   return {
@@ -77,11 +97,11 @@ export async function openSafetensorsSource(dir: string): Promise<TensorSource> 
   }
 }
 
-async function open(path: string): Promise<SafetensorsFile> {
+async function open(files: WeightFiles, name: string): Promise<SafetensorsFile> {
   try {
-    return await readSafetensors(path);
+    return await files.open(name);
   } catch (e) {
-    throw wrap(e, path);
+    throw wrap(e, files.pathOf(name));
   }
 }
 
@@ -96,10 +116,11 @@ function addAliases(where: Map<string, Location>, file: SafetensorsFile, path: s
   }
 }
 
-function readWeightMap(index: string): Record<string, string> {
+function readWeightMap(files: WeightFiles, name: string): Record<string, string> {
+  const index = files.pathOf(name);
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(index, "utf8"));
+    json = JSON.parse(files.text(name));
   } catch (e) {
     throw new ModelLoadError(index, undefined, `not valid JSON (${(e as Error).message})`);
   }

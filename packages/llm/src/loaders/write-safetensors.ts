@@ -4,7 +4,7 @@
  * model never holds more than one tensor in memory (synthesized 32M-parameter models, dtype
  * conversions for tests). Written to `path.tmp` and renamed, so a crash leaves no half file.
  */
-import { closeSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, openSync, renameSync, writeSync } from "#platform/fs";
 import { f32ToBf16Array, f32ToF16Array } from "@mini/tensor";
 
 export type StoredDtype = "F32" | "F16" | "BF16";

@@ -7,7 +7,7 @@
  * array are named by their 0-based index (`[12]`), lines of JSONL/text files by their 1-based line
  * number (`:13`).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync } from "#platform/fs";
 import type { Tokenizer } from "../tokenizers/tokenizer.js";
 
 export class DatasetError extends Error {

@@ -1,5 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, dirname, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "#platform/fs";
 import { SafetensorsError } from "../errors.js";
 import type { Tensor } from "../tensor.js";
 

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "#platform/fs";
 import { SafetensorsError } from "../errors.js";
 import { Tensor } from "../tensor.js";
 import { bf16BitsToF32Array, f16BitsToF32Array } from "./half.js";

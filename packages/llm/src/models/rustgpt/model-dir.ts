@@ -5,8 +5,7 @@
  *   model.safetensors       the state dict (token_embedding.weight, blocks.N.…, output.{weight,bias})
  *   tokenizer.json, tokenizer_config.json   the word-level tokenizer
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, join, mkdirSync, readFileSync, renameSync, resolve, writeFileSync } from "#platform/fs";
 import { readSafetensors, writeSafetensors } from "@mini/tensor";
 import { ParamSource } from "@mini/nn";
 import { tokenizerFromJson } from "../../tokenizers/hf/load.js";

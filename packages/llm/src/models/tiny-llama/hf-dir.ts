@@ -10,9 +10,8 @@
  * So `transformers.AutoModelForCausalLM.from_pretrained(dir)` and @mini/llm's inference loader
  * both read what the trainer wrote.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { readSafetensors, writeSafetensors } from "@mini/tensor";
+import { existsSync, join, mkdirSync, readFileSync, renameSync, resolve, writeFileSync } from "#platform/fs";
+import { readSafetensors, serializeSafetensors } from "@mini/tensor";
 import { ParamSource } from "@mini/nn";
 import { tokenizerFromJson } from "../../tokenizers/hf/load.js";
 import type { Tokenizer } from "../../tokenizers/tokenizer.js";
@@ -47,8 +46,17 @@ export interface SaveHfOptions {
 
 /** Writes `model` as an HF Llama directory (created if needed; files replaced one by one, each atomically). */
 export function saveAsHfModelDir(dir: string, model: TinyLlama, opts: SaveHfOptions): void {
+  const files = hfModelDirFiles(model, opts);
   const root = resolve(dir);
   mkdirSync(root, { recursive: true });
+  for (const [name, bytes] of Object.entries(files)) writeAtomic(join(root, name), bytes);
+}
+
+/**
+ * The files of the HF Llama directory of `model`, in memory (file name → bytes): what
+ * saveAsHfModelDir writes, and what a browser zips for download.
+ */
+export function hfModelDirFiles(model: TinyLlama, opts: SaveHfOptions): Record<string, Uint8Array> {
   const eosToken = opts.eosToken ?? "</s>";
   const tokenizer = tokenizerFromJson(opts.tokenizerJson, opts.tokenizerConfig);
   const eosTokenId = tokenizer.tokenToId(eosToken);
@@ -58,23 +66,26 @@ export function saveAsHfModelDir(dir: string, model: TinyLlama, opts: SaveHfOpti
   }
   const padToken = typeof opts.tokenizerConfig["pad_token"] === "string" ? (opts.tokenizerConfig["pad_token"] as string) : undefined;
   const padTokenId = padToken === undefined ? undefined : tokenizer.tokenToId(padToken);
+  const json = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value, null, 2) + "\n");
 
-  writeSafetensors(join(root, "model.safetensors"), model.module.stateDict(), { format: "pt" });
-  writeJson(join(root, "config.json"), toHfConfig(model.config, { eosTokenId, ...(padTokenId !== undefined ? { padTokenId } : {}) }));
-  writeJson(join(root, "generation_config.json"), {
-    eos_token_id: eosTokenId,
-    ...(padTokenId !== undefined ? { pad_token_id: padTokenId } : {}),
-    do_sample: false,
-    max_length: model.config.maxSeqLen,
-    transformers_version: "4.44.0",
-  });
-  writeJson(join(root, "tokenizer.json"), opts.tokenizerJson);
-  writeJson(join(root, "tokenizer_config.json"), {
-    ...opts.tokenizerConfig,
-    eos_token: eosToken,
-    model_max_length: model.config.maxSeqLen,
-    chat_template: USER_ASSISTANT_CHAT_TEMPLATE,
-  });
+  return {
+    "model.safetensors": serializeSafetensors(model.module.stateDict(), { format: "pt" }),
+    "config.json": json(toHfConfig(model.config, { eosTokenId, ...(padTokenId !== undefined ? { padTokenId } : {}) })),
+    "generation_config.json": json({
+      eos_token_id: eosTokenId,
+      ...(padTokenId !== undefined ? { pad_token_id: padTokenId } : {}),
+      do_sample: false,
+      max_length: model.config.maxSeqLen,
+      transformers_version: "4.44.0",
+    }),
+    "tokenizer.json": json(opts.tokenizerJson),
+    "tokenizer_config.json": json({
+      ...opts.tokenizerConfig,
+      eos_token: eosToken,
+      model_max_length: model.config.maxSeqLen,
+      chat_template: USER_ASSISTANT_CHAT_TEMPLATE,
+    }),
+  };
 }
 
 export interface LoadedTinyLlamaDir {
@@ -106,9 +117,9 @@ export function loadTinyLlamaDir(dir: string): LoadedTinyLlamaDir {
   return { model, tokenizer, tokenizerJson, tokenizerConfig };
 }
 
-function writeJson(path: string, value: unknown): void {
+function writeAtomic(path: string, bytes: Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + "\n");
+  writeFileSync(tmp, bytes);
   renameSync(tmp, path);
 }
 

@@ -11,9 +11,7 @@
  * (story: flag true and template with BOS; chat: flag false and template without).
  */
 
-import { existsSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { existsSync, join, readFile, readFileSync } from "#platform/fs";
 import { AddedVocabulary, readAddedTokens } from "./added-tokens.js";
 import { BpeModel, type Model } from "./bpe.js";
 import { readTokenizerConfig } from "./config.js";

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "#platform/fs";
 import { GgufError } from "../../errors.js";
 import { GgufSource, type GgufFile } from "./file.js";
 import { NeedMoreBytes, parseGgufHeader } from "./header.js";

@@ -1,5 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, dirname, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "#platform/fs";
 import { GgufError } from "../../errors.js";
 import { checkData, ggufLayout, type GgufTensorSpec } from "./encode.js";
 import type { GgufValue } from "./values.js";
