@@ -2,6 +2,7 @@
 // Enforces the dependency direction tensor ← autograd ← nn ← llm ← apps:
 // a package may import (and declare) only packages to its left, never sideways or upward,
 // and the core packages (tensor, autograd, nn) have no runtime dependencies outside @mini.
+// Also enforces the line budget: a source file (packages/*/src, apps/*/src) has at most 300 lines.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
@@ -10,6 +11,13 @@ const rank = { tensor: 0, autograd: 1, nn: 2, llm: 3 };
 const APP_RANK = 4;
 const core = new Set(["tensor", "autograd", "nn"]);
 const problems = [];
+
+// One concept per file keeps files short. Files over budget are listed here by name with the length
+// they may not grow past, until someone splits them; nothing else is exempt.
+const LINE_BUDGET = 300;
+const OVER_BUDGET = {
+  "packages/llm/src/models/llama/model.ts": 302,
+};
 
 function* sourceFiles(dir) {
   let entries;
@@ -42,6 +50,7 @@ function check(dir, who, myRank, isApp) {
   for (const sub of ["src", "test", "bench", "scripts"]) {
     for (const file of sourceFiles(join(dir, sub))) {
       const text = readFileSync(file, "utf8");
+      if (sub === "src") checkLineBudget(relative(root, file), text);
       for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)["']@mini\/([a-z-]+)/g)) {
         const r = rank[m[1]];
         const where = relative(root, file);
@@ -56,11 +65,19 @@ function check(dir, who, myRank, isApp) {
   }
 }
 
+function checkLineBudget(where, text) {
+  const lines = text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+  const budget = OVER_BUDGET[where] ?? LINE_BUDGET;
+  if (lines > budget) {
+    problems.push(`${where}: ${lines} lines, over the budget of ${budget} (split it: one concept per file)`);
+  }
+}
+
 for (const name of Object.keys(rank)) check(join(root, "packages", name), `packages/${name}`, rank[name], false);
 for (const name of readdirSync(join(root, "apps"))) check(join(root, "apps", name), `apps/${name}`, APP_RANK, true);
 
 if (problems.length > 0) {
-  console.error(`dependency direction (tensor ← autograd ← nn ← llm ← apps) broken:\n  ${problems.join("\n  ")}`);
+  console.error(`dependency direction (tensor ← autograd ← nn ← llm ← apps) or line budget broken:\n  ${problems.join("\n  ")}`);
   process.exit(1);
 }
-console.log("dependency direction ok: tensor ← autograd ← nn ← llm ← apps");
+console.log(`dependency direction ok: tensor ← autograd ← nn ← llm ← apps; src files within ${LINE_BUDGET} lines`);

@@ -65,7 +65,7 @@ async function streamChat(url: string, messages: ChatMessage[], maxTokens: numbe
     const { value, done } = await reader.read();
     if (done) break;
     buffer += utf8.decode(value, { stream: true });
-    let end;
+    let end: number;
     while ((end = buffer.indexOf("\n\n")) >= 0) {
       const data = buffer.slice(0, end).replace(/^data: /, "");
       buffer = buffer.slice(end + 2);

@@ -65,11 +65,11 @@ function expectOneLineError(r: Run, message: string | RegExp): void {
   expect(r.stdout).toBe("");
   const lines = r.stderr.split("\n").filter((l) => l !== "");
   expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(typeof message === "string" ? new RegExp(`^error: .*${escape(message)}`) : message);
+  expect(lines[0]).toMatch(typeof message === "string" ? new RegExp(`^error: .*${escapeRegExp(message)}`) : message);
   expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
@@ -232,7 +232,7 @@ describe("llama-infer help and synth (in-process)", () => {
         ["--seed", "random"],
         ["--stats", "false"],
       ]) {
-        expect(help).toMatch(new RegExp(`${flag} .*?\\(default: ${escape(dflt!)}\\)`));
+        expect(help).toMatch(new RegExp(`${flag} .*?\\(default: ${escapeRegExp(dflt!)}\\)`));
       }
       expect(help).toContain("--model <dir>");
     }
@@ -260,7 +260,7 @@ describe("llama-infer help and synth (in-process)", () => {
       const r = await runInProcess([cmd, "--help"]);
       expect(r.code).toBe(0);
       const help = r.stdout.replace(/\s+/g, " ");
-      for (const [flag, dflt] of options) expect(help, `${cmd} ${flag}`).toMatch(new RegExp(`${escape(flag)} (?:(?! -).)*\\(${escape(dflt)}\\)`)); // before the next option
+      for (const [flag, dflt] of options) expect(help, `${cmd} ${flag}`).toMatch(new RegExp(`${escapeRegExp(flag)} (?:(?! -).)*\\(${escapeRegExp(dflt)}\\)`)); // before the next option
     }
   });
 
