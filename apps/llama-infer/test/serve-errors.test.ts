@@ -130,7 +130,9 @@ describe("llama-infer serve: bad requests", () => {
 describe("llama-infer serve: a failing model", () => {
   it("answers 500 in the error shape (whole) or an error event (streamed), and keeps serving", async () => {
     const story = await loadStory();
+    const logged: string[] = [];
     const s = await serve(story, {
+      log: (line) => logged.push(line),
       model: {
         config: story.model.config,
         newCache: (n) => story.model.newCache(n),
@@ -142,11 +144,17 @@ describe("llama-infer serve: a failing model", () => {
     try {
       const r = await fetch(`${s.url}/v1/completions`, { method: "POST", body: JSON.stringify(completion) });
       expect(r.status).toBe(500);
-      expect(((await r.json()) as ErrorBody).error).toMatchObject({ type: "server_error", message: "internal error: forward exploded" });
+      // The answer names the request id (not the internal message); the log has both.
+      const id = r.headers.get("x-request-id")!;
+      expect(id).toMatch(/^req_[0-9a-f]{16}$/);
+      expect(((await r.json()) as ErrorBody).error).toEqual({ type: "server_error", code: "internal_error", param: null, message: `internal error (request id ${id}); the server log has the details` });
+      expect(logged.some((l) => l.includes(id) && l.includes("forward exploded"))).toBe(true);
       const stream = await fetch(`${s.url}/v1/completions`, { method: "POST", body: JSON.stringify({ ...completion, stream: true }) });
       expect(stream.status).toBe(200);
       const text = await stream.text();
-      expect(text).toContain('"message":"internal error: forward exploded"');
+      const streamId = stream.headers.get("x-request-id")!;
+      expect(text).toContain(`"message":"internal error (request id ${streamId}); the server log has the details"`);
+      expect(logged.some((l) => l.includes(streamId) && l.includes("forward exploded"))).toBe(true);
       expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
       expect(await s.health()).toMatchObject({ status: "ok", active: 0, requests: { failed: 2 } });
     } finally {

@@ -13,12 +13,13 @@ import {
   loadModelDir,
   loadTokenizer,
   ServingEngine,
+  stopMarkerTexts,
   type CausalLM,
   type ChatMessage,
   type ServingEngineOptions,
   type Tokenizer,
 } from "@mini/llm";
-import { startServer, type RunningServer } from "../src/server/index.js";
+import { ServerMetrics, startServer, type RunningServer, type ServerOptions } from "../src/server/index.js";
 // ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
 const SHARED = process.env["MINI_SHARED"]!;
 
@@ -52,21 +53,36 @@ export interface HealthBody {
   generatedTokens: number;
 }
 
+type HttpOptions = Pick<ServerOptions, "maxBodyBytes" | "apiKey" | "corsOrigin" | "limits" | "log" | "host">;
+const HTTP_KEYS = ["maxBodyBytes", "apiKey", "corsOrigin", "limits", "log", "host"] as const;
+
 /** A server for `model` on 127.0.0.1, port 0, with an OpenAI client pointed at it (no retries). */
-export async function serve(story: Story, opts: Partial<ServingEngineOptions> & { model?: CausalLM; maxBodyBytes?: number } = {}): Promise<TestServer> {
-  const { maxBodyBytes, ...engineOpts } = opts;
-  const engine = new ServingEngine({ model: story.model, tokenizer: story.tokenizer, eosIds: story.eosIds, ...engineOpts });
-  const server = await startServer({ engine, modelId: "story", port: 0, ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }) });
-  const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "not-needed", maxRetries: 0 });
+export async function serve(story: Story, opts: Partial<ServingEngineOptions> & HttpOptions & { model?: CausalLM } = {}): Promise<TestServer> {
+  const http: HttpOptions = {};
+  const engineOpts: Partial<ServingEngineOptions> = { ...opts };
+  for (const k of HTTP_KEYS) {
+    if (opts[k] !== undefined) (http as Record<string, unknown>)[k] = opts[k];
+    delete (engineOpts as Record<string, unknown>)[k];
+  }
+  const metrics = new ServerMetrics();
+  const engine = new ServingEngine({ model: story.model, tokenizer: story.tokenizer, eosIds: story.eosIds, observer: metrics, ...engineOpts });
+  const server = await startServer({ engine, modelId: "story", port: 0, metrics, ...http });
+  const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: opts.apiKey ?? "not-needed", maxRetries: 0 });
   const health = async () => (await (await fetch(`${server.url}/health`)).json()) as HealthBody;
-  return { ...server, close: server.close, engine, client, health };
+  return { ...server, close: server.close, drain: server.drain, engine, client, health };
 }
 
-/** The greedy answer of a fresh, solitary run on the rendered conversation. */
+/**
+ * The greedy answer of a fresh, solitary run on the rendered conversation, cut before the first
+ * stop marker the model spelled out in pieces (`<|end_story|>`).
+ */
 export function referenceChat(story: Story, messages: ChatMessage[], maxNewTokens: number): string {
   const ids = encodeChat(story.template, story.tokenizer, messages, true);
-  const r = generateAll(story.model, ids, { maxNewTokens, stopIds: chatStopIds(story.tokenizer, story.template, story.eosIds) });
-  return story.tokenizer.decode(r.ids, { skipSpecialTokens: true });
+  const stopIds = chatStopIds(story.tokenizer, story.template, story.eosIds);
+  const r = generateAll(story.model, ids, { maxNewTokens, stopIds });
+  const text = story.tokenizer.decode(r.ids, { skipSpecialTokens: true });
+  const cuts = stopMarkerTexts(story.tokenizer, stopIds, story.template).map((m) => text.indexOf(m)).filter((i) => i >= 0);
+  return cuts.length === 0 ? text : text.slice(0, Math.min(...cuts));
 }
 
 /** The greedy continuation of a fresh, solitary run (as `llama-infer generate --no-echo` prints it). */

@@ -1,7 +1,9 @@
 /**
  * The chat page in a real browser: Debian's chromium (installed by .ci/run with apt-get; never
  * downloaded) driven by playwright-core. Open `/`, send a message and watch the answer stream in,
- * send a second turn (answered from the cache), regenerate the last answer (a rollback).
+ * send a second turn (answered from the cache), regenerate the last answer (a rollback); a
+ * conversation longer than the model's 512-token context (old turns dropped, said so, no stop
+ * marker in any answer); an error in place of the answer, and Retry.
  */
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -119,5 +121,61 @@ describe("the chat page (chromium)", () => {
     expect(a).toBe(referenceChat(story, [user("Tell me a story about a tiny ant.")], MAX));
     await page.click("#new-chat");
     expect(await page.$$(".msg")).toHaveLength(0);
+  });
+
+  it("keeps answering past the 512-token context: drops the oldest turns, says so, never shows <|end_story|>", async () => {
+    await page.fill("#max-tokens", "120");
+    const sent: string[] = [];
+    let notices: string[] = [];
+    for (let turn = 0; turn < 12 && notices.length === 0; turn++) {
+      const text = `Tell me story number ${turn + 1}, about a ${["cat", "dog", "bird", "fox", "frog", "bear"][turn % 6]} who finds a red ball.`;
+      sent.push(text);
+      await send(text);
+      notices = await page.$$eval(".msg.notice", (els) => els.map((e) => e.textContent ?? ""));
+      expect(await page.$$(".msg.error")).toHaveLength(0);
+    }
+    // The conversation passed the context: a notice, and the first turns are gone.
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/^\d+ earlier messages? (was|were) dropped to fit the model's 512-token context\.$/);
+    const users = await bubbles("user");
+    expect(users[0]).not.toBe(sent[0]);
+    expect(users.at(-1)).toBe(sent.at(-1));
+    // Two more turns after the first drop still answer.
+    for (const text of ["And then what happened?", "How did the story end?"]) {
+      await send(text);
+      expect(await page.$$(".msg.error")).toHaveLength(0);
+      expect((await bubbles("assistant")).at(-1)!.length).toBeGreaterThan(0);
+    }
+    const answers = await bubbles("assistant");
+    expect(answers.length).toBeGreaterThan(3);
+    for (const a of answers) expect(a).not.toContain("<|end_story|>");
+    expect((await page.textContent("#messages")) ?? "").not.toMatch(/<\|end_story\|>|<\|im_end\|>/);
+    await page.click("#new-chat");
+  });
+
+  it("shows an error where the answer would be, and Retry answers once it can", async () => {
+    await page.fill("#temperature", "-1"); // refused by the server: 400 naming 'temperature'
+    await page.fill("#input", "Tell me a story about a tiny ant.");
+    await page.click("#send");
+    await page.waitForSelector(".msg.error");
+    await finishAnswer();
+    expect(await page.textContent(".msg.error")).toMatch(/^Error: invalid 'temperature'/);
+    expect(await page.$$(".msg.assistant")).toHaveLength(0);
+    await page.fill("#temperature", "0");
+    await page.click(".msg.error button.retry");
+    await page.waitForSelector(".msg.assistant");
+    await finishAnswer();
+    expect(await page.$$(".msg.error")).toHaveLength(0);
+    expect(await bubbles("assistant")).toEqual([referenceChat(story, [user("Tell me a story about a tiny ant.")], 120)]);
+  });
+
+  it("has a favicon", async () => {
+    expect(await page.getAttribute("link[rel='icon']", "href")).toBe("/favicon.svg");
+    for (const path of ["/favicon.svg", "/favicon.ico"]) {
+      const r = await fetch(`${server.url}${path}`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get("content-type")).toBe("image/svg+xml");
+      expect(await r.text()).toMatch(/^<svg /);
+    }
   });
 });

@@ -2,28 +2,52 @@
 /**
  * The chat page of `llama-infer serve`: plain DOM, no framework. The conversation lives here, in
  * `messages`; every answer is one POST /v1/chat/completions with the whole conversation, streamed
- * (SSE). The server finds the conversation's earlier turns in its KV-cache pool by token prefix,
- * so sending everything again costs only the new tokens; regenerate and edit just send a shorter
- * or changed conversation (the server rolls its cache back to the common prefix).
+ * (SSE). The server finds the conversation's earlier turns in its KV cache by token prefix, so
+ * sending everything again costs only the new tokens; regenerate and edit just send a shorter
+ * or changed conversation.
+ *
+ * A long conversation: before each answer the page asks POST /tokenize how many tokens the
+ * conversation is, and drops the oldest turns (never the system message, never the message being
+ * answered) until it leaves room for min(max tokens, context / 4) new tokens, as the CLI chat
+ * does; a notice in the conversation says how many messages were dropped. An error takes the
+ * place of the answer, with a Retry button. With `--api-key`, the page asks for the key once
+ * (kept in localStorage) and sends it as a Bearer token.
  *
  * Plain JavaScript with JSDoc types, type-checked by tsc (web/tsconfig.json, `pnpm typecheck`):
  * the file served is the file written, with no build step between them.
  */
 
 /** @typedef {{ role: "system" | "user" | "assistant", content: string }} Message */
+/** @typedef {Message | { role: "notice" | "error", content: string }} Entry */
 /** @typedef {{ prompt_tokens: number, completion_tokens: number, prompt_tokens_cached: number }} Usage */
 
-/** @type {Message[]} */
+/** The conversation as shown: messages, plus notices (dropped turns) and errors (never sent). @type {Entry[]} */
 let messages = [];
 /** @type {AbortController | null} */
 let running = null;
 let modelId = "";
+let contextLength = 0;
+const KEY_STORAGE = "llama-infer-api-key";
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const field = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
 const list = $("messages");
 const input = /** @type {HTMLTextAreaElement} */ ($("input"));
 const stats = $("stats");
+
+/** The entries the model sees. @returns {Message[]} */
+function conversationOf(/** @type {Entry[]} */ entries) {
+  return /** @type {Message[]} */ (entries.filter((m) => m.role !== "notice" && m.role !== "error"));
+}
+
+/** fetch with the API key (if one was given) and JSON. */
+function api(/** @type {string} */ path, /** @type {RequestInit} */ init = {}) {
+  const key = localStorage.getItem(KEY_STORAGE);
+  /** @type {Record<string, string>} */
+  const headers = { "Content-Type": "application/json" };
+  if (key) headers["Authorization"] = `Bearer ${key}`;
+  return fetch(path, { ...init, headers });
+}
 
 /** Redraws the conversation; the last message may be `streaming` (no buttons yet). */
 function render(streaming = false) {
@@ -33,15 +57,33 @@ function render(streaming = false) {
       div.className = `msg ${m.role}`;
       div.textContent = m.content;
       const last = i === messages.length - 1;
-      if (running === null || !last || !streaming) div.append(actions(m, i, last));
+      if (m.role === "error") div.append(retryBar());
+      else if (m.role !== "notice" && (running === null || !last || !streaming)) div.append(actions(m, i, last));
       return div;
     }),
   );
   list.lastElementChild?.scrollIntoView({ block: "end" });
 }
 
+/** Retry (an error in place of the answer): the same conversation again. */
+function retryBar() {
+  const bar = document.createElement("div");
+  bar.className = "actions";
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "retry";
+  b.textContent = "Retry";
+  b.disabled = running !== null;
+  b.addEventListener("click", () => {
+    if (messages.at(-1)?.role === "error") messages.pop();
+    void answer();
+  });
+  bar.append(b);
+  return bar;
+}
+
 /** Edit (user turns), Regenerate (the last answer). */
-function actions(/** @type {Message} */ m, /** @type {number} */ i, /** @type {boolean} */ last) {
+function actions(/** @type {Entry} */ m, /** @type {number} */ i, /** @type {boolean} */ last) {
   const bar = document.createElement("div");
   bar.className = "actions";
   const button = (/** @type {string} */ label, /** @type {() => void} */ onClick) => {
@@ -81,26 +123,65 @@ function regenerate() {
   void answer();
 }
 
-/** Streams an answer to `messages` into a new assistant message. */
+/**
+ * Drops the oldest turns until the conversation leaves room for an answer of
+ * min(max tokens, context / 4) tokens; says so in the conversation.
+ */
+async function fitContext(/** @type {number} */ maxTokens) {
+  const reserve = Math.max(1, Math.min(maxTokens, Math.floor(contextLength / 4)));
+  let dropped = 0;
+  for (;;) {
+    const conversation = conversationOf(messages);
+    const res = await api("/tokenize", { method: "POST", body: JSON.stringify({ messages: conversation }) });
+    if (!res.ok) throw new Error(await errorText(res));
+    const { tokens } = await res.json();
+    if (tokens + reserve <= contextLength) break;
+    const shorter = dropOldestTurn(messages);
+    if (shorter === null) break; // only the message being answered is left: the server will say if it is too long
+    dropped += conversationOf(messages).length - conversationOf(shorter).length;
+    messages = shorter;
+  }
+  if (dropped > 0) {
+    const start = messages[0]?.role === "system" ? 1 : 0;
+    const notice = `${dropped} earlier message${dropped === 1 ? " was" : "s were"} dropped to fit the model's ${contextLength}-token context.`;
+    messages.splice(start, 0, { role: "notice", content: notice });
+  }
+}
+
+/** The entries without the oldest turn (a user message and what follows up to the next one), or null. */
+function dropOldestTurn(/** @type {Entry[]} */ entries) {
+  const start = entries[0]?.role === "system" ? 1 : 0;
+  let first = start;
+  while (first < entries.length && entries[first]?.role !== "user") first++;
+  let end = first + 1;
+  while (end < entries.length && entries[end]?.role !== "user") end++;
+  if (end >= entries.length) return null; // never the message being answered
+  return [...entries.slice(0, start), ...entries.slice(end)];
+}
+
+/** Streams an answer to `messages` into a new assistant message; an error takes its place. */
 async function answer() {
   const controller = new AbortController();
   running = controller;
   setBusy(true);
   /** @type {Message} */
   const reply = { role: "assistant", content: "" };
-  const conversation = [...messages];
-  messages.push(reply);
-  render(true);
-  const bubble = /** @type {HTMLElement} */ (list.lastElementChild);
   const t0 = performance.now();
   let tFirst = 0;
   /** @type {Usage | null} */
   let usage = null;
   let finish = "";
   try {
+    const maxTokens = Number(field("max-tokens").value);
+    await fitContext(maxTokens);
+    const conversation = conversationOf(messages);
+    messages.push(reply);
+    render(true);
+    const bubble = /** @type {HTMLElement} */ (list.lastElementChild);
+    const key = localStorage.getItem(KEY_STORAGE);
     const res = await fetch("/v1/chat/completions", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", ...(key ? { Authorization: `Bearer ${key}` } : {}) },
       signal: controller.signal,
       body: JSON.stringify({
         model: modelId,
@@ -108,7 +189,7 @@ async function answer() {
         stream: true,
         stream_options: { include_usage: true },
         temperature: Number(field("temperature").value),
-        max_tokens: Number(field("max-tokens").value),
+        max_tokens: maxTokens,
       }),
     });
     if (!res.ok || res.body === null) throw new Error(await errorText(res));
@@ -128,8 +209,9 @@ async function answer() {
     const err = /** @type {Error} */ (e);
     if (err.name === "AbortError") stats.textContent = "stopped";
     else {
-      messages.pop();
-      stats.textContent = `error: ${err.message}`;
+      if (messages.at(-1) === reply) messages.pop();
+      messages.push({ role: "error", content: `Error: ${err.message}` });
+      stats.textContent = "";
     }
   } finally {
     running = null;
@@ -212,11 +294,26 @@ $("new-chat").addEventListener("click", () => {
   input.focus();
 });
 
-/** The served model's name goes into every request. */
+$("key-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  localStorage.setItem(KEY_STORAGE, field("api-key").value.trim());
+  void init();
+});
+
+/** The served model's name goes into every request; its context length sets how much history is kept. */
 async function init() {
-  const models = await (await fetch("/v1/models")).json();
+  const res = await api("/v1/models");
+  const needKey = res.status === 401;
+  $("key-form").hidden = !needKey;
+  if (needKey) {
+    stats.textContent = localStorage.getItem(KEY_STORAGE) ? "the saved API key was refused" : "this server needs an API key";
+    return;
+  }
+  const models = await res.json();
   modelId = models.data[0].id;
+  contextLength = models.data[0].context_length;
   $("model-name").textContent = modelId;
+  stats.textContent = "";
   document.body.dataset["ready"] = "true";
 }
 void init();

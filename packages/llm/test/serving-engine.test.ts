@@ -139,6 +139,24 @@ describe("ServingEngine (story model)", () => {
     expect((await first.result).finishReason).not.toBe("cancelled");
   });
 
+  it("a chat answer ends where the model spells out its end marker in pieces (<|end_story|> as ordinary tokens)", async () => {
+    const messages = [{ role: "user", content: "Tell me a story about a kind dragon." }];
+    const fresh = freshChatAnswer(messages, 300);
+    const cut = fresh.indexOf("<|end_story|>");
+    expect(cut).toBeGreaterThan(0); // the case is exercised: the model writes the marker as text
+    const pieces: string[] = [];
+    const r = await engine().submit({ prompt: { messages }, sampling: GREEDY, maxTokens: 300, onText: (p) => pieces.push(p) }).result;
+    expect(r.text).toBe(fresh.slice(0, cut));
+    expect(pieces.join("")).toBe(r.text);
+    expect(r.finishReason).toBe("stop");
+    // A completion is raw text: the marker stays, as `generate` prints it.
+    const c = await engine().submit({ prompt: { text: "Once upon a time" }, sampling: GREEDY, maxTokens: 300 }).result;
+    const ids = tokenizer.encode("Once upon a time");
+    const dec = new ContinuationDecoder(tokenizer, ids);
+    const g = generateAll(model, ids, { maxNewTokens: 300, stopIds: eosIds });
+    expect(c.text).toBe(g.ids.map((id) => dec.push(id)).join("") + dec.flush());
+  });
+
   it("stop strings cut the text (finish reason stop) and the same seed gives the same sample", async () => {
     const e = engine();
     const base = { prompt: { text: "Once upon a time" }, sampling: { temperature: 0.9, seed: 42 }, maxTokens: 40 };

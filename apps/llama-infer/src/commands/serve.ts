@@ -8,9 +8,10 @@ import { ServingEngine } from "@mini/llm";
 import type { CliIO } from "../io.js";
 import { loadModel } from "../load.js";
 import { addModelOption, UsageError } from "../options.js";
-import { startServer, type RunningServer } from "../server/index.js";
+import { checkBind, DEFAULT_LIMITS, ServerMetrics, startServer, type RunningServer } from "../server/index.js";
 
-export const SERVE_DEFAULTS = { host: "127.0.0.1", port: 8080, maxSessions: 4, maxQueue: 16 } as const;
+export const SERVE_DEFAULTS = { host: "127.0.0.1", port: 8080, maxSessions: 4, maxQueue: 16, drainTimeoutS: 10 } as const;
+export const API_KEY_ENV = "LLAMA_INFER_API_KEY";
 const CONTEXT_FROM_MODEL = "model";
 
 export interface ServeCommandHooks {
@@ -31,26 +32,43 @@ export function serveCommand(io: CliIO, hooks: ServeCommandHooks = {}): Command 
     .addOption(new Option("--max-sessions <n>", "KV caches kept (conversations cached, and generations running at once)").default(SERVE_DEFAULTS.maxSessions))
     .addOption(new Option("--max-queue <n>", "requests that may wait for a free cache; more get 503").default(SERVE_DEFAULTS.maxQueue))
     // A sentinel default ("model", shown as the model's own length) so --help lists it, like --seed's "random".
-    .addOption(new Option("--context <n>", "positions per cache (prompt + answer), at most the model's context length").default(CONTEXT_FROM_MODEL, "the model's max_position_embeddings"));
+    .addOption(new Option("--context <n>", "positions per cache (prompt + answer), at most the model's context length").default(CONTEXT_FROM_MODEL, "the model's max_position_embeddings"))
+    .addOption(new Option("--api-key <key>", `require 'Authorization: Bearer <key>' (also read from ${API_KEY_ENV}); needed to listen on a non-loopback --host`))
+    .addOption(new Option("--cors-origin <origin>", "let web pages of this one origin call the API (e.g. https://app.example); default: none"))
+    .addOption(new Option("--drain-timeout <s>", "on SIGTERM/SIGINT, seconds running answers get to finish before they are ended").default(SERVE_DEFAULTS.drainTimeoutS))
+    .addOption(new Option("--max-messages <n>", "most messages in one chat request").default(DEFAULT_LIMITS.maxMessages))
+    .addOption(new Option("--max-chars <n>", "most characters of text in one request (messages or prompt)").default(DEFAULT_LIMITS.maxChars));
   cmd.action(async (opts: Record<string, unknown>) => {
     const port = intFlag("--port", opts["port"], 0, 65535);
     const maxSessions = intFlag("--max-sessions", opts["maxSessions"], 1, 1024);
     const maxQueue = intFlag("--max-queue", opts["maxQueue"], 0, 100_000);
+    const drainTimeoutS = intFlag("--drain-timeout", opts["drainTimeout"], 0, 3600);
+    const limits = { maxMessages: intFlag("--max-messages", opts["maxMessages"], 1, 1_000_000), maxChars: intFlag("--max-chars", opts["maxChars"], 1, 100_000_000) };
+    const host = String(opts["host"]);
+    const apiKey = typeof opts["apiKey"] === "string" ? opts["apiKey"] : process.env[API_KEY_ENV] || undefined;
+    const corsOrigin = typeof opts["corsOrigin"] === "string" ? opts["corsOrigin"] : undefined;
+    try {
+      checkBind({ bindHost: host, apiKey, corsOrigin }); // before loading the model
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     const { dir, model, tokenizer, eosIds, loadMs } = await loadModel(String(opts["model"]));
     const maxContext = model.config.maxSeqLen;
     const context = opts["context"] === CONTEXT_FROM_MODEL ? maxContext : intFlag("--context", opts["context"], 2, maxContext, " (the model's max_position_embeddings)");
-    const engine = new ServingEngine({ model, tokenizer, eosIds, maxSessions, maxQueue, contextLength: context });
+    const metrics = new ServerMetrics();
+    const engine = new ServingEngine({ model, tokenizer, eosIds, maxSessions, maxQueue, contextLength: context, observer: metrics });
     const modelId = basename(dir);
-    const server = await startServer({ engine, modelId, host: String(opts["host"]), port });
+    const server = await startServer({ engine, modelId, host, port, apiKey, corsOrigin, limits, metrics, log: (line) => io.stderr.write(`${line}\n`) });
     io.stderr.write(
       `llama-infer serve: ${server.url} (model '${modelId}' loaded in ${loadMs.toFixed(0)} ms, context ${context}, ` +
-        `${maxSessions} sessions, queue ${maxQueue}); chat page at ${server.url}/, API at ${server.url}/v1\n`,
+        `${maxSessions} sessions, queue ${maxQueue}${apiKey === undefined ? "" : ", API key required"}); chat page at ${server.url}/, API at ${server.url}/v1\n`,
     );
     hooks.onListening?.(server);
     await (hooks.stopSignal ?? untilSignal());
-    await server.close();
+    io.stderr.write(`llama-infer serve: draining (up to ${drainTimeoutS} s for running answers)\n`);
+    const { finished, endedEarly } = await server.drain(drainTimeoutS * 1000);
     await engine.idle();
-    io.stderr.write("llama-infer serve: stopped\n");
+    io.stderr.write(`llama-infer serve: stopped (${finished} answers finished, ${endedEarly} ended early)\n`);
   });
   return cmd;
 }

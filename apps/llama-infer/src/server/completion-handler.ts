@@ -2,26 +2,35 @@
  * POST /v1/chat/completions and /v1/completions: validate, submit to the engine, answer whole or
  * streamed. Everything that can be refused (400, 404, 503) is refused before the first byte, so
  * a stream that opens has been accepted. A client that goes away cancels its generation, which
- * frees its cache for the next request.
+ * frees its cache for the next request. Each accepted request is registered in `inFlight` until
+ * it ends, so a draining server can end the ones still running (see InFlight).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ServeJob, ServeResult, ServingEngine } from "@mini/llm";
 import { ApiError, toApiError } from "./api-error.js";
+import type { InFlight } from "./in-flight.js";
 import { parseChatRequest, parseCompletionRequest } from "./openai-params.js";
 import { ResponseIds, type ApiKind } from "./openai-responses.js";
 import { readJsonBody } from "./request-body.js";
+import type { RequestLimits } from "./request-limits.js";
 import { SseStream } from "./sse.js";
 
 export interface CompletionContext {
   engine: ServingEngine;
   modelId: string;
   maxBodyBytes: number;
+  limits: RequestLimits;
+  inFlight: InFlight;
   sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void;
+  /** Logs an unexpected failure under the request's id; returns the 500 to answer. */
+  internalError(requestId: string, e: unknown): ApiError;
 }
 
-export async function handleCompletion(kind: ApiKind, req: IncomingMessage, res: ServerResponse, ctx: CompletionContext): Promise<void> {
-  const body = await readJsonBody(req, ctx.maxBodyBytes);
-  const params = kind === "chat" ? parseChatRequest(body, ctx.modelId) : parseCompletionRequest(body, ctx.modelId);
+export async function handleCompletion(kind: ApiKind, req: IncomingMessage, res: ServerResponse, ctx: CompletionContext, requestId: string): Promise<void> {
+  const body = await readJsonBody(req, ctx.maxBodyBytes, ctx.limits.maxDepth);
+  const params = kind === "chat" ? parseChatRequest(body, ctx.modelId, ctx.limits) : parseCompletionRequest(body, ctx.modelId, ctx.limits);
+  const promptParam = kind === "chat" ? "messages" : "prompt";
+  ctx.inFlight.refuseIfDraining();
   const ids = new ResponseIds(kind, ctx.modelId);
   const sse = params.stream ? new SseStream(res) : null;
   let job: ServeJob;
@@ -35,38 +44,52 @@ export async function handleCompletion(kind: ApiKind, req: IncomingMessage, res:
       ...(sse === null ? {} : { onText: (piece: string) => sse.send(ids.chunk({ content: piece })) }),
     });
   } catch (e) {
-    throw toApiError(e, kind === "chat" ? "messages" : "prompt");
+    throw toApiError(e, promptParam);
   }
-  // The client hung up before the end: stop generating.
-  res.on("close", () => {
-    if (!res.writableFinished) job.cancel();
-  });
-  if (sse !== null) {
-    sse.open({ "X-Seed": String(job.seed) });
-    if (kind === "chat") sse.send(ids.chunk({ role: "assistant", content: "" }));
-  }
-  let result: ServeResult;
+  // Ends this request early (server shutdown): an error chunk and [DONE], or a 503.
+  const endEarly = (err: ApiError) => {
+    if (sse !== null) {
+      sse.send(err.toJSON());
+      sse.done();
+    } else if (!res.headersSent) ctx.sendJson(res, err.status, err.toJSON(), err.headers);
+    job.cancel();
+  };
+  const untrack = ctx.inFlight.add(endEarly);
   try {
-    result = await job.result;
-  } catch (e) {
-    const err = toApiError(e, kind === "chat" ? "messages" : "prompt");
-    if (sse === null) throw err;
-    sse.send(err.toJSON());
+    // The client hung up before the end: stop generating.
+    res.on("close", () => {
+      if (!res.writableFinished) job.cancel();
+    });
+    if (sse !== null) {
+      sse.open({ "X-Seed": String(job.seed) });
+      if (kind === "chat") sse.send(ids.chunk({ role: "assistant", content: "" }));
+    }
+    let result: ServeResult;
+    try {
+      result = await job.result;
+    } catch (e) {
+      const err = toApiError(e, promptParam);
+      const answer = err.status === 500 ? ctx.internalError(requestId, e) : err;
+      if (sse === null) throw answer;
+      sse.send(answer.toJSON());
+      sse.done();
+      return;
+    }
+    if (result.finishReason === "cancelled") {
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
+    const finishReason = result.finishReason;
+    if (sse === null) {
+      ctx.sendJson(res, 200, ids.complete(result, finishReason), { "X-Seed": String(result.seed) });
+      return;
+    }
+    sse.send(ids.chunk({}, finishReason));
+    if (params.includeUsage) sse.send(ids.usageChunk(result));
     sse.done();
-    return;
+  } finally {
+    untrack();
   }
-  if (result.finishReason === "cancelled") {
-    if (!res.writableEnded) res.destroy();
-    return;
-  }
-  const finishReason = result.finishReason;
-  if (sse === null) {
-    ctx.sendJson(res, 200, ids.complete(result, finishReason), { "X-Seed": String(result.seed) });
-    return;
-  }
-  sse.send(ids.chunk({}, finishReason));
-  if (params.includeUsage) sse.send(ids.usageChunk(result));
-  sse.done();
 }
 
 /** Refuses a method on a known route. */

@@ -9,6 +9,7 @@
  */
 import type { ChatMessage, SamplingOptions, ServePrompt } from "@mini/llm";
 import { ApiError, invalidParam } from "./api-error.js";
+import { checkMessageCount, checkTextLength, DEFAULT_LIMITS, type RequestLimits } from "./request-limits.js";
 
 export interface ParsedRequest {
   prompt: ServePrompt;
@@ -25,12 +26,14 @@ type Body = Record<string, unknown>;
 const ROLES: Record<string, string> = { system: "system", developer: "system", user: "user", assistant: "assistant" };
 const MAX_STOP_STRINGS = 4;
 
-export function parseChatRequest(body: Body, modelId: string): ParsedRequest {
-  return { ...parseCommon(body, modelId), prompt: { messages: parseMessages(body["messages"]) } };
+export function parseChatRequest(body: Body, modelId: string, limits: RequestLimits = DEFAULT_LIMITS): ParsedRequest {
+  return { ...parseCommon(body, modelId), prompt: { messages: parseMessages(body["messages"], limits) } };
 }
 
-export function parseCompletionRequest(body: Body, modelId: string): ParsedRequest {
-  return { ...parseCommon(body, modelId), prompt: parsePrompt(body["prompt"]) };
+export function parseCompletionRequest(body: Body, modelId: string, limits: RequestLimits = DEFAULT_LIMITS): ParsedRequest {
+  const prompt = parsePrompt(body["prompt"]);
+  checkTextLength("text" in prompt ? prompt.text.length : "ids" in prompt ? prompt.ids.length : 0, "prompt", limits);
+  return { ...parseCommon(body, modelId), prompt };
 }
 
 function parseCommon(body: Body, modelId: string): Omit<ParsedRequest, "prompt"> {
@@ -95,10 +98,11 @@ function parseStop(v: unknown): string[] {
   return list as string[];
 }
 
-function parseMessages(v: unknown): ChatMessage[] {
+export function parseMessages(v: unknown, limits: RequestLimits = DEFAULT_LIMITS): ChatMessage[] {
   if (v === undefined || v === null) throw invalidParam("messages", "is required: a list of {role, content} messages");
   if (!Array.isArray(v) || v.length === 0) throw invalidParam("messages", "must be a non-empty list of {role, content} messages", v);
-  return v.map((m: unknown, i): ChatMessage => {
+  checkMessageCount(v.length, limits);
+  const messages = v.map((m: unknown, i): ChatMessage => {
     const where = `messages[${i}]`;
     if (m === null || typeof m !== "object" || Array.isArray(m)) throw invalidParam(where, "must be an object {role, content}", m);
     const { role, content } = m as Body;
@@ -107,6 +111,12 @@ function parseMessages(v: unknown): ChatMessage[] {
     }
     return { role: ROLES[role]!, content: messageText(content, `${where}.content`) };
   });
+  checkTextLength(
+    messages.reduce((sum, m) => sum + m.content.length, 0),
+    "messages",
+    limits,
+  );
+  return messages;
 }
 
 /** A string, or a list of text parts [{ type: "text", text }] (joined). */

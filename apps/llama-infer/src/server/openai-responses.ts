@@ -65,6 +65,7 @@ export class ResponseIds {
   }
 }
 
-export function modelObject(id: string, created: number): object {
-  return { id, object: "model", created, owned_by: "llama-infer" };
+/** `context_length` is not OpenAI's: the chat page reads it (as llama.cpp's server exposes n_ctx). */
+export function modelObject(id: string, created: number, contextLength: number): object {
+  return { id, object: "model", created, owned_by: "llama-infer", context_length: contextLength };
 }

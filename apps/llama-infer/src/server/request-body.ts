@@ -5,8 +5,9 @@
  */
 import type { IncomingMessage } from "node:http";
 import { ApiError } from "./api-error.js";
+import { checkJsonDepth } from "./request-limits.js";
 
-export async function readJsonBody(req: IncomingMessage, limitBytes: number): Promise<Record<string, unknown>> {
+export async function readJsonBody(req: IncomingMessage, limitBytes: number, maxDepth = 32): Promise<Record<string, unknown>> {
   const tooLarge = () =>
     new ApiError(413, `request body too large: the limit is ${limitBytes} bytes`, "invalid_request_error", null, "request_too_large");
   const declared = Number(req.headers["content-length"] ?? NaN);
@@ -19,6 +20,7 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
   if (size > limitBytes || declared > limitBytes) throw tooLarge();
   const text = Buffer.concat(chunks).toString("utf8");
   if (text.trim() === "") throw new ApiError(400, "the request body is empty; expected a JSON object", "invalid_request_error", null, "invalid_json");
+  checkJsonDepth(text, maxDepth);
   let json: unknown;
   try {
     json = JSON.parse(text);

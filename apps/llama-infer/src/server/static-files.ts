@@ -14,6 +14,9 @@ const FILES: Record<string, { file: string; type: string }> = {
   "/index.html": { file: "index.html", type: "text/html; charset=utf-8" },
   "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
   "/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
+  "/favicon.svg": { file: "favicon.svg", type: "image/svg+xml" },
+  // Browsers ask for /favicon.ico whatever the page links; an SVG under that name works in all current ones.
+  "/favicon.ico": { file: "favicon.svg", type: "image/svg+xml" },
 };
 
 /** The file served at `path`, or null if `path` is not one of the page's files. */

@@ -33,3 +33,19 @@ export function chatStopIds(tokenizer: Tokenizer, template: ChatTemplate, eosIds
   if (imEnd !== undefined && template.source.includes("<|im_end|>")) stops.add(imEnd);
   return [...stops];
 }
+
+/**
+ * The texts of the stop ids (`<|end_story|>`, `</s>`, `<|im_end|>`) and the template's end-of-turn
+ * marker: a model may spell them out in pieces (`<`, `|`, `end`, …) instead of emitting the one
+ * id, and the decoded text must still end there rather than show the marker.
+ */
+export function stopMarkerTexts(tokenizer: Tokenizer, stopIds: Iterable<number>, template?: ChatTemplate): string[] {
+  const texts = new Set<string>();
+  for (const id of stopIds) {
+    const t = tokenizer.idToToken(id);
+    // Only marker-like tokens: a plain word or byte as eos would cut ordinary text.
+    if (t !== undefined && /^<.+>$/s.test(t)) texts.add(t);
+  }
+  if (template?.source.includes("<|im_end|>") === true) texts.add("<|im_end|>");
+  return [...texts];
+}

@@ -21,7 +21,7 @@ import type { CausalLM } from "../models/causal-lm.js";
 import { OptionError, type SamplingOptions } from "../sampling/options.js";
 import { Sampler } from "../sampling/sampler.js";
 import type { Tokenizer } from "../tokenizers/tokenizer.js";
-import { chatStopIds, encodeChat } from "./chat-prompt.js";
+import { chatStopIds, encodeChat, stopMarkerTexts } from "./chat-prompt.js";
 import { GenerationTask, type ServeResult, type TaskContext } from "./generation-task.js";
 import { PrefixCachePool, type PoolStats } from "./prefix-cache-pool.js";
 import { RoundRobinScheduler } from "./scheduler.js";
@@ -41,6 +41,15 @@ export interface ServingEngineOptions {
   contextLength?: number;
   /** Prompt tokens fed per scheduler step. Default 64. */
   prefillChunk?: number;
+  /** Told the timing of every generated id (a server's latency histograms). */
+  observer?: TokenObserver;
+}
+
+export interface TokenObserver {
+  /** From submit to a request's first generated id. */
+  firstToken(ms: number): void;
+  /** Between two consecutive ids of one request. */
+  interToken(ms: number): void;
 }
 
 /** What to answer: a chat (rendered with the template), a text to continue, or ids. */
@@ -74,6 +83,10 @@ export interface EngineStats {
   maxQueue: number;
   contextLength: number;
   pool: PoolStats;
+  /** Sequences in the last step's forward pass. */
+  lastBatchSize: number;
+  /** KV-cache room in blocks of `blockSize` positions: in use or kept for reuse, and free. */
+  kv: { blockSize: number; used: number; free: number };
   requests: { accepted: number; rejected: number; completed: number; cancelled: number; failed: number };
   /** Ids generated, summed over finished (completed or cancelled) requests. */
   generatedTokens: number;
@@ -96,6 +109,11 @@ export class ServingEngine {
   readonly maxQueue: number;
   private readonly eosIds: number[];
   private readonly chatStops: number[];
+  /**
+   * Texts of the chat stop ids (and ChatML's `<|im_end|>`): stop strings of every chat answer. A
+   * completion is raw text and keeps them (as `llama-infer generate` prints it).
+   */
+  private readonly chatMarkers: string[];
   private readonly scheduler = new RoundRobinScheduler();
   private readonly waiting: GenerationTask[] = [];
   private readonly ctx: TaskContext;
@@ -108,6 +126,7 @@ export class ServingEngine {
     this.template = opts.template ?? ChatTemplate.forTokenizer(opts.tokenizer);
     this.eosIds = [...(opts.eosIds ?? [])];
     this.chatStops = chatStopIds(opts.tokenizer, this.template, this.eosIds);
+    this.chatMarkers = stopMarkerTexts(opts.tokenizer, this.chatStops, this.template);
     const ctxLen = opts.contextLength ?? opts.model.config.maxSeqLen;
     if (!Number.isInteger(ctxLen) || ctxLen < 2 || ctxLen > opts.model.config.maxSeqLen) {
       throw new OptionError("contextLength", `must be an integer in [2, ${opts.model.config.maxSeqLen}] (the model's context length)`, ctxLen);
@@ -127,6 +146,7 @@ export class ServingEngine {
       pool: this.pool,
       prefillChunk,
       finished: (task, result) => this.onFinished(task, result),
+      ...(opts.observer === undefined ? {} : { tokenTiming: (ms: number, first: boolean) => (first ? opts.observer!.firstToken(ms) : opts.observer!.interToken(ms)) }),
     };
   }
 
@@ -163,7 +183,7 @@ export class ServingEngine {
       ...(isChat ? { messages: (req.prompt as { messages: readonly ChatMessage[] }).messages } : {}),
       sampler,
       stopIds: isChat ? this.chatStops : this.eosIds,
-      stopStrings,
+      stopStrings: isChat ? [...stopStrings, ...this.chatMarkers] : stopStrings,
       maxNewTokens,
       onText: req.onText,
     });
@@ -181,12 +201,16 @@ export class ServingEngine {
   }
 
   stats(): EngineStats {
+    const pool = this.pool.stats();
     return {
       active: this.scheduler.active,
       queued: this.waiting.length,
       maxQueue: this.maxQueue,
       contextLength: this.contextLength,
-      pool: this.pool.stats(),
+      pool,
+      // One sequence per forward pass (the round-robin scheduler); a block is a whole cache.
+      lastBatchSize: this.scheduler.active > 0 ? 1 : 0,
+      kv: { blockSize: this.contextLength, used: pool.size, free: pool.capacity - pool.size },
       requests: { ...this.counts },
       generatedTokens: this.generated,
     };

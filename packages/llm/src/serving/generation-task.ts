@@ -56,6 +56,8 @@ export interface TaskContext {
   readonly template: ChatTemplate;
   readonly pool: PrefixCachePool;
   readonly prefillChunk: number;
+  /** Called at each generated id: ms since submit (the first) or since the previous id. */
+  tokenTiming?(ms: number, first: boolean): void;
   /** Called once the task gives its cache back (or never got one). */
   finished(task: GenerationTask, result: ServeResult | null): void;
 }
@@ -91,6 +93,7 @@ export class GenerationTask implements ScheduledTask {
   private readonly t0 = performance.now();
   private tStart = NaN;
   private tFirst = NaN;
+  private tLast = NaN;
 
   constructor(
     private readonly ctx: TaskContext,
@@ -174,7 +177,10 @@ export class GenerationTask implements ScheduledTask {
     const step = this.gen!.next();
     if (step.done) return this.finish(step.value.finishReason);
     const id = step.value;
-    if (this.ids.length === 0) this.tFirst = performance.now();
+    const now = performance.now();
+    if (this.ids.length === 0) this.tFirst = now;
+    this.ctx.tokenTiming?.(this.ids.length === 0 ? now - this.t0 : now - this.tLast, this.ids.length === 0);
+    this.tLast = now;
     this.ids.push(id);
     this.history.push(id);
     const match = this.stops.push(this.decoder.push(id));
@@ -247,7 +253,7 @@ export class GenerationTask implements ScheduledTask {
     cache.truncate(keep);
     if (keep < ids.length) this.ctx.model.forward(ids.slice(keep), cache);
     this.history.length = 0;
-    this.history.push(...ids);
+    for (const id of ids) this.history.push(id);
   }
 
   /** Gives the cache back and tells the engine. */

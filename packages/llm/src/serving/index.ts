@@ -11,9 +11,10 @@ export {
   type ServeRequest,
   type ServeJob,
   type EngineStats,
+  type TokenObserver,
 } from "./engine.js";
 export type { ServeResult, ServeFinishReason } from "./generation-task.js";
 export { PrefixCachePool, commonPrefixLength, type CacheLease, type PoolStats } from "./prefix-cache-pool.js";
 export { RoundRobinScheduler, type ScheduledTask } from "./scheduler.js";
 export { StopStringMatcher, type StopMatch } from "./stop-strings.js";
-export { encodeChat, chatStopIds } from "./chat-prompt.js";
+export { encodeChat, chatStopIds, stopMarkerTexts } from "./chat-prompt.js";

@@ -87,9 +87,10 @@ function templateProcessing(origin: Origin, cfg: JsonObject, tokenToId: (t: stri
     const out: number[] = [];
     for (const item of template) {
       if ("special" in item) {
-        if (add) out.push(...item.special);
+        if (add) for (const id of item.special) out.push(id);
       } else {
-        out.push(...(item.sequence === "A" ? a : (b ?? [])));
+        // A loop, not push(...ids): spreading a long prompt's ids as arguments overflows the stack.
+        for (const id of item.sequence === "A" ? a : (b ?? [])) out.push(id);
       }
     }
     return out;
