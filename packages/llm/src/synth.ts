@@ -1,9 +1,11 @@
 /**
  * Synthesizes a seeded random model directory from a HuggingFace config.json: the shapes of a
  * real model without its weights, for benchmarks and tests (e.g. the 32M Mistral-shaped chat
- * model of shared/models/chat-tokenizer). Matrices are Normal(0, std²) (std 0.02 as HF's
- * initializer_range), norm weights 1, names HF-standard; the tokenizer files are copied from
- * `tokenizerDir`. Write it under os.tmpdir(): generated weights are never committed.
+ * model of shared/models/chat-tokenizer), for every family the loader reads (the config's
+ * model_type decides the tensors: biases, q/k norms, experts). Matrices and biases are
+ * Normal(0, std²) (std 0.02 as HF's initializer_range), norm weights 1 (or 1 + Normal(0, normStd²)),
+ * names HF-standard; the tokenizer files are copied from `tokenizerDir`. Write it under
+ * os.tmpdir(): generated weights are never committed.
  */
 import { copyFileSync, existsSync, join, mkdirSync, writeFileSync } from "#platform/fs";
 import { createRng } from "@mini/tensor";
@@ -18,8 +20,13 @@ export interface SynthesizeOptions {
   tokenizerDir?: string;
   outDir: string;
   seed: number;
-  /** Standard deviation of the matrices. Default 0.02. */
+  /** Standard deviation of the matrices and biases. Default 0.02. */
   std?: number;
+  /**
+   * Norm weights are 1 + Normal(0, normStd²). Default 0 (all 1, as a fresh HF model); tests set it
+   * so that a norm weight applied to the wrong element shows.
+   */
+  normStd?: number;
   /** Stored dtype of the weights. Default F32. */
   dtype?: StoredDtype;
 }
@@ -31,6 +38,7 @@ export function synthesizeModelDir(opts: SynthesizeOptions): string {
   const configFile = join(opts.outDir, "config.json");
   const config = parseLlamaConfig(opts.config, configFile);
   const std = opts.std ?? 0.02;
+  const normStd = opts.normStd ?? 0;
   mkdirSync(opts.outDir, { recursive: true });
   writeFileSync(configFile, `${JSON.stringify(opts.config, null, 2)}\n`);
 
@@ -45,7 +53,7 @@ export function synthesizeModelDir(opts: SynthesizeOptions): string {
       shape,
       values: () => {
         const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
-        if (shape.length === 1) v.fill(1); // RMSNorm weights
+        if (name.endsWith("norm.weight")) for (let i = 0; i < v.length; i++) v[i] = 1 + (normStd === 0 ? 0 : stream.normal() * normStd);
         else for (let i = 0; i < v.length; i++) v[i] = stream.normal() * std;
         return v;
       },

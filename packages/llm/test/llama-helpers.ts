@@ -58,6 +58,20 @@ export function convertModelDir(src: string, dst: string, dtype: StoredDtype): v
   writeSafetensorsStreaming(join(dst, "model.safetensors"), entries, dtype, file.metadata);
 }
 
+/** The weights of a model directory's single model.safetensors by name, as float32 (for the float64 reference forward). */
+export function fileWeights(dir: string): (name: string) => Float32Array {
+  const file = readSafetensors(join(dir, "model.safetensors"));
+  const cache = new Map<string, Float32Array>();
+  return (name) => {
+    let w = cache.get(name);
+    if (w === undefined) {
+      w = file.get(name).data.slice();
+      cache.set(name, w);
+    }
+    return w;
+  };
+}
+
 export function exists(path: string): boolean {
   return existsSync(path);
 }

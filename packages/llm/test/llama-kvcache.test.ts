@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModelDir } from "../src/loaders/index.js";
 import { LlamaModel, llamaForwardReference, type LlamaConfig } from "../src/models/llama/index.js";
 import { synthesizeModelDir } from "../src/synth.js";
-import { makeTempDir, maxAbsDiff, removeDir, STORY_DIR } from "./llama-helpers.js";
+import { fileWeights, makeTempDir, maxAbsDiff, removeDir, STORY_DIR } from "./llama-helpers.js";
 // ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
 const SHARED = process.env["MINI_SHARED"]!;
 
@@ -70,6 +70,8 @@ interface Case {
   tol: number;
   /** Tolerance against the float64 naive reference. */
   refTol: number;
+  /** The model's weights by name, read from its directory (for the reference). */
+  weights: (name: string) => Float32Array;
 }
 
 const cases: Case[] = [];
@@ -79,17 +81,18 @@ beforeAll(async () => {
   tmp = makeTempDir("kvcache");
   const story = await loadModelDir(STORY_DIR);
   const storyTokens = [1, 80, 147, 201, 282, 215, 286, 64, 207, 161, 152, 1623, 94, 885, 222, 288, 759, 908, 140, 1562];
-  cases.push({ name: "story (llama, GQA 8/4)", model: story.model, tokens: storyTokens, tol: 2e-5, refTol: 1e-4 });
+  cases.push({ name: "story (llama, GQA 8/4)", model: story.model, tokens: storyTokens, tol: 2e-5, refTol: 1e-4, weights: fileWeights(STORY_DIR) });
   const dir = synthesizeModelDir({ config: MISTRAL_CONFIG, outDir: join(tmp, "mistral"), seed: 3, std: 0.2 });
   const mistral = await loadModelDir(dir);
   expect(mistral.config.slidingWindow).toBe(5);
   const tokens = Array.from({ length: 24 }, (_, i) => (i * 37 + 11) % 97);
-  cases.push({ name: "synthetic mistral (GQA 4/2, window 5)", model: mistral.model, tokens, tol: TOL, refTol: TOL });
-  const llama = await loadModelDir(synthesizeModelDir({ config: LLAMA_HEAD_DIM_CONFIG, outDir: join(tmp, "llama-hd"), seed: 5, std: 0.2 }));
+  cases.push({ name: "synthetic mistral (GQA 4/2, window 5)", model: mistral.model, tokens, tol: TOL, refTol: TOL, weights: fileWeights(dir) });
+  const llamaDir = synthesizeModelDir({ config: LLAMA_HEAD_DIM_CONFIG, outDir: join(tmp, "llama-hd"), seed: 5, std: 0.2 });
+  const llama = await loadModelDir(llamaDir);
   expect(llama.config.headDim).toBe(16);
   expect(llama.eosTokenIds).toEqual([2, 3]);
   const llamaTokens = Array.from({ length: 40 }, (_, i) => (i * 29 + 7) % 101);
-  cases.push({ name: "synthetic llama (head_dim 16 ≠ 48/4, MHA, tied)", model: llama.model, tokens: llamaTokens, tol: TOL, refTol: TOL });
+  cases.push({ name: "synthetic llama (head_dim 16 ≠ 48/4, MHA, tied)", model: llama.model, tokens: llamaTokens, tol: TOL, refTol: TOL, weights: fileWeights(llamaDir) });
 });
 
 afterAll(() => {
@@ -106,8 +109,8 @@ describe.each([0, 1, 2])("KV cache, case %i", (idx) => {
   const get = (): Case => cases[idx]!;
 
   it("a full run matches the naive float64 reference at every position", () => {
-    const { model, tokens, refTol } = get();
-    const ref = llamaForwardReference(model.config, model.weights, tokens);
+    const { model, tokens, refTol, weights } = get();
+    const ref = llamaForwardReference(model.config, weights, tokens);
     const got = fullRun(model, tokens);
     const d = maxAbsDiff(got, ref);
     console.log(`${get().name}: full run vs naive reference, max |Δ| = ${d.toExponential(3)}`);
@@ -115,10 +118,10 @@ describe.each([0, 1, 2])("KV cache, case %i", (idx) => {
   });
 
   it("a long prompt (several query runs, chunks, a cached prefix) matches the naive reference", () => {
-    const { model, tokens, refTol, tol } = get();
+    const { model, tokens, refTol, tol, weights } = get();
     const V = model.config.vocabSize;
     const long = Array.from({ length: 75 }, (_, i) => tokens[(i * 7) % tokens.length]!);
-    const ref = llamaForwardReference(model.config, model.weights, long);
+    const ref = llamaForwardReference(model.config, weights, long);
     expect(maxAbsDiff(fullRun(model, long), ref)).toBeLessThanOrEqual(refTol);
     // Internal chunks of 40 rows, after a 3-token cached prefix: runs start at odd offsets.
     const chunked = new LlamaModel(model.config, model.weights, { prefillChunk: 40 });
@@ -211,11 +214,11 @@ describe("WASM memory growth", () => {
 
 describe("sliding window", () => {
   it("matters: without it the logits past the window differ", () => {
-    const { model, tokens } = cases[1]!;
+    const { model, tokens, weights } = cases[1]!;
     const noWindow: LlamaConfig = { ...model.config, slidingWindow: null };
     const V = model.config.vocabSize;
-    const windowed = llamaForwardReference(model.config, model.weights, tokens);
-    const full = llamaForwardReference(noWindow, model.weights, tokens);
+    const windowed = llamaForwardReference(model.config, weights, tokens);
+    const full = llamaForwardReference(noWindow, weights, tokens);
     // Inside the window (positions < 5) both agree; beyond it they must not.
     expect(maxAbsDiff(windowed, full, 0, 0, 5 * V)).toBeLessThan(1e-9);
     expect(maxAbsDiff(windowed, full, 5 * V, 5 * V)).toBeGreaterThan(100 * TOL);

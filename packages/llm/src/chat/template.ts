@@ -1,7 +1,9 @@
 /**
  * Chat templates: the Jinja `chat_template` of tokenizer_config.json, rendered with
  * @huggingface/jinja exactly as HF `apply_chat_template` does (messages, add_generation_prompt,
- * bos_token, eos_token), and a built-in ChatML template for tokenizers that ship none.
+ * bos_token, eos_token, extra template variables such as Qwen3's enable_thinking; the
+ * strftime_now global that Llama 3.x uses for today's date is @huggingface/jinja's own), and a
+ * built-in ChatML template for tokenizers that ship none.
  */
 import { Template } from "@huggingface/jinja";
 import type { Tokenizer } from "../tokenizers/tokenizer.js";
@@ -28,7 +30,15 @@ export class ChatTemplateError extends Error {
 export interface RenderOptions {
   /** End with the header of an assistant turn, so the model writes the answer. Default true. */
   addGenerationPrompt?: boolean;
+  /**
+   * Extra template variables, as the keyword arguments of HF `apply_chat_template`
+   * (e.g. `{ enable_thinking: false }` for Qwen3, `{ date_string: "26 Jul 2024" }` for Llama 3.x).
+   */
+  variables?: Readonly<Record<string, unknown>>;
 }
+
+/** Names the render context sets itself; a variable may not replace them. */
+const RESERVED = new Set(["messages", "add_generation_prompt", "bos_token", "eos_token", "strftime_now"]);
 
 export class ChatTemplate {
   private readonly template: Template;
@@ -62,8 +72,13 @@ export class ChatTemplate {
   }
 
   render(messages: readonly ChatMessage[], opts: RenderOptions = {}): string {
+    const variables = opts.variables ?? {};
+    for (const name of Object.keys(variables)) {
+      if (RESERVED.has(name)) throw new ChatTemplateError(`${this.where}: the variable "${name}" is set by the renderer and cannot be passed`);
+    }
     try {
       return this.template.render({
+        ...variables,
         messages: messages.map((m) => ({ role: m.role, content: m.content })),
         add_generation_prompt: opts.addGenerationPrompt ?? true,
         bos_token: this.specialTokens.bosToken ?? "",

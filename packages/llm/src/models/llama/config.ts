@@ -1,16 +1,24 @@
 /**
- * The Llama/Mistral hyper-parameters, read from a HuggingFace `config.json`.
+ * The hyper-parameters of the Llama-family models, read from a HuggingFace `config.json`:
+ * Llama (2, 3.x), Mistral, Qwen2/2.5, Qwen3 and Mixtral. They are one architecture with a few
+ * switches (family-features.ts reads them): biases on the attention projections, RMSNorm of each
+ * head's q and k, a RoPE frequency remapping, per-layer sliding windows, a routed (MoE) MLP.
  *
  * Only what this implementation honours is accepted: anything that would change the math and
- * that we do not implement (another architecture, rope scaling, biases, another activation) is
- * refused with a ModelLoadError naming the field and the file, never silently ignored.
+ * that we do not implement (another architecture, another rope scaling, MLP biases, another
+ * activation) is refused with a ModelLoadError naming the field and the file, never silently ignored.
  */
 import { ModelLoadError } from "../../loaders/errors.js";
 import type { CausalLMConfig } from "../causal-lm.js";
+import { parseFamilyFeatures, type FamilyFeatures } from "./family-features.js";
+import { parseRopeScaling, type RopeScaling } from "./rope-scaling.js";
 
-export interface LlamaConfig extends CausalLMConfig {
-  /** "llama" or "mistral" (HF model_type). */
-  readonly modelType: "llama" | "mistral";
+/** HF model_type values this implementation runs. */
+export type ModelType = "llama" | "mistral" | "qwen2" | "qwen3" | "mixtral";
+
+export interface LlamaConfig extends CausalLMConfig, FamilyFeatures {
+  /** The HF model_type. */
+  readonly modelType: ModelType;
   readonly vocabSize: number;
   readonly hiddenSize: number;
   readonly intermediateSize: number;
@@ -25,24 +33,23 @@ export interface LlamaConfig extends CausalLMConfig {
   readonly maxSeqLen: number;
   /** lm_head shares the embedding matrix. */
   readonly tieWordEmbeddings: boolean;
-  /**
-   * A query at position p attends to keys in (p − slidingWindow, p], i.e. `slidingWindow` keys
-   * counting its own; null = full causal attention. This is transformers' current definition
-   * (masking_utils: kv_idx > q_idx − window). Some earlier transformers versions (the
-   * `_make_causal_mask` with `diagonal = past − window − 1`) keep window + 1 keys
-   * ([p − window, p]); the two differ only once a context exceeds the window.
-   */
-  readonly slidingWindow: number | null;
   readonly bosTokenId: number | null;
   readonly eosTokenIds: readonly number[];
   /** Informational only: weights are converted to f32 on load whatever their stored dtype. */
   readonly torchDtype: string | null;
+  /** RoPE frequency remapping (Llama 3.x's "llama3"); null = plain RoPE. */
+  readonly ropeScaling: RopeScaling | null;
 }
 
-const ARCHITECTURES: Record<string, "llama" | "mistral"> = {
+/** Architecture class → the model_type it implies (Llama and Mistral checkpoints mix the two freely). */
+const ARCHITECTURES: Record<string, ModelType> = {
   LlamaForCausalLM: "llama",
   MistralForCausalLM: "mistral",
+  Qwen2ForCausalLM: "qwen2",
+  Qwen3ForCausalLM: "qwen3",
+  MixtralForCausalLM: "mixtral",
 };
+const MODEL_TYPES: readonly ModelType[] = ["llama", "mistral", "qwen2", "qwen3", "mixtral"];
 
 type Json = Record<string, unknown>;
 
@@ -57,9 +64,9 @@ export function parseLlamaConfig(json: unknown, file = "config.json"): LlamaConf
   };
 
   // Architecture: both fields, when present, must name something we implement.
-  const modelType = c["model_type"];
-  if (modelType !== "llama" && modelType !== "mistral") {
-    fail("model_type", `unsupported model type ${JSON.stringify(modelType)}; supported: "llama", "mistral"`);
+  const modelType = c["model_type"] as ModelType;
+  if (!MODEL_TYPES.includes(modelType)) {
+    fail("model_type", `unsupported model type ${JSON.stringify(modelType)}; supported: ${MODEL_TYPES.map((t) => `"${t}"`).join(", ")}`);
   }
   const archs = c["architectures"];
   if (archs !== undefined && archs !== null) {
@@ -68,16 +75,21 @@ export function parseLlamaConfig(json: unknown, file = "config.json"): LlamaConf
       if (typeof a !== "string" || !(a in ARCHITECTURES)) {
         fail("architectures", `unsupported architecture ${JSON.stringify(a)}; supported: ${Object.keys(ARCHITECTURES).join(", ")}`);
       }
+      // Qwen and Mixtral change the math: the class and model_type must agree on which one this is.
+      const implied = ARCHITECTURES[a as string]!;
+      const llamaLike = (t: ModelType) => t === "llama" || t === "mistral";
+      if (implied !== modelType && !(llamaLike(implied) && llamaLike(modelType))) {
+        fail("architectures", `${JSON.stringify(a)} is a ${implied} model but model_type is ${JSON.stringify(modelType)}`);
+      }
     }
   }
 
   // Features that change the math and that we do not implement.
-  const scaling = c["rope_scaling"];
-  if (scaling !== undefined && scaling !== null && !isDefaultRope(scaling)) {
-    fail("rope_scaling", `rope scaling is not supported (got ${describe(scaling)}; expected null)`);
-  }
-  if (c["attention_bias"] === true) fail("attention_bias", "attention biases are not supported (got true; expected false)");
   if (c["mlp_bias"] === true) fail("mlp_bias", "MLP biases are not supported (got true; expected false)");
+  const partial = c["partial_rotary_factor"];
+  if (partial !== undefined && partial !== null && partial !== 1) {
+    fail("partial_rotary_factor", `only full rotary embeddings are supported (got ${describe(partial)}; expected 1)`);
+  }
   const act = c["hidden_act"] ?? "silu";
   if (act !== "silu" && act !== "swish") fail("hidden_act", `only "silu" is supported, got ${JSON.stringify(act)}`);
   if (c["hidden_activation"] !== undefined && c["hidden_activation"] !== "silu") {
@@ -91,8 +103,8 @@ export function parseLlamaConfig(json: unknown, file = "config.json"): LlamaConf
     }
     return v as number;
   };
-  const positive = (field: string, dflt?: number): number => {
-    const v = c[field] ?? dflt;
+  const positive = (field: string, dflt?: number, value: unknown = c[field]): number => {
+    const v = value ?? dflt;
     if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
       fail(field, v === undefined ? "missing (expected a positive number)" : `expected a positive number, got ${describe(v)}`);
     }
@@ -108,31 +120,34 @@ export function parseLlamaConfig(json: unknown, file = "config.json"): LlamaConf
   if (numHeads % numKvHeads !== 0) {
     fail("num_key_value_heads", `must divide num_attention_heads (${numHeads}), got ${numKvHeads}`);
   }
-  if (c["head_dim"] === undefined || c["head_dim"] === null) {
-    if (hiddenSize % numHeads !== 0) {
-      fail("hidden_size", `must be divisible by num_attention_heads (${numHeads}) when head_dim is absent, got ${hiddenSize}`);
-    }
+  // Qwen3's head_dim is independent of hidden/heads (transformers' default for it is 128).
+  const headDimAbsent = c["head_dim"] === undefined || c["head_dim"] === null;
+  if (headDimAbsent && modelType !== "qwen3" && hiddenSize % numHeads !== 0) {
+    fail("hidden_size", `must be divisible by num_attention_heads (${numHeads}) when head_dim is absent, got ${hiddenSize}`);
   }
-  const headDim = c["head_dim"] === undefined || c["head_dim"] === null ? hiddenSize / numHeads : int("head_dim");
+  const headDim = headDimAbsent ? (modelType === "qwen3" ? 128 : hiddenSize / numHeads) : int("head_dim");
   if (headDim % 2 !== 0) fail("head_dim", `must be even for rotary embeddings, got ${headDim}`);
   const rmsNormEps = positive("rms_norm_eps", 1e-6);
-  const ropeTheta = positive("rope_theta", 10000);
+  // Newer transformers write rope_theta and the scaling together as rope_parameters.
+  const ropeParams = c["rope_parameters"];
+  const hasRopeParams = ropeParams !== undefined && ropeParams !== null;
+  if (hasRopeParams && (typeof ropeParams !== "object" || Array.isArray(ropeParams))) fail("rope_parameters", `expected an object, got ${describe(ropeParams)}`);
+  const ropeTheta = hasRopeParams && (ropeParams as Json)["rope_theta"] !== undefined
+    ? positive("rope_parameters.rope_theta", undefined, (ropeParams as Json)["rope_theta"])
+    : positive("rope_theta", 10000);
+  const ropeScaling = hasRopeParams ? parseRopeScaling(ropeParams, "rope_parameters", file) : parseRopeScaling(c["rope_scaling"], "rope_scaling", file);
   const maxSeqLen = int("max_position_embeddings");
   const tie = c["tie_word_embeddings"] ?? false;
   if (typeof tie !== "boolean") fail("tie_word_embeddings", `expected a boolean, got ${describe(tie)}`);
 
-  // Only Mistral has a sliding window (HF Llama ignores the field). null/absent = none.
-  let slidingWindow: number | null = null;
-  if (modelType === "mistral" && c["sliding_window"] !== undefined && c["sliding_window"] !== null) {
-    slidingWindow = int("sliding_window");
-  }
+  const features = parseFamilyFeatures(c, modelType, numLayers, file);
 
   const bos = c["bos_token_id"];
   if (bos !== undefined && bos !== null && !isTokenId(bos)) fail("bos_token_id", `expected a token id, got ${describe(bos)}`);
 
   const dtype = c["torch_dtype"] ?? c["dtype"];
   return {
-    modelType: modelType as "llama" | "mistral",
+    modelType,
     vocabSize,
     hiddenSize,
     intermediateSize,
@@ -144,7 +159,8 @@ export function parseLlamaConfig(json: unknown, file = "config.json"): LlamaConf
     ropeTheta,
     maxSeqLen,
     tieWordEmbeddings: tie as boolean,
-    slidingWindow,
+    ropeScaling,
+    ...features,
     bosTokenId: isTokenId(bos) ? bos : null,
     eosTokenIds: parseEosIds(c["eos_token_id"], file),
     torchDtype: typeof dtype === "string" ? dtype : null,
@@ -159,18 +175,11 @@ export function parseEosIds(v: unknown, file: string): number[] {
   throw new ModelLoadError(file, `field "eos_token_id"`, `expected a token id or an array of token ids, got ${describe(v)}`);
 }
 
-/** {"rope_type": "default"} (newer transformers write it) is plain RoPE: nothing to scale. */
-function isDefaultRope(v: unknown): boolean {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-  const entries = Object.entries(v);
-  return entries.length > 0 && entries.every(([k, x]) => (k === "rope_type" || k === "type") && x === "default");
-}
-
 function isTokenId(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v >= 0;
 }
 
-function describe(v: unknown): string {
+export function describe(v: unknown): string {
   if (v === undefined) return "nothing";
   const s = JSON.stringify(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;

@@ -1,70 +1,143 @@
 /**
- * A deliberately naive Llama/Mistral forward for tests: recomputes the whole sequence from
- * scratch with plain loops in float64, token-major, one query head at a time, no cache, no
- * chunks, no shared buffers and no kernels from @mini/tensor. It shares nothing with model.ts but
- * the weights, so a bug in the fast path (cache layout, GQA mapping, masking, the sliding window,
- * chunking) shows up as a difference. Slow: O(n²) attention and O(n·params) float64 work.
+ * A deliberately naive forward of the Llama family (Llama 2/3.x, Mistral, Qwen2/2.5, Qwen3,
+ * Mixtral) for tests: recomputes the whole sequence from scratch with plain loops in float64,
+ * token-major, one query head at a time, no cache, no chunks, no shared buffers and no kernels
+ * from @mini/tensor. It reads the weights by their HF names and computes every family feature
+ * from the config's fields by its own code (the llama3 frequency remap, the router's softmax →
+ * top-k → renormalise done literally as transformers does), so it shares nothing with model.ts:
+ * a bug in the fast path (cache layout, GQA mapping, masking, windows, chunking, biases, q/k
+ * norms, expert grouping) shows up as a difference. Slow: O(n²) attention, O(n·params) float64.
  */
 import type { LlamaConfig } from "./config.js";
-import type { LlamaWeights } from "./weights.js";
+
+/** A weight by HF name (e.g. "model.layers.0.self_attn.q_proj.weight"), row-major as stored. */
+export type WeightLookup = (name: string) => Float32Array;
 
 /** Logits of every position: [n, vocab], row-major. */
-export function llamaForwardReference(c: LlamaConfig, w: LlamaWeights, tokens: readonly number[]): Float64Array {
+export function llamaForwardReference(c: LlamaConfig, weight: WeightLookup, tokens: readonly number[]): Float64Array {
   const n = tokens.length;
   const H = c.hiddenSize;
   const hd = c.headDim;
   const group = c.numHeads / c.numKvHeads;
+  const invFreq = referenceInverseFrequencies(c);
 
-  // x[t]: the residual stream of position t.
-  const embed = w.embed.data;
+  // x[t]: the residual stream of position t. Tied embeddings may be stored under either name.
+  let embed: Float32Array;
+  try {
+    embed = weight("model.embed_tokens.weight");
+  } catch (e) {
+    if (!c.tieWordEmbeddings) throw e;
+    embed = weight("lm_head.weight");
+  }
   const x: Float64Array[] = tokens.map((id) => Float64Array.from(embed.subarray(id * H, (id + 1) * H)));
 
-  for (const layer of w.layers) {
-    const xn = x.map((row) => rmsNormRef(row, layer.attnNorm.data, c.rmsNormEps));
-    const q = xn.map((row) => linearRef(row, layer.wq.data, c.numHeads * hd));
-    const k = xn.map((row) => linearRef(row, layer.wk.data, c.numKvHeads * hd));
-    const v = xn.map((row) => linearRef(row, layer.wv.data, c.numKvHeads * hd));
+  for (let l = 0; l < c.numLayers; l++) {
+    const p = `model.layers.${l}.`;
+    const attn = `${p}self_attn.`;
+    const bias = (proj: string, on: boolean) => (on ? weight(`${attn}${proj}.bias`) : null);
+    const xn = x.map((row) => rmsNormRef(row, weight(`${p}input_layernorm.weight`), c.rmsNormEps));
+    const q = xn.map((row) => linearRef(row, weight(`${attn}q_proj.weight`), c.numHeads * hd, bias("q_proj", c.qkvBias)));
+    const k = xn.map((row) => linearRef(row, weight(`${attn}k_proj.weight`), c.numKvHeads * hd, bias("k_proj", c.qkvBias)));
+    const v = xn.map((row) => linearRef(row, weight(`${attn}v_proj.weight`), c.numKvHeads * hd, bias("v_proj", c.qkvBias)));
     for (let t = 0; t < n; t++) {
-      for (let h = 0; h < c.numHeads; h++) ropeRef(q[t]!, h * hd, hd, t, c.ropeTheta);
-      for (let h = 0; h < c.numKvHeads; h++) ropeRef(k[t]!, h * hd, hd, t, c.ropeTheta);
+      if (c.qkNorm) {
+        for (let h = 0; h < c.numHeads; h++) headNormRef(q[t]!, h * hd, hd, weight(`${attn}q_norm.weight`), c.rmsNormEps);
+        for (let h = 0; h < c.numKvHeads; h++) headNormRef(k[t]!, h * hd, hd, weight(`${attn}k_norm.weight`), c.rmsNormEps);
+      }
+      for (let h = 0; h < c.numHeads; h++) ropeRef(q[t]!, h * hd, hd, t, invFreq);
+      for (let h = 0; h < c.numKvHeads; h++) ropeRef(k[t]!, h * hd, hd, t, invFreq);
     }
+    const window = c.slidingWindow !== null && c.slidingLayers[l] ? c.slidingWindow : null;
     for (let t = 0; t < n; t++) {
       const att = new Float64Array(c.numHeads * hd);
       for (let h = 0; h < c.numHeads; h++) {
         const kvh = Math.floor(h / group); // query head h reads kv head h / group (HF repeat_kv)
         // Visible keys: s ≤ t, and with a sliding window s > t − window.
         const visible: number[] = [];
-        for (let s = 0; s <= t; s++) if (c.slidingWindow === null || s > t - c.slidingWindow) visible.push(s);
+        for (let s = 0; s <= t; s++) if (window === null || s > t - window) visible.push(s);
         const scores = visible.map((s) => {
           let dot = 0;
           for (let i = 0; i < hd; i++) dot += q[t]![h * hd + i]! * k[s]![kvh * hd + i]!;
           return dot / Math.sqrt(hd);
         });
-        const max = Math.max(...scores);
-        const e = scores.map((sc) => Math.exp(sc - max));
-        const sum = e.reduce((a, b) => a + b, 0);
+        const e = softmaxRef(scores);
         visible.forEach((s, j) => {
-          for (let i = 0; i < hd; i++) att[h * hd + i] += (e[j]! / sum) * v[s]![kvh * hd + i]!;
+          for (let i = 0; i < hd; i++) att[h * hd + i] += e[j]! * v[s]![kvh * hd + i]!;
         });
       }
-      const o = linearRef(att, layer.wo.data, H);
+      const o = linearRef(att, weight(`${attn}o_proj.weight`), H, bias("o_proj", c.oBias));
       for (let i = 0; i < H; i++) x[t]![i] += o[i]!;
     }
     for (let t = 0; t < n; t++) {
-      const xm = rmsNormRef(x[t]!, layer.mlpNorm.data, c.rmsNormEps);
-      const gate = linearRef(xm, layer.wGate.data, c.intermediateSize);
-      const up = linearRef(xm, layer.wUp.data, c.intermediateSize);
-      const h = gate.map((g, i) => (g / (1 + Math.exp(-g))) * up[i]!);
-      const d = linearRef(h, layer.wDown.data, H);
+      const xm = rmsNormRef(x[t]!, weight(`${p}post_attention_layernorm.weight`), c.rmsNormEps);
+      const d = c.moe === null ? swigluMlpRef(xm, weight, `${p}mlp.`, "gate_proj", "up_proj", "down_proj", c.intermediateSize) : moeRef(xm, weight, c, p);
       for (let i = 0; i < H; i++) x[t]![i] += d[i]!;
     }
   }
 
   const logits = new Float64Array(n * c.vocabSize);
+  const head = c.tieWordEmbeddings ? embed : weight("lm_head.weight");
   for (let t = 0; t < n; t++) {
-    logits.set(linearRef(rmsNormRef(x[t]!, w.finalNorm.data, c.rmsNormEps), w.lmHead.data, c.vocabSize), t * c.vocabSize);
+    logits.set(linearRef(rmsNormRef(x[t]!, weight("model.norm.weight"), c.rmsNormEps), head, c.vocabSize), t * c.vocabSize);
   }
   return logits;
+}
+
+/** down(silu(gate·x) ⊙ up·x), the names under `prefix` (HF dense MLP, or one Mixtral expert's w1/w3/w2). */
+function swigluMlpRef(x: Float64Array, weight: WeightLookup, prefix: string, gate: string, up: string, down: string, I: number): Float64Array {
+  const g = linearRef(x, weight(`${prefix}${gate}.weight`), I);
+  const u = linearRef(x, weight(`${prefix}${up}.weight`), I);
+  const h = g.map((a, i) => (a / (1 + Math.exp(-a))) * u[i]!);
+  return linearRef(h, weight(`${prefix}${down}.weight`), x.length);
+}
+
+/**
+ * Mixtral's block_sparse_moe as transformers writes it: probabilities = softmax(gate·x) over all
+ * experts; the top k of them; divided by their sum; the weighted sum of those experts' MLPs.
+ */
+function moeRef(x: Float64Array, weight: WeightLookup, c: LlamaConfig, layerPrefix: string): Float64Array {
+  const moe = c.moe!;
+  const prefix = `${layerPrefix}block_sparse_moe.`;
+  const probs = softmaxRef([...linearRef(x, weight(`${prefix}gate.weight`), moe.numExperts)]);
+  const order = probs.map((pr, e) => ({ pr, e })).sort((a, b) => b.pr - a.pr || a.e - b.e);
+  const chosen = order.slice(0, moe.topK);
+  const total = chosen.reduce((s, { pr }) => s + pr, 0);
+  const out = new Float64Array(x.length);
+  for (const { pr, e } of chosen) {
+    const y = swigluMlpRef(x, weight, `${prefix}experts.${e}.`, "w1", "w3", "w2", c.intermediateSize);
+    for (let i = 0; i < out.length; i++) out[i] += (pr / total) * y[i]!;
+  }
+  return out;
+}
+
+/** inv_freq_i = θ^(−2i/d), remapped by Llama 3's rope_scaling when the config has one (float64 throughout). */
+function referenceInverseFrequencies(c: LlamaConfig): Float64Array {
+  const half = c.headDim / 2;
+  const inv = new Float64Array(half);
+  for (let i = 0; i < half; i++) {
+    const base = Math.pow(c.ropeTheta, (-2 * i) / c.headDim);
+    const s = c.ropeScaling;
+    if (s === null) {
+      inv[i] = base;
+      continue;
+    }
+    const wavelen = (2 * Math.PI) / base;
+    const L = s.originalMaxPositionEmbeddings;
+    if (wavelen < L / s.highFreqFactor) inv[i] = base;
+    else if (wavelen > L / s.lowFreqFactor) inv[i] = base / s.factor;
+    else {
+      const smooth = (L / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+      inv[i] = (1 - smooth) * (base / s.factor) + smooth * base;
+    }
+  }
+  return inv;
+}
+
+function softmaxRef(scores: readonly number[]): number[] {
+  const max = Math.max(...scores);
+  const e = scores.map((sc) => Math.exp(sc - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
 }
 
 function rmsNormRef(x: Float64Array, weight: Float32Array, eps: number): Float64Array {
@@ -74,23 +147,29 @@ function rmsNormRef(x: Float64Array, weight: Float32Array, eps: number): Float64
   return x.map((v, i) => v * s * weight[i]!);
 }
 
-/** y = W·x for W stored [out, in] (HF Linear). */
-function linearRef(x: Float64Array, w: Float32Array, outDim: number): Float64Array {
+/** RMSNorm of x[off … off + hd) in place (Qwen3's per-head q/k norm). */
+function headNormRef(x: Float64Array, off: number, hd: number, weight: Float32Array, eps: number): void {
+  const normed = rmsNormRef(x.slice(off, off + hd), weight, eps);
+  x.set(normed, off);
+}
+
+/** y = W·x (+ b) for W stored [out, in] (HF Linear). */
+function linearRef(x: Float64Array, w: Float32Array, outDim: number, b: Float32Array | null = null): Float64Array {
   const inDim = x.length;
   const y = new Float64Array(outDim);
   for (let o = 0; o < outDim; o++) {
-    let s = 0;
+    let s = b === null ? 0 : b[o]!;
     for (let i = 0; i < inDim; i++) s += w[o * inDim + i]! * x[i]!;
     y[o] = s;
   }
   return y;
 }
 
-/** HF rotate_half RoPE of one head vector in place: pairs (i, i + hd/2). */
-function ropeRef(x: Float64Array, off: number, hd: number, pos: number, theta: number): void {
+/** HF rotate_half RoPE of one head vector in place: pairs (i, i + hd/2), angle pos·invFreq[i]. */
+function ropeRef(x: Float64Array, off: number, hd: number, pos: number, invFreq: Float64Array): void {
   const half = hd / 2;
   for (let i = 0; i < half; i++) {
-    const angle = pos * Math.pow(theta, (-2 * i) / hd);
+    const angle = pos * invFreq[i]!;
     const a = x[off + i]!;
     const b = x[off + i + half]!;
     x[off + i] = a * Math.cos(angle) - b * Math.sin(angle);

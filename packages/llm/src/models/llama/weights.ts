@@ -46,24 +46,54 @@ export interface LlamaWeights {
   readonly lmHead: Tensor;
 }
 
-/** The HF names and shapes of every tensor the config calls for (lm_head only when untied). */
+/**
+ * The HF names and shapes of every tensor the config calls for (lm_head only when untied):
+ *
+ *   model.embed_tokens.weight                                [vocab, hidden]
+ *   model.layers.N.input_layernorm.weight                    [hidden]
+ *   model.layers.N.self_attn.{q,k,v}_proj.weight             [nHeads·hd | nKv·hd, hidden]   (.bias [out] with qkvBias)
+ *   model.layers.N.self_attn.o_proj.weight                   [hidden, nHeads·hd]            (.bias [hidden] with oBias)
+ *   model.layers.N.self_attn.{q,k}_norm.weight               [hd]                           (qkNorm: Qwen3)
+ *   model.layers.N.post_attention_layernorm.weight           [hidden]
+ *   dense:  model.layers.N.mlp.{gate,up}_proj.weight         [I, hidden];  mlp.down_proj.weight [hidden, I]
+ *   routed: model.layers.N.block_sparse_moe.gate.weight      [experts, hidden]  (the router)
+ *           model.layers.N.block_sparse_moe.experts.E.{w1,w3}.weight [I, hidden];  .w2.weight [hidden, I]
+ *   model.norm.weight, lm_head.weight                        [hidden], [vocab, hidden]
+ */
 export function expectedTensors(c: LlamaConfig): Map<string, number[]> {
   const m = new Map<string, number[]>();
   const h = c.hiddenSize;
+  const I = c.intermediateSize;
   const qDim = c.numHeads * c.headDim;
   const kvDim = c.numKvHeads * c.headDim;
   m.set("model.embed_tokens.weight", [c.vocabSize, h]);
   for (let l = 0; l < c.numLayers; l++) {
     const p = `model.layers.${l}.`;
     m.set(`${p}input_layernorm.weight`, [h]);
-    m.set(`${p}self_attn.q_proj.weight`, [qDim, h]);
-    m.set(`${p}self_attn.k_proj.weight`, [kvDim, h]);
-    m.set(`${p}self_attn.v_proj.weight`, [kvDim, h]);
+    for (const [proj, out] of [["q_proj", qDim], ["k_proj", kvDim], ["v_proj", kvDim]] as const) {
+      m.set(`${p}self_attn.${proj}.weight`, [out, h]);
+      if (c.qkvBias) m.set(`${p}self_attn.${proj}.bias`, [out]);
+    }
     m.set(`${p}self_attn.o_proj.weight`, [h, qDim]);
+    if (c.oBias) m.set(`${p}self_attn.o_proj.bias`, [h]);
+    if (c.qkNorm) {
+      m.set(`${p}self_attn.q_norm.weight`, [c.headDim]);
+      m.set(`${p}self_attn.k_norm.weight`, [c.headDim]);
+    }
     m.set(`${p}post_attention_layernorm.weight`, [h]);
-    m.set(`${p}mlp.gate_proj.weight`, [c.intermediateSize, h]);
-    m.set(`${p}mlp.up_proj.weight`, [c.intermediateSize, h]);
-    m.set(`${p}mlp.down_proj.weight`, [h, c.intermediateSize]);
+    if (c.moe === null) {
+      m.set(`${p}mlp.gate_proj.weight`, [I, h]);
+      m.set(`${p}mlp.up_proj.weight`, [I, h]);
+      m.set(`${p}mlp.down_proj.weight`, [h, I]);
+    } else {
+      const moe = `${p}block_sparse_moe.`;
+      m.set(`${moe}gate.weight`, [c.moe.numExperts, h]);
+      for (let e = 0; e < c.moe.numExperts; e++) {
+        m.set(`${moe}experts.${e}.w1.weight`, [I, h]);
+        m.set(`${moe}experts.${e}.w2.weight`, [h, I]);
+        m.set(`${moe}experts.${e}.w3.weight`, [I, h]);
+      }
+    }
   }
   m.set("model.norm.weight", [h]);
   if (!c.tieWordEmbeddings) m.set("lm_head.weight", [c.vocabSize, h]);
