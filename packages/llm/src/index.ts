@@ -2,7 +2,7 @@
  * @mini/llm: tokenizers, Llama/Mistral models, KV cache, sampling, generation, chat and training.
  * Each area has its own index; this file is the package's public API.
  */
-export type { CausalLM, CausalLMConfig, ForwardOptions, KVCache } from "./models/causal-lm.js";
+export type { CausalLM, CausalLMConfig, ForwardOptions, KVCache, BatchedCausalLM, BatchEntry, PagedKV } from "./models/causal-lm.js";
 export * from "./tokenizers/index.js";
 export * from "./models/llama/index.js";
 export * from "./loaders/index.js";

@@ -38,3 +38,41 @@ export interface CausalLM {
    */
   forward(tokens: ArrayLike<number>, cache: KVCache, opts?: ForwardOptions): Float32Array;
 }
+
+/**
+ * Keys and values of many sequences in one pool of blocks of `blockSize` positions (a paged KV
+ * cache); sequences address it through block tables.
+ */
+export interface PagedKV {
+  readonly numBlocks: number;
+  readonly blockSize: number;
+  /** Copies positions [0, count) of block src into block dst (copy-on-write of a shared block). */
+  copyBlock(src: number, dst: number, count: number): void;
+  dispose(): void;
+}
+
+/** One sequence's share of a batched pass. */
+export interface BatchEntry {
+  /** Tokens to feed at positions `position` … position + n − 1 (n ≥ 1). */
+  readonly tokens: ArrayLike<number>;
+  /** Positions already in the cache (the first token goes there). */
+  readonly position: number;
+  /** Blocks holding positions [0, position + n): entry j holds positions [j·blockSize, (j+1)·blockSize). */
+  readonly blockTable: readonly number[];
+}
+
+/** A model that runs many sequences through one forward pass over a paged cache. */
+export interface BatchedCausalLM extends CausalLM {
+  /** Bytes of keys and values one cached position takes. */
+  readonly kvBytesPerPosition: number;
+  /** Most tokens (summed over entries) one forwardBatch takes. */
+  readonly maxBatchTokens: number;
+  newPagedKV(numBlocks: number, blockSize: number): PagedKV;
+  /**
+   * Feeds every entry's tokens in one pass (the weights read once for all rows), writing their
+   * keys/values into the entries' blocks; returns the logits of each entry's last token
+   * ([entries, vocab], row-major; a buffer reused by the next call). Equal, per entry, to
+   * `forward` of the same tokens on a cache holding the same positions.
+   */
+  forwardBatch(entries: readonly BatchEntry[], kv: PagedKV): Float32Array;
+}

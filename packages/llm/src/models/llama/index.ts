@@ -11,5 +11,7 @@ export {
 } from "./weights.js";
 export { LlamaModel, ContextLengthError, type LlamaModelOptions } from "./model.js";
 export { LlamaKVCache, type KVCacheShape } from "./kv-cache.js";
+export { LlamaPagedKV } from "./paged-kv.js";
+export { BatchedLlama } from "./batched-llama.js";
 export { llamaForwardReference } from "./model.reference.js";
 export { RopeTable } from "./rope-table.js";

@@ -44,7 +44,7 @@ export interface LlamaModelOptions {
 export class LlamaModel implements CausalLM {
   readonly config: LlamaConfig;
   readonly weights: LlamaWeights;
-  private readonly rs: RunState;
+  readonly rs: RunState; // activation buffers, also used by the batched pass (batched-llama.ts)
   private rope: RopeTable;
   private readonly logitsOut: Float32Array; // [vocab] on the JS heap: survives WASM memory growth
 

@@ -1,0 +1,59 @@
+/**
+ * The inference Llama with continuous batching: `forward` as LlamaModel's, plus `forwardBatch`,
+ * many sequences in one pass over a paged KV cache (batch-forward.ts), in the model's own
+ * activation buffers (so a batch is at most its prefill chunk of rows).
+ *
+ *   const model = new BatchedLlama(loaded.model);
+ *   const kv = model.newPagedKV(numBlocks, 16);
+ *   const logits = model.forwardBatch([{ tokens: [id], position: 40, blockTable: [3, 7, 9] }, …], kv);
+ */
+import type { BatchedCausalLM, BatchEntry, ForwardOptions, KVCache, PagedKV } from "../causal-lm.js";
+import { BatchForward, checkBatch } from "./batch-forward.js";
+import type { LlamaConfig } from "./config.js";
+import type { LlamaKVCache } from "./kv-cache.js";
+import type { LlamaModel } from "./model.js";
+import { LlamaPagedKV } from "./paged-kv.js";
+import { RopeTable } from "./rope-table.js";
+
+export class BatchedLlama implements BatchedCausalLM {
+  readonly config: LlamaConfig;
+  private readonly pass: BatchForward;
+  private rope: RopeTable;
+
+  constructor(readonly model: LlamaModel) {
+    this.config = model.config;
+    this.pass = new BatchForward(model.config, model.rs);
+    this.rope = new RopeTable(model.config.headDim, Math.min(model.config.maxSeqLen, 4096), model.config.ropeTheta);
+  }
+
+  get kvBytesPerPosition(): number {
+    return LlamaPagedKV.bytesPerBlock(this.config, 1);
+  }
+
+  get maxBatchTokens(): number {
+    return this.model.rs.chunk;
+  }
+
+  newCache(maxLen?: number): LlamaKVCache {
+    return this.model.newCache(maxLen);
+  }
+
+  forward(tokens: ArrayLike<number>, cache: KVCache, opts?: ForwardOptions): Float32Array {
+    return this.model.forward(tokens, cache, opts);
+  }
+
+  newPagedKV(numBlocks: number, blockSize: number): LlamaPagedKV {
+    return new LlamaPagedKV(this.config, numBlocks, blockSize);
+  }
+
+  forwardBatch(entries: readonly BatchEntry[], kv: PagedKV): Float32Array {
+    const maxPos = checkBatch(this.config, entries, kv, this.maxBatchTokens);
+    if (maxPos > this.rope.maxPos) this.rope = new RopeTable(this.config.headDim, maxPos, this.config.ropeTheta);
+    return this.pass.run(entries, kv as LlamaPagedKV, this.rope);
+  }
+
+  /** Frees the batch scratch (the model keeps its own buffers). */
+  dispose(): void {
+    this.pass.dispose();
+  }
+}

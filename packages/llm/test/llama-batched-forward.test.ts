@@ -1,0 +1,143 @@
+/**
+ * BatchedLlama.forwardBatch against LlamaModel.forward: sequences that join and leave, prefill
+ * chunks and decode steps in the same pass, over a paged cache with scattered blocks. Per step,
+ * every sequence's logits match its solitary run (within the float32 reordering of the kernels)
+ * and greedy ids are identical. On the story model (GQA 8/4) and a synthesized Mistral (GQA 4/2,
+ * sliding window 5: shorter than the sequences and than a block).
+ */
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadModelDir } from "../src/loaders/index.js";
+import { BatchedLlama, type LlamaModel } from "../src/models/llama/index.js";
+import { synthesizeModelDir } from "../src/synth.js";
+import { argmax, makeTempDir, maxAbsDiff, removeDir, STORY_DIR } from "./llama-helpers.js";
+
+const MISTRAL_CONFIG = {
+  architectures: ["MistralForCausalLM"],
+  model_type: "mistral",
+  hidden_size: 64,
+  intermediate_size: 96,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  vocab_size: 97,
+  max_position_embeddings: 128,
+  sliding_window: 5,
+  rms_norm_eps: 1e-5,
+  rope_theta: 10000,
+  hidden_act: "silu",
+  tie_word_embeddings: false,
+};
+
+let tmp: string;
+const models: { name: string; model: LlamaModel; tol: number }[] = [];
+
+beforeAll(async () => {
+  tmp = makeTempDir("batched");
+  models.push({ name: "story (GQA 8/4)", model: (await loadModelDir(STORY_DIR)).model, tol: 1e-4 });
+  const dir = synthesizeModelDir({ config: MISTRAL_CONFIG, outDir: join(tmp, "mistral"), seed: 4, std: 0.2 });
+  models.push({ name: "synthetic mistral (GQA 4/2, window 5)", model: (await loadModelDir(dir)).model, tol: 1e-5 });
+});
+afterAll(() => {
+  for (const m of models) m.model.dispose();
+  removeDir(tmp);
+});
+
+interface Seq {
+  prompt: number[];
+  maxNew: number;
+  /** Step at which it joins the batch. */
+  joins: number;
+}
+
+/** Greedy ids of a solitary run, and the logits of each step (prompt's last, then each new id). */
+function solitary(model: LlamaModel, prompt: number[], maxNew: number): { ids: number[]; logits: Float32Array[] } {
+  const cache = model.newCache();
+  const logits: Float32Array[] = [];
+  let l = model.forward(prompt, cache).slice();
+  const ids: number[] = [];
+  for (let i = 0; i < maxNew; i++) {
+    logits.push(l);
+    ids.push(argmax(l));
+    if (i + 1 < maxNew) l = model.forward([ids.at(-1)!], cache).slice();
+  }
+  return { ids, logits };
+}
+
+function runBatched(model: LlamaModel, seqs: Seq[], budget: number, blockSize: number): { ids: number[][]; maxDiff: number[] } {
+  const batched = new BatchedLlama(model);
+  const kv = batched.newPagedKV(64, blockSize);
+  // Blocks handed out in a scrambled order, so a sequence's blocks are never contiguous.
+  const free = Array.from({ length: 64 }, (_, i) => (i * 37) % 64);
+  const state = seqs.map(() => ({ fed: 0, table: [] as number[], ids: [] as number[], logits: [] as Float32Array[], done: false }));
+  for (let step = 0; state.some((s) => !s.done); step++) {
+    const entries = [];
+    const owners: number[] = [];
+    let left = budget;
+    seqs.forEach((q, i) => {
+      const s = state[i]!;
+      if (s.done || step < q.joins || left === 0) return;
+      const prefill = s.fed < q.prompt.length;
+      const tokens = prefill ? q.prompt.slice(s.fed, s.fed + left) : [s.ids.at(-1)!];
+      while (s.table.length * blockSize < s.fed + tokens.length) s.table.push(free.shift()!);
+      entries.push({ tokens, position: s.fed, blockTable: [...s.table] });
+      owners.push(i);
+      left -= tokens.length;
+    });
+    if (entries.length === 0) continue;
+    const logits = batched.forwardBatch(entries, kv);
+    entries.forEach((e, j) => {
+      const i = owners[j]!;
+      const s = state[i]!;
+      s.fed += e.tokens.length;
+      if (s.fed < seqs[i]!.prompt.length) return; // mid-prefill: its logits are not used
+      const row = logits.slice(j * model.config.vocabSize, (j + 1) * model.config.vocabSize);
+      s.logits.push(row);
+      s.ids.push(argmax(row));
+      if (s.ids.length === seqs[i]!.maxNew) {
+        s.done = true;
+        free.push(...s.table); // it leaves; its blocks go to later sequences
+      }
+    });
+  }
+  batched.dispose();
+  kv.dispose();
+  const maxDiff = seqs.map((q, i) => {
+    const ref = solitary(model, q.prompt, q.maxNew);
+    return Math.max(...state[i]!.logits.map((l, k) => maxAbsDiff(l, ref.logits[k]!)));
+  });
+  return { ids: state.map((s) => s.ids), maxDiff };
+}
+
+describe("BatchedLlama.forwardBatch", () => {
+  for (const blockSize of [16, 4]) {
+    it(`equals solitary forward with joins, leaves and chunked prefill (block ${blockSize})`, () => {
+      for (const { name, model, tol } of models) {
+        const V = model.config.vocabSize;
+        const prompt = (n: number, seed: number) => Array.from({ length: n }, (_, i) => (i * 31 + seed * 17 + 1) % V);
+        const seqs: Seq[] = [
+          { prompt: prompt(40, 1), maxNew: 12, joins: 0 },
+          { prompt: prompt(7, 2), maxNew: 4, joins: 0 }, // leaves early
+          { prompt: prompt(70, 3), maxNew: 10, joins: 3 }, // joins mid-stream, long prefill in chunks
+          { prompt: prompt(1, 4), maxNew: 9, joins: 6 },
+        ];
+        const { ids, maxDiff } = runBatched(model, seqs, 24, blockSize);
+        seqs.forEach((q, i) => {
+          expect(ids[i], `${name}, sequence ${i}`).toEqual(solitary(model, q.prompt, q.maxNew).ids);
+          expect(maxDiff[i], `${name}, sequence ${i} logits`).toBeLessThan(tol);
+        });
+      }
+    });
+  }
+
+  it("refuses a batch it cannot run, naming the entry", () => {
+    const batched = new BatchedLlama(models[0]!.model);
+    const kv = batched.newPagedKV(4, 16);
+    expect(() => batched.forwardBatch([{ tokens: [1, 2], position: 15, blockTable: [0] }], kv)).toThrow(/entries\[0\] needs positions up to 17 but its block table holds 1 blocks of 16/);
+    expect(() => batched.forwardBatch([{ tokens: [5000], position: 0, blockTable: [0] }], kv)).toThrow(/entries\[0\]\.tokens\[0\] = 5000/);
+    expect(() => batched.forwardBatch([{ tokens: new Array(200).fill(1), position: 0, blockTable: new Array(13).fill(0) }], kv)).toThrow(/200 tokens in one pass; at most 128/);
+    expect(() => batched.forwardBatch([], kv)).toThrow(/no entries/);
+    kv.dispose();
+    batched.dispose();
+  });
+});
