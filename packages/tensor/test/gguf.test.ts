@@ -22,7 +22,7 @@ function sample(): { bytes: Uint8Array; metadata: Map<string, GgufValue>; values
     ["general.name", gguf.string("tiny ✓ 模型")],
     ["llama.block_count", gguf.u32(2)],
     ["llama.rope.freq_base", gguf.f32(10000)],
-    ["tokenizer.ggml.tokens", gguf.array("string", ["<s>", "a", "é", ""])],
+    ["tokenizer.ggml.tokens", gguf.array("string", ["<s>", "a", "é", "", "\uFEFF"])],
     ["tokenizer.ggml.scores", gguf.array("f32", [0, -1.5, -2, 3])],
     ["some.i8", { type: "i8", value: -3 }],
     ["some.u16", { type: "u16", value: 65535 }],

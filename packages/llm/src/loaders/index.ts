@@ -6,3 +6,4 @@ export { writeSafetensorsStreaming, type StoredDtype, type TensorEntry } from ".
 export { loadModelFromFiles, readModelFiles, type ModelFileInput, type LoadModelFilesOptions, type LoadedModelFiles } from "./model-files.js";
 export { parseModelMeta, type ModelMeta } from "./model-meta.js";
 export { openWeights, type WeightFiles } from "./safetensors-source.js";
+export * from "./gguf/index.js";

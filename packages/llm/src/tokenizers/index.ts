@@ -14,3 +14,4 @@ export {
   type WordLevelBuildOptions,
 } from "./word-level-builder.js";
 export { StreamDecoder, type StreamDecoderOptions } from "./stream-decoder.js";
+export { tokenizerFromGguf, ggufTokenizerMetadata, SpmTokenizer, TOKEN_TYPE, type GgufVocab } from "./gguf/index.js";

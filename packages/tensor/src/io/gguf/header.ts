@@ -49,7 +49,8 @@ export class NeedMoreBytes {
   constructor(readonly atLeast: number) {}
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a string that starts with U+FEFF (a real token in Llama-2 vocabularies) keeps it.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** A bounds-checked little-endian reader over a prefix `bytes` of a file of `fileLength` bytes. */
 class Cursor {

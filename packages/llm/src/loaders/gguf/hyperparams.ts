@@ -1,0 +1,104 @@
+/**
+ * The Llama hyper-parameters ↔ GGUF's `{arch}.*` keys (llama.cpp src/llama-arch.cpp LLM_KV_*).
+ * Reading builds the same config.json-shaped object a model directory has and hands it to
+ * parseLlamaConfig, so one function validates both; anything that changes the math and that the
+ * Llama does not implement (rope scaling, partial rotary, experts, another architecture) is refused
+ * with a ModelLoadError naming the key.
+ */
+import { gguf, type GgufFile, type GgufValue } from "@mini/tensor";
+import { ModelLoadError } from "../errors.js";
+import { parseLlamaConfig, type LlamaConfig } from "../../models/llama/config.js";
+
+/** GGUF architectures the inference Llama runs, with the HF model_type they become. */
+const ARCHITECTURES: Record<string, "llama"> = { llama: "llama" };
+
+export function configFromGguf(f: GgufFile): LlamaConfig {
+  const fail = (key: string, reason: string): never => {
+    throw new ModelLoadError(f.file, `key "${key}"`, reason);
+  };
+  const arch = f.value("general.architecture");
+  if (typeof arch !== "string") fail("general.architecture", arch === undefined ? "missing" : `expected a string, got ${String(arch)}`);
+  const modelType = ARCHITECTURES[arch as string];
+  if (modelType === undefined) fail("general.architecture", `unsupported architecture ${JSON.stringify(arch)}; supported: ${Object.keys(ARCHITECTURES).join(", ")}`);
+  const a = arch as string;
+
+  const num = (key: string, dflt?: number): number => {
+    const v = f.value(key);
+    if (v === undefined && dflt !== undefined) return dflt;
+    if (typeof v !== "number") fail(key, v === undefined ? "missing" : `expected a number, got ${Array.isArray(v) ? "an array" : String(v)}`);
+    return v as number;
+  };
+  const int = (key: string, dflt?: number): number => {
+    const v = num(key, dflt);
+    if (!Number.isInteger(v) || v <= 0) fail(key, `expected a positive integer, got ${v}`);
+    return v;
+  };
+
+  const scaling = f.value(`${a}.rope.scaling.type`);
+  if (scaling !== undefined && scaling !== "none") fail(`${a}.rope.scaling.type`, `rope scaling ${JSON.stringify(scaling)} is not supported (expected none)`);
+  const experts = f.value(`${a}.expert_count`);
+  if (typeof experts === "number" && experts > 0) fail(`${a}.expert_count`, `mixture-of-experts models are not supported (${experts} experts)`);
+
+  const heads = int(`${a}.attention.head_count`);
+  const hidden = int(`${a}.embedding_length`);
+  const headDim = int(`${a}.attention.key_length`, hidden / heads);
+  const valueLength = int(`${a}.attention.value_length`, headDim);
+  if (valueLength !== headDim) fail(`${a}.attention.value_length`, `must equal key_length (${headDim}), got ${valueLength}`);
+  const ropeDims = int(`${a}.rope.dimension_count`, headDim);
+  if (ropeDims !== headDim) fail(`${a}.rope.dimension_count`, `partial rotary embeddings are not supported (rotating ${ropeDims} of ${headDim} dims per head)`);
+
+  if (!f.has("token_embd.weight")) throw new ModelLoadError(f.file, `tensor "token_embd.weight"`, "missing");
+  const vocab = f.tensor("token_embd.weight").shape[0]!;
+  const tokenId = (key: string): number | undefined => {
+    const v = f.value(key);
+    return typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : undefined;
+  };
+  const eos = [tokenId("tokenizer.ggml.eos_token_id"), tokenId("tokenizer.ggml.eot_token_id")].filter((v): v is number => v !== undefined);
+
+  const json = {
+    model_type: modelType,
+    vocab_size: vocab,
+    hidden_size: hidden,
+    intermediate_size: int(`${a}.feed_forward_length`),
+    num_hidden_layers: int(`${a}.block_count`),
+    num_attention_heads: heads,
+    num_key_value_heads: int(`${a}.attention.head_count_kv`, heads),
+    head_dim: headDim,
+    rms_norm_eps: num(`${a}.attention.layer_norm_rms_epsilon`),
+    rope_theta: num(`${a}.rope.freq_base`, 10000),
+    max_position_embeddings: int(`${a}.context_length`),
+    tie_word_embeddings: !f.has("output.weight"),
+    bos_token_id: tokenId("tokenizer.ggml.bos_token_id") ?? null,
+    eos_token_id: [...new Set(eos)],
+  };
+  return parseLlamaConfig(json, f.file);
+}
+
+/** llama.cpp's general.file_type (enum llama_ftype) for a model whose matrices are all `dtype`. */
+export const FILE_TYPE: Readonly<Record<string, number>> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7, Q4_K: 14, Q6_K: 18, BF16: 32 };
+
+/**
+ * The `general.*` and `llama.*` keys for a config. A Mistral sliding window is written as the
+ * context length when it is shorter (llama.cpp's llama architecture has no window; within the
+ * window the two attentions are the same).
+ */
+export function ggufHyperparams(c: LlamaConfig, name: string, fileType: number): Map<string, GgufValue> {
+  const ctx = c.slidingWindow === null ? c.maxSeqLen : Math.min(c.maxSeqLen, c.slidingWindow);
+  return new Map<string, GgufValue>([
+    ["general.architecture", gguf.string("llama")],
+    ["general.name", gguf.string(name)],
+    ["general.file_type", gguf.u32(fileType)],
+    ["llama.vocab_size", gguf.u32(c.vocabSize)],
+    ["llama.context_length", gguf.u32(ctx)],
+    ["llama.embedding_length", gguf.u32(c.hiddenSize)],
+    ["llama.block_count", gguf.u32(c.numLayers)],
+    ["llama.feed_forward_length", gguf.u32(c.intermediateSize)],
+    ["llama.attention.head_count", gguf.u32(c.numHeads)],
+    ["llama.attention.head_count_kv", gguf.u32(c.numKvHeads)],
+    ["llama.attention.key_length", gguf.u32(c.headDim)],
+    ["llama.attention.value_length", gguf.u32(c.headDim)],
+    ["llama.rope.dimension_count", gguf.u32(c.headDim)],
+    ["llama.rope.freq_base", gguf.f32(c.ropeTheta)],
+    ["llama.attention.layer_norm_rms_epsilon", gguf.f32(c.rmsNormEps)],
+  ]);
+}

@@ -1,0 +1,45 @@
+/**
+ * Loads a GGUF file into the inference Llama: hyper-parameters from `{arch}.*` keys, weights by
+ * llama.cpp's tensor names (decoded to float32 on load), the tokenizer and chat template from
+ * `tokenizer.*` keys. Faults are ModelLoadError (model) or TokenizerLoadError (tokenizer), naming
+ * the file and the key or tensor.
+ */
+import { GgufError, readGguf, type GgufFile } from "@mini/tensor";
+import { ModelLoadError } from "../errors.js";
+import type { LlamaConfig } from "../../models/llama/config.js";
+import { LlamaModel, type LlamaModelOptions } from "../../models/llama/model.js";
+import { loadLlamaWeights } from "../../models/llama/weights.js";
+import { tokenizerFromGguf } from "../../tokenizers/gguf/from-gguf.js";
+import type { Tokenizer } from "../../tokenizers/tokenizer.js";
+import { configFromGguf } from "./hyperparams.js";
+import { ggufTensorSource } from "./source.js";
+
+export interface LoadedGguf {
+  readonly file: string;
+  readonly gguf: GgufFile;
+  readonly model: LlamaModel;
+  readonly config: LlamaConfig;
+  readonly tokenizer: Tokenizer;
+  /** tokenizer.ggml.eos_token_id (and eot_token_id when the file has one). */
+  readonly eosTokenIds: readonly number[];
+  readonly bosTokenId: number | null;
+}
+
+/** Opens and validates the file (header, then hyper-parameters, then tensor names and types) before loading any weight. */
+export function openGguf(path: string): GgufFile {
+  try {
+    return readGguf(path);
+  } catch (e) {
+    if (e instanceof GgufError) throw new ModelLoadError(e.file, e.subject, e.reason);
+    throw e;
+  }
+}
+
+export function loadGgufModel(path: string, opts: LlamaModelOptions = {}): LoadedGguf {
+  const f = openGguf(path);
+  const config = configFromGguf(f);
+  const tokenizer = tokenizerFromGguf(f);
+  const source = ggufTensorSource(f, config.numHeads, config.numKvHeads);
+  const model = new LlamaModel(config, loadLlamaWeights(config, source), opts);
+  return { file: f.file, gguf: f, model, config, tokenizer, eosTokenIds: config.eosTokenIds, bosTokenId: config.bosTokenId };
+}

@@ -1,0 +1,65 @@
+/**
+ * A Llama (any TensorSource of HF-named weights: a model directory, a trained model's tensors)
+ * written as a GGUF file llama.cpp runs: `llama.*` hyper-parameters, the tokenizer and chat
+ * template, and every matrix in the chosen type. Norm vectors stay F32 (as llama.cpp's converter
+ * does); a matrix whose rows are not a whole number of blocks is written F16 instead (listed in the
+ * result). Wq/Wk rows are put in llama.cpp's order (names.ts). Streaming and atomic (writeGguf).
+ */
+import { ggmlTypeInfo, quantize, writeGguf, type GgmlType, type GgufTensorEntry, type GgufValue } from "@mini/tensor";
+import type { LlamaConfig } from "../../models/llama/config.js";
+import { expectedTensors, type TensorSource } from "../../models/llama/weights.js";
+import { FILE_TYPE, ggufHyperparams } from "./hyperparams.js";
+import { ggufName, permutedHeads, permuteRows } from "./names.js";
+
+/** Every type mini encodes (Q4_K and Q6_K with a simple quantizer, less accurate than llama.cpp's). */
+export type GgufWriteType = GgmlType;
+export const GGUF_WRITE_TYPES: readonly GgufWriteType[] = ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"];
+
+export interface WriteModelGgufOptions {
+  readonly config: LlamaConfig;
+  readonly source: TensorSource;
+  /** Tokenizer keys (ggufTokenizerMetadata); the model alone is written without them. */
+  readonly tokenizer?: ReadonlyMap<string, GgufValue>;
+  readonly type: GgufWriteType;
+  /** general.name */
+  readonly name?: string;
+}
+
+export interface WriteModelGgufResult {
+  /** Tensors written as F16 because their row length is not a multiple of the type's block. */
+  readonly fallbacks: readonly string[];
+  readonly tensors: number;
+}
+
+export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteModelGgufResult {
+  const c = o.config;
+  const metadata = ggufHyperparams(c, o.name ?? "mini", FILE_TYPE[o.type]!);
+  for (const [k, v] of o.tokenizer ?? []) metadata.set(k, v);
+  const fallbacks: string[] = [];
+  const entries: GgufTensorEntry[] = [];
+  for (const [hf, shape] of expectedTensors(c)) {
+    const name = ggufName(hf)!;
+    // Tied embeddings stored only as lm_head: read them from there.
+    const from = !o.source.has(hf) && hf === "model.embed_tokens.weight" && o.source.has("lm_head.weight") ? "lm_head.weight" : hf;
+    let type: GgmlType = shape.length === 1 ? "F32" : o.type;
+    if (shape[shape.length - 1]! % ggmlTypeInfo(type).blockValues !== 0) {
+      type = "F16";
+      fallbacks.push(name);
+    }
+    const heads = permutedHeads(hf, c.numHeads, c.numKvHeads);
+    entries.push({
+      name,
+      type,
+      shape,
+      data: () => {
+        const t = o.source.load(from);
+        let bytes = quantize(type, t.data);
+        t.dispose();
+        if (heads !== undefined) bytes = permuteRows(bytes, shape[0]!, bytes.length / shape[0]!, heads, true);
+        return bytes;
+      },
+    });
+  }
+  writeGguf(path, metadata, entries);
+  return { fallbacks, tensors: entries.length };
+}

@@ -1,0 +1,112 @@
+/**
+ * llama.cpp as an oracle, through node-llama-cpp's prebuilt CPU binary (devDependency, pinned;
+ * nothing is downloaded or built at run time), and the small GGUF files the oracle tests write.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createRng, Tensor, type GgufValue } from "@mini/tensor";
+import { getLlama, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel as LlamaCppModel } from "node-llama-cpp";
+import {
+  expectedTensors, ggufTokenizerMetadata, loadModelDir, loadTokenizerSync, openSafetensorsSource, parseLlamaConfig, tensorRecordSource,
+  writeModelGguf, type CausalLM, type GgufWriteType, type LlamaConfig,
+} from "../src/index.js";
+
+const SHARED = process.env["MINI_SHARED"]!;
+export const STORY = join(SHARED, "models", "story");
+
+let llama: Promise<Llama> | undefined;
+export const llamaCpp = (): Promise<Llama> => (llama ??= getLlama({ gpu: false, build: "never", skipDownload: true, logLevel: "error", vramPadding: 0 }));
+
+export interface Oracle {
+  model: LlamaCppModel;
+  context: LlamaContext;
+  sequence: LlamaContextSequence;
+  dispose(): Promise<void>;
+}
+
+export async function openOracle(path: string): Promise<Oracle> {
+  const model = await (await llamaCpp()).loadModel({ modelPath: path, gpuLayers: 0 });
+  // An F32 KV cache (llama.cpp's default is F16), so that F32 weights are an all-f32 computation.
+  const context = await model.createContext({
+    contextSize: 128, batchSize: 128, threads: 1, sequences: 1, flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32",
+  });
+  const sequence = context.getSequence();
+  return { model, context, sequence, dispose: async () => { await context.dispose(); await model.dispose(); } };
+}
+
+/** llama.cpp's greedy continuation (n tokens, no stop) of the prompt ids. */
+export async function oracleGreedy(o: Oracle, prompt: readonly number[], n: number): Promise<number[]> {
+  const seq = o.sequence;
+  await seq.clearHistory();
+  const out: number[] = [];
+  for await (const t of seq.evaluate([...prompt] as never, { temperature: 0 })) {
+    out.push(t as number);
+    if (out.length >= n) break;
+  }
+  return out;
+}
+
+/** llama.cpp's next-token log-probabilities after the prompt (the full vocabulary). */
+export async function oracleLogProbs(o: Oracle, prompt: readonly number[], vocab: number): Promise<Float64Array> {
+  const seq = o.sequence;
+  await seq.clearHistory();
+  {
+    const input = [...prompt.slice(0, -1), [prompt.at(-1)!, { generateNext: { probabilities: true } }]];
+    const res = await seq.controlledEvaluate(input as never);
+    const probs = (res.at(-1) as { next: { probabilities: Map<number, number> } }).next.probabilities;
+    const out = new Float64Array(vocab).fill(-Infinity);
+    for (const [id, p] of probs) out[id] = Math.log(p);
+    return out;
+  }
+}
+
+export function miniGreedy(m: CausalLM, prompt: readonly number[], n: number): number[] {
+  const cache = m.newCache();
+  let logits = m.forward(prompt, cache);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < logits.length; j++) if (logits[j]! > logits[best]!) best = j;
+    out.push(best);
+    if (i + 1 < n) logits = m.forward([best], cache);
+  }
+  return out;
+}
+
+export function miniLogProbs(m: CausalLM, prompt: readonly number[]): Float64Array {
+  const logits = m.forward(prompt, m.newCache());
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v);
+  let sum = 0;
+  for (const v of logits) sum += Math.exp(v - max);
+  return Float64Array.from(logits, (v) => v - max - Math.log(sum));
+}
+
+/** The story model as GGUF of the given type, with its tokenizer. */
+export async function writeStoryGguf(dir: string, type: GgufWriteType): Promise<string> {
+  const loaded = await loadModelDir(STORY);
+  const tok = loadTokenizerSync(STORY);
+  const json = JSON.parse(readFileSync(join(STORY, "tokenizer.json"), "utf8"));
+  const path = join(dir, `story-${type}.gguf`);
+  writeModelGguf(path, { config: loaded.config, source: await openSafetensorsSource(STORY), tokenizer: ggufTokenizerMetadata(json, tok, loaded.config.vocabSize), type, name: "story" });
+  loaded.model.dispose();
+  return path;
+}
+
+/**
+ * A seeded random Llama as GGUF: matrices N(0, std²) with std = 1.5/√fan_in (so the logits spread
+ * over a few units and a layout error shows), norms drawn around 1, given tokenizer keys.
+ */
+export function writeSynthGguf(path: string, hf: Record<string, unknown>, tokenizer: ReadonlyMap<string, GgufValue>, type: GgufWriteType, seed: number): LlamaConfig {
+  const config = parseLlamaConfig({ model_type: "llama", rms_norm_eps: 1e-5, max_position_embeddings: 128, ...hf });
+  const rng = createRng(seed);
+  const tensors: Record<string, Tensor> = {};
+  for (const [name, shape] of expectedTensors(config)) {
+    const s = rng.fork();
+    const n = shape.reduce((a, b) => a * b, 1);
+    const std = shape.length === 1 ? 0.1 : 1.5 / Math.sqrt(shape[1]!);
+    tensors[name] = Tensor.from(Float32Array.from({ length: n }, () => (shape.length === 1 ? 1 : 0) + s.normal() * std), [...shape]);
+  }
+  writeModelGguf(path, { config, source: tensorRecordSource(tensors), tokenizer, type, name: "synth" });
+  return config;
+}
