@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRng, Tensor, type GgufValue } from "@mini/tensor";
-import { getLlama, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel as LlamaCppModel } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel as LlamaCppModel } from "node-llama-cpp";
 import {
   expectedTensors, ggufTokenizerMetadata, loadModelDir, loadTokenizerSync, openSafetensorsSource, parseLlamaConfig, tensorRecordSource,
   writeModelGguf, type CausalLM, type GgufWriteType, type LlamaConfig,
@@ -15,7 +15,7 @@ const SHARED = process.env["MINI_SHARED"]!;
 export const STORY = join(SHARED, "models", "story");
 
 let llama: Promise<Llama> | undefined;
-export const llamaCpp = (): Promise<Llama> => (llama ??= getLlama({ gpu: false, build: "never", skipDownload: true, logLevel: "error", vramPadding: 0 }));
+export const llamaCpp = (): Promise<Llama> => (llama ??= getLlama({ gpu: false, build: "never", skipDownload: true, logLevel: LlamaLogLevel.error, vramPadding: 0 }));
 
 export interface Oracle {
   model: LlamaCppModel;
