@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModelDir } from "../src/loaders/index.js";
+import type { BatchEntry } from "../src/models/causal-lm.js";
 import { BatchedLlama, type LlamaModel } from "../src/models/llama/index.js";
 import { synthesizeModelDir } from "../src/synth.js";
 import { argmax, makeTempDir, maxAbsDiff, removeDir, STORY_DIR } from "./llama-helpers.js";
@@ -71,7 +72,7 @@ function runBatched(model: LlamaModel, seqs: Seq[], budget: number, blockSize: n
   const free = Array.from({ length: 64 }, (_, i) => (i * 37) % 64);
   const state = seqs.map(() => ({ fed: 0, table: [] as number[], ids: [] as number[], logits: [] as Float32Array[], done: false }));
   for (let step = 0; state.some((s) => !s.done); step++) {
-    const entries = [];
+    const entries: BatchEntry[] = [];
     const owners: number[] = [];
     let left = budget;
     seqs.forEach((q, i) => {
