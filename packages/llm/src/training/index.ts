@@ -45,3 +45,4 @@ export {
   type PhaseProgressState,
 } from "./progress-state.js";
 export { TokenHistoryCache, recomputeForward, type TrainableLM } from "./trainable-lm.js";
+export { yieldToEvents } from "./yield-to-events.js";

@@ -17,6 +17,7 @@ import { IGNORE_INDEX } from "./evaluate.js";
 import { NonFiniteError } from "./metrics.js";
 import { readTrainingCheckpoint, restoreTrainingCheckpoint, saveTrainingCheckpoint, type TrainingState } from "./progress-state.js";
 import type { TrainableLM } from "./trainable-lm.js";
+import { yieldToEvents } from "./yield-to-events.js";
 
 export interface PhaseSpec {
   /** "pretraining", "instruction-tuning": names the phase in reports and checkpoints. */
@@ -182,7 +183,7 @@ export async function train(model: TrainableLM, phases: readonly PhaseSpec[], op
           return { status: "interrupted", phases: results, message: `${spec.name}: interrupted at epoch ${state.epoch + 1}, step ${state.stepInEpoch}${where}`, ...(lastCheckpoint ? { checkpointDir: lastCheckpoint } : {}) };
         }
         // Let signal handlers and progress redraws run (a few µs per step).
-        if (state.phaseStep % 8 === 0) await new Promise<void>((r) => setImmediate(r));
+        if (state.phaseStep % 8 === 0) await yieldToEvents();
       }
       const meanLoss = state.epochLossSum / Math.max(1, state.epochLossSteps);
       prog.epochLosses.push(meanLoss);

@@ -1,0 +1,4 @@
+// Vite's `new Worker(new URL("./x.ts", import.meta.url), { type: "module" })` needs import.meta.url typed.
+interface ImportMeta {
+  readonly url: string;
+}
