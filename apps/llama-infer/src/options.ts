@@ -38,7 +38,7 @@ export class UsageError extends Error {
 }
 
 export function addModelOption(cmd: Command): Command {
-  return cmd.requiredOption("-m, --model <dir>", "model directory: config.json, model.safetensors, tokenizer.json, tokenizer_config.json (required)");
+  return cmd.requiredOption("-m, --model <path>", "model directory (config.json, model.safetensors, tokenizer.json, tokenizer_config.json) or a .gguf file (required)");
 }
 
 export function addGenerationOptions(cmd: Command): Command {

@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { chatCommand } from "./commands/chat.js";
+import { convertCommand } from "./commands/convert.js";
 import { generateCommand } from "./commands/generate.js";
 import { serveCommand } from "./commands/serve.js";
 import { synthCommand } from "./commands/synth.js";
@@ -16,6 +17,7 @@ export function buildProgram(io: CliIO): Command {
     .addCommand(generateCommand(io))
     .addCommand(chatCommand(io))
     .addCommand(synthCommand(io))
+    .addCommand(convertCommand(io))
     .addCommand(serveCommand(io));
   // Errors and help go to io (throwing instead of process.exit), for every command.
   for (const cmd of [program, ...program.commands]) {

@@ -1,0 +1,43 @@
+/**
+ * `llama-infer convert --to gguf --dtype TYPE MODEL_DIR OUT.gguf`: a HuggingFace model directory
+ * as one GGUF file (weights in TYPE, hyper-parameters, tokenizer and chat template) that llama.cpp,
+ * ollama or LM Studio run, and that `--model OUT.gguf` runs here. Written atomically.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { Command, Option } from "commander";
+import { ggufTokenizerMetadata, GGUF_WRITE_TYPES, loadTokenizerSync, openSafetensorsSource, readModelConfig, writeModelGguf, type GgufWriteType } from "@mini/llm";
+import type { CliIO } from "../io.js";
+import { UsageError } from "../options.js";
+
+const DTYPES = GGUF_WRITE_TYPES.map((t) => t.toLowerCase());
+
+export function convertCommand(io: CliIO): Command {
+  return new Command("convert")
+    .description("convert a model directory to a GGUF file (llama.cpp's format), tokenizer and chat template included")
+    .argument("<model-dir>", "HF model directory (config.json, model.safetensors, tokenizer.json)")
+    .argument("<out>", "the GGUF file to write (replaced atomically)")
+    .addOption(new Option("--to <format>", "output format").choices(["gguf"]).makeOptionMandatory())
+    .addOption(new Option("--dtype <type>", "tensor type of the matrices (norms stay f32; q4_k/q6_k use a simple quantizer)").choices(DTYPES).default("f16"))
+    .action(async (modelDir: string, out: string, opts: { dtype: string }) => {
+      const dir = resolve(modelDir);
+      const target = resolve(out);
+      if (!target.toLowerCase().endsWith(".gguf")) throw new UsageError(`${target}: the output file name must end in .gguf`);
+      const config = readModelConfig(dir);
+      const tokenizer = loadTokenizerSync(dir);
+      const json = JSON.parse(readFileSync(resolve(dir, "tokenizer.json"), "utf8"));
+      const type = opts.dtype.toUpperCase() as GgufWriteType;
+      const r = writeModelGguf(target, {
+        config,
+        source: await openSafetensorsSource(dir),
+        tokenizer: ggufTokenizerMetadata(json, tokenizer, config.vocabSize, resolve(dir, "tokenizer.json")),
+        type,
+        name: basename(dir),
+      });
+      const mb = (statSync(target).size / 1e6).toFixed(1);
+      io.stderr.write(`wrote ${target} (${r.tensors} tensors, ${type}, ${mb} MB)\n`);
+      if (r.fallbacks.length > 0) {
+        io.stderr.write(`note: ${r.fallbacks.length} tensor(s) written as F16, their rows not being whole ${type} blocks: ${r.fallbacks.slice(0, 4).join(", ")}${r.fallbacks.length > 4 ? ", …" : ""}\n`);
+      }
+    });
+}
