@@ -208,7 +208,7 @@ describe("llama-infer bad input (in-process)", () => {
     ["--min-p 2", () => gen(STORY, "--min-p", "2"), /^error: invalid --min-p: must be in \[0, 1\], got 2$/],
     ["chat with --top-k -1", () => runInProcess(["chat", "--model", STORY, "--top-k", "-1"]), /^error: invalid --top-k: must be an integer ≥ 0.*got -1$/],
     ["an unknown option", () => gen(STORY, "--bogus"), /^error: unknown option '--bogus'$/],
-    ["a missing required option", () => runInProcess(["generate", "--prompt", "x"]), /^error: required option '-m, --model <dir>' not specified$/],
+    ["a missing required option", () => runInProcess(["generate", "--prompt", "x"]), /^error: required option '-m, --model <path>' not specified$/],
     ["chat with a missing directory", () => runInProcess(["chat", "--model", dir("nowhere")]), "nowhere: model directory does not exist"],
     ["synth with a missing config file", () => runInProcess(["synth", "--config", dir("none.json"), "--out", dir("x")]), "none.json: config file does not exist"],
   ] as [string, () => Promise<Run>, string | RegExp][])("%s", async (_what, run, message) => {
@@ -234,7 +234,7 @@ describe("llama-infer help and synth (in-process)", () => {
       ]) {
         expect(help).toMatch(new RegExp(`${flag} .*?\\(default: ${escapeRegExp(dflt!)}\\)`));
       }
-      expect(help).toContain("--model <dir>");
+      expect(help).toContain("--model <path>");
     }
     const chatHelp = (await runInProcess(["chat", "--help"])).stdout.replace(/\s+/g, " ");
     expect(chatHelp).toMatch(/--system <text> .*?\(default: none\)/);
@@ -247,7 +247,7 @@ describe("llama-infer help and synth (in-process)", () => {
       [
         "serve",
         [
-          ["--model <dir>", "required"],
+          ["--model <path>", "required"],
           ["--host <host>", 'default: "127.0.0.1"'],
           ["--port <n>", "default: 8080"],
           ["--max-sessions <n>", "default: 4"],
