@@ -23,7 +23,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRng } from "@mini/tensor";
-import { loadModelDir, synthesizeModelDir } from "@mini/llm";
+import { loadModelDir } from "@mini/llm/models";
+import { synthesizeModelDir } from "@mini/llm/testing";
 // ../shared beside the checkout (override with MINI_SHARED).
 const SHARED = process.env["MINI_SHARED"] ?? fileURLToPath(new URL("../../../../shared", import.meta.url));
 

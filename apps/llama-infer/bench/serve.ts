@@ -17,7 +17,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ChatTemplate, encodeChat, generateAll, loadModelDir, loadTokenizer, ServingEngine, synthesizeModelDir, type ChatMessage } from "@mini/llm";
+import { ChatTemplate, generateAll, loadTokenizer, type ChatMessage } from "@mini/llm";
+import { loadModelDir } from "@mini/llm/models";
+import { encodeChat, ServingEngine } from "@mini/llm/serving";
+import { synthesizeModelDir } from "@mini/llm/testing";
 import { startServer } from "../src/server/index.js";
 import { fileURLToPath } from "node:url";
 // ../shared beside the checkout (override with MINI_SHARED).

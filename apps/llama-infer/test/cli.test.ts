@@ -10,7 +10,8 @@ import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChatSession, loadModelDir, loadTokenizer } from "@mini/llm";
+import { ChatSession, loadTokenizer } from "@mini/llm";
+import { loadModelDir } from "@mini/llm/models";
 import { readSafetensors, Tensor, writeSafetensors } from "@mini/tensor";
 import { runCli } from "../src/cli.js";
 // ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).

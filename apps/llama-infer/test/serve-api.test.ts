@@ -8,7 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commonPrefixLength, encodeChat, loadModelDir, loadTokenizer, synthesizeModelDir, ChatTemplate } from "@mini/llm";
+import { loadTokenizer, ChatTemplate } from "@mini/llm";
+import { loadModelDir } from "@mini/llm/models";
+import { commonPrefixLength, encodeChat } from "@mini/llm/serving";
+import { synthesizeModelDir } from "@mini/llm/testing";
 import { runCli } from "../src/cli.js";
 import { assistant, loadStory, referenceChat, referenceCompletion, serve, STORY, user, type Story, type TestServer } from "./serve-helpers.js";
 // ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).

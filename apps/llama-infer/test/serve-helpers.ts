@@ -6,19 +6,15 @@
 import OpenAI from "openai";
 import {
   ChatTemplate,
-  chatStopIds,
   ContinuationDecoder,
-  encodeChat,
   generateAll,
-  loadModelDir,
   loadTokenizer,
-  ServingEngine,
-  stopMarkerTexts,
   type CausalLM,
   type ChatMessage,
-  type ServingEngineOptions,
   type Tokenizer,
 } from "@mini/llm";
+import { loadModelDir } from "@mini/llm/models";
+import { chatStopIds, encodeChat, ServingEngine, stopMarkerTexts, type ServingEngineOptions } from "@mini/llm/serving";
 import { ServerMetrics, startServer, type RunningServer, type ServerOptions } from "../src/server/index.js";
 // ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
 const SHARED = process.env["MINI_SHARED"]!;

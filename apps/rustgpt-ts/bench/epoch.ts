@@ -14,18 +14,9 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ParamSource } from "@mini/nn";
-import {
-  buildWordLevelTokenizer,
-  readTextDataset,
-  RustGptModel,
-  rustGptConfig,
-  TinyLlama,
-  tinyLlamaConfig,
-  tokenizeDataset,
-  train,
-  type PhaseSpec,
-  type TrainableLM,
-} from "@mini/llm";
+import { RustGptModel, rustGptConfig, TinyLlama, tinyLlamaConfig } from "@mini/llm/models";
+import { buildWordLevelTokenizer } from "@mini/llm/tokenizers";
+import { readTextDataset, tokenizeDataset, train, type PhaseSpec, type TrainableLM } from "@mini/llm/training";
 
 const APP = join(fileURLToPath(import.meta.url), "../..");
 export const RUSTGPT_DATA = process.env["RUSTGPT_DATA"] ?? join(APP, "../../../shared/data/rustgpt");

@@ -3,7 +3,8 @@
  * default), and stream the decoded text. One sampler per session, seeded, so a sampled chat is
  * reproducible too.
  */
-import { generate, PromptTooLongError, renderDialoguePrompt, Sampler, StreamDecoder, type Tokenizer } from "@mini/llm";
+import { generate, PromptTooLongError, Sampler, StreamDecoder, type Tokenizer } from "@mini/llm";
+import { renderDialoguePrompt } from "@mini/llm/training";
 import type { TrainedModel } from "./model-files.js";
 
 export interface SamplingChoice {

@@ -3,44 +3,34 @@
  * HuggingFace Llama directory (config.json), `--preset rustgpt` mini's own (rustgpt.json).
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
-import {
-  isRustGptDir,
-  loadRustGptDir,
-  loadTinyLlamaDir,
-  saveAsHfModelDir,
-  saveRustGptDir,
-  RustGptModel,
-  TinyLlama,
-  type Tokenizer,
-} from "@mini/llm";
+import { loadModel, type Tokenizer } from "@mini/llm";
+import { saveAsHfModelDir, saveRustGptDir, RustGptModel, TinyLlama } from "@mini/llm/models";
 import { AppError } from "./errors.js";
 
 export interface TrainedModel {
   readonly preset: "tiny-llama" | "rustgpt";
   readonly model: TinyLlama | RustGptModel;
   readonly tokenizer: Tokenizer;
+}
+
+/** The tokenizer as files (tokenizer.json and tokenizer_config.json objects), saved beside the weights. */
+export interface TokenizerFiles {
   readonly tokenizerJson: Record<string, unknown>;
   readonly tokenizerConfig: Record<string, unknown>;
 }
 
-export function saveTrained(dir: string, t: TrainedModel): void {
-  const files = { tokenizerJson: t.tokenizerJson, tokenizerConfig: t.tokenizerConfig };
+export function saveTrained(dir: string, t: TrainedModel, files: TokenizerFiles): void {
   if (t.model instanceof TinyLlama) saveAsHfModelDir(dir, t.model, files);
   else saveRustGptDir(dir, t.model, files);
 }
 
-export function loadTrained(dir: string): TrainedModel {
+/** A saved model, as the trainable class it was trained as (through @mini/llm's loadModel). */
+export async function loadTrained(dir: string): Promise<TrainedModel> {
   if (!existsSync(dir)) throw new AppError(`${dir}: model directory does not exist`);
-  if (isRustGptDir(dir)) {
-    const r = loadRustGptDir(dir);
-    return { preset: "rustgpt", ...r };
-  }
-  if (existsSync(join(dir, "config.json"))) {
-    const r = loadTinyLlamaDir(dir);
-    return { preset: "tiny-llama", ...r };
-  }
-  throw new AppError(`${dir}: not a saved model (expected config.json or rustgpt.json)`);
+  const r = await loadModel(dir, { trainable: true });
+  if (r.format === "rustgpt") return { preset: "rustgpt", model: r.model, tokenizer: r.tokenizer };
+  if (r.format === "hf-llama-trainable") return { preset: "tiny-llama", model: r.model, tokenizer: r.tokenizer };
+  throw new AppError(`${dir}: loaded as ${r.format}, expected a model rustgpt-ts trained`);
 }
 
 /** The architecture of a model in CLI option terms (to compare with options given on the command line). */

@@ -5,7 +5,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CommanderError } from "commander";
-import { evaluateLoss, exactMatch, readTextDataset, tokenizeDataset, type ExactMatchResult, type TokenizedDataset } from "@mini/llm";
+import {
+  evaluateLoss,
+  exactMatch,
+  readTextDataset,
+  tokenizeDataset,
+  type ExactMatchResult,
+  type TokenizedDataset,
+} from "@mini/llm/training";
 import { answerText, eosIdOf, makeAnswerer } from "./answer.js";
 import { buildProgram, parseArgs, type RunOptions } from "./cli.js";
 import { AppError } from "./errors.js";
@@ -37,7 +44,7 @@ export async function runApp(argv: readonly string[], io: RunIO, signal: AbortSi
   let chat: TokenizedDataset | null = null;
   let lastExactMatch: ExactMatchResult | null = null;
   if (o.load !== undefined) {
-    trained = loadTrained(o.load);
+    trained = await loadTrained(o.load);
     checkLoadedMatches(o.load, trained, o);
     io.out.write(`loaded ${trained.preset} model from ${o.load} (${trained.model.numParameters().toLocaleString("en-US")} parameters)\n`);
   } else {
@@ -52,7 +59,7 @@ export async function runApp(argv: readonly string[], io: RunIO, signal: AbortSi
     }
     trained = r.trained;
     chat = r.chat;
-    saveTrained(r.options.save, trained);
+    saveTrained(r.options.save, trained, r.tokenizerFiles);
     const eos = eosIdOf(trained.tokenizer);
     const padId = trained.tokenizer.tokenToId("<pad>")!;
     lastExactMatch = exactMatch(trained.model, trained.tokenizer, chat, { stopIds: [eos] });

@@ -3,7 +3,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ExactMatchResult, LossReport } from "@mini/llm";
+import type { ExactMatchResult, LossReport } from "@mini/llm/training";
 import { lossCurveSvg } from "./plot.js";
 import type { TrainRunResult } from "./train-run.js";
 

@@ -6,26 +6,21 @@
 import { existsSync, readFileSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ParamSource } from "@mini/nn";
+import { tokenizerFromJson, type Tokenizer } from "@mini/llm";
+import { rustGptConfig, RustGptModel, tinyLlamaConfig, TinyLlama } from "@mini/llm/models";
+import { buildWordLevelTokenizer, rustGptVocabulary } from "@mini/llm/tokenizers";
 import {
-  buildWordLevelTokenizer,
   readTextDataset,
   readTrainingCheckpoint,
-  rustGptConfig,
-  rustGptVocabulary,
-  RustGptModel,
-  tinyLlamaConfig,
-  TinyLlama,
   tokenizeDataset,
-  tokenizerFromJson,
   train,
   type PhaseSpec,
   type TokenizedDataset,
-  type Tokenizer,
   type TrainResult,
-} from "@mini/llm";
+} from "@mini/llm/training";
 import type { RunOptions } from "./cli.js";
 import { AppError } from "./errors.js";
-import { architectureOptions, checkGivenMatches, type TrainedModel } from "./model-files.js";
+import { architectureOptions, checkGivenMatches, type TokenizerFiles, type TrainedModel } from "./model-files.js";
 import { PhaseProgress } from "./progress.js";
 
 export interface AppIO {
@@ -37,6 +32,7 @@ export interface AppIO {
 
 export interface TrainRunResult {
   trained: TrainedModel;
+  tokenizerFiles: TokenizerFiles;
   result: TrainResult;
   pretrain: TokenizedDataset;
   chat: TokenizedDataset;
@@ -92,7 +88,7 @@ export async function trainRun(given: RunOptions, io: AppIO, signal: AbortSignal
           tinyLlamaConfig({ vocabSize: tokenizer.vocabSize, hiddenSize: o.embedDim, intermediateSize: o.hiddenDim, numLayers: o.layers, numHeads: o.heads, maxSeqLen: o.maxSeqLen }),
           ps,
         );
-  const trained: TrainedModel = { preset: o.preset, model, tokenizer, tokenizerJson, tokenizerConfig };
+  const trained: TrainedModel = { preset: o.preset, model, tokenizer };
   io.out.write(
     `${o.preset === "rustgpt" ? "RustGPT preset" : "Llama-shaped model"}: ${model.numParameters().toLocaleString("en-US")} parameters, ` +
       `vocabulary ${tokenizer.vocabSize} tokens; ${pretrain.examples.length} facts, ${chat.examples.length} dialogues\n`,
@@ -139,7 +135,7 @@ export async function trainRun(given: RunOptions, io: AppIO, signal: AbortSignal
   });
   (bar as PhaseProgress | null)?.stop();
   if (result.status === "completed") rmSync(checkpointDir, { recursive: true, force: true });
-  return { trained, result, pretrain, chat, wallSeconds, options: o };
+  return { trained, tokenizerFiles: { tokenizerJson, tokenizerConfig }, result, pretrain, chat, wallSeconds, options: o };
 }
 
 /** The options of the run being resumed (from its checkpoint), checked against explicit ones. */

@@ -5,7 +5,8 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildWordLevelTokenizer, readTextDataset, splitDialogue, tokenizeDataset } from "@mini/llm";
+import { buildWordLevelTokenizer } from "@mini/llm/tokenizers";
+import { readTextDataset, splitDialogue, tokenizeDataset } from "@mini/llm/training";
 import { APP_DIR } from "../src/cli.js";
 
 const facts = readTextDataset(join(APP_DIR, "data/pretraining.json"));

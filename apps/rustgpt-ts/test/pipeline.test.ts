@@ -8,7 +8,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChatSession, generateAll, loadModelDir, loadTokenizer, renderDialoguePrompt } from "@mini/llm";
+import { ChatSession, generateAll, loadTokenizer } from "@mini/llm";
+import { loadModelDir } from "@mini/llm/models";
+import { renderDialoguePrompt } from "@mini/llm/training";
 import { APP_DIR } from "../src/cli.js";
 import { runCli, tempDir, writeJson, type AppRun } from "./helpers.js";
 // ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).

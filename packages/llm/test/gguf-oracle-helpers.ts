@@ -6,10 +6,18 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRng, Tensor, type GgufValue } from "@mini/tensor";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel as LlamaCppModel } from "node-llama-cpp";
+import { type CausalLM } from "../src/index.js";
 import {
-  expectedTensors, ggufTokenizerMetadata, loadModelDir, loadTokenizerSync, openSafetensorsSource, parseLlamaConfig, tensorRecordSource,
-  writeModelGguf, type CausalLM, type GgufWriteType, type LlamaConfig,
-} from "../src/index.js";
+  expectedTensors,
+  loadModelDir,
+  openSafetensorsSource,
+  parseLlamaConfig,
+  writeModelGguf,
+  type GgufWriteType,
+  type LlamaConfig,
+} from "../src/models/index.js";
+import { ggufTokenizerMetadata, loadTokenizerSync } from "../src/tokenizers/index.js";
+import { tensorRecordSource } from "../src/testing.js";
 
 const SHARED = process.env["MINI_SHARED"]!;
 export const STORY = join(SHARED, "models", "story");

@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { gguf as hfGguf } from "@huggingface/gguf";
 import { readGguf } from "@mini/tensor";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  ggufTensorSource, ggufTokenizerMetadata, loadGgufModel, openGguf, tokenizerFromJson, writeModelGguf, type CausalLM, type GgufWriteType,
-} from "../src/index.js";
+import { tokenizerFromJson, type CausalLM } from "../src/index.js";
+import { ggufTensorSource, loadGgufModel, openGguf, writeModelGguf, type GgufWriteType } from "../src/models/index.js";
+import { ggufTokenizerMetadata } from "../src/tokenizers/index.js";
 import { gpt2Json, CONFIG } from "./tokenizers/byte-level-fixtures.js";
 import {
   miniGreedy, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, writeStoryGguf, writeSynthGguf,

@@ -6,7 +6,9 @@
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildWordLevelTokenizer, generateAll, hfModelDirFiles, loadModelDir, loadModelFromFiles, loadTokenizer, ModelLoadError, TinyLlama, tinyLlamaConfig } from "../src/index.js";
+import { generateAll, loadModelFromFiles, loadTokenizer, ModelLoadError } from "../src/index.js";
+import { hfModelDirFiles, loadModelDir, TinyLlama, tinyLlamaConfig } from "../src/models/index.js";
+import { buildWordLevelTokenizer } from "../src/tokenizers/index.js";
 import { ParamSource } from "@mini/nn";
 import { makeTempDir, removeDir } from "./llama-helpers.js";
 

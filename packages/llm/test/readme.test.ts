@@ -1,8 +1,9 @@
 /**
  * The README's examples run as written: every ```ts block of its "## Examples" section is saved
  * inside the package (so `@mini/llm` resolves by self-reference, as in a user's package) and run
- * with `tsx --conditions=@mini/source` from the package directory, where the examples' default
- * model path (../../../shared/models/story) resolves. Both run at once: startup dominates.
+ * with `tsx --conditions=@mini/source` from the package directory. The examples find the story
+ * model through MINI_SHARED, which vitest.shared.ts sets as for every test. Both run at once:
+ * startup dominates.
  */
 import { spawn } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -30,9 +31,8 @@ function codeBlocks(readme: string, heading: string): string[] {
 function runExample(code: string, index: number): Promise<Run> {
   const file = join(pkg, `.readme-example-${process.pid}-${index}.ts`);
   writeFileSync(file, code);
-  // No STORY_MODEL: the default path must work from the package directory.
+  // MINI_SHARED comes from the test environment, as a user's shell would give it.
   const env = { ...process.env };
-  delete env["STORY_MODEL"];
   return new Promise<Run>((resolve, reject) => {
     const child = spawn(tsx, ["--conditions=@mini/source", file], { cwd: pkg, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

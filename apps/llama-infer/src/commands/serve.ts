@@ -4,7 +4,7 @@
  */
 import { basename } from "node:path";
 import { Command, Option } from "commander";
-import { ServingEngine } from "@mini/llm";
+import { ServingEngine } from "@mini/llm/serving";
 import type { CliIO } from "../io.js";
 import { loadModel } from "../load.js";
 import { addModelOption, UsageError } from "../options.js";

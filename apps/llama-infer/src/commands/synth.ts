@@ -5,7 +5,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { parseLlamaConfig, synthesizeModelDir } from "@mini/llm";
+import { parseLlamaConfig } from "@mini/llm/models";
+import { synthesizeModelDir } from "@mini/llm/testing";
 import type { CliIO } from "../io.js";
 import { UsageError } from "../options.js";
 

@@ -3,7 +3,8 @@
  * and the translation of @mini/llm's errors (which name the library's option) into them (naming
  * the API parameter the client sent).
  */
-import { ChatTemplateError, OptionError, PromptTooLongError, QueueFullError } from "@mini/llm";
+import { ChatTemplateError, OptionError, PromptTooLongError } from "@mini/llm";
+import { QueueFullError } from "@mini/llm/serving";
 
 export type ApiErrorType = "invalid_request_error" | "not_found_error" | "server_error" | "overloaded_error";
 

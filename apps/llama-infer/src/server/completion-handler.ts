@@ -6,7 +6,7 @@
  * it ends, so a draining server can end the ones still running (see InFlight).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ServeJob, ServeResult, ServingEngine } from "@mini/llm";
+import type { ServeJob, ServeResult, ServingEngine } from "@mini/llm/serving";
 import { ApiError, toApiError } from "./api-error.js";
 import type { InFlight } from "./in-flight.js";
 import { parseChatRequest, parseCompletionRequest } from "./openai-params.js";

@@ -7,7 +7,8 @@
  * top_k, min_p, repetition_penalty, seed, stop, stream, stream_options.include_usage, n (= 1).
  * Other OpenAI parameters are ignored, except penalties we do not implement when non-zero.
  */
-import type { ChatMessage, SamplingOptions, ServePrompt } from "@mini/llm";
+import type { ChatMessage, SamplingOptions } from "@mini/llm";
+import type { ServePrompt } from "@mini/llm/serving";
 import { ApiError, invalidParam } from "./api-error.js";
 import { checkMessageCount, checkTextLength, DEFAULT_LIMITS, type RequestLimits } from "./request-limits.js";
 

@@ -3,7 +3,7 @@
  * `text_completion` (whole and streamed), `usage`, the model list.
  */
 import { randomBytes } from "node:crypto";
-import type { ServeResult } from "@mini/llm";
+import type { ServeResult } from "@mini/llm/serving";
 
 export type ApiKind = "chat" | "text";
 

@@ -2,7 +2,7 @@
  * The metrics of `llama-infer serve` (see metrics.ts for the format): requests by route and
  * status, latency histograms fed by the engine's TokenObserver, and the engine's state.
  */
-import type { ServingEngine, TokenObserver } from "@mini/llm";
+import type { ServingEngine, TokenObserver } from "@mini/llm/serving";
 import { Counter, counterValue, gauge, Histogram } from "./metrics.js";
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

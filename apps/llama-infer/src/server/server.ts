@@ -19,7 +19,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ServingEngine } from "@mini/llm";
+import type { ServingEngine } from "@mini/llm/serving";
 import { AccessPolicy } from "./access.js";
 import { ApiError } from "./api-error.js";
 import { handleCompletion, methodNotAllowed, type CompletionContext } from "./completion-handler.js";

@@ -14,9 +14,7 @@
  */
 import type { Variable } from "@mini/autograd";
 import { Embedding, Linear, Module, ParamSource, PositionalEmbedding, TransformerBlock, init, type Parameter } from "@mini/nn";
-import type { ForwardOptions, KVCache } from "../causal-lm.js";
-import { recomputeForward, TokenHistoryCache, type TrainableLM } from "../../training/trainable-lm.js";
-import { hasPadding } from "../tiny-llama/model.js";
+import { TrainableModel, type RunInputs } from "../../training/trainable-model.js";
 import type { RustGptConfig } from "./config.js";
 
 class RustGptModule extends Module {
@@ -67,43 +65,15 @@ function zeroUnlessLoading(p: Parameter, ps: ParamSource): void {
   if (!ps.isLoading) p.value.data.fill(0);
 }
 
-export class RustGptModel implements TrainableLM {
-  readonly module: RustGptModule;
-
-  constructor(
-    readonly config: RustGptConfig,
-    ps: ParamSource,
-  ) {
-    this.module = new RustGptModule(ps, config);
+export class RustGptModel extends TrainableModel<RustGptConfig, RustGptModule> {
+  constructor(config: RustGptConfig, ps: ParamSource) {
+    super(config, new RustGptModule(ps, config), "rustgpt");
   }
 
-  logits(ids: Int32Array, batch: number, seqLen: number, paddingMask?: Uint8Array): Variable {
-    if (ids.length !== batch * seqLen) throw new RangeError(`RustGptModel.logits: ${ids.length} ids for batch ${batch} × seqLen ${seqLen}`);
-    if (seqLen > this.config.maxSeqLen) throw new RangeError(`RustGptModel.logits: ${seqLen} positions exceed the ${this.config.maxSeqLen} learned positions`);
+  protected run(ids: Int32Array, batch: number, seqLen: number, inputs: RunInputs): Variable {
     const m = this.module;
     let x = m.positionEmbedding.forward(m.tokenEmbedding.forward(ids, [batch, seqLen])); // [B, T, d]
-    const inputs = paddingMask && hasPadding(paddingMask) ? { keyMask: paddingMask } : {};
     for (const block of m.blocks) x = block.forward(x, inputs);
     return m.output.forward(x); // [B, T, V]
-  }
-
-  newCache(maxLen = this.config.maxSeqLen): KVCache {
-    return new TokenHistoryCache(Math.min(maxLen, this.config.maxSeqLen));
-  }
-
-  forward(tokens: ArrayLike<number>, cache: KVCache, opts?: ForwardOptions): Float32Array {
-    return recomputeForward(this, tokens, cache, opts);
-  }
-
-  parameters(): Parameter[] {
-    return this.module.parameters();
-  }
-
-  numParameters(): number {
-    return this.module.numParameters();
-  }
-
-  describe(): Record<string, unknown> {
-    return { architecture: "rustgpt", ...this.config };
   }
 }

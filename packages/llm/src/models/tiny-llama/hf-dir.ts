@@ -8,13 +8,11 @@
  *   generation_config.json   `</s>` as end of sequence, greedy by default
  *
  * So `transformers.AutoModelForCausalLM.from_pretrained(dir)` and @mini/llm's inference loader
- * both read what the trainer wrote.
+ * both read what the trainer wrote. The files are read and written by ../trained-model-dir.ts.
  */
-import { existsSync, join, mkdirSync, readFileSync, renameSync, resolve, writeFileSync } from "#platform/fs";
-import { readSafetensors, serializeSafetensors } from "@mini/tensor";
-import { ParamSource } from "@mini/nn";
 import { tokenizerFromJson } from "../../tokenizers/hf/load.js";
 import type { Tokenizer } from "../../tokenizers/tokenizer.js";
+import { readTrainedModelDir, trainedModelFiles, writeModelDir } from "../trained-model-dir.js";
 import { fromHfConfig, toHfConfig } from "./config.js";
 import { TinyLlama } from "./model.js";
 
@@ -46,10 +44,7 @@ export interface SaveHfOptions {
 
 /** Writes `model` as an HF Llama directory (created if needed; files replaced one by one, each atomically). */
 export function saveAsHfModelDir(dir: string, model: TinyLlama, opts: SaveHfOptions): void {
-  const files = hfModelDirFiles(model, opts);
-  const root = resolve(dir);
-  mkdirSync(root, { recursive: true });
-  for (const [name, bytes] of Object.entries(files)) writeAtomic(join(root, name), bytes);
+  writeModelDir(dir, hfModelDirFiles(model, opts));
 }
 
 /**
@@ -66,26 +61,27 @@ export function hfModelDirFiles(model: TinyLlama, opts: SaveHfOptions): Record<s
   }
   const padToken = typeof opts.tokenizerConfig["pad_token"] === "string" ? (opts.tokenizerConfig["pad_token"] as string) : undefined;
   const padTokenId = padToken === undefined ? undefined : tokenizer.tokenToId(padToken);
-  const json = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value, null, 2) + "\n");
-
-  return {
-    "model.safetensors": serializeSafetensors(model.module.stateDict(), { format: "pt" }),
-    "config.json": json(toHfConfig(model.config, { eosTokenId, ...(padTokenId !== undefined ? { padTokenId } : {}) })),
-    "generation_config.json": json({
-      eos_token_id: eosTokenId,
-      ...(padTokenId !== undefined ? { pad_token_id: padTokenId } : {}),
-      do_sample: false,
-      max_length: model.config.maxSeqLen,
-      transformers_version: "4.44.0",
-    }),
-    "tokenizer.json": json(opts.tokenizerJson),
-    "tokenizer_config.json": json({
+  return trainedModelFiles({
+    configFile: "config.json",
+    config: toHfConfig(model.config, { eosTokenId, ...(padTokenId !== undefined ? { padTokenId } : {}) }),
+    stateDict: model.module.stateDict(),
+    tokenizerJson: opts.tokenizerJson,
+    tokenizerConfig: {
       ...opts.tokenizerConfig,
       eos_token: eosToken,
       model_max_length: model.config.maxSeqLen,
       chat_template: USER_ASSISTANT_CHAT_TEMPLATE,
-    }),
-  };
+    },
+    extraJson: {
+      "generation_config.json": {
+        eos_token_id: eosTokenId,
+        ...(padTokenId !== undefined ? { pad_token_id: padTokenId } : {}),
+        do_sample: false,
+        max_length: model.config.maxSeqLen,
+        transformers_version: "4.44.0",
+      },
+    },
+  });
 }
 
 export interface LoadedTinyLlamaDir {
@@ -97,36 +93,6 @@ export interface LoadedTinyLlamaDir {
 
 /** Reads a directory written by saveAsHfModelDir back into the trainable model (errors name the file). */
 export function loadTinyLlamaDir(dir: string): LoadedTinyLlamaDir {
-  const root = resolve(dir);
-  const file = (name: string): string => {
-    const p = join(root, name);
-    if (!existsSync(p)) throw new Error(`${p}: missing (expected a model directory written by saveAsHfModelDir)`);
-    return p;
-  };
-  const config = fromHfConfig(readJson(file("config.json")), join(root, "config.json"));
-  const tokenizerJson = readJson(file("tokenizer.json")) as Record<string, unknown>;
-  const tokenizerConfig = existsSync(join(root, "tokenizer_config.json"))
-    ? (readJson(join(root, "tokenizer_config.json")) as Record<string, unknown>)
-    : {};
-  const weightsPath = file("model.safetensors");
-  const model = new TinyLlama(config, ParamSource.fromTensors(readSafetensors(weightsPath), { name: weightsPath }));
-  const tokenizer = tokenizerFromJson(tokenizerJson, tokenizerConfig);
-  if (tokenizer.vocabSize !== config.vocabSize) {
-    throw new Error(`${join(root, "tokenizer.json")}: has ${tokenizer.vocabSize} tokens, config.json says vocab_size ${config.vocabSize}`);
-  }
-  return { model, tokenizer, tokenizerJson, tokenizerConfig };
-}
-
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
-}
-
-function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new Error(`${path}: malformed JSON (${(e as Error).message})`);
-  }
+  const r = readTrainedModelDir(dir, "config.json", fromHfConfig);
+  return { model: new TinyLlama(r.config, r.params), tokenizer: r.tokenizer, tokenizerJson: r.tokenizerJson, tokenizerConfig: r.tokenizerConfig };
 }

@@ -14,9 +14,8 @@
  * (SwiGLU); logits = lm_head(rmsnorm(x)). No biases, untied head.
  */
 import type { Variable } from "@mini/autograd";
-import { Embedding, Linear, Module, ParamSource, RMSNorm, TransformerBlock, init, type Parameter } from "@mini/nn";
-import type { ForwardOptions, KVCache } from "../causal-lm.js";
-import { recomputeForward, TokenHistoryCache, type TrainableLM } from "../../training/trainable-lm.js";
+import { Embedding, Linear, Module, ParamSource, RMSNorm, TransformerBlock, init } from "@mini/nn";
+import { TrainableModel, type RunInputs } from "../../training/trainable-model.js";
 import { headDimOf, type TinyLlamaConfig } from "./config.js";
 
 /** HF's initializer_range: every projection and the embedding start as N(0, 0.02²). */
@@ -56,50 +55,16 @@ class TinyLlamaModule extends Module {
   }
 }
 
-export class TinyLlama implements TrainableLM {
-  readonly module: TinyLlamaModule;
-
+export class TinyLlama extends TrainableModel<TinyLlamaConfig, TinyLlamaModule> {
   /** `ps`: ParamSource.init(seed) for a fresh model, or ParamSource.fromTensors(file) to load one. */
-  constructor(
-    readonly config: TinyLlamaConfig,
-    ps: ParamSource,
-  ) {
-    this.module = new TinyLlamaModule(ps, config);
+  constructor(config: TinyLlamaConfig, ps: ParamSource) {
+    super(config, new TinyLlamaModule(ps, config), "tiny-llama");
   }
 
-  logits(ids: Int32Array, batch: number, seqLen: number, paddingMask?: Uint8Array): Variable {
-    if (ids.length !== batch * seqLen) throw new RangeError(`TinyLlama.logits: ${ids.length} ids for batch ${batch} × seqLen ${seqLen}`);
-    if (seqLen > this.config.maxSeqLen) throw new RangeError(`TinyLlama.logits: ${seqLen} positions exceed max_position_embeddings ${this.config.maxSeqLen}`);
+  protected run(ids: Int32Array, batch: number, seqLen: number, inputs: RunInputs): Variable {
     const m = this.module;
     let x = m.embedTokens.forward(ids, [batch, seqLen]); // [B, T, d]
-    const inputs = paddingMask && hasPadding(paddingMask) ? { keyMask: paddingMask } : {};
     for (const layer of m.layers) x = layer.forward(x, inputs);
     return m.lmHead.forward(m.norm.forward(x)); // [B, T, V]
   }
-
-  newCache(maxLen = this.config.maxSeqLen): KVCache {
-    return new TokenHistoryCache(Math.min(maxLen, this.config.maxSeqLen));
-  }
-
-  forward(tokens: ArrayLike<number>, cache: KVCache, opts?: ForwardOptions): Float32Array {
-    return recomputeForward(this, tokens, cache, opts);
-  }
-
-  parameters(): Parameter[] {
-    return this.module.parameters();
-  }
-
-  numParameters(): number {
-    return this.module.numParameters();
-  }
-
-  describe(): Record<string, unknown> {
-    return { architecture: "tiny-llama", ...this.config };
-  }
-}
-
-/** True when some position is padding (a batch of full rows needs no mask). */
-export function hasPadding(mask: Uint8Array): boolean {
-  for (let i = 0; i < mask.length; i++) if (mask[i] === 0) return true;
-  return false;
 }

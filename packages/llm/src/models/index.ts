@@ -1,0 +1,26 @@
+/**
+ * @mini/llm/models: the model families (inference Llama; trainable TinyLlama and RustGPT), their
+ * configs and KV caches, and the directory loaders and writers. loadModel (the root) is the usual way in.
+ */
+export type { CausalLM, CausalLMConfig, ForwardOptions, KVCache, BatchedCausalLM, BatchEntry, PagedKV } from "./causal-lm.js";
+export {
+  parseLlamaConfig,
+  parseEosIds,
+  loadLlamaWeights,
+  expectedTensors,
+  disposeLlamaWeights,
+  LlamaModel,
+  ContextLengthError,
+  LlamaKVCache,
+  type LlamaConfig,
+  type LlamaWeights,
+  type LayerWeights,
+  type TensorSource,
+  type LlamaModelOptions,
+  type KVCacheShape,
+} from "./llama/index.js";
+export * from "./tiny-llama/index.js";
+export * from "./rustgpt/index.js";
+export * from "../loaders/index.js";
+export { TrainableModel, type RunInputs } from "../training/trainable-model.js";
+export { trainedModelFiles, writeModelDir, readTrainedModelDir, type TrainedModelParts, type ReadTrainedModel } from "./trained-model-dir.js";

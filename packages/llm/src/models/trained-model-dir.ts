@@ -1,0 +1,110 @@
+/**
+ * The one reader and writer of a trained model's directory, shared by the trainable families:
+ *
+ *   <config file>            the architecture: config.json (HF Llama) or rustgpt.json (RustGPT)
+ *   model.safetensors        the state dict (F32)
+ *   tokenizer.json, tokenizer_config.json   the tokenizer
+ *   … further JSON files     e.g. generation_config.json
+ *
+ * The config file is written last, so a directory that has it is complete. Each file is replaced
+ * atomically. Every fault names the file (ModelLoadError).
+ */
+import { existsSync, join, mkdirSync, readFileSync, renameSync, resolve, writeFileSync } from "#platform/fs";
+import { readSafetensors, serializeSafetensors, type Tensor } from "@mini/tensor";
+import { ParamSource } from "@mini/nn";
+import { ModelLoadError } from "../loaders/errors.js";
+import { tokenizerFromJson } from "../tokenizers/hf/load.js";
+import type { Tokenizer } from "../tokenizers/tokenizer.js";
+
+export const WEIGHTS_FILE = "model.safetensors";
+export const TOKENIZER_FILE = "tokenizer.json";
+export const TOKENIZER_CONFIG_FILE = "tokenizer_config.json";
+
+export interface TrainedModelParts {
+  /** The architecture file's name ("config.json", "rustgpt.json") and content. */
+  configFile: string;
+  config: unknown;
+  stateDict: Record<string, Tensor>;
+  tokenizerJson: Record<string, unknown>;
+  tokenizerConfig: Record<string, unknown>;
+  /** Further JSON files by name (generation_config.json). */
+  extraJson?: Record<string, unknown>;
+}
+
+/** The directory's files in memory (name → bytes), the config file last: what writeModelDir writes, what a browser zips. */
+export function trainedModelFiles(parts: TrainedModelParts): Record<string, Uint8Array> {
+  const json = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value, null, 2) + "\n");
+  const files: Record<string, Uint8Array> = {
+    [WEIGHTS_FILE]: serializeSafetensors(parts.stateDict, { format: "pt" }),
+    [TOKENIZER_FILE]: json(parts.tokenizerJson),
+    [TOKENIZER_CONFIG_FILE]: json(parts.tokenizerConfig),
+  };
+  for (const [name, value] of Object.entries(parts.extraJson ?? {})) files[name] = json(value);
+  files[parts.configFile] = json(parts.config);
+  return files;
+}
+
+/** Writes `files` into `dir` (created if needed), in order, each through a temporary file and a rename. */
+export function writeModelDir(dir: string, files: Record<string, Uint8Array>): void {
+  const root = resolve(dir);
+  mkdirSync(root, { recursive: true });
+  for (const [name, bytes] of Object.entries(files)) {
+    const path = join(root, name);
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  }
+}
+
+export interface ReadTrainedModel<C> {
+  readonly dir: string;
+  readonly config: C;
+  /** The weights, for the family's constructor (`new TinyLlama(config, params)`). */
+  readonly params: ParamSource;
+  readonly tokenizer: Tokenizer;
+  readonly tokenizerJson: Record<string, unknown>;
+  readonly tokenizerConfig: Record<string, unknown>;
+}
+
+/**
+ * Reads a directory written by writeModelDir. `parseConfig` turns the config file's JSON into the
+ * family's config (throwing ModelLoadError naming the field); the tokenizer's size must equal vocabSize.
+ */
+export function readTrainedModelDir<C extends { vocabSize: number }>(
+  dir: string,
+  configFile: string,
+  parseConfig: (json: unknown, path: string) => C,
+): ReadTrainedModel<C> {
+  const root = resolve(dir);
+  const need = (name: string): string => {
+    const p = join(root, name);
+    if (!existsSync(p)) throw new ModelLoadError(p, undefined, "missing (expected a model directory written by the trainer)");
+    return p;
+  };
+  const configPath = need(configFile);
+  const config = parseConfig(readJson(configPath), configPath);
+  const tokenizerJson = readJson(need(TOKENIZER_FILE)) as Record<string, unknown>;
+  const tcPath = join(root, TOKENIZER_CONFIG_FILE);
+  const tokenizerConfig = existsSync(tcPath) ? (readJson(tcPath) as Record<string, unknown>) : {};
+  const weightsPath = need(WEIGHTS_FILE);
+  const params = ParamSource.fromTensors(readSafetensors(weightsPath), { name: weightsPath });
+  const tokenizer = tokenizerFromJson(tokenizerJson, tokenizerConfig);
+  if (tokenizer.vocabSize !== config.vocabSize) {
+    throw new ModelLoadError(join(root, TOKENIZER_FILE), undefined, `has ${tokenizer.vocabSize} tokens, ${configFile} says vocabSize ${config.vocabSize}`);
+  }
+  return { dir: root, config, params, tokenizer, tokenizerJson, tokenizerConfig };
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ModelLoadError(path, undefined, `cannot read (${(e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ModelLoadError(path, undefined, `malformed JSON (${(e as Error).message})`);
+  }
+}
