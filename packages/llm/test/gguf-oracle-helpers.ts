@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRng, Tensor, type GgufValue } from "@mini/tensor";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel as LlamaCppModel } from "node-llama-cpp";
-import { type CausalLM } from "../src/index.js";
+import type { CausalLM } from "../src/index.js";
 import {
   expectedTensors,
   loadModelDir,
