@@ -3,7 +3,6 @@
  * from. `--model` is a HuggingFace model directory, a rustgpt-ts directory, or a GGUF file
  * (`*.gguf`: weights, tokenizer and chat template in one).
  */
-import { existsSync, statSync } from "node:fs";
 import { loadModel as loadAnyModel, type CausalLM, type Tokenizer } from "@mini/llm";
 
 export interface LoadedModel {
@@ -15,8 +14,6 @@ export interface LoadedModel {
   eosIds: readonly number[];
   loadMs: number;
 }
-
-export const isGgufPath = (path: string): boolean => path.toLowerCase().endsWith(".gguf") && existsSync(path) && statSync(path).isFile();
 
 export async function loadModel(path: string): Promise<LoadedModel> {
   const t0 = performance.now();

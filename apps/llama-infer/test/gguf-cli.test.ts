@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadGgufModel } from "@mini/llm";
+import { loadGgufModel } from "@mini/llm/models";
 import { runCli } from "../src/cli.js";
 
 const SHARED = process.env["MINI_SHARED"]!;

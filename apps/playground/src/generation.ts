@@ -3,7 +3,16 @@
  * (ChatSession, the same one `llama-infer chat` uses), streamed piece by piece through `post`.
  * Every few tokens the loop lets the worker's messages in, so a "stop" arrives mid-answer.
  */
-import { ChatSession, ContinuationDecoder, generate, Sampler, yieldToEvents, type CausalLM, type GenerationResult, type Tokenizer } from "@mini/llm";
+import {
+  ChatSession,
+  ContinuationDecoder,
+  generate,
+  Sampler,
+  type CausalLM,
+  type GenerationResult,
+  type Tokenizer,
+} from "@mini/llm";
+import { yieldToEvents } from "@mini/llm/training";
 import type { GenStats, RunEvent, Sampling } from "./protocol.js";
 
 export interface LoadedLM {

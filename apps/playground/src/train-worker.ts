@@ -6,10 +6,10 @@
  * it, and zipped for download.
  */
 import { ParamSource } from "@mini/nn";
-import {
-  buildWordLevelTokenizer, exactMatch, hfModelDirFiles, loadModelFromFiles, parseTextDataset, tinyLlamaConfig, TinyLlama, tokenizeDataset, tokenizerFromJson, train,
-  type PhaseSpec,
-} from "@mini/llm";
+import { loadModelFromFiles, tokenizerFromJson } from "@mini/llm";
+import { hfModelDirFiles, tinyLlamaConfig, TinyLlama } from "@mini/llm/models";
+import { buildWordLevelTokenizer } from "@mini/llm/tokenizers";
+import { exactMatch, parseTextDataset, tokenizeDataset, train, type PhaseSpec } from "@mini/llm/training";
 import { Generation } from "./generation.js";
 import { scope } from "./worker-scope.js";
 import type { TrainEvent, TrainRequest, TrainSettings } from "./protocol.js";

@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateAll, loadModelDir, loadTokenizer } from "@mini/llm";
+import { generateAll, loadTokenizer } from "@mini/llm";
+import { loadModelDir } from "@mini/llm/models";
 import { launchChromium, startSite, type Site } from "./helpers.js";
 
 const SHARED = process.env["MINI_SHARED"]!;

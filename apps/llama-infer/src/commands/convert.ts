@@ -6,7 +6,14 @@
 import { readFileSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { Command, Option } from "commander";
-import { ggufTokenizerMetadata, GGUF_WRITE_TYPES, loadTokenizerSync, openSafetensorsSource, readModelConfig, writeModelGguf, type GgufWriteType } from "@mini/llm";
+import {
+  GGUF_WRITE_TYPES,
+  openSafetensorsSource,
+  readModelConfig,
+  writeModelGguf,
+  type GgufWriteType,
+} from "@mini/llm/models";
+import { ggufTokenizerMetadata, loadTokenizerSync } from "@mini/llm/tokenizers";
 import type { CliIO } from "../io.js";
 import { UsageError } from "../options.js";
 
