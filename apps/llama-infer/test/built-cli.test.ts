@@ -1,0 +1,64 @@
+/**
+ * The built CLI is plain JavaScript that needs nothing installed: dist/cli/llama-infer.mjs, copied
+ * alone into a temporary folder outside the workspace (no node_modules anywhere above it, so no
+ * tsx, no commander, no @mini packages to resolve), runs `generate` and `chat` with plain node and
+ * gives the fixture's greedy continuation.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const SHARED = process.env["MINI_SHARED"]!;
+const APP = join(dirname(fileURLToPath(import.meta.url)), "..");
+const STORY = join(SHARED, "models", "story");
+const fixture = JSON.parse(readFileSync(join(SHARED, "reference", "story", "prompt_03.json"), "utf8")) as {
+  prompt: string;
+  greedy: { ids: number[]; continuation_text: string };
+};
+
+let dir: string;
+let cli: string;
+/** No NODE_OPTIONS/NODE_PATH from the test runner: node as a user's shell starts it. */
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("NODE_") && !k.startsWith("VITEST") && k !== "npm_config_user_agent"));
+
+beforeAll(() => {
+  execFileSync(process.execPath, [join(APP, "scripts", "build.mjs")], { stdio: "ignore" });
+  dir = mkdtempSync(join(tmpdir(), "llama-infer-built-"));
+  mkdirSync(join(dir, "cli"));
+  cli = join(dir, "cli", "llama-infer.mjs");
+  copyFileSync(join(APP, "dist", "cli", "llama-infer.mjs"), cli);
+  cpSync(join(APP, "web"), join(dir, "web"), { recursive: true });
+}, 120_000);
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const run = (args: string[], input?: string) => spawnSync(process.execPath, [cli, ...args], { cwd: dir, env, encoding: "utf8", timeout: 60_000, ...(input !== undefined ? { input } : {}) });
+
+describe("the built single-file CLI", () => {
+  it("has no package to resolve beside it: tsx is not installed there", () => {
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", 'await import("tsx")'], { cwd: dir, env, encoding: "utf8" });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/Cannot find package 'tsx'/);
+  });
+
+  it("generate --temperature 0 prints the fixture's greedy continuation with plain node", () => {
+    const r = run(["generate", "--model", STORY, "--prompt", fixture.prompt, "--temperature", "0", "--max-new-tokens", String(fixture.greedy.ids.length)]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${fixture.prompt}${fixture.greedy.continuation_text}\n`);
+  });
+
+  it("chat from a pipe and --help work; a bad option is one line and exit code 1", () => {
+    const chat = run(["chat", "--model", STORY, "--temperature", "0", "--max-new-tokens", "12"], "Tell me about a cat.\n");
+    expect(chat.status).toBe(0);
+    expect(chat.stdout.trim().length).toBeGreaterThan(5);
+    expect(run(["--help"]).stdout).toMatch(/generate/);
+    const bad = run(["generate", "--model", STORY, "--prompt", "hi", "--top-p", "1.5"]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe("error: invalid --top-p: must be in (0, 1], got 1.5\n");
+  });
+});
