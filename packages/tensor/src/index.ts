@@ -21,7 +21,15 @@ export * from "./ops/index.js";
 export * as kernels from "./kernels/index.js";
 export type { CausalMask } from "./kernels/softmax.js";
 export type { EpsPlacement } from "./ops/nn.js";
-export type { RopeStyle } from "./kernels/rope.js";
+export {
+  RopeTable,
+  defaultRopeFrequencies,
+  linearRopeFrequencies,
+  llama3RopeFrequencies,
+  type RopeStyle,
+  type RopeFrequencyFn,
+  type Llama3RopeScaling,
+} from "./kernels/rope.js";
 export type { BinaryOp } from "./kernels/broadcast.js";
 
 export {

@@ -7,6 +7,7 @@ import {
   rmsNormBackwardReference, rmsNormReference,
 } from "../src/kernels/norm.reference.js";
 import { ropeReference } from "../src/kernels/rope.reference.js";
+import { RopeTable } from "../src/kernels/rope.js";
 import { logSoftmaxReference, softmaxBackwardReference, softmaxReference } from "../src/kernels/softmax.reference.js";
 import { wasmAdd, wasmAxpy, wasmMul, wasmMulScalar, wasmSub } from "../src/wasm/elementwise.js";
 import { wasmLogSoftmax, wasmSilu, wasmSiluBackward, wasmSoftmax, wasmSoftmaxBackward, wasmSwiglu, wasmSwigluBackward } from "../src/wasm/exp.js";
@@ -227,7 +228,10 @@ describe("WASM rope equals the reference", () => {
           const x0 = seededFloats(n, seq * 1000 + headDim, 2);
           const want = ropeReference(x0, seq, nHeads, headDim, startPos, 10000, style, undefined, inverse);
           const x = place(x0, pinned);
-          const got = wasmRope(x, seq, nHeads, headDim, startPos, 10000, style, inPlace ? x : place(new Float32Array(n), pinned), inverse);
+          const table = new RopeTable(headDim, 10000);
+          table.ensure(startPos + seq);
+          const rows = (a: Float32Array) => a.subarray(startPos * (headDim / 2), (startPos + seq) * (headDim / 2));
+          const got = wasmRope(x, seq, nHeads, headDim, rows(table.cos), rows(table.sin), style, inPlace ? x : place(new Float32Array(n), pinned), inverse);
           expectClose(got, want, 1e-6, 1e-5);
         },
       ),

@@ -1,4 +1,4 @@
-import { Tensor, ShapeError, kernels, type RopeStyle } from "@mini/tensor";
+import { Tensor, ShapeError, kernels, type RopeStyle, type RopeTable } from "@mini/tensor";
 import { gradOf, record } from "../tape.js";
 import type { Variable } from "../variable.js";
 import { fmt } from "../shape-check.js";
@@ -12,7 +12,9 @@ import { fmt } from "../shape-check.js";
 export interface RopeOptions {
   /** Position of the first row (default 0; the KV-cache length when appending). */
   startPos?: number;
-  /** Base of the frequencies (default 10000). */
+  /** The cos/sin table (built once per layer; see @mini/tensor's RopeTable, scaled variants included). */
+  table?: RopeTable;
+  /** Without a table: plain RoPE with this base (default 10000). */
   theta?: number;
   /** "half" (HF rotate_half, default) or "interleaved" (pairs 2i, 2i+1). */
   style?: RopeStyle;
@@ -27,7 +29,8 @@ export function rope(x: Variable, opts: RopeOptions = {}): Variable {
   const headDim = shape[r - 1]!;
   if (headDim % 2 !== 0) throw new ShapeError(`rope: headDim must be even, got ${headDim} in shape ${fmt(shape)}`);
   const startPos = opts.startPos ?? 0;
-  const theta = opts.theta ?? 10000;
+  if (opts.table !== undefined && opts.theta !== undefined) throw new TypeError("rope: pass table or theta, not both");
+  const table = opts.table ?? opts.theta ?? 10000;
   const style = opts.style ?? "half";
   const block = seq * nHeads * headDim;
   const batch = block === 0 ? 0 : x.size / block;
@@ -36,7 +39,7 @@ export function rope(x: Variable, opts: RopeOptions = {}): Variable {
   const apply = (src: () => Float32Array, dst: Float32Array, inverse: boolean): void => {
     for (let b = 0; b < batch; b++) {
       const lo = b * block;
-      kernels.rope(src().subarray(lo, lo + block), seq, nHeads, headDim, startPos, theta, style, dst.subarray(lo, lo + block), inverse);
+      kernels.rope(src().subarray(lo, lo + block), seq, nHeads, headDim, startPos, table, style, dst.subarray(lo, lo + block), inverse);
     }
   };
 

@@ -1,5 +1,5 @@
 import { addMask, matmul, matmulTransB, reshape, rope, scale, softmax, transpose, type Variable } from "@mini/autograd";
-import { Tensor, type RopeStyle } from "@mini/tensor";
+import { RopeTable, Tensor, type RopeFrequencyFn, type RopeStyle } from "@mini/tensor";
 import { ConfigError } from "../errors.js";
 import type { Init } from "../init.js";
 import { Module, at } from "../module.js";
@@ -19,8 +19,11 @@ export interface AttentionConfig {
   outputProjection?: boolean;
   /** Bias on o_proj (default false). */
   outputBias?: boolean;
-  /** Rotary position embedding on q and k (HF rotate-half by default). */
-  rope?: { theta: number; style?: RopeStyle } | null;
+  /**
+   * Rotary position embedding on q and k (HF rotate-half by default). `frequencies` replaces plain
+   * RoPE's inv_freq (theta^(−2i/headDim)) with a scaled variant, e.g. llama3RopeFrequencies.
+   */
+  rope?: { theta: number; style?: RopeStyle; frequencies?: RopeFrequencyFn } | null;
   /** Mask future positions (default true). */
   causal?: boolean;
   /** Tensor names (defaults: HF's q_proj, k_proj, v_proj, o_proj). */
@@ -55,7 +58,8 @@ export class CausalSelfAttention extends Module {
   readonly k: Linear; // [nKvHeads·hd, dModel]
   readonly v: Linear; // [nKvHeads·hd, dModel]
   readonly o: Linear | null; // [dModel, nHeads·hd]
-  readonly rope: { theta: number; style: RopeStyle } | null;
+  /** The cos/sin table (built once, grown with the longest sequence seen) and the pair layout. */
+  readonly rope: { theta: number; style: RopeStyle; table: RopeTable } | null;
   readonly causal: boolean;
 
   constructor(
@@ -81,7 +85,9 @@ export class CausalSelfAttention extends Module {
     if (cfg.rope && (this.headDim % 2 !== 0 || !(cfg.rope.theta > 0))) {
       throw new ConfigError(`${who}: RoPE needs an even headDim and theta > 0, got headDim=${this.headDim}, theta=${cfg.rope.theta}`);
     }
-    this.rope = cfg.rope ? { theta: cfg.rope.theta, style: cfg.rope.style ?? "half" } : null;
+    this.rope = cfg.rope
+      ? { theta: cfg.rope.theta, style: cfg.rope.style ?? "half", table: new RopeTable(this.headDim, cfg.rope.frequencies ?? cfg.rope.theta) }
+      : null;
     this.causal = cfg.causal ?? true;
     const names = { q: "q_proj", k: "k_proj", v: "v_proj", o: "o_proj", ...cfg.names };
     const qkv = { bias: cfg.qkvBias ?? false, ...(cfg.init ? { init: cfg.init } : {}) };
@@ -110,8 +116,8 @@ export class CausalSelfAttention extends Module {
     let k = reshape(this.k.forward(x), [B, T, Hkv, hd]);
     const v = transpose(reshape(this.v.forward(x), [B, T, Hkv, hd]), 1, 2); // [B, Hkv, T, hd]
     if (this.rope) {
-      q = rope(q, { theta: this.rope.theta, style: this.rope.style });
-      k = rope(k, { theta: this.rope.theta, style: this.rope.style });
+      q = rope(q, { table: this.rope.table, style: this.rope.style });
+      k = rope(k, { table: this.rope.table, style: this.rope.style });
     }
     // q: [B, H, T, hd] = [B, Hkv, G·T, hd] (the G query heads of a KV head are consecutive)
     const qh = reshape(transpose(scale(q, 1 / Math.sqrt(hd)), 1, 2), [B, Hkv, G * T, hd]);

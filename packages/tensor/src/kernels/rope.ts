@@ -4,43 +4,167 @@ import { useWasm } from "../wasm/instance.js";
 import { wasmRope } from "../wasm/rope.js";
 
 /**
- * Rotary position embedding over x: [seq, nHeads, headDim]; row s is at position startPos + s.
- * "half" rotates the pair (i, i + headDim/2) as HF's rotate_half (use it for HF Llama weights);
- * "interleaved" rotates (2i, 2i + 1) (the original RoFormer / llama2.c layout).
- * Angle of pair i at position p: p · theta^(−2i/headDim), computed in float32 exactly as HF Llama
- * does (inv_freq in float32, then p·inv_freq in float32, then cos/sin rounded to float32), so our
- * logits match the PyTorch reference. inverse = true rotates by −angle (that is also the backward).
- * out may equal x (in place). Reference: rope.reference.ts.
+ * Rotary position embedding (RoPE), the one home of it in mini: the frequencies, the cos/sin
+ * table and the rotation kernel. The inference Llama, nn's attention and autograd's `rope` op
+ * all use this file. Reference: rope.reference.ts; WASM SIMD rotation: wasm/rope.wat.
+ *
+ * For a head vector x of headDim values, pair i (i < headDim/2) at position p is rotated by the
+ * angle p · inv_freq[i]:
+ *   (a, b) → (a·cos − b·sin, b·cos + a·sin)
+ * "half" pairs (i, i + headDim/2) as HF's rotate_half (HF Llama checkpoints need it);
+ * "interleaved" pairs (2i, 2i + 1) (the original RoFormer / llama2.c layout).
+ *
+ * Arithmetic follows transformers (LlamaRotaryEmbedding) so logits match a PyTorch reference:
+ * inv_freq in float32, angle = pos · inv_freq in float32, cos/sin of that rounded to float32
+ * (times attention_scaling in float32, 1 for plain RoPE).
  */
 export type RopeStyle = "half" | "interleaved";
 
-const invFreqCache = new Map<string, Float32Array>();
+/**
+ * inv_freq of each rotated pair, as float32 [headDim/2]: HF's `rope_init_fn`. Plain RoPE is
+ * `defaultRopeFrequencies(theta)`; a scaled variant (rope_scaling) is another function, and the
+ * table and kernel do not change.
+ */
+export type RopeFrequencyFn = (headDim: number) => Float32Array;
 
-/** inv_freq_i = 1 / theta^(2i/headDim) in float32, i < headDim/2 (HF `_compute_default_rope_parameters`). */
-export function ropeInvFreq(headDim: number, theta: number): Float32Array {
-  const key = `${headDim}:${theta}`;
-  let inv = invFreqCache.get(key);
-  if (inv === undefined) {
-    const f = Math.fround;
-    inv = new Float32Array(headDim / 2);
-    for (let i = 0; i < inv.length; i++) inv[i] = 1 / f(Math.pow(f(theta), f((2 * i) / headDim)));
-    if (invFreqCache.size > 64) invFreqCache.clear();
-    invFreqCache.set(key, inv);
-  }
-  return inv;
+const f32 = Math.fround;
+
+/** inv_freq_i = 1 / theta^(2i/headDim) in float32 (HF `_compute_default_rope_parameters`). */
+export function defaultRopeFrequencies(theta: number): RopeFrequencyFn {
+  if (!(theta > 0) || !Number.isFinite(theta)) throw new ShapeError(`rope: theta must be a positive number, got ${theta}`);
+  return (headDim) => {
+    const inv = new Float32Array(headDim / 2);
+    for (let i = 0; i < inv.length; i++) inv[i] = 1 / f32(Math.pow(f32(theta), f32((2 * i) / headDim)));
+    return inv;
+  };
 }
 
-// Scratch cos/sin tables, grown on demand and reused across calls: [seq, headDim/2].
-let cosTable = new Float32Array(0);
-let sinTable = new Float32Array(0);
+/** rope_scaling {"rope_type": "linear", "factor"}: positions divided by factor (HF `_compute_linear_scaling_rope_parameters`). */
+export function linearRopeFrequencies(theta: number, factor: number): RopeFrequencyFn {
+  if (!(factor > 0) || !Number.isFinite(factor)) throw new ShapeError(`rope: linear scaling factor must be a positive number, got ${factor}`);
+  const base = defaultRopeFrequencies(theta);
+  return (headDim) => base(headDim).map((v) => v / f32(factor));
+}
 
+export interface Llama3RopeScaling {
+  factor: number;
+  lowFreqFactor: number;
+  highFreqFactor: number;
+  /** original_max_position_embeddings */
+  originalMaxPositionEmbeddings: number;
+}
+
+/**
+ * rope_scaling {"rope_type": "llama3", …} (HF `_compute_llama3_parameters`): wavelengths longer
+ * than original/lowFreqFactor are slowed down by factor, shorter than original/highFreqFactor
+ * kept, and those between interpolated smoothly. float32 throughout, as torch computes it
+ * (`2π / inv_freq` is torch's `reciprocal(inv_freq) · 2π`; python scalars become float32).
+ */
+export function llama3RopeFrequencies(theta: number, s: Llama3RopeScaling): RopeFrequencyFn {
+  const { factor, lowFreqFactor: lo, highFreqFactor: hi, originalMaxPositionEmbeddings: old } = s;
+  for (const [name, v] of [["factor", factor], ["lowFreqFactor", lo], ["highFreqFactor", hi], ["originalMaxPositionEmbeddings", old]] as const) {
+    if (!(v > 0) || !Number.isFinite(v)) throw new ShapeError(`rope: llama3 scaling ${name} must be a positive number, got ${v}`);
+  }
+  if (!(hi > lo)) throw new ShapeError(`rope: llama3 scaling needs highFreqFactor > lowFreqFactor, got ${hi} and ${lo}`);
+  const base = defaultRopeFrequencies(theta);
+  // Python floats (double), compared with float32 tensors as float32 scalars.
+  const lowFreqWavelen = f32(old / lo);
+  const highFreqWavelen = f32(old / hi);
+  return (headDim) =>
+    base(headDim).map((inv) => {
+      const wavelen = f32(f32(1 / inv) * f32(2 * Math.PI));
+      const scaled = wavelen > lowFreqWavelen ? f32(inv / f32(factor)) : inv;
+      if (wavelen < highFreqWavelen || wavelen > lowFreqWavelen) return scaled;
+      // old / wavelen is torch's reciprocal(wavelen) · old
+      const smooth = f32(f32(f32(f32(1 / wavelen) * f32(old)) - f32(lo)) / f32(hi - lo));
+      return f32(f32(f32(f32(1 - smooth) * scaled) / f32(factor)) + f32(smooth * scaled));
+    });
+}
+
+/**
+ * cos/sin of every (position, pair): [maxPos, headDim/2] each, computed once and grown (never
+ * recomputed) when a later call reaches a farther position. Build one per model (or layer
+ * config) and pass it to `rope`; a bare theta uses a shared table of plain RoPE.
+ */
+export class RopeTable {
+  readonly half: number;
+  /** inv_freq per pair: [headDim/2], float32. */
+  readonly invFreq: Float32Array;
+  /** cos(p·inv_freq[i])·attentionScaling at [p·half + i]: [maxPos, half]. Replaced when the table grows. */
+  cos = new Float32Array(0);
+  sin = new Float32Array(0);
+
+  constructor(
+    readonly headDim: number,
+    frequencies: RopeFrequencyFn | number,
+    /** Multiplies cos and sin (HF attention_scaling: 1 except for YaRN / LongRoPE). */
+    readonly attentionScaling = 1,
+  ) {
+    if (!Number.isInteger(headDim) || headDim <= 0 || headDim % 2 !== 0) {
+      throw new ShapeError(`rope: headDim must be a positive even integer, got ${headDim}`);
+    }
+    this.half = headDim / 2;
+    const fn = typeof frequencies === "number" ? defaultRopeFrequencies(frequencies) : frequencies;
+    this.invFreq = Float32Array.from(fn(headDim));
+    if (this.invFreq.length !== this.half) {
+      throw new ShapeError(`rope: the frequency function gave ${this.invFreq.length} inv_freq values for headDim ${headDim}, expected ${this.half}`);
+    }
+  }
+
+  /** Positions the table covers now. */
+  get maxPos(): number {
+    return this.cos.length / this.half;
+  }
+
+  /** Makes sure positions 0 … positions − 1 are in the table (grows by doubling). */
+  ensure(positions: number): void {
+    const have = this.maxPos;
+    if (positions <= have) return;
+    const half = this.half;
+    const size = Math.max(positions, 2 * have, 64);
+    const cos = new Float32Array(size * half);
+    const sin = new Float32Array(size * half);
+    cos.set(this.cos);
+    sin.set(this.sin);
+    const scale = f32(this.attentionScaling);
+    for (let p = have; p < size; p++) {
+      for (let i = 0; i < half; i++) {
+        const angle = f32(p * this.invFreq[i]!);
+        cos[p * half + i] = f32(f32(Math.cos(angle)) * scale);
+        sin[p * half + i] = f32(f32(Math.sin(angle)) * scale);
+      }
+    }
+    this.cos = cos;
+    this.sin = sin;
+  }
+
+  /** A shared table of plain RoPE for (headDim, theta) (a few are kept). */
+  static plain(headDim: number, theta: number): RopeTable {
+    const key = `${headDim}:${theta}`;
+    let t = plainTables.get(key);
+    if (t === undefined) {
+      t = new RopeTable(headDim, theta);
+      if (plainTables.size >= 16) plainTables.delete(plainTables.keys().next().value!);
+      plainTables.set(key, t);
+    }
+    return t;
+  }
+}
+
+const plainTables = new Map<string, RopeTable>();
+
+/**
+ * x: [seq, nHeads, headDim] rotated in place or into out; row s is at position startPos + s.
+ * `table` is a RopeTable (grown here if needed) or, for plain RoPE, theta. inverse = true rotates
+ * by −angle (that is also the backward: a rotation is orthogonal). out may equal x.
+ */
 export function rope(
   x: Float32Array,
   seq: number,
   nHeads: number,
   headDim: number,
   startPos: number,
-  theta: number,
+  table: RopeTable | number,
   style: RopeStyle,
   out?: Float32Array,
   inverse = false,
@@ -53,55 +177,33 @@ export function rope(
   }
   if (!Number.isInteger(startPos) || startPos < 0) throw new ShapeError(`rope: startPos must be an integer ≥ 0, got ${startPos}`);
   if (style !== "half" && style !== "interleaved") throw new ShapeError(`rope: style must be "half" or "interleaved", got ${String(style)}`);
+  const t = typeof table === "number" ? RopeTable.plain(headDim, table) : table;
+  if (t.headDim !== headDim) throw new ShapeError(`rope: the table is for headDim ${t.headDim}, x has headDim ${headDim}`);
   const n = seq * nHeads * headDim;
   needLength("rope", "x", x, n);
   const o = outArray("rope", out, n);
-  if (useWasm(n, 256)) return wasmRope(x, seq, nHeads, headDim, startPos, theta, style, o, inverse);
+  t.ensure(startPos + seq);
   const half = headDim / 2;
-  const inv = ropeInvFreq(headDim, theta);
-  if (cosTable.length < seq * half) {
-    cosTable = new Float32Array(seq * half);
-    sinTable = new Float32Array(seq * half);
-  }
-  const cosT = cosTable;
-  const sinT = sinTable;
+  // This call's rows of the table: [seq, half].
+  const cos = t.cos.subarray(startPos * half, (startPos + seq) * half);
+  const sin = t.sin.subarray(startPos * half, (startPos + seq) * half);
+  if (useWasm(n, 256)) return wasmRope(x, seq, nHeads, headDim, cos, sin, style, o, inverse);
   const sign = inverse ? -1 : 1;
+  // Pair i of a head starting at `base` is (base + i, base + i + half) or (base + 2i, base + 2i + 1).
+  const step = style === "half" ? 1 : 2;
+  const other = style === "half" ? half : 1;
   for (let s = 0; s < seq; s++) {
-    const pos = startPos + s;
-    for (let i = 0; i < half; i++) {
-      const angle = Math.fround(pos * inv[i]!);
-      cosT[s * half + i] = Math.cos(angle);
-      sinT[s * half + i] = sign * Math.fround(Math.sin(angle));
-    }
-  }
-  if (style === "half") {
-    for (let s = 0; s < seq; s++) {
-      const t = s * half;
-      for (let h = 0; h < nHeads; h++) {
-        const base = (s * nHeads + h) * headDim;
-        for (let i = 0; i < half; i++) {
-          const c = cosT[t + i]!;
-          const sn = sinT[t + i]!;
-          const a = x[base + i]!;
-          const b = x[base + i + half]!;
-          o[base + i] = a * c - b * sn;
-          o[base + i + half] = b * c + a * sn;
-        }
-      }
-    }
-  } else {
-    for (let s = 0; s < seq; s++) {
-      const t = s * half;
-      for (let h = 0; h < nHeads; h++) {
-        const base = (s * nHeads + h) * headDim;
-        for (let i = 0; i < half; i++) {
-          const c = cosT[t + i]!;
-          const sn = sinT[t + i]!;
-          const a = x[base + 2 * i]!;
-          const b = x[base + 2 * i + 1]!;
-          o[base + 2 * i] = a * c - b * sn;
-          o[base + 2 * i + 1] = b * c + a * sn;
-        }
+    const row = s * half;
+    for (let h = 0; h < nHeads; h++) {
+      const base = (s * nHeads + h) * headDim;
+      for (let i = 0; i < half; i++) {
+        const c = cos[row + i]!;
+        const sn = sign * sin[row + i]!;
+        const i0 = base + i * step;
+        const a = x[i0]!;
+        const b = x[i0 + other]!;
+        o[i0] = a * c - b * sn;
+        o[i0 + other] = b * c + a * sn;
       }
     }
   }

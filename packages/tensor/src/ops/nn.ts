@@ -3,7 +3,7 @@ import { Tensor } from "../tensor.js";
 import * as act from "../kernels/activations.js";
 import * as sm from "../kernels/softmax.js";
 import * as nrm from "../kernels/norm.js";
-import { rope as ropeKernel, type RopeStyle } from "../kernels/rope.js";
+import { rope as ropeKernel, type RopeStyle, type RopeTable } from "../kernels/rope.js";
 import { gatherRows } from "../kernels/gather.js";
 import { sameShape } from "../shape.js";
 
@@ -82,11 +82,11 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-6): Tensor {
   return Tensor.from(nrm.rmsNorm(x.data, weight.data, rows, cols, eps), x.shape);
 }
 
-/** RoPE on x: [seq, nHeads, headDim], positions startPos…; returns a new tensor (see kernels/rope.ts). */
-export function rope(x: Tensor, startPos: number, theta: number, style: RopeStyle = "half", inverse = false): Tensor {
+/** RoPE on x: [seq, nHeads, headDim], positions startPos…; `table` a RopeTable or theta; returns a new tensor (see kernels/rope.ts). */
+export function rope(x: Tensor, startPos: number, table: RopeTable | number, style: RopeStyle = "half", inverse = false): Tensor {
   if (x.rank !== 3) throw new ShapeError(`rope: x must be [seq, nHeads, headDim], got ${fmtShape(x.shape)}`);
   const [seq, nHeads, headDim] = x.shape as [number, number, number];
-  return Tensor.from(ropeKernel(x.data, seq, nHeads, headDim, startPos, theta, style, undefined, inverse), x.shape);
+  return Tensor.from(ropeKernel(x.data, seq, nHeads, headDim, startPos, table, style, undefined, inverse), x.shape);
 }
 
 /** Embedding lookup: table [rows, cols], ids → [ids.length, cols]. */

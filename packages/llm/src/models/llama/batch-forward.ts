@@ -11,15 +11,14 @@
  *   blocks;  x += att·Woᵀ;  the MLP over all N rows.
  * then the final norm and lm_head on each entry's last row only ([M, hidden] · lm_headᵀ).
  */
-import { kernels, Tensor } from "@mini/tensor";
+import { kernels, Tensor, type RopeTable } from "@mini/tensor";
 import type { BatchEntry, PagedKV } from "../causal-lm.js";
 import type { LlamaConfig } from "./config.js";
 import { LlamaPagedKV } from "./paged-kv.js";
-import type { RopeTable } from "./rope-table.js";
 import type { RunState } from "./run-state.js";
 import { windowedSoftmax } from "./windowed-softmax.js";
 
-const { matmul, matmulTransB, rmsNorm, softmax, swiglu } = kernels;
+const { matmul, matmulTransB, rmsNorm, rope, softmax, swiglu } = kernels;
 
 /** Checks a batch before any work (each error names the entry); returns its highest position + 1. */
 export function checkBatch(c: LlamaConfig, entries: readonly BatchEntry[], kv: PagedKV, maxRows: number): number {
@@ -62,7 +61,7 @@ export class BatchForward {
   ) {}
 
   /** Runs the pass; returns the logits of each entry's last token ([M, vocab], a reused buffer). */
-  run(entries: readonly BatchEntry[], kv: LlamaPagedKV, rope: RopeTable): Float32Array {
+  run(entries: readonly BatchEntry[], kv: LlamaPagedKV, table: RopeTable): Float32Array {
     const c = this.c;
     const rs = this.rs;
     const group = c.numHeads / c.numKvHeads;
@@ -79,14 +78,14 @@ export class BatchForward {
     // A kernel's first use may grow the WASM memory mid-pass, detaching every view: run again.
     // Writes are idempotent (the same keys/values at the same positions), so a rerun is safe.
     try {
-      this.pass(entries, kv, rope, n);
+      this.pass(entries, kv, table, n);
     } catch (e) {
       if (rs.attached) throw e;
     }
     if (!rs.attached || this.vscores.length === 0) {
       rs.refresh();
       this.refresh();
-      this.pass(entries, kv, rope, n);
+      this.pass(entries, kv, table, n);
     }
     const size = entries.length * c.vocabSize;
     if (this.logits.length < size) this.logits = new Float32Array(size);
@@ -94,7 +93,7 @@ export class BatchForward {
     return this.logits.subarray(0, size);
   }
 
-  private pass(entries: readonly BatchEntry[], kv: LlamaPagedKV, rope: RopeTable, n: number): void {
+  private pass(entries: readonly BatchEntry[], kv: LlamaPagedKV, table: RopeTable, n: number): void {
     const c = this.c;
     const rs = this.rs;
     const H = c.hiddenSize;
@@ -120,21 +119,26 @@ export class BatchForward {
       matmulTransB(xb, w.wq, n, H, qDim, q);
       matmulTransB(xb, w.wk, n, H, kvDim, k);
       matmulTransB(xb, w.wv, n, H, kvDim, v);
-      // k rotated and v copied into each row's block slot; then attention per entry.
+      // Per entry: q and k rotated in place (its rows are positions e.position …), k and v
+      // copied into each row's block slot; then its attention.
       row = 0;
       for (const e of entries) {
-        for (let t = 0; t < e.tokens.length; t++) {
+        const m = e.tokens.length;
+        rope(q.subarray(row * qDim, (row + m) * qDim), m, c.numHeads, hd, e.position, table, "half", q.subarray(row * qDim, (row + m) * qDim));
+        rope(k.subarray(row * kvDim, (row + m) * kvDim), m, c.numKvHeads, hd, e.position, table, "half", k.subarray(row * kvDim, (row + m) * kvDim));
+        for (let t = 0; t < m; t++) {
           const p = e.position + t;
           const block = e.blockTable[Math.floor(p / bs)]!;
           const slot = (p % bs) * hd;
           for (let kh = 0; kh < c.numKvHeads; kh++) {
             const dst = kv.slab(block, l, kh) + slot;
-            rope.rotate(k, (row + t) * kvDim + kh * hd, keys, dst, 0, 1, p);
-            values.set(v.subarray((row + t) * kvDim + kh * hd, (row + t) * kvDim + (kh + 1) * hd), dst);
+            const src = (row + t) * kvDim + kh * hd;
+            keys.set(k.subarray(src, src + hd), dst);
+            values.set(v.subarray(src, src + hd), dst);
           }
         }
-        this.attention(l, e, row, kv, keys, values, rope);
-        row += e.tokens.length;
+        this.attention(l, e, row, kv, keys, values);
+        row += m;
       }
       matmulTransB(att, w.wo, n, qDim, H, x, 1, 1); // x += att·Woᵀ
       rmsNorm(x, w.mlpNorm, n, H, eps, xb);
@@ -156,12 +160,12 @@ export class BatchForward {
   }
 
   /**
-   * Attention of entry e's n queries (rows row0 … row0 + n − 1 of q) over its cached positions
+   * Attention of entry e's n queries (rows row0 … row0 + n − 1 of q, rotated) over its cached positions
    * [kStart, position + n), into att. Per kv head, its group's queries are rows ordered (head,
    * token) in qT (so the softmax kernel's causal mask applies, period n); the scores against each
    * block are one matmulTransB, and the output Σ over blocks of P_block·V_block.
    */
-  private attention(l: number, e: BatchEntry, row0: number, kv: LlamaPagedKV, keys: Float32Array, values: Float32Array, rope: RopeTable): void {
+  private attention(l: number, e: BatchEntry, row0: number, kv: LlamaPagedKV, keys: Float32Array, values: Float32Array): void {
     const c = this.c;
     const rs = this.rs;
     const hd = c.headDim;
@@ -185,7 +189,10 @@ export class BatchForward {
     const ob = rs.vattT.subarray(0, rows * hd);
     for (let kh = 0; kh < c.numKvHeads; kh++) {
       for (let h = 0; h < group; h++) {
-        for (let t = 0; t < n; t++) rope.rotate(rs.vq, (row0 + t) * qDim + (kh * group + h) * hd, qb, (h * n + t) * hd, 0, 1, e.position + t);
+        for (let t = 0; t < n; t++) {
+          const src = (row0 + t) * qDim + (kh * group + h) * hd;
+          qb.set(rs.vq.subarray(src, src + hd), (h * n + t) * hd);
+        }
       }
       // scores [rows, L]: block by block.
       for (let b = b0, col = 0; col < L; b++, col += bs) {

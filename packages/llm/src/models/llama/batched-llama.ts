@@ -13,17 +13,14 @@ import type { LlamaConfig } from "./config.js";
 import type { LlamaKVCache } from "./kv-cache.js";
 import type { LlamaModel } from "./model.js";
 import { LlamaPagedKV } from "./paged-kv.js";
-import { RopeTable } from "./rope-table.js";
 
 export class BatchedLlama implements BatchedCausalLM {
   readonly config: LlamaConfig;
   private readonly pass: BatchForward;
-  private rope: RopeTable;
 
   constructor(readonly model: LlamaModel) {
     this.config = model.config;
     this.pass = new BatchForward(model.config, model.rs);
-    this.rope = new RopeTable(model.config.headDim, Math.min(model.config.maxSeqLen, 4096), model.config.ropeTheta);
   }
 
   get kvBytesPerPosition(): number {
@@ -47,9 +44,8 @@ export class BatchedLlama implements BatchedCausalLM {
   }
 
   forwardBatch(entries: readonly BatchEntry[], kv: PagedKV): Float32Array {
-    const maxPos = checkBatch(this.config, entries, kv, this.maxBatchTokens);
-    if (maxPos > this.rope.maxPos) this.rope = new RopeTable(this.config.headDim, maxPos, this.config.ropeTheta);
-    return this.pass.run(entries, kv as LlamaPagedKV, this.rope);
+    checkBatch(this.config, entries, kv, this.maxBatchTokens);
+    return this.pass.run(entries, kv as LlamaPagedKV, this.model.ropeTable); // the model's RoPE table (grown on demand)
   }
 
   /** Frees the batch scratch (the model keeps its own buffers). */

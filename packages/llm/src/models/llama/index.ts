@@ -14,4 +14,3 @@ export { LlamaKVCache, type KVCacheShape } from "./kv-cache.js";
 export { LlamaPagedKV } from "./paged-kv.js";
 export { BatchedLlama } from "./batched-llama.js";
 export { llamaForwardReference } from "./model.reference.js";
-export { RopeTable } from "./rope-table.js";

@@ -110,12 +110,17 @@ function moeRef(x: Float64Array, weight: WeightLookup, c: LlamaConfig, layerPref
   return out;
 }
 
-/** inv_freq_i = θ^(−2i/d), remapped by Llama 3's rope_scaling when the config has one (float64 throughout). */
+/**
+ * inv_freq_i = θ^(−2i/d), remapped by Llama 3's rope_scaling when the config has one. transformers
+ * computes inv_freq in float32 (even for a float64 model), so the base frequencies and the result
+ * are rounded to float32 as there; the remap itself is float64.
+ */
 function referenceInverseFrequencies(c: LlamaConfig): Float64Array {
+  const f = Math.fround;
   const half = c.headDim / 2;
   const inv = new Float64Array(half);
   for (let i = 0; i < half; i++) {
-    const base = Math.pow(c.ropeTheta, (-2 * i) / c.headDim);
+    const base = f(1 / f(Math.pow(f(c.ropeTheta), f((2 * i) / c.headDim))));
     const s = c.ropeScaling;
     if (s === null) {
       inv[i] = base;
@@ -129,6 +134,7 @@ function referenceInverseFrequencies(c: LlamaConfig): Float64Array {
       const smooth = (L / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
       inv[i] = (1 - smooth) * (base / s.factor) + smooth * base;
     }
+    inv[i] = f(inv[i]!);
   }
   return inv;
 }
@@ -169,10 +175,13 @@ function linearRef(x: Float64Array, w: Float32Array, outDim: number, b: Float32A
 function ropeRef(x: Float64Array, off: number, hd: number, pos: number, invFreq: Float64Array): void {
   const half = hd / 2;
   for (let i = 0; i < half; i++) {
-    const angle = pos * invFreq[i]!;
+    // transformers: angle = pos·inv_freq and its cos/sin in float32, whatever the model's dtype
+    const angle = Math.fround(pos * invFreq[i]!);
+    const cos = Math.fround(Math.cos(angle));
+    const sin = Math.fround(Math.sin(angle));
     const a = x[off + i]!;
     const b = x[off + i + half]!;
-    x[off + i] = a * Math.cos(angle) - b * Math.sin(angle);
-    x[off + i + half] = b * Math.cos(angle) + a * Math.sin(angle);
+    x[off + i] = a * cos - b * sin;
+    x[off + i + half] = b * cos + a * sin;
   }
 }

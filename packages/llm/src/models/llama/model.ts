@@ -9,16 +9,16 @@
  *   x += att·Woᵀ;  xb = rmsNorm(x);  x += (silu(xb·Wgateᵀ)·(xb·Wupᵀ))·Wdownᵀ
  * then the final norm and lm_head on the last position (or all, with allLogits).
  */
-import { kernels } from "@mini/tensor";
+import { kernels, RopeTable } from "@mini/tensor";
 import type { CausalLM, ForwardOptions, KVCache } from "../causal-lm.js";
 import type { LlamaConfig } from "./config.js";
+import { ropeFrequencies } from "./rope-scaling.js";
 import { LlamaKVCache } from "./kv-cache.js";
-import { RopeTable } from "./rope-table.js";
 import { QUERY_BLOCK, queryRow, RunState } from "./run-state.js";
 import { windowedSoftmax } from "./windowed-softmax.js";
 import { disposeLlamaWeights, type LlamaWeights } from "./weights.js";
 
-const { matmul, matmulTransB, rmsNorm, softmax, swiglu } = kernels;
+const { matmul, matmulTransB, rmsNorm, rope, softmax, swiglu } = kernels;
 
 /** Thrown when the tokens fed do not fit in the cache; names both lengths. */
 export class ContextLengthError extends RangeError {
@@ -45,7 +45,8 @@ export class LlamaModel implements CausalLM {
   readonly config: LlamaConfig;
   readonly weights: LlamaWeights;
   readonly rs: RunState; // activation buffers, also used by the batched pass (batched-llama.ts)
-  private rope: RopeTable;
+  /** RoPE cos/sin of every position, built once (grown by the kernel for a longer cache). */
+  readonly ropeTable: RopeTable;
   private readonly logitsOut: Float32Array; // [vocab] on the JS heap: survives WASM memory growth
 
   constructor(config: LlamaConfig, weights: LlamaWeights, opts: LlamaModelOptions = {}) {
@@ -53,7 +54,8 @@ export class LlamaModel implements CausalLM {
     this.weights = weights;
     const chunk = Math.max(1, Math.min(opts.prefillChunk ?? 128, config.maxSeqLen));
     this.rs = new RunState(config, weights, chunk);
-    this.rope = new RopeTable(config.headDim, Math.min(config.maxSeqLen, 4096), config.ropeTheta);
+    this.ropeTable = new RopeTable(config.headDim, ropeFrequencies(config));
+    this.ropeTable.ensure(Math.min(config.maxSeqLen, 4096));
     this.logitsOut = new Float32Array(config.vocabSize);
   }
 
@@ -61,7 +63,6 @@ export class LlamaModel implements CausalLM {
     if (!Number.isInteger(maxLen) || maxLen <= 0 || maxLen > this.config.maxSeqLen) {
       throw new RangeError(`newCache: maxLen must be an integer in [1, ${this.config.maxSeqLen}] (max_position_embeddings), got ${maxLen}`);
     }
-    if (maxLen > this.rope.maxPos) this.rope = new RopeTable(this.config.headDim, maxLen, this.config.ropeTheta);
     const c = this.config;
     return new LlamaKVCache({ numLayers: c.numLayers, numKvHeads: c.numKvHeads, headDim: c.headDim }, maxLen);
   }
@@ -163,7 +164,7 @@ export class LlamaModel implements CausalLM {
     const keys = cache.keys.data;
     const values = cache.values.data;
     const { vx: x, vxb: xb, vq: q, vk: k, vv: v, vqT: qT, vatt: att, vattT: attT, vhb: hb, vhb2: hb2, embed } = rs;
-    const rope = this.rope;
+    const table = this.ropeTable;
 
     // x = embedding rows of the tokens.
     for (let t = 0; t < n; t++) {
@@ -179,24 +180,30 @@ export class LlamaModel implements CausalLM {
       matmulTransB(xb, w.wk, n, H, kvDim, k);
       matmulTransB(xb, w.wv, n, H, kvDim, v);
 
-      // Rotate q (in place for one token; for several, into qT, where each kv head's queries
-      // are one block of n·group rows, cut into runs of QUERY_BLOCK tokens, each run's rows
-      // ordered (head, token): see queryRow) and k (straight into the cache at [l, kvHead, pos]);
-      // copy v into the cache.
+      // Rotate q and k in place (RoPE, rotate_half layout: q, k are [n, heads, hd]); append k and
+      // v to the cache at [l, kvHead, pos]; for several tokens, copy q into qT, where each kv
+      // head's queries are one block of n·group rows, cut into runs of QUERY_BLOCK tokens, each
+      // run's rows ordered (head, token): see queryRow.
+      rope(q, n, nHeads, hd, pos0, table, "half", q);
+      rope(k, n, nKv, hd, pos0, table, "half", k);
       const layerBase = l * nKv * maxLen * hd;
       for (let t = 0; t < n; t++) {
         const p = pos0 + t;
-        if (n === 1) rope.rotate(q, 0, q, 0, hd, nHeads, p);
-        else {
-          const t0 = t - (t % QUERY_BLOCK);
-          const T = Math.min(QUERY_BLOCK, n - t0);
-          for (let kh = 0; kh < nKv; kh++) rope.rotate(q, t * qDim + kh * gDim, qT, queryRow(kh, t, 0, n, group, T) * hd, T * hd, group, p);
-        }
-        rope.rotate(k, t * kvDim, keys, layerBase + p * hd, maxLen * hd, nKv, p);
         for (let kh = 0; kh < nKv; kh++) {
           const src = t * kvDim + kh * hd;
           const dst = layerBase + (kh * maxLen + p) * hd;
+          for (let i = 0; i < hd; i++) keys[dst + i] = k[src + i]!;
           for (let i = 0; i < hd; i++) values[dst + i] = v[src + i]!;
+        }
+        if (n === 1) continue;
+        const t0 = t - (t % QUERY_BLOCK);
+        const T = Math.min(QUERY_BLOCK, n - t0);
+        for (let kh = 0; kh < nKv; kh++) {
+          for (let h = 0; h < group; h++) {
+            const src = t * qDim + kh * gDim + h * hd;
+            const dst = queryRow(kh, t, h, n, group, T) * hd;
+            for (let i = 0; i < hd; i++) qT[dst + i] = q[src + i]!;
+          }
         }
       }
 
@@ -296,7 +303,6 @@ export class LlamaModel implements CausalLM {
           `(layers ${c.numLayers}, kv heads ${c.numKvHeads}, head dim ${c.headDim})`,
       );
     }
-    if (kv.maxLen > this.rope.maxPos) this.rope = new RopeTable(c.headDim, kv.maxLen, c.ropeTheta);
     return kv;
   }
 }

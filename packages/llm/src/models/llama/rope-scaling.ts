@@ -11,54 +11,26 @@
  *   otherwise         (1 − s)·inv_freq_i / factor + s·inv_freq_i,  s = (L/λ_i − low_freq_factor)
  *                                                                      / (high_freq_factor − low_freq_factor)
  *
- * The attention scale is unchanged (transformers' attention_factor is 1 for llama3).
+ * The attention scale is unchanged (transformers' attention_factor is 1 for llama3). The arithmetic
+ * lives in @mini/tensor (llama3RopeFrequencies); this file reads the config.
  */
+import { defaultRopeFrequencies, llama3RopeFrequencies, type Llama3RopeScaling as Llama3Parameters, type RopeFrequencyFn } from "@mini/tensor";
 import { ModelLoadError } from "../../loaders/errors.js";
 
-/** `rope_scaling` with rope_type "llama3". */
-export interface Llama3RopeScaling {
+/** `rope_scaling` with rope_type "llama3" (the parameters of @mini/tensor's llama3RopeFrequencies). */
+export interface Llama3RopeScaling extends Readonly<Llama3Parameters> {
   readonly type: "llama3";
-  readonly factor: number;
-  readonly lowFreqFactor: number;
-  readonly highFreqFactor: number;
-  /** original_max_position_embeddings: the context length the model was pre-trained at. */
-  readonly originalMaxPositionEmbeddings: number;
 }
 
 export type RopeScaling = Llama3RopeScaling;
 
-/** inv_freq_i = 1 / θ^(2i/headDim) for i < headDim/2, as float32 values (transformers computes them in float32). */
-export function defaultInverseFrequencies(headDim: number, theta: number): Float64Array {
-  const f = Math.fround;
-  const inv = new Float64Array(headDim / 2);
-  for (let i = 0; i < inv.length; i++) inv[i] = f(1 / f(Math.pow(f(theta), f((2 * i) / headDim))));
-  return inv;
-}
-
-/** The llama3 remapping of `invFreq` (see the file comment), each value rounded to float32. */
-export function llama3InverseFrequencies(invFreq: ArrayLike<number>, s: Llama3RopeScaling): Float64Array {
-  const lowWavelen = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
-  const highWavelen = s.originalMaxPositionEmbeddings / s.highFreqFactor;
-  const out = new Float64Array(invFreq.length);
-  for (let i = 0; i < invFreq.length; i++) {
-    const inv = invFreq[i]!;
-    const wavelen = (2 * Math.PI) / inv;
-    let v: number;
-    if (wavelen < highWavelen) v = inv;
-    else if (wavelen > lowWavelen) v = inv / s.factor;
-    else {
-      const smooth = (s.originalMaxPositionEmbeddings / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
-      v = (1 - smooth) * (inv / s.factor) + smooth * inv;
-    }
-    out[i] = Math.fround(v);
-  }
-  return out;
-}
-
-/** The inverse frequencies a config's attention uses: [headDim / 2]. */
-export function ropeInverseFrequencies(headDim: number, theta: number, scaling: RopeScaling | null): Float64Array {
-  const inv = defaultInverseFrequencies(headDim, theta);
-  return scaling === null ? inv : llama3InverseFrequencies(inv, scaling);
+/**
+ * The RoPE frequency function a config calls for (inv_freq per pair, transformers' rope_init_fn),
+ * from @mini/tensor's rope.ts, the one home of RoPE: the model builds its RopeTable from it.
+ */
+export function ropeFrequencies(c: { ropeTheta: number; ropeScaling: RopeScaling | null }): RopeFrequencyFn {
+  const s = c.ropeScaling;
+  return s === null ? defaultRopeFrequencies(c.ropeTheta) : llama3RopeFrequencies(c.ropeTheta, s);
 }
 
 /**
