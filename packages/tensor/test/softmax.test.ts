@@ -71,6 +71,24 @@ describe("causal softmax", () => {
     );
   });
 
+  it("with a window, row r sees exactly columns (hi − window, hi], hi = offset + (r % period)", () => {
+    fc.assert(
+      fc.property(causalCase, fc.integer({ min: 1, max: 8 }), ([{ heads, seq, past, cols }, x], window) => {
+        const rows = heads * seq;
+        const mask = { offset: past, period: seq, window };
+        const y = k.softmax(x, rows, cols, undefined, mask);
+        expectClose(y, k.softmaxReference(x, rows, cols, undefined, mask), 1e-7, 1e-5);
+        for (let r = 0; r < rows; r++) {
+          const hi = past + (r % seq);
+          const lo = Math.max(0, hi - window + 1);
+          const row = y.subarray(r * cols, (r + 1) * cols);
+          for (let j = 0; j < cols; j++) if (j < lo || j > hi) expect(Object.is(row[j], 0)).toBe(true);
+          expectClose(row.subarray(lo, hi + 1), k.softmax(x.subarray(r * cols + lo, r * cols + hi + 1), 1, hi + 1 - lo), 1e-7, 1e-5);
+        }
+      }),
+    );
+  });
+
   it("Tensor-level softmax(t, true) infers offset = kvLen − seq, period = seq", () => {
     const x = Tensor.randn([2, 3, 5], createRng(1));
     const y = softmax(x, true);
@@ -81,6 +99,7 @@ describe("causal softmax", () => {
   it("rejects a negative offset or zero period", () => {
     expect(() => k.softmax(new Float32Array(4), 2, 2, undefined, { offset: -1, period: 2 })).toThrow(/offset/);
     expect(() => k.softmax(new Float32Array(4), 2, 2, undefined, { offset: 0, period: 0 })).toThrow(/period/);
+    expect(() => k.softmax(new Float32Array(4), 2, 2, undefined, { offset: 0, period: 1, window: 0 })).toThrow(/window must be an integer ≥ 1, got 0/);
   });
 });
 

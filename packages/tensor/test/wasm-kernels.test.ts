@@ -49,8 +49,14 @@ const shape = fc.record({
 const runs = { numRuns: 40 };
 
 describe("WASM softmax family equals the reference", () => {
-  it("softmax, with and without the causal mask, in place or not", () => {
-    const causal = fc.option(fc.record({ offset: fc.integer({ min: 0, max: 40 }), period: fc.integer({ min: 1, max: 9 }) }), { nil: undefined });
+  it("softmax, with and without the causal mask (and its window), in place or not", () => {
+    const causal = fc.option(
+      fc.record(
+        { offset: fc.integer({ min: 0, max: 40 }), period: fc.integer({ min: 1, max: 9 }), window: fc.integer({ min: 1, max: 12 }) },
+        { requiredKeys: ["offset", "period"] },
+      ),
+      { nil: undefined },
+    );
     fc.assert(
       fc.property(shape, causal, fc.boolean(), ({ rows, cols, pinned, seed }, mask, inPlace) => {
         const x0 = seededFloats(rows * cols, seed, 30);

@@ -1,12 +1,15 @@
 import type { CausalMask } from "./softmax.js";
 
 /**
- * Readable reference loops for softmax.ts (same signatures). Row r sees columns
- * j ≤ offset + (r % period) when a causal mask is given; masked entries are exactly 0.
+ * Readable reference loops for softmax.ts (same signatures). With a causal mask row r sees
+ * columns j ≤ hi = offset + (r % period), and with a window only j > hi − window; masked entries
+ * are exactly 0.
  */
 
-function visibleCols(r: number, cols: number, causal?: CausalMask): number {
-  return causal === undefined ? cols : Math.min(cols, causal.offset + (r % causal.period) + 1);
+function visible(r: number, j: number, causal?: CausalMask): boolean {
+  if (causal === undefined) return true;
+  const hi = causal.offset + (r % causal.period);
+  return j <= hi && (causal.window === undefined || j > hi - causal.window);
 }
 
 export function softmaxReference(
@@ -17,12 +20,11 @@ export function softmaxReference(
   causal?: CausalMask,
 ): Float32Array {
   for (let r = 0; r < rows; r++) {
-    const n = visibleCols(r, cols, causal);
     let max = -Infinity;
-    for (let j = 0; j < n; j++) max = Math.max(max, x[r * cols + j]!);
+    for (let j = 0; j < cols; j++) if (visible(r, j, causal)) max = Math.max(max, x[r * cols + j]!);
     let sum = 0;
-    for (let j = 0; j < n; j++) sum += Math.exp(x[r * cols + j]! - max);
-    for (let j = 0; j < cols; j++) out[r * cols + j] = j < n ? Math.exp(x[r * cols + j]! - max) / sum : 0;
+    for (let j = 0; j < cols; j++) if (visible(r, j, causal)) sum += Math.exp(x[r * cols + j]! - max);
+    for (let j = 0; j < cols; j++) out[r * cols + j] = visible(r, j, causal) ? Math.exp(x[r * cols + j]! - max) / sum : 0;
   }
   return out;
 }

@@ -6,14 +6,18 @@ import { wasmLogSoftmax, wasmSoftmax, wasmSoftmaxBackward } from "../wasm/exp.js
 /**
  * Row softmax over x: [rows, cols], max-subtracted (stable for any finite input).
  *
- * Causal mask: row r sees columns j ≤ offset + (r % period); the rest get probability exactly 0.
- * For attention scores [nHeads·seq, kvLen]: period = seq (query rows per head), offset = number of
- * cached keys before the first query (kvLen − seq). Column 0 is always visible when offset ≥ 0, so
- * no row is fully masked. out may equal x (in place). Reference: softmax.reference.ts.
+ * Causal mask: row r sees columns j ≤ hi = offset + (r % period); with a `window`, only the last
+ * `window` of those (j > hi − window: Mistral's sliding window, the query's own key counted). The
+ * rest get probability exactly 0. For attention scores [nHeads·seq, kvLen]: period = seq (query
+ * rows per head), offset = number of cached keys before the first query (kvLen − seq). Column 0
+ * (or with a window, column hi) is always visible when offset ≥ 0 and hi < cols; a row with no
+ * visible column is all 0. out may equal x (in place). Reference: softmax.reference.ts.
  */
 export interface CausalMask {
   offset: number;
   period: number;
+  /** Keys a query sees counting its own (sliding window); absent = all up to the diagonal. */
+  window?: number;
 }
 
 function checkCausal(causal: CausalMask | undefined): void {
@@ -23,6 +27,17 @@ function checkCausal(causal: CausalMask | undefined): void {
       `softmax: causal mask needs an integer offset ≥ 0 and period ≥ 1, got offset ${causal.offset}, period ${causal.period}`,
     );
   }
+  const w = causal.window;
+  if (w !== undefined && (!Number.isInteger(w) || w < 1)) throw new ShapeError(`softmax: causal window must be an integer ≥ 1, got ${w}`);
+}
+
+/** The visible columns [lo, hi) of row r (see CausalMask). */
+export function visibleColumns(r: number, cols: number, causal?: CausalMask): [number, number] {
+  if (causal === undefined) return [0, cols];
+  const end = causal.offset + (r % causal.period) + 1;
+  const hi = Math.min(cols, end);
+  const lo = causal.window === undefined ? 0 : Math.min(hi, Math.max(0, end - causal.window));
+  return [lo, hi];
 }
 
 export function softmax(x: Float32Array, rows: number, cols: number, out?: Float32Array, causal?: CausalMask): Float32Array {
@@ -33,21 +48,22 @@ export function softmax(x: Float32Array, rows: number, cols: number, out?: Float
   if (useWasm(rows * cols, 64)) return wasmSoftmax(x, rows, cols, o, causal);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
-    const n = causal === undefined ? cols : Math.min(cols, causal.offset + (r % causal.period) + 1);
+    const [lo, hi] = visibleColumns(r, cols, causal);
     let max = -Infinity;
-    for (let j = 0; j < n; j++) {
+    for (let j = lo; j < hi; j++) {
       const v = x[base + j]!;
       if (v > max) max = v;
     }
     let sum = 0;
-    for (let j = 0; j < n; j++) {
+    for (let j = lo; j < hi; j++) {
       const e = Math.exp(x[base + j]! - max);
       o[base + j] = e;
       sum += e;
     }
     const inv = 1 / sum;
-    for (let j = 0; j < n; j++) o[base + j] = o[base + j]! * inv;
-    for (let j = n; j < cols; j++) o[base + j] = 0;
+    for (let j = lo; j < hi; j++) o[base + j] = o[base + j]! * inv;
+    for (let j = 0; j < lo; j++) o[base + j] = 0;
+    for (let j = hi; j < cols; j++) o[base + j] = 0;
   }
   return o;
 }

@@ -1,3 +1,4 @@
+import type { CausalMask } from "../kernels/softmax.js";
 import { wasm, type ExpExports } from "./instance.js";
 import { inHeap, runInHeap, type Operand } from "./scratch.js";
 
@@ -13,18 +14,16 @@ const input = (array: Float32Array, n: number): Operand => ({ array, n, read: tr
 const output = (array: Float32Array, n: number): Operand => ({ array, n, read: false, write: true });
 const accumulated = (array: Float32Array, n: number): Operand => ({ array, n, read: true, write: true });
 
-/** out [rows, cols] = row softmax of x, masked to j ≤ offset + (r mod period) when causal is given. */
-export function wasmSoftmax(
-  x: Float32Array, rows: number, cols: number, out: Float32Array, causal?: { offset: number; period: number },
-): Float32Array {
+/** out [rows, cols] = row softmax of x, masked to j ≤ offset + (r mod period) (and > that − window) when causal is given. */
+export function wasmSoftmax(x: Float32Array, rows: number, cols: number, out: Float32Array, causal?: CausalMask): Float32Array {
   if (inHeap(x) && inHeap(out)) {
     // all pinned (an inference model's buffers): straight to the kernel, nothing allocated
-    k().softmax(x.byteOffset, out.byteOffset, rows, cols, causal?.offset ?? 0, causal?.period ?? 0);
+    k().softmax(x.byteOffset, out.byteOffset, rows, cols, causal?.offset ?? 0, causal?.period ?? 0, causal?.window ?? 0);
     return out;
   }
   const n = rows * cols;
   return runInHeap([input(x, n), output(out, n)], 0, ([px, po]) =>
-    k().softmax(px!, po!, rows, cols, causal?.offset ?? 0, causal?.period ?? 0),
+    k().softmax(px!, po!, rows, cols, causal?.offset ?? 0, causal?.period ?? 0, causal?.window ?? 0),
   );
 }
 

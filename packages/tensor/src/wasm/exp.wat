@@ -1,4 +1,5 @@
-;; exp.wat: the kernels built on exp, in WebAssembly SIMD (f32x4): softmax (with the causal mask),
+;; exp.wat: the kernels built on exp, in WebAssembly SIMD (f32x4): softmax (with the causal mask and
+;; its sliding window),
 ;; logSoftmax, softmaxBackward, silu, swiglu and their backward.
 ;;
 ;; References: src/kernels/softmax.ts, src/kernels/activations.ts (same formulas, float64 in JS;
@@ -203,27 +204,39 @@
 
   ;; ---------------------------------------------------------------------------------------------
   ;; softmax: out[r, :] = softmax(x[r, :]) for x, out: [rows, cols].
-  ;; Causal mask when period > 0: row r sees columns j < n = min(cols, offset + (r mod period) + 1);
-  ;; the others get exactly 0. period = 0: no mask (n = cols).
+  ;; Causal mask when period > 0: row r sees columns j < n = min(cols, offset + (r mod period) + 1),
+  ;; and with window > 0 only the last `window` of those (j ≥ lo = n − window); the others get
+  ;; exactly 0. period = 0: no mask (n = cols).
   ;; Three passes per row: max, numerators e^(x − max) and their sum, scale by 1/sum.
   ;; ---------------------------------------------------------------------------------------------
   (func (export "softmax") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)
-                           (param $offset i32) (param $period i32)
-    (local $r i32) (local $n i32) (local $rowB i32) (local $m f32) (local $sum f32)
+                           (param $offset i32) (param $period i32) (param $window i32)
+    (local $r i32) (local $n i32) (local $lo i32) (local $loB i32) (local $rowB i32) (local $m f32) (local $sum f32)
     (local.set $rowB (i32.shl (local.get $cols) (i32.const 2)))
     (block $done (loop $row
       (br_if $done (i32.ge_s (local.get $r) (local.get $rows)))
+      ;; visible columns [lo, n): n = min(cols, offset + r mod period + 1) with a causal mask,
+      ;; lo = max(0, n − window) with a window
       (local.set $n (local.get $cols))
+      (local.set $lo (i32.const 0))
       (if (i32.gt_s (local.get $period) (i32.const 0)) (then
         (local.set $n (i32.add (i32.add (local.get $offset) (i32.rem_u (local.get $r) (local.get $period))) (i32.const 1)))
-        (if (i32.gt_s (local.get $n) (local.get $cols)) (then (local.set $n (local.get $cols))))))
-      (if (i32.gt_s (local.get $n) (i32.const 0)) (then
-        (local.set $m (call $rowMax (local.get $x) (local.get $n)))
-        (local.set $sum (call $expShiftSum (local.get $x) (local.get $out) (local.get $n) (local.get $m)))
-        (call $scale (local.get $out) (local.get $n) (f32.div (f32.const 1) (local.get $sum)))))
-      ;; masked columns: exactly 0
-      (memory.fill (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))) (i32.const 0)
-                   (i32.shl (i32.sub (local.get $cols) (local.get $n)) (i32.const 2)))
+        (if (i32.gt_s (local.get $window) (i32.const 0)) (then
+          (local.set $lo (i32.sub (local.get $n) (local.get $window)))
+          (if (i32.lt_s (local.get $lo) (i32.const 0)) (then (local.set $lo (i32.const 0))))))
+        (if (i32.gt_s (local.get $n) (local.get $cols)) (then (local.set $n (local.get $cols))))
+        (if (i32.gt_s (local.get $lo) (local.get $n)) (then (local.set $lo (local.get $n))))))
+      (local.set $loB (i32.shl (local.get $lo) (i32.const 2)))
+      (if (i32.gt_s (local.get $n) (local.get $lo)) (then
+        (local.set $m (call $rowMax (i32.add (local.get $x) (local.get $loB)) (i32.sub (local.get $n) (local.get $lo))))
+        (local.set $sum (call $expShiftSum (i32.add (local.get $x) (local.get $loB)) (i32.add (local.get $out) (local.get $loB))
+                                           (i32.sub (local.get $n) (local.get $lo)) (local.get $m)))
+        (call $scale (i32.add (local.get $out) (local.get $loB)) (i32.sub (local.get $n) (local.get $lo)) (f32.div (f32.const 1) (local.get $sum)))))
+      ;; masked columns: exactly 0 (before the window, after the diagonal)
+      (memory.fill (local.get $out) (i32.const 0) (local.get $loB))
+      (if (i32.gt_s (local.get $cols) (local.get $n)) (then
+        (memory.fill (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))) (i32.const 0)
+                     (i32.shl (i32.sub (local.get $cols) (local.get $n)) (i32.const 2)))))
       (local.set $x (i32.add (local.get $x) (local.get $rowB)))
       (local.set $out (i32.add (local.get $out) (local.get $rowB)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))

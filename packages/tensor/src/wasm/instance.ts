@@ -38,7 +38,7 @@ export interface GemvExports {
 
 /** Exports of exp.wat (softmax family, silu/swiglu); 0 = "no such operand". */
 export interface ExpExports {
-  softmax(x: number, out: number, rows: number, cols: number, causalOffset: number, causalPeriod: number): void;
+  softmax(x: number, out: number, rows: number, cols: number, causalOffset: number, causalPeriod: number, window: number): void;
   logSoftmax(x: number, out: number, rows: number, cols: number): void;
   softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void;
   swiglu(gate: number, up: number, out: number, n: number): void;

@@ -16,7 +16,6 @@ import type { BatchEntry, PagedKV } from "../causal-lm.js";
 import type { LlamaConfig } from "./config.js";
 import { LlamaPagedKV } from "./paged-kv.js";
 import type { RunState } from "./run-state.js";
-import { windowedSoftmax } from "./windowed-softmax.js";
 
 const { matmul, matmulTransB, rmsNorm, rope, softmax, swiglu } = kernels;
 
@@ -201,8 +200,7 @@ export class BatchForward {
         matmulTransB(qb, keys.subarray(ks, ks + cnt * hd), rows, hd, cnt, part, scale);
         for (let r = 0; r < rows; r++) scores.set(part.subarray(r * cnt, (r + 1) * cnt), r * L + col);
       }
-      if (window !== null && offset + n > window) windowedSoftmax(scores, rows, L, n, offset, window);
-      else softmax(scores, rows, L, scores, { offset, period: n });
+      softmax(scores, rows, L, scores, window === null ? { offset, period: n } : { offset, period: n, window });
       // ob [rows, hd] = Σ_blocks P[:, block] · V_block
       for (let b = b0, col = 0; col < L; b++, col += bs) {
         const cnt = Math.min(bs, L - col);

@@ -15,7 +15,6 @@ import type { LlamaConfig } from "./config.js";
 import { ropeFrequencies } from "./rope-scaling.js";
 import { LlamaKVCache } from "./kv-cache.js";
 import { QUERY_BLOCK, queryRow, RunState } from "./run-state.js";
-import { windowedSoftmax } from "./windowed-softmax.js";
 import { disposeLlamaWeights, type LlamaWeights } from "./weights.js";
 
 const { matmul, matmulTransB, rmsNorm, rope, softmax, swiglu } = kernels;
@@ -241,8 +240,8 @@ export class LlamaModel implements CausalLM {
    * block and the output one matmul with the values block. A prompt goes in runs of QUERY_BLOCK
    * tokens, each over the keys it can see, which skips most of the masked (future) half of the
    * score matrix. A run's rows are ordered (head, token), so row r is token t0 + (r mod T): the
-   * causal mask of the tensor kernel's softmax (period T); only a sliding window that cuts into
-   * the run needs the JS softmax below.
+   * causal mask of the tensor kernel's softmax (period T, and Mistral's window where it cuts into
+   * the run).
    */
   private attention(l: number, n: number, pos0: number, cache: LlamaKVCache): void {
     const c = this.config;
@@ -285,9 +284,7 @@ export class LlamaModel implements CausalLM {
         // Row r (token t0 + r mod T) sees local keys ≤ offset + r mod T, and with a window > that − window.
         const T = t1 - t0;
         const offset = first - kStart;
-        if (window !== null && offset + T > window) windowedSoftmax(scores, rows, L, T, offset, window);
-        else if (T === 1) softmax(scores, rows, L, scores); // one token: every key is visible
-        else softmax(scores, rows, L, scores, { offset, period: T });
+        softmax(scores, rows, L, scores, window === null ? { offset, period: T } : { offset, period: T, window });
         matmul(scores, vb, rows, L, hd, ob); // [rows, hd] = P·V
       }
     }
