@@ -15,9 +15,7 @@ const problems = [];
 // One concept per file keeps files short. Files over budget are listed here by name with the length
 // they may not grow past, until someone splits them; nothing else is exempt.
 const LINE_BUDGET = 300;
-const OVER_BUDGET = {
-  "packages/llm/src/models/llama/model.ts": 302,
-};
+const OVER_BUDGET = {};
 
 function* sourceFiles(dir) {
   let entries;

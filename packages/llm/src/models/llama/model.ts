@@ -14,7 +14,7 @@ import type { CausalLM, ForwardOptions, KVCache } from "../causal-lm.js";
 import type { LlamaConfig } from "./config.js";
 import { ropeFrequencies } from "./rope-scaling.js";
 import { LlamaKVCache } from "./kv-cache.js";
-import { QUERY_BLOCK, queryRow, RunState } from "./run-state.js";
+import { copyQueryRows, QUERY_BLOCK, RunState } from "./run-state.js";
 import { disposeLlamaWeights, type LlamaWeights } from "./weights.js";
 
 const { matmul, matmulTransB, rmsNorm, rope, softmax, swiglu } = kernels;
@@ -156,7 +156,6 @@ export class LlamaModel implements CausalLM {
     const qDim = nHeads * hd;
     const kvDim = nKv * hd;
     const group = nHeads / nKv;
-    const gDim = group * hd;
     const eps = c.rmsNormEps;
     const pos0 = cache.position;
     const maxLen = cache.maxLen;
@@ -180,48 +179,24 @@ export class LlamaModel implements CausalLM {
       matmulTransB(xb, w.wv, n, H, kvDim, v);
 
       // Rotate q and k in place (RoPE, rotate_half layout: q, k are [n, heads, hd]); append k and
-      // v to the cache at [l, kvHead, pos]; for several tokens, copy q into qT, where each kv
-      // head's queries are one block of n·group rows, cut into runs of QUERY_BLOCK tokens, each
-      // run's rows ordered (head, token): see queryRow.
+      // v to the cache at [l, kvHead, pos]; for several tokens, copy q into qT (by kv head: see
+      // copyQueryRows).
       rope(q, n, nHeads, hd, pos0, table, "half", q);
       rope(k, n, nKv, hd, pos0, table, "half", k);
       const layerBase = l * nKv * maxLen * hd;
       for (let t = 0; t < n; t++) {
-        const p = pos0 + t;
         for (let kh = 0; kh < nKv; kh++) {
           const src = t * kvDim + kh * hd;
-          const dst = layerBase + (kh * maxLen + p) * hd;
+          const dst = layerBase + (kh * maxLen + pos0 + t) * hd;
           for (let i = 0; i < hd; i++) keys[dst + i] = k[src + i]!;
           for (let i = 0; i < hd; i++) values[dst + i] = v[src + i]!;
         }
-        if (n === 1) continue;
-        const t0 = t - (t % QUERY_BLOCK);
-        const T = Math.min(QUERY_BLOCK, n - t0);
-        for (let kh = 0; kh < nKv; kh++) {
-          for (let h = 0; h < group; h++) {
-            const src = t * qDim + kh * gDim + h * hd;
-            const dst = queryRow(kh, t, h, n, group, T) * hd;
-            for (let i = 0; i < hd; i++) qT[dst + i] = q[src + i]!;
-          }
-        }
       }
+      if (n > 1) copyQueryRows(q, qT, n, nKv, group, hd, true);
 
       this.attention(l, n, pos0, cache);
 
-      if (n > 1) {
-        // attT (rows as in qT) → att [n, nHeads, hd]
-        for (let t = 0; t < n; t++) {
-          const t0 = t - (t % QUERY_BLOCK);
-          const T = Math.min(QUERY_BLOCK, n - t0);
-          for (let kh = 0; kh < nKv; kh++) {
-            for (let h = 0; h < group; h++) {
-              const src = queryRow(kh, t, h, n, group, T) * hd;
-              const dst = t * qDim + kh * gDim + h * hd;
-              for (let i = 0; i < hd; i++) att[dst + i] = attT[src + i]!;
-            }
-          }
-        }
-      }
+      if (n > 1) copyQueryRows(att, attT, n, nKv, group, hd, false); // attT (rows as in qT) → att [n, nHeads, hd]
       matmulTransB(att, w.wo, n, qDim, H, x, 1, 1); // x += att·Woᵀ
 
       rmsNorm(x, w.mlpNorm, n, H, eps, xb);

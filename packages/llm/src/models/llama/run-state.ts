@@ -174,3 +174,26 @@ export function queryRow(kh: number, t: number, h: number, n: number, group: num
   const tr = t % QUERY_BLOCK;
   return (kh * n + t - tr) * group + h * T + tr;
 }
+
+/**
+ * Copies query-shaped rows between token-major [n, nKv·group, hd] (q, att) and the kv-head blocks
+ * of qT / attT, where each kv head's queries are one block of n·group rows, cut into runs of
+ * QUERY_BLOCK tokens, each run's rows ordered (head, token) (see queryRow). toBlocks: tokenMajor
+ * → blocks (q → qT); else blocks → tokenMajor (attT → att).
+ */
+export function copyQueryRows(
+  tokenMajor: Float32Array, blocks: Float32Array, n: number, nKv: number, group: number, hd: number, toBlocks: boolean,
+): void {
+  for (let t = 0; t < n; t++) {
+    const t0 = t - (t % QUERY_BLOCK);
+    const T = Math.min(QUERY_BLOCK, n - t0);
+    for (let kh = 0; kh < nKv; kh++) {
+      for (let h = 0; h < group; h++) {
+        const a = ((t * nKv + kh) * group + h) * hd;
+        const b = queryRow(kh, t, h, n, group, T) * hd;
+        if (toBlocks) for (let i = 0; i < hd; i++) blocks[b + i] = tokenMajor[a + i]!;
+        else for (let i = 0; i < hd; i++) tokenMajor[a + i] = blocks[b + i]!;
+      }
+    }
+  }
+}
