@@ -34,7 +34,7 @@ describe("llama-infer convert --to gguf, then --model FILE.gguf", () => {
     const out = join(tmp, "story-f32.gguf");
     const c = await run(["convert", "--to", "gguf", "--dtype", "f32", STORY, out]);
     expect(c.code).toBe(0);
-    expect(c.stderr).toMatch(/^wrote .*story-f32\.gguf \(20 tensors, F32, [\d.]+ MB\)\n$/);
+    expect(c.stderr).toMatch(/^wrote .*story-f32\.gguf \(20 tensors, F32, [\d.]+ MB\)\nwarning: the vocabulary has no <0xXX> byte tokens: llama.cpp aborts on a character outside it \(mini encodes it as <unk>\)\n$/);
     for (const f of FIXTURES) {
       const r = await run(["generate", "--model", out, "--prompt", f.prompt, "--temperature", "0", "--max-new-tokens", String(f.greedy.ids.length)]);
       expect(r.stderr).toBe("");

@@ -43,6 +43,7 @@ export function convertCommand(io: CliIO): Command {
       });
       const mb = (statSync(target).size / 1e6).toFixed(1);
       io.stderr.write(`wrote ${target} (${r.tensors} tensors, ${type}, ${mb} MB)\n`);
+      for (const w of r.warnings) io.stderr.write(`warning: ${w}\n`);
       if (r.fallbacks.length > 0) {
         io.stderr.write(`note: ${r.fallbacks.length} tensor(s) written as F16, their rows not being whole ${type} blocks: ${r.fallbacks.slice(0, 4).join(", ")}${r.fallbacks.length > 4 ? ", …" : ""}\n`);
       }

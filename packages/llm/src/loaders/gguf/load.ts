@@ -12,7 +12,7 @@ import { loadLlamaWeights } from "../../models/llama/weights.js";
 import { tokenizerFromGguf } from "../../tokenizers/gguf/from-gguf.js";
 import type { Tokenizer } from "../../tokenizers/tokenizer.js";
 import { configFromGguf } from "./hyperparams.js";
-import { ggufTensorSource } from "./source.js";
+import { checkGgufTensors, ggufTensorSource } from "./source.js";
 
 export interface LoadedGguf {
   readonly file: string;
@@ -39,7 +39,11 @@ export function loadGgufModel(path: string, opts: LlamaModelOptions = {}): Loade
   const f = openGguf(path);
   const config = configFromGguf(f);
   const tokenizer = tokenizerFromGguf(f);
+  if (tokenizer.vocabSize !== config.vocabSize) {
+    throw new ModelLoadError(f.file, `key "tokenizer.ggml.tokens"`, `${tokenizer.vocabSize} tokens, but token_embd.weight has ${config.vocabSize} rows`);
+  }
   const source = ggufTensorSource(f, config.numHeads, config.numKvHeads);
+  checkGgufTensors(f, config);
   const model = new LlamaModel(config, loadLlamaWeights(config, source), opts);
   return { file: f.file, gguf: f, model, config, tokenizer, eosTokenIds: config.eosTokenIds, bosTokenId: config.bosTokenId };
 }

@@ -5,7 +5,8 @@
  */
 import { dequantize, Tensor, type GgmlType, type GgufFile } from "@mini/tensor";
 import { ModelLoadError } from "../errors.js";
-import type { TensorSource } from "../../models/llama/weights.js";
+import type { LlamaConfig } from "../../models/llama/config.js";
+import { expectedTensors, type TensorSource } from "../../models/llama/weights.js";
 import { ggufName, hfName, permutedHeads, permuteRows } from "./names.js";
 
 const SUPPORTED = new Set(["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"]);
@@ -46,4 +47,19 @@ export function ggufTensorSource(f: GgufFile, numHeads: number, numKvHeads: numb
     },
     fileOf: () => f.file,
   };
+}
+
+/**
+ * Every tensor the config calls for, by its llama.cpp name, present with the right shape (the
+ * weights loader would check too, but would name the HF tensor, not the one in this file).
+ */
+export function checkGgufTensors(f: GgufFile, c: LlamaConfig): void {
+  for (const [hf, shape] of expectedTensors(c)) {
+    const g = ggufName(hf)!;
+    if (!f.has(g)) throw new ModelLoadError(f.file, `tensor "${g}"`, "missing");
+    const got = f.tensor(g).shape;
+    if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
+      throw new ModelLoadError(f.file, `tensor "${g}"`, `expected shape [${shape.join(", ")}] (row-major) from the llama.* keys, got [${got.join(", ")}]`);
+    }
+  }
 }

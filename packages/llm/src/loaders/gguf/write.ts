@@ -28,6 +28,8 @@ export interface WriteModelGgufOptions {
 export interface WriteModelGgufResult {
   /** Tensors written as F16 because their row length is not a multiple of the type's block. */
   readonly fallbacks: readonly string[];
+  /** Things a user of the file should know (e.g. a vocabulary llama.cpp cannot byte-fall-back in). */
+  readonly warnings: readonly string[];
   readonly tensors: number;
 }
 
@@ -61,5 +63,12 @@ export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteMod
     });
   }
   writeGguf(path, metadata, entries);
-  return { fallbacks, tensors: entries.length };
+  return { fallbacks, warnings: tokenizerWarnings(metadata), tensors: entries.length };
+}
+
+function tokenizerWarnings(md: ReadonlyMap<string, GgufValue>): string[] {
+  const types = md.get("tokenizer.ggml.token_type")?.value;
+  if (md.get("tokenizer.ggml.model")?.value !== "llama" || !Array.isArray(types) || types.includes(6)) return [];
+  // llama.cpp's byte_to_token throws std::out_of_range (aborting the process) when neither <0xXX> nor the byte is a token.
+  return ["the vocabulary has no <0xXX> byte tokens: llama.cpp aborts on a character outside it (mini encodes it as <unk>)"];
 }
