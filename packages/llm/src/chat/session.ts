@@ -21,6 +21,8 @@ import { checkMaxNewTokens, generate, type FinishReason, type GenerationResult }
 import type { CausalLM, KVCache } from "../models/causal-lm.js";
 import { Sampler } from "../sampling/sampler.js";
 import type { SamplingOptions } from "../sampling/options.js";
+import { chatStopIds, encodeChat } from "../serving/chat-prompt.js";
+import { commonPrefixLength } from "../serving/prefix-cache-pool.js";
 import { StreamDecoder } from "../tokenizers/stream-decoder.js";
 import type { Tokenizer } from "../tokenizers/tokenizer.js";
 import { ChatTemplate, type ChatMessage } from "./template.js";
@@ -35,7 +37,7 @@ export interface ChatSessionOptions {
   /**
    * Extra stop ids (the loader's eos ids). The tokenizer's eos is always added, and so is
    * `<|im_end|>` when the template writes it and the vocabulary has it as one token (the rule of
-   * the serving engine's `chatStopIds`, so `chat` and `serve` stop at the same ids).
+   * the serving engine's `chatStopIds`, which computes it, so `chat` and `serve` stop at the same ids).
    */
   stopIds?: Iterable<number>;
   /** Default answer length limit. Default: until a stop id or the context is full. */
@@ -95,11 +97,7 @@ export class ChatSession {
   ) {
     this.template = options.template ?? ChatTemplate.forTokenizer(tokenizer);
     this.sampler = options.sampler instanceof Sampler ? options.sampler : new Sampler(options.sampler ?? { temperature: 0 });
-    const stops = new Set(options.stopIds ?? []);
-    if (tokenizer.eosId !== undefined) stops.add(tokenizer.eosId);
-    const imEnd = tokenizer.tokenToId("<|im_end|>");
-    if (imEnd !== undefined && this.template.source.includes("<|im_end|>")) stops.add(imEnd);
-    this.stopIds = [...stops];
+    this.stopIds = chatStopIds(tokenizer, this.template, options.stopIds);
     this.system = options.system;
     this.defaultMaxNewTokens = options.maxNewTokens;
     this.cache = model.newCache(options.contextLength);
@@ -127,13 +125,9 @@ export class ChatSession {
     this.cache.clear();
   }
 
-  /** Ids of a rendered conversation: no post-processor specials; BOS prepended when the tokenizer asks for it and the template did not write it. */
+  /** Ids of a rendered conversation (serving's encodeChat: the one rule for chat prompts). */
   encode(messages: readonly ChatMessage[], addGenerationPrompt: boolean): number[] {
-    const text = this.template.render(messages, { addGenerationPrompt });
-    const ids = this.tokenizer.encode(text, { addSpecialTokens: false });
-    const bos = this.tokenizer.bosId;
-    if (this.tokenizer.addBosToken === true && bos !== undefined && ids[0] !== bos) ids.unshift(bos);
-    return ids;
+    return encodeChat(this.template, this.tokenizer, messages, addGenerationPrompt);
   }
 
   /**
@@ -248,13 +242,6 @@ export class ChatSession {
       this.cached = ids;
     }
   }
-}
-
-function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a[i] === b[i]) i++;
-  return i;
 }
 
 /** The conversation without its oldest turn (first non-system message up to the next user message), or null if only the last user message is left. */
