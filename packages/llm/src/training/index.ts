@@ -1,6 +1,6 @@
 /**
  * The training side of @mini/llm: datasets (JSON array / JSONL / text lines → tokenized examples
- * with loss masks), mini-batches, the trainer (phases, clipping, schedules, checkpoints, resume,
+ * with loss masks), mini-batches, one optimisation step (trainStep, for your own loop), the trainer (phases, clipping, schedules, checkpoints, resume,
  * divergence stop), evaluation (loss, perplexity, exact match) and the TrainableLM contract.
  */
 export {
@@ -24,6 +24,7 @@ export {
 export { makeBatch, chunkIndices, type Batch, type BatchOptions } from "./batch.js";
 export { perplexity, WeightedMean, tokensPerSecond, NonFiniteError, type ExactMatchResult } from "./metrics.js";
 export { evaluateLoss, exactMatch, IGNORE_INDEX, type EvaluateLossOptions, type LossReport, type ExactMatchOptions } from "./evaluate.js";
+export { trainStep, type TrainStepOptions, type TrainStepResult } from "./train-step.js";
 export {
   train,
   epochOrder,
@@ -45,4 +46,5 @@ export {
   type PhaseProgressState,
 } from "./progress-state.js";
 export { TokenHistoryCache, recomputeForward, type TrainableLM } from "./trainable-lm.js";
+export { TrainableModel, type RunInputs } from "./trainable-model.js";
 export { yieldToEvents } from "./yield-to-events.js";

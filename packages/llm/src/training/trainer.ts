@@ -1,22 +1,22 @@
 /**
  * The training loop: phases (pre-training, instruction tuning) of epochs of mini-batches.
  *
- * Per step: right-padded batch → logits [B, T, V] → cross-entropy over the scored targets (every
- * next token, or only answer tokens) → backward → optional global grad-norm clip → LR from the
- * schedule → Adam step. Per epoch: a seeded shuffle (or file order), a snapshot of the weights
+ * Per step: a right-padded batch through trainStep (train-step.ts: logits, cross-entropy over the
+ * scored targets, backward, optional clip, optimizer step at the schedule's LR). Per epoch: a seeded shuffle (or file order), a snapshot of the weights
  * and optimizer for divergence recovery, and a checkpoint every `everyEpochs`.
  *
  * Stops early, saving a resumable checkpoint, when `signal` aborts (Ctrl-C); stops on a
  * non-finite loss or gradient norm, restoring the weights of the last good epoch end.
  */
 import { createRng } from "@mini/tensor";
-import { Adam, AdamW, clipGradNorm, constantLr, crossEntropyLoss, warmupCosine, type LrSchedule, type Optimizer, type OptimizerState } from "@mini/nn";
+import { Adam, AdamW, constantLr, warmupCosine, type LrSchedule, type Optimizer, type OptimizerState } from "@mini/nn";
 import { chunkIndices, makeBatch } from "./batch.js";
 import type { TokenizedDataset } from "./dataset.js";
 import { IGNORE_INDEX } from "./evaluate.js";
 import { NonFiniteError } from "./metrics.js";
 import { readTrainingCheckpoint, restoreTrainingCheckpoint, saveTrainingCheckpoint, type TrainingState } from "./progress-state.js";
 import type { TrainableLM } from "./trainable-lm.js";
+import { trainStep } from "./train-step.js";
 import { yieldToEvents } from "./yield-to-events.js";
 
 export interface PhaseSpec {
@@ -144,27 +144,16 @@ export async function train(model: TrainableLM, phases: readonly PhaseSpec[], op
           batches[state.stepInEpoch]!.map((i) => examples[i]!),
           { padId: opts.padId, ignoreIndex: IGNORE_INDEX, lossOn: spec.lossOn },
         );
-        optimizer.zeroGrad();
-        const logits = model.logits(batch.inputs, batch.batchSize, batch.seqLen, batch.paddingMask);
-        const loss = crossEntropyLoss(logits, batch.targets, { ignoreIndex: IGNORE_INDEX });
-        const lossValue = loss.item();
-        let norm = Number.NaN;
-        let bad: NonFiniteError | null = Number.isFinite(lossValue) ? null : new NonFiniteError("loss", lossValue, spec.name, state.epoch, state.phaseStep);
-        if (!bad) {
-          loss.backward();
-          if (spec.clipNorm > 0) {
-            norm = clipGradNorm(params, spec.clipNorm);
-            if (!Number.isFinite(norm)) bad = new NonFiniteError("gradient norm", norm, spec.name, state.epoch, state.phaseStep);
-          }
-        }
-        if (bad) {
+        const step = trainStep(model, batch, { optimizer, lr: lrAt(state.phaseStep), clipNorm: spec.clipNorm });
+        if (step.nonFinite) {
+          const bad = new NonFiniteError(step.nonFinite.what, step.nonFinite.value, spec.name, state.epoch, state.phaseStep);
           state = restoreSnapshot(snapshot, params, optimizer);
           await save();
           results.push(phaseResult(spec.name, state.phases[spec.name]!));
           return { status: "diverged", phases: results, message: bad.message, ...(lastCheckpoint ? { checkpointDir: lastCheckpoint } : {}) };
         }
-        optimizer.lr = lrAt(state.phaseStep);
-        optimizer.step();
+        const lossValue = step.loss;
+        const norm = step.gradNorm;
         state.phaseStep++;
         state.epochLossSum += lossValue;
         state.epochLossSteps++;
