@@ -44,6 +44,26 @@ export function loadGgufModel(path: string, opts: LlamaModelOptions = {}): Loade
   }
   const source = ggufTensorSource(f, config.numHeads, config.numKvHeads);
   checkGgufTensors(f, config);
+  checkFitsAsF32(f);
   const model = new LlamaModel(config, loadLlamaWeights(config, source), opts);
   return { file: f.file, gguf: f, model, config, tokenizer, eosTokenIds: config.eosTokenIds, bosTokenId: config.bosTokenId };
+}
+
+/** WASM32 memory is at most 4 GiB; weights plus the run state and KV cache must fit in it. */
+const MAX_WEIGHT_BYTES = 3.5 * 2 ** 30;
+
+/**
+ * Tensors are decoded to float32 on load, so a quantized file needs ~4-8× its size: refuse up
+ * front, naming the sizes, rather than fail on a WASM memory grow halfway through loading.
+ */
+export function checkFitsAsF32(f: Pick<GgufFile, "file" | "tensors">): void {
+  const bytes = f.tensors.reduce((a, t) => a + t.elements * 4, 0);
+  if (bytes > MAX_WEIGHT_BYTES) {
+    const gb = (n: number): string => (n / 2 ** 30).toFixed(1);
+    throw new ModelLoadError(
+      f.file,
+      undefined,
+      `the weights need ${gb(bytes)} GiB as float32 (GGUF tensors are decoded on load), more than the ${gb(MAX_WEIGHT_BYTES)} GiB mini's 4 GiB WASM memory leaves for them`,
+    );
+  }
 }
