@@ -11,28 +11,13 @@
  * Also used by bin/llama-infer.mjs to build on first use in a fresh checkout.
  */
 import { build } from "esbuild";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tsSiblingFirst } from "../../../scripts/esbuild-ts-resolve.mjs";
 
 export const APP = fileURLToPath(new URL("..", import.meta.url));
 export const OUTFILE = fileURLToPath(new URL("../dist/cli/llama-infer.mjs", import.meta.url));
-
-/**
- * TypeScript's rule for `import "./x.js"` in a .ts file: it means x.ts. esbuild first tries the
- * path plus an extension, so beside a file named `x.js.ts` (tensor's kernels/matmul.js.ts, the
- * plain-JS loops) it would pick that one. Resolve to the .ts sibling first, as tsc and Node (tsx) do.
- */
-const tsSiblingFirst = {
-  name: "ts-sibling-first",
-  setup(b) {
-    b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
-      if (!/\.[cm]?ts$/.test(args.importer)) return undefined;
-      const ts = join(args.resolveDir, args.path.replace(/\.js$/, ".ts"));
-      return existsSync(ts) ? { path: ts } : undefined;
-    });
-  },
-};
 
 /** Builds the bundle and writes it atomically (several first runs may race: each sees a whole file). */
 export async function buildCli() {

@@ -8,11 +8,12 @@ import {
   ContinuationDecoder,
   generate,
   Sampler,
+  StreamDecoder,
   type CausalLM,
   type GenerationResult,
   type Tokenizer,
 } from "@mini/llm";
-import { yieldToEvents } from "@mini/llm/training";
+import { renderDialoguePrompt, yieldToEvents } from "@mini/llm/training";
 import type { GenStats, RunEvent, Sampling } from "./protocol.js";
 
 export interface LoadedLM {
@@ -29,9 +30,14 @@ export class Generation {
   private chatKey = "";
   private stopRequested = false;
 
+  /**
+   * dialogue: chat turns are rendered "User: q Assistant:" without a chat template and answered
+   * afresh each time (rustgpt-ts's answer.ts, for a model saved in mini's own RustGPT form).
+   */
   constructor(
     private readonly lm: LoadedLM,
     private readonly post: (e: RunEvent) => void,
+    private readonly opts: { dialogue?: boolean } = {},
   ) {}
 
   stop(): void {
@@ -58,6 +64,7 @@ export class Generation {
   }
 
   async chatTurn(message: string, s: Sampling): Promise<void> {
+    if (this.opts.dialogue) return this.dialogueAnswer(message, s);
     const key = JSON.stringify(samplingOf(s));
     if (this.chat === null || key !== this.chatKey) {
       this.chat = new ChatSession(this.lm.model, this.lm.tokenizer, { sampler: samplingOf(s), stopIds: this.lm.eosIds });
@@ -80,6 +87,26 @@ export class Generation {
     }
     const r = step.value;
     this.post({ type: "done", ids: r.generation.ids, text: r.text, stats: statsOf(r.generation, r.generation.ids.length, performance.now() - t0) });
+  }
+
+  private async dialogueAnswer(question: string, s: Sampling): Promise<void> {
+    const { model, tokenizer, eosIds } = this.lm;
+    const t0 = performance.now();
+    const ids = tokenizer.encode(renderDialoguePrompt(question), { addSpecialTokens: false });
+    const gen = generate(model, ids, { sampler: new Sampler(samplingOf(s)), maxNewTokens: s.maxNewTokens, stopIds: eosIds });
+    const decoder = new StreamDecoder(tokenizer, { skipSpecialTokens: true });
+    let text = "";
+    const out: number[] = [];
+    const post = (piece: string): string => {
+      // The answer starts after "Assistant:": no leading space (as rustgpt-ts prints it).
+      const p = text === "" ? piece.trimStart() : piece;
+      return p;
+    };
+    const result = await this.drain(gen, (id) => (out.push(id), post(decoder.push(id))), (piece) => (text += piece));
+    const tail = post(decoder.flush());
+    if (tail !== "") this.post({ type: "piece", text: tail });
+    text += tail;
+    this.post({ type: "done", ids: out, text, stats: statsOf(result, out.length, performance.now() - t0) });
   }
 
   /** Runs `gen` to its end (or a stop), posting each non-empty piece; returns the generation result. */

@@ -39,6 +39,8 @@ export type RunEvent =
   | { type: "error"; message: string };
 
 export interface TrainSettings {
+  /** rustgpt-ts's presets: its default Llama-shaped model, or RustGPT's own (batch 1, file order, constant lr). */
+  preset: "tiny-llama" | "rustgpt";
   pretrainText: string;
   chatText: string;
   pretrainName: string;
@@ -67,8 +69,8 @@ export type TrainEvent =
   | { type: "vocabulary"; text: string; parameters: number; facts: number; dialogues: number }
   | { type: "phase"; phase: string; epochs: number; stepsPerEpoch: number; index: number }
   | { type: "step"; phase: string; epoch: number; step: number; steps: number; loss: number; tokensPerSecond: number; elapsedMs: number; fraction: number }
-  | { type: "epoch"; phase: string; epoch: number; meanLoss: number }
+  | { type: "epoch"; phase: string; epoch: number; meanLoss: number; seconds: number }
   | { type: "trained"; status: "completed" | "interrupted" | "diverged"; message: string; seconds: number }
-  | { type: "exact-match"; matched: number; total: number; misses: { question: string; expected: string; got: string }[] }
+  | { type: "exact-match"; matched: number; total: number; misses: { question: string; expected: string; got: string }[]; downloadable: boolean }
   | { type: "zip"; blob: Blob; name: string }
   | RunEvent;

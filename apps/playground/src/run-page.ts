@@ -86,6 +86,7 @@ export function mountRunPage(root: HTMLElement): void {
         return;
       case "done":
         output.dataset["ids"] = e.ids.join(",");
+        stats.dataset["decodeTokPerSec"] = e.stats.decodeTokPerSec.toFixed(1);
         output.dataset["state"] = "done";
         stats.textContent =
           `${e.stats.newTokens} tokens, prompt ${e.stats.promptTokens}; first token ${e.stats.firstTokenMs.toFixed(0)} ms; ` +

@@ -14,21 +14,36 @@ const int1 = (n: number): boolean => Number.isInteger(n) && n >= 1;
 const int0 = (n: number): boolean => Number.isInteger(n) && n >= 0;
 const pos = (n: number): boolean => n > 0;
 
+/** rustgpt-ts's defaults per preset (its cli.ts PRESETS), as query-string values. */
+const PRESETS = {
+  "tiny-llama": { pretrain_epochs: "40", chat_epochs: "60", pretrain_lr: "0.003", chat_lr: "0.002", batch_size: "16", embed_dim: "64", hidden_dim: "192", layers: "2", heads: "4" },
+  rustgpt: { pretrain_epochs: "100", chat_epochs: "100", pretrain_lr: "0.0005", chat_lr: "0.0001", batch_size: "1", embed_dim: "128", hidden_dim: "256", layers: "3", heads: "1" },
+} as const;
+
 export function mountTrainPage(root: HTMLElement): void {
-  // rustgpt-ts's defaults for its default (Llama-shaped) model.
+  const preset = field({ name: "preset", label: "model", fallback: "tiny-llama", kind: "select", options: ["tiny-llama", "rustgpt"] });
+  const presetName = preset.input.value === "rustgpt" ? "rustgpt" : "tiny-llama";
+  const d = PRESETS[presetName];
+  // Another preset means other defaults: reload with only the settings that are not preset-bound.
+  preset.input.addEventListener("change", () => {
+    const q = new URLSearchParams(location.search);
+    for (const k of Object.keys(d)) q.delete(k);
+    q.delete("run");
+    location.search = q.toString();
+  });
   const data = field({ name: "data", label: "data", fallback: "rustgpt", kind: "select", options: ["rustgpt", "pasted"] });
   const pretrainText = field({ name: "pretrain_text", label: "pre-training facts (JSON array or one per line)", fallback: "", kind: "textarea" });
   const chatText = field({ name: "chat_text", label: 'dialogues "User: … Assistant: … </s>"', fallback: "", kind: "textarea" });
   const nums = {
-    pretrainEpochs: field({ name: "pretrain_epochs", label: "pre-training epochs", fallback: "40", kind: "number" }),
-    chatEpochs: field({ name: "chat_epochs", label: "instruction epochs", fallback: "60", kind: "number" }),
-    pretrainLr: field({ name: "pretrain_lr", label: "pre-training lr", fallback: "0.003", kind: "number", step: "0.0005" }),
-    chatLr: field({ name: "chat_lr", label: "instruction lr", fallback: "0.002", kind: "number", step: "0.0005" }),
-    batchSize: field({ name: "batch_size", label: "batch", fallback: "16", kind: "number" }),
-    embedDim: field({ name: "embed_dim", label: "embed dim", fallback: "64", kind: "number" }),
-    hiddenDim: field({ name: "hidden_dim", label: "hidden dim", fallback: "192", kind: "number" }),
-    layers: field({ name: "layers", label: "layers", fallback: "2", kind: "number" }),
-    heads: field({ name: "heads", label: "heads", fallback: "4", kind: "number" }),
+    pretrainEpochs: field({ name: "pretrain_epochs", label: "pre-training epochs", fallback: d.pretrain_epochs, kind: "number" }),
+    chatEpochs: field({ name: "chat_epochs", label: "instruction epochs", fallback: d.chat_epochs, kind: "number" }),
+    pretrainLr: field({ name: "pretrain_lr", label: "pre-training lr", fallback: d.pretrain_lr, kind: "number", step: "0.0005" }),
+    chatLr: field({ name: "chat_lr", label: "instruction lr", fallback: d.chat_lr, kind: "number", step: "0.0005" }),
+    batchSize: field({ name: "batch_size", label: "batch", fallback: d.batch_size, kind: "number" }),
+    embedDim: field({ name: "embed_dim", label: "embed dim", fallback: d.embed_dim, kind: "number" }),
+    hiddenDim: field({ name: "hidden_dim", label: "hidden dim", fallback: d.hidden_dim, kind: "number" }),
+    layers: field({ name: "layers", label: "layers", fallback: d.layers, kind: "number" }),
+    heads: field({ name: "heads", label: "heads", fallback: d.heads, kind: "number" }),
     maxSeqLen: field({ name: "max_seq_len", label: "context", fallback: "80", kind: "number" }),
     seed: field({ name: "seed", label: "seed", fallback: "42", kind: "number" }),
   };
@@ -63,7 +78,7 @@ export function mountTrainPage(root: HTMLElement): void {
   root.append(
     el("h1", {}, "Train RustGPT's pipeline in this tab"),
     el("p", { class: "hint" }, "Vocabulary from the data, pre-training on facts, instruction tuning on dialogues — exact gradients, WebAssembly kernels, in a Web Worker. Then chat with it and download it as a HuggingFace model directory that llama-infer loads."),
-    el("div", { class: "row" }, data.wrap),
+    el("div", { class: "row" }, preset.wrap, data.wrap),
     pretrainText.wrap,
     chatText.wrap,
     el("div", { class: "row" }, ...Object.values(nums).map((f) => f.wrap)),
@@ -108,8 +123,13 @@ export function mountTrainPage(root: HTMLElement): void {
         progress.dataset["tokensPerSecond"] = e.tokensPerSecond.toFixed(0);
         return;
       }
-      case "epoch":
+      case "epoch": {
+        // Cumulative seconds of each phase at each epoch's end (the bench reads per-epoch times).
+        const all = JSON.parse(progress.dataset["epochSeconds"] ?? "{}") as Record<string, number[]>;
+        (all[e.phase] ??= []).push(e.seconds);
+        progress.dataset["epochSeconds"] = JSON.stringify(all);
         return;
+      }
       case "trained":
         progress.textContent = `${e.status} in ${e.seconds.toFixed(1)} s${e.message ? ` (${e.message})` : ""}` + (progress.dataset["tokensPerSecond"] ? `; ${progress.dataset["tokensPerSecond"]} tok/s` : "");
         progress.dataset["state"] = e.status;
@@ -122,7 +142,8 @@ export function mountTrainPage(root: HTMLElement): void {
         exact.dataset["state"] = "done";
         misses.replaceChildren(...e.misses.map((m) => el("li", {}, `${m.question} — expected "${m.expected}", got "${m.got}"`)));
         askBtn.disabled = false;
-        zipBtn.disabled = false;
+        zipBtn.disabled = !e.downloadable;
+        zipBtn.title = e.downloadable ? "" : "RustGPT's preset is saved in mini's own form (rustgpt-ts --preset rustgpt), not as an HF directory";
         if (param("run", "0") === "1" && question.input.value.trim() !== "") ask();
         return;
       case "zip": {
@@ -158,6 +179,7 @@ export function mountTrainPage(root: HTMLElement): void {
       let c = chatText.input.value;
       if (data.input.value === "rustgpt") [p, c] = await Promise.all([fetchText(`${DATA_BASE}/pretraining.json`), fetchText(`${DATA_BASE}/chat.json`)]);
       settings = {
+        preset: presetName,
         pretrainText: p,
         chatText: c,
         pretrainName: data.input.value === "rustgpt" ? "pretraining.json" : "pasted facts",
@@ -184,6 +206,7 @@ export function mountTrainPage(root: HTMLElement): void {
     }
     stepsTotal = estimateSteps(settings);
     chart.reset(stepsTotal);
+    delete progress.dataset["epochSeconds"];
     exact.textContent = "";
     exact.dataset["state"] = "running";
     progress.dataset["state"] = "running";

@@ -1,16 +1,16 @@
 /**
- * The Train page's worker: RustGPT's whole pipeline as rustgpt-ts runs it with its default
- * (Llama-shaped) model, minus the file system — vocabulary from both datasets, pre-training,
- * instruction tuning, greedy exact-match on the dialogues; then the trained model as the HF
- * directory it would save (hfModelDirFiles), loaded back for chat exactly as llama-infer loads
- * it, and zipped for download.
+ * The Train page's worker: RustGPT's whole pipeline as rustgpt-ts runs it, minus the file system —
+ * vocabulary from both datasets, pre-training, instruction tuning, greedy exact-match on the
+ * dialogues. With the default (Llama-shaped) model, the trained model then becomes the HF
+ * directory rustgpt-ts would save (hfModelDirFiles), loaded back for chat exactly as llama-infer
+ * loads it, and zipped for download; RustGPT's own preset is chatted with directly (its saved form
+ * is mini's own, which llama-infer does not read).
  */
-import { ParamSource } from "@mini/nn";
-import { loadModelFromFiles, tokenizerFromJson } from "@mini/llm";
-import { hfModelDirFiles, tinyLlamaConfig, TinyLlama } from "@mini/llm/models";
-import { buildWordLevelTokenizer } from "@mini/llm/tokenizers";
-import { exactMatch, parseTextDataset, tokenizeDataset, train, type PhaseSpec } from "@mini/llm/training";
+import { loadModelFromFiles } from "@mini/llm";
+import { hfModelDirFiles, TinyLlama } from "@mini/llm/models";
+import { exactMatch } from "@mini/llm/training";
 import { Generation } from "./generation.js";
+import { preparePipeline, trainPipeline } from "./pipeline.js";
 import { scope } from "./worker-scope.js";
 import type { TrainEvent, TrainRequest, TrainSettings } from "./protocol.js";
 import { zipStored } from "./zip.js";
@@ -46,43 +46,23 @@ async function handle(req: Exclude<TrainRequest, { type: "stop" }>): Promise<voi
 
 async function runPipeline(s: TrainSettings): Promise<void> {
   abort = new AbortController();
-  const pretrainText = parseTextDataset(s.pretrainText, s.pretrainName);
-  const chatText = parseTextDataset(s.chatText, s.chatName);
-  // 1. Vocabulary: every word and punctuation mark of both datasets (RustGPT's rule).
-  const built = buildWordLevelTokenizer([...pretrainText.entries, ...chatText.entries].map((e) => e.text));
-  const tokenizer = tokenizerFromJson(built.json, built.config);
-  const pretrain = tokenizeDataset(pretrainText, tokenizer, { kind: "text", maxSeqLen: s.maxSeqLen });
-  const chat = tokenizeDataset(chatText, tokenizer, { kind: "dialogue", maxSeqLen: s.maxSeqLen });
-  const model = new TinyLlama(
-    tinyLlamaConfig({ vocabSize: tokenizer.vocabSize, hiddenSize: s.embedDim, intermediateSize: s.hiddenDim, numLayers: s.layers, numHeads: s.heads, maxSeqLen: s.maxSeqLen }),
-    ParamSource.init(s.seed),
-  );
+  const p = preparePipeline(s);
+  const { model, tokenizer, chat } = p;
   post({
     type: "vocabulary",
     text: `vocabulary: ${tokenizer.vocabSize} tokens (${[...tokenizer.specialIds].map((id) => tokenizer.idToToken(id)).join(", ")} included)`,
     parameters: model.numParameters(),
-    facts: pretrain.examples.length,
+    facts: p.pretrain.examples.length,
     dialogues: chat.examples.length,
   });
-
-  // 2-3. Pre-training, then instruction tuning on the answers only (rustgpt-ts's default model).
-  const common = { schedule: "cosine", batchSize: s.batchSize, order: "grouped", clipNorm: 1 } as const;
-  const phases: PhaseSpec[] = [
-    { name: "pre-training", data: pretrain, epochs: s.pretrainEpochs, lr: s.pretrainLr, lossOn: "all", ...common },
-    { name: "instruction-tuning", data: chat, epochs: s.chatEpochs, lr: s.chatLr, lossOn: "mask", ...common },
-  ];
-  const padId = tokenizer.tokenToId(tokenizer.padToken ?? "<pad>");
-  if (padId === undefined) throw new Error("the vocabulary has no <pad> token");
   // Time left: steps still to run over the running rate of both phases.
-  const totalSteps = phases.reduce((n, p) => n + p.epochs * Math.ceil(p.data.examples.length / p.batchSize), 0);
+  const totalSteps = p.phases.reduce((n, ph) => n + ph.epochs * Math.ceil(ph.data.examples.length / ph.batchSize), 0);
   let stepsDone = 0;
   const t0 = performance.now();
   let phaseIndex = 0;
-  const result = await train(model, phases, {
-    seed: s.seed,
-    padId,
+  const result = await trainPipeline(p, s.seed, {
     signal: abort.signal,
-    onPhaseStart: (p) => post({ type: "phase", phase: p.phase, epochs: p.epochs, stepsPerEpoch: p.stepsPerEpoch, index: phaseIndex++ }),
+    onPhaseStart: (ph) => post({ type: "phase", phase: ph.phase, epochs: ph.epochs, stepsPerEpoch: ph.stepsPerEpoch, index: phaseIndex++ }),
     onStep: (r) => {
       stepsDone++;
       post({
@@ -90,19 +70,23 @@ async function runPipeline(s: TrainSettings): Promise<void> {
         tokensPerSecond: r.tokensPerSecond, elapsedMs: performance.now() - t0, fraction: stepsDone / totalSteps,
       });
     },
-    onEpoch: (e) => post({ type: "epoch", phase: e.phase, epoch: e.epoch, meanLoss: e.meanLoss }),
+    onEpoch: (e) => post({ type: "epoch", phase: e.phase, epoch: e.epoch, meanLoss: e.meanLoss, seconds: e.seconds }),
   });
   post({ type: "trained", status: result.status, message: result.message ?? "", seconds: (performance.now() - t0) / 1000 });
   if (result.status === "diverged") return;
 
   // 4. Greedy exact-match on the dialogues (what `rustgpt-ts --eval` prints).
-  const eos = tokenizer.eosId ?? tokenizer.tokenToId("</s>");
-  if (eos === undefined) throw new Error("the vocabulary has no </s>");
-  const em = exactMatch(model, tokenizer, chat, { stopIds: [eos] });
-  post({ type: "exact-match", matched: em.matched, total: em.total, misses: em.misses.slice(0, 5) });
+  const em = exactMatch(model, tokenizer, chat, { stopIds: [p.eosId] });
+  const downloadable = model instanceof TinyLlama;
+  post({ type: "exact-match", matched: em.matched, total: em.total, misses: em.misses.slice(0, 5), downloadable });
 
+  if (!(model instanceof TinyLlama)) {
+    files = null;
+    generation = new Generation({ model, tokenizer, eosIds: [p.eosId] }, post, { dialogue: true });
+    return;
+  }
   // 5. The HF directory it would save; chat runs on it as llama-infer would load it.
-  files = hfModelDirFiles(model, { tokenizerJson: built.json, tokenizerConfig: built.config });
+  files = hfModelDirFiles(model, { tokenizerJson: p.tokenizerJson, tokenizerConfig: p.tokenizerConfig });
   const loaded = await loadModelFromFiles(files, { name: "mini-rustgpt" });
   generation = new Generation({ model: loaded.model, tokenizer: loaded.tokenizer!, eosIds: loaded.eosTokenIds }, post);
 }
