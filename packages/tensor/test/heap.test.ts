@@ -40,14 +40,15 @@ describe("WasmHeap allocator", () => {
     expect(() => h.release(p)).toThrow(/not a live allocation/);
   });
 
-  it("growth bumps generation and detaches old views", () => {
+  it("growth bumps generation and replaces the buffer (old views detached, or short when shared)", () => {
     const h = new WasmHeap(1); // 64 KiB
     const p = h.alloc(16);
     const v = h.view(p, 16);
     const gen = h.generation;
     h.alloc(65536 / 4); // does not fit: grows
     expect(h.generation).toBe(gen + 1);
-    expect(v.length).toBe(0); // detached
+    expect(v.length).toBe(h.shared ? 16 : 0); // a SharedArrayBuffer view keeps its old length, others detach
+    expect(h.owns(v)).toBe(false);
     expect(h.view(p, 16).length).toBe(16);
   });
 });
@@ -61,9 +62,19 @@ describe("pinned tensors and heap growth", () => {
     // Grow the address space directly (cheap: new pages are not committed until touched).
     heap.ensure(heap.memory.buffer.byteLength + 1);
     expect(heap.generation).toBe(gen + 1);
-    expect(old.length).toBe(0);
+    expect(heap.owns(old)).toBe(false);
     expect(t.toArray()).toEqual([1, 2, 3, 4]);
     expect(heap.owns(t.data)).toBe(true);
     t.dispose();
+  });
+});
+
+describe("shared memory", () => {
+  it("is a SharedArrayBuffer on Node, an ordinary one when asked", () => {
+    expect(heap.shared).toBe(true);
+    expect(heap.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const h = new WasmHeap(1, { shared: false });
+    expect(h.shared).toBe(false);
+    expect(h.memory.buffer).toBeInstanceOf(ArrayBuffer);
   });
 });

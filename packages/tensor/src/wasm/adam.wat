@@ -30,7 +30,7 @@
 ;; result does not depend on its position.
 
 (module
-  (import "env" "memory" (memory 1 65536))
+  (import "env" "memory" (memory 1 65536 shared))
 
   (func (export "adamStep") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
                             (param $beta1 f32) (param $beta2 f32) (param $c1 f32) (param $c2 f32)

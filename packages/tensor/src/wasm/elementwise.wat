@@ -7,7 +7,7 @@
 ;; Each kernel: a loop of whole f32x4 vectors, then the last n mod 4 floats one by one.
 
 (module
-  (import "env" "memory" (memory 1 65536))
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; add: out[i] = a[i] + b[i]
   (func (export "add") (param $a i32) (param $b i32) (param $out i32) (param $n i32)

@@ -9,7 +9,7 @@
 ;; JS kernels allow it: every element is read before its own slot is written.
 
 (module
-  (import "env" "memory" (memory 1 65536))
+  (import "env" "memory" (memory 1 65536 shared))
   ;; Math.log, for the one log per row of logSoftmax (WASM has no log instruction)
   (import "env" "log" (func $log (param f64) (result f64)))
 

@@ -12,13 +12,15 @@
 ;;   A·Bᵀ  A [M,K]: rsA = K, csA = 1     B [N,K]: rsB = 1, csB = K
 ;;   Aᵀ·B  A [K,M]: rsA = 1, csA = M     B [K,N]: rsB = N, csB = 1
 ;; C = beta·C + alpha·(A·B); beta = 0 overwrites C without reading it (NaN in C does not leak).
+;; C(i, j) is at c + 4·(i·ldc + j): ldc = N for a whole C, larger for a block of columns of a wider
+;; C (the kernel pool splits a product by columns; each element is still summed in the same order).
 ;;
 ;; Only plain SIMD: the product-sum is f32x4.mul then f32x4.add (relaxed-SIMD FMA needs a flag in
 ;; Node 20). V8 on x64 gives WASM 16 xmm registers; the 4×8 tile (8 accumulators + 2 B vectors +
 ;; 1 broadcast + 1 product) is the biggest that does not spill: 6×8 and 4×12 measured ~2x slower.
 
 (module
-  (import "env" "memory" (memory 1 65536))
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; Block sizes (floats), read by matmul.ts to size the scratch:
   ;;   MR×NR  micro-tile held in registers (4 rows × 8 columns = 8 f32x4 accumulators)
@@ -48,7 +50,7 @@
     (param $M i32) (param $N i32) (param $K i32)
     (param $a i32) (param $rsA i32) (param $csA i32)
     (param $b i32) (param $rsB i32) (param $csB i32)
-    (param $c i32) (param $alpha f32) (param $beta f32)
+    (param $c i32) (param $ldc i32) (param $alpha f32) (param $beta f32)
     (param $ap i32) (param $bp i32) (param $tile i32)
     (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
     (local $jr i32) (local $betaK f32)
@@ -86,8 +88,8 @@
               (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
               ;; &C(ic, jc+jr)
               (i32.add (local.get $c)
-                (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $N)) (i32.add (local.get $jc) (local.get $jr))) (i32.const 2)))
-              (i32.shl (local.get $N) (i32.const 2))
+                (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $ldc)) (i32.add (local.get $jc) (local.get $jr))) (i32.const 2)))
+              (i32.shl (local.get $ldc) (i32.const 2))
               (local.get $alpha) (local.get $betaK) (local.get $tile))
             (local.set $jr (i32.add (local.get $jr) (i32.const 8)))
             (br $nextJr)))

@@ -7,7 +7,7 @@
 ;; beta = 0 overwrites out without reading it. Reference: src/kernels/matmul.reference.ts.
 
 (module
-  (import "env" "memory" (memory 1 65536))
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; ---------------------------------------------------------------------------------------------
   ;; gemvT: out[j] = beta·out[j] + alpha·dot(x, W[j, :])      x [K], W [rows, K], out [rows]

@@ -7,8 +7,14 @@
  * instead, so kernels use them where they are (zero copy): model weights, KV caches, run-state
  * buffers, parameters, gradients and optimizer moments.
  *
- * The catch: growing a `WebAssembly.Memory` detaches every typed-array view on its old buffer.
- * So the memory starts large (1 GiB of address space; the OS commits pages only when touched, so
+ * The memory is `shared` (a SharedArrayBuffer) wherever the runtime has SharedArrayBuffer, so the
+ * kernel pool's workers (pool.ts) run the same kernels on the same addresses; elsewhere (a browser
+ * page without cross-origin isolation) it is an ordinary memory and every kernel runs on the
+ * calling thread.
+ *
+ * The catch: growing a `WebAssembly.Memory` replaces its buffer (an ordinary one is detached with
+ * every view on it; a shared one keeps its old length, so old views miss the new pages and no
+ * longer count as "in the heap"). So the memory starts large (1 GiB of address space; the OS commits pages only when touched, so
  * untouched space costs no resident memory) and grows rarely; each growth bumps `generation`, and
  * `Tensor.data` re-creates its view when the generation changed. Code that keeps a raw
  * `Float32Array` of pinned memory must not hold it across an allocation.
@@ -40,8 +46,12 @@ export class WasmHeap {
   private readonly free: Block[] = []; // sorted by ptr, coalesced
   private readonly sizes = new Map<number, number>(); // live ptr -> bytes
 
-  constructor(initialPages = INITIAL_PAGES) {
-    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES });
+  /** True when the memory is a SharedArrayBuffer that worker threads can run kernels on. */
+  readonly shared: boolean;
+
+  constructor(initialPages = INITIAL_PAGES, opts?: { shared?: boolean }) {
+    this.shared = opts?.shared ?? sharedMemorySupported();
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: this.shared });
   }
 
   /** Bytes currently handed out (not counting free blocks). */
@@ -134,6 +144,16 @@ export class WasmHeap {
     // Grow by at least 25% (within the limit) so growth, which detaches views, stays rare.
     this.memory.grow(Math.min(Math.max(pages, Math.ceil(have / PAGE / 4)), MAX_PAGES - have / PAGE));
     this.generation++;
+  }
+}
+
+/** True where a `shared` WebAssembly.Memory can be made (SharedArrayBuffer exists and is usable). */
+function sharedMemorySupported(): boolean {
+  if (typeof SharedArrayBuffer === "undefined") return false;
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
   }
 }
 

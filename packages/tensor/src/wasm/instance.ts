@@ -1,7 +1,9 @@
 import type {} from "./webassembly-types.js";
 import { heap } from "./heap.js";
-import { wasmModules } from "./kernels.wasm.js";
+import { relaxedWasmModules, wasmModules } from "./kernels.wasm.js";
 import { memoryBuffer } from "./scratch.js";
+import { relaxedKernelsWork } from "./relaxed-probe.js";
+import { unshareMemoryImports } from "./unshare.js";
 
 /**
  * The WebAssembly SIMD kernels, instantiated synchronously at import time so they can be called
@@ -10,6 +12,11 @@ import { memoryBuffer } from "./scratch.js";
  *
  * If instantiation fails (an engine without WASM SIMD), or MINI_NO_WASM=1 is set in the
  * environment, `wasmAvailable` is false and every kernel uses its JS fallback.
+ *
+ * Relaxed SIMD (fused multiply-add, int8 dot products) is detected here, once: where the engine
+ * validates a module's relaxed variant (Node ≥ 22, current browsers, Node 20 with
+ * --experimental-wasm-relaxed-simd) that variant is used, unless MINI_NO_RELAXED_SIMD=1. The
+ * SIMD128 variant stays the fallback, and tests instantiate both (`compileKernels(relaxed)`).
  * (Browsers refuse synchronous compilation of modules > 4 KiB on the main thread; there too the
  * JS fallback takes over, so use a worker for speed.)
  */
@@ -20,7 +27,7 @@ export interface GemmExports {
     M: number, N: number, K: number,
     a: number, rsA: number, csA: number,
     b: number, rsB: number, csB: number,
-    c: number, alpha: number, beta: number,
+    c: number, ldc: number, alpha: number, beta: number,
     ap: number, bp: number, tile: number,
   ): void;
   MR: WebAssembly.Global;
@@ -77,8 +84,27 @@ export interface AdamExports {
   ): void;
 }
 
+/**
+ * Exports of compact.wat: products with weights kept compact (src/compact/blocks.ts has the
+ * layouts). Each dot* computes out[m·ldo + r] = Σ_k x[m, k]·W[r, k] for r < rows, m < M.
+ */
+export interface CompactExports {
+  /** x f32 [M, K] (row stride K), W bf16 / f16 [rows, K] (row stride 2K bytes) */
+  dotBf16(x: number, M: number, K: number, w: number, rows: number, out: number, ldo: number): void;
+  dotF16(x: number, M: number, K: number, w: number, rows: number, out: number, ldo: number): void;
+  /** xq: activations quantized by quantizeActs (nb blocks a row), W Q8_0 / Q4_0 [rows, nb blocks] */
+  dotQ8_0(xq: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
+  dotQ4_0(xq: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
+  /** x f32 [M, K] → xq: M rows of nb = ⌈K/32⌉ activation blocks (zero-padded past K) */
+  quantizeActs(x: number, M: number, K: number, xq: number): void;
+  /** bf16 / f16 [n] → f32 [n] (embedding rows; panels of W for the f32 gemm) */
+  widenBf16(w: number, n: number, out: number): void;
+  widenF16(w: number, n: number, out: number): void;
+}
+
 /** Exports of every module, by .wat file name. */
 export interface WasmKernels {
+  compact: CompactExports;
   gemm: GemmExports;
   gemv: GemvExports;
   exp: ExpExports;
@@ -100,22 +126,81 @@ function disabledByEnv(): boolean {
   return env?.["MINI_NO_WASM"] === "1";
 }
 
-function instantiate(): { kernels: WasmKernels | null; reason: string } {
-  if (disabledByEnv()) return { kernels: null, reason: "disabled by MINI_NO_WASM=1" };
+function envFlag(name: string): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.[name] === "1";
+}
+
+/** The module bytes for this heap: the shared-memory flag cleared when the heap is not shared. */
+function moduleBytes(b64: string): Uint8Array {
+  const bytes = decodeBase64(b64);
+  return heap.shared ? bytes : unshareMemoryImports(bytes);
+}
+
+/** True when this engine validates the relaxed-SIMD variants (checked once, at import). */
+export const relaxedSimdValidates: boolean = Object.values(relaxedWasmModules).every((b64) => {
   try {
-    const out: Record<string, WebAssembly.Exports> = {};
-    for (const [name, b64] of Object.entries(wasmModules)) {
-      const module = new WebAssembly.Module(decodeBase64(b64));
-      // Every module imports the one memory; exp.wat also takes Math.log (one call per row).
-      out[name] = new WebAssembly.Instance(module, { env: { memory: heap.memory, log: Math.log } }).exports;
-    }
-    return { kernels: out as unknown as WasmKernels, reason: "" };
+    return WebAssembly.validate(moduleBytes(b64));
+  } catch {
+    return false;
+  }
+});
+
+/**
+ * True when the relaxed variants validate AND compute what they should on a few hand-made
+ * blocks (relaxed-probe.ts: Node 20's experimental relaxed dot product is wrong).
+ */
+export const relaxedSimdSupported: boolean =
+  relaxedSimdValidates && relaxedKernelsWork(new WebAssembly.Module(moduleBytes(relaxedWasmModules["compact"]!)), heap.shared);
+
+/**
+ * Compiles every kernel module, taking the relaxed-SIMD variant where there is one if `relaxed`.
+ * The kernel pool instantiates the same compiled modules in its workers.
+ */
+export function compileKernels(relaxed: boolean): Record<string, WebAssembly.Module> {
+  const out: Record<string, WebAssembly.Module> = {};
+  for (const [name, b64] of Object.entries(wasmModules)) {
+    const chosen = relaxed ? (relaxedWasmModules[name] ?? b64) : b64;
+    out[name] = new WebAssembly.Module(moduleBytes(chosen));
+  }
+  return out;
+}
+
+/** Instantiates compiled kernel modules on the heap's memory. */
+export function instantiateKernels(modules: Record<string, WebAssembly.Module>): WasmKernels {
+  const out: Record<string, WebAssembly.Exports> = {};
+  for (const [name, module] of Object.entries(modules)) {
+    // Every module imports the one memory; exp.wat also takes Math.log (one call per row).
+    out[name] = new WebAssembly.Instance(module, { env: { memory: heap.memory, log: Math.log } }).exports;
+  }
+  return out as unknown as WasmKernels;
+}
+
+interface Loaded {
+  kernels: WasmKernels | null;
+  modules: Record<string, WebAssembly.Module>;
+  relaxed: boolean;
+  reason: string;
+}
+
+function instantiate(): Loaded {
+  if (disabledByEnv()) return { kernels: null, modules: {}, relaxed: false, reason: "disabled by MINI_NO_WASM=1" };
+  try {
+    const relaxed = relaxedSimdSupported && !envFlag("MINI_NO_RELAXED_SIMD");
+    const modules = compileKernels(relaxed);
+    return { kernels: instantiateKernels(modules), modules, relaxed, reason: "" };
   } catch (e) {
-    return { kernels: null, reason: `WebAssembly SIMD unavailable (${(e as Error).message})` };
+    return { kernels: null, modules: {}, relaxed: false, reason: `WebAssembly SIMD unavailable (${(e as Error).message})` };
   }
 }
 
 const loaded = instantiate();
+
+/** The compiled modules behind `wasm` (the kernel pool instantiates them in its workers). */
+export const wasmKernelModules: Readonly<Record<string, WebAssembly.Module>> = loaded.modules;
+
+/** True when the kernels in use are the relaxed-SIMD variants. */
+export const relaxedSimd: boolean = loaded.relaxed;
 
 /** The instantiated kernels, or null when the JS fallbacks are in use. */
 export const wasm: WasmKernels | null = loaded.kernels;

@@ -1,6 +1,7 @@
 import { heap } from "./heap.js";
 import { wasm } from "./instance.js";
 import { memoryBuffer, reserveScratch, roundUp4, runInHeap } from "./scratch.js";
+import { kernelRef, runJobs, splitRange, type KernelRef } from "./pool.js";
 
 /**
  * The WASM SIMD matrix products (gemm.wat, gemv.wat): C [M,N] = beta·C + alpha·op(A)·op(B).
@@ -20,6 +21,12 @@ import { memoryBuffer, reserveScratch, roundUp4, runInHeap } from "./scratch.js"
  *     so a prompt fed in chunks of any size gives bit-identical projections);
  *   - everything else goes to the packed, register-blocked gemm.
  *
+ * Threads (pool.ts): gemvT is split by output rows (each thread streams its own slice of W: tensor
+ * parallelism), gemm by blocks of 8 output columns (each thread packs only its columns of B).
+ * Every element of C is summed by one thread in the same order as on one thread, so results are
+ * bit-identical for every thread count. Calls too small to pay for waking workers (under
+ * MIN_MACS_PER_THREAD each) stay on the calling thread; gemvN stays there too (attention-sized).
+ *
  * Two ways in: when a, b and out are all in the WASM heap (pinned tensors: model weights and
  * run-state buffers) their addresses are used directly and nothing is allocated on the JS heap
  * (the decode loop of a small model makes ~30 calls per token, so per-call garbage showed up as
@@ -31,6 +38,9 @@ export type MatmulLayout = "nn" | "nt" | "tn";
 const SMALL_M = 4;
 /** B up to this many floats (256 KiB) counts as cached for the per-row path (it is re-read M times). */
 const B_CACHED_FLOATS = 65536;
+
+/** Least multiply-adds worth handing to a thread (a wake-up costs a few microseconds). */
+const MIN_MACS_PER_THREAD = 1 << 15;
 
 const NT = 0, NN = 1, TN = 2;
 const layoutCode = (layout: MatmulLayout): number => (layout === "nt" ? NT : layout === "nn" ? NN : TN);
@@ -67,30 +77,64 @@ function smallM(code: number, M: number, K: number, N: number): boolean {
   return M <= SMALL_M && code === NN && K * N <= B_CACHED_FLOATS;
 }
 
-/** Runs the product on byte addresses pa, pb, pc with `work` (workFloats floats of scratch). */
-function route(code: number, pa: number, pb: number, pc: number, M: number, K: number, N: number, alpha: number, beta: number, work: number): void {
-  const { gemm: g, gemv: v } = wasm!;
+let gemvTRef: KernelRef | null = null;
+let gemmRef: KernelRef | null = null;
+
+/**
+ * How many threads route() splits this product across (1 = not split). workFloats is per thread,
+ * so the caller reserves parts·workFloats floats of scratch.
+ */
+function parts(code: number, M: number, K: number, N: number): number {
+  if (M === 1) return code === NT ? splitRange(N, 4, Math.ceil(MIN_MACS_PER_THREAD / K)).length - 1 : 1;
+  if (N === 1) return code === TN ? 1 : splitRange(M, 4, Math.ceil(MIN_MACS_PER_THREAD / K)).length - 1;
+  if (smallM(code, M, K, N)) return 1;
+  return splitRange(N, gemmBlocks().NR, Math.ceil(MIN_MACS_PER_THREAD / (M * K))).length - 1;
+}
+
+/** Output rows [r0, r1) of W·x as one gemvT call's arguments. */
+function gemvTJobs(x: number, w: number, rows: number, K: number, out: number, alpha: number, beta: number): number[][] {
+  const bounds = splitRange(rows, 4, Math.ceil(MIN_MACS_PER_THREAD / K));
+  const jobs: number[][] = [];
+  for (let t = 0; t + 1 < bounds.length; t++) {
+    const r0 = bounds[t]!, r1 = bounds[t + 1]!;
+    jobs.push([x, w + 4 * r0 * K, r1 - r0, K, out + 4 * r0, alpha, beta]);
+  }
+  return jobs;
+}
+
+/** Runs the product on byte addresses pa, pb, pc with `work` (parts()·workFloats floats of scratch). */
+function route(code: number, pa: number, pb: number, pc: number, M: number, K: number, N: number, alpha: number, beta: number, work: number, workFloatsEach: number): void {
+  const { gemv: v } = wasm!;
+  gemvTRef ??= kernelRef("gemv", "gemvT");
   if (M === 1) {
     // out [1,N]: x = a (contiguous in every layout when M = 1)
-    if (code === NT) v.gemvT(pa, pb, N, K, pc, alpha, beta);
+    if (code === NT) runJobs(gemvTRef, gemvTJobs(pa, pb, N, K, pc, alpha, beta));
     else v.gemvN(pa, pb, K, N, pc, alpha, beta, work);
   } else if (N === 1) {
     // out [M,1]: x = b (contiguous when N = 1); "nn"/"nt": rows of A [M,K]; "tn": A [K,M] streamed
     if (code === TN) v.gemvN(pb, pa, K, M, pc, alpha, beta, work);
-    else v.gemvT(pb, pa, M, K, pc, alpha, beta);
+    else runJobs(gemvTRef, gemvTJobs(pb, pa, M, K, pc, alpha, beta));
   } else if (smallM(code, M, K, N)) {
     // one gemvN per row of A: row i of A at pa + 4·i·K, row i of out at pc + 4·i·N
     for (let i = 0; i < M; i++) v.gemvN(pa + 4 * i * K, pb, K, N, pc + 4 * i * N, alpha, beta, work);
   } else {
     const { MR, NR, KC, MC, NC } = gemmBlocks();
-    const kc = Math.min(K, KC), mc = Math.min(M, MC), nc = Math.min(N, NC);
-    const ap = work;
-    const bp = ap + roundUp4(Math.ceil(mc / MR) * MR * kc) * 4;
-    const tile = bp + roundUp4(kc * Math.ceil(nc / NR) * NR) * 4;
     // Element strides of A(i,k) and B(k,j) for the layout (see the legend in gemm.wat).
     const rsA = code === TN ? 1 : K, csA = code === TN ? M : 1;
     const rsB = code === NT ? 1 : N, csB = code === NT ? K : 1;
-    g.gemm(M, N, K, pa, rsA, csA, pb, rsB, csB, pc, alpha, beta, ap, bp, tile);
+    const bounds = splitRange(N, NR, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
+    const jobs: number[][] = [];
+    for (let t = 0; t + 1 < bounds.length; t++) {
+      // columns [n0, n1) of C: B's columns from B(0, n0), C's from C(0, n0) with row stride N
+      const n0 = bounds[t]!, n1 = bounds[t + 1]!;
+      const kc = Math.min(K, KC), mc = Math.min(M, MC), nc = Math.min(n1 - n0, NC);
+      const ap = work + 4 * t * workFloatsEach;
+      const bp = ap + roundUp4(Math.ceil(mc / MR) * MR * kc) * 4;
+      const tile = bp + roundUp4(kc * Math.ceil(nc / NR) * NR) * 4;
+      jobs.push([M, n1 - n0, K, pa, rsA, csA, pb + 4 * n0 * csB, rsB, csB, pc + 4 * n0, N, alpha, beta, ap, bp, tile]);
+    }
+    gemmRef ??= kernelRef("gemm", "gemm");
+    runJobs(gemmRef, jobs);
   }
 }
 
@@ -116,14 +160,15 @@ export function wasmMatmul(
     return out;
   }
   const code = layoutCode(layout);
-  const work = workFloats(code, M, K, N);
+  const each = roundUp4(workFloats(code, M, K, N));
+  const work = each * parts(code, M, K, N);
   const buffer = memoryBuffer();
   if (a.buffer === buffer && b.buffer === buffer && out.buffer === buffer) {
     // All pinned: addresses first (reserving scratch may grow the memory and detach these views;
     // the addresses stay valid), then at most a scratch reservation; no JS allocation.
     const generation = heap.generation;
     const pc = out.byteOffset, length = out.length;
-    route(code, a.byteOffset, b.byteOffset, pc, M, K, N, alpha, beta, work > 0 ? reserveScratch(work) : 0);
+    route(code, a.byteOffset, b.byteOffset, pc, M, K, N, alpha, beta, work > 0 ? reserveScratch(work) : 0, each);
     return heap.generation === generation ? out : new Float32Array(memoryBuffer(), pc, length);
   }
   const ops = [
@@ -131,5 +176,5 @@ export function wasmMatmul(
     { array: b, n: K * N, read: true, write: false },
     { array: out, n: M * N, read: beta !== 0, write: true },
   ];
-  return runInHeap(ops, work, ([pa, pb, pc], w) => route(code, pa!, pb!, pc!, M, K, N, alpha, beta, w));
+  return runInHeap(ops, work, ([pa, pb, pc], w) => route(code, pa!, pb!, pc!, M, K, N, alpha, beta, w, each));
 }

@@ -8,7 +8,7 @@
 ;; out may equal x (each element is read before it is written).
 
 (module
-  (import "env" "memory" (memory 1 65536))
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; Σ p[0:n]·q[0:n] (q = 0: Σ p², the sum of squares)
   (func $dot (param $p i32) (param $q i32) (param $n i32) (result f64)

@@ -10,7 +10,7 @@
 ;; "half" style: the pair is (i, i + half) (HF rotate_half); interleaved: (2i, 2i + 1).
 
 (module
-  (import "env" "memory" (memory 1 65536))
+  (import "env" "memory" (memory 1 65536 shared))
 
   (func (export "rope") (param $x i32) (param $out i32) (param $seq i32) (param $nHeads i32) (param $headDim i32)
                         (param $cos i32) (param $sin i32) (param $interleaved i32) (param $inverse i32)

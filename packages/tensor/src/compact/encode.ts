@@ -1,0 +1,65 @@
+import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "../io/half.js";
+import { dequantizeRowQ4_0, dequantizeRowQ8_0, quantizeRowQ4_0, quantizeRowQ8_0 } from "./blocks.js";
+import { rowBytes, type WeightDtype } from "./dtype.js";
+
+/**
+ * Float32 weights W [rows, K] ↔ the bytes of a compact dtype (dtype.ts), row after row.
+ * f16 refuses values it cannot hold (|w| > 65504, inf, NaN), naming the tensor: compact.wat's
+ * f16 path widens finite halves only, and a silently infinite weight would poison every logit.
+ */
+
+/** Encodes W [rows, K] (float32, row-major) as `dtype` bytes. `name` is used in errors. */
+export function encodeWeights(w: ArrayLike<number>, rows: number, K: number, dtype: WeightDtype, name: string): Uint8Array {
+  if (w.length < rows * K) throw new Error(`${name}: ${w.length} values, [${rows}, ${K}] needs ${rows * K}`);
+  const rb = rowBytes(dtype, K);
+  const out = new Uint8Array(rows * rb);
+  if (dtype === "f32") {
+    new Float32Array(out.buffer).set(Array.prototype.slice.call(w, 0, rows * K) as number[]);
+    return out;
+  }
+  const u16 = dtype === "bf16" || dtype === "f16" ? new Uint16Array(out.buffer) : null;
+  for (let r = 0; r < rows; r++) {
+    const row = r * K;
+    if (dtype === "bf16") for (let k = 0; k < K; k++) u16![row + k] = f32ToBf16(w[row + k]!);
+    else if (dtype === "f16") {
+      for (let k = 0; k < K; k++) {
+        const v = w[row + k]!;
+        if (!(Math.abs(v) <= 65504)) throw new Error(`${name}: weight [${r}, ${k}] = ${v} does not fit in f16 (|w| ≤ 65504, finite); use bf16 or f32`);
+        u16![row + k] = f32ToF16(v);
+      }
+    } else {
+      const x = sliceRow(w, row, K);
+      if (dtype === "q8_0") quantizeRowQ8_0(x, K, out, r * rb);
+      else quantizeRowQ4_0(x, K, out, r * rb);
+    }
+  }
+  return out;
+}
+
+function sliceRow(w: ArrayLike<number>, start: number, K: number): ArrayLike<number> {
+  return w instanceof Float32Array || w instanceof Float64Array ? w.subarray(start, start + K) : Array.prototype.slice.call(w, start, start + K);
+}
+
+/** Row r of `dtype` bytes (K weights a row) as float32 into out [K] (the embedding gather). */
+export function decodeRow(bytes: Uint8Array, dtype: WeightDtype, K: number, r: number, out: Float32Array = new Float32Array(K), outOffset = 0): Float32Array {
+  const rb = rowBytes(dtype, K);
+  const p = r * rb;
+  switch (dtype) {
+    case "f32":
+      out.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset + p, bytes.byteOffset + p + rb)), outOffset);
+      break;
+    case "bf16":
+    case "f16": {
+      const widen = dtype === "bf16" ? bf16ToF32 : f16ToF32;
+      for (let k = 0; k < K; k++) out[outOffset + k] = widen(bytes[p + 2 * k]! | (bytes[p + 2 * k + 1]! << 8));
+      break;
+    }
+    case "q8_0":
+      dequantizeRowQ8_0(bytes, p, K, out, outOffset);
+      break;
+    case "q4_0":
+      dequantizeRowQ4_0(bytes, p, K, out, outOffset);
+      break;
+  }
+  return out;
+}

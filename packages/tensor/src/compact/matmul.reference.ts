@@ -1,0 +1,53 @@
+import { QK, blocksPerRow, quantizeActRow } from "./blocks.js";
+import { decodeRow } from "./encode.js";
+import type { WeightDtype } from "./dtype.js";
+
+/**
+ * Reference loops for products with compact weights, in float64: out [M, N] = x [M, K] · Wᵀ,
+ * W [N, K] given as `dtype` bytes (encode.ts). What they define:
+ *   f32, bf16, f16: Σ_k x·w with w widened exactly;
+ *   q8_0, q4_0:     x quantized per row into activation blocks (blocks.ts: quantizeActRow), then
+ *                   Σ_blocks d_w·d_x·Σ_j q_w·q_x — the integer dot is exact, so the fast kernel
+ *                   differs only in the float32 rounding of the per-block scale and the sum.
+ * Also returns `mag`, the scale of the kernels' rounding error: Σ|x·w| (for q8_0 / q4_0, Σ|q_x|·d_x
+ * times twice the block's largest |w|: the kernels keep four integer partial sums a block, each
+ * scaled in float32, and Q4_0's are offset by −8·Σq before its nibbles' own sum).
+ */
+export function compactMatmulReference(
+  x: ArrayLike<number>, M: number, K: number, w: Uint8Array, dtype: WeightDtype, N: number,
+): { out: Float64Array; mag: Float64Array } {
+  const out = new Float64Array(M * N), mag = new Float64Array(M * N);
+  const rowW = new Float32Array(blocksPerRow(K) * QK);
+  const xs: ArrayLike<number>[] = [];
+  for (let m = 0; m < M; m++) xs.push(Array.prototype.slice.call(x, m * K, (m + 1) * K) as number[]);
+  const quantized = dtype === "q8_0" || dtype === "q4_0";
+  const acts = quantized ? xs.map((row) => quantizeActRow(row, K)) : [];
+  for (let n = 0; n < N; n++) {
+    decodeRow(w, dtype, K, n, rowW);
+    for (let m = 0; m < M; m++) {
+      let s = 0, a = 0;
+      if (!quantized) {
+        for (let k = 0; k < K; k++) {
+          s += xs[m]![k]! * rowW[k]!;
+          a += Math.abs(xs[m]![k]! * rowW[k]!);
+        }
+      } else {
+        const act = acts[m]!;
+        for (let b = 0; b < blocksPerRow(K); b++) {
+          // rowW holds d_w·q_w (exact in float32); d_x·q_x is the activation's value
+          let t = 0, wmax = 0, qabs = 0;
+          for (let j = 0; j < QK; j++) {
+            t += rowW[b * QK + j]! * act.q[b * QK + j]!;
+            wmax = Math.max(wmax, Math.abs(rowW[b * QK + j]!));
+            qabs += Math.abs(act.q[b * QK + j]!);
+          }
+          s += t * act.d[b]!;
+          a += 2 * wmax * qabs * act.d[b]!;
+        }
+      }
+      out[m * N + n] = s;
+      mag[m * N + n] = a;
+    }
+  }
+  return { out, mag };
+}

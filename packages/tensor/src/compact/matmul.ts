@@ -1,0 +1,67 @@
+import { ShapeError } from "../errors.js";
+import { wasm, wasmEnabled } from "../wasm/instance.js";
+import { kernelRef, runJobs, splitRange, type KernelRef } from "../wasm/pool.js";
+import { runInHeap } from "../wasm/scratch.js";
+import { ACT_Q8, blocksPerRow } from "./blocks.js";
+import { rowBytes, type WeightDtype } from "./dtype.js";
+import { compactMatmulReference } from "./matmul.reference.js";
+
+/**
+ * out [M, N] = x [M, K] · Wᵀ for W [N, K] kept compact (bf16, f16, q8_0, q4_0) in the WASM heap
+ * at byte address `w`. The f32 dtype goes through kernels.matmulTransB instead (matrix.ts).
+ *
+ * On the kernel pool: for q8_0 / q4_0 the rows of x are first quantized into activation blocks
+ * (split by rows of x), then W's rows are split across the threads (each streams its own slice of
+ * W: tensor parallelism). Each output element is one row-dot computed by one thread, in the same
+ * order for every thread count, so results are bit-identical whatever setThreads says.
+ * Without WASM it runs the float64 reference loop (matmul.reference.ts).
+ */
+
+/** Least multiply-adds worth handing to a thread. */
+const MIN_MACS_PER_THREAD = 1 << 15;
+
+const refs: Partial<Record<string, KernelRef>> = {};
+function ref(name: string): KernelRef {
+  return (refs[name] ??= kernelRef("compact", name));
+}
+
+const dotName: Record<Exclude<WeightDtype, "f32">, string> = { bf16: "dotBf16", f16: "dotF16", q8_0: "dotQ8_0", q4_0: "dotQ4_0" };
+
+export function compactMatmulTransB(
+  x: Float32Array, M: number, K: number, w: number, bytes: () => Uint8Array, dtype: Exclude<WeightDtype, "f32">, N: number, out: Float32Array,
+): Float32Array {
+  if (x.length < M * K) throw new ShapeError(`compact matmul: x has ${x.length} elements, [M, K] = [${M}, ${K}] needs ${M * K}`);
+  if (out.length < M * N) throw new ShapeError(`compact matmul: out has ${out.length} elements, [M, N] = [${M}, ${N}] needs ${M * N}`);
+  if (M === 0 || N === 0) return out;
+  if (!wasmEnabled() || wasm === null) {
+    const { out: r } = compactMatmulReference(x, M, K, bytes(), dtype, N);
+    for (let i = 0; i < M * N; i++) out[i] = r[i]!;
+    return out;
+  }
+  const quantized = dtype === "q8_0" || dtype === "q4_0";
+  const nb = blocksPerRow(K);
+  const actBytes = quantized ? M * nb * ACT_Q8.blockBytes : 0;
+  const ops = [
+    { array: x, n: M * K, read: true, write: false },
+    { array: out, n: M * N, read: false, write: true },
+  ];
+  return runInHeap(ops, Math.ceil(actBytes / 4), ([px, po], work) => {
+    if (quantized) {
+      const bounds = splitRange(M, 1, Math.max(1, Math.ceil(4096 / K)));
+      const jobs: number[][] = [];
+      for (let t = 0; t + 1 < bounds.length; t++) {
+        const m0 = bounds[t]!, m1 = bounds[t + 1]!;
+        jobs.push([px! + 4 * m0 * K, m1 - m0, K, work + m0 * nb * ACT_Q8.blockBytes]);
+      }
+      runJobs(ref("quantizeActs"), jobs);
+    }
+    const rb = rowBytes(dtype, K);
+    const bounds = splitRange(N, 4, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
+    const jobs: number[][] = [];
+    for (let t = 0; t + 1 < bounds.length; t++) {
+      const r0 = bounds[t]!, r1 = bounds[t + 1]!;
+      jobs.push([quantized ? work : px!, M, quantized ? nb : K, w + r0 * rb, r1 - r0, po! + 4 * r0, N]);
+    }
+    runJobs(ref(dotName[dtype]), jobs);
+  });
+}

@@ -1,0 +1,74 @@
+import { ShapeError } from "../errors.js";
+import { heap } from "../wasm/heap.js";
+import { memoryBuffer } from "../wasm/scratch.js";
+import { matmulTransB } from "../kernels/matmul.js";
+import { rowBytes, type WeightDtype } from "./dtype.js";
+import { decodeRow, encodeWeights } from "./encode.js";
+import { compactMatmulTransB } from "./matmul.js";
+
+/**
+ * A weight matrix W [rows, cols] (HF Linear layout: one row per output feature) kept in the WASM
+ * heap in one of the dtypes of dtype.ts. The seam between a model and the compact formats: a
+ * model holds WeightMatrix objects and calls `matmulTransB` (y = x·Wᵀ) and `row` (an embedding
+ * gather), whatever the dtype.
+ */
+export class WeightMatrix {
+  private ptr: number;
+
+  private constructor(
+    readonly dtype: WeightDtype,
+    readonly rows: number,
+    readonly cols: number,
+    readonly name: string,
+    bytes: Uint8Array,
+  ) {
+    this.ptr = heap.alloc(Math.ceil(bytes.length / 4), { zero: false });
+    new Uint8Array(memoryBuffer(), this.ptr, bytes.length).set(bytes);
+  }
+
+  /** Converts float32 weights [rows, cols] to `dtype` (quantizing for q8_0 / q4_0). `name` is used in errors. */
+  static fromF32(w: ArrayLike<number>, rows: number, cols: number, dtype: WeightDtype, name = "weight"): WeightMatrix {
+    return new WeightMatrix(dtype, rows, cols, name, encodeWeights(w, rows, cols, dtype, name));
+  }
+
+  /** Takes bytes already in `dtype`'s layout (e.g. a GGUF tensor whose rows are multiples of 32). */
+  static fromBytes(bytes: Uint8Array, rows: number, cols: number, dtype: WeightDtype, name = "weight"): WeightMatrix {
+    const want = rows * rowBytes(dtype, cols);
+    if (bytes.length !== want) throw new Error(`${name}: ${bytes.length} bytes, ${dtype} [${rows}, ${cols}] needs ${want}`);
+    return new WeightMatrix(dtype, rows, cols, name, bytes);
+  }
+
+  /** Bytes the weights take in memory. */
+  get byteLength(): number {
+    return this.rows * rowBytes(this.dtype, this.cols);
+  }
+
+  /** The stored bytes (a view of the heap, valid until it grows). */
+  bytes(): Uint8Array {
+    this.live();
+    return new Uint8Array(memoryBuffer(), this.ptr, this.byteLength);
+  }
+
+  /** out [M, rows] = x [M, cols] · Wᵀ (overwrites out). */
+  matmulTransB(x: Float32Array, M: number, out: Float32Array = new Float32Array(M * this.rows)): Float32Array {
+    this.live();
+    if (this.dtype === "f32") return matmulTransB(x, new Float32Array(memoryBuffer(), this.ptr, this.rows * this.cols), M, this.cols, this.rows, out);
+    return compactMatmulTransB(x, M, this.cols, this.ptr, () => this.bytes(), this.dtype, this.rows, out);
+  }
+
+  /** Row r as float32 (dequantized) into out [cols] at outOffset: the embedding gather. */
+  row(r: number, out: Float32Array = new Float32Array(this.cols), outOffset = 0): Float32Array {
+    if (!Number.isInteger(r) || r < 0 || r >= this.rows) throw new ShapeError(`${this.name}: row ${r} out of range [0, ${this.rows})`);
+    return decodeRow(this.bytes(), this.dtype, this.cols, r, out, outOffset);
+  }
+
+  /** Gives the heap memory back; the matrix is unusable afterwards. */
+  dispose(): void {
+    if (this.ptr !== 0) heap.release(this.ptr);
+    this.ptr = 0;
+  }
+
+  private live(): void {
+    if (this.ptr === 0) throw new Error(`${this.name}: WeightMatrix used after dispose()`);
+  }
+}

@@ -1,0 +1,237 @@
+import { heap } from "./heap.js";
+import { wasm, wasmKernelModules } from "./instance.js";
+
+/**
+ * The kernel thread pool: N − 1 `worker_threads` that instantiate the same kernel modules on the
+ * one shared WebAssembly.Memory (heap.ts), plus the calling thread. A kernel call is split into
+ * jobs (one per thread, each a call of one WASM export with its own arguments: a block of output
+ * rows, a slice of W) and synchronised with Atomics.wait / Atomics.notify on a control block in
+ * that memory: no postMessage and no copies per call.
+ *
+ * Control block (heap memory, 16 + 144·T bytes):
+ *   i32 [0] seq      bumped by the caller to start a round; workers wait on it
+ *   i32 [1] pending  workers still running this round; the last one notifies the caller
+ *   i32 [2] quit     1 = leave the loop (setThreads resizing, shutdown)
+ *   i32 [3] trapped  1 + the index of a worker whose job threw (a WASM trap), else 0
+ *   slot t (t ≥ 1) at 16 + 144·t: i32 function index (−1 = no job this round), pad,
+ *                                 f64 args[16] at +16
+ * Workers spin on seq for a few microseconds before Atomics.wait, so back-to-back calls (a decode
+ * step makes ~50) do not pay a futex wake-up each.
+ *
+ * Determinism is the splitter's job: each output element must be computed by one job, in the
+ * same order whatever the thread count (see matmul.ts and compact/matrix.ts).
+ *
+ * Threads: setThreads(n), or MINI_THREADS, default os.availableParallelism(). Where there is no
+ * SharedArrayBuffer (the heap is not shared) or no worker_threads (browsers, Node < 20.16 which
+ * lacks process.getBuiltinModule), every call runs on the calling thread.
+ */
+
+const MAX_ARGS = 16;
+const SLOT_BYTES = 16 + 8 * MAX_ARGS;
+const SPIN = 20000;
+const SEQ = 0, PENDING = 1, QUIT = 2, TRAPPED = 3;
+
+/** The worker's program (plain JS, run with eval: it must not import the package's TS sources). */
+const WORKER_SOURCE = `
+const { workerData } = require("node:worker_threads");
+const { memory, modules, table: names, ctl, index, seq, spin } = workerData;
+const table = [];
+for (const [mod, fns] of names) {
+  const exports = new WebAssembly.Instance(modules[mod], { env: { memory, log: Math.log } }).exports;
+  for (const f of fns) table.push(exports[f]);
+}
+const state = new Int32Array(memory.buffer, ctl, 4);
+const head = new Int32Array(memory.buffer, ctl + 16 + ${SLOT_BYTES} * index, 1);
+const a = new Float64Array(memory.buffer, ctl + 32 + ${SLOT_BYTES} * index, ${MAX_ARGS});
+let seen = seq;
+for (;;) {
+  let s = Atomics.load(state, ${SEQ});
+  for (let n = 0; s === seen && n < spin; n++) s = Atomics.load(state, ${SEQ});
+  while (s === seen) { Atomics.wait(state, ${SEQ}, seen); s = Atomics.load(state, ${SEQ}); }
+  seen = s;
+  if (Atomics.load(state, ${QUIT}) !== 0) break;
+  const fn = head[0];
+  if (fn >= 0) {
+    try { table[fn](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]); }
+    catch { Atomics.store(state, ${TRAPPED}, 1 + index); }
+  }
+  if (Atomics.sub(state, ${PENDING}, 1) === 1) Atomics.notify(state, ${PENDING});
+}
+`;
+
+/** A WASM export the pool can call: its index in the workers' table and the caller's own function. */
+export interface KernelRef {
+  readonly index: number;
+  readonly name: string;
+  readonly call: (...args: number[]) => void;
+}
+
+/** Every exported function of every module, in a fixed order shared with the workers. */
+const exportTable: [string, string[]][] = wasm
+  ? Object.entries(wasm as unknown as Record<string, Record<string, unknown>>).map(([mod, exps]) => [
+      mod,
+      Object.keys(exps).filter((k) => typeof exps[k] === "function").sort(),
+    ])
+  : [];
+
+/** The pool's handle on `module.name` (an export of the instantiated kernels). */
+export function kernelRef(module: string, name: string): KernelRef {
+  let index = 0;
+  for (const [mod, fns] of exportTable) {
+    const i = fns.indexOf(name);
+    if (mod === module && i >= 0) {
+      const call = (wasm as unknown as Record<string, Record<string, (...a: number[]) => void>>)[mod]![name]!;
+      return { index: index + i, name: `${module}.${name}`, call };
+    }
+    index += fns.length;
+  }
+  throw new Error(`kernelRef: no WASM export ${module}.${name}`);
+}
+
+interface WorkerLike {
+  unref(): void;
+  terminate(): Promise<number>;
+}
+type WorkerCtor = new (src: string, opts: { eval: true; workerData: unknown }) => WorkerLike;
+
+function builtin<T>(name: string): T | null {
+  const p = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
+  return (p?.getBuiltinModule?.(name) as T | undefined) ?? null;
+}
+
+const Worker = builtin<{ Worker: WorkerCtor }>("node:worker_threads")?.Worker ?? null;
+
+/** True when kernel calls can be split across worker threads in this runtime. */
+export const poolSupported: boolean = wasm !== null && heap.shared && Worker !== null;
+
+function defaultThreads(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.["MINI_THREADS"];
+  if (env !== undefined && env !== "") return parseThreads(env, "MINI_THREADS");
+  const os = builtin<{ availableParallelism?: () => number; cpus: () => unknown[] }>("node:os");
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return Math.max(1, os?.availableParallelism?.() ?? os?.cpus().length ?? nav?.hardwareConcurrency ?? 1);
+}
+
+/** Parses a thread count (MINI_THREADS, --threads): an integer from 1 to 256. */
+export function parseThreads(text: string, what: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`${what}: expected a whole number of threads from 1 to 256, got "${text}"`);
+  return n;
+}
+
+let threads = -1; // resolved lazily, so a bad MINI_THREADS throws where a kernel is first used
+let workers: WorkerLike[] = [];
+let ctl = 0; // control block address (0: no pool running)
+let state: Int32Array | null = null;
+let args: Float64Array[] = [];
+let heads: Int32Array[] = [];
+
+/** Threads a kernel call may use now (1 where there is no pool). */
+export function threadCount(): number {
+  if (threads < 0) threads = defaultThreads();
+  return poolSupported ? threads : 1;
+}
+
+/** The threads setting (what setThreads or MINI_THREADS asked for, even where there is no pool). */
+export function getThreads(): number {
+  if (threads < 0) threads = defaultThreads();
+  return threads;
+}
+
+/**
+ * Sets the number of threads kernels use (the calling thread counts as one); returns the previous
+ * setting. Results are bit-identical for every setting. Workers start at the first split call.
+ */
+export function setThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`setThreads: expected a whole number of threads from 1 to 256, got ${n}`);
+  const previous = getThreads();
+  if (n !== previous) stopWorkers();
+  threads = n;
+  return previous;
+}
+
+function stopWorkers(): void {
+  if (state === null) return;
+  Atomics.store(state, QUIT, 1);
+  Atomics.add(state, SEQ, 1);
+  Atomics.notify(state, SEQ);
+  for (const w of workers) void w.terminate();
+  heap.release(ctl);
+  workers = [];
+  ctl = 0;
+  state = null;
+  args = [];
+  heads = [];
+}
+
+function startWorkers(n: number): void {
+  ctl = heap.alloc((16 + SLOT_BYTES * n) / 4);
+  const buffer = heap.memory.buffer;
+  state = new Int32Array(buffer, ctl, 4);
+  for (let t = 0; t < n; t++) {
+    heads.push(new Int32Array(buffer, ctl + 16 + SLOT_BYTES * t, 1));
+    args.push(new Float64Array(buffer, ctl + 32 + SLOT_BYTES * t, MAX_ARGS));
+  }
+  const seq = Atomics.load(state, SEQ);
+  for (let t = 1; t < n; t++) {
+    const workerData = { memory: heap.memory, modules: wasmKernelModules, table: exportTable, ctl, index: t, seq, spin: SPIN };
+    const w = new Worker!(WORKER_SOURCE, { eval: true, workerData });
+    w.unref();
+    workers.push(w);
+  }
+}
+
+/**
+ * Runs jobs[t] = the arguments of one call of `kernel`, job 0 on the calling thread and the others
+ * on workers, and returns when all are done. jobs.length ≤ threadCount(). Throws (after every job
+ * finished) if a worker's call trapped.
+ */
+export function runJobs(kernel: KernelRef, jobs: readonly (readonly number[])[]): void {
+  const n = jobs.length;
+  if (n === 1) {
+    kernel.call(...jobs[0]!);
+    return;
+  }
+  if (n > threadCount()) throw new Error(`runJobs: ${n} jobs for ${threadCount()} threads`);
+  if (state === null) startWorkers(threadCount());
+  const s = state!;
+  for (let t = 1; t < heads.length; t++) {
+    const job = t < n ? jobs[t]! : null;
+    heads[t]![0] = job === null ? -1 : kernel.index;
+    if (job !== null) {
+      if (job.length > MAX_ARGS) throw new Error(`runJobs: ${kernel.name} takes ${job.length} arguments, the pool passes at most ${MAX_ARGS}`);
+      args[t]!.set(job);
+    }
+  }
+  Atomics.store(s, PENDING, heads.length - 1);
+  Atomics.add(s, SEQ, 1);
+  Atomics.notify(s, SEQ);
+  try {
+    kernel.call(...jobs[0]!);
+  } finally {
+    // wait for the workers even if the caller's job threw, so no worker still writes afterwards
+    let p = Atomics.load(s, PENDING);
+    for (let i = 0; p !== 0 && i < SPIN; i++) p = Atomics.load(s, PENDING);
+    while (p !== 0) {
+      Atomics.wait(s, PENDING, p);
+      p = Atomics.load(s, PENDING);
+    }
+  }
+  const trapped = Atomics.exchange(s, TRAPPED, 0);
+  if (trapped !== 0) throw new Error(`kernel pool: ${kernel.name} trapped on worker ${trapped - 1} (an address or size out of bounds)`);
+}
+
+/**
+ * Splits `count` items (output rows, columns, heads) into at most threadCount() ranges of whole
+ * `align`-item groups, each at least `minItems` long; returns the range starts plus `count` at the end.
+ * One range (no split) when the work is too small to pay for waking workers.
+ */
+export function splitRange(count: number, align: number, minItems: number): number[] {
+  const t = Math.min(threadCount(), Math.floor(count / Math.max(minItems, 1)));
+  if (t <= 1) return [0, count];
+  const groups = Math.ceil(count / align);
+  const bounds = [0];
+  for (let i = 1; i < t; i++) bounds.push(Math.min(count, Math.round((groups * i) / t) * align));
+  bounds.push(count);
+  return bounds;
+}

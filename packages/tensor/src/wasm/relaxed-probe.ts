@@ -1,0 +1,40 @@
+import type {} from "./webassembly-types.js";
+import type { CompactExports } from "./instance.js";
+
+/**
+ * Checks that the engine computes relaxed SIMD the way compact.wat relies on, by running the
+ * relaxed compact module on a few hand-made blocks and comparing with the exact answers.
+ * Validation alone is not enough: Node 20's V8, with --experimental-wasm-relaxed-simd,
+ * validates i32x4.relaxed_dot_i8x16_i7x16_add_s but returns twice the dot product and drops
+ * the accumulator (measured: dot([100], [3]) + 5 gave 600), so there the SIMD128 path is used.
+ */
+export function relaxedKernelsWork(compact: WebAssembly.Module, shared: boolean): boolean {
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared });
+    const k = new WebAssembly.Instance(compact, { env: { memory } }).exports as unknown as CompactExports;
+    const view = new DataView(memory.buffer);
+    // x = [1, −2, 3, …] (32 values), W row = [1, 1, …]: dot = Σ x = 16·(−1)... computed below
+    const x = Array.from({ length: 32 }, (_, j) => (j % 2 === 0 ? j + 1 : -(j + 1)));
+    for (let j = 0; j < 32; j++) view.setFloat32(64 + 4 * j, x[j]!, true);
+    // Q8_0 block at 256: d = 1 (f16 0x3c00), q = 3 (positive) or −5 (negative) alternately
+    view.setUint16(256, 0x3c00, true);
+    for (let j = 0; j < 32; j++) view.setInt8(258 + j, j % 3 === 0 ? -5 : 3);
+    // Q4_0 block at 320: d = 1, nibbles 8 + 7 = 15 (w = 7) low, 8 − 6 = 2 (w = −6) high
+    view.setUint16(320, 0x3c00, true);
+    for (let j = 0; j < 16; j++) view.setUint8(322 + j, 15 | (2 << 4));
+    k.quantizeActs(64, 1, 32, 512); // d = 32/127, so q = round(x·127/32)
+    const q = Array.from({ length: 32 }, (_, j) => view.getInt8(520 + j));
+    const d = view.getFloat32(512, true);
+    const want8 = d * q.reduce((s, v, j) => s + v * (j % 3 === 0 ? -5 : 3), 0);
+    const want4 = d * q.reduce((s, v, j) => s + v * (j < 16 ? 7 : -6), 0);
+    k.dotQ8_0(512, 1, 1, 256, 1, 1024, 1);
+    k.dotQ4_0(512, 1, 1, 320, 1, 1028, 1);
+    // bf16 row of 2.0 (0x4000) against x: relaxed_madd
+    for (let j = 0; j < 32; j++) view.setUint16(1088 + 2 * j, 0x4000, true);
+    k.dotBf16(64, 1, 32, 1088, 1, 1032, 1);
+    const close = (got: number, want: number): boolean => Math.abs(got - want) <= 1e-5 * Math.max(1, Math.abs(want));
+    return close(view.getFloat32(1024, true), want8) && close(view.getFloat32(1028, true), want4) && close(view.getFloat32(1032, true), 2 * x.reduce((s, v) => s + v, 0));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,188 @@
+import { setFlagsFromString } from "node:v8";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { ACT_Q8, Q4_0, Q8_0, blocksPerRow, dequantizeRowQ4_0, dequantizeRowQ8_0, quantizeActRow, quantizeRowQ4_0, quantizeRowQ8_0 } from "../src/compact/blocks.js";
+import { WEIGHT_DTYPES, parseWeightDtype, type WeightDtype } from "../src/compact/dtype.js";
+import { decodeRow, encodeWeights } from "../src/compact/encode.js";
+import { WeightMatrix } from "../src/compact/matrix.js";
+import { compactMatmulReference } from "../src/compact/matmul.reference.js";
+import { f16ToF32 } from "../src/io/half.js";
+import { heap } from "../src/wasm/heap.js";
+import { compileKernels, instantiateKernels, relaxedSimdSupported, type CompactExports } from "../src/wasm/instance.js";
+import { relaxedWasmModules } from "../src/wasm/kernels.wasm.js";
+import { relaxedKernelsWork } from "../src/wasm/relaxed-probe.js";
+import { getThreads, setThreads } from "../src/wasm/pool.js";
+import { seededFloats } from "./helpers.js";
+
+const initial = getThreads();
+afterAll(() => setThreads(initial));
+
+const compactDtypes = WEIGHT_DTYPES.filter((d) => d !== "f32") as Exclude<WeightDtype, "f32">[];
+const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+/** |got − want| within float32 rounding of the sums (mag = Σ|terms|). */
+function expectNearReference(got: Float32Array, want: Float64Array, mag: Float64Array, K: number, what: string): void {
+  for (let i = 0; i < want.length; i++) {
+    const tol = 4e-7 * (K + 8) * mag[i]! + 1e-30;
+    if (!(Math.abs(got[i]! - want[i]!) <= tol)) expect.fail(`${what}: [${i}] got ${got[i]}, want ${want[i]} (tol ${tol})`);
+  }
+}
+
+describe("block formats (llama.cpp's Q8_0 / Q4_0)", () => {
+  it("Q8_0 of a hand-made block: d = amax/127 as f16, q = round(x/d)", () => {
+    const x = Array.from({ length: 32 }, (_, j) => (j - 16) / 4); // amax 4 at j = 0
+    const out = new Uint8Array(Q8_0.blockBytes);
+    quantizeRowQ8_0(x, 32, out);
+    const d = f16ToF32(out[0]! | (out[1]! << 8));
+    expect(d).toBeCloseTo(4 / 127, 4);
+    expect((out[2]! << 24) >> 24).toBe(-127);
+    expect((out[2 + 18]! << 24) >> 24).toBe(Math.round(0.5 / (4 / 127))); // x = 0.5
+  });
+
+  it("Q4_0 of a hand-made block: d = (signed max)/−8, nibbles j | j+16 << 4", () => {
+    const x = Array.from({ length: 32 }, (_, j) => (j === 5 ? -8 : j === 20 ? 7 : 0));
+    const out = new Uint8Array(Q4_0.blockBytes);
+    quantizeRowQ4_0(x, 32, out);
+    expect(f16ToF32(out[0]! | (out[1]! << 8))).toBe(1); // max = −8 → d = 1
+    expect(out[2 + 5]! & 15).toBe(0); // −8/1 + 8 = 0
+    expect(out[2 + 4]! >> 4).toBe(15); // element 20 = 7 → 15
+    const back = new Float32Array(32);
+    dequantizeRowQ4_0(out, 0, 32, back);
+    expect(Array.from(back)).toEqual(x);
+  });
+
+  it("round trips within half a step; rows not a multiple of 32 get a zero-padded last block", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 1 << 30 }), (K, seed) => {
+        const x = seededFloats(K, seed, 3);
+        const q8 = new Uint8Array(blocksPerRow(K) * Q8_0.blockBytes), q4 = new Uint8Array(blocksPerRow(K) * Q4_0.blockBytes);
+        quantizeRowQ8_0(x, K, q8);
+        quantizeRowQ4_0(x, K, q4);
+        const y8 = new Float32Array(K), y4 = new Float32Array(K);
+        dequantizeRowQ8_0(q8, 0, K, y8);
+        dequantizeRowQ4_0(q4, 0, K, y4);
+        for (let k = 0; k < K; k++) {
+          const b = Math.floor(k / 32);
+          const d8 = f16ToF32(q8[b * 34]! | (q8[b * 34 + 1]! << 8)), d4 = Math.abs(f16ToF32(q4[b * 18]! | (q4[b * 18 + 1]! << 8)));
+          expect(Math.abs(y8[k]! - x[k]!)).toBeLessThanOrEqual(d8 * 0.5 + 1e-3 * Math.abs(x[k]!));
+          expect(Math.abs(y4[k]! - x[k]!)).toBeLessThanOrEqual(d4 * 1.0 + 1e-3 * Math.abs(x[k]!));
+        }
+      }),
+      { numRuns: 40, seed: 11 },
+    );
+  });
+
+  it("activation blocks: q = round-half-even(x/d), Σq kept", () => {
+    const act = quantizeActRow([127, -63.5, 0.5, 1.5, ...new Array(30).fill(0)], 34);
+    expect(act.d[0]).toBe(1);
+    expect(Array.from(act.q.slice(0, 4))).toEqual([127, -64, 0, 2]);
+    expect(act.sum[0]).toBe(127 - 64 + 2);
+    expect(act.d[1]).toBe(0); // the padded second block
+  });
+
+  it("parseWeightDtype names the option and the choices", () => {
+    expect(parseWeightDtype("Q8_0")).toBe("q8_0");
+    expect(() => parseWeightDtype("int3", "--dtype")).toThrow('--dtype: expected one of f32, bf16, f16, q8_0, q4_0, got "int3"');
+  });
+
+  it("f16 refuses a weight it cannot hold, naming the tensor", () => {
+    expect(() => encodeWeights([1, 70000], 1, 2, "f16", "layers.0.mlp.up_proj.weight")).toThrow(/layers\.0\.mlp\.up_proj\.weight: weight \[0, 1\] = 70000 does not fit in f16/);
+  });
+});
+
+/** Runs one compact.wat product on an explicit instance (SIMD128 or relaxed), one thread. */
+function runKernel(k: CompactExports, dtype: Exclude<WeightDtype, "f32">, x: Float32Array, M: number, K: number, w: Uint8Array, N: number): Float32Array {
+  const nb = blocksPerRow(K);
+  const px = heap.alloc(M * K), pw = heap.alloc(Math.ceil(w.length / 4)), po = heap.alloc(M * N), pq = heap.alloc((M * nb * ACT_Q8.blockBytes) / 4);
+  heap.view(px, M * K).set(x);
+  new Uint8Array(heap.memory.buffer, pw, w.length).set(w);
+  if (dtype === "bf16") k.dotBf16(px, M, K, pw, N, po, N);
+  else if (dtype === "f16") k.dotF16(px, M, K, pw, N, po, N);
+  else {
+    k.quantizeActs(px, M, K, pq);
+    (dtype === "q8_0" ? k.dotQ8_0 : k.dotQ4_0)(pq, M, nb, pw, N, po, N);
+  }
+  const out = heap.view(po, M * N).slice();
+  for (const p of [px, pw, po, pq]) heap.release(p);
+  return out;
+}
+
+const shapes = fc.record({
+  dtype: fc.constantFrom(...compactDtypes),
+  M: fc.integer({ min: 1, max: 9 }),
+  K: fc.integer({ min: 1, max: 200 }),
+  N: fc.integer({ min: 1, max: 40 }),
+  seed: fc.integer({ min: 1, max: 1 << 30 }),
+});
+
+describe("compact.wat against the reference loops", () => {
+  setFlagsFromString("--experimental-wasm-relaxed-simd"); // Node 20: lets the relaxed variant compile
+  const variants = [
+    { name: "SIMD128", kernels: instantiateKernels(compileKernels(false)).compact },
+    { name: "relaxed SIMD", kernels: instantiateKernels(compileKernels(true)).compact },
+  ];
+
+  // The relaxed variant is tested wherever the engine computes it right (Node ≥ 22); Node 20's
+  // experimental relaxed dot product is wrong (relaxed-probe.ts), and there the probe must say so.
+  const relaxedWorks = relaxedKernelsWork(new WebAssembly.Module(Buffer.from(relaxedWasmModules["compact"]!, "base64")), true);
+  it("the relaxed probe agrees with the engine: off on Node 20, on from Node 22", () => {
+    const major = Number(process.versions.node.split(".")[0]);
+    expect(relaxedWorks).toBe(major >= 22);
+    if (major < 22) expect(relaxedSimdSupported).toBe(false);
+  });
+
+  for (const { name, kernels } of variants) {
+    // where the engine's relaxed integer dot is wrong, the relaxed variant's f32 FMA paths are still checked
+    const dtypes = name === "SIMD128" || relaxedWorks ? compactDtypes : (["bf16", "f16"] as const);
+    it(`${name}: ${dtypes.join(", ")}, odd shapes`, () => {
+      fc.assert(
+        fc.property(shapes, fc.constantFrom(...dtypes), ({ M, K, N, seed }, dtype) => {
+          const x = seededFloats(M * K, seed, 2), wf = seededFloats(N * K, seed + 1, 0.5);
+          const w = encodeWeights(wf, N, K, dtype, "w");
+          const { out, mag } = compactMatmulReference(x, M, K, w, dtype, N);
+          expectNearReference(runKernel(kernels, dtype, x, M, K, w, N), out, mag, K, `${name} ${dtype} M=${M} K=${K} N=${N}`);
+        }),
+        { numRuns: 60, seed: 5 },
+      );
+    });
+  }
+});
+
+describe("WeightMatrix on the kernel pool", () => {
+  it("every dtype: bit-identical for 1–4 threads, and near the reference", () => {
+    const cases = fc.sample(
+      fc.record({
+        dtype: fc.constantFrom(...WEIGHT_DTYPES),
+        M: fc.constantFrom(1, 1, 3, 17),
+        K: fc.integer({ min: 1, max: 400 }),
+        N: fc.integer({ min: 1, max: 300 }),
+        seed: fc.integer({ min: 1, max: 1 << 30 }),
+      }),
+      { numRuns: 30, seed: 9 },
+    );
+    const mats = cases.map(({ dtype, K, N, seed }) => WeightMatrix.fromF32(seededFloats(N * K, seed + 1, 0.5), N, K, dtype));
+    const results: Float32Array[][] = [];
+    for (const t of [1, 2, 3, 4]) {
+      setThreads(t);
+      results.push(cases.map(({ M, K, seed }, i) => mats[i]!.matmulTransB(seededFloats(M * K, seed, 2), M)));
+    }
+    cases.forEach(({ dtype, M, K, N, seed }, i) => {
+      for (const r of results.slice(1)) expect(bits(r[i]!), `${dtype} M=${M} K=${K} N=${N}`).toEqual(bits(results[0]![i]!));
+      const { out, mag } = compactMatmulReference(seededFloats(M * K, seed, 2), M, K, mats[i]!.bytes(), dtype, N);
+      expectNearReference(results[0]![i]!, out, mag, K, `${dtype} M=${M} K=${K} N=${N}`);
+      mats[i]!.dispose();
+    });
+  });
+
+  it("row() dequantizes exactly what the product uses", () => {
+    for (const dtype of WEIGHT_DTYPES) {
+      const K = 45, N = 3;
+      const m = WeightMatrix.fromF32(seededFloats(N * K, 4), N, K, dtype, "embed");
+      const row = m.row(2);
+      expect(Array.from(row)).toEqual(Array.from(decodeRow(encodeWeights(seededFloats(N * K, 4), N, K, dtype, "e"), dtype, K, 2)));
+      expect(() => m.row(3)).toThrow("embed: row 3 out of range [0, 3)");
+      m.dispose();
+      expect(() => m.row(0)).toThrow(/after dispose/);
+    }
+  });
+});

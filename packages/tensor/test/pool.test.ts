@@ -1,0 +1,118 @@
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { matmul, matmulTransA, matmulTransB } from "../src/kernels/matmul.js";
+import { matmulReference, matmulTransAReference, matmulTransBReference } from "../src/kernels/matmul.reference.js";
+import { adamStep } from "../src/kernels/optim.js";
+import { heap } from "../src/wasm/heap.js";
+import { getThreads, kernelRef, poolSupported, runJobs, setThreads, splitRange, threadCount } from "../src/wasm/pool.js";
+import { seededFloats } from "./helpers.js";
+
+/**
+ * The kernel pool: every split product is bit-identical to the 1-thread result (each output element
+ * is summed by one thread, in one order), at thread counts 1–4 and odd shapes.
+ */
+const initial = getThreads();
+afterAll(() => setThreads(initial));
+
+const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+const products = [
+  { name: "matmul", run: matmul, ref: matmulReference },
+  { name: "matmulTransB", run: matmulTransB, ref: matmulTransBReference },
+  { name: "matmulTransA", run: matmulTransA, ref: matmulTransAReference },
+] as const;
+
+describe("kernel pool", () => {
+  it("runs on this Node (shared memory, worker_threads)", () => {
+    expect(poolSupported).toBe(true);
+    expect(heap.shared).toBe(true);
+  });
+
+  it("splits into aligned ranges, and not at all when the work is small", () => {
+    setThreads(4);
+    expect(splitRange(100, 8, 10)).toEqual([0, 24, 56, 80, 100]);
+    expect(splitRange(100, 8, 60)).toEqual([0, 100]);
+    setThreads(1);
+    expect(splitRange(1000, 4, 1)).toEqual([0, 1000]);
+  });
+
+  it("matrix products are bit-identical for 1–4 threads (pinned and unpinned operands)", () => {
+    // cases drawn once; the thread count is the outer loop (setThreads restarts the workers)
+    const cases = fc.sample(
+      fc.record({
+        p: fc.constantFrom(...products),
+        M: fc.integer({ min: 1, max: 70 }),
+        K: fc.integer({ min: 1, max: 300 }),
+        N: fc.integer({ min: 1, max: 200 }),
+        pinned: fc.boolean(),
+        seed: fc.integer({ min: 1, max: 1 << 30 }),
+      }),
+      { numRuns: 40, seed: 7 },
+    );
+    const results: Float32Array[][] = [];
+    for (const t of [1, 2, 3, 4]) {
+      setThreads(t);
+      results.push(
+        cases.map(({ p, M, K, N, pinned, seed }) => {
+          const a = seededFloats(M * K, seed), b = seededFloats(K * N, seed + 1);
+          if (!pinned) return p.run(a, b, M, K, N);
+          const pa = heap.alloc(M * K), pb = heap.alloc(K * N), pc = heap.alloc(M * N);
+          heap.view(pa, M * K).set(a);
+          heap.view(pb, K * N).set(b);
+          const out = p.run(heap.view(pa, M * K), heap.view(pb, K * N), M, K, N, heap.view(pc, M * N)).slice();
+          for (const ptr of [pa, pb, pc]) heap.release(ptr);
+          return out;
+        }),
+      );
+    }
+    cases.forEach(({ p, M, K, N, seed }, i) => {
+      for (const r of results.slice(1)) expect(bits(r[i]!), `${p.name} ${M}×${K}×${N}`).toEqual(bits(results[0]![i]!));
+      const want = p.ref(seededFloats(M * K, seed), seededFloats(K * N, seed + 1), M, K, N);
+      for (let j = 0; j < M * N; j++) expect(Math.abs(results[0]![i]![j]! - want[j]!)).toBeLessThanOrEqual(1e-4 * K);
+    });
+  });
+
+  it("Adam steps are bit-identical for 1–4 threads (odd lengths)", () => {
+    for (const n of [70001, 65537, 3]) {
+      const results: Float32Array[] = [];
+      for (const t of [1, 2, 3, 4]) {
+        setThreads(t);
+        const ptrs = [0, 1, 2, 3].map(() => heap.alloc(n));
+        const [p, g, m, v] = ptrs.map((ptr, i) => {
+          const view = heap.view(ptr, n);
+          view.set(seededFloats(n, 10 + i));
+          if (i === 3) for (let j = 0; j < n; j++) view[j] = Math.abs(view[j]!);
+          return view;
+        });
+        adamStep(p!, g!, m!, v!, { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decoupled: false, step: 3 });
+        results.push(Float32Array.from([...p!, ...m!, ...v!]));
+        for (const ptr of ptrs) heap.release(ptr);
+      }
+      for (const r of results.slice(1)) expect(bits(r)).toEqual(bits(results[0]!));
+    }
+  });
+
+  it("really splits: a 1×256·256×512 matvec is cut into 4 jobs at 4 threads", () => {
+    setThreads(4);
+    expect(threadCount()).toBe(4);
+    expect(splitRange(512, 4, Math.ceil((1 << 15) / 256)).length - 1).toBe(4);
+  });
+
+  it("a job that traps on a worker throws, naming the kernel", () => {
+    setThreads(2);
+    const gemvT = kernelRef("gemv", "gemvT");
+    const beyond = heap.memory.buffer.byteLength + 1024;
+    // worker 1 reads x beyond the end of memory; the caller's job is a valid empty product
+    expect(() => runJobs(gemvT, [[0, 0, 0, 16, 0, 1, 0], [beyond, beyond, 4, 16, 1024, 1, 0]])).toThrow(/gemv\.gemvT trapped on worker 1/);
+    // and the pool still works afterwards
+    const a = seededFloats(64 * 64, 3), b = seededFloats(64 * 64, 4);
+    const two = matmul(a, b, 64, 64, 64);
+    setThreads(1);
+    expect(bits(two)).toEqual(bits(matmul(a, b, 64, 64, 64)));
+  });
+
+  it("setThreads refuses what is not a thread count", () => {
+    expect(() => setThreads(0)).toThrow(/setThreads: expected a whole number of threads from 1 to 256, got 0/);
+    expect(() => setThreads(1.5)).toThrow(/got 1.5/);
+  });
+});
