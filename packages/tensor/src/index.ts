@@ -19,6 +19,7 @@ export { releaseScratch, scratchSize } from "./wasm/scratch.js";
 // The kernel pool (worker threads on the shared heap) and the relaxed-SIMD detection.
 export { setThreads, getThreads, threadCount, parseThreads, poolSupported } from "./wasm/pool.js";
 export { relaxedSimd, relaxedSimdSupported } from "./wasm/instance.js";
+export { measureReadBandwidth } from "./wasm/bandwidth.js";
 // Weights kept compact (bf16, f16, q8_0, q4_0): the matrix type, and the block formats for readers of other files (GGUF).
 export { WeightMatrix } from "./compact/matrix.js";
 export { WEIGHT_DTYPES, parseWeightDtype, rowBytes, type WeightDtype } from "./compact/dtype.js";

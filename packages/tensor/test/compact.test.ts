@@ -174,6 +174,17 @@ describe("WeightMatrix on the kernel pool", () => {
     });
   });
 
+  it("accumulate adds x·Wᵀ to out (the residual add of o_proj / down_proj)", () => {
+    for (const dtype of WEIGHT_DTYPES) {
+      const m = WeightMatrix.fromF32(seededFloats(7 * 40, 2), 7, 40, dtype);
+      const x = seededFloats(2 * 40, 3);
+      const plain = m.matmulTransB(x, 2);
+      const out = m.matmulTransB(x, 2, Float32Array.from(plain.map((_, i) => i)), true);
+      out.forEach((v, i) => expect(v).toBeCloseTo(plain[i]! + i, 5));
+      m.dispose();
+    }
+  });
+
   it("row() dequantizes exactly what the product uses", () => {
     for (const dtype of WEIGHT_DTYPES) {
       const K = 45, N = 3;

@@ -14,6 +14,8 @@ import { compactMatmulTransB } from "./matmul.js";
  */
 export class WeightMatrix {
   private ptr: number;
+  /** out of the last accumulating call (reused: a decode step makes one per layer) */
+  private sum: Float32Array | null = null;
 
   private constructor(
     readonly dtype: WeightDtype,
@@ -49,11 +51,18 @@ export class WeightMatrix {
     return new Uint8Array(memoryBuffer(), this.ptr, this.byteLength);
   }
 
-  /** out [M, rows] = x [M, cols] · Wᵀ (overwrites out). */
-  matmulTransB(x: Float32Array, M: number, out: Float32Array = new Float32Array(M * this.rows)): Float32Array {
+  /** out [M, rows] = x [M, cols] · Wᵀ, or out += x·Wᵀ with `accumulate` (a residual add). */
+  matmulTransB(x: Float32Array, M: number, out: Float32Array = new Float32Array(M * this.rows), accumulate = false): Float32Array {
     this.live();
-    if (this.dtype === "f32") return matmulTransB(x, new Float32Array(memoryBuffer(), this.ptr, this.rows * this.cols), M, this.cols, this.rows, out);
-    return compactMatmulTransB(x, M, this.cols, this.ptr, () => this.bytes(), this.dtype, this.rows, out);
+    const n = M * this.rows;
+    if (this.dtype === "f32") {
+      return matmulTransB(x, new Float32Array(memoryBuffer(), this.ptr, this.rows * this.cols), M, this.cols, this.rows, out, 1, accumulate ? 1 : 0);
+    }
+    if (!accumulate) return compactMatmulTransB(x, M, this.cols, this.ptr, () => this.bytes(), this.dtype, this.rows, out);
+    if (this.sum === null || this.sum.length < n) this.sum = new Float32Array(n);
+    const y = compactMatmulTransB(x, M, this.cols, this.ptr, () => this.bytes(), this.dtype, this.rows, this.sum.subarray(0, n));
+    for (let i = 0; i < n; i++) out[i]! += y[i]!;
+    return out;
   }
 
   /** Row r as float32 (dequantized) into out [cols] at outOffset: the embedding gather. */

@@ -102,8 +102,14 @@ export interface CompactExports {
   widenF16(w: number, n: number, out: number): void;
 }
 
+/** Exports of stream.wat (the bandwidth probe of the benchmarks). */
+export interface StreamExports {
+  readStream(p: number, bytes: number): number;
+}
+
 /** Exports of every module, by .wat file name. */
 export interface WasmKernels {
+  stream: StreamExports;
   compact: CompactExports;
   gemm: GemmExports;
   gemv: GemvExports;

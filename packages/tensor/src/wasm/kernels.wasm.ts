@@ -206,6 +206,11 @@ export const wasmModules: Readonly<Record<string, string>> = {
     "AkADQCALIAxODQEgACALQQN0aiERIAEgC0EDdGohEiARKgIAIRcgESoCBCEYIA8gC0ECdGoqAgAhGSAQIAtBAnRqKgIAIRog" +
     "CARAIBqMIRoLIBIgFyAZlCAYIBqUkzgCACASIBggGZQgFyAalJI4AgQgC0EBaiELDAALCwsgACAOaiEAIAEgDmohASAKQQFq" +
     "IQoMAAsLIAlBAWohCQwACwsL",
+  // stream.wat: 179 bytes
+  "stream":
+    "AGFzbQEAAAABBwFgAn9/AX0CEgEDZW52Bm1lbW9yeQIDAYCABAMCAQAHDgEKcmVhZFN0cmVhbQAACngBdgIBfwR7IAAgAWoh" +
+    "AgJAA0AgACACTw0BIAMgAP0ABAD95AEhAyAEIAD9AAQQ/eQBIQQgBSAA/QAEIP3kASEFIAYgAP0ABDD95AEhBiAAQcAAaiEA" +
+    "DAALCyADIAT95AEgBSAG/eQB/eQBIQMgA/0fACAD/R8Bkgs=",
 };
 
 /** The relaxed-SIMD variants of the modules that have one (`;;#if relaxed` passages). */

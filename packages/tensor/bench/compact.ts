@@ -1,0 +1,93 @@
+/**
+ * Compact weights on the kernel pool: matrix-vector (decode) and 32-row (prefill) products over
+ * the Linear layers of 8 SmolLM2-135M-shaped layers (hidden 576, intermediate 1536, 3 of 9 heads'
+ * width for k/v: 28 M weights, 113 MB as f32, larger than the last-level cache, as in decode),
+ * for every dtype at 1 thread and at all threads, plus the read bandwidth of the same run.
+ *
+ *   cd packages/tensor && pnpm bench:compact            (rounds = 3)
+ *   ... bench/compact.ts --rounds 5
+ *
+ * Each (dtype, threads) cell is a separate process, and the cells are interleaved round by round
+ * (so load from other jobs on the machine spreads over all of them); the table gives
+ * min / median / max over the rounds. "of ceiling" = the decode time the bandwidth allows
+ * (weight bytes ÷ GB/s) over the measured time.
+ */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { WEIGHT_DTYPES, type WeightDtype } from "../src/compact/dtype.js";
+import { WeightMatrix } from "../src/compact/matrix.js";
+import { measureReadBandwidth } from "../src/wasm/bandwidth.js";
+import { relaxedSimd } from "../src/wasm/instance.js";
+import { getThreads, setThreads } from "../src/wasm/pool.js";
+
+const HIDDEN = 576, INTER = 1536, KV = 192, LAYERS = 8, PREFILL_ROWS = 32;
+const SHAPES: [number, number][] = [[HIDDEN, HIDDEN], [KV, HIDDEN], [KV, HIDDEN], [HIDDEN, HIDDEN], [INTER, HIDDEN], [INTER, HIDDEN], [HIDDEN, INTER]];
+
+interface Cell {
+  decodeGBs: number;
+  decodeMs: number;
+  prefillGmacs: number;
+  bandwidth: number;
+  bytes: number;
+}
+
+function child(dtype: WeightDtype, threads: number): Cell {
+  setThreads(threads);
+  let seed = 1;
+  const rand = (n: number): Float32Array => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 0.1;
+    return a;
+  };
+  const mats: WeightMatrix[] = [];
+  for (let l = 0; l < LAYERS; l++) for (const [r, c] of SHAPES) mats.push(WeightMatrix.fromF32(rand(r * c), r, c, dtype, `w${mats.length}`));
+  const bytes = mats.reduce((s, m) => s + m.byteLength, 0);
+  const macs = mats.reduce((s, m) => s + m.rows * m.cols, 0);
+  const x = rand(PREFILL_ROWS * INTER);
+  const outs = mats.map((m) => new Float32Array(PREFILL_ROWS * m.rows));
+  const pass = (M: number): number => {
+    const t0 = performance.now();
+    for (let i = 0; i < mats.length; i++) mats[i]!.matmulTransB(x, M, outs[i]!.subarray(0, M * mats[i]!.rows));
+    return (performance.now() - t0) / 1000;
+  };
+  pass(1);
+  let decode = Infinity, prefill = Infinity;
+  for (let r = 0; r < 7; r++) decode = Math.min(decode, pass(1));
+  pass(PREFILL_ROWS);
+  for (let r = 0; r < 2; r++) prefill = Math.min(prefill, pass(PREFILL_ROWS));
+  const bandwidth = measureReadBandwidth();
+  return { decodeGBs: bytes / decode / 1e9, decodeMs: decode * 1000, prefillGmacs: (macs * PREFILL_ROWS) / prefill / 1e9, bandwidth, bytes };
+}
+
+const args = process.argv.slice(2);
+if (args[0] === "--child") {
+  console.log(JSON.stringify(child(args[1] as WeightDtype, Number(args[2]))));
+} else {
+  const rounds = args[0] === "--rounds" ? Number(args[1]) : 3;
+  const all = getThreads();
+  const threadCounts = [...new Set([1, all])];
+  const cells = WEIGHT_DTYPES.flatMap((d) => threadCounts.map((t) => ({ d, t, runs: [] as Cell[] })));
+  const self = fileURLToPath(import.meta.url);
+  for (let r = 0; r < rounds; r++) {
+    for (const c of cells) {
+      const out = execFileSync(process.execPath, ["--conditions=@mini/source", "--import", "tsx", self, "--child", c.d, String(c.t)], { encoding: "utf8" });
+      c.runs.push(JSON.parse(out.trim().split("\n").pop()!) as Cell);
+    }
+  }
+  const mmm = (v: number[]): string => {
+    const s = [...v].sort((a, b) => a - b);
+    const f = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+    return `${f(s[0]!)} / ${f(s[Math.floor(s.length / 2)]!)} / ${f(s[s.length - 1]!)}`;
+  };
+  const med = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  console.log(`${LAYERS} layers of SmolLM2-135M's Linear shapes; ${rounds} interleaved processes per cell; relaxed SIMD: ${relaxedSimd}; min / median / max\n`);
+  console.log("| dtype | threads | MB of weights | decode GB/s | decode ms | read bandwidth GB/s | of ceiling (median) | prefill GMAC/s (32 rows) |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+  for (const c of cells) {
+    const ceiling = med(c.runs.map((r) => r.bytes / r.bandwidth / 1e9)) / (med(c.runs.map((r) => r.decodeMs)) / 1000);
+    console.log(
+      `| ${c.d} | ${c.t} | ${(c.runs[0]!.bytes / 1e6).toFixed(1)} | ${mmm(c.runs.map((r) => r.decodeGBs))} | ${mmm(c.runs.map((r) => r.decodeMs))} | ` +
+        `${mmm(c.runs.map((r) => r.bandwidth))} | ${(100 * ceiling).toFixed(0)} % | ${mmm(c.runs.map((r) => r.prefillGmacs))} |`,
+    );
+  }
+}
