@@ -10,6 +10,7 @@ import { generateCommand } from "./commands/generate.js";
 import { serveCommand } from "./commands/serve.js";
 import { synthCommand } from "./commands/synth.js";
 import type { CliIO } from "./io.js";
+import { addThreadsOption } from "./threads.js";
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command("llama-infer")
@@ -20,6 +21,7 @@ export function buildProgram(io: CliIO): Command {
     .addCommand(convertCommand(io))
     .addCommand(serveCommand(io));
   // Errors and help go to io (throwing instead of process.exit), for every command.
+  for (const cmd of program.commands) addThreadsOption(cmd);
   for (const cmd of [program, ...program.commands]) {
     cmd
       .exitOverride()

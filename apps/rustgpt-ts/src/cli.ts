@@ -41,6 +41,8 @@ export interface RunOptions {
   temperature: number;
   topK: number;
   topP: number;
+  /** Threads the kernels use (--threads; undefined = MINI_THREADS, else every core). */
+  threads?: number;
   /** Options the user gave explicitly (checked against a loaded model's configuration). */
   given: ReadonlySet<keyof RunOptions>;
 }
@@ -117,6 +119,7 @@ export function buildProgram(): Command {
     .option("--temperature <x>", "sampling temperature, 0 = greedy", num(0), 0)
     .option("--top-k <n>", "keep the k most likely tokens, 0 = off", int(0), 0)
     .option("--top-p <x>", "nucleus sampling: keep the smallest set with this much probability", num(0, 1, true), 1)
+    .option("--threads <n>", "threads the kernels use; results are the same for every n (default: MINI_THREADS, else every core)", int(1))
     .showHelpAfterError("(run with --help for every option)")
     .allowExcessArguments(false);
   return p;
@@ -154,6 +157,7 @@ export function parseArgs(argv: readonly string[], program = buildProgram()): Ru
     temperature: o["temperature"] as number,
     topK: o["topK"] as number,
     topP: o["topP"] as number,
+    threads: o["threads"] as number | undefined,
     given,
   } as RunOptions;
 }

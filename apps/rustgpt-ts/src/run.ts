@@ -13,6 +13,7 @@ import {
   type ExactMatchResult,
   type TokenizedDataset,
 } from "@mini/llm/training";
+import { setThreads } from "@mini/tensor";
 import { answerText, eosIdOf, makeAnswerer } from "./answer.js";
 import { buildProgram, parseArgs, type RunOptions } from "./cli.js";
 import { AppError } from "./errors.js";
@@ -38,6 +39,7 @@ export async function runApp(argv: readonly string[], io: RunIO, signal: AbortSi
     if (e instanceof CommanderError) return e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : 1;
     throw e;
   }
+  if (o.threads !== undefined) setThreads(o.threads);
   if (o.load !== undefined && o.resume !== undefined) throw new AppError("--load and --resume cannot be combined (load skips training; resume continues it)");
 
   let trained: TrainedModel;
