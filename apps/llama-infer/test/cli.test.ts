@@ -242,6 +242,15 @@ describe("llama-infer help and synth (in-process)", () => {
     expect((await runInProcess(["generate", "--help"])).stdout.replace(/\s+/g, " ")).toMatch(/--no-echo .*?\(default: the prompt is echoed\)/);
   });
 
+  it("every command takes --threads, and refuses a count that is not one", async () => {
+    for (const cmd of ["generate", "chat", "synth", "serve"]) {
+      expect((await runInProcess([cmd, "--help"])).stdout.replace(/\s+/g, " ")).toMatch(/--threads <n> threads the kernels use/);
+    }
+    const r = await runInProcess(["generate", "--model", STORY, "--threads", "0", "--prompt", "hi"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('error: --threads: expected a whole number of threads from 1 to 256, got "0"');
+  });
+
   it("synth --help and serve --help list every option with its default", async () => {
     const expectations: [string, [string, string][]][] = [
       ["synth", [["--config <file>", "required"], ["--tokenizer <dir>", "default: none"], ["--out <dir>", "required"], ["--seed <n>", "default: 0"]]],
