@@ -90,4 +90,14 @@ describe("the process", () => {
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe(`error: ${join(dir, "nope.json")}: file not found`);
   });
+
+  it("the bin runs the built app with plain node (no tsx): the same one line and exit code 1", () => {
+    const r = spawnSync(process.execPath, [join(APP_DIR, "bin/rustgpt-ts.mjs"), "--pretrain-data", join(dir, "nope.json")], {
+      encoding: "utf8",
+      env: { ...process.env, RUSTGPT_DEBUG: "", NODE_OPTIONS: "" },
+      timeout: 120_000,
+    });
+    expect(r.stderr).toBe(`error: ${join(dir, "nope.json")}: file not found\n`);
+    expect(r.status).toBe(1);
+  });
 });

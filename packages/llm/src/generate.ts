@@ -16,6 +16,7 @@ import type { CausalLM, KVCache } from "./models/causal-lm.js";
 import { OptionError } from "./sampling/options.js";
 import { Sampler } from "./sampling/sampler.js";
 import type { SamplingOptions } from "./sampling/options.js";
+import { yieldToEvents } from "./training/yield-to-events.js";
 
 // The text of a generation as it reads after its prompt (streaming).
 export { ContinuationDecoder } from "./continuation-decoder.js";
@@ -175,7 +176,7 @@ async function* yieldingToEventLoop<T, R>(gen: Generator<T, R, undefined>): Asyn
         return step.value;
       }
       yield step.value;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEvents();
     }
   } finally {
     // The consumer stopped early: stop the inner generation too.
