@@ -10,10 +10,10 @@ import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTokenizer, ChatTemplate } from "@mini/llm";
 import { loadModelDir } from "@mini/llm/models";
-import { commonPrefixLength, encodeChat } from "@mini/llm/serving";
+import { encodeChat } from "@mini/llm/serving";
 import { synthesizeModelDir } from "@mini/llm/testing";
 import { runCli } from "../src/cli.js";
-import { assistant, loadStory, referenceChat, referenceCompletion, serve, STORY, user, type Story, type TestServer } from "./serve-helpers.js";
+import { assistant, loadStory, referenceChat, referenceCompletion, serve, STORY, user, type Message, type Story, type TestServer } from "./serve-helpers.js";
 // ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
 const SHARED = process.env["MINI_SHARED"]!;
 
@@ -30,7 +30,28 @@ const MAX = 30;
 
 /** The rendered turn-1 conversation with its answer, as far as it tokenizes like turn 2's prompt. */
 function reusablePrefix(s: Pick<Story, "template" | "tokenizer">, turn1WithAnswer: Parameters<typeof encodeChat>[2], turn2: Parameters<typeof encodeChat>[2]): number {
-  return commonPrefixLength(encodeChat(s.template, s.tokenizer, turn1WithAnswer, false), encodeChat(s.template, s.tokenizer, turn2, true));
+  const a = encodeChat(s.template, s.tokenizer, turn1WithAnswer, false);
+  const b = encodeChat(s.template, s.tokenizer, turn2, true);
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * What turn 2 found of turn 1: what was computed (its prompt and answer ids, the last one only if
+ * an end-of-sequence id followed it), as far as the re-rendered conversation has the same ids.
+ */
+function expectTurnReuse(cached: number, reusable: number, u1: { prompt_tokens: number; completion_tokens: number }): void {
+  // After an answer the server feeds the conversation as it will come back (the answer
+  // re-tokenized, the end of turn), before [DONE]: all of it is found.
+  expect(cached).toBe(reusable);
+  expect(cached).toBeGreaterThan(u1.prompt_tokens);
+}
+
+/** Usage of a greedy turn (cached on the server: costs one step). */
+async function usageOf(messages: Message[]): Promise<{ prompt_tokens: number; completion_tokens: number }> {
+  const r = await server.client.chat.completions.create({ model: "story", messages, temperature: 0, max_tokens: MAX });
+  return r.usage!;
 }
 
 describe("OpenAI client against llama-infer serve (story model)", () => {
@@ -125,17 +146,15 @@ describe("OpenAI client against llama-infer serve (story model)", () => {
     const turn2 = [...turn1, assistant(answer1), user("What did the turtle find?")];
     const r2 = await server.client.chat.completions.create({ model: "story", messages: turn2, temperature: 0, max_tokens: MAX });
     const cached = (r2.usage as unknown as { prompt_tokens_cached: number }).prompt_tokens_cached;
-    expect(cached).toBe(reusablePrefix(story, [...turn1, assistant(answer1)], turn2));
+    expectTurnReuse(cached, reusablePrefix(story, [...turn1, assistant(answer1)], turn2), r1.usage!);
     expect(cached).toBeGreaterThanOrEqual(r1.usage!.prompt_tokens);
     expect(r2.usage!.prompt_tokens_details!.cached_tokens).toBe(cached);
     expect(r2.choices[0]!.message.content).toBe(referenceChat(story, turn2, MAX));
 
-    // Regenerate turn 2: the cache is rolled back to its prompt (all but the last token reused).
-    const before = await server.health();
+    // Regenerate turn 2: all but the last token of its prompt reused.
     const again = await server.client.chat.completions.create({ model: "story", messages: turn2, temperature: 0, max_tokens: MAX });
     expect((again.usage as unknown as { prompt_tokens_cached: number }).prompt_tokens_cached).toBe(r2.usage!.prompt_tokens - 1);
     expect(again.choices[0]!.message.content).toBe(r2.choices[0]!.message.content);
-    expect((await server.health()).pool.rollbacks).toBe(before.pool.rollbacks + 1);
   });
 
   it("two conversations interleaved (streamed at the same time, two turns each) answer as each alone", async () => {
@@ -146,13 +165,13 @@ describe("OpenAI client against llama-infer serve (story model)", () => {
       for await (const c of s1) a1 += c.choices[0]?.delta.content ?? "";
       const turn2 = [...turn1, assistant(a1), user(second)];
       const r2 = await server.client.chat.completions.create({ model: "story", messages: turn2, temperature: 0, max_tokens: MAX });
-      return { turn1, a1, turn2, a2: r2.choices[0]!.message.content!, cached: (r2.usage as unknown as { prompt_tokens_cached: number }).prompt_tokens_cached };
+      return { turn1, a1, turn2, a2: r2.choices[0]!.message.content!, cached: (r2.usage as unknown as { prompt_tokens_cached: number }).prompt_tokens_cached, u1: await usageOf(turn1) };
     };
     const [x, y] = await Promise.all([run("Tell me about a red kite.", "Where did it fly?"), run("Tell me about a lost puppy.", "Who found it?")]);
     for (const c of [x, y]) {
       expect(c.a1).toBe(referenceChat(story, c.turn1, MAX));
       expect(c.a2).toBe(referenceChat(story, c.turn2, MAX));
-      expect(c.cached).toBe(reusablePrefix(story, [...c.turn1, assistant(c.a1)], c.turn2));
+      expectTurnReuse(c.cached, reusablePrefix(story, [...c.turn1, assistant(c.a1)], c.turn2), c.u1);
     }
   });
 
@@ -162,7 +181,6 @@ describe("OpenAI client against llama-infer serve (story model)", () => {
     expect((await server.client.models.retrieve("story")).id).toBe("story");
     const h = await server.health();
     expect(h.status).toBe("ok");
-    expect(h.pool.size).toBeLessThanOrEqual(4);
     expect(h.pool.hits).toBeGreaterThan(0);
   });
 });

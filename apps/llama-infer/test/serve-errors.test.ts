@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli.js";
 import { serveCommand } from "../src/commands/serve.js";
 import type { RunningServer } from "../src/server/index.js";
-import { loadStory, serve, STORY, user, waitFor, type TestServer } from "./serve-helpers.js";
+import { failingModel, loadStory, serve, STORY, user, waitFor, type TestServer } from "./serve-helpers.js";
 
 let server: TestServer;
 
@@ -133,13 +133,7 @@ describe("llama-infer serve: a failing model", () => {
     const logged: string[] = [];
     const s = await serve(story, {
       log: (line) => logged.push(line),
-      model: {
-        config: story.model.config,
-        newCache: (n) => story.model.newCache(n),
-        forward: () => {
-          throw new Error("forward exploded");
-        },
-      },
+      model: failingModel(story.model, "forward exploded"),
     });
     try {
       const r = await fetch(`${s.url}/v1/completions`, { method: "POST", body: JSON.stringify(completion) });
@@ -193,8 +187,8 @@ describe("the serve command", () => {
     const done = cmd.parseAsync(["--model", STORY, "--port", "0", "--max-sessions", "2", "--context", "128"], { from: "user" });
     await waitFor("the server to listen", () => running !== null);
     const url = (running as unknown as RunningServer).url;
-    const health = (await (await fetch(`${url}/health`)).json()) as { pool: { capacity: number }; contextLength: number };
-    expect(health).toMatchObject({ pool: { capacity: 2 }, contextLength: 128 });
+    const health = (await (await fetch(`${url}/health`)).json()) as { kv: { blockSize: number }; contextLength: number };
+    expect(health).toMatchObject({ kv: { blockSize: 16 }, contextLength: 128 });
     expect(out.stderr).toContain(`llama-infer serve: ${url} (model 'story'`);
     stop();
     await done;

@@ -13,7 +13,7 @@ import {
   type ChatMessage,
   type Tokenizer,
 } from "@mini/llm";
-import { loadModelDir } from "@mini/llm/models";
+import { BatchedLlama, loadModelDir, type BatchedCausalLM, type LlamaModel } from "@mini/llm/models";
 import { chatStopIds, encodeChat, ServingEngine, stopMarkerTexts, type ServingEngineOptions } from "@mini/llm/serving";
 import { ServerMetrics, startServer, type RunningServer, type ServerOptions } from "../src/server/index.js";
 // ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
@@ -44,7 +44,9 @@ export interface HealthBody {
   status: string;
   active: number;
   queued: number;
-  pool: { size: number; busy: number; hits: number; misses: number; evictions: number; rollbacks: number; cachedTokens: number };
+  pool: { hits: number; misses: number; evictions: number; preemptions: number; cachedTokens: number; promptTokens: number };
+  kv: { blockSize: number; blocks: number; used: number; cached: number; free: number; mb: number };
+  lastBatchSize: number;
   requests: { accepted: number; rejected: number; completed: number; cancelled: number; failed: number };
   generatedTokens: number;
 }
@@ -89,17 +91,37 @@ export function referenceCompletion(story: Story, prompt: string, maxNewTokens: 
   return r.ids.map((id) => dec.push(id)).join("") + dec.flush();
 }
 
-/** `model`, with `ms` of busy work before every forward pass (a bigger model, in effect). */
-export function slowModel(model: CausalLM, ms: number): CausalLM {
+/** `model` (batched), with `ms` of busy work before every forward pass (a bigger model, in effect). */
+export function slowModel(model: CausalLM, ms: number): BatchedCausalLM {
+  const batched = new BatchedLlama(model as LlamaModel);
+  const wait = () => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
   return {
-    config: model.config,
-    newCache: (maxLen) => model.newCache(maxLen),
+    config: batched.config,
+    kvBytesPerPosition: batched.kvBytesPerPosition,
+    maxBatchTokens: batched.maxBatchTokens,
+    newCache: (maxLen) => batched.newCache(maxLen),
+    newPagedKV: (n, bs) => batched.newPagedKV(n, bs),
     forward: (tokens, cache, o) => {
-      const until = performance.now() + ms;
-      while (performance.now() < until);
-      return model.forward(tokens, cache, o);
+      wait();
+      return batched.forward(tokens, cache, o);
+    },
+    forwardBatch: (entries, kv) => {
+      wait();
+      return batched.forwardBatch(entries, kv);
     },
   };
+}
+
+/** `model` (batched) whose every forward pass throws `message`. */
+export function failingModel(model: CausalLM, message: string): BatchedCausalLM {
+  const m = slowModel(model, 0);
+  const fail = (): never => {
+    throw new Error(message);
+  };
+  return { ...m, forward: fail, forwardBatch: fail };
 }
 
 /** Polls `check` every 10 ms until it is true (fails after `timeoutMs`). */

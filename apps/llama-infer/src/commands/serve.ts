@@ -4,15 +4,17 @@
  */
 import { basename } from "node:path";
 import { Command, Option } from "commander";
+import { OptionError } from "@mini/llm";
 import { ServingEngine } from "@mini/llm/serving";
 import type { CliIO } from "../io.js";
 import { loadModel } from "../load.js";
 import { addModelOption, UsageError } from "../options.js";
 import { checkBind, DEFAULT_LIMITS, ServerMetrics, startServer, type RunningServer } from "../server/index.js";
 
-export const SERVE_DEFAULTS = { host: "127.0.0.1", port: 8080, maxSessions: 4, maxQueue: 16, drainTimeoutS: 10 } as const;
+export const SERVE_DEFAULTS = { host: "127.0.0.1", port: 8080, maxSessions: 8, maxQueue: 16, drainTimeoutS: 10, blockSize: 16 } as const;
 export const API_KEY_ENV = "LLAMA_INFER_API_KEY";
 const CONTEXT_FROM_MODEL = "model";
+const KV_FROM_SESSIONS = "sessions";
 
 export interface ServeCommandHooks {
   /** Called once the server listens (tests read the URL from it). Default: nothing. */
@@ -29,8 +31,10 @@ export function serveCommand(io: CliIO, hooks: ServeCommandHooks = {}): Command 
   cmd
     .addOption(new Option("--host <host>", "address to listen on (0.0.0.0 for every interface)").default(SERVE_DEFAULTS.host))
     .addOption(new Option("--port <n>", "port to listen on; 0 picks a free one").default(SERVE_DEFAULTS.port))
-    .addOption(new Option("--max-sessions <n>", "KV caches kept (conversations cached, and generations running at once)").default(SERVE_DEFAULTS.maxSessions))
-    .addOption(new Option("--max-queue <n>", "requests that may wait for a free cache; more get 503").default(SERVE_DEFAULTS.maxQueue))
+    .addOption(new Option("--max-sessions <n>", "generations running at once (the largest batch of one forward pass)").default(SERVE_DEFAULTS.maxSessions))
+    .addOption(new Option("--max-queue <n>", "requests that may wait (for a batch slot or KV-cache room); more get 503").default(SERVE_DEFAULTS.maxQueue))
+    .addOption(new Option("--kv-cache-mb <n>", "memory of the paged KV cache shared by all requests, MiB").default(KV_FROM_SESSIONS, "--max-sessions full contexts"))
+    .addOption(new Option("--block-size <n>", "positions per KV-cache block").default(SERVE_DEFAULTS.blockSize))
     // A sentinel default ("model", shown as the model's own length) so --help lists it, like --seed's "random".
     .addOption(new Option("--context <n>", "positions per cache (prompt + answer), at most the model's context length").default(CONTEXT_FROM_MODEL, "the model's max_position_embeddings"))
     .addOption(new Option("--api-key <key>", `require 'Authorization: Bearer <key>' (also read from ${API_KEY_ENV}); needed to listen on a non-loopback --host`))
@@ -42,6 +46,8 @@ export function serveCommand(io: CliIO, hooks: ServeCommandHooks = {}): Command 
     const port = intFlag("--port", opts["port"], 0, 65535);
     const maxSessions = intFlag("--max-sessions", opts["maxSessions"], 1, 1024);
     const maxQueue = intFlag("--max-queue", opts["maxQueue"], 0, 100_000);
+    const kvCacheMb = opts["kvCacheMb"] === KV_FROM_SESSIONS ? undefined : intFlag("--kv-cache-mb", opts["kvCacheMb"], 1, 1_000_000);
+    const blockSize = intFlag("--block-size", opts["blockSize"], 1, 1024);
     const drainTimeoutS = intFlag("--drain-timeout", opts["drainTimeout"], 0, 3600);
     const limits = { maxMessages: intFlag("--max-messages", opts["maxMessages"], 1, 1_000_000), maxChars: intFlag("--max-chars", opts["maxChars"], 1, 100_000_000) };
     const host = String(opts["host"]);
@@ -56,12 +62,18 @@ export function serveCommand(io: CliIO, hooks: ServeCommandHooks = {}): Command 
     const maxContext = model.config.maxSeqLen;
     const context = opts["context"] === CONTEXT_FROM_MODEL ? maxContext : intFlag("--context", opts["context"], 2, maxContext, " (the model's max_position_embeddings)");
     const metrics = new ServerMetrics();
-    const engine = new ServingEngine({ model, tokenizer, eosIds, maxSessions, maxQueue, contextLength: context, observer: metrics });
+    let engine: ServingEngine;
+    try {
+      engine = new ServingEngine({ model, tokenizer, eosIds, maxSessions, maxQueue, contextLength: context, observer: metrics, blockSize, ...(kvCacheMb === undefined ? {} : { kvCacheMb }) });
+    } catch (e) {
+      if (e instanceof OptionError && e.option === "kvCacheMb") throw new UsageError(`invalid --kv-cache-mb: ${e.rule}, got ${String(e.value)}`);
+      throw e;
+    }
     const modelId = basename(dir);
     const server = await startServer({ engine, modelId, host, port, apiKey, corsOrigin, limits, metrics, log: (line) => io.stderr.write(`${line}\n`) });
     io.stderr.write(
       `llama-infer serve: ${server.url} (model '${modelId}' loaded in ${loadMs.toFixed(0)} ms, context ${context}, ` +
-        `${maxSessions} sessions, queue ${maxQueue}${apiKey === undefined ? "" : ", API key required"}); chat page at ${server.url}/, API at ${server.url}/v1\n`,
+        `batch ≤ ${maxSessions}, queue ${maxQueue}, KV cache ${engine.stats().kv.mb} MiB in blocks of ${blockSize}${apiKey === undefined ? "" : ", API key required"}); chat page at ${server.url}/, API at ${server.url}/v1\n`,
     );
     hooks.onListening?.(server);
     await (hooks.stopSignal ?? untilSignal());

@@ -12,6 +12,8 @@ export {
   LlamaModel,
   ContextLengthError,
   LlamaKVCache,
+  LlamaPagedKV,
+  BatchedLlama,
   type LlamaConfig,
   type LlamaWeights,
   type LayerWeights,

@@ -1,7 +1,7 @@
 /**
- * Serving: the model side of an OpenAI-compatible server. A pool of KV caches keyed by token
- * prefix (reuse across turns, rollback on edits), a fair token-by-token scheduler, a bounded
- * queue, cancellation, stop strings. The HTTP plumbing lives in apps/llama-infer.
+ * Serving: the model side of an OpenAI-compatible server. Continuous batching over a paged KV
+ * cache with prefix sharing (a radix tree of cached prefixes), a bounded queue, cancellation,
+ * stop strings. The HTTP plumbing lives in apps/llama-infer.
  */
 export {
   ServingEngine,
@@ -13,8 +13,9 @@ export {
   type EngineStats,
   type TokenObserver,
 } from "./engine.js";
-export type { ServeResult, ServeFinishReason } from "./generation-task.js";
-export { PrefixCachePool, commonPrefixLength, type CacheLease, type PoolStats } from "./prefix-cache-pool.js";
-export { RoundRobinScheduler, type ScheduledTask } from "./scheduler.js";
+export type { ServeResult, ServeFinishReason } from "./sequence.js";
+export { BlockAllocator } from "./block-allocator.js";
+export { PrefixTree, type PrefixMatch } from "./prefix-tree.js";
+export { BatchScheduler, type BatchSchedulerOptions } from "./batch-scheduler.js";
 export { StopStringMatcher, type StopMatch } from "./stop-strings.js";
 export { encodeChat, chatStopIds, stopMarkerTexts } from "./chat-prompt.js";

@@ -1,0 +1,236 @@
+/**
+ * Continuous batching: each step runs one forward pass over every running sequence's next tokens
+ * (the last generated id of each decoding sequence, and prompt chunks under the step's token
+ * budget: chunked prefill), then samples where a pass reached a sequence's end. Sequences join
+ * and leave between steps; the event loop gets a turn (setImmediate) after every step, so the
+ * server keeps accepting connections and noticing disconnects while it generates.
+ *
+ * KV-cache room (BlockAllocator, PrefixTree):
+ *   admit     the oldest waiting sequence starts when its prompt fits: its longest cached prefix
+ *             is shared (full blocks) or copied (inside a block), and the blocks for the rest of
+ *             the prompt are obtainable; otherwise it (and everything behind it) waits;
+ *   grow      a sequence gets a new block when it crosses a block boundary; when none can be had,
+ *             the most recently admitted other sequence is preempted (its blocks go to the prefix
+ *             tree, it returns to the head of the queue and recomputes later, mostly from cache);
+ *   share     a prompt's full blocks enter the prefix tree once prefilled (so concurrent requests
+ *             with the same system prompt share it), and all of a sequence's blocks when it ends;
+ *   sync      after a chat answer (already delivered), the sequence feeds the conversation as the
+ *             client will send it back (the answer's text re-tokenized, the end-of-turn tokens)
+ *             from where it differs from what was generated, so the next turn finds all of it.
+ */
+import type { BatchedCausalLM, BatchEntry, PagedKV } from "../models/causal-lm.js";
+import type { BlockAllocator } from "./block-allocator.js";
+import type { PrefixTree } from "./prefix-tree.js";
+import type { Sequence } from "./sequence.js";
+
+export interface BatchSchedulerOptions {
+  /** Tokens per forward pass, summed over sequences (≤ model.maxBatchTokens). */
+  tokenBudget: number;
+  /** Sequences running at once (the batch size cap). */
+  maxRunning: number;
+  /** Called when a sequence is done (finished, cancelled or failed). */
+  onRetired?: (seq: Sequence) => void;
+}
+
+export class BatchScheduler {
+  readonly waiting: Sequence[] = [];
+  readonly running: Sequence[] = [];
+  /** Sequences in the last forward pass. */
+  lastBatchSize = 0;
+  steps = 0;
+  preemptions = 0;
+  private looping = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly bs: number;
+
+  constructor(
+    private readonly model: BatchedCausalLM,
+    private readonly kv: PagedKV,
+    private readonly alloc: BlockAllocator,
+    private readonly tree: PrefixTree,
+    private readonly opts: BatchSchedulerOptions,
+  ) {
+    this.bs = alloc.blockSize;
+  }
+
+  add(seq: Sequence): void {
+    this.waiting.push(seq);
+    this.wake();
+  }
+
+  /** Resolves once nothing is running or waiting. */
+  idle(): Promise<void> {
+    if (!this.looping) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wake(): void {
+    if (this.looping) return;
+    this.looping = true;
+    setImmediate(() => this.loop());
+  }
+
+  private loop(): void {
+    this.step();
+    if (this.running.length === 0 && this.waiting.length === 0) {
+      this.looping = false;
+      this.lastBatchSize = 0;
+      for (const w of this.idleWaiters.splice(0)) w();
+      return;
+    }
+    setImmediate(() => this.loop());
+  }
+
+  /** One engine step (see the file comment). */
+  step(): void {
+    for (const s of [...this.waiting]) if (s.cancelled) this.retire(s, "cancelled");
+    for (const s of [...this.running]) if (s.cancelled) this.retire(s, "cancelled");
+    while (this.waiting.length > 0 && this.running.length < this.opts.maxRunning && this.admit(this.waiting[0]!)) {
+      this.running.push(this.waiting.shift()!);
+    }
+    // Decoding sequences first (one token each), then prompt chunks in admission order.
+    const order = [...this.running.filter((s) => s.pendingCount === 1), ...this.running.filter((s) => s.pendingCount > 1)];
+    const batch: { seq: Sequence; entry: BatchEntry }[] = [];
+    let budget = this.opts.tokenBudget;
+    for (const s of order) {
+      if (budget === 0 || (s.state !== "running" && !s.syncing)) continue;
+      const n = Math.min(s.pendingCount, budget);
+      if (!this.grow(s, s.position + n)) continue; // s itself was preempted
+      batch.push({ seq: s, entry: { tokens: s.tokens.slice(s.position, s.position + n), position: s.position, blockTable: s.table } });
+      budget -= n;
+    }
+    // A preemption above may have removed a sequence already in the batch.
+    const live = batch.filter((b) => (b.seq.state === "running" || b.seq.syncing) && this.running.includes(b.seq));
+    this.lastBatchSize = live.length;
+    if (live.length === 0) return;
+    this.steps++;
+    let logits: Float32Array;
+    try {
+      logits = this.model.forwardBatch(live.map((b) => b.entry), this.kv);
+    } catch (e) {
+      // Their blocks may hold half-written positions: dropped, not shared.
+      for (const { seq } of live) this.retire(seq, e);
+      return;
+    }
+    const V = this.model.config.vocabSize;
+    live.forEach(({ seq, entry }, j) => {
+      seq.position += entry.tokens.length;
+      if (seq.syncing) {
+        if (seq.position === seq.tokens.length) this.retire(seq, null);
+        return;
+      }
+      if (seq.position < seq.tokens.length) return; // mid-prompt: logits unused
+      if (!seq.promptShared) {
+        this.tree.insert(seq.tokens, seq.table, seq.position, false);
+        seq.promptShared = true;
+      }
+      let finished: boolean;
+      try {
+        finished = seq.accept(logits.subarray(j * V, (j + 1) * V));
+      } catch (e) {
+        this.retire(seq, e);
+        return;
+      }
+      if (finished && !this.startSync(seq)) this.retire(seq, null);
+    });
+  }
+
+  /**
+   * After a chat answer: keeps the ids that agree with the conversation rendered with this
+   * answer, and queues the rest of it to be fed. False when there is nothing to feed (or no room).
+   */
+  private startSync(s: Sequence): boolean {
+    const target = s.spec.renderWithAnswer?.(s.answer);
+    if (target === undefined || target.length > s.spec.contextLength || s.cancelled) return false;
+    let keep = 0;
+    while (keep < s.position && keep < target.length && s.tokens[keep] === target[keep]) keep++;
+    // Shared blocks (in the prefix tree, or used by others) are a prefix of the table: never
+    // written into; a divergence inside one restarts at its start.
+    const j = Math.floor(keep / this.bs);
+    const b = s.table[j];
+    if (keep % this.bs !== 0 && b !== undefined && (this.alloc.isCached(b) || this.alloc.refcount(b) > 1)) keep = j * this.bs;
+    if (keep >= target.length) return false;
+    const needed = Math.ceil(target.length / this.bs);
+    for (const extra of s.table.splice(needed)) this.alloc.release(extra);
+    s.tokens = target;
+    s.position = keep;
+    s.syncing = true;
+    return true;
+  }
+
+  /**
+   * Starts `s` if its prompt fits: shares/copies its longest cached prefix and checks that the
+   * blocks for the rest can be had. Otherwise gives back what it took and returns false.
+   */
+  private admit(s: Sequence): boolean {
+    const m = this.tree.match(s.tokens, s.tokens.length - 1);
+    const table = m.blocks;
+    let pos = table.length * this.bs;
+    const giveBack = () => {
+      for (const b of table) this.alloc.release(b);
+      return false;
+    };
+    if (m.partial !== null) {
+      // Copy-on-write inside a block: the shared block stays as it is; ours continues it.
+      this.alloc.retain(m.partial.block); // not evicted by the allocation below
+      const own = this.alloc.allocate();
+      if (own !== null) this.kv.copyBlock(m.partial.block, own, m.partial.count);
+      this.alloc.release(m.partial.block);
+      if (own === null) return giveBack();
+      table.push(own);
+      pos += m.partial.count;
+    }
+    const needed = Math.ceil(s.tokens.length / this.bs) - table.length;
+    if (needed > this.alloc.available) return giveBack();
+    s.table = table;
+    s.position = pos;
+    s.admitted(pos);
+    return true;
+  }
+
+  /** Gives `s` blocks up to `positions`, preempting newer sequences if needed; false if s itself was preempted. */
+  private grow(s: Sequence, positions: number): boolean {
+    while (s.table.length * this.bs < positions) {
+      const b = this.alloc.allocate();
+      if (b !== null) {
+        s.table.push(b);
+        continue;
+      }
+      const others = [...this.running].reverse().filter((r) => r !== s);
+      const victim = others.find((r) => r.syncing) ?? others[0] ?? s;
+      this.preempt(victim);
+      if (victim === s) return false;
+    }
+    return true;
+  }
+
+  /** Back to the head of the queue; its computed blocks go to the prefix tree (a cheap restart). */
+  private preempt(s: Sequence): void {
+    this.preemptions++;
+    if (s.syncing) return this.retire(s, null); // answered already: just stop syncing
+    this.tree.insert(s.tokens, s.table, s.position, true);
+    for (const b of s.table) this.alloc.release(b);
+    s.table = [];
+    s.position = 0;
+    s.state = "waiting";
+    s.promptShared = false;
+    this.running.splice(this.running.indexOf(s), 1);
+    this.waiting.unshift(s);
+  }
+
+  /** Ends `s`: "cancelled", a failure (its blocks dropped), or null (finished: blocks shared). */
+  private retire(s: Sequence, how: "cancelled" | unknown): void {
+    const failed = how !== null && how !== "cancelled";
+    if (!failed && s.position > 0) this.tree.insert(s.tokens, s.table, s.position, true);
+    for (const b of s.table) this.alloc.release(b);
+    s.table = [];
+    for (const list of [this.waiting, this.running]) {
+      const i = list.indexOf(s);
+      if (i >= 0) list.splice(i, 1);
+    }
+    if (failed) s.fail(how);
+    else if (how === "cancelled") s.finish("cancelled");
+    s.settle();
+    this.opts.onRetired?.(s);
+  }
+}
