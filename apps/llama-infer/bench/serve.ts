@@ -21,6 +21,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
+import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ChatTemplate, generateAll, loadTokenizer } from "@mini/llm";
@@ -59,11 +60,12 @@ interface Stream {
 
 /** One streamed chat completion, timed from the request to each content chunk. */
 async function streamChat(url: string, messages: Message[], maxTokens: number): Promise<Stream> {
+  const model = basename(dir);
   const t0 = performance.now();
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ model: "bench", messages, temperature: 0, max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } }),
+    body: JSON.stringify({ model, messages, temperature: 0, max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } }),
   });
   if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
   const utf8 = new TextDecoder();
@@ -106,7 +108,12 @@ function startServer(dir: string): Promise<{ url: string; pid: number; stop: () 
     child.stderr.on("data", (c: Buffer) => {
       err += c.toString();
       const m = /serve: (http:\/\/\S+) /.exec(err);
-      if (m) resolve({ url: m[1]!, pid: child.pid!, stop: () => new Promise((r) => (child.once("exit", () => r()), child.kill("SIGTERM"))) });
+      const stop = () =>
+        new Promise<void>((r) => {
+          child.once("exit", () => r());
+          child.kill("SIGTERM");
+        });
+      if (m) resolve({ url: m[1]!, pid: child.pid!, stop });
     });
     child.on("exit", (code) => reject(new Error(`llama-infer serve exited (${code}): ${err}`)));
   });
@@ -133,6 +140,15 @@ const baseTokS = base.ids.length / ((performance.now() - tb) / 1000);
 loaded.model.dispose();
 
 const server = await startServer(dir);
+// Never leave the server behind (a failed run included).
+process.on("exit", () => {
+  try {
+    process.kill(server.pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+});
+
 await streamChat(server.url, [{ role: "user", content: "warm up" }], 8);
 
 // 2. Concurrent clients.
@@ -151,7 +167,7 @@ for (const clients of CLIENTS) {
 }
 
 // 3. A shared ~300-token system prompt.
-const system = { role: "system", content: "You are the archivist of a river town. ".repeat(40) };
+const system = { role: "system", content: "You are the archivist of a river town. ".repeat(27) };
 const systemTokens = encodeChat(template, tokenizer, [system], false).length;
 const shared: Stream[] = [];
 for (let i = 0; i < 8; i++) shared.push(await streamChat(server.url, [system, { role: "user", content: `Question ${i}: what happened in year ${1900 + i}?` }], 16));
