@@ -6,7 +6,7 @@
  *   @mini/llm/tokenizers  tokenizer pipeline, word-level builder, loaders
  *   @mini/llm/sampling    sampler, logits processors, options
  *   @mini/llm/chat        chat templates and sessions
- *   @mini/llm/serving     KV-cache pool, scheduler, engine (the model side of a server)
+ *   @mini/llm/serving     batch engine: paged KV cache, prefix tree, scheduler (the model side of a server)
  *   @mini/llm/training    datasets, batches, trainStep/train, evaluation, checkpoints
  *   @mini/llm/testing     float64 references and synthetic models for tests and benches
  */
