@@ -9,6 +9,7 @@ import { loadModelDir } from "../src/loaders/index.js";
 import type { CausalLM } from "../src/models/causal-lm.js";
 import { OptionError } from "../src/sampling/options.js";
 import { chatStopIds, encodeChat } from "../src/serving/chat-prompt.js";
+import { commonPrefixLength } from "../src/serving/common-prefix.js";
 import { QueueFullError, ServingEngine, type ServingEngineOptions } from "../src/serving/engine.js";
 import { BatchedLlama } from "../src/models/llama/index.js";
 import type { BatchedCausalLM } from "../src/models/causal-lm.js";
@@ -39,12 +40,6 @@ function freshChatAnswer(messages: ChatMessage[], maxNewTokens: number): string 
   const ids = encodeChat(template, tokenizer, messages, true);
   const r = generateAll(model, ids, { maxNewTokens, stopIds: chatStopIds(tokenizer, template, eosIds) });
   return tokenizer.decode(r.ids, { skipSpecialTokens: true });
-}
-
-function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  return i;
 }
 
 const user = (content: string): ChatMessage => ({ role: "user", content });

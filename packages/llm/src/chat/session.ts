@@ -22,7 +22,7 @@ import type { CausalLM, KVCache } from "../models/causal-lm.js";
 import { Sampler } from "../sampling/sampler.js";
 import type { SamplingOptions } from "../sampling/options.js";
 import { chatStopIds, encodeChat } from "../serving/chat-prompt.js";
-import { commonPrefixLength } from "../serving/prefix-cache-pool.js";
+import { commonPrefixLength } from "../serving/common-prefix.js";
 import { StreamDecoder } from "../tokenizers/stream-decoder.js";
 import type { Tokenizer } from "../tokenizers/tokenizer.js";
 import { ChatTemplate, type ChatMessage } from "./template.js";

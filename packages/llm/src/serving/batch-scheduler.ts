@@ -20,6 +20,7 @@
  */
 import type { BatchedCausalLM, BatchEntry, PagedKV } from "../models/causal-lm.js";
 import type { BlockAllocator } from "./block-allocator.js";
+import { commonPrefixLength } from "./common-prefix.js";
 import type { PrefixTree } from "./prefix-tree.js";
 import type { Sequence } from "./sequence.js";
 
@@ -142,8 +143,7 @@ export class BatchScheduler {
   private startSync(s: Sequence): boolean {
     const target = s.spec.renderWithAnswer?.(s.answer);
     if (target === undefined || target.length > s.spec.contextLength || s.cancelled) return false;
-    let keep = 0;
-    while (keep < s.position && keep < target.length && s.tokens[keep] === target[keep]) keep++;
+    let keep = commonPrefixLength(s.tokens.slice(0, s.position), target);
     // Shared blocks (in the prefix tree, or used by others) are a prefix of the table: never
     // written into; a divergence inside one restarts at its start.
     const j = Math.floor(keep / this.bs);

@@ -19,3 +19,4 @@ export { PrefixTree, type PrefixMatch } from "./prefix-tree.js";
 export { BatchScheduler, type BatchSchedulerOptions } from "./batch-scheduler.js";
 export { StopStringMatcher, type StopMatch } from "./stop-strings.js";
 export { encodeChat, chatStopIds, stopMarkerTexts } from "./chat-prompt.js";
+export { commonPrefixLength } from "./common-prefix.js";
