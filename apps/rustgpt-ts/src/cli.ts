@@ -11,6 +11,14 @@ import path from "node:path";
 /** The app folder (…/apps/rustgpt-ts), so default paths work from any working directory. */
 export const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
+/**
+ * The directory the user ran the command in: `pnpm --filter rustgpt-ts start` runs the script in
+ * the app folder but says where it was called from in INIT_CWD. Relative paths resolve against it.
+ */
+export function userCwd(env: NodeJS.ProcessEnv = process.env): string {
+  return env["INIT_CWD"] !== undefined && env["INIT_CWD"] !== "" ? env["INIT_CWD"] : process.cwd();
+}
+
 export type PresetName = "tiny-llama" | "rustgpt";
 
 /** What one run does, fully resolved. */
@@ -60,11 +68,16 @@ const PRESETS: Record<PresetName, Partial<RunOptions>> = {
   },
 };
 
-const int = (min: number) => (v: string): number => {
+/** An integer in [min, max]: checked at parse time, so a bad value fails before any work. */
+const int = (min: number, max: number) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got "${v}"`);
+  if (v.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(`expected an integer from ${min} to ${max.toLocaleString("en-US")}, got "${v}"`);
+  }
   return n;
 };
+/** Upper bounds: far past any sensible run, short of sizes whose buffers cannot be allocated. */
+const MAX = { epochs: 1_000_000, batch: 4096, width: 8192, layers: 256, heads: 256, seqLen: 8192, seed: 2 ** 32 - 1, topK: 1_000_000 } as const;
 const num = (min: number, max = Infinity, minOpen = false) => (v: string): number => {
   const n = Number(v);
   const ok = v.trim() !== "" && Number.isFinite(n) && (minOpen ? n > min : n >= min) && n <= max;
@@ -96,20 +109,20 @@ export function buildProgram(): Command {
         "the app's data/chat.json",
       ),
     )
-    .option("--pretrain-epochs <n>", `pre-training epochs ${dflt("pretrainEpochs")}`, int(0))
-    .option("--chat-epochs <n>", `instruction-tuning epochs ${dflt("chatEpochs")}`, int(0))
+    .option("--pretrain-epochs <n>", `pre-training epochs ${dflt("pretrainEpochs")}`, int(0, MAX.epochs))
+    .option("--chat-epochs <n>", `instruction-tuning epochs ${dflt("chatEpochs")}`, int(0, MAX.epochs))
     .option("--pretrain-lr <x>", `peak pre-training learning rate ${dflt("pretrainLr")}`, num(0, Infinity, true))
     .option("--chat-lr <x>", `peak instruction-tuning learning rate ${dflt("chatLr")}`, num(0, Infinity, true))
-    .option("--batch-size <n>", `sequences per step ${dflt("batchSize")}`, int(1))
-    .option("--embed-dim <n>", `embedding (model) width ${dflt("embedDim")}`, int(2))
-    .option("--hidden-dim <n>", `feed-forward width ${dflt("hiddenDim")}`, int(1))
-    .option("--layers <n>", `transformer blocks ${dflt("layers")}`, int(1))
-    .option("--heads <n>", `attention heads ${dflt("heads")}`, int(1))
-    .option("--max-seq-len <n>", "longest sequence in tokens (context length)", int(2), 80)
-    .option("--seed <n>", "seed of initialisation, shuffling and sampling", int(0), 42)
+    .option("--batch-size <n>", `sequences per step ${dflt("batchSize")}`, int(1, MAX.batch))
+    .option("--embed-dim <n>", `embedding (model) width ${dflt("embedDim")}`, int(2, MAX.width))
+    .option("--hidden-dim <n>", `feed-forward width ${dflt("hiddenDim")}`, int(1, 4 * MAX.width))
+    .option("--layers <n>", `transformer blocks ${dflt("layers")}`, int(1, MAX.layers))
+    .option("--heads <n>", `attention heads ${dflt("heads")}`, int(1, MAX.heads))
+    .option("--max-seq-len <n>", "longest sequence in tokens (context length)", int(2, MAX.seqLen), 80)
+    .option("--seed <n>", "seed of initialisation, shuffling and sampling", int(0, MAX.seed), 42)
     .option("--clip-norm <x>", `global gradient-norm clip, 0 = off ${dflt("clipNorm")}`, num(0))
     .addOption(new Option("--schedule <name>", `learning-rate schedule ${dflt("schedule")}`).choices(["constant", "cosine"]))
-    .option("--checkpoint-every <n>", "write a resumable checkpoint every n epochs (0 = only on Ctrl-C and errors)", int(0), 10)
+    .option("--checkpoint-every <n>", "write a resumable checkpoint every n epochs (0 = only on Ctrl-C and errors)", int(0, MAX.epochs), 10)
     .addOption(new Option("--save <dir>", "where to save the model (printed at the end)").default(undefined, "the app's models/<preset>"))
     .option("--load <dir>", "skip training: load a saved model and chat with it")
     .option("--resume <dir>", "continue an interrupted run from its checkpoint")
@@ -117,7 +130,7 @@ export function buildProgram(): Command {
     .option("--eval", "greedy-answer every question of the chat data (with --load: the model's own, unless --chat-data is given) and print exact-match: K/N", false)
     .option("--no-interactive", "do not start the chat after training")
     .option("--temperature <x>", "sampling temperature, 0 = greedy", num(0), 0)
-    .option("--top-k <n>", "keep the k most likely tokens, 0 = off", int(0), 0)
+    .option("--top-k <n>", "keep the k most likely tokens, 0 = off", int(0, MAX.topK), 0)
     .option("--top-p <x>", "nucleus sampling: keep the smallest set with this much probability", num(0, 1, true), 1)
     .option("--threads <n>", "threads the kernels use; results are the same for every n (default: MINI_THREADS, else every core)", int(1))
     .showHelpAfterError("(run with --help for every option)")
@@ -126,7 +139,7 @@ export function buildProgram(): Command {
 }
 
 /** Parses argv (without node and script) into resolved options. Throws CommanderError on bad input. */
-export function parseArgs(argv: readonly string[], program = buildProgram()): RunOptions {
+export function parseArgs(argv: readonly string[], program = buildProgram(), cwd = userCwd()): RunOptions {
   // `pnpm start -- --x` may pass the "--" through; drop it so the options are not read as operands.
   const args = argv[0] === "--" ? argv.slice(1) : [...argv];
   program.parse(args, { from: "user" });
@@ -139,18 +152,19 @@ export function parseArgs(argv: readonly string[], program = buildProgram()): Ru
   }
   const resolved: Record<string, unknown> = {};
   for (const key of Object.keys(PRESETS.rustgpt) as (keyof RunOptions)[]) resolved[key] = given.has(key) ? o[key] : PRESETS[preset][key];
-  const save = o["save"] !== undefined ? path.resolve(o["save"] as string) : path.join(APP_DIR, "models", preset);
+  const at = (p: unknown): string => path.resolve(cwd, p as string);
+  const save = o["save"] !== undefined ? at(o["save"]) : path.join(APP_DIR, "models", preset);
   return {
     ...(resolved as Pick<RunOptions, keyof (typeof PRESETS)["rustgpt"]>),
     preset,
-    pretrainData: path.resolve(o["pretrainData"] as string),
-    chatData: path.resolve(o["chatData"] as string),
+    pretrainData: at(o["pretrainData"]),
+    chatData: at(o["chatData"]),
     maxSeqLen: o["maxSeqLen"] as number,
     seed: o["seed"] as number,
     checkpointEvery: o["checkpointEvery"] as number,
     save,
-    load: o["load"] === undefined ? undefined : path.resolve(o["load"] as string),
-    resume: o["resume"] === undefined ? undefined : path.resolve(o["resume"] as string),
+    load: o["load"] === undefined ? undefined : at(o["load"]),
+    resume: o["resume"] === undefined ? undefined : at(o["resume"]),
     prompt: o["prompt"] as string | undefined,
     eval: o["eval"] as boolean,
     interactive: o["interactive"] as boolean,

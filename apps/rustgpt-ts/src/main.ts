@@ -8,8 +8,8 @@
  *
  * The app runs in a worker thread so that this thread stays idle and answers Ctrl-C at once even
  * during a long training step. (Under tsx, a process that does not acknowledge SIGINT within
- * ~60 ms is killed with SIGKILL, which would lose the checkpoint.) Ctrl-C once: the worker
- * finishes its step, saves a checkpoint and exits 130; twice: exit at once.
+ * ~60 ms is killed with SIGKILL, which would lose the checkpoint.) Ctrl-C (or SIGTERM, SIGHUP)
+ * once: the worker finishes its step, saves a checkpoint and exits 130; twice: exit at once.
  */
 import { Worker } from "node:worker_threads";
 import type { WorkerInput, WorkerResult } from "./worker.js";
@@ -25,16 +25,21 @@ const input: WorkerInput = {
 const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: input, stdin: true });
 process.stdin.pipe(worker.stdin!);
 
+// Ctrl-C, SIGTERM (kill, a container stopping) and SIGHUP (the terminal closing) all stop training
+// the same way: the worker finishes its step, writes a checkpoint and exits 130. A second signal
+// exits at once.
 let interrupted = false;
-process.on("SIGINT", () => {
+function onSignal(signal: NodeJS.Signals): void {
   if (interrupted) {
     void worker.terminate();
     process.exit(130);
   }
   interrupted = true;
-  process.stderr.write("\ninterrupted (Ctrl-C again to quit at once)\n");
+  const what = signal === "SIGINT" ? "interrupted" : `${signal} received`;
+  process.stderr.write(`\n${what} (${signal === "SIGINT" ? "Ctrl-C" : signal} again to quit at once)\n`);
   Atomics.store(new Int32Array(interrupt), 0, 1);
-});
+}
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
 
 let result: WorkerResult | null = null;
 worker.on("message", (m: WorkerResult) => (result = m));

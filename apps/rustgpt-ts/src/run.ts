@@ -19,7 +19,7 @@ import { buildProgram, parseArgs, type RunOptions } from "./cli.js";
 import { AppError } from "./errors.js";
 import { loadTrained, saveTrained, type TrainedModel } from "./model-files.js";
 import { runRepl } from "./repl.js";
-import { buildSummary, writeSummary, type Summary } from "./summary.js";
+import { buildSummary, removeSummary, writeSummary, type Summary } from "./summary.js";
 import { checkLoadedMatches, trainRun, type AppIO } from "./train-run.js";
 
 export interface RunIO extends AppIO {
@@ -61,6 +61,7 @@ export async function runApp(argv: readonly string[], io: RunIO, signal: AbortSi
     }
     trained = r.trained;
     chat = r.chat;
+    removeSummary(r.options.save); // an interrupt from here on leaves no summary of another model
     saveTrained(r.options.save, trained, r.tokenizerFiles);
     const eos = eosIdOf(trained.tokenizer);
     const padId = trained.tokenizer.tokenToId("<pad>")!;

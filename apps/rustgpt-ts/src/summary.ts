@@ -1,7 +1,7 @@
 /**
  * summary.json and loss-curve.svg, written beside the saved model.
  */
-import { writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ExactMatchResult, LossReport } from "@mini/llm/training";
 import { lossCurveSvg } from "./plot.js";
@@ -64,10 +64,22 @@ export function buildSummary(r: TrainRunResult, evaluation: { loss: LossReport; 
 export function writeSummary(dir: string, s: Summary): { summary: string; plot: string } {
   const summary = join(dir, "summary.json");
   const plot = join(dir, "loss-curve.svg");
-  writeFileSync(summary, JSON.stringify(s, null, 2) + "\n");
   const title = `${s.preset} · ${s.parameters.toLocaleString("en-US")} parameters · seed ${s.seed}`;
-  writeFileSync(plot, lossCurveSvg(s.phases.map((p) => ({ name: p.name, losses: p.epochLosses })), title));
+  writeAtomic(plot, lossCurveSvg(s.phases.map((p) => ({ name: p.name, losses: p.epochLosses })), title));
+  // Last, and whole or not at all: a summary.json always describes the model beside it.
+  writeAtomic(summary, JSON.stringify(s, null, 2) + "\n");
   return { summary, plot };
+}
+
+/** Removes the summary of an earlier run, before the model it describes is replaced. */
+export function removeSummary(dir: string): void {
+  rmSync(join(dir, "summary.json"), { force: true });
+}
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }
 
 function round(x: number): number {

@@ -20,6 +20,7 @@ import {
 } from "@mini/llm/training";
 import type { RunOptions } from "./cli.js";
 import { AppError } from "./errors.js";
+import { ensureWritableDir } from "./writable-dir.js";
 import { architectureOptions, checkGivenMatches, type TokenizerFiles, type TrainedModel } from "./model-files.js";
 import { PhaseProgress } from "./progress.js";
 
@@ -56,6 +57,8 @@ export async function trainRun(given: RunOptions, io: AppIO, signal: AbortSignal
     ({ options: o, checkpoint: resumeCheckpoint } = await resumeOptions(given));
   }
   const checkpointDir = join(o.save, "checkpoint");
+  // Before any work: a directory the run cannot write fails now, not after training.
+  ensureWritableDir(o.save, given.resume !== undefined && !given.given.has("save") ? "--resume" : "--save");
 
   const pretrainText = readTextDataset(o.pretrainData);
   const chatText = readTextDataset(o.chatData);

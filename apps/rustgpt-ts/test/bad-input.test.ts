@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { APP_DIR } from "../src/cli.js";
+import { APP_DIR, buildProgram, parseArgs, userCwd } from "../src/cli.js";
 import { runCli, tempDir, writeJson } from "./helpers.js";
 
 const dir = tempDir();
@@ -37,7 +37,9 @@ describe("data files", () => {
 
 describe("options", () => {
   it.each([
-    [["--batch-size", "0"], /option '--batch-size <n>' argument '0' is invalid\. expected an integer ≥ 1, got "0"/],
+    [["--batch-size", "0"], /option '--batch-size <n>' argument '0' is invalid\. expected an integer from 1 to 4,096, got "0"/],
+    [["--seed", "1e30"], /option '--seed <n>' argument '1e30' is invalid\. expected an integer from 0 to 4,294,967,295/],
+    [["--max-seq-len", "1e9"], /option '--max-seq-len <n>' argument '1e9' is invalid\. expected an integer from 2 to 8,192/],
     [["--top-p", "1.5"], /--top-p <x>' argument '1\.5' is invalid\. expected a number > 0 and ≤ 1/],
     [["--preset", "gpt5"], /argument 'gpt5' is invalid\. Allowed choices are tiny-llama, rustgpt/],
     [["--frobnicate"], /unknown option '--frobnicate'/],
@@ -58,6 +60,28 @@ describe("options", () => {
       expect(r.out).toContain(flag);
     }
     expect(r.out).toMatch(/--embed-dim <n>\s+embedding \(model\) width \(default: 64; with --preset\s+rustgpt: 128\)/);
+  });
+});
+
+describe("the save directory, checked before training", () => {
+  it.each([
+    ["under /proc", "/proc/mini-rustgpt-test/out", /^--save \/proc\/mini-rustgpt-test\/out: cannot write there \(E[A-Z]+\); expected a writable directory$/],
+    ["inside a file", join(facts, "out"), /^--save .*facts\.json\/out: .*facts\.json is a file, expected a directory$/],
+  ])("%s fails at once, naming the option", async (_what, save, message) => {
+    const t0 = performance.now();
+    await expect(runCli(["--pretrain-data", facts, "--chat-data", chat, ...TINY, "--pretrain-epochs", "1000", "--save", save])).rejects.toThrow(message);
+    expect(performance.now() - t0).toBeLessThan(20_000); // not after 1000 epochs
+  });
+});
+
+describe("relative paths", () => {
+  it("resolve against the directory the command was run in (INIT_CWD under pnpm), not the app folder", () => {
+    const o = parseArgs(["--pretrain-data", "facts.json", "--save", "out", "--load", "m"], buildProgram(), dir);
+    expect(o.pretrainData).toBe(join(dir, "facts.json"));
+    expect(o.save).toBe(join(dir, "out"));
+    expect(o.load).toBe(join(dir, "m"));
+    expect(userCwd({ INIT_CWD: dir })).toBe(dir);
+    expect(userCwd({})).toBe(process.cwd());
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The per-phase progress display: a cli-progress bar (epoch, loss, tokens/s, elapsed, time left)
- * on a terminal; on a pipe a plain line for the first, every tenth and the last epoch.
+ * on a terminal; on a pipe a plain line for the first, every tenth and the last epoch, and a
+ * mid-epoch line whenever the output has been silent for maxSilenceMs.
  */
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
@@ -41,5 +42,20 @@ describe("PhaseProgress", () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^instruction-tuning epoch 1\/2 {2}loss 1\.5000 {2}1,500 tok\/s {2}\d+\.\ds elapsed, ~\d+s left$/);
     expect(lines[1]).toMatch(/^instruction-tuning epoch 2\/2 {2}loss 0\.5000 {2}1,501 tok\/s/);
+  });
+
+  it("on a pipe, prints a step line when nothing was printed for maxSilenceMs (slow epochs still show life)", () => {
+    const { stream, text } = capture();
+    drive(new PhaseProgress({ phase: "pre-training", epochs: 2, stepsPerEpoch: 3, stream, tty: false, maxSilenceMs: 0 }));
+    const lines = text().trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^pre-training epoch 1\/2 step 1\/3 {2}loss 2\.0000 {2}1,234 tok\/s {2}\d+\.\ds elapsed$/);
+    expect(lines.filter((l) => / step \d\/3 /.test(l))).toHaveLength(6);
+    expect(lines).toHaveLength(8); // 6 step lines + the 2 epoch lines
+  });
+
+  it("on a pipe, stays quiet between epoch lines while output is recent", () => {
+    const { stream, text } = capture();
+    drive(new PhaseProgress({ phase: "pre-training", epochs: 2, stepsPerEpoch: 3, stream, tty: false, maxSilenceMs: 60_000 }));
+    expect(text().trimEnd().split("\n")).toHaveLength(2);
   });
 });

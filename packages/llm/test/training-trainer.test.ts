@@ -3,7 +3,7 @@
  * ends exactly where an uninterrupted one does, divergence stops training with the last good
  * weights, and a checkpoint of another configuration is refused.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ParamSource } from "@mini/nn";
@@ -132,5 +132,18 @@ describe("train", () => {
     expect(existsSync(join(dir, "checkpoint.json"))).toBe(true);
     await expect(run(makeModel(1, 24), 3, 1, { resumeFrom: dir })).rejects.toThrow(ResumeError);
     await expect(run(makeModel(1, 24), 3, 1, { resumeFrom: dir })).rejects.toThrow(/checkpoint from a different configuration: hiddenSize is 16 in the checkpoint, 24 in this run/);
+  });
+
+  it("names the first tensor that does not fit, in one line, when the weights are another model's", async () => {
+    const dir = join(tempDir(), "ck");
+    await run(makeModel(), 3, 1, { checkpoint: { dir, everyEpochs: 2 } });
+    // The description says hiddenSize 24 (as the new model), the weights are still 16 wide.
+    const meta = JSON.parse(readFileSync(join(dir, "checkpoint.json"), "utf8"));
+    meta.config.model.hiddenSize = 24;
+    writeFileSync(join(dir, "checkpoint.json"), JSON.stringify(meta));
+    const err = await run(makeModel(1, 24), 3, 1, { resumeFrom: dir }).then(() => null, (e: Error) => e);
+    expect(err).toBeInstanceOf(ResumeError);
+    expect(err!.message).not.toContain("\n");
+    expect(err!.message).toMatch(/ck: checkpoint of another model: tensor "[\w.]+" is \[(\d+, )?16(, \d+)?\] in the checkpoint, \[(\d+, )?24(, \d+)?\] in this model \(and \d+ more differences\)$/);
   });
 });

@@ -3,7 +3,7 @@
  * phase, epoch and step inside the epoch (the per-epoch shuffle is a pure function of seed, phase
  * and epoch, so the remaining batches are the same ones), same partial sums for the epoch's mean.
  */
-import { loadCheckpoint, saveCheckpoint, type Optimizer } from "@mini/nn";
+import { loadCheckpoint, saveCheckpoint, StateDictError, type Optimizer } from "@mini/nn";
 import type { TrainableLM } from "./trainable-lm.js";
 
 export interface PhaseProgressState {
@@ -83,5 +83,25 @@ export function checkSameModel(dir: string, saved: Record<string, unknown>, mode
 export async function restoreTrainingCheckpoint(dir: string, model: TrainableLM, optimizer: Optimizer): Promise<void> {
   const { model: saved } = await readTrainingCheckpoint(dir);
   checkSameModel(dir, saved, model);
-  await loadCheckpoint(dir, { model: model.module, optimizer });
+  try {
+    await loadCheckpoint(dir, { model: model.module, optimizer });
+  } catch (e) {
+    if (e instanceof StateDictError) throw new ResumeError(firstMisfit(dir, e));
+    throw e;
+  }
+}
+
+/** One short line naming the first tensor that does not fit (the full list stays on the StateDictError). */
+function firstMisfit(dir: string, e: StateDictError): string {
+  const shape = (s: readonly number[]) => `[${s.join(", ")}]`;
+  const total = e.misShaped.length + e.missing.length + e.unexpected.length;
+  const more = total > 1 ? ` (and ${total - 1} more difference${total > 2 ? "s" : ""})` : "";
+  const m = e.misShaped[0];
+  const first =
+    m !== undefined
+      ? `tensor "${m.name}" is ${shape(m.got)} in the checkpoint, ${shape(m.expected)} in this model`
+      : e.missing[0] !== undefined
+        ? `tensor "${e.missing[0]}" of this model is not in the checkpoint`
+        : `the checkpoint has tensor "${e.unexpected[0]}", which this model does not`;
+  return `${dir}: checkpoint of another model: ${first}${more}`;
 }

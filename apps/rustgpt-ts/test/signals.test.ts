@@ -1,0 +1,60 @@
+/**
+ * The process under signals: SIGTERM and SIGHUP stop training as Ctrl-C does (a resumable
+ * checkpoint, exit code 130), and a second signal exits at once.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { APP_DIR } from "../src/cli.js";
+import { tempDir } from "./helpers.js";
+
+const dir = tempDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Exit {
+  code: number | null;
+  stderr: string;
+  /** ms from the last signal sent to the exit. */
+  afterLastSignal: number;
+}
+
+/** Starts a long training run; once it has printed its first line, sends `signals` (50 ms apart). */
+function trainAndSignal(save: string, signals: NodeJS.Signals[]): Promise<Exit> {
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@mini/source", join(APP_DIR, "src/main.ts"), "--pretrain-epochs", "100000", "--no-interactive", "--save", save], {
+    cwd: APP_DIR,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stderr = "";
+  let lastSignal = 0;
+  let started = false;
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on("data", () => {
+    if (started) return;
+    started = true;
+    signals.forEach((s, i) =>
+      setTimeout(() => {
+        lastSignal = performance.now();
+        child.kill(s);
+      }, 1000 + 50 * i),
+    );
+  });
+  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stderr, afterLastSignal: performance.now() - lastSignal })));
+}
+
+describe("signals during training", () => {
+  it.each(["SIGTERM", "SIGHUP"] as const)("%s writes a checkpoint and exits 130", async (signal) => {
+    const save = join(dir, signal);
+    const r = await trainAndSignal(save, [signal]);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain(`${signal} received`);
+    expect(r.stderr).toContain(`resume with: --resume ${save}`);
+    expect(existsSync(join(save, "checkpoint", "checkpoint.json"))).toBe(true);
+  });
+
+  it("a second Ctrl-C exits at once", async () => {
+    const r = await trainAndSignal(join(dir, "twice"), ["SIGINT", "SIGINT"]);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.afterLastSignal).toBeLessThan(2000);
+  });
+});
