@@ -23,7 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRng } from "@mini/tensor";
-import { loadModelDir } from "@mini/llm/models";
+import { layerTensors, loadModelDir } from "@mini/llm/models";
 import { synthesizeModelDir } from "@mini/llm/testing";
 // ../shared beside the checkout (override with MINI_SHARED).
 const SHARED = process.env["MINI_SHARED"] ?? fileURLToPath(new URL("../../../../shared", import.meta.url));
@@ -133,8 +133,7 @@ async function measure(name: string, promptLen: number, decodeLen: number): Prom
   await new Promise((resolve) => setTimeout(resolve, 50));
 
   let params = config.vocabSize * config.hiddenSize * (config.tieWordEmbeddings ? 1 : 2) + config.hiddenSize;
-  const l = model.weights.layers[0]!;
-  params += config.numLayers * Object.values(l).reduce((s, w) => s + w.size, 0);
+  params += config.numLayers * layerTensors(model.weights.layers[0]!).reduce((s, w) => s + w.size, 0);
   return {
     model: name,
     params,

@@ -197,7 +197,7 @@ describe("llama-infer bad input (in-process)", () => {
     ["a tensor of the wrong shape", () => gen(dir("wrong-shape")), "model.norm.weight"],
     ["an unsupported architecture", () => gen(dir("gpt2")), 'config.json: field "model_type": unsupported model type "gpt2"'],
     ["an unsupported config field", () => gen(dir("rope-scaling")), 'config.json: field "rope_scaling"'],
-    ["a bias the model does not have", () => gen(dir("attention-bias")), 'config.json: field "attention_bias": attention biases are not supported'],
+    ["biases the config calls for and the weights lack", () => gen(dir("attention-bias")), 'model.safetensors: tensor "model.layers.0.self_attn.q_proj.bias": missing'],
     ["a prompt past the context length", () => runInProcess(["generate", "--model", STORY, "--prompt", "the cat sat on the mat. ".repeat(100)]), /^error: prompt is \d{3} tokens; context length is 512$/],
     ["--top-p 1.5", () => gen(STORY, "--top-p", "1.5"), /^error: invalid --top-p: must be in \(0, 1\], got 1\.5$/],
     ["--temperature -1", () => gen(STORY, "--temperature", "-1"), /^error: invalid --temperature: .*got -1$/],
@@ -283,6 +283,45 @@ describe("llama-infer help and synth (in-process)", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^\(conversation reset\)\nerror: message too long: this message alone is \d+ tokens; context length is 512 .*\n$/);
     expect(r.stdout.split("\n").filter((l) => l !== "").length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each([
+    ["Llama 3.2 (llama3 rope scaling, tied)", { architectures: ["LlamaForCausalLM"], model_type: "llama", rope_theta: 500000, tie_word_embeddings: true, rope_scaling: { rope_type: "llama3", factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 64 } }],
+    ["Qwen3 (q/k norms, head_dim ≠ hidden/heads)", { architectures: ["Qwen3ForCausalLM"], model_type: "qwen3", head_dim: 16, tie_word_embeddings: true }],
+    ["Qwen2 (q/k/v biases, window on layer 1)", { architectures: ["Qwen2ForCausalLM"], model_type: "qwen2", use_sliding_window: true, sliding_window: 4, max_window_layers: 1 }],
+    ["Mixtral (4 experts, top 2)", { architectures: ["MixtralForCausalLM"], model_type: "mixtral", num_local_experts: 4, num_experts_per_tok: 2 }],
+  ])("synth + generate --temperature 0 run a %s directory: the library's greedy continuation", async (_name, family) => {
+    const tmp = mkdtempSync(join(tmpdir(), "llama-infer-family-"));
+    try {
+      const chat = JSON.parse(readFileSync(join(CHAT_TOKENIZER, "config.json"), "utf8")) as Record<string, unknown>;
+      const { sliding_window: _sw, ...base } = chat;
+      const config = { ...base, num_hidden_layers: 2, hidden_size: 32, intermediate_size: 48, num_attention_heads: 4, num_key_value_heads: 2, ...family };
+      writeFileSync(join(tmp, "config.json"), JSON.stringify(config));
+      const out = join(tmp, "model");
+      expect((await runInProcess(["synth", "--config", join(tmp, "config.json"), "--tokenizer", CHAT_TOKENIZER, "--out", out, "--seed", "5"])).code).toBe(0);
+      const g = await runInProcess(["generate", "--model", out, "--prompt", "Hello there", "--max-new-tokens", "6", "--temperature", "0"]);
+      expect(g.stderr).toBe("");
+      expect(g.code).toBe(0);
+      // The same greedy continuation through the library.
+      const loaded = await loadModelDir(out);
+      const tok = await loadTokenizer(out);
+      const ids = tok.encode("Hello there");
+      const cache = loaded.model.newCache();
+      let logits = loaded.model.forward(ids, cache);
+      const next: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        let best = 0;
+        for (let j = 1; j < logits.length; j++) if (logits[j]! > logits[best]!) best = j;
+        if (loaded.eosTokenIds.includes(best)) break;
+        next.push(best);
+        logits = loaded.model.forward([best], cache);
+      }
+      expect(next.length).toBeGreaterThan(0);
+      expect(g.stdout.trimEnd()).toBe(tok.decode([...ids, ...next], { skipSpecialTokens: true }).trimEnd());
+      loaded.model.dispose();
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it("synth writes a model directory that generate runs", async () => {

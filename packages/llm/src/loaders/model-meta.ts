@@ -19,7 +19,6 @@ export interface ModelMeta {
 /** `generationJson` undefined when the directory has no generation_config.json; paths name the files in errors. */
 export function parseModelMeta(configJson: unknown, configPath: string, generationJson: unknown, genPath: string): ModelMeta {
   const config = parseLlamaConfig(configJson, configPath);
-  refuseUnimplemented(config, configPath);
   let generationConfig: Record<string, unknown> | null = null;
   if (generationJson !== undefined) {
     if (generationJson === null || typeof generationJson !== "object" || Array.isArray(generationJson)) {
@@ -45,23 +44,6 @@ export function parseModelMeta(configJson: unknown, configPath: string, generati
     }
   }
   return { config, eosTokenIds, bosTokenId, generationConfig };
-}
-
-/**
- * The families' configs parse, but the inference forward does not run every feature yet: refuse
- * those (naming the field) rather than compute without them.
- */
-function refuseUnimplemented(c: LlamaConfig, file: string): void {
-  const missing: [boolean, string, string][] = [
-    [c.ropeScaling !== null, "rope_scaling", "llama3 rope scaling"],
-    [c.qkvBias || c.oBias, c.modelType === "qwen2" ? "model_type" : "attention_bias", "attention biases"],
-    [c.qkNorm, "model_type", "per-head q/k norms (qwen3)"],
-    [c.moe !== null, "model_type", "mixture of experts (mixtral)"],
-    [c.slidingWindow !== null && c.slidingLayers.some((s) => !s), "max_window_layers", "sliding windows on some layers only"],
-  ];
-  for (const [present, field, what] of missing) {
-    if (present) throw new ModelLoadError(file, `field "${field}"`, `${what}: not yet run by the inference forward`);
-  }
 }
 
 /** JSON.parse with a ModelLoadError naming the file. */

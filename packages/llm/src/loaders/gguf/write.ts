@@ -35,6 +35,10 @@ export interface WriteModelGgufResult {
 
 export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteModelGgufResult {
   const c = o.config;
+  // The llama.* keys and tensor names carry plain Llama/Mistral only; the other families' tensors
+  // (biases, q/k norms, experts) and llama3 rope scaling have no mapping here yet.
+  const extra = c.modelType !== "llama" && c.modelType !== "mistral" ? `model_type "${c.modelType}"` : c.qkvBias || c.oBias ? "attention biases" : c.ropeScaling !== null ? "rope_scaling" : null;
+  if (extra !== null) throw new RangeError(`writeModelGguf: ${extra} is not written to GGUF yet (only Llama/Mistral without biases or rope scaling)`);
   const metadata = ggufHyperparams(c, o.name ?? "mini", FILE_TYPE[o.type]!);
   for (const [k, v] of o.tokenizer ?? []) metadata.set(k, v);
   const fallbacks: string[] = [];

@@ -6,18 +6,21 @@
  * paged cache (LlamaPagedKV, addressed through the entry's block table).
  *
  * Per layer, as in LlamaModel.forwardChunk (x: [N, hidden]):
- *   xb = rmsNorm(x);  q, k, v = xb·Wqᵀ, xb·Wkᵀ, xb·Wvᵀ;  per row: rotate q, k at the row's own
+ *   xb = rmsNorm(x);  q, k, v = xb·Wᵀ (+ bias, q/k norms: qkv-projection.ts);  per row: rotate q, k at the row's own
  *   position, write k, v into its sequence's block;  per sequence and kv head: attention over its
- *   blocks;  x += att·Woᵀ;  the MLP over all N rows.
+ *   blocks;  x += att·Woᵀ (+ bias);  the MLP over all N rows (layer-mlp.ts: dense or routed).
  * then the final norm and lm_head on each entry's last row only ([M, hidden] · lm_headᵀ).
  */
 import { kernels, Tensor, type RopeTable } from "@mini/tensor";
 import type { BatchEntry, PagedKV } from "../causal-lm.js";
 import type { LlamaConfig } from "./config.js";
+import { layerWindow } from "./family-features.js";
+import { layerMlp } from "./layer-mlp.js";
+import { addRowBias, projectQkv } from "./qkv-projection.js";
 import { LlamaPagedKV } from "./paged-kv.js";
 import type { RunState } from "./run-state.js";
 
-const { matmul, matmulTransB, rmsNorm, rope, softmax, swiglu } = kernels;
+const { matmul, matmulTransB, rmsNorm, rope, softmax } = kernels;
 
 /** Checks a batch before any work (each error names the entry); returns its highest position + 1. */
 export function checkBatch(c: LlamaConfig, entries: readonly BatchEntry[], kv: PagedKV, maxRows: number): number {
@@ -101,7 +104,7 @@ export class BatchForward {
     const qDim = c.numHeads * hd;
     const kvDim = c.numKvHeads * hd;
     const eps = c.rmsNormEps;
-    const { vx: x, vxb: xb, vq: q, vk: k, vv: v, vatt: att, vhb: hb, vhb2: hb2, embed } = rs;
+    const { vx: x, vxb: xb, vq: q, vk: k, vv: v, vatt: att, embed } = rs;
     const keys = kv.keys.data;
     const values = kv.values.data;
     const bs = kv.blockSize;
@@ -115,9 +118,7 @@ export class BatchForward {
     for (let l = 0; l < c.numLayers; l++) {
       const w = rs.layers[l]!;
       rmsNorm(x, w.attnNorm, n, H, eps, xb);
-      matmulTransB(xb, w.wq, n, H, qDim, q);
-      matmulTransB(xb, w.wk, n, H, kvDim, k);
-      matmulTransB(xb, w.wv, n, H, kvDim, v);
+      projectQkv(w, { hidden: H, headDim: hd, numHeads: c.numHeads, numKvHeads: c.numKvHeads, eps }, xb, n, q, k, v);
       // Per entry: q and k rotated in place (its rows are positions e.position …), k and v
       // copied into each row's block slot; then its attention.
       row = 0;
@@ -140,11 +141,9 @@ export class BatchForward {
         row += m;
       }
       matmulTransB(att, w.wo, n, qDim, H, x, 1, 1); // x += att·Woᵀ
+      if (w.bo !== null) addRowBias(x, w.bo, n, H);
       rmsNorm(x, w.mlpNorm, n, H, eps, xb);
-      matmulTransB(xb, w.wGate, n, H, I, hb);
-      matmulTransB(xb, w.wUp, n, H, I, hb2);
-      swiglu(hb.subarray(0, n * I), hb2.subarray(0, n * I), hb.subarray(0, n * I)); // hb = silu(gate)·up
-      matmulTransB(hb, w.wDown, n, I, H, x, 1, 1); // x += h·Wdownᵀ
+      layerMlp(rs, l, n, H, I); // x += MLP(xb): dense, or Mixtral's routed experts
     }
 
     // Each entry's last row of x → xb rows 0 … M − 1 → logits [M, vocab].
@@ -173,7 +172,7 @@ export class BatchForward {
     const n = e.tokens.length;
     const rows = n * group;
     const bs = kv.blockSize;
-    const window = c.slidingWindow;
+    const window = layerWindow(c, l);
     const scale = 1 / Math.sqrt(hd);
     const end = e.position + n; // keys [0, end) are in the cache now
     // First key any of these queries sees, rounded down to its block: local column 0.

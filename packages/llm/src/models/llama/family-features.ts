@@ -44,6 +44,11 @@ export function layerWindow(c: Pick<FamilyFeatures, "slidingWindow" | "slidingLa
   return c.slidingWindow !== null && c.slidingLayers[l] === true ? c.slidingWindow : null;
 }
 
+/** The window when every layer slides (Mistral, Mixtral), else null (some layer attends to everything). */
+export function windowOfEveryLayer(c: Pick<FamilyFeatures, "slidingWindow" | "slidingLayers">): number | null {
+  return c.slidingLayers.every((s) => s) ? c.slidingWindow : null;
+}
+
 type Json = Record<string, unknown>;
 
 export function parseFamilyFeatures(c: Json, modelType: ModelType, numLayers: number, file: string): FamilyFeatures {

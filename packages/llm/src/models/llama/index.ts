@@ -1,10 +1,14 @@
 /** The inference Llama/Mistral: config parsing, weights, the model and its KV cache. */
-export { parseLlamaConfig, parseEosIds, type LlamaConfig } from "./config.js";
+export { parseLlamaConfig, parseEosIds, type LlamaConfig, type ModelType } from "./config.js";
+export { layerWindow, type FamilyFeatures, type MoeConfig } from "./family-features.js";
+export { parseRopeScaling, ropeFrequencies, type Llama3RopeScaling, type RopeScaling } from "./rope-scaling.js";
+export { routeTokens } from "./moe-routing.js";
 export {
   loadLlamaWeights,
   expectedTensors,
   tensorRecordSource,
   disposeLlamaWeights,
+  layerTensors,
   type LlamaWeights,
   type LayerWeights,
   type TensorSource,
@@ -13,4 +17,4 @@ export { LlamaModel, ContextLengthError, type LlamaModelOptions } from "./model.
 export { LlamaKVCache, type KVCacheShape } from "./kv-cache.js";
 export { LlamaPagedKV } from "./paged-kv.js";
 export { BatchedLlama } from "./batched-llama.js";
-export { llamaForwardReference } from "./model.reference.js";
+export { llamaForwardReference, type WeightLookup, type ReferenceOptions } from "./model.reference.js";

@@ -13,8 +13,13 @@ import type { LlamaConfig } from "./config.js";
 /** A weight by HF name (e.g. "model.layers.0.self_attn.q_proj.weight"), row-major as stored. */
 export type WeightLookup = (name: string) => Float32Array;
 
+export interface ReferenceOptions {
+  /** Called with the experts each token is routed to in each MoE layer (descending weight). */
+  onRoute?: (layer: number, token: number, experts: readonly number[]) => void;
+}
+
 /** Logits of every position: [n, vocab], row-major. */
-export function llamaForwardReference(c: LlamaConfig, weight: WeightLookup, tokens: readonly number[]): Float64Array {
+export function llamaForwardReference(c: LlamaConfig, weight: WeightLookup, tokens: readonly number[], opts: ReferenceOptions = {}): Float64Array {
   const n = tokens.length;
   const H = c.hiddenSize;
   const hd = c.headDim;
@@ -70,7 +75,8 @@ export function llamaForwardReference(c: LlamaConfig, weight: WeightLookup, toke
     }
     for (let t = 0; t < n; t++) {
       const xm = rmsNormRef(x[t]!, weight(`${p}post_attention_layernorm.weight`), c.rmsNormEps);
-      const d = c.moe === null ? swigluMlpRef(xm, weight, `${p}mlp.`, "gate_proj", "up_proj", "down_proj", c.intermediateSize) : moeRef(xm, weight, c, p);
+      const route = (experts: readonly number[]) => opts.onRoute?.(l, t, experts);
+      const d = c.moe === null ? swigluMlpRef(xm, weight, `${p}mlp.`, "gate_proj", "up_proj", "down_proj", c.intermediateSize) : moeRef(xm, weight, c, p, route);
       for (let i = 0; i < H; i++) x[t]![i] += d[i]!;
     }
   }
@@ -95,12 +101,13 @@ function swigluMlpRef(x: Float64Array, weight: WeightLookup, prefix: string, gat
  * Mixtral's block_sparse_moe as transformers writes it: probabilities = softmax(gate·x) over all
  * experts; the top k of them; divided by their sum; the weighted sum of those experts' MLPs.
  */
-function moeRef(x: Float64Array, weight: WeightLookup, c: LlamaConfig, layerPrefix: string): Float64Array {
+function moeRef(x: Float64Array, weight: WeightLookup, c: LlamaConfig, layerPrefix: string, route: (experts: number[]) => void): Float64Array {
   const moe = c.moe!;
   const prefix = `${layerPrefix}block_sparse_moe.`;
   const probs = softmaxRef([...linearRef(x, weight(`${prefix}gate.weight`), moe.numExperts)]);
   const order = probs.map((pr, e) => ({ pr, e })).sort((a, b) => b.pr - a.pr || a.e - b.e);
   const chosen = order.slice(0, moe.topK);
+  route(chosen.map(({ e }) => e));
   const total = chosen.reduce((s, { pr }) => s + pr, 0);
   const out = new Float64Array(x.length);
   for (const { pr, e } of chosen) {

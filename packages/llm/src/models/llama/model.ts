@@ -12,12 +12,15 @@
 import { kernels, RopeTable } from "@mini/tensor";
 import type { CausalLM, ForwardOptions, KVCache } from "../causal-lm.js";
 import type { LlamaConfig } from "./config.js";
-import { ropeFrequencies } from "./rope-scaling.js";
+import { layerWindow, windowOfEveryLayer } from "./family-features.js";
 import { LlamaKVCache } from "./kv-cache.js";
+import { layerMlp } from "./layer-mlp.js";
+import { addRowBias, projectQkv } from "./qkv-projection.js";
+import { ropeFrequencies } from "./rope-scaling.js";
 import { copyQueryRows, QUERY_BLOCK, RunState } from "./run-state.js";
 import { disposeLlamaWeights, type LlamaWeights } from "./weights.js";
 
-const { matmul, matmulTransB, rmsNorm, rope, softmax, swiglu } = kernels;
+const { matmul, matmulTransB, rmsNorm, rope, softmax } = kernels;
 
 /** Thrown when the tokens fed do not fit in the cache; names both lengths. */
 export class ContextLengthError extends RangeError {
@@ -81,8 +84,8 @@ export class LlamaModel implements CausalLM {
     }
     const allLogits = opts.allLogits === true;
     const rs = this.rs;
-    // Keys a pass can see: the whole cache, or with a window the window plus one chunk.
-    const maxKeys = c.slidingWindow === null ? cache.maxLen : Math.min(cache.maxLen, c.slidingWindow + rs.chunk);
+    // Keys a pass can see: the whole cache, or when every layer has a window the window plus one chunk.
+    const maxKeys = Math.min(cache.maxLen, (windowOfEveryLayer(c) ?? Infinity) + rs.chunk);
     rs.prepare(maxKeys, allLogits);
     const out = allLogits ? new Float32Array(n * c.vocabSize) : this.logitsOut;
 
@@ -161,7 +164,7 @@ export class LlamaModel implements CausalLM {
     const maxLen = cache.maxLen;
     const keys = cache.keys.data;
     const values = cache.values.data;
-    const { vx: x, vxb: xb, vq: q, vk: k, vv: v, vqT: qT, vatt: att, vattT: attT, vhb: hb, vhb2: hb2, embed } = rs;
+    const { vx: x, vxb: xb, vq: q, vk: k, vv: v, vqT: qT, vatt: att, vattT: attT, embed } = rs;
     const table = this.ropeTable;
 
     // x = embedding rows of the tokens.
@@ -174,9 +177,7 @@ export class LlamaModel implements CausalLM {
     for (let l = 0; l < c.numLayers; l++) {
       const w = rs.layers[l]!;
       rmsNorm(x, w.attnNorm, n, H, eps, xb);
-      matmulTransB(xb, w.wq, n, H, qDim, q);
-      matmulTransB(xb, w.wk, n, H, kvDim, k);
-      matmulTransB(xb, w.wv, n, H, kvDim, v);
+      projectQkv(w, { hidden: H, headDim: hd, numHeads: nHeads, numKvHeads: nKv, eps }, xb, n, q, k, v);
 
       // Rotate q and k in place (RoPE, rotate_half layout: q, k are [n, heads, hd]); append k and
       // v to the cache at [l, kvHead, pos]; for several tokens, copy q into qT (by kv head: see
@@ -198,13 +199,10 @@ export class LlamaModel implements CausalLM {
 
       if (n > 1) copyQueryRows(att, attT, n, nKv, group, hd, false); // attT (rows as in qT) → att [n, nHeads, hd]
       matmulTransB(att, w.wo, n, qDim, H, x, 1, 1); // x += att·Woᵀ
+      if (w.bo !== null) addRowBias(x, w.bo, n, H);
 
       rmsNorm(x, w.mlpNorm, n, H, eps, xb);
-      matmulTransB(xb, w.wGate, n, H, I, hb);
-      matmulTransB(xb, w.wUp, n, H, I, hb2);
-      if (n === 1) swiglu(rs.hbRow, rs.hb2Row, rs.hbRow); // hb = silu(gate)·up
-      else swiglu(hb.subarray(0, n * I), hb2.subarray(0, n * I), hb);
-      matmulTransB(hb, w.wDown, n, I, H, x, 1, 1); // x += h·Wdownᵀ
+      layerMlp(rs, l, n, H, I); // x += MLP(xb): dense, or Mixtral's routed experts
     }
   }
 
@@ -224,7 +222,7 @@ export class LlamaModel implements CausalLM {
     const hd = c.headDim;
     const nKv = c.numKvHeads;
     const group = c.numHeads / nKv;
-    const window = c.slidingWindow;
+    const window = layerWindow(c, l);
     const scale = 1 / Math.sqrt(hd);
     const scores = rs.vscores;
     const keyBlocks = cache.keyViews();

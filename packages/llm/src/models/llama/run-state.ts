@@ -6,19 +6,26 @@
  */
 import { Tensor } from "@mini/tensor";
 import type { LlamaConfig } from "./config.js";
+import { RoutedMlp, type RoutedMlpWeights } from "./routed-mlp.js";
 import type { LlamaWeights } from "./weights.js";
 
-/** The raw arrays of one layer's weights (see LayerWeights for shapes). */
+/** The raw arrays of one layer's weights (see LayerWeights for shapes; null = absent in this family). */
 export interface LayerViews {
   attnNorm: Float32Array;
   wq: Float32Array;
   wk: Float32Array;
   wv: Float32Array;
   wo: Float32Array;
+  bq: Float32Array | null;
+  bk: Float32Array | null;
+  bv: Float32Array | null;
+  bo: Float32Array | null;
+  qNorm: Float32Array | null;
+  kNorm: Float32Array | null;
   mlpNorm: Float32Array;
-  wGate: Float32Array;
-  wUp: Float32Array;
-  wDown: Float32Array;
+  wGate: Float32Array | null;
+  wUp: Float32Array | null;
+  wDown: Float32Array | null;
 }
 
 /**
@@ -44,6 +51,10 @@ export class RunState {
   private readonly logits: Tensor; // [vocab] last position
   private scores: Tensor | null = null; //     [group·C, L] attention scores, grown on demand
   private logitsAll: Tensor | null = null; //  [C, vocab] for allLogits, made on first use
+  /** The routed MLP's buffers (Mixtral), null for a dense model. */
+  readonly routed: RoutedMlp | null;
+  /** Per layer: its router and experts (Mixtral), null for a dense layer. */
+  readonly moeWeights: readonly (RoutedMlpWeights | null)[];
 
   vx: Float32Array = new Float32Array(0);
   vxb: Float32Array = new Float32Array(0);
@@ -88,6 +99,8 @@ export class RunState {
     this.hb = Tensor.pinned([chunk, c.intermediateSize]);
     this.hb2 = Tensor.pinned([chunk, c.intermediateSize]);
     this.logits = Tensor.pinned([c.vocabSize]);
+    this.routed = c.moe === null ? null : new RoutedMlp(c.hiddenSize, c.intermediateSize, c.moe, chunk);
+    this.moeWeights = w.layers.map((l) => l.moe);
   }
 
   /**
@@ -151,10 +164,16 @@ export class RunState {
       wk: l.wk.data,
       wv: l.wv.data,
       wo: l.wo.data,
+      bq: l.bq?.data ?? null,
+      bk: l.bk?.data ?? null,
+      bv: l.bv?.data ?? null,
+      bo: l.bo?.data ?? null,
+      qNorm: l.qNorm?.data ?? null,
+      kNorm: l.kNorm?.data ?? null,
       mlpNorm: l.mlpNorm.data,
-      wGate: l.wGate.data,
-      wUp: l.wUp.data,
-      wDown: l.wDown.data,
+      wGate: l.wGate?.data ?? null,
+      wUp: l.wUp?.data ?? null,
+      wDown: l.wDown?.data ?? null,
     }));
   }
 
@@ -162,6 +181,7 @@ export class RunState {
     for (const t of [this.x, this.xb, this.q, this.k, this.v, this.qT, this.attT, this.att, this.hb, this.hb2, this.logits]) t.dispose();
     this.scores?.dispose();
     this.logitsAll?.dispose();
+    this.routed?.dispose();
   }
 }
 

@@ -6,6 +6,7 @@
 import { Tensor } from "@mini/tensor";
 import { ModelLoadError } from "../../loaders/errors.js";
 import type { LlamaConfig } from "./config.js";
+import type { RoutedMlpWeights } from "./routed-mlp.js";
 
 /** Where weights come from: one safetensors file, several shards, or tensors in memory. */
 export interface TensorSource {
@@ -28,12 +29,29 @@ export interface LayerWeights {
   readonly wk: Tensor;
   readonly wv: Tensor;
   readonly wo: Tensor;
+  /** q/k/v_proj biases [nHeads·headDim | nKvHeads·headDim] (config qkvBias), o_proj's [hidden] (oBias); else null. */
+  readonly bq: Tensor | null;
+  readonly bk: Tensor | null;
+  readonly bv: Tensor | null;
+  readonly bo: Tensor | null;
+  /** self_attn.q_norm / k_norm: [headDim] (config qkNorm, Qwen3); else null. */
+  readonly qNorm: Tensor | null;
+  readonly kNorm: Tensor | null;
   /** post_attention_layernorm: [hidden] */
   readonly mlpNorm: Tensor;
-  /** gate_proj and up_proj [intermediate, hidden], down_proj [hidden, intermediate] */
-  readonly wGate: Tensor;
-  readonly wUp: Tensor;
-  readonly wDown: Tensor;
+  /** Dense MLP: gate_proj and up_proj [intermediate, hidden], down_proj [hidden, intermediate]; null in a routed layer. */
+  readonly wGate: Tensor | null;
+  readonly wUp: Tensor | null;
+  readonly wDown: Tensor | null;
+  /** Mixtral's block_sparse_moe (router and experts); null in a dense layer. */
+  readonly moe: RoutedMlpWeights | null;
+}
+
+/** Every tensor of a layer (the present ones). */
+export function layerTensors(l: LayerWeights): Tensor[] {
+  const ts = [l.attnNorm, l.wq, l.wk, l.wv, l.wo, l.bq, l.bk, l.bv, l.bo, l.qNorm, l.kNorm, l.mlpNorm, l.wGate, l.wUp, l.wDown];
+  if (l.moe !== null) ts.push(l.moe.router, ...l.moe.experts.flatMap((e) => [e.w1, e.w2, e.w3]));
+  return ts.filter((t): t is Tensor => t !== null);
 }
 
 export interface LlamaWeights {
@@ -145,16 +163,37 @@ export function loadLlamaWeights(c: LlamaConfig, src: TensorSource): LlamaWeight
   const layers: LayerWeights[] = [];
   for (let l = 0; l < c.numLayers; l++) {
     const p = `model.layers.${l}.`;
+    const attn = `${p}self_attn.`;
+    const opt = (name: string, present: boolean): Tensor | null => (present ? src.load(name) : null);
+    const dense = c.moe === null;
+    const moe = `${p}block_sparse_moe.`;
     layers.push({
       attnNorm: src.load(`${p}input_layernorm.weight`),
-      wq: src.load(`${p}self_attn.q_proj.weight`),
-      wk: src.load(`${p}self_attn.k_proj.weight`),
-      wv: src.load(`${p}self_attn.v_proj.weight`),
-      wo: src.load(`${p}self_attn.o_proj.weight`),
+      wq: src.load(`${attn}q_proj.weight`),
+      wk: src.load(`${attn}k_proj.weight`),
+      wv: src.load(`${attn}v_proj.weight`),
+      wo: src.load(`${attn}o_proj.weight`),
+      bq: opt(`${attn}q_proj.bias`, c.qkvBias),
+      bk: opt(`${attn}k_proj.bias`, c.qkvBias),
+      bv: opt(`${attn}v_proj.bias`, c.qkvBias),
+      bo: opt(`${attn}o_proj.bias`, c.oBias),
+      qNorm: opt(`${attn}q_norm.weight`, c.qkNorm),
+      kNorm: opt(`${attn}k_norm.weight`, c.qkNorm),
       mlpNorm: src.load(`${p}post_attention_layernorm.weight`),
-      wGate: src.load(`${p}mlp.gate_proj.weight`),
-      wUp: src.load(`${p}mlp.up_proj.weight`),
-      wDown: src.load(`${p}mlp.down_proj.weight`),
+      wGate: opt(`${p}mlp.gate_proj.weight`, dense),
+      wUp: opt(`${p}mlp.up_proj.weight`, dense),
+      wDown: opt(`${p}mlp.down_proj.weight`, dense),
+      moe:
+        c.moe === null
+          ? null
+          : {
+              router: src.load(`${moe}gate.weight`),
+              experts: Array.from({ length: c.moe.numExperts }, (_, e) => ({
+                w1: src.load(`${moe}experts.${e}.w1.weight`),
+                w2: src.load(`${moe}experts.${e}.w2.weight`),
+                w3: src.load(`${moe}experts.${e}.w3.weight`),
+              })),
+            },
     });
   }
   const finalNorm = src.load("model.norm.weight");
@@ -175,7 +214,7 @@ let touched = 0;
  */
 function touchPages(w: LlamaWeights): void {
   let s = 0;
-  const all = [w.embed, w.finalNorm, w.lmHead, ...w.layers.flatMap((l) => Object.values(l) as Tensor[])];
+  const all = [w.embed, w.finalNorm, w.lmHead, ...w.layers.flatMap(layerTensors)];
   for (const t of all) {
     const d = t.data;
     for (let i = 0; i < d.length; i += 1024) s += d[i]!;
@@ -199,5 +238,5 @@ export function disposeLlamaWeights(w: LlamaWeights): void {
   w.embed.dispose();
   if (w.lmHead !== w.embed) w.lmHead.dispose();
   w.finalNorm.dispose();
-  for (const l of w.layers) for (const t of Object.values(l) as Tensor[]) t.dispose();
+  for (const l of w.layers) for (const t of layerTensors(l)) t.dispose();
 }
