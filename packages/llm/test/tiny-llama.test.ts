@@ -95,6 +95,42 @@ describe("same function as the inference Llama", () => {
   });
 });
 
+describe("attention options saved as their family", () => {
+  it.each([
+    [{ qkvBias: true }, "Qwen2ForCausalLM"],
+    [{ qkvBias: true, outputBias: true }, "LlamaForCausalLM"],
+    [{ qkNorm: true }, "Qwen3ForCausalLM"],
+    [{ qkNorm: true, qkvBias: true, outputBias: true }, "Qwen3ForCausalLM"],
+  ])("%j → %s, loaded by the inference model with the same logits", async (opts, architecture) => {
+    const c = tinyLlamaConfig({ vocabSize: built.tokenizer.vocabSize, hiddenSize: 32, intermediateSize: 40, numLayers: 2, numHeads: 4, numKvHeads: 2, maxSeqLen: 32, ...opts });
+    const m = new TinyLlama(c, ParamSource.init(5));
+    // Biases and norm weights away from their initial 0 and 1, so a dropped or misplaced one shows.
+    for (const p of m.parameters()) {
+      if (p.name.endsWith(".bias")) p.value.data.forEach((_, i, a) => (a[i] = 0.2 * Math.cos(3 * i + 1)));
+      if (p.name.endsWith("norm.weight")) p.value.data.forEach((_, i, a) => (a[i] = 1 + 0.3 * Math.sin(i + 1)));
+    }
+    const d = mkdtempSync(join(tmpdir(), "mini-tiny-family-"));
+    try {
+      saveAsHfModelDir(d, m, { tokenizerJson: built.json, tokenizerConfig: built.config });
+      expect(JSON.parse(readFileSync(join(d, "config.json"), "utf8")).architectures).toEqual([architecture]);
+      const inf = await loadModelDir(d);
+      expect([inf.config.qkvBias, inf.config.oBias, inf.config.qkNorm]).toEqual([c.qkvBias, c.outputBias, c.qkNorm]);
+      const ids = built.tokenizer.encode(TEXTS[0]!, { addSpecialTokens: false });
+      expect(maxDiff(m.forward(ids, m.newCache(), { allLogits: true }), inf.model.forward(ids, inf.model.newCache(), { allLogits: true }))).toBeLessThan(1e-4);
+      expect(loadTinyLlamaDir(d).model.config).toEqual(c);
+      inf.model.dispose();
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses combinations no family has", () => {
+    const base = { vocabSize: 10, hiddenSize: 8, intermediateSize: 8, numLayers: 1, numHeads: 2, maxSeqLen: 8 };
+    expect(() => tinyLlamaConfig({ ...base, outputBias: true })).toThrow("outputBias needs qkvBias");
+    expect(() => tinyLlamaConfig({ ...base, qkNorm: true, qkvBias: true })).toThrow("qkvBias and outputBias must be equal");
+  });
+});
+
 describe("training forward", () => {
   it("a right-padded row gives the logits of the unpadded row on its real positions", () => {
     const V = cfg.vocabSize;

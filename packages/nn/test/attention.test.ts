@@ -169,6 +169,29 @@ describe("CausalSelfAttention", () => {
     expectGradOk(layerGradCheck(attn, [randn([2, 3, 4], 5)], (x) => attn.forward(x!, { lengths: [3, 2] })));
   });
 
+  it("q/k RMSNorm (Qwen3): HF names, gradCheck with biases, and a head's scale no longer matters", () => {
+    const cfg = { dModel: 4, nHeads: 2, nKvHeads: 1, rope: { theta: 10 }, qkvBias: true, outputBias: true, qkNorm: { eps: 1e-6 } };
+    const attn = new CausalSelfAttention(ParamSource.init(4).pp("self_attn"), cfg);
+    expect(attn.namedParameters().map(([n]) => n)).toEqual(expect.arrayContaining(["self_attn.q_norm.weight", "self_attn.k_norm.weight", "self_attn.o_proj.bias"]));
+    expect(attn.qNorm!.weight.value.shape).toEqual([2]);
+    expectGradOk(layerGradCheck(attn, [randn([2, 3, 4], 6)], (x) => attn.forward(x!, { lengths: [3, 2] })));
+    // RMSNorm removes a per-head scale: q_proj and k_proj times 3 give the same output (eps 0);
+    // without the norms they do not.
+    for (const qkNorm of [{ eps: 0 }, null]) {
+      const a = new CausalSelfAttention(ParamSource.init(8), { ...cfg, qkNorm });
+      const x = randn([1, 5, 4], 9);
+      const before = run(a, x);
+      for (const lin of [a.q, a.k]) {
+        lin.weight.value.data.forEach((v, i, d) => (d[i] = 3 * v));
+        lin.bias!.value.data.forEach((v, i, d) => (d[i] = 3 * v));
+      }
+      const after = run(a, x);
+      const diff = Math.max(...after.map((v, i) => Math.abs(v - before[i]!)));
+      if (qkNorm) expect(diff).toBeLessThan(1e-5);
+      else expect(diff).toBeGreaterThan(1e-3);
+    }
+  });
+
   it("accepts [T, dModel] and no output projection; names its tensors like HF", () => {
     const attn = new CausalSelfAttention(ParamSource.init(1).pp("self_attn"), { dModel: 4, nHeads: 2, outputProjection: false });
     expect(attn.namedParameters().map(([n]) => n)).toEqual(["self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight"]);

@@ -5,6 +5,7 @@ import type { Init } from "../init.js";
 import { Module, at } from "../module.js";
 import type { ParamSource } from "../param-source.js";
 import { Linear } from "./linear.js";
+import { RMSNorm } from "./rms-norm.js";
 
 export interface AttentionConfig {
   dModel: number;
@@ -19,6 +20,11 @@ export interface AttentionConfig {
   outputProjection?: boolean;
   /** Bias on o_proj (default false). */
   outputBias?: boolean;
+  /**
+   * RMSNorm of each head's q and k over headDim, before RoPE (Qwen3): weights q_norm.weight and
+   * k_norm.weight [headDim], shared by the heads. Default none.
+   */
+  qkNorm?: { eps: number } | null;
   /**
    * Rotary position embedding on q and k (HF rotate-half by default). `frequencies` replaces plain
    * RoPE's inv_freq (theta^(−2i/headDim)) with a scaled variant, e.g. llama3RopeFrequencies.
@@ -58,6 +64,8 @@ export class CausalSelfAttention extends Module {
   readonly k: Linear; // [nKvHeads·hd, dModel]
   readonly v: Linear; // [nKvHeads·hd, dModel]
   readonly o: Linear | null; // [dModel, nHeads·hd]
+  readonly qNorm: RMSNorm | null; // [hd]
+  readonly kNorm: RMSNorm | null; // [hd]
   /** The cos/sin table (built once, grown with the longest sequence seen) and the pair layout. */
   readonly rope: { theta: number; style: RopeStyle; table: RopeTable } | null;
   readonly causal: boolean;
@@ -99,6 +107,8 @@ export class CausalSelfAttention extends Module {
       (cfg.outputProjection ?? true)
         ? new Linear(ps.pp(names.o), nHeads * hd, dModel, { bias: cfg.outputBias ?? false, ...(cfg.init ? { init: cfg.init } : {}) })
         : null;
+    this.qNorm = cfg.qkNorm ? new RMSNorm(ps.pp("q_norm"), hd, { eps: cfg.qkNorm.eps }) : null;
+    this.kNorm = cfg.qkNorm ? new RMSNorm(ps.pp("k_norm"), hd, { eps: cfg.qkNorm.eps }) : null;
   }
 
   forward(x: Variable, inputs: AttentionInputs = {}): Variable {
@@ -115,6 +125,10 @@ export class CausalSelfAttention extends Module {
     let q = reshape(this.q.forward(x), [B, T, H, hd]);
     let k = reshape(this.k.forward(x), [B, T, Hkv, hd]);
     const v = transpose(reshape(this.v.forward(x), [B, T, Hkv, hd]), 1, 2); // [B, Hkv, T, hd]
+    if (this.qNorm && this.kNorm) {
+      q = this.qNorm.forward(q); // over the last axis: each head's hd values
+      k = this.kNorm.forward(k);
+    }
     if (this.rope) {
       q = rope(q, { table: this.rope.table, style: this.rope.style });
       k = rope(k, { table: this.rope.table, style: this.rope.style });

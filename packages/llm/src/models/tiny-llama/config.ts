@@ -2,8 +2,15 @@
  * Hyper-parameters of the trainable Llama-shaped model, and their HuggingFace `config.json` form.
  *
  * The model is exactly what `LlamaForCausalLM` computes (pre-RMSNorm, rotate-half RoPE, SwiGLU,
- * no biases, untied lm_head), so its config is an ordinary Llama config and the saved directory
- * loads in `transformers` and in @mini/llm's inference Llama.
+ * untied lm_head), optionally with the attention options of the other families, and its config
+ * names the family that computes the same thing, so the saved directory loads in `transformers`
+ * and in @mini/llm's inference model:
+ *
+ *   qkvBias  outputBias  qkNorm    saved as
+ *   —        —           —         LlamaForCausalLM
+ *   ✓        ✓           —         LlamaForCausalLM, attention_bias: true
+ *   ✓        —           —         Qwen2ForCausalLM
+ *   —/✓      —/✓ (same)  ✓         Qwen3ForCausalLM (attention_bias = the biases)
  */
 import { parseLlamaConfig } from "../llama/config.js";
 
@@ -20,6 +27,12 @@ export interface TinyLlamaConfig {
   readonly maxSeqLen: number;
   readonly rmsNormEps: number;
   readonly ropeTheta: number;
+  /** Biases on q_proj, k_proj, v_proj. */
+  readonly qkvBias: boolean;
+  /** A bias on o_proj. */
+  readonly outputBias: boolean;
+  /** RMSNorm of each head's q and k before RoPE (Qwen3). */
+  readonly qkNorm: boolean;
 }
 
 export interface TinyLlamaConfigInput {
@@ -32,6 +45,9 @@ export interface TinyLlamaConfigInput {
   maxSeqLen: number;
   rmsNormEps?: number;
   ropeTheta?: number;
+  qkvBias?: boolean;
+  outputBias?: boolean;
+  qkNorm?: boolean;
 }
 
 /** Fills defaults and checks the dimensions fit together (errors name the field). */
@@ -49,6 +65,13 @@ export function tinyLlamaConfig(c: TinyLlamaConfigInput): TinyLlamaConfig {
     throw new Error(`tiny-llama config: the head size hiddenSize/numHeads = ${c.hiddenSize / c.numHeads} must be even for rotary embeddings`);
   }
   if (c.numHeads % numKvHeads !== 0) throw new Error(`tiny-llama config: numKvHeads (${numKvHeads}) must divide numHeads (${c.numHeads})`);
+  const qkvBias = c.qkvBias ?? false;
+  const outputBias = c.outputBias ?? false;
+  const qkNorm = c.qkNorm ?? false;
+  if (outputBias && !qkvBias) throw new Error("tiny-llama config: outputBias needs qkvBias (no Hugging Face family has an o_proj bias alone)");
+  if (qkNorm && qkvBias !== outputBias) {
+    throw new Error("tiny-llama config: with qkNorm (Qwen3), qkvBias and outputBias must be equal (Qwen3's attention_bias covers all four projections)");
+  }
   return {
     vocabSize: c.vocabSize,
     hiddenSize: c.hiddenSize,
@@ -59,6 +82,9 @@ export function tinyLlamaConfig(c: TinyLlamaConfigInput): TinyLlamaConfig {
     maxSeqLen: c.maxSeqLen,
     rmsNormEps: c.rmsNormEps ?? 1e-5,
     ropeTheta: c.ropeTheta ?? 10000,
+    qkvBias,
+    outputBias,
+    qkNorm,
   };
 }
 
@@ -73,11 +99,16 @@ export interface SpecialTokenIds {
   bosTokenId?: number;
 }
 
-/** The HF `config.json` object (LlamaForCausalLM). */
+/** The HF `config.json` object (LlamaForCausalLM, or the Qwen family its attention options make it: see above). */
 export function toHfConfig(c: TinyLlamaConfig, ids: SpecialTokenIds): Record<string, unknown> {
+  const family = c.qkNorm ? "qwen3" : c.qkvBias && !c.outputBias ? "qwen2" : "llama";
+  const familyFields = {
+    llama: { architectures: ["LlamaForCausalLM"], model_type: "llama", attention_bias: c.qkvBias, mlp_bias: false, pretraining_tp: 1 },
+    qwen2: { architectures: ["Qwen2ForCausalLM"], model_type: "qwen2", use_sliding_window: false },
+    qwen3: { architectures: ["Qwen3ForCausalLM"], model_type: "qwen3", attention_bias: c.qkvBias, use_sliding_window: false },
+  }[family];
   return {
-    architectures: ["LlamaForCausalLM"],
-    model_type: "llama",
+    ...familyFields,
     vocab_size: c.vocabSize,
     hidden_size: c.hiddenSize,
     intermediate_size: c.intermediateSize,
@@ -90,10 +121,7 @@ export function toHfConfig(c: TinyLlamaConfig, ids: SpecialTokenIds): Record<str
     rms_norm_eps: c.rmsNormEps,
     rope_theta: c.ropeTheta,
     rope_scaling: null,
-    attention_bias: false,
     attention_dropout: 0.0,
-    mlp_bias: false,
-    pretraining_tp: 1,
     initializer_range: 0.02,
     tie_word_embeddings: false,
     bos_token_id: ids.bosTokenId ?? null,
@@ -109,6 +137,8 @@ export function toHfConfig(c: TinyLlamaConfig, ids: SpecialTokenIds): Record<str
 export function fromHfConfig(json: unknown, file = "config.json"): TinyLlamaConfig {
   const l = parseLlamaConfig(json, file);
   if (l.tieWordEmbeddings) throw new Error(`${file}: tie_word_embeddings: true is not supported by the trainable tiny-llama (expected false)`);
+  const unsupported = l.moe !== null ? "num_local_experts" : l.slidingWindow !== null ? "sliding_window" : l.ropeScaling !== null ? "rope_scaling" : null;
+  if (unsupported !== null) throw new Error(`${file}: field "${unsupported}" (${l.modelType}) is not supported by the trainable tiny-llama`);
   if (l.headDim * l.numHeads !== l.hiddenSize) {
     throw new Error(`${file}: head_dim (${l.headDim}) × num_attention_heads (${l.numHeads}) must equal hidden_size (${l.hiddenSize})`);
   }
@@ -122,5 +152,8 @@ export function fromHfConfig(json: unknown, file = "config.json"): TinyLlamaConf
     maxSeqLen: l.maxSeqLen,
     rmsNormEps: l.rmsNormEps,
     ropeTheta: l.ropeTheta,
+    qkvBias: l.qkvBias,
+    outputBias: l.oBias,
+    qkNorm: l.qkNorm,
   });
 }

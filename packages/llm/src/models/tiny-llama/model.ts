@@ -11,7 +11,9 @@
  *   lm_head.weight                                         [V, d]
  *
  * x = embed(ids); per layer: x += attn(rmsnorm(x)) (RoPE rotate-half, causal), x += mlp(rmsnorm(x))
- * (SwiGLU); logits = lm_head(rmsnorm(x)). No biases, untied head.
+ * (SwiGLU); logits = lm_head(rmsnorm(x)). Untied head; by default no biases. The config's
+ * qkvBias / outputBias / qkNorm add q/k/v (and o) biases and Qwen3's per-head q_norm / k_norm
+ * ([headDim]), saved as the family that computes them (config.ts).
  */
 import type { Variable } from "@mini/autograd";
 import { Embedding, Linear, Module, ParamSource, RMSNorm, TransformerBlock, init } from "@mini/nn";
@@ -41,6 +43,9 @@ class TinyLlamaModule extends Module {
           nKvHeads: c.numKvHeads,
           headDim: headDimOf(c),
           rope: { theta: c.ropeTheta, style: "half" },
+          qkvBias: c.qkvBias,
+          outputBias: c.outputBias,
+          qkNorm: c.qkNorm ? { eps: c.rmsNormEps } : null,
           ffnHidden: c.intermediateSize,
           ffnKind: "swiglu",
           ffnBias: false,
