@@ -12,7 +12,8 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { tokenizerFromJson, type Tokenizer } from "../src/index.js";
 import { loadGgufModel } from "../src/models/index.js";
-import { ggufTokenizerMetadata, loadTokenizerSync } from "../src/tokenizers/index.js";
+import { readGguf } from "@mini/tensor";
+import { ggufTokenizerMetadata, loadTokenizerSync, tokenizerFromGguf } from "../src/tokenizers/index.js";
 import { CONFIG, gpt2Json, llama3Json, pieces, SPECIALS } from "./tokenizers/byte-level-fixtures.js";
 import { PRE_PATTERNS } from "../src/tokenizers/gguf/pre-patterns.js";
 import { openOracle, STORY, writeStoryGguf, writeSynthGguf, type Oracle } from "./gguf-oracle-helpers.js";
@@ -60,6 +61,11 @@ describe("GGUF tokenizers: the same ids as llama.cpp", () => {
     const md = ggufTokenizerMetadata(JSON.parse(readFileSync(join(chatDir, "tokenizer.json"), "utf8")), tok, 32002);
     const path = join(dir, "tok-chat.gguf");
     writeSynthGguf(path, { vocab_size: 32002, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 2 }, md, "F32", 4);
+    // The chat template and the special ids travel in the file.
+    const back = tokenizerFromGguf(readGguf(path));
+    expect(tok.chatTemplate).toBeDefined();
+    expect(back.chatTemplate).toBe(tok.chatTemplate);
+    expect([back.bosId, back.eosId, back.addBosToken]).toEqual([tok.bosId, tok.eosId, false]);
     await expectSameIds(path, ["<s>", "</s>", "<unk>", "<|im_start|>", "<|im_end|>"]);
   });
 
