@@ -68,7 +68,7 @@ describe("loadGgufModel refuses what it cannot run, naming file and key or tenso
   });
 
   const cases: [string, () => string, RegExp][] = [
-    ["another architecture", () => variant("arch", { metadata: (m) => m.set("general.architecture", gguf.string("qwen2")) }), /key "general.architecture": unsupported architecture "qwen2"; supported: llama$/],
+    ["another architecture", () => variant("arch", { metadata: (m) => m.set("general.architecture", gguf.string("gemma")) }), /key "general.architecture": unsupported architecture "gemma"; supported: llama, qwen2, qwen3$/],
     ["rope scaling", () => variant("rope", { metadata: (m) => m.set("llama.rope.scaling.type", gguf.string("linear")) }), /key "llama.rope.scaling.type": rope scaling "linear" is not supported/],
     ["a missing key", () => variant("nokey", { metadata: (m) => m.delete("llama.block_count") }), /key "llama.block_count": missing$/],
     ["experts", () => variant("moe", { metadata: (m) => m.set("llama.expert_count", gguf.u32(8)) }), /key "llama.expert_count": mixture-of-experts models are not supported \(8 experts\)/],

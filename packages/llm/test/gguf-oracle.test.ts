@@ -115,6 +115,40 @@ describe("synthesized models: every tensor type against llama.cpp", () => {
   }
 });
 
+describe("Qwen2 and Qwen3 through GGUF (NEOX RoPE: rows stored in HF order)", () => {
+  const tokJson = gpt2Json();
+  const tok = tokenizerFromJson(tokJson, CONFIG);
+  const vocab = Math.ceil(tok.vocabSize / 32) * 32;
+  const md = ggufTokenizerMetadata(tokJson, tok, vocab);
+  const families: [string, Record<string, unknown>][] = [
+    // q/k/v biases; tied embeddings
+    ["qwen2", { model_type: "qwen2", tie_word_embeddings: true }],
+    // per-head q/k RMSNorm; head_dim 48 ≠ hidden / heads
+    ["qwen3", { model_type: "qwen3", head_dim: 48, tie_word_embeddings: false }],
+  ];
+  for (const [family, extra] of families) {
+    it(`${family}: llama.cpp's log-probs within ${TOLERANCE.F32} of mini's and the same greedy 20 tokens (F32)`, async () => {
+      const path = join(dir, `${family}.gguf`);
+      const hf = { vocab_size: vocab, hidden_size: 128, intermediate_size: 256, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, rope_theta: 1000000, ...extra };
+      writeSynthGguf(path, hf, md, "F32", 21);
+      expect(readGguf(path).value("general.architecture")).toBe(family);
+      const mini = loadGgufModel(path);
+      const oracle = await openOracle(path);
+      try {
+        const prompt = mini.tokenizer.encode("Once upon a time, 日本語 😀 they'll say", { addSpecialTokens: false });
+        const ours = miniLogProbs(mini.model, prompt);
+        expect(Math.max(...ours) - Math.min(...ours)).toBeGreaterThan(5);
+        expect(maxLogProbGap(ours, await oracleLogProbs(oracle, prompt, vocab))).toBeLessThan(TOLERANCE.F32);
+        expect(await oracleGreedy(oracle, prompt, 20)).toEqual(miniGreedy(mini.model, prompt, 20));
+      } finally {
+        await oracle.dispose();
+        mini.model.dispose();
+      }
+      await expectHfGgufAgrees(path);
+    });
+  }
+});
+
 /** @huggingface/gguf parses the file and agrees with mini's reader on every key and tensor. */
 async function expectHfGgufAgrees(path: string): Promise<void> {
   const theirs = await hfGguf(path, { allowLocalFile: true });

@@ -10,7 +10,7 @@ import { ModelLoadError } from "../errors.js";
 import { parseLlamaConfig, type LlamaConfig } from "../../models/llama/config.js";
 
 /** GGUF architectures the inference Llama runs, with the HF model_type they become. */
-const ARCHITECTURES: Record<string, "llama"> = { llama: "llama" };
+const ARCHITECTURES: Record<string, "llama" | "qwen2" | "qwen3"> = { llama: "llama", qwen2: "qwen2", qwen3: "qwen3" };
 
 export function configFromGguf(f: GgufFile): LlamaConfig {
   const fail = (key: string, reason: string): never => {
@@ -70,6 +70,8 @@ export function configFromGguf(f: GgufFile): LlamaConfig {
     tie_word_embeddings: !f.has("output.weight"),
     bos_token_id: tokenId("tokenizer.ggml.bos_token_id") ?? null,
     eos_token_id: [...new Set(eos)],
+    // Biases are present or not (qwen2 always has q/k/v biases; a llama or qwen3 file may carry them).
+    ...(modelType === "qwen2" ? {} : { attention_bias: f.has("blk.0.attn_q.bias") }),
   };
   return parseLlamaConfig(json, f.file);
 }
@@ -83,22 +85,38 @@ export const FILE_TYPE: Readonly<Record<string, number>> = { F32: 0, F16: 1, Q4_
  * window the two attentions are the same).
  */
 export function ggufHyperparams(c: LlamaConfig, name: string, fileType: number): Map<string, GgufValue> {
+  const a = ggufArchitecture(c);
   const ctx = c.slidingWindow === null ? c.maxSeqLen : Math.min(c.maxSeqLen, c.slidingWindow);
   return new Map<string, GgufValue>([
-    ["general.architecture", gguf.string("llama")],
+    ["general.architecture", gguf.string(a)],
     ["general.name", gguf.string(name)],
     ["general.file_type", gguf.u32(fileType)],
-    ["llama.vocab_size", gguf.u32(c.vocabSize)],
-    ["llama.context_length", gguf.u32(ctx)],
-    ["llama.embedding_length", gguf.u32(c.hiddenSize)],
-    ["llama.block_count", gguf.u32(c.numLayers)],
-    ["llama.feed_forward_length", gguf.u32(c.intermediateSize)],
-    ["llama.attention.head_count", gguf.u32(c.numHeads)],
-    ["llama.attention.head_count_kv", gguf.u32(c.numKvHeads)],
-    ["llama.attention.key_length", gguf.u32(c.headDim)],
-    ["llama.attention.value_length", gguf.u32(c.headDim)],
-    ["llama.rope.dimension_count", gguf.u32(c.headDim)],
-    ["llama.rope.freq_base", gguf.f32(c.ropeTheta)],
-    ["llama.attention.layer_norm_rms_epsilon", gguf.f32(c.rmsNormEps)],
+    [`${a}.vocab_size`, gguf.u32(c.vocabSize)],
+    [`${a}.context_length`, gguf.u32(ctx)],
+    [`${a}.embedding_length`, gguf.u32(c.hiddenSize)],
+    [`${a}.block_count`, gguf.u32(c.numLayers)],
+    [`${a}.feed_forward_length`, gguf.u32(c.intermediateSize)],
+    [`${a}.attention.head_count`, gguf.u32(c.numHeads)],
+    [`${a}.attention.head_count_kv`, gguf.u32(c.numKvHeads)],
+    [`${a}.attention.key_length`, gguf.u32(c.headDim)],
+    [`${a}.attention.value_length`, gguf.u32(c.headDim)],
+    [`${a}.rope.dimension_count`, gguf.u32(c.headDim)],
+    [`${a}.rope.freq_base`, gguf.f32(c.ropeTheta)],
+    [`${a}.attention.layer_norm_rms_epsilon`, gguf.f32(c.rmsNormEps)],
   ]);
+}
+
+/**
+ * The GGUF architecture a config is written as: Llama and Mistral as llama (with the biases
+ * llama.cpp's llama loads when present), Qwen2 and Qwen3 as themselves. Anything else (Mixtral's
+ * experts, llama3 RoPE scaling, an output bias llama.cpp's qwen models lack) is refused.
+ */
+export function ggufArchitecture(c: LlamaConfig): "llama" | "qwen2" | "qwen3" {
+  const refuse = (what: string): never => {
+    throw new RangeError(`writeModelGguf: ${what} is not written to GGUF yet (Llama/Mistral, Qwen2, Qwen3 without rope scaling)`);
+  };
+  if (c.ropeScaling !== null) refuse("rope_scaling");
+  if (c.modelType === "llama" || c.modelType === "mistral") return "llama";
+  if (c.modelType === "qwen2" || c.modelType === "qwen3") return c.oBias ? refuse("an o_proj bias") : c.modelType;
+  return refuse(`model_type "${c.modelType}"`);
 }

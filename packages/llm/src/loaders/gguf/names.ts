@@ -5,7 +5,7 @@
  * Why the permutation: HF Llama rotates the pairs (i, i + headDim/2) of each head ("rotate_half"),
  * llama.cpp's LLAMA rope type rotates adjacent pairs (2i, 2i + 1). convert_hf_to_gguf.py reorders
  * the rows of Wq and Wk so that row 2i + j of a head is HF row j·headDim/2 + i; reading undoes it.
- * (Architectures with NEOX rope, e.g. qwen2, store HF's order and need nothing.)
+ * (Architectures with NEOX rope, qwen2 and qwen3, store HF's order and need nothing: see ropePermuted.)
  */
 const LAYER: readonly [gguf: string, hf: string][] = [
   ["attn_norm", "input_layernorm"],
@@ -13,6 +13,8 @@ const LAYER: readonly [gguf: string, hf: string][] = [
   ["attn_k", "self_attn.k_proj"],
   ["attn_v", "self_attn.v_proj"],
   ["attn_output", "self_attn.o_proj"],
+  ["attn_q_norm", "self_attn.q_norm"],
+  ["attn_k_norm", "self_attn.k_norm"],
   ["ffn_norm", "post_attention_layernorm"],
   ["ffn_gate", "mlp.gate_proj"],
   ["ffn_up", "mlp.up_proj"],
@@ -70,3 +72,6 @@ export function permuteRows(src: Uint8Array, rows: number, rowBytes: number, hea
   }
   return out;
 }
+
+/** Whether a GGUF architecture stores Wq/Wk in llama.cpp's interleaved-RoPE row order (LLAMA_ROPE_TYPE_NORM). */
+export const ropePermuted = (arch: string): boolean => arch === "llama";

@@ -7,11 +7,12 @@ import { dequantize, Tensor, type GgmlType, type GgufFile } from "@mini/tensor";
 import { ModelLoadError } from "../errors.js";
 import type { LlamaConfig } from "../../models/llama/config.js";
 import { expectedTensors, type TensorSource } from "../../models/llama/weights.js";
-import { ggufName, hfName, permutedHeads, permuteRows } from "./names.js";
+import { ggufName, hfName, permutedHeads, permuteRows, ropePermuted } from "./names.js";
 
 const SUPPORTED = new Set(["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"]);
 
 export function ggufTensorSource(f: GgufFile, numHeads: number, numKvHeads: number): TensorSource {
+  const permuted = ropePermuted(String(f.value("general.architecture")));
   const names: string[] = [];
   for (const t of f.tensors) {
     const hf = hfName(t.name);
@@ -39,7 +40,7 @@ export function ggufTensorSource(f: GgufFile, numHeads: number, numKvHeads: numb
     load: (name): Tensor => {
       const t = info(name);
       let bytes = f.bytes(t.name);
-      const heads = permutedHeads(name, numHeads, numKvHeads);
+      const heads = permuted ? permutedHeads(name, numHeads, numKvHeads) : undefined;
       if (heads !== undefined) bytes = permuteRows(bytes, t.shape[0]!, t.byteLength / t.shape[0]!, heads, false);
       const out = Tensor.pinned([...t.shape]);
       dequantize(t.type.name as GgmlType, bytes, t.elements, out.data);

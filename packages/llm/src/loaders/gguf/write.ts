@@ -8,8 +8,8 @@
 import { ggmlTypeInfo, quantize, writeGguf, type GgmlType, type GgufTensorEntry, type GgufValue } from "@mini/tensor";
 import type { LlamaConfig } from "../../models/llama/config.js";
 import { expectedTensors, type TensorSource } from "../../models/llama/weights.js";
-import { FILE_TYPE, ggufHyperparams } from "./hyperparams.js";
-import { ggufName, permutedHeads, permuteRows } from "./names.js";
+import { FILE_TYPE, ggufArchitecture, ggufHyperparams } from "./hyperparams.js";
+import { ggufName, permutedHeads, permuteRows, ropePermuted } from "./names.js";
 
 /** Every type mini encodes (Q4_K and Q6_K with a simple quantizer, less accurate than llama.cpp's). */
 export type GgufWriteType = GgmlType;
@@ -35,10 +35,7 @@ export interface WriteModelGgufResult {
 
 export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteModelGgufResult {
   const c = o.config;
-  // The llama.* keys and tensor names carry plain Llama/Mistral only; the other families' tensors
-  // (biases, q/k norms, experts) and llama3 rope scaling have no mapping here yet.
-  const extra = c.modelType !== "llama" && c.modelType !== "mistral" ? `model_type "${c.modelType}"` : c.qkvBias || c.oBias ? "attention biases" : c.ropeScaling !== null ? "rope_scaling" : null;
-  if (extra !== null) throw new RangeError(`writeModelGguf: ${extra} is not written to GGUF yet (only Llama/Mistral without biases or rope scaling)`);
+  const permuted = ropePermuted(ggufArchitecture(c));
   const metadata = ggufHyperparams(c, o.name ?? "mini", FILE_TYPE[o.type]!);
   for (const [k, v] of o.tokenizer ?? []) metadata.set(k, v);
   const fallbacks: string[] = [];
@@ -52,7 +49,7 @@ export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteMod
       type = "F16";
       fallbacks.push(name);
     }
-    const heads = permutedHeads(hf, c.numHeads, c.numKvHeads);
+    const heads = permuted ? permutedHeads(hf, c.numHeads, c.numKvHeads) : undefined;
     entries.push({
       name,
       type,
