@@ -89,3 +89,32 @@ export function readGenerationFlags(opts: Record<string, unknown>): GenerationFl
 export function asUsageError(e: OptionError): UsageError {
   return new UsageError(`invalid ${flagFor(e.option)}: ${e.rule}, got ${String(e.value)}`);
 }
+
+/**
+ * `--template-var NAME=VALUE` (repeatable): extra chat-template variables, as the keyword arguments
+ * of HF apply_chat_template (e.g. `enable_thinking=false` for Qwen3). VALUE is read as JSON when it
+ * parses (false, 3, "x", {…}), else taken as a string.
+ */
+export function addTemplateVarOption(cmd: Command): Command {
+  return cmd.option(
+    "--template-var <name=value>",
+    "chat-template variable, repeatable, e.g. enable_thinking=false (value as JSON, else a string) (default: none)",
+    (v: string, acc: string[] = []) => [...acc, v],
+  );
+}
+
+export function readTemplateVars(opts: Record<string, unknown>): Record<string, unknown> {
+  const vars: Record<string, unknown> = {};
+  for (const entry of (opts["templateVar"] as string[] | undefined) ?? []) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(entry);
+    if (m === null) throw new UsageError(`invalid --template-var: expected NAME=VALUE with NAME an identifier, got ${JSON.stringify(entry)}`);
+    let value: unknown = m[2]!;
+    try {
+      value = JSON.parse(m[2]!);
+    } catch {
+      // not JSON: the text itself
+    }
+    vars[m[1]!] = value;
+  }
+  return vars;
+}

@@ -200,6 +200,7 @@ describe("llama-infer bad input (in-process)", () => {
     ["biases the config calls for and the weights lack", () => gen(dir("attention-bias")), 'model.safetensors: tensor "model.layers.0.self_attn.q_proj.bias": missing'],
     ["a prompt past the context length", () => runInProcess(["generate", "--model", STORY, "--prompt", "the cat sat on the mat. ".repeat(100)]), /^error: prompt is \d{3} tokens; context length is 512$/],
     ["--top-p 1.5", () => gen(STORY, "--top-p", "1.5"), /^error: invalid --top-p: must be in \(0, 1\], got 1\.5$/],
+    ["chat --template-var without =", () => runInProcess(["chat", "--model", STORY, "--template-var", "enable_thinking"]), /^error: invalid --template-var: expected NAME=VALUE with NAME an identifier, got "enable_thinking"$/],
     ["--temperature -1", () => gen(STORY, "--temperature", "-1"), /^error: invalid --temperature: .*got -1$/],
     ["--top-k 2.5", () => gen(STORY, "--top-k", "2.5"), /^error: invalid --top-k: must be an integer ≥ 0.*got 2\.5$/],
     ["--repetition-penalty 0", () => gen(STORY, "--repetition-penalty", "0"), /^error: invalid --repetition-penalty: must be a finite number > 0, got 0$/],

@@ -9,23 +9,26 @@
  */
 import { createInterface } from "node:readline";
 import { Command } from "commander";
-import { ChatOverflowError, ChatSession, Sampler, type TurnResult } from "@mini/llm";
+import { ChatOverflowError, ChatSession, ChatTemplate, Sampler, type TurnResult } from "@mini/llm";
 import type { CliIO } from "../io.js";
 import { loadModel } from "../load.js";
-import { addGenerationOptions, addModelOption, readGenerationFlags } from "../options.js";
+import { addGenerationOptions, addModelOption, addTemplateVarOption, readGenerationFlags, readTemplateVars } from "../options.js";
 import { formatStats } from "../stats.js";
 
 export function chatCommand(io: CliIO): Command {
   const cmd = new Command("chat").description("chat with the model: one message per line; /reset starts over, /exit quits");
   addModelOption(cmd);
   cmd.option("--system <text>", "system message, kept through /reset and context overflow (default: none)");
+  addTemplateVarOption(cmd);
   addGenerationOptions(cmd);
   cmd.action(async (opts: Record<string, unknown>) => {
     const flags = readGenerationFlags(opts);
+    const templateVars = readTemplateVars(opts);
     const sampler = new Sampler(flags.sampling);
     const { dir, model, tokenizer, eosIds } = await loadModel(String(opts["model"]));
     const system = typeof opts["system"] === "string" ? opts["system"] : undefined;
     const session = new ChatSession(model, tokenizer, {
+      template: ChatTemplate.forTokenizer(tokenizer).withVariables(templateVars),
       sampler,
       stopIds: eosIds,
       maxNewTokens: flags.maxNewTokens,

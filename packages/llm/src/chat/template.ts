@@ -42,6 +42,8 @@ const RESERVED = new Set(["messages", "add_generation_prompt", "bos_token", "eos
 
 export class ChatTemplate {
   private readonly template: Template;
+  /** Variables every render passes (withVariables); a render's own `variables` take precedence. */
+  private defaults: Readonly<Record<string, unknown>> = {};
 
   /**
    * `source`: the Jinja text; `where` names it in errors (e.g. "tokenizer_config.json chat_template").
@@ -71,11 +73,20 @@ export class ChatTemplate {
     return this.source === CHATML_TEMPLATE;
   }
 
+  /**
+   * This template with `variables` passed to every render (e.g. `{ enable_thinking: false }`), so a
+   * ChatSession or a server renders with them. Throws ChatTemplateError for a reserved name.
+   */
+  withVariables(variables: Readonly<Record<string, unknown>>): ChatTemplate {
+    const t = new ChatTemplate(this.source, this.specialTokens, this.where);
+    t.defaults = { ...this.defaults, ...variables };
+    t.checkNames(t.defaults);
+    return t;
+  }
+
   render(messages: readonly ChatMessage[], opts: RenderOptions = {}): string {
-    const variables = opts.variables ?? {};
-    for (const name of Object.keys(variables)) {
-      if (RESERVED.has(name)) throw new ChatTemplateError(`${this.where}: the variable "${name}" is set by the renderer and cannot be passed`);
-    }
+    const variables = { ...this.defaults, ...opts.variables };
+    this.checkNames(variables);
     try {
       return this.template.render({
         ...variables,
@@ -86,6 +97,12 @@ export class ChatTemplate {
       });
     } catch (e) {
       throw new ChatTemplateError(`${this.where}: rendering failed: ${(e as Error).message}`);
+    }
+  }
+
+  private checkNames(variables: Readonly<Record<string, unknown>>): void {
+    for (const name of Object.keys(variables)) {
+      if (RESERVED.has(name)) throw new ChatTemplateError(`${this.where}: the variable "${name}" is set by the renderer and cannot be passed`);
     }
   }
 }

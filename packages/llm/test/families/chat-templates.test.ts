@@ -101,6 +101,14 @@ describe("Qwen3 chat template", () => {
 });
 
 describe("render variables", () => {
+  it("withVariables passes them to every render; a render's own variables win", () => {
+    const noThink = QWEN3.withVariables({ enable_thinking: false });
+    expect(noThink.render([user("Hello")])).toBe("<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n");
+    expect(noThink.render([user("Hello")], { variables: { enable_thinking: true } })).toBe("<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n");
+    expect(QWEN3.render([user("Hello")])).toBe("<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n"); // the original is unchanged
+    expect(() => QWEN3.withVariables({ bos_token: "x" })).toThrow('the variable "bos_token" is set by the renderer');
+  });
+
   it("refuses a variable that would replace the renderer's own", () => {
     expect(() => QWEN3.render([user("x")], { variables: { messages: [] } })).toThrow('the variable "messages" is set by the renderer');
     expect(() => LLAMA3.render([user("x")], { variables: { strftime_now: () => "" } })).toThrow('the variable "strftime_now" is set by the renderer');
