@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { dequantize, ggufWeightMatrix, gguf, parseGguf, quantize, serializeGguf, type GgmlType } from "../src/index.js";
+import { seededFloats } from "./helpers.js";
+
+const ROWS = 8;
+const COLS = 256;
+
+/** x·Wᵀ in float64 from the decoded weights. */
+function reference(x: Float32Array, w: Float32Array, M: number): Float64Array {
+  const out = new Float64Array(M * ROWS);
+  for (let m = 0; m < M; m++) for (let r = 0; r < ROWS; r++) {
+    let s = 0;
+    for (let k = 0; k < COLS; k++) s += x[m * COLS + k]! * w[r * COLS + k]!;
+    out[m * ROWS + r] = s;
+  }
+  return out;
+}
+
+describe("GGUF tensors as compact WeightMatrix", () => {
+  const types: [GgmlType, boolean, number][] = [
+    // type, kept as stored, matmul tolerance relative to max |y| (q8/q4 kernels quantize x to int8)
+    ["F32", true, 1e-5], ["F16", true, 1e-5], ["BF16", true, 1e-5], ["Q8_0", true, 0.02], ["Q4_0", true, 0.02], ["Q4_K", false, 0.03], ["Q6_K", false, 0.03],
+  ];
+  for (const [type, asStored, tol] of types) {
+    it(`${type}: ${asStored ? "the stored blocks are the matrix's bytes" : "re-encoded as q8_0"}; rows and x·Wᵀ match the reference decoder`, () => {
+      const w = quantize(type, seededFloats(ROWS * COLS, 3, 1));
+      const f = parseGguf(serializeGguf(new Map([["general.architecture", gguf.string("llama")]]), [{ name: "w", type, shape: [ROWS, COLS], data: w }]), "w.gguf");
+      const m = ggufWeightMatrix(f, "w");
+      try {
+        const decoded = dequantize(type, w, ROWS * COLS);
+        if (asStored) {
+          expect(m.bytes()).toEqual(w);
+          for (let r = 0; r < ROWS; r++) expect(m.row(r)).toEqual(decoded.subarray(r * COLS, (r + 1) * COLS));
+        } else {
+          expect(m.dtype).toBe("q8_0");
+          for (let r = 0; r < ROWS; r++) {
+            const row = m.row(r);
+            for (let k = 0; k < COLS; k++) expect(Math.abs(row[k]! - decoded[r * COLS + k]!)).toBeLessThan(0.01);
+          }
+        }
+        const x = seededFloats(3 * COLS, 9, 1);
+        const y = m.matmulTransB(x, 3);
+        const ref = reference(x, decoded, 3);
+        const scale = Math.max(...ref.map(Math.abs));
+        for (let i = 0; i < y.length; i++) expect(Math.abs(y[i]! - ref[i]!)).toBeLessThan(tol * scale);
+      } finally {
+        m.dispose();
+      }
+    });
+  }
+
+  it("a tensor that is not a matrix is refused naming it", () => {
+    const f = parseGguf(serializeGguf(new Map(), [{ name: "norm", type: "F32", shape: [COLS], data: quantize("F32", new Float32Array(COLS)) }]), "n.gguf");
+    expect(() => ggufWeightMatrix(f, "norm")).toThrow(/^n\.gguf: tensor "norm": a weight matrix needs 2 dimensions, got shape \[256\]$/);
+  });
+});
