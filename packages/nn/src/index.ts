@@ -3,13 +3,16 @@
  *
  * - parameters: `ParamSource` (init or load, path-scoped), `Parameter`, `Module`, `init.*`
  * - layers: Linear, Embedding, PositionalEmbedding, LayerNorm, RMSNorm, Dropout, FeedForward,
- *   CausalSelfAttention, TransformerBlock; loss: crossEntropyLoss
+ *   CausalSelfAttention, TransformerBlock, Sequential, activations (ReLU, GELU, SiLU, Tanh,
+ *   Sigmoid); every layer's forward takes a Variable or a plain Tensor; loss: crossEntropyLoss
+ * - optim: optimizers take any trainable Variable (a Parameter, or autograd's param())
  * - optim: SGD, Adam, AdamW, clipGradNorm, schedules (constantLr, warmupCosine, warmupLinear)
  * - checkpoints: saveCheckpoint, loadCheckpoint (safetensors + checkpoint.json, atomic)
  */
 export { Parameter } from "./parameter.js";
 export { ParamSource, type ParamSourceOptions, type TensorFile, type TensorSource } from "./param-source.js";
 export { Module } from "./module.js";
+export { asVariable, type Input } from "./input.js";
 export * as init from "./init.js";
 export type { Init } from "./init.js";
 export { StateDictError, ParamError, CheckpointError, ConfigError } from "./errors.js";
@@ -39,4 +42,6 @@ export { Dropout } from "./layers/dropout.js";
 export { FeedForward, type FeedForwardConfig, type FeedForwardKind } from "./layers/feed-forward.js";
 export { CausalSelfAttention, type AttentionConfig, type AttentionInputs } from "./layers/attention.js";
 export { TransformerBlock, type TransformerBlockConfig, type NormConfig } from "./layers/transformer-block.js";
+export { Sequential } from "./layers/sequential.js";
+export { ReLU, GELU, SiLU, Tanh, Sigmoid } from "./layers/activations.js";
 export { crossEntropyLoss, type CrossEntropyLossOptions } from "./loss.js";

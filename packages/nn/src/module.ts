@@ -1,3 +1,4 @@
+import type { Variable } from "@mini/autograd";
 import { Tensor } from "@mini/tensor";
 import { StateDictError } from "./errors.js";
 import { Parameter } from "./parameter.js";
@@ -12,10 +13,19 @@ import { isTensorFile, sameShape, type TensorSource } from "./param-source.js";
  * created under (`ps.pp("layers").pp(0).get("mlp.up_proj.weight")` → `layers.0.mlp.up_proj.weight`),
  * so a state dict uses the same names as the safetensors file the model was loaded from.
  * A parameter reachable twice (tied weights) is listed once.
+ *
+ * The forward contract: a layer overrides `forward(x, ...)` → Variable, taking its main input as a
+ * Variable or a plain Tensor (used as a constant: see input.ts), so layers stack in a Sequential.
+ * A module that only groups parts (a whole model with its own entry points) may leave it undefined.
  */
 export abstract class Module {
   /** Training mode (dropout active) or evaluation mode; set for the whole tree with train()/eval(). */
   training = true;
+
+  /** The module's computation (see the class comment); the base one throws, naming the class. */
+  forward(..._inputs: unknown[]): Variable {
+    throw new TypeError(`${this.constructor.name}.forward: this module defines no forward (it groups parts; call them)`);
+  }
 
   /** [name, parameter] pairs, depth-first in field order, each parameter once. */
   namedParameters(): [string, Parameter][] {

@@ -21,7 +21,7 @@ export class Mlp extends Module {
     this.fc1 = new Linear(ps.pp("fc1"), 2, hidden);
     this.fc2 = new Linear(ps.pp("fc2"), hidden, 2);
   }
-  forward(x: Variable): Variable {
+  override forward(x: Variable): Variable {
     return this.fc2.forward(relu(this.fc1.forward(x)));
   }
 }
@@ -61,7 +61,7 @@ export class TinyGpt extends Module {
     this.head = new Linear(ps.pp("lm_head"), cfg.dModel, cfg.vocab, { bias: false });
   }
   /** ids [B·T] → logits [B, T, vocab] */
-  forward(ids: ArrayLike<number>, B: number, T: number): Variable {
+  override forward(ids: ArrayLike<number>, B: number, T: number): Variable {
     const h = this.pos.forward(this.embed.forward(ids, [B, T]));
     return this.head.forward(this.norm.forward(this.block.forward(h)));
   }

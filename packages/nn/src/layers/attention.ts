@@ -6,6 +6,7 @@ import { Module, at } from "../module.js";
 import type { ParamSource } from "../param-source.js";
 import { Linear } from "./linear.js";
 import { RMSNorm } from "./rms-norm.js";
+import { asVariable, type Input } from "../input.js";
 
 export interface AttentionConfig {
   dModel: number;
@@ -111,7 +112,8 @@ export class CausalSelfAttention extends Module {
     this.kNorm = cfg.qkNorm ? new RMSNorm(ps.pp("k_norm"), hd, { eps: cfg.qkNorm.eps }) : null;
   }
 
-  forward(x: Variable, inputs: AttentionInputs = {}): Variable {
+  override forward(input: Input, inputs: AttentionInputs = {}): Variable {
+    const x = asVariable(input);
     if (x.shape.length === 2) return reshape(this.forward(reshape(x, [1, ...x.shape]), inputs), [x.shape[0]!, -1]);
     if (x.shape.length !== 3 || x.shape[2] !== this.cfg.dModel) {
       throw new RangeError(`CausalSelfAttention ${at(this.path)}: input must be [batch, seq, ${this.cfg.dModel}], got [${x.shape.join(", ")}]`);

@@ -2,6 +2,7 @@ import { dropout, type Variable } from "@mini/autograd";
 import type { Rng } from "@mini/tensor";
 import { ConfigError } from "../errors.js";
 import { Module } from "../module.js";
+import { asVariable, type Input } from "../input.js";
 
 /**
  * Inverted dropout: in training mode zeroes each element with probability p and scales the rest by
@@ -17,7 +18,8 @@ export class Dropout extends Module {
     if (!(p >= 0 && p <= 1)) throw new ConfigError(`Dropout: p must be in [0, 1], got ${p}`);
   }
 
-  forward(x: Variable): Variable {
+  override forward(input: Input): Variable {
+    const x = asVariable(input);
     return dropout(x, this.p, this.rng, this.training);
   }
 }

@@ -3,6 +3,7 @@ import { normal, type Init } from "../init.js";
 import { Module, at } from "../module.js";
 import type { ParamSource } from "../param-source.js";
 import type { Parameter } from "../parameter.js";
+import { asVariable, type Input } from "../input.js";
 
 /**
  * Token embedding: ids → rows of weight [vocab, dim] (HF `embed_tokens.weight`).
@@ -25,7 +26,7 @@ export class Embedding extends Module {
   }
 
   /** ids (integers in [0, vocab)) of shape `shape` (default [ids.length]) → [...shape, dim]. */
-  forward(ids: ArrayLike<number>, shape?: readonly number[]): Variable {
+  override forward(ids: ArrayLike<number>, shape?: readonly number[]): Variable {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (!Number.isInteger(id) || id < 0 || id >= this.numEmbeddings) {
@@ -56,7 +57,8 @@ export class PositionalEmbedding extends Module {
     this.weight = ps.get("weight", [maxLen, dim], opts.init ?? normal(0.02));
   }
 
-  forward(x: Variable, startPos = 0): Variable {
+  override forward(input: Input, startPos = 0): Variable {
+    const x = asVariable(input);
     const r = x.shape.length;
     const T = x.shape[r - 2];
     if (r < 2 || x.shape[r - 1] !== this.dim) {

@@ -4,6 +4,7 @@ import type { Init } from "../init.js";
 import { Module, at } from "../module.js";
 import type { ParamSource } from "../param-source.js";
 import { Linear } from "./linear.js";
+import { asVariable, type Input } from "../input.js";
 
 export type FeedForwardKind = "relu" | "gelu" | "swiglu";
 
@@ -51,7 +52,8 @@ export class FeedForward extends Module {
     this.down = new Linear(ps.pp(names.down), cfg.hidden, cfg.dModel, opts);
   }
 
-  forward(x: Variable): Variable {
+  override forward(input: Input): Variable {
+    const x = asVariable(input);
     const up = this.up.forward(x);
     const h = this.gate ? swiglu(this.gate.forward(x), up) : this.kind === "relu" ? relu(up) : gelu(up);
     return this.down.forward(h);

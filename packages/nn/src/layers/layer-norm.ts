@@ -4,6 +4,7 @@ import { ones, zeros } from "../init.js";
 import { Module, at } from "../module.js";
 import type { ParamSource } from "../param-source.js";
 import type { Parameter } from "../parameter.js";
+import { asVariable, type Input } from "../input.js";
 
 export interface LayerNormOptions {
   eps?: number;
@@ -43,7 +44,8 @@ export class LayerNorm extends Module {
     this.bias = (opts.bias ?? true) ? ps.get("bias", [dim], zeros()) : null;
   }
 
-  forward(x: Variable): Variable {
+  override forward(input: Input): Variable {
+    const x = asVariable(input);
     if (x.shape[x.shape.length - 1] !== this.dim) {
       throw new RangeError(`LayerNorm ${at(this.path)}: input [${x.shape.join(", ")}] must end in ${this.dim}`);
     }

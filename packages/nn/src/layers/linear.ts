@@ -4,6 +4,7 @@ import { kaimingUniform, uniform, type Init } from "../init.js";
 import { Module, at } from "../module.js";
 import type { ParamSource } from "../param-source.js";
 import type { Parameter } from "../parameter.js";
+import { asVariable, type Input } from "../input.js";
 
 export interface LinearOptions {
   /** Learn a bias [out] (default true, as torch.nn.Linear; HF Llama projections have none). */
@@ -39,7 +40,8 @@ export class Linear extends Module {
     this.bias = (opts.bias ?? true) ? ps.get("bias", [outFeatures], opts.biasInit ?? uniform(-bound, bound)) : null;
   }
 
-  forward(x: Variable): Variable {
+  override forward(input: Input): Variable {
+    const x = asVariable(input);
     const last = x.shape[x.shape.length - 1];
     if (last !== this.inFeatures) {
       throw new ShapeError(`Linear ${at(this.path)}: input [${x.shape.join(", ")}] must end in ${this.inFeatures} (in features), got ${last}`);

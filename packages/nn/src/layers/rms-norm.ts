@@ -4,6 +4,7 @@ import { ones } from "../init.js";
 import { Module, at } from "../module.js";
 import type { ParamSource } from "../param-source.js";
 import type { Parameter } from "../parameter.js";
+import { asVariable, type Input } from "../input.js";
 
 /** RMS normalisation (HF LlamaRMSNorm): x / √(mean(x²) + ε) · weight over the last axis; weight ones. */
 export class RMSNorm extends Module {
@@ -24,7 +25,8 @@ export class RMSNorm extends Module {
     this.weight = ps.get("weight", [dim], ones());
   }
 
-  forward(x: Variable): Variable {
+  override forward(input: Input): Variable {
+    const x = asVariable(input);
     if (x.shape[x.shape.length - 1] !== this.dim) {
       throw new RangeError(`RMSNorm ${at(this.path)}: input [${x.shape.join(", ")}] must end in ${this.dim}`);
     }

@@ -9,6 +9,7 @@ import { Dropout } from "./dropout.js";
 import { FeedForward, type FeedForwardKind } from "./feed-forward.js";
 import { LayerNorm } from "./layer-norm.js";
 import { RMSNorm } from "./rms-norm.js";
+import { asVariable, type Input } from "../input.js";
 
 export type NormConfig =
   | { kind: "rms"; eps?: number }
@@ -67,7 +68,8 @@ export class TransformerBlock extends Module {
     this.dropout = cfg.dropout && cfg.dropout.p > 0 ? new Dropout(cfg.dropout.p, cfg.dropout.rng) : null;
   }
 
-  forward(x: Variable, inputs: AttentionInputs = {}): Variable {
+  override forward(input: Input, inputs: AttentionInputs = {}): Variable {
+    const x = asVariable(input);
     if (this.normPlacement === "pre") {
       const h = add(x, this.drop(this.attn.forward(this.norm1.forward(x), inputs)));
       return add(h, this.drop(this.mlp.forward(this.norm2.forward(h))));

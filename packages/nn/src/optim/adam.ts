@@ -1,5 +1,5 @@
 import { kernels } from "@mini/tensor";
-import type { Parameter } from "../parameter.js";
+import type { Variable } from "@mini/autograd";
 import { Optimizer, checkNumber } from "./optimizer.js";
 
 export interface AdamOptions {
@@ -31,7 +31,7 @@ abstract class AdamBase extends Optimizer {
   weightDecay: number;
   protected abstract readonly decoupled: boolean;
 
-  protected constructor(params: Iterable<Parameter>, opts: AdamOptions, defaultWeightDecay: number) {
+  protected constructor(params: Iterable<Variable>, opts: AdamOptions, defaultWeightDecay: number) {
     super(params, opts.lr ?? 1e-3, ["exp_avg", "exp_avg_sq"]);
     const who = new.target.name;
     this.beta1 = checkNumber(who, "beta1", opts.beta1 ?? 0.9, 0, 1);
@@ -64,7 +64,7 @@ abstract class AdamBase extends Optimizer {
 export class Adam extends AdamBase {
   readonly kind: string = "adam";
   protected readonly decoupled = false;
-  constructor(params: Iterable<Parameter>, opts: AdamOptions = {}) {
+  constructor(params: Iterable<Variable>, opts: AdamOptions = {}) {
     super(params, opts, 0);
   }
 }
@@ -73,7 +73,7 @@ export class Adam extends AdamBase {
 export class AdamW extends AdamBase {
   readonly kind: string = "adamw";
   protected readonly decoupled = true;
-  constructor(params: Iterable<Parameter>, opts: AdamOptions = {}) {
+  constructor(params: Iterable<Variable>, opts: AdamOptions = {}) {
     super(params, opts, 0.01);
   }
 }

@@ -1,6 +1,7 @@
 import { Tensor } from "@mini/tensor";
 import { ConfigError, StateDictError } from "../errors.js";
-import type { Parameter } from "../parameter.js";
+import type { Variable } from "@mini/autograd";
+import { Parameter } from "../parameter.js";
 
 /**
  * What an optimizer saves: its kind, hyperparameters, step count and per-parameter state tensors
@@ -23,10 +24,14 @@ export interface OptimizerState {
  * memory must not be kept across an allocation, which may grow the heap.
  *
  * Parameters whose grad is null (never reached by backward) or that do not require grad are skipped.
+ * Any trainable Variable can be optimized (autograd's `param(...)` included): a Parameter is named
+ * by its path, another Variable by its label, else by its position (`param0`, `param1`, …).
  */
 export abstract class Optimizer {
   abstract readonly kind: string;
-  readonly params: readonly Parameter[];
+  readonly params: readonly Variable[];
+  /** The name of each parameter in saved state (`<name>.<slot>`), in `params` order. */
+  readonly names: readonly string[];
   /** Learning rate of the next step; set it from a schedule before each step. */
   lr: number;
   /** Number of steps taken (bias correction uses it). */
@@ -36,13 +41,17 @@ export abstract class Optimizer {
   /** Offset of each parameter in the flat slot tensors (floats). */
   private readonly offsets: number[] = [];
 
-  protected constructor(params: Iterable<Parameter>, lr: number, slotNames: readonly string[]) {
+  protected constructor(params: Iterable<Variable>, lr: number, slotNames: readonly string[]) {
     this.params = [...params];
+    this.names = this.params.map((p, i) => (p instanceof Parameter ? p.name : (p.label ?? `param${i}`)));
     const seen = new Set<string>();
-    for (const p of this.params) {
-      if (seen.has(p.name)) throw new ConfigError(`${this.constructor.name}: parameter ${p.name} is listed twice`);
-      seen.add(p.name);
-    }
+    const seenVars = new Set<Variable>();
+    this.params.forEach((p, i) => {
+      const name = this.names[i]!;
+      if (seen.has(name) || seenVars.has(p)) throw new ConfigError(`${this.constructor.name}: parameter ${name} is listed twice`);
+      seen.add(name);
+      seenVars.add(p);
+    });
     checkNumber(this.constructor.name, "lr", lr, 0, Infinity);
     this.lr = lr;
     let total = 0;
@@ -88,7 +97,7 @@ export abstract class Optimizer {
     const tensors: Record<string, Tensor> = {};
     for (const slot of this.slotStore.keys()) {
       this.params.forEach((p, i) => {
-        tensors[`${p.name}.${slot}`] = Tensor.from(new Float32Array(this.slot(slot, i)), p.value.shape);
+        tensors[`${this.names[i]}.${slot}`] = Tensor.from(new Float32Array(this.slot(slot, i)), p.value.shape);
       });
     }
     return { kind: this.kind, step: this.stepCount, hyper: this.hyperparameters(), tensors };
@@ -102,7 +111,7 @@ export abstract class Optimizer {
   loadStateDict(state: OptimizerState): void {
     this.checkStateDict(state);
     this.setHyperparameters(state.hyper);
-    for (const slot of this.slotStore.keys()) this.params.forEach((p, i) => this.slot(slot, i).set(state.tensors[`${p.name}.${slot}`]!.data));
+    for (const slot of this.slotStore.keys()) this.params.forEach((_, i) => this.slot(slot, i).set(state.tensors[`${this.names[i]}.${slot}`]!.data));
     this.stepCount = state.step;
   }
 
@@ -112,7 +121,7 @@ export abstract class Optimizer {
     if (state.kind !== this.kind) throw new ConfigError(`${who}: state is from a "${state.kind}" optimizer, this is "${this.kind}"`);
     if (!Number.isInteger(state.step) || state.step < 0) throw new ConfigError(`${who}: step must be an integer ≥ 0, got ${state.step}`);
     const expected = new Map<string, readonly number[]>();
-    for (const slot of this.slotStore.keys()) for (const p of this.params) expected.set(`${p.name}.${slot}`, p.value.shape);
+    for (const slot of this.slotStore.keys()) this.params.forEach((p, i) => expected.set(`${this.names[i]}.${slot}`, p.value.shape));
     const names = Object.keys(state.tensors);
     const missing = [...expected.keys()].filter((n) => !(n in state.tensors));
     const unexpected = names.filter((n) => !expected.has(n));

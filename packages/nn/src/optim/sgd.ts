@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.js";
-import type { Parameter } from "../parameter.js";
+import type { Variable } from "@mini/autograd";
 import { Optimizer, checkNumber } from "./optimizer.js";
 
 export interface SgdOptions {
@@ -26,7 +26,7 @@ export class SGD extends Optimizer {
   weightDecay: number;
   nesterov: boolean;
 
-  constructor(params: Iterable<Parameter>, opts: SgdOptions) {
+  constructor(params: Iterable<Variable>, opts: SgdOptions) {
     super(params, opts.lr, ["momentum_buffer"]);
     this.momentum = checkNumber("SGD", "momentum", opts.momentum ?? 0, 0, Infinity);
     this.dampening = checkNumber("SGD", "dampening", opts.dampening ?? 0, 0, 1, true);
