@@ -4,6 +4,7 @@
  * (`*.gguf`: weights, tokenizer and chat template in one).
  */
 import { loadModel as loadAnyModel, type CausalLM, type Tokenizer } from "@mini/llm";
+import type { WeightDtype } from "@mini/tensor";
 
 export interface LoadedModel {
   /** The model directory or GGUF file. */
@@ -15,9 +16,10 @@ export interface LoadedModel {
   loadMs: number;
 }
 
-export async function loadModel(path: string): Promise<LoadedModel> {
+/** `dtype`: how the Llama's weight matrices are kept (--dtype); undefined = f32. */
+export async function loadModel(path: string, dtype?: WeightDtype): Promise<LoadedModel> {
   const t0 = performance.now();
   // loadModel checks the path first (missing directory / config.json / safetensors).
-  const loaded = await loadAnyModel(path);
+  const loaded = await loadAnyModel(path, dtype === undefined ? {} : { dtype });
   return { dir: loaded.path, model: loaded.model, tokenizer: loaded.tokenizer, eosIds: loaded.eosIds, loadMs: performance.now() - t0 };
 }

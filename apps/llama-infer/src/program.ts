@@ -10,7 +10,7 @@ import { generateCommand } from "./commands/generate.js";
 import { serveCommand } from "./commands/serve.js";
 import { synthCommand } from "./commands/synth.js";
 import type { CliIO } from "./io.js";
-import { addThreadsOption } from "./threads.js";
+import { addThreadsOption } from "./kernel-options.js";
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command("llama-infer")

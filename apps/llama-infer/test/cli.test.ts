@@ -252,6 +252,18 @@ describe("llama-infer help and synth (in-process)", () => {
     expect(r.stderr.trim()).toBe('error: --threads: expected a whole number of threads from 1 to 256, got "0"');
   });
 
+  it("--dtype keeps the weights compact (q8_0 generates), and refuses an unknown dtype naming the choices", async () => {
+    for (const cmd of ["generate", "chat", "serve"]) {
+      expect((await runInProcess([cmd, "--help"])).stdout.replace(/\s+/g, " ")).toMatch(/--dtype <type> weights in memory: f32, bf16, f16, q8_0, q4_0/);
+    }
+    const ok = await runInProcess(["generate", "--model", STORY, "--dtype", "q8_0", "--temperature", "0", "--max-new-tokens", "8", "--prompt", "Once upon a time"]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout.length).toBeGreaterThan("Once upon a time".length);
+    const bad = await runInProcess(["generate", "--model", STORY, "--dtype", "int3", "--prompt", "hi"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe('error: --dtype: expected one of f32, bf16, f16, q8_0, q4_0, got "int3"');
+  });
+
   it("synth --help and serve --help list every option with its default", async () => {
     const expectations: [string, [string, string][]][] = [
       ["synth", [["--config <file>", "required"], ["--tokenizer <dir>", "default: none"], ["--out <dir>", "required"], ["--seed <n>", "default: 0"]]],

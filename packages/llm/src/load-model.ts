@@ -54,7 +54,8 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
   if (!existsSync(root)) throw new ModelLoadError(root, undefined, "model directory does not exist");
   if (!statSync(root).isDirectory()) {
     if (root.toLowerCase().endsWith(".gguf")) {
-      const g = loadGgufModel(root);
+      const { trainable: _t, ...ggufOpts } = opts;
+      const g = loadGgufModel(root, ggufOpts);
       return { format: "gguf", path: root, model: g.model, config: g.config, tokenizer: g.tokenizer, eosIds: g.eosTokenIds, chatTemplate: ChatTemplate.forTokenizer(g.tokenizer) };
     }
     throw new ModelLoadError(root, undefined, "is a file; expected a model directory (config.json or rustgpt.json beside model.safetensors) or a .gguf file");

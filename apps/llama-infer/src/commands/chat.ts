@@ -11,6 +11,7 @@ import { createInterface } from "node:readline";
 import { Command } from "commander";
 import { ChatOverflowError, ChatSession, ChatTemplate, Sampler, type TurnResult } from "@mini/llm";
 import type { CliIO } from "../io.js";
+import { addDtypeOption, readDtype } from "../kernel-options.js";
 import { loadModel } from "../load.js";
 import { addGenerationOptions, addModelOption, addTemplateVarOption, readGenerationFlags, readTemplateVars } from "../options.js";
 import { formatStats } from "../stats.js";
@@ -18,6 +19,7 @@ import { formatStats } from "../stats.js";
 export function chatCommand(io: CliIO): Command {
   const cmd = new Command("chat").description("chat with the model: one message per line; /reset starts over, /exit quits");
   addModelOption(cmd);
+  addDtypeOption(cmd);
   cmd.option("--system <text>", "system message, kept through /reset and context overflow (default: none)");
   addTemplateVarOption(cmd);
   addGenerationOptions(cmd);
@@ -25,7 +27,7 @@ export function chatCommand(io: CliIO): Command {
     const flags = readGenerationFlags(opts);
     const templateVars = readTemplateVars(opts);
     const sampler = new Sampler(flags.sampling);
-    const { dir, model, tokenizer, eosIds } = await loadModel(String(opts["model"]));
+    const { dir, model, tokenizer, eosIds } = await loadModel(String(opts["model"]), readDtype(opts));
     const system = typeof opts["system"] === "string" ? opts["system"] : undefined;
     const session = new ChatSession(model, tokenizer, {
       template: ChatTemplate.forTokenizer(tokenizer).withVariables(templateVars),

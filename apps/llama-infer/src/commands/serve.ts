@@ -7,6 +7,7 @@ import { Command, Option } from "commander";
 import { OptionError } from "@mini/llm";
 import { ServingEngine } from "@mini/llm/serving";
 import type { CliIO } from "../io.js";
+import { addDtypeOption, readDtype } from "../kernel-options.js";
 import { loadModel } from "../load.js";
 import { addModelOption, UsageError } from "../options.js";
 import { checkBind, DEFAULT_LIMITS, ServerMetrics, startServer, type RunningServer } from "../server/index.js";
@@ -28,6 +29,7 @@ export function serveCommand(io: CliIO, hooks: ServeCommandHooks = {}): Command 
     "serve the model over HTTP: an OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models, /health) and a chat page at /",
   );
   addModelOption(cmd);
+  addDtypeOption(cmd);
   cmd
     .addOption(new Option("--host <host>", "address to listen on (0.0.0.0 for every interface)").default(SERVE_DEFAULTS.host))
     .addOption(new Option("--port <n>", "port to listen on; 0 picks a free one").default(SERVE_DEFAULTS.port))
@@ -58,7 +60,7 @@ export function serveCommand(io: CliIO, hooks: ServeCommandHooks = {}): Command 
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const { dir, model, tokenizer, eosIds, loadMs } = await loadModel(String(opts["model"]));
+    const { dir, model, tokenizer, eosIds, loadMs } = await loadModel(String(opts["model"]), readDtype(opts));
     const maxContext = model.config.maxSeqLen;
     const context = opts["context"] === CONTEXT_FROM_MODEL ? maxContext : intFlag("--context", opts["context"], 2, maxContext, " (the model's max_position_embeddings)");
     const metrics = new ServerMetrics();

@@ -13,6 +13,7 @@
  */
 import { kernels, Tensor, type RopeTable } from "@mini/tensor";
 import type { BatchEntry, PagedKV } from "../causal-lm.js";
+import { embeddingRow, linear } from "./compact-weights.js";
 import type { LlamaConfig } from "./config.js";
 import { layerWindow } from "./family-features.js";
 import { layerMlp } from "./layer-mlp.js";
@@ -112,7 +113,7 @@ export class BatchForward {
     // x = embedding rows of every entry's tokens, entry after entry.
     let row = 0;
     for (const e of entries) {
-      for (let t = 0; t < e.tokens.length; t++, row++) x.set(embed.subarray(e.tokens[t]! * H, (e.tokens[t]! + 1) * H), row * H);
+      for (let t = 0; t < e.tokens.length; t++, row++) embeddingRow(embed, e.tokens[t]!, H, x, row * H);
     }
 
     for (let l = 0; l < c.numLayers; l++) {
@@ -140,7 +141,7 @@ export class BatchForward {
         this.attention(l, e, row, kv, keys, values);
         row += m;
       }
-      matmulTransB(att, w.wo, n, qDim, H, x, 1, 1); // x += att·Woᵀ
+      linear(att, w.wo, n, qDim, H, x, true); // x += att·Woᵀ
       if (w.bo !== null) addRowBias(x, w.bo, n, H);
       rmsNorm(x, w.mlpNorm, n, H, eps, xb);
       layerMlp(rs, l, n, H, I); // x += MLP(xb): dense, or Mixtral's routed experts
@@ -154,7 +155,7 @@ export class BatchForward {
     });
     const m = entries.length;
     rmsNorm(xb.subarray(0, m * H), rs.finalNorm, m, H, eps, xb.subarray(0, m * H));
-    matmulTransB(xb, rs.lmHead, m, H, c.vocabSize, rs.vlogitsAll);
+    linear(xb, rs.lmHead, m, H, c.vocabSize, rs.vlogitsAll);
   }
 
   /**

@@ -5,9 +5,10 @@
  * experts, weighted (routed-mlp.ts).
  */
 import { kernels } from "@mini/tensor";
+import { linear } from "./compact-weights.js";
 import type { RunState } from "./run-state.js";
 
-const { matmulTransB, swiglu } = kernels;
+const { swiglu } = kernels;
 
 export function layerMlp(rs: RunState, l: number, n: number, hidden: number, intermediate: number): void {
   const { vx: x, vxb: xb, vhb: hb, vhb2: hb2 } = rs;
@@ -19,9 +20,9 @@ export function layerMlp(rs: RunState, l: number, n: number, hidden: number, int
   const w = rs.layers[l]!;
   const H = hidden;
   const I = intermediate;
-  matmulTransB(xb, w.wGate!, n, H, I, hb);
-  matmulTransB(xb, w.wUp!, n, H, I, hb2);
+  linear(xb, w.wGate!, n, H, I, hb);
+  linear(xb, w.wUp!, n, H, I, hb2);
   if (n === 1) swiglu(rs.hbRow, rs.hb2Row, rs.hbRow); // hb = silu(gate)·up
   else swiglu(hb.subarray(0, n * I), hb2.subarray(0, n * I), hb);
-  matmulTransB(hb, w.wDown!, n, I, H, x, 1, 1); // x += h·Wdownᵀ
+  linear(hb, w.wDown!, n, I, H, x, true); // x += h·Wdownᵀ
 }

@@ -9,8 +9,9 @@
  *   x += att·Woᵀ;  xb = rmsNorm(x);  x += (silu(xb·Wgateᵀ)·(xb·Wupᵀ))·Wdownᵀ
  * then the final norm and lm_head on the last position (or all, with allLogits).
  */
-import { kernels, RopeTable } from "@mini/tensor";
+import { kernels, RopeTable, type WeightDtype } from "@mini/tensor";
 import type { CausalLM, ForwardOptions, KVCache } from "../causal-lm.js";
+import { compactLlamaWeights, embeddingRow, linear } from "./compact-weights.js";
 import type { LlamaConfig } from "./config.js";
 import { layerWindow, windowOfEveryLayer } from "./family-features.js";
 import { LlamaKVCache } from "./kv-cache.js";
@@ -41,6 +42,8 @@ export class ContextLengthError extends RangeError {
 export interface LlamaModelOptions {
   /** Rows per prefill pass (longer prompts are fed in chunks). Default 128. */
   prefillChunk?: number;
+  /** Linear matrices and embedding kept as f32 (default), bf16, f16, q8_0 or q4_0 (compact-weights.ts). */
+  dtype?: WeightDtype;
 }
 
 export class LlamaModel implements CausalLM {
@@ -53,9 +56,9 @@ export class LlamaModel implements CausalLM {
 
   constructor(config: LlamaConfig, weights: LlamaWeights, opts: LlamaModelOptions = {}) {
     this.config = config;
-    this.weights = weights;
+    this.weights = compactLlamaWeights(weights, opts.dtype ?? "f32");
     const chunk = Math.max(1, Math.min(opts.prefillChunk ?? 128, config.maxSeqLen));
-    this.rs = new RunState(config, weights, chunk);
+    this.rs = new RunState(config, this.weights, chunk);
     this.ropeTable = new RopeTable(config.headDim, ropeFrequencies(config));
     this.ropeTable.ensure(Math.min(config.maxSeqLen, 4096));
     this.logitsOut = new Float32Array(config.vocabSize);
@@ -137,12 +140,12 @@ export class LlamaModel implements CausalLM {
     const V = c.vocabSize;
     if (allLogits) {
       rmsNorm(rs.vx, rs.finalNorm, len, H, c.rmsNormEps, rs.vxb);
-      matmulTransB(rs.vxb, rs.lmHead, len, H, V, rs.vlogitsAll);
+      linear(rs.vxb, rs.lmHead, len, H, V, rs.vlogitsAll);
       out.set(len * V === rs.vlogitsAll.length ? rs.vlogitsAll : rs.vlogitsAll.subarray(0, len * V), off * V);
     } else {
       const last = len === 1 ? rs.vx : rs.vx.subarray((len - 1) * H, len * H);
       rmsNorm(last, rs.finalNorm, 1, H, c.rmsNormEps, rs.vxb);
-      matmulTransB(rs.vxb, rs.lmHead, 1, H, V, rs.vlogits);
+      linear(rs.vxb, rs.lmHead, 1, H, V, rs.vlogits);
       out.set(rs.vlogits);
     }
   }
@@ -169,9 +172,8 @@ export class LlamaModel implements CausalLM {
 
     // x = embedding rows of the tokens.
     for (let t = 0; t < n; t++) {
-      const src = tokens[off + t]! * H;
       const dst = t * H;
-      for (let i = 0; i < H; i++) x[dst + i] = embed[src + i]!;
+      embeddingRow(embed, tokens[off + t]!, H, x, dst);
     }
 
     for (let l = 0; l < c.numLayers; l++) {
@@ -198,7 +200,7 @@ export class LlamaModel implements CausalLM {
       this.attention(l, n, pos0, cache);
 
       if (n > 1) copyQueryRows(att, attT, n, nKv, group, hd, false); // attT (rows as in qT) → att [n, nHeads, hd]
-      matmulTransB(att, w.wo, n, qDim, H, x, 1, 1); // x += att·Woᵀ
+      linear(att, w.wo, n, qDim, H, x, true); // x += att·Woᵀ
       if (w.bo !== null) addRowBias(x, w.bo, n, H);
 
       rmsNorm(x, w.mlpNorm, n, H, eps, xb);

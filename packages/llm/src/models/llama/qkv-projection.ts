@@ -4,9 +4,10 @@
  * shared by the heads) — all before RoPE, as transformers orders them.
  */
 import { kernels } from "@mini/tensor";
+import { linear } from "./compact-weights.js";
 import type { LayerViews } from "./run-state.js";
 
-const { matmulTransB, rmsNorm } = kernels;
+const { rmsNorm } = kernels;
 
 export interface QkvShape {
   readonly hidden: number;
@@ -20,9 +21,9 @@ export interface QkvShape {
 export function projectQkv(w: LayerViews, s: QkvShape, xb: Float32Array, n: number, q: Float32Array, k: Float32Array, v: Float32Array): void {
   const qDim = s.numHeads * s.headDim;
   const kvDim = s.numKvHeads * s.headDim;
-  matmulTransB(xb, w.wq, n, s.hidden, qDim, q);
-  matmulTransB(xb, w.wk, n, s.hidden, kvDim, k);
-  matmulTransB(xb, w.wv, n, s.hidden, kvDim, v);
+  linear(xb, w.wq, n, s.hidden, qDim, q);
+  linear(xb, w.wk, n, s.hidden, kvDim, k);
+  linear(xb, w.wv, n, s.hidden, kvDim, v);
   if (w.bq !== null) addRowBias(q, w.bq, n, qDim);
   if (w.bk !== null) addRowBias(k, w.bk, n, kvDim);
   if (w.bv !== null) addRowBias(v, w.bv, n, kvDim);

@@ -5,6 +5,7 @@
  * once and re-made only when the WASM memory grew (which detaches old views).
  */
 import { Tensor } from "@mini/tensor";
+import { linearView, type LinearView } from "./compact-weights.js";
 import type { LlamaConfig } from "./config.js";
 import { RoutedMlp, type RoutedMlpWeights } from "./routed-mlp.js";
 import type { LlamaWeights } from "./weights.js";
@@ -12,10 +13,10 @@ import type { LlamaWeights } from "./weights.js";
 /** The raw arrays of one layer's weights (see LayerWeights for shapes; null = absent in this family). */
 export interface LayerViews {
   attnNorm: Float32Array;
-  wq: Float32Array;
-  wk: Float32Array;
-  wv: Float32Array;
-  wo: Float32Array;
+  wq: LinearView;
+  wk: LinearView;
+  wv: LinearView;
+  wo: LinearView;
   bq: Float32Array | null;
   bk: Float32Array | null;
   bv: Float32Array | null;
@@ -23,9 +24,9 @@ export interface LayerViews {
   qNorm: Float32Array | null;
   kNorm: Float32Array | null;
   mlpNorm: Float32Array;
-  wGate: Float32Array | null;
-  wUp: Float32Array | null;
-  wDown: Float32Array | null;
+  wGate: LinearView | null;
+  wUp: LinearView | null;
+  wDown: LinearView | null;
 }
 
 /**
@@ -75,9 +76,9 @@ export class RunState {
   /** Single-token (decode) views: per kv head, its group's queries and attention outputs. */
   qGroup: Float32Array[] = [];
   attGroup: Float32Array[] = [];
-  embed: Float32Array = new Float32Array(0);
+  embed: LinearView = new Float32Array(0);
   finalNorm: Float32Array = new Float32Array(0);
-  lmHead: Float32Array = new Float32Array(0);
+  lmHead: LinearView = new Float32Array(0);
   layers: LayerViews[] = [];
 
   constructor(
@@ -155,15 +156,15 @@ export class RunState {
       this.qGroup.push(this.vq.subarray(kh * gDim, (kh + 1) * gDim));
       this.attGroup.push(this.vatt.subarray(kh * gDim, (kh + 1) * gDim));
     }
-    this.embed = this.w.embed.data;
+    this.embed = linearView(this.w.embed);
     this.finalNorm = this.w.finalNorm.data;
-    this.lmHead = this.w.lmHead.data;
+    this.lmHead = linearView(this.w.lmHead);
     this.layers = this.w.layers.map((l) => ({
       attnNorm: l.attnNorm.data,
-      wq: l.wq.data,
-      wk: l.wk.data,
-      wv: l.wv.data,
-      wo: l.wo.data,
+      wq: linearView(l.wq),
+      wk: linearView(l.wk),
+      wv: linearView(l.wv),
+      wo: linearView(l.wo),
       bq: l.bq?.data ?? null,
       bk: l.bk?.data ?? null,
       bv: l.bv?.data ?? null,
@@ -171,9 +172,9 @@ export class RunState {
       qNorm: l.qNorm?.data ?? null,
       kNorm: l.kNorm?.data ?? null,
       mlpNorm: l.mlpNorm.data,
-      wGate: l.wGate?.data ?? null,
-      wUp: l.wUp?.data ?? null,
-      wDown: l.wDown?.data ?? null,
+      wGate: l.wGate === null ? null : linearView(l.wGate),
+      wUp: l.wUp === null ? null : linearView(l.wUp),
+      wDown: l.wDown === null ? null : linearView(l.wDown),
     }));
   }
 

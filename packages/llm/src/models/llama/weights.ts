@@ -5,6 +5,7 @@
  */
 import { Tensor } from "@mini/tensor";
 import { ModelLoadError } from "../../loaders/errors.js";
+import type { LinearWeight } from "./compact-weights.js";
 import type { LlamaConfig } from "./config.js";
 import type { RoutedMlpWeights } from "./routed-mlp.js";
 
@@ -25,10 +26,10 @@ export interface LayerWeights {
   /** input_layernorm: [hidden] */
   readonly attnNorm: Tensor;
   /** q_proj [nHeads·headDim, hidden], k_proj and v_proj [nKvHeads·headDim, hidden], o_proj [hidden, nHeads·headDim] */
-  readonly wq: Tensor;
-  readonly wk: Tensor;
-  readonly wv: Tensor;
-  readonly wo: Tensor;
+  readonly wq: LinearWeight;
+  readonly wk: LinearWeight;
+  readonly wv: LinearWeight;
+  readonly wo: LinearWeight;
   /** q/k/v_proj biases [nHeads·headDim | nKvHeads·headDim] (config qkvBias), o_proj's [hidden] (oBias); else null. */
   readonly bq: Tensor | null;
   readonly bk: Tensor | null;
@@ -40,28 +41,28 @@ export interface LayerWeights {
   /** post_attention_layernorm: [hidden] */
   readonly mlpNorm: Tensor;
   /** Dense MLP: gate_proj and up_proj [intermediate, hidden], down_proj [hidden, intermediate]; null in a routed layer. */
-  readonly wGate: Tensor | null;
-  readonly wUp: Tensor | null;
-  readonly wDown: Tensor | null;
+  readonly wGate: LinearWeight | null;
+  readonly wUp: LinearWeight | null;
+  readonly wDown: LinearWeight | null;
   /** Mixtral's block_sparse_moe (router and experts); null in a dense layer. */
   readonly moe: RoutedMlpWeights | null;
 }
 
 /** Every tensor of a layer (the present ones). */
-export function layerTensors(l: LayerWeights): Tensor[] {
+export function layerTensors(l: LayerWeights): LinearWeight[] {
   const ts = [l.attnNorm, l.wq, l.wk, l.wv, l.wo, l.bq, l.bk, l.bv, l.bo, l.qNorm, l.kNorm, l.mlpNorm, l.wGate, l.wUp, l.wDown];
   if (l.moe !== null) ts.push(l.moe.router, ...l.moe.experts.flatMap((e) => [e.w1, e.w2, e.w3]));
-  return ts.filter((t): t is Tensor => t !== null);
+  return ts.filter((t): t is LinearWeight => t !== null);
 }
 
 export interface LlamaWeights {
   /** model.embed_tokens: [vocab, hidden] */
-  readonly embed: Tensor;
+  readonly embed: LinearWeight;
   readonly layers: readonly LayerWeights[];
   /** model.norm: [hidden] */
   readonly finalNorm: Tensor;
   /** lm_head: [vocab, hidden]; the same Tensor as `embed` when the embeddings are tied. */
-  readonly lmHead: Tensor;
+  readonly lmHead: LinearWeight;
 }
 
 /**
@@ -216,6 +217,7 @@ function touchPages(w: LlamaWeights): void {
   let s = 0;
   const all = [w.embed, w.finalNorm, w.lmHead, ...w.layers.flatMap(layerTensors)];
   for (const t of all) {
+    if (!(t instanceof Tensor)) continue; // compact weights were written by the CPU: pages mapped
     const d = t.data;
     for (let i = 0; i < d.length; i += 1024) s += d[i]!;
   }

@@ -1,0 +1,62 @@
+/**
+ * The inference Llama's seam to compact weights (the `dtype` model option): every Linear matrix
+ * (q/k/v/o, gate/up/down, lm_head) and the token embedding may be a WeightMatrix of @mini/tensor
+ * in bf16, f16, q8_0 or q4_0 instead of an f32 Tensor. The forward pass calls `linear` and
+ * `embeddingRow`, which dispatch on which it is; norms, RoPE, softmax, the residual stream and the
+ * KV cache stay float32.
+ */
+import { kernels, type Tensor, WeightMatrix, type WeightDtype } from "@mini/tensor";
+import type { LlamaWeights } from "./weights.js";
+
+/** A Linear weight [out, in] (HF layout) or the embedding [vocab, hidden]: f32 Tensor or compact. */
+export type LinearWeight = Tensor | WeightMatrix;
+
+/** What the forward pass holds for a LinearWeight: an f32 view of the heap, or the matrix. */
+export type LinearView = Float32Array | WeightMatrix;
+
+export const linearView = (w: LinearWeight): LinearView => (w instanceof WeightMatrix ? w : w.data);
+
+/** out [M, N] = x [M, K]·Wᵀ, or out += x·Wᵀ with accumulate (the residual adds). */
+export function linear(x: Float32Array, w: LinearView, M: number, K: number, N: number, out: Float32Array, accumulate = false): void {
+  if (w instanceof WeightMatrix) w.matmulTransB(x, M, out, accumulate);
+  else kernels.matmulTransB(x, w, M, K, N, out, 1, accumulate ? 1 : 0);
+}
+
+/** Embedding row `token` (dequantized if compact) into out[dst … dst + H). */
+export function embeddingRow(embed: LinearView, token: number, H: number, out: Float32Array, dst: number): void {
+  if (embed instanceof WeightMatrix) embed.row(token, out, dst);
+  else out.set(embed.subarray(token * H, (token + 1) * H), dst);
+}
+
+/**
+ * Converts the Linear matrices and the embedding of f32 weights to `dtype` (f32: returned as is),
+ * freeing each f32 tensor as soon as its compact copy exists, so the peak is one tensor over the
+ * compact model. A tied lm_head stays the same object as the embedding.
+ */
+export function compactLlamaWeights(w: LlamaWeights, dtype: WeightDtype): LlamaWeights {
+  if (dtype === "f32") return w;
+  const convert = (t: LinearWeight, name: string): LinearWeight => {
+    if (t instanceof WeightMatrix) return t;
+    const [rows, cols] = t.shape as [number, number];
+    const m = WeightMatrix.fromF32(t.data, rows, cols, dtype, name);
+    t.dispose();
+    return m;
+  };
+  const tied = w.lmHead === w.embed;
+  const embed = convert(w.embed, "model.embed_tokens.weight");
+  const layers = w.layers.map((l, i) => {
+    const p = `model.layers.${i}.`;
+    return {
+      ...l,
+      wq: convert(l.wq, `${p}self_attn.q_proj.weight`),
+      wk: convert(l.wk, `${p}self_attn.k_proj.weight`),
+      wv: convert(l.wv, `${p}self_attn.v_proj.weight`),
+      wo: convert(l.wo, `${p}self_attn.o_proj.weight`),
+      // a routed (Mixtral) layer has no dense MLP; its experts stay f32
+      wGate: l.wGate === null ? null : convert(l.wGate, `${p}mlp.gate_proj.weight`),
+      wUp: l.wUp === null ? null : convert(l.wUp, `${p}mlp.up_proj.weight`),
+      wDown: l.wDown === null ? null : convert(l.wDown, `${p}mlp.down_proj.weight`),
+    };
+  });
+  return { ...w, embed, layers, lmHead: tied ? embed : convert(w.lmHead, "lm_head.weight") };
+}

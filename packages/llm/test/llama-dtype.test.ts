@@ -1,0 +1,64 @@
+/**
+ * The inference Llama with compact weights (the `dtype` option): every dtype against the model's
+ * own float32 logits on the story fixtures, and the same logits, bit for bit, at 1 and 2 threads.
+ *
+ * Bounds (the story model is 64 wide: two 32-weight blocks a row, so one block's scale is half a
+ * row; wider models quantize better, see the accuracy table in the README):
+ *   bf16, f16: the story weights are exactly representable (see llama-golden.test.ts), so only the
+ *              order of the sums changes: max |Δlogit| ≤ 1e-5·max |logit|;
+ *   q8_0:      ≤ 5 % of max |logit|, and the first greedy token of every prompt unchanged;
+ *   q4_0:      ≤ 50 % (4-bit weights on a 656K-parameter model), and the logits finite.
+ */
+import { getThreads, setThreads, WeightMatrix, type WeightDtype } from "@mini/tensor";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadModelDir } from "../src/loaders/index.js";
+import { argmax, STORY_DIR, storyFixtures } from "./llama-helpers.js";
+
+const fixtures = storyFixtures();
+const initialThreads = getThreads();
+afterAll(() => setThreads(initialThreads));
+
+const BOUND: Record<Exclude<WeightDtype, "f32">, number> = { bf16: 1e-5, f16: 1e-5, q8_0: 0.05, q4_0: 0.5 };
+
+describe("story model with compact weights", () => {
+  it("every dtype stays within its bound of the float32 logits", async () => {
+    const ref = await loadModelDir(STORY_DIR);
+    const V = ref.config.vocabSize;
+    for (const dtype of ["bf16", "f16", "q8_0", "q4_0"] as const) {
+      const { model } = await loadModelDir(STORY_DIR, { dtype });
+      expect(model.weights.layers[0]!.wq).toBeInstanceOf(WeightMatrix);
+      expect((model.weights.embed as WeightMatrix).dtype).toBe(dtype);
+      for (const { name, fx } of fixtures) {
+        const want = ref.model.forward(fx.prompt_ids, ref.model.newCache());
+        const got = model.forward(fx.prompt_ids, model.newCache());
+        let maxLogit = 0, diff = 0;
+        for (let i = 0; i < V; i++) {
+          expect(Number.isFinite(got[i]!)).toBe(true);
+          maxLogit = Math.max(maxLogit, Math.abs(want[i]!));
+          diff = Math.max(diff, Math.abs(want[i]! - got[i]!));
+        }
+        expect(diff / maxLogit, `${dtype} ${name}`).toBeLessThanOrEqual(BOUND[dtype]);
+        if (dtype !== "q4_0") expect(argmax(got), `${dtype} ${name}: first greedy token`).toBe(argmax(want));
+      }
+      model.dispose();
+    }
+    ref.model.dispose();
+  });
+
+  it("gives the same logits, bit for bit, at 1 and 2 threads (f32 and q8_0)", async () => {
+    for (const dtype of ["f32", "q8_0"] as const) {
+      const { model } = await loadModelDir(STORY_DIR, { dtype });
+      const { fx } = fixtures[0]!;
+      const run = (threads: number): Float32Array => {
+        setThreads(threads);
+        const cache = model.newCache();
+        const prompt = model.forward(fx.prompt_ids, cache, { allLogits: true }).slice();
+        const next = model.forward([argmax(prompt, prompt.length - model.config.vocabSize)], cache);
+        return Float32Array.from([...prompt, ...next]);
+      };
+      const one = run(1), two = run(2);
+      expect(new Uint32Array(two.buffer)).toEqual(new Uint32Array(one.buffer));
+      model.dispose();
+    }
+  });
+});
