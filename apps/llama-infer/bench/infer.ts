@@ -133,7 +133,7 @@ async function measure(name: string, promptLen: number, decodeLen: number): Prom
   await new Promise((resolve) => setTimeout(resolve, 50));
 
   let params = config.vocabSize * config.hiddenSize * (config.tieWordEmbeddings ? 1 : 2) + config.hiddenSize;
-  params += config.numLayers * layerTensors(model.weights.layers[0]!).reduce((s, w) => s + w.size, 0);
+  params += config.numLayers * layerTensors(model.weights.layers[0]!).reduce((s, w) => s + ("size" in w ? w.size : w.rows * w.cols), 0);
   return {
     model: name,
     params,

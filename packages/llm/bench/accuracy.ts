@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { WEIGHT_DTYPES, type WeightDtype } from "@mini/tensor";
 import { loadModel } from "../src/load-model.js";
 import type { LlamaModel } from "../src/models/llama/model.js";
+import { layerTensors } from "../src/models/llama/weights.js";
 import { synthesizeModelDir } from "../src/synth.js";
 
 const SHARED = process.env["MINI_SHARED"] ?? fileURLToPath(new URL("../../../../shared", import.meta.url));
@@ -88,7 +89,7 @@ for (const name of names) {
     const ids = loaded.tokenizer.encode(TEXT);
     const runs = prompts(name, ids).map((p) => greedy(model, p, 60));
     const ppl = perplexity(model, ids);
-    const mb = model.weights.layers.reduce((s, l) => s + Object.values(l).reduce((t, w) => t + ("byteLength" in w ? (w.byteLength as number) : 4 * w.size), 0), 0) / 1e6;
+    const mb = model.weights.layers.reduce((s, l) => s + layerTensors(l).reduce((t, w) => t + ("size" in w ? 4 * w.size : w.byteLength), 0), 0) / 1e6;
     if (base === null) base = { logits: runs.map((r) => r.first), ids: runs.map((r) => r.ids), ppl };
     let rel = 0, agree = 0, total = 0;
     runs.forEach((r, i) => {
