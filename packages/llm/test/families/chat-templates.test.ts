@@ -8,7 +8,10 @@
  *   Qwen2.5: ChatML, with "You are Qwen, created by Alibaba Cloud. You are a helpful assistant." as
  *     the system prompt when none is given;
  *   Qwen3: ChatML without a default system prompt; enable_thinking=false appends an empty
- *     <think>\n\n</think>\n\n; earlier turns' thinking is dropped from the history.
+ *     <think>\n\n</think>\n\n; earlier turns' thinking is dropped from the history;
+ *   Mixtral-8x7B-Instruct-v0.1: "<s> [INST] Instruction [/INST] Model answer</s> [INST] Follow-up
+ *     instruction [/INST]" (the card shows token boundaries as spaces: in the text, [INST] follows
+ *     <s> and </s> directly, and the answer follows [/INST] directly); user/assistant only, alternating.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,6 +22,7 @@ const fixture = (name: string): string => readFileSync(join(import.meta.dirname,
 const LLAMA3 = new ChatTemplate(fixture("llama-3.2-instruct.jinja"), { bosToken: "<|begin_of_text|>", eosToken: "<|eot_id|>" });
 const QWEN25 = new ChatTemplate(fixture("qwen2.5-instruct.jinja"), { eosToken: "<|im_end|>" });
 const QWEN3 = new ChatTemplate(fixture("qwen3.jinja"), { eosToken: "<|im_end|>" });
+const MIXTRAL = new ChatTemplate(fixture("mixtral-8x7b-instruct-v0.1.jinja"), { bosToken: "<s>", eosToken: "</s>" });
 
 const user = (content: string): ChatMessage => ({ role: "user", content });
 const assistant = (content: string): ChatMessage => ({ role: "assistant", content });
@@ -97,6 +101,19 @@ describe("Qwen3 chat template", () => {
   it("keeps the thinking of the last assistant turn after the last query", () => {
     const got = QWEN3.render([user("2+2?"), assistant("<think>\nTwo and two.\n</think>\n\n4")], { addGenerationPrompt: false });
     expect(got).toBe("<|im_start|>user\n2+2?<|im_end|>\n<|im_start|>assistant\n<think>\nTwo and two.\n</think>\n\n4<|im_end|>\n");
+  });
+});
+
+describe("Mixtral-8x7B-Instruct chat template", () => {
+  it("[INST] … [/INST] turns, answers closed by </s>; no generation header to add", () => {
+    expect(MIXTRAL.render([user("Instruction"), assistant("Model answer"), user("Follow-up instruction")])).toBe(
+      "<s>[INST] Instruction [/INST]Model answer</s>[INST] Follow-up instruction [/INST]",
+    );
+  });
+
+  it("refuses a system message and turns that do not alternate (raise_exception)", () => {
+    expect(() => MIXTRAL.render([system("Be brief."), user("Hi")])).toThrow("Conversation roles must alternate");
+    expect(() => MIXTRAL.render([user("Hi"), user("Hi again")])).toThrow("Conversation roles must alternate");
   });
 });
 
