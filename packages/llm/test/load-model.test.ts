@@ -3,7 +3,7 @@
  * the inference model or the trainable one, RustGPT directory), and one-line errors for paths
  * that are not models.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ParamSource } from "@mini/nn";
@@ -68,5 +68,15 @@ describe("loadModel", () => {
     await expect(loadModel(join(tmp, "nope"))).rejects.toThrow(/nope: model directory does not exist/);
     await expect(loadModel(empty)).rejects.toThrow(/empty\/config\.json: missing \(a model directory has config\.json .* or rustgpt\.json/);
     await expect(loadModel(file)).rejects.toThrow(/weights\.bin: is a file; expected a model directory/);
+  });
+
+  it("a max_position_embeddings past what memory allows fails naming the field and the memory it needs", async () => {
+    const dir = join(tmp, "huge-context");
+    cpSync(join(process.env["MINI_SHARED"]!, "models", "story"), dir, { recursive: true });
+    const cfgPath = join(dir, "config.json");
+    writeFileSync(cfgPath, JSON.stringify({ ...JSON.parse(readFileSync(cfgPath, "utf8")), max_position_embeddings: 1_000_000_000 }));
+    const { model } = await loadModel(dir);
+    expect(() => model.newCache()).toThrow(/1000000000 positions \(max_position_embeddings.*\) need \d+\.\d GiB of KV cache .*at most 4 GiB/);
+    expect(model.newCache(64).maxLen).toBe(64); // a shorter context still works
   });
 });

@@ -35,6 +35,16 @@ export class LlamaKVCache implements KVCache {
   ) {
     if (!Number.isInteger(maxLen) || maxLen <= 0) throw new RangeError(`LlamaKVCache: maxLen must be a positive integer, got ${maxLen}`);
     this.maxLen = maxLen;
+    // Keys and values live in WASM memory (at most 4 GiB, shared with the pinned weights): refuse,
+    // naming the config field, a length that cannot fit rather than fail inside the allocator.
+    const bytes = 2 * shape.numLayers * shape.numKvHeads * maxLen * shape.headDim * 4;
+    if (bytes >= 4 * 2 ** 30) {
+      throw new RangeError(
+        `LlamaKVCache: ${maxLen} positions (max_position_embeddings, unless a shorter context is asked for) need ` +
+          `${(bytes / 2 ** 30).toFixed(1)} GiB of KV cache (2 × ${shape.numLayers} layers × ${shape.numKvHeads} kv heads × ` +
+          `${shape.headDim} head_dim × 4 bytes per position); WASM memory holds at most 4 GiB: use a shorter context (newCache(maxLen))`,
+      );
+    }
     const dims = [shape.numLayers, shape.numKvHeads, maxLen, shape.headDim];
     this.keys = Tensor.pinned(dims);
     this.values = Tensor.pinned(dims);
