@@ -32,6 +32,7 @@ export function mountRunPage(root: HTMLElement): void {
   const stop = button("Stop", "stop", () => worker?.postMessage({ type: "stop" } satisfies RunRequest));
   const reset = button("New chat", "reset", () => {
     transcript.replaceChildren();
+    output.textContent = "";
     worker?.postMessage({ type: "reset" } satisfies RunRequest);
   });
   const syncMode = (): void => {
@@ -153,12 +154,14 @@ export function mountRunPage(root: HTMLElement): void {
     }
     go.disabled = true;
     if (!(await load())) return;
+    // Chat: earlier turns go to the transcript; the answer being written is the output below it.
+    const previous = output.textContent ?? "";
+    if (mode.input.value === "chat" && previous !== "" && transcript.childElementCount > 0) transcript.append(el("div", { class: "msg assistant" }, previous));
     output.textContent = "";
     output.dataset["state"] = "running";
     if (mode.input.value === "chat") {
       transcript.append(el("div", { class: "msg user" }, prompt.input.value));
       await send({ type: "chat", message: prompt.input.value, sampling });
-      transcript.append(el("div", { class: "msg assistant" }, output.textContent ?? ""));
     } else {
       await send({ type: "generate", prompt: prompt.input.value, sampling });
     }
