@@ -14,6 +14,7 @@ import {
   type Tokenizer,
 } from "@mini/llm";
 import { renderDialoguePrompt, yieldToEvents } from "@mini/llm/training";
+import { poolRounds } from "@mini/tensor";
 import type { GenStats, RunEvent, Sampling } from "./protocol.js";
 
 export interface LoadedLM {
@@ -51,6 +52,7 @@ export class Generation {
   async continuation(prompt: string, s: Sampling): Promise<void> {
     const { model, tokenizer, eosIds } = this.lm;
     const t0 = performance.now();
+    roundsAtStart = poolRounds();
     const promptIds = tokenizer.encode(prompt);
     const gen = generate(model, promptIds, { sampler: new Sampler(samplingOf(s)), maxNewTokens: s.maxNewTokens, stopIds: eosIds });
     const decoder = new ContinuationDecoder(tokenizer, promptIds);
@@ -71,6 +73,7 @@ export class Generation {
       this.chatKey = key;
     }
     const t0 = performance.now();
+    roundsAtStart = poolRounds();
     const turn = this.chat.send(message, { maxNewTokens: s.maxNewTokens });
     this.stopRequested = false;
     let step = turn.next();
@@ -92,6 +95,7 @@ export class Generation {
   private async dialogueAnswer(question: string, s: Sampling): Promise<void> {
     const { model, tokenizer, eosIds } = this.lm;
     const t0 = performance.now();
+    roundsAtStart = poolRounds();
     const ids = tokenizer.encode(renderDialoguePrompt(question), { addSpecialTokens: false });
     const gen = generate(model, ids, { sampler: new Sampler(samplingOf(s)), maxNewTokens: s.maxNewTokens, stopIds: eosIds });
     const decoder = new StreamDecoder(tokenizer, { skipSpecialTokens: true });
@@ -135,9 +139,13 @@ function samplingOf(s: Sampling): Omit<Sampling, "maxNewTokens"> {
   return rest;
 }
 
+/** poolRounds() when the current generation started: its split kernel calls are the difference. */
+let roundsAtStart = 0;
+
 /** `r` null when the generation was stopped (no timings from the library then). */
 function statsOf(r: GenerationResult | null, newTokens: number, totalMs: number): GenStats {
-  if (r === null) return { promptTokens: 0, newTokens, firstTokenMs: 0, decodeTokPerSec: 0, totalMs };
+  const splitCalls = poolRounds() - roundsAtStart;
+  if (r === null) return { promptTokens: 0, newTokens, firstTokenMs: 0, decodeTokPerSec: 0, totalMs, splitCalls };
   const after = r.ids.length - 1;
   return {
     promptTokens: r.promptTokens,
@@ -145,5 +153,6 @@ function statsOf(r: GenerationResult | null, newTokens: number, totalMs: number)
     firstTokenMs: r.firstTokenMs,
     decodeTokPerSec: after > 0 && r.decodeMs > 0 ? (after * 1000) / r.decodeMs : 0,
     totalMs,
+    splitCalls,
   };
 }

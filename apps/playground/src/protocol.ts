@@ -14,8 +14,8 @@ export interface Sampling {
 
 /** To the Run worker. */
 export type RunRequest =
-  | { type: "load-url"; base: string; name: string }
-  | { type: "load-files"; files: Record<string, Blob>; name: string }
+  | { type: "load-url"; base: string; name: string; threads: number | null }
+  | { type: "load-files"; files: Record<string, Blob>; name: string; threads: number | null }
   | { type: "generate"; prompt: string; sampling: Sampling }
   | { type: "chat"; message: string; sampling: Sampling }
   | { type: "reset" }
@@ -29,6 +29,8 @@ export interface GenStats {
   /** Decode speed after the first token (tok/s). */
   decodeTokPerSec: number;
   totalMs: number;
+  /** Kernel calls of this generation that ran split across the kernel pool's threads. */
+  splitCalls: number;
 }
 
 /** From the Run worker, and from the Train worker's chat. */

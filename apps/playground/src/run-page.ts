@@ -18,6 +18,7 @@ export function mountRunPage(root: HTMLElement): void {
   const topP = field({ name: "top_p", label: "top-p", fallback: "0.95", kind: "number", step: "0.05" });
   const maxNew = field({ name: "max_new_tokens", label: "max new tokens", fallback: "200", kind: "number" });
   const seed = field({ name: "seed", label: "seed", fallback: "42", kind: "number" });
+  const threadsField = field({ name: "threads", label: "threads (empty: every core)", fallback: "", kind: "number" });
   const status = el("div", { id: "status", "data-testid": "status" }, "no model loaded");
   const stats = el("div", { id: "stats", "data-testid": "stats" });
   const error = el("div", { id: "error", class: "error", "data-testid": "error", hidden: "" });
@@ -50,7 +51,7 @@ export function mountRunPage(root: HTMLElement): void {
     el("p", { class: "hint" }, "A HuggingFace Llama-family model directory (config.json, model.safetensors, tokenizer.json), run in this tab by @mini/llm on WebAssembly."),
     el("div", { class: "row" }, model.wrap, picker, mode.wrap),
     prompt.wrap,
-    el("div", { class: "row" }, temperature.wrap, topK.wrap, topP.wrap, maxNew.wrap, seed.wrap),
+    el("div", { class: "row" }, temperature.wrap, topK.wrap, topP.wrap, maxNew.wrap, seed.wrap, threadsField.wrap),
     el("div", { class: "row" }, go, stop, reset),
     status,
     error,
@@ -88,10 +89,12 @@ export function mountRunPage(root: HTMLElement): void {
       case "done":
         output.dataset["ids"] = e.ids.join(",");
         stats.dataset["decodeTokPerSec"] = e.stats.decodeTokPerSec.toFixed(1);
+        stats.dataset["splitCalls"] = String(e.stats.splitCalls);
         output.dataset["state"] = "done";
         stats.textContent =
           `${e.stats.newTokens} tokens, prompt ${e.stats.promptTokens}; first token ${e.stats.firstTokenMs.toFixed(0)} ms; ` +
-          `decode ${e.stats.decodeTokPerSec.toFixed(0)} tok/s; total ${e.stats.totalMs.toFixed(0)} ms`;
+          `decode ${e.stats.decodeTokPerSec.toFixed(0)} tok/s; total ${e.stats.totalMs.toFixed(0)} ms; ` +
+          `kernel calls split across threads: ${e.stats.splitCalls}`;
         return finish();
       case "error":
         fail(e.message);
@@ -111,15 +114,15 @@ export function mountRunPage(root: HTMLElement): void {
     finish();
   }
 
-  async function load(): Promise<boolean> {
-    const key = model.input.value === "story" ? "story" : `folder:${[...(picker.files ?? [])].map((f) => f.webkitRelativePath).join("|")}`;
+  async function load(threads: number | null): Promise<boolean> {
+    const key = `${threads}:` + (model.input.value === "story" ? "story" : `folder:${[...(picker.files ?? [])].map((f) => f.webkitRelativePath).join("|")}`);
     if (key === loadedKey) return true;
     if (worker !== null) worker.terminate();
     worker = null;
     ensureWorker();
     status.textContent = "loading…";
     if (model.input.value === "story") {
-      await send({ type: "load-url", base: new URL("models/story", document.baseURI).href, name: "story" });
+      await send({ type: "load-url", base: new URL("models/story", document.baseURI).href, name: "story", threads });
     } else {
       const picked = [...(picker.files ?? [])];
       if (picked.length === 0) {
@@ -130,7 +133,7 @@ export function mountRunPage(root: HTMLElement): void {
       const files: Record<string, File> = {};
       for (const f of picked) if (f.webkitRelativePath.split("/").length === 2) files[f.name] = f;
       const name = picked[0]!.webkitRelativePath.split("/")[0] ?? "model";
-      await send({ type: "load-files", files, name });
+      await send({ type: "load-files", files, name, threads });
     }
     if (output.dataset["state"] === "error") return false;
     loadedKey = key;
@@ -141,7 +144,9 @@ export function mountRunPage(root: HTMLElement): void {
     error.hidden = true;
     output.dataset["state"] = "running";
     let sampling: Sampling;
+    let threads: number | null;
     try {
+      threads = threadsField.input.value.trim() === "" ? null : numberOf(threadsField.input, (n) => Number.isInteger(n) && n >= 1 && n <= 256, "an integer from 1 to 256");
       sampling = {
         temperature: numberOf(temperature.input, (n) => n >= 0, "a number ≥ 0"),
         topK: numberOf(topK.input, (n) => Number.isInteger(n) && n >= 0, "an integer ≥ 0"),
@@ -153,7 +158,7 @@ export function mountRunPage(root: HTMLElement): void {
       return fail((e as Error).message);
     }
     go.disabled = true;
-    if (!(await load())) return;
+    if (!(await load(threads))) return;
     // Chat: earlier turns go to the transcript; the answer being written is the output below it.
     const previous = output.textContent ?? "";
     if (mode.input.value === "chat" && previous !== "" && transcript.childElementCount > 0) transcript.append(el("div", { class: "msg assistant" }, previous));

@@ -6,7 +6,7 @@ import { loadModelFromFiles, type ModelFileInput } from "@mini/llm";
 import { Generation } from "./generation.js";
 import { scope } from "./worker-scope.js";
 import type { RunEvent, RunRequest } from "./protocol.js";
-import { threadsInUse } from "./threads.js";
+import { setThreads, startThreadPool } from "@mini/tensor";
 
 const post = (e: RunEvent): void => scope.postMessage(e);
 let generation: Generation | null = null;
@@ -27,10 +27,10 @@ async function handle(req: RunRequest): Promise<void> {
       const names = (await list.json()) as string[];
       const files: Record<string, ModelFileInput> = {};
       await Promise.all(names.map(async (n) => void (files[n] = await fetch(`${req.base}/${n}`))));
-      return load(files, req.name);
+      return load(files, req.name, req.threads);
     }
     case "load-files":
-      return load(req.files, req.name);
+      return load(req.files, req.name, req.threads);
     case "generate":
       return loaded().continuation(req.prompt, req.sampling);
     case "chat":
@@ -40,8 +40,12 @@ async function handle(req: RunRequest): Promise<void> {
   }
 }
 
-async function load(files: Record<string, ModelFileInput>, name: string): Promise<void> {
+/** threads: the kernel pool's size (null: every core, the pool's default). */
+async function load(files: Record<string, ModelFileInput>, name: string, threads: number | null): Promise<void> {
   const t0 = performance.now();
+  if (threads !== null) setThreads(threads);
+  // On a cross-origin isolated page the kernels' Web Workers start now (1 thread otherwise).
+  const running = await startThreadPool();
   const m = await loadModelFromFiles(files, { name });
   if (m.tokenizer === null) throw new Error(`${name}/tokenizer.json: missing (the Run page needs the model's tokenizer)`);
   generation = new Generation({ model: m.model, tokenizer: m.tokenizer, eosIds: m.eosTokenIds }, post);
@@ -53,7 +57,7 @@ async function load(files: Record<string, ModelFileInput>, name: string): Promis
     vocab: c.vocabSize,
     context: c.maxSeqLen,
     loadMs: performance.now() - t0,
-    threads: threadsInUse(),
+    threads: running,
   });
 }
 

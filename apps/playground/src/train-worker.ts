@@ -7,6 +7,7 @@
  * is mini's own, which llama-infer does not read).
  */
 import { loadModelFromFiles } from "@mini/llm";
+import { startThreadPool } from "@mini/tensor";
 import { hfModelDirFiles, TinyLlama } from "@mini/llm/models";
 import { exactMatch } from "@mini/llm/training";
 import { Generation } from "./generation.js";
@@ -46,11 +47,12 @@ async function handle(req: Exclude<TrainRequest, { type: "stop" }>): Promise<voi
 
 async function runPipeline(s: TrainSettings): Promise<void> {
   abort = new AbortController();
+  const threads = await startThreadPool();
   const p = preparePipeline(s);
   const { model, tokenizer, chat } = p;
   post({
     type: "vocabulary",
-    text: `vocabulary: ${tokenizer.vocabSize} tokens (${[...tokenizer.specialIds].map((id) => tokenizer.idToToken(id)).join(", ")} included)`,
+    text: `threads: ${threads}; vocabulary: ${tokenizer.vocabSize} tokens (${[...tokenizer.specialIds].map((id) => tokenizer.idToToken(id)).join(", ")} included)`,
     parameters: model.numParameters(),
     facts: p.pretrain.examples.length,
     dialogues: chat.examples.length,

@@ -1,7 +1,9 @@
 /**
  * The Run page in Debian's chromium: the bundled story model's greedy continuation of a reference
- * prompt is the same token ids as @mini/llm in Node; a link with every setting reproduces a sampled
- * generation; bad settings are refused with a line naming the field.
+ * prompt is the same token ids as @mini/llm in Node — on the cross-origin isolated page with the
+ * kernel pool's Web Workers (2 threads, kernel calls actually split), and on a page served without
+ * isolation (1 thread, nothing split); a link with every setting reproduces a sampled generation;
+ * bad settings are refused with a line naming the field.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,27 +18,30 @@ const STORY = join(SHARED, "models", "story");
 const fixture = JSON.parse(readFileSync(join(SHARED, "reference", "story", "prompt_02.json"), "utf8")) as { prompt: string };
 
 let site: Site;
+let plainSite: Site;
 let browser: Browser;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
   site = await startSite();
+  plainSite = await startSite(["--no-isolation"]);
   browser = await launchChromium();
 }, 300_000);
 afterAll(async () => {
   await browser?.close();
   await site?.close();
+  await plainSite?.close();
 });
 
-async function open(query: Record<string, string>): Promise<Page> {
+async function open(query: Record<string, string>, on: Site = site): Promise<Page> {
   const page = await browser.newPage();
   page.on("pageerror", (e) => pageErrors.push(e.message));
-  await page.goto(`${site.url}?${new URLSearchParams(query)}`);
+  await page.goto(`${on.url}?${new URLSearchParams(query)}`);
   return page;
 }
 
-async function runToEnd(query: Record<string, string>): Promise<{ text: string; ids: number[]; page: Page }> {
-  const page = await open({ page: "run", model: "story", run: "1", ...query });
+async function runToEnd(query: Record<string, string>, on: Site = site): Promise<{ text: string; ids: number[]; page: Page }> {
+  const page = await open({ page: "run", model: "story", run: "1", ...query }, on);
   await page.waitForSelector("[data-testid=output][data-state=done]", { timeout: 120_000 });
   const text = (await page.textContent("[data-testid=output]")) ?? "";
   const ids = ((await page.getAttribute("[data-testid=output]", "data-ids")) ?? "").split(",").filter((s) => s !== "").map(Number);
@@ -44,16 +49,23 @@ async function runToEnd(query: Record<string, string>): Promise<{ text: string; 
 }
 
 describe("Run page (chromium)", () => {
-  it("greedy continuation of a story fixture equals Node's (ids and text)", async () => {
+  it.each([
+    ["cross-origin isolated, 2 threads", () => site, { threads: "2" }, "2"],
+    ["not isolated, 1 thread", () => plainSite, {}, "1"],
+  ] as const)("greedy continuation of a story fixture equals Node's (ids and text): %s", async (_, on, extra, threads) => {
     const max = 60;
-    const { text, ids, page } = await runToEnd({ prompt: fixture.prompt, temperature: "0", max_new_tokens: String(max) });
+    const { text, ids, page } = await runToEnd({ prompt: fixture.prompt, temperature: "0", max_new_tokens: String(max), ...extra }, on());
     const loaded = await loadModelDir(STORY);
     const tokenizer = await loadTokenizer(STORY);
     const node = generateAll(loaded.model, tokenizer.encode(fixture.prompt), { maxNewTokens: max, stopIds: loaded.eosTokenIds });
     expect(ids).toEqual(node.ids);
     expect(ids.length).toBeGreaterThan(10);
     expect(text).toBe(tokenizer.decode(tokenizer.encode(fixture.prompt).concat(node.ids), { skipSpecialTokens: true }).slice(fixture.prompt.length));
-    expect(await page.getAttribute("[data-testid=status]", "data-threads")).toBe("1");
+    expect(await page.getAttribute("[data-testid=status]", "data-threads")).toBe(threads);
+    // With the pool's Web Workers running, kernel calls were really split across them.
+    const split = Number(await page.getAttribute("[data-testid=stats]", "data-split-calls"));
+    if (threads === "1") expect(split).toBe(0);
+    else expect(split).toBeGreaterThan(0);
     expect(await page.textContent("[data-testid=stats]")).toMatch(/tok\/s/);
     expect(pageErrors).toEqual([]);
     await page.close();

@@ -17,7 +17,7 @@ export { heap, WasmHeap } from "./wasm/heap.js";
 export { wasmAvailable, wasmUnavailableReason, wasmEnabled, setWasmEnabled } from "./wasm/instance.js";
 export { releaseScratch, scratchSize } from "./wasm/scratch.js";
 // The kernel pool (worker threads on the shared heap) and the relaxed-SIMD detection.
-export { setThreads, getThreads, threadCount, parseThreads, poolSupported } from "./wasm/pool.js";
+export { setThreads, getThreads, threadCount, parseThreads, poolSupported, startThreadPool, poolRounds } from "./wasm/pool.js";
 export { relaxedSimd, relaxedSimdSupported } from "./wasm/instance.js";
 export { measureReadBandwidth } from "./wasm/bandwidth.js";
 // Weights kept compact (bf16, f16, q8_0, q4_0): the matrix type, and the block formats for readers of other files (GGUF).

@@ -1,5 +1,7 @@
 import { heap } from "./heap.js";
 import { wasm, wasmKernelModules } from "./instance.js";
+import { kernelWorkersAvailable, startKernelWorker } from "#platform/threads";
+import type { KernelWorker } from "../platform/kernel-worker.js";
 
 /**
  * The kernel thread pool: N − 1 `worker_threads` that instantiate the same kernel modules on the
@@ -21,9 +23,10 @@ import { wasm, wasmKernelModules } from "./instance.js";
  * Determinism is the splitter's job: each output element must be computed by one job, in the
  * same order whatever the thread count (see matmul.ts and compact/matrix.ts).
  *
- * Threads: setThreads(n), or MINI_THREADS, default os.availableParallelism(). Where there is no
- * SharedArrayBuffer (the heap is not shared) or no worker_threads (browsers, Node < 20.16 which
- * lacks process.getBuiltinModule), every call runs on the calling thread.
+ * Threads: setThreads(n), or MINI_THREADS, default os.availableParallelism() (a browser's
+ * navigator.hardwareConcurrency). Workers come from #platform/threads: worker_threads in Node
+ * (≥ 20.16, for process.getBuiltinModule), Web Workers on a cross-origin isolated page. Where there
+ * is no SharedArrayBuffer (the heap is not shared) or no workers, every call runs on the calling thread.
  */
 
 const MAX_ARGS = 16;
@@ -31,9 +34,11 @@ const SLOT_BYTES = 16 + 8 * MAX_ARGS;
 const SPIN = 20000;
 const SEQ = 0, PENDING = 1, QUIT = 2, TRAPPED = 3;
 
-/** The worker's program (plain JS, run with eval: it must not import the package's TS sources). */
-const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads");
+/**
+ * The worker's program (plain JS: it must not import the package's TS sources), in two parts so
+ * the platform adapter (#platform/threads) can signal "ready" between them; `workerData` is in scope.
+ */
+const WORKER_SETUP = `
 const { memory, modules, table: names, ctl, index, seq, spin } = workerData;
 const table = [];
 for (const [mod, fns] of names) {
@@ -43,6 +48,8 @@ for (const [mod, fns] of names) {
 const state = new Int32Array(memory.buffer, ctl, 4);
 const head = new Int32Array(memory.buffer, ctl + 16 + ${SLOT_BYTES} * index, 1);
 const a = new Float64Array(memory.buffer, ctl + 32 + ${SLOT_BYTES} * index, ${MAX_ARGS});
+`;
+const WORKER_LOOP = `
 let seen = seq;
 for (;;) {
   let s = Atomics.load(state, ${SEQ});
@@ -88,21 +95,13 @@ export function kernelRef(module: string, name: string): KernelRef {
   throw new Error(`kernelRef: no WASM export ${module}.${name}`);
 }
 
-interface WorkerLike {
-  unref(): void;
-  terminate(): Promise<number>;
-}
-type WorkerCtor = new (src: string, opts: { eval: true; workerData: unknown }) => WorkerLike;
-
 function builtin<T>(name: string): T | null {
   const p = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
   return (p?.getBuiltinModule?.(name) as T | undefined) ?? null;
 }
 
-const Worker = builtin<{ Worker: WorkerCtor }>("node:worker_threads")?.Worker ?? null;
-
 /** True when kernel calls can be split across worker threads in this runtime. */
-export const poolSupported: boolean = wasm !== null && heap.shared && Worker !== null;
+export const poolSupported: boolean = wasm !== null && heap.shared && kernelWorkersAvailable();
 
 function defaultThreads(): number {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.["MINI_THREADS"];
@@ -120,11 +119,17 @@ export function parseThreads(text: string, what: string): number {
 }
 
 let threads = -1; // resolved lazily, so a bad MINI_THREADS throws where a kernel is first used
-let workers: WorkerLike[] = [];
+let workers: KernelWorker[] = [];
 let ctl = 0; // control block address (0: no pool running)
 let state: Int32Array | null = null;
 let args: Float64Array[] = [];
 let heads: Int32Array[] = [];
+let rounds = 0;
+
+/** Kernel calls so far that ran split across the worker threads (for "is the pool in use" checks). */
+export function poolRounds(): number {
+  return rounds;
+}
 
 /** Threads a kernel call may use now (1 where there is no pool). */
 export function threadCount(): number {
@@ -155,7 +160,7 @@ function stopWorkers(): void {
   Atomics.store(state, QUIT, 1);
   Atomics.add(state, SEQ, 1);
   Atomics.notify(state, SEQ);
-  for (const w of workers) void w.terminate();
+  for (const w of workers) w.terminate();
   heap.release(ctl);
   workers = [];
   ctl = 0;
@@ -175,10 +180,21 @@ function startWorkers(n: number): void {
   const seq = Atomics.load(state, SEQ);
   for (let t = 1; t < n; t++) {
     const workerData = { memory: heap.memory, modules: wasmKernelModules, table: exportTable, ctl, index: t, seq, spin: SPIN };
-    const w = new Worker!(WORKER_SOURCE, { eval: true, workerData });
-    w.unref();
-    workers.push(w);
+    workers.push(startKernelWorker(WORKER_SETUP, WORKER_LOOP, workerData));
   }
+}
+
+/**
+ * Starts the worker threads now and resolves, once every one runs, with the number of threads
+ * kernel calls use (1 where there is no pool). Optional in Node; in a browser the workers start
+ * only after the caller returns to its event loop, so await this before generating or training.
+ */
+export async function startThreadPool(): Promise<number> {
+  const n = threadCount();
+  if (n <= 1) return 1;
+  if (state === null) startWorkers(n);
+  await Promise.all(workers.map((w) => w.whenReady));
+  return n;
 }
 
 /**
@@ -194,7 +210,13 @@ export function runJobs(kernel: KernelRef, jobs: readonly (readonly number[])[])
   }
   if (n > threadCount()) throw new Error(`runJobs: ${n} jobs for ${threadCount()} threads`);
   if (state === null) startWorkers(threadCount());
+  // Web Workers that have not started yet (startThreadPool was not awaited): the same jobs, here.
+  if (!workers.every((w) => w.ready)) {
+    for (const job of jobs) kernel.call(...job);
+    return;
+  }
   const s = state!;
+  rounds++;
   for (let t = 1; t < heads.length; t++) {
     const job = t < n ? jobs[t]! : null;
     heads[t]![0] = job === null ? -1 : kernel.index;
