@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WeightMatrix } from "@mini/tensor";
 import { loadModelDir, type LoadedModelDir } from "../../src/loaders/index.js";
 import { LlamaModel, llamaForwardReference } from "../../src/models/llama/index.js";
 import { synthesizeModelDir } from "../../src/synth.js";
@@ -108,6 +109,22 @@ describe("mixtral routing", () => {
       expect(new Set(layer).size).toBeGreaterThan(1);
     }
     console.log(`mixtral: tokens per expert, layer 0 / 1: ${counts.map((c) => c.join(" ")).join(" / ")}`);
+  });
+
+  it("compact weights (bf16) convert the experts too; decode still equals prefill", async () => {
+    const { dir, m } = loaded.get("mixtral")!;
+    const V = m.config.vocabSize;
+    const { model } = await loadModelDir(dir, { dtype: "bf16" });
+    expect(model.weights.layers[1]!.moe!.experts[3]!.w2).toBeInstanceOf(WeightMatrix);
+    const full = model.forward(PROMPT, model.newCache(), { allLogits: true });
+    const want = m.model.forward(PROMPT, m.model.newCache(), { allLogits: true });
+    // bf16 keeps 8 bits of mantissa: the logits move by a few tenths of a percent of their range.
+    expect(relDiff(full, want)).toBeLessThan(0.02);
+    const cache = model.newCache();
+    let worst = 0;
+    for (let t = 0; t < PROMPT.length; t++) worst = Math.max(worst, relDiff(model.forward([PROMPT[t]!], cache), full, t * V, V));
+    expect(worst).toBeLessThanOrEqual(1e-5);
+    model.dispose();
   });
 
   it("a Mixtral with one expert equals the dense model whose MLP is that expert", async () => {

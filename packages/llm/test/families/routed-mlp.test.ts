@@ -42,7 +42,7 @@ function reference(xb: Float32Array, w: RoutedMlpWeights, k: number): Float64Arr
     const chosen = p.map((v, e) => ({ v, e })).sort((a, b) => b.v - a.v || a.e - b.e).slice(0, k);
     const total = chosen.reduce((s, c) => s + c.v, 0);
     for (const { v, e } of chosen) {
-      const ex = w.experts[e]!;
+      const ex = w.experts[e] as { w1: Tensor; w2: Tensor; w3: Tensor };
       const h = Array.from({ length: I }, (_, i) => {
         const a = dot(ex.w1.data, i, xb, t * H, H);
         return (a / (1 + Math.exp(-a))) * dot(ex.w3.data, i, xb, t * H, H);

@@ -52,10 +52,20 @@ export function compactLlamaWeights(w: LlamaWeights, dtype: WeightDtype): LlamaW
       wk: convert(l.wk, `${p}self_attn.k_proj.weight`),
       wv: convert(l.wv, `${p}self_attn.v_proj.weight`),
       wo: convert(l.wo, `${p}self_attn.o_proj.weight`),
-      // a routed (Mixtral) layer has no dense MLP; its experts stay f32
       wGate: l.wGate === null ? null : convert(l.wGate, `${p}mlp.gate_proj.weight`),
       wUp: l.wUp === null ? null : convert(l.wUp, `${p}mlp.up_proj.weight`),
       wDown: l.wDown === null ? null : convert(l.wDown, `${p}mlp.down_proj.weight`),
+      // a routed (Mixtral) layer: each expert's matrices (the small router stays f32)
+      moe:
+        l.moe === null
+          ? null
+          : {
+              router: l.moe.router,
+              experts: l.moe.experts.map((e, x) => {
+                const q = `${p}block_sparse_moe.experts.${x}.`;
+                return { w1: convert(e.w1, `${q}w1.weight`), w2: convert(e.w2, `${q}w2.weight`), w3: convert(e.w3, `${q}w3.weight`) };
+              }),
+            },
     };
   });
   return { ...w, embed, layers, lmHead: tied ? embed : convert(w.lmHead, "lm_head.weight") };

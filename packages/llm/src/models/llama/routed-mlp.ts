@@ -9,16 +9,17 @@
  * takes every token in order (one expert, or k = all experts) the gather/scatter is skipped.
  */
 import { kernels, Tensor } from "@mini/tensor";
+import { linear, linearView, type LinearWeight } from "./compact-weights.js";
 import type { MoeConfig } from "./family-features.js";
 import { routeTokens } from "./moe-routing.js";
 
 const { matmulTransB, swiglu } = kernels;
 
-/** One expert: w1 (gate) and w3 (up) [intermediate, hidden], w2 (down) [hidden, intermediate]. */
+/** One expert: w1 (gate) and w3 (up) [intermediate, hidden], w2 (down) [hidden, intermediate]; f32 or compact. */
 export interface ExpertWeights {
-  readonly w1: Tensor;
-  readonly w2: Tensor;
-  readonly w3: Tensor;
+  readonly w1: LinearWeight;
+  readonly w2: LinearWeight;
+  readonly w3: LinearWeight;
 }
 
 export interface RoutedMlpWeights {
@@ -74,10 +75,12 @@ export class RoutedMlp {
     if (n === 1) {
       for (let j = 0; j < k; j++) {
         const ex = w.experts[this.chosen[j]!]!;
-        matmulTransB(xb, ex.w1.data, 1, H, I, g);
-        matmulTransB(xb, ex.w3.data, 1, H, I, u);
+        linear(xb, linearView(ex.w1), 1, H, I, g);
+        linear(xb, linearView(ex.w3), 1, H, I, u);
         swiglu(g.subarray(0, I), u.subarray(0, I), g);
-        matmulTransB(g, ex.w2.data, 1, I, H, x, this.weights[j]!, 1); // x += w_j · w2·h
+        const wj = this.weights[j]!;
+        if (wj !== 1) for (let i = 0; i < I; i++) g[i] = g[i]! * wj;
+        linear(g, linearView(ex.w2), 1, I, H, x, true); // x += w2·(w_j·h)
       }
       return;
     }
@@ -108,18 +111,18 @@ export class RoutedMlp {
       const whole = m === n;
       const input = whole ? xb : gx;
       if (!whole) for (let r = 0; r < m; r++) gx.set(xb.subarray(this.rows[start + r]! * H, (this.rows[start + r]! + 1) * H), r * H);
-      matmulTransB(input, ex.w1.data, m, H, I, g);
-      matmulTransB(input, ex.w3.data, m, H, I, u);
+      linear(input, linearView(ex.w1), m, H, I, g);
+      linear(input, linearView(ex.w3), m, H, I, u);
       swiglu(g.subarray(0, m * I), u.subarray(0, m * I), g);
       for (let r = 0; r < m; r++) {
         const wr = this.rowWeights[start + r]!;
         if (wr !== 1) for (let i = r * I; i < (r + 1) * I; i++) g[i] = g[i]! * wr;
       }
       if (whole) {
-        matmulTransB(g, ex.w2.data, n, I, H, x, 1, 1); // x += (w ⊙ h)·w2ᵀ
+        linear(g, linearView(ex.w2), n, I, H, x, true); // x += (w ⊙ h)·w2ᵀ
         continue;
       }
-      matmulTransB(g, ex.w2.data, m, I, H, y); // [m, H]
+      linear(g, linearView(ex.w2), m, I, H, y); // [m, H]
       for (let r = 0; r < m; r++) {
         const dst = this.rows[start + r]! * H;
         for (let i = 0; i < H; i++) x[dst + i] = x[dst + i]! + y[r * H + i]!;
