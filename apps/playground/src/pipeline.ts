@@ -33,7 +33,7 @@ export function preparePipeline(s: TrainSettings): Pipeline {
   const rustgpt = s.preset === "rustgpt";
   const shape = { vocabSize: tokenizer.vocabSize, numLayers: s.layers, numHeads: s.heads, maxSeqLen: s.maxSeqLen };
   const model = rustgpt
-    ? new RustGptModel(rustGptConfig({ ...shape, embedDim: s.embedDim, hiddenDim: s.hiddenDim }), ParamSource.init(s.seed))
+    ? new RustGptModel(rustGptConfig({ ...shape, hiddenSize: s.embedDim, intermediateSize: s.hiddenDim }), ParamSource.init(s.seed))
     : new TinyLlama(tinyLlamaConfig({ ...shape, hiddenSize: s.embedDim, intermediateSize: s.hiddenDim }), ParamSource.init(s.seed));
   // 2-3. RustGPT scores every token of a dialogue in file order at a constant rate; the default
   // model only the answer, length-grouped batches, cosine schedule, clipping.

@@ -5,6 +5,7 @@
  * not give takes the preset's value (commander's getOptionValueSource tells given from default).
  */
 import { Command, InvalidArgumentError, Option } from "commander";
+import { AppError } from "./errors.js";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -31,8 +32,10 @@ export interface RunOptions {
   pretrainLr: number;
   chatLr: number;
   batchSize: number;
-  embedDim: number;
-  hiddenDim: number;
+  /** Model width (HF's hidden_size; --hidden-size, formerly --embed-dim). */
+  hiddenSize: number;
+  /** Feed-forward width (HF's intermediate_size; --intermediate-size, formerly --hidden-dim). */
+  intermediateSize: number;
   layers: number;
   heads: number;
   maxSeqLen: number;
@@ -59,12 +62,12 @@ export interface RunOptions {
 const PRESETS: Record<PresetName, Partial<RunOptions>> = {
   "tiny-llama": {
     pretrainEpochs: 40, chatEpochs: 60, pretrainLr: 3e-3, chatLr: 2e-3, batchSize: 16,
-    embedDim: 64, hiddenDim: 192, layers: 2, heads: 4, clipNorm: 1, schedule: "cosine",
+    hiddenSize: 64, intermediateSize: 192, layers: 2, heads: 4, clipNorm: 1, schedule: "cosine",
   },
   // RustGPT: batch 1 in file order, Adam, 100 epochs at 5e-4 then 100 at 1e-4, no clipping.
   rustgpt: {
     pretrainEpochs: 100, chatEpochs: 100, pretrainLr: 5e-4, chatLr: 1e-4, batchSize: 1,
-    embedDim: 128, hiddenDim: 256, layers: 3, heads: 1, clipNorm: 0, schedule: "constant",
+    hiddenSize: 128, intermediateSize: 256, layers: 3, heads: 1, clipNorm: 0, schedule: "constant",
   },
 };
 
@@ -114,8 +117,11 @@ export function buildProgram(): Command {
     .option("--pretrain-lr <x>", `peak pre-training learning rate ${dflt("pretrainLr")}`, num(0, Infinity, true))
     .option("--chat-lr <x>", `peak instruction-tuning learning rate ${dflt("chatLr")}`, num(0, Infinity, true))
     .option("--batch-size <n>", `sequences per step ${dflt("batchSize")}`, int(1, MAX.batch))
-    .option("--embed-dim <n>", `embedding (model) width ${dflt("embedDim")}`, int(2, MAX.width))
-    .option("--hidden-dim <n>", `feed-forward width ${dflt("hiddenDim")}`, int(1, 4 * MAX.width))
+    .option("--hidden-size <n>", `model (embedding) width ${dflt("hiddenSize")}`, int(2, MAX.width))
+    .option("--intermediate-size <n>", `feed-forward width ${dflt("intermediateSize")}`, int(1, 4 * MAX.width))
+    // The names before the vocabulary was unified (HF's, as in config.json): kept as aliases.
+    .option("--embed-dim <n>", "deprecated: the same as --hidden-size", int(2, MAX.width))
+    .option("--hidden-dim <n>", "deprecated: the same as --intermediate-size (feed-forward width)", int(1, 4 * MAX.width))
     .option("--layers <n>", `transformer blocks ${dflt("layers")}`, int(1, MAX.layers))
     .option("--heads <n>", `attention heads ${dflt("heads")}`, int(1, MAX.heads))
     .option("--max-seq-len <n>", "longest sequence in tokens (context length)", int(2, MAX.seqLen), 80)
@@ -138,6 +144,13 @@ export function buildProgram(): Command {
   return p;
 }
 
+/** Deprecated flag → the option it stands for. */
+const DEPRECATED: [string, keyof RunOptions][] = [
+  ["embedDim", "hiddenSize"],
+  ["hiddenDim", "intermediateSize"],
+];
+const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
 /** Parses argv (without node and script) into resolved options. Throws CommanderError on bad input. */
 export function parseArgs(argv: readonly string[], program = buildProgram(), cwd = userCwd()): RunOptions {
   // `pnpm start -- --x` may pass the "--" through; drop it so the options are not read as operands.
@@ -149,6 +162,14 @@ export function parseArgs(argv: readonly string[], program = buildProgram(), cwd
   for (const opt of program.options) {
     const key = opt.attributeName() as keyof RunOptions;
     if (program.getOptionValueSource(key) === "cli") given.add(key);
+  }
+  for (const [alias, key] of DEPRECATED) {
+    if (program.getOptionValueSource(alias) !== "cli") continue;
+    if (given.has(key) && o[key] !== o[alias]) {
+      throw new AppError(`--${kebab(alias)} ${String(o[alias])} (deprecated alias) contradicts --${kebab(key)} ${String(o[key])}`);
+    }
+    o[key] = o[alias];
+    given.add(key);
   }
   const resolved: Record<string, unknown> = {};
   for (const key of Object.keys(PRESETS.rustgpt) as (keyof RunOptions)[]) resolved[key] = given.has(key) ? o[key] : PRESETS[preset][key];

@@ -37,15 +37,15 @@ export async function loadTrained(dir: string): Promise<TrainedModel> {
 export function architectureOptions(m: TinyLlama | RustGptModel): Record<string, number> {
   if (m instanceof TinyLlama) {
     const c = m.config;
-    return { embedDim: c.hiddenSize, hiddenDim: c.intermediateSize, layers: c.numLayers, heads: c.numHeads, maxSeqLen: c.maxSeqLen };
+    return { hiddenSize: c.hiddenSize, intermediateSize: c.intermediateSize, layers: c.numLayers, heads: c.numHeads, maxSeqLen: c.maxSeqLen };
   }
   const c = m.config;
-  return { embedDim: c.embedDim, hiddenDim: c.hiddenDim, layers: c.numLayers, heads: c.numHeads, maxSeqLen: c.maxSeqLen };
+  return { hiddenSize: c.hiddenSize, intermediateSize: c.intermediateSize, layers: c.numLayers, heads: c.numHeads, maxSeqLen: c.maxSeqLen };
 }
 
 const FLAG: Record<string, string> = {
-  embedDim: "--embed-dim",
-  hiddenDim: "--hidden-dim",
+  hiddenSize: "--hidden-size",
+  intermediateSize: "--intermediate-size",
   layers: "--layers",
   heads: "--heads",
   maxSeqLen: "--max-seq-len",

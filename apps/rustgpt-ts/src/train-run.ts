@@ -45,7 +45,7 @@ export interface TrainRunResult {
 /** Options stored in the checkpoint so `--resume DIR` continues the same run. */
 const SAVED_KEYS = [
   "preset", "pretrainData", "chatData", "pretrainEpochs", "chatEpochs", "pretrainLr", "chatLr", "batchSize",
-  "embedDim", "hiddenDim", "layers", "heads", "maxSeqLen", "seed", "clipNorm", "schedule", "checkpointEvery",
+  "hiddenSize", "intermediateSize", "layers", "heads", "maxSeqLen", "seed", "clipNorm", "schedule", "checkpointEvery",
 ] as const;
 
 export const PHASES = { pretraining: "pre-training", chat: "instruction-tuning" } as const;
@@ -84,11 +84,11 @@ export async function trainRun(given: RunOptions, io: AppIO, signal: AbortSignal
   const model =
     o.preset === "rustgpt"
       ? new RustGptModel(
-          rustGptConfig({ vocabSize: tokenizer.vocabSize, embedDim: o.embedDim, hiddenDim: o.hiddenDim, numLayers: o.layers, numHeads: o.heads, maxSeqLen: o.maxSeqLen }),
+          rustGptConfig({ vocabSize: tokenizer.vocabSize, hiddenSize: o.hiddenSize, intermediateSize: o.intermediateSize, numLayers: o.layers, numHeads: o.heads, maxSeqLen: o.maxSeqLen }),
           ps,
         )
       : new TinyLlama(
-          tinyLlamaConfig({ vocabSize: tokenizer.vocabSize, hiddenSize: o.embedDim, intermediateSize: o.hiddenDim, numLayers: o.layers, numHeads: o.heads, maxSeqLen: o.maxSeqLen }),
+          tinyLlamaConfig({ vocabSize: tokenizer.vocabSize, hiddenSize: o.hiddenSize, intermediateSize: o.intermediateSize, numLayers: o.layers, numHeads: o.heads, maxSeqLen: o.maxSeqLen }),
           ps,
         );
   const trained: TrainedModel = { preset: o.preset, model, tokenizer };
@@ -151,9 +151,15 @@ async function resumeOptions(given: RunOptions): Promise<{ options: RunOptions; 
   const ck = await readTrainingCheckpoint(checkpoint);
   const savedOptions = (ck.extra as { options?: Partial<RunOptions> } | undefined)?.options;
   if (!savedOptions || typeof savedOptions.preset !== "string") throw new AppError(`${checkpoint}: not a rustgpt-ts checkpoint (no run options saved)`);
-  const saved = savedOptions as Pick<RunOptions, (typeof SAVED_KEYS)[number]>;
+  // Checkpoints written before the names were unified store embedDim / hiddenDim.
+  const legacy = savedOptions as { embedDim?: number; hiddenDim?: number };
+  const saved = {
+    ...savedOptions,
+    hiddenSize: savedOptions.hiddenSize ?? legacy.embedDim,
+    intermediateSize: savedOptions.intermediateSize ?? legacy.hiddenDim,
+  } as Pick<RunOptions, (typeof SAVED_KEYS)[number]>;
   const explicit = new Set<string>(given.given);
-  checkGivenMatches(checkpoint, { preset: saved.preset, embedDim: saved.embedDim, hiddenDim: saved.hiddenDim, layers: saved.layers, heads: saved.heads, maxSeqLen: saved.maxSeqLen }, given as unknown as Record<string, unknown>, explicit);
+  checkGivenMatches(checkpoint, { preset: saved.preset, hiddenSize: saved.hiddenSize, intermediateSize: saved.intermediateSize, layers: saved.layers, heads: saved.heads, maxSeqLen: saved.maxSeqLen }, given as unknown as Record<string, unknown>, explicit);
   const runDir = checkpoint === dir ? join(dir, "..") : dir;
   const save = given.given.has("save") ? given.save : runDir;
   return { options: { ...given, ...saved, save }, checkpoint };

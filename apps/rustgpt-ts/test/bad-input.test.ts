@@ -54,12 +54,13 @@ describe("options", () => {
     expect(r.code).toBe(0);
     for (const flag of [
       "--pretrain-data", "--chat-data", "--pretrain-epochs", "--chat-epochs", "--pretrain-lr", "--chat-lr", "--batch-size",
-      "--embed-dim", "--hidden-dim", "--layers", "--heads", "--max-seq-len", "--seed", "--save", "--load", "--resume",
+      "--hidden-size", "--intermediate-size", "--embed-dim", "--hidden-dim", "--layers", "--heads", "--max-seq-len", "--seed", "--save", "--load", "--resume",
       "--prompt", "--eval", "--no-interactive", "--temperature", "--top-k", "--top-p", "--preset",
     ]) {
       expect(r.out).toContain(flag);
     }
-    expect(r.out).toMatch(/--embed-dim <n>\s+embedding \(model\) width \(default: 64; with --preset\s+rustgpt: 128\)/);
+    expect(r.out).toMatch(/--hidden-size <n>\s+model \(embedding\) width \(default: 64; with --preset\s+rustgpt: 128\)/);
+    expect(r.out).toMatch(/--embed-dim <n>\s+deprecated: the same as --hidden-size/);
   });
 });
 
@@ -71,6 +72,17 @@ describe("the save directory, checked before training", () => {
     const t0 = performance.now();
     await expect(runCli(["--pretrain-data", facts, "--chat-data", chat, ...TINY, "--pretrain-epochs", "1000", "--save", save])).rejects.toThrow(message);
     expect(performance.now() - t0).toBeLessThan(20_000); // not after 1000 epochs
+  });
+});
+
+describe("hyperparameter names", () => {
+  it("--hidden-size / --intermediate-size (HF's names); --embed-dim / --hidden-dim still work as aliases", () => {
+    const o = parseArgs(["--hidden-size", "32", "--intermediate-size", "48"], buildProgram(), dir);
+    expect([o.hiddenSize, o.intermediateSize]).toEqual([32, 48]);
+    const old = parseArgs(["--embed-dim", "32", "--hidden-dim", "48"], buildProgram(), dir);
+    expect([old.hiddenSize, old.intermediateSize]).toEqual([32, 48]);
+    expect(old.given.has("hiddenSize")).toBe(true);
+    expect(() => parseArgs(["--embed-dim", "32", "--hidden-size", "16"], buildProgram(), dir)).toThrow(/--embed-dim 32 \(deprecated alias\) contradicts --hidden-size 16/);
   });
 });
 
@@ -93,7 +105,7 @@ describe("saved runs of another configuration", () => {
     const cut = await runCli(["--pretrain-data", facts, "--chat-data", chat, ...TINY, "--save", save], { signal: stop.signal });
     expect(cut.code).toBe(130);
     await expect(runCli(["--resume", save, "--embed-dim", "16"])).rejects.toThrow(
-      /checkpoint from a different configuration: it has --embed-dim 8, the command line gives 16/,
+      /checkpoint from a different configuration: it has --hidden-size 8, the command line gives 16/,
     );
     const done = await runCli(["--pretrain-data", facts, "--chat-data", chat, ...TINY, "--save", join(dir, "done")]);
     expect(done.code).toBe(0);

@@ -40,7 +40,7 @@ const pre = writeJson(dir, "facts.json", FACTS);
 const chat = writeJson(dir, "chat.json", DIALOGUES);
 const TINY = [
   "--pretrain-data", pre, "--chat-data", chat, "--pretrain-epochs", "12", "--chat-epochs", "40",
-  "--embed-dim", "32", "--hidden-dim", "48", "--layers", "1", "--heads", "2", "--batch-size", "2",
+  "--hidden-size", "32", "--intermediate-size", "48", "--layers", "1", "--heads", "2", "--batch-size", "2",
   "--pretrain-lr", "1e-2", "--chat-lr", "1e-2", "--max-seq-len", "24", "--seed", "7",
 ];
 const summaryOf = (d: string) => JSON.parse(readFileSync(join(d, "summary.json"), "utf8"));

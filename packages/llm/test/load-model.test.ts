@@ -51,13 +51,19 @@ describe("loadModel", () => {
 
   it("opens a RustGPT directory", async () => {
     const dir = join(tmp, "rustgpt");
-    const cfg = rustGptConfig({ vocabSize: V, embedDim: 8, hiddenDim: 12, numLayers: 1, numHeads: 1, maxSeqLen: 8 });
+    const cfg = rustGptConfig({ vocabSize: V, hiddenSize: 8, intermediateSize: 12, numLayers: 1, numHeads: 1, maxSeqLen: 8 });
     saveRustGptDir(dir, new RustGptModel(cfg, ParamSource.init(2)), { tokenizerJson: built.json, tokenizerConfig: built.config });
     const r = await loadModel(dir);
     expect(r.format).toBe("rustgpt");
     expect(r.model).toBeInstanceOf(RustGptModel);
     expect(r.config).toEqual(cfg);
     expect(r.eosIds).toEqual([eos]);
+    // A directory saved before the names were unified (embedDim / hiddenDim) still loads.
+    const file = join(dir, "rustgpt.json");
+    const meta = JSON.parse(readFileSync(file, "utf8"));
+    const { hiddenSize, intermediateSize, ...rest } = meta.config;
+    writeFileSync(file, JSON.stringify({ ...meta, config: { ...rest, embedDim: hiddenSize, hiddenDim: intermediateSize } }));
+    expect((await loadModel(dir)).config).toEqual(cfg);
   });
 
   it("refuses what is not a model, naming the path and what was expected", async () => {

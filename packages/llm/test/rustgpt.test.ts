@@ -28,11 +28,11 @@ describe("size", () => {
 });
 
 // A small model for the exact checks: d = 8, h = 12, 2 blocks, V = 10, 6 positions.
-const small = rustGptConfig({ vocabSize: 10, embedDim: 8, hiddenDim: 12, numLayers: 2, numHeads: 1, maxSeqLen: 6 });
+const small = rustGptConfig({ vocabSize: 10, hiddenSize: 8, intermediateSize: 12, numLayers: 2, numHeads: 1, maxSeqLen: 6 });
 
 /** RustGPT's forward written as plain loops over the state dict (float64). */
 function referenceLogits(sd: Record<string, Float32Array>, ids: number[]): number[][] {
-  const { embedDim: d, hiddenDim: h, vocabSize: V, numLayers } = small;
+  const { hiddenSize: d, intermediateSize: h, vocabSize: V, numLayers } = small;
   const T = ids.length;
   const linear = (x: number[], w: Float32Array, b: Float32Array | null, out: number): number[] =>
     Array.from({ length: out }, (_, o) => x.reduce((s, xi, i) => s + xi * w[o * x.length + i]!, b ? b[o]! : 0));

@@ -2,15 +2,16 @@
  * RustGPT's architecture (tekaratzas/RustGPT): token embedding + learned absolute positions,
  * post-LayerNorm blocks of single-head attention without output projection and a ReLU MLP with
  * biases, then an output Linear with bias. Its defaults: embedding 128, MLP 256, 3 blocks, 80
- * positions; on its own data (vocab 533) that is 493,973 parameters.
+ * positions; on its own data (vocab 533) that is 493,973 parameters. Field names are the ones
+ * used across mini (HF's): hiddenSize = model width, intermediateSize = feed-forward width.
  */
 
 export interface RustGptConfig {
   readonly vocabSize: number;
-  /** Embedding width (RustGPT EMBEDDING_DIM = 128). */
-  readonly embedDim: number;
-  /** Feed-forward width (RustGPT HIDDEN_DIM = 256). */
-  readonly hiddenDim: number;
+  /** Model (embedding) width, HF's hidden_size (RustGPT EMBEDDING_DIM = 128). */
+  readonly hiddenSize: number;
+  /** Feed-forward width, HF's intermediate_size (RustGPT HIDDEN_DIM = 256). */
+  readonly intermediateSize: number;
   /** Transformer blocks (RustGPT: 3). */
   readonly numLayers: number;
   /** Attention heads; RustGPT has 1 (without an output projection, as RustGPT). */
@@ -21,16 +22,16 @@ export interface RustGptConfig {
   readonly layerNormEps: number;
 }
 
-export const RUSTGPT_DEFAULTS = { embedDim: 128, hiddenDim: 256, numLayers: 3, numHeads: 1, maxSeqLen: 80, layerNormEps: 1e-5 } as const;
+export const RUSTGPT_DEFAULTS = { hiddenSize: 128, intermediateSize: 256, numLayers: 3, numHeads: 1, maxSeqLen: 80, layerNormEps: 1e-5 } as const;
 
 export function rustGptConfig(c: Partial<RustGptConfig> & { vocabSize: number }): RustGptConfig {
   const out: RustGptConfig = { ...RUSTGPT_DEFAULTS, ...c };
-  for (const f of ["vocabSize", "embedDim", "hiddenDim", "numLayers", "numHeads", "maxSeqLen"] as const) {
+  for (const f of ["vocabSize", "hiddenSize", "intermediateSize", "numLayers", "numHeads", "maxSeqLen"] as const) {
     const v = out[f];
     if (!Number.isInteger(v) || v <= 0) throw new Error(`rustgpt config: ${f} must be a positive integer, got ${v}`);
   }
-  if (out.embedDim % out.numHeads !== 0) {
-    throw new Error(`rustgpt config: embedDim (${out.embedDim}) must be divisible by numHeads (${out.numHeads})`);
+  if (out.hiddenSize % out.numHeads !== 0) {
+    throw new Error(`rustgpt config: hiddenSize (${out.hiddenSize}) must be divisible by numHeads (${out.numHeads})`);
   }
   if (!(out.layerNormEps > 0)) throw new Error(`rustgpt config: layerNormEps must be > 0, got ${out.layerNormEps}`);
   return out;
@@ -41,7 +42,7 @@ export function rustGptConfig(c: Partial<RustGptConfig> & { vocabSize: number })
  * two LayerNorms 4·d, feed-forward d·h + h + h·d + d; output d·V + V.
  */
 export function rustGptParameterCount(c: RustGptConfig): number {
-  const { vocabSize: V, embedDim: d, hiddenDim: h, maxSeqLen: T, numLayers: L } = c;
+  const { vocabSize: V, hiddenSize: d, intermediateSize: h, maxSeqLen: T, numLayers: L } = c;
   const block = 3 * d * d + 4 * d + (d * h + h + h * d + d);
   return V * d + T * d + L * block + d * V + V;
 }

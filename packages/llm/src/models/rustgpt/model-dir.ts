@@ -53,14 +53,22 @@ export function loadRustGptDir(dir: string): LoadedRustGptDir {
   return { model: new RustGptModel(r.config, r.params), tokenizer: r.tokenizer, tokenizerJson: r.tokenizerJson, tokenizerConfig: r.tokenizerConfig };
 }
 
+interface LegacyNames {
+  embedDim?: number;
+  hiddenDim?: number;
+}
+
 /** rustgpt.json → the config (errors name the file and field). */
 function parseRustGptFile(json: unknown, path: string): RustGptConfig {
-  const meta = (json ?? {}) as { format?: unknown; version?: unknown; config?: Partial<RustGptConfig> };
+  const meta = (json ?? {}) as { format?: unknown; version?: unknown; config?: Partial<RustGptConfig> & LegacyNames };
   if (meta.format !== RUSTGPT_FORMAT) throw new ModelLoadError(path, "format", `is ${JSON.stringify(meta.format)}, expected "${RUSTGPT_FORMAT}"`);
   if (meta.version !== 1) throw new ModelLoadError(path, "version", `${JSON.stringify(meta.version)} is not supported (expected 1)`);
   if (!meta.config || typeof meta.config.vocabSize !== "number") throw new ModelLoadError(path, "config", "is missing or has no vocabSize");
+  // Directories saved before the names were unified say embedDim / hiddenDim.
+  const { embedDim, hiddenDim, ...rest } = meta.config;
+  const config = { ...rest, ...(embedDim !== undefined && rest.hiddenSize === undefined ? { hiddenSize: embedDim } : {}), ...(hiddenDim !== undefined && rest.intermediateSize === undefined ? { intermediateSize: hiddenDim } : {}) };
   try {
-    return rustGptConfig(meta.config as RustGptConfig);
+    return rustGptConfig(config as RustGptConfig);
   } catch (e) {
     throw new ModelLoadError(path, "config", (e as Error).message);
   }

@@ -25,7 +25,7 @@ class RustGptModule extends Module {
 
   constructor(ps: ParamSource, c: RustGptConfig) {
     super();
-    const d = c.embedDim;
+    const d = c.hiddenSize;
     this.tokenEmbedding = new Embedding(ps.pp("token_embedding"), c.vocabSize, d, { init: init.normal(0.02) });
     this.positionEmbedding = new PositionalEmbedding(ps.pp("position_embedding"), c.maxSeqLen, d, { init: init.normal(0.02) });
     this.blocks = [];
@@ -35,7 +35,7 @@ class RustGptModule extends Module {
         nHeads: c.numHeads,
         outputProjection: false,
         rope: null,
-        ffnHidden: c.hiddenDim,
+        ffnHidden: c.intermediateSize,
         ffnKind: "relu",
         ffnBias: true,
         norm: { kind: "layer", eps: c.layerNormEps, epsPlacement: "outside" },
@@ -44,7 +44,7 @@ class RustGptModule extends Module {
         init: init.normal(Math.sqrt(2 / d)),
       });
       // W2 (down, fan-in h) gets its own He std; biases start at 0 as RustGPT's.
-      rescaleInit(block.mlp.down.weight, Math.sqrt(2 / d), Math.sqrt(2 / c.hiddenDim), ps);
+      rescaleInit(block.mlp.down.weight, Math.sqrt(2 / d), Math.sqrt(2 / c.intermediateSize), ps);
       if (block.mlp.up.bias) zeroUnlessLoading(block.mlp.up.bias, ps);
       if (block.mlp.down.bias) zeroUnlessLoading(block.mlp.down.bias, ps);
       this.blocks.push(block);
