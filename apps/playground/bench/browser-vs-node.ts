@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import { generateAll, loadModel } from "@mini/llm";
+import { threadCount } from "@mini/tensor";
 import { preparePipeline, trainPipeline } from "../src/pipeline.js";
 import type { TrainSettings } from "../src/protocol.js";
 import { APP, launchChromium, startSite } from "../test/helpers.js";
@@ -64,12 +65,12 @@ try {
   const data = async (f: string): Promise<string> => (await import("node:fs")).readFileSync(join(APP, "..", "rustgpt-ts", "data", f), "utf8");
   const settings: TrainSettings = {
     preset: "rustgpt", pretrainText: await data("pretraining.json"), chatText: await data("chat.json"), pretrainName: "pretraining.json", chatName: "chat.json",
-    pretrainEpochs: EPOCHS, chatEpochs: EPOCHS, pretrainLr: 5e-4, chatLr: 1e-4, batchSize: 1, embedDim: 128, hiddenDim: 256, layers: 3, heads: 1, maxSeqLen: 80, seed: 42,
+    pretrainEpochs: EPOCHS, chatEpochs: EPOCHS, pretrainLr: 5e-4, chatLr: 1e-4, batchSize: 1, embedDim: 128, hiddenDim: 256, layers: 3, heads: 1, maxSeqLen: 80, seed: 42, threads: null,
   };
   const nodeEpochs: Record<string, number[]> = {};
   await trainPipeline(preparePipeline(settings), settings.seed, { onEpoch: (e) => void (nodeEpochs[e.phase] ??= []).push(e.seconds) });
 
-  console.log(`browser: ${browser.version()} (threads: ${threads}); node ${process.version}; ${REPEATS} repeats\n`);
+  console.log(`browser: ${browser.version()} (threads: ${threads}); node ${process.version} (threads: ${threadCount()}); ${REPEATS} repeats\n`);
   console.log("| what | browser (min / median / max) | Node (min / median / max) | browser ÷ Node (medians) |");
   console.log("| --- | ---: | ---: | ---: |");
   console.log(`| story decode, tok/s (greedy, ${NEW_TOKENS} new tokens) | ${stat(browserDecode)} | ${stat(nodeDecode)} | ${(median(browserDecode) / median(nodeDecode)).toFixed(2)}× |`);

@@ -58,6 +58,8 @@ export interface TrainSettings {
   heads: number;
   maxSeqLen: number;
   seed: number;
+  /** The kernel pool's threads (null: every core, the pool's default). */
+  threads: number | null;
 }
 
 /** To the Train worker. */

@@ -46,6 +46,7 @@ export function mountTrainPage(root: HTMLElement): void {
     heads: field({ name: "heads", label: "heads", fallback: d.heads, kind: "number" }),
     maxSeqLen: field({ name: "max_seq_len", label: "context", fallback: "80", kind: "number" }),
     seed: field({ name: "seed", label: "seed", fallback: "42", kind: "number" }),
+    threads: field({ name: "threads", label: "threads (empty: every core)", fallback: "", kind: "number" }),
   };
   const question = field({ name: "question", label: "ask the trained model", fallback: "How do mountains form?" });
   const maxNew = field({ name: "max_new_tokens", label: "max new tokens", fallback: "60", kind: "number" });
@@ -195,6 +196,7 @@ export function mountTrainPage(root: HTMLElement): void {
         heads: numberOf(nums.heads.input, int1, "an integer ≥ 1"),
         maxSeqLen: numberOf(nums.maxSeqLen.input, (n) => Number.isInteger(n) && n >= 2, "an integer ≥ 2"),
         seed: numberOf(nums.seed.input, int0, "an integer ≥ 0"),
+        threads: nums.threads.input.value.trim() === "" ? null : numberOf(nums.threads.input, (n) => int1(n) && n <= 256, "an integer from 1 to 256"),
       };
     } catch (e) {
       return fail((e as Error).message);

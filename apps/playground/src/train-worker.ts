@@ -7,7 +7,7 @@
  * is mini's own, which llama-infer does not read).
  */
 import { loadModelFromFiles } from "@mini/llm";
-import { startThreadPool } from "@mini/tensor";
+import { setThreads, startThreadPool } from "@mini/tensor";
 import { hfModelDirFiles, TinyLlama } from "@mini/llm/models";
 import { exactMatch } from "@mini/llm/training";
 import { Generation } from "./generation.js";
@@ -47,6 +47,7 @@ async function handle(req: Exclude<TrainRequest, { type: "stop" }>): Promise<voi
 
 async function runPipeline(s: TrainSettings): Promise<void> {
   abort = new AbortController();
+  if (s.threads !== null) setThreads(s.threads);
   const threads = await startThreadPool();
   const p = preparePipeline(s);
   const { model, tokenizer, chat } = p;
