@@ -35,4 +35,4 @@ export * from "./tiny-llama/index.js";
 export * from "./rustgpt/index.js";
 export * from "../loaders/index.js";
 export { TrainableModel, type RunInputs } from "../training/trainable-model.js";
-export { trainedModelFiles, writeModelDir, readTrainedModelDir, type TrainedModelParts, type ReadTrainedModel } from "./trained-model-dir.js";
+export { trainedModelFiles, writeModelDir, readTrainedModelDir, loadTrainedDir, type TrainedModelParts, type ReadTrainedModel, type LoadedTrainedDir } from "./trained-model-dir.js";

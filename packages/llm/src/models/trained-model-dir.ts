@@ -13,6 +13,7 @@ import { existsSync, join, mkdirSync, readFileSync, renameSync, resolve, writeFi
 import { readSafetensors, serializeSafetensors, type Tensor } from "@mini/tensor";
 import { ParamSource } from "@mini/nn";
 import { ModelLoadError } from "../loaders/errors.js";
+import { parseJsonFile } from "../loaders/model-meta.js";
 import { tokenizerFromJson } from "../tokenizers/hf/load.js";
 import type { Tokenizer } from "../tokenizers/tokenizer.js";
 
@@ -95,6 +96,25 @@ export function readTrainedModelDir<C extends { vocabSize: number }>(
   return { dir: root, config, params, tokenizer, tokenizerJson, tokenizerConfig };
 }
 
+/** What a family's loader returns: the model built from the directory, and its tokenizer. */
+export interface LoadedTrainedDir<M> {
+  readonly model: M;
+  readonly tokenizer: Tokenizer;
+  readonly tokenizerJson: Record<string, unknown>;
+  readonly tokenizerConfig: Record<string, unknown>;
+}
+
+/** readTrainedModelDir, then the family's model built from the config and weights. */
+export function loadTrainedDir<C extends { vocabSize: number }, M>(
+  dir: string,
+  configFile: string,
+  parseConfig: (json: unknown, path: string) => C,
+  build: (config: C, params: ParamSource) => M,
+): LoadedTrainedDir<M> {
+  const r = readTrainedModelDir(dir, configFile, parseConfig);
+  return { model: build(r.config, r.params), tokenizer: r.tokenizer, tokenizerJson: r.tokenizerJson, tokenizerConfig: r.tokenizerConfig };
+}
+
 function readJson(path: string): unknown {
   let text: string;
   try {
@@ -102,9 +122,5 @@ function readJson(path: string): unknown {
   } catch (e) {
     throw new ModelLoadError(path, undefined, `cannot read (${(e as Error).message})`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new ModelLoadError(path, undefined, `malformed JSON (${(e as Error).message})`);
-  }
+  return parseJsonFile(text, path);
 }

@@ -9,8 +9,7 @@
  */
 import { existsSync, join, resolve } from "#platform/fs";
 import { ModelLoadError } from "../../loaders/errors.js";
-import type { Tokenizer } from "../../tokenizers/tokenizer.js";
-import { readTrainedModelDir, trainedModelFiles, writeModelDir } from "../trained-model-dir.js";
+import { loadTrainedDir, trainedModelFiles, writeModelDir, type LoadedTrainedDir } from "../trained-model-dir.js";
 import { rustGptConfig, type RustGptConfig } from "./config.js";
 import { RustGptModel } from "./model.js";
 
@@ -41,16 +40,10 @@ export function isRustGptDir(dir: string): boolean {
   return existsSync(join(resolve(dir), RUSTGPT_CONFIG_FILE));
 }
 
-export interface LoadedRustGptDir {
-  readonly model: RustGptModel;
-  readonly tokenizer: Tokenizer;
-  readonly tokenizerJson: Record<string, unknown>;
-  readonly tokenizerConfig: Record<string, unknown>;
-}
+export type LoadedRustGptDir = LoadedTrainedDir<RustGptModel>;
 
 export function loadRustGptDir(dir: string): LoadedRustGptDir {
-  const r = readTrainedModelDir(dir, RUSTGPT_CONFIG_FILE, parseRustGptFile);
-  return { model: new RustGptModel(r.config, r.params), tokenizer: r.tokenizer, tokenizerJson: r.tokenizerJson, tokenizerConfig: r.tokenizerConfig };
+  return loadTrainedDir(dir, RUSTGPT_CONFIG_FILE, parseRustGptFile, (config, params) => new RustGptModel(config, params));
 }
 
 interface LegacyNames {

@@ -11,8 +11,7 @@
  * both read what the trainer wrote. The files are read and written by ../trained-model-dir.ts.
  */
 import { tokenizerFromJson } from "../../tokenizers/hf/load.js";
-import type { Tokenizer } from "../../tokenizers/tokenizer.js";
-import { readTrainedModelDir, trainedModelFiles, writeModelDir } from "../trained-model-dir.js";
+import { loadTrainedDir, trainedModelFiles, writeModelDir, type LoadedTrainedDir } from "../trained-model-dir.js";
 import { fromHfConfig, toHfConfig } from "./config.js";
 import { TinyLlama } from "./model.js";
 
@@ -84,15 +83,9 @@ export function hfModelDirFiles(model: TinyLlama, opts: SaveHfOptions): Record<s
   });
 }
 
-export interface LoadedTinyLlamaDir {
-  readonly model: TinyLlama;
-  readonly tokenizer: Tokenizer;
-  readonly tokenizerJson: Record<string, unknown>;
-  readonly tokenizerConfig: Record<string, unknown>;
-}
+export type LoadedTinyLlamaDir = LoadedTrainedDir<TinyLlama>;
 
 /** Reads a directory written by saveAsHfModelDir back into the trainable model (errors name the file). */
 export function loadTinyLlamaDir(dir: string): LoadedTinyLlamaDir {
-  const r = readTrainedModelDir(dir, "config.json", fromHfConfig);
-  return { model: new TinyLlama(r.config, r.params), tokenizer: r.tokenizer, tokenizerJson: r.tokenizerJson, tokenizerConfig: r.tokenizerConfig };
+  return loadTrainedDir(dir, "config.json", fromHfConfig, (config, params) => new TinyLlama(config, params));
 }
