@@ -3,5 +3,5 @@
  * forward (the oracle every fast model is checked against) and synthetic random model directories.
  */
 export { llamaForwardReference, type WeightLookup, type ReferenceOptions } from "./models/llama/model.reference.js";
-export { tensorRecordSource } from "./models/llama/weights.js";
+export { tensorRecordSource } from "@mini/tensor";
 export { synthesizeModelDir, type SynthesizeOptions } from "./synth.js";

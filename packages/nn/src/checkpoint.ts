@@ -1,10 +1,10 @@
 import { basename, dirname, existsSync, join, mkdirSync, readdirSync, readFileSync, renameSync, resolve, rmSync, statSync, writeFileSync } from "#platform/fs";
-import { readSafetensors, writeSafetensors, type Rng, type RngState, type Tensor } from "@mini/tensor";
+import { readSafetensors, writeSafetensors, type Rng, type RngState, type Tensor, type TensorSource } from "@mini/tensor";
 import { CheckpointError, StateDictError } from "./errors.js";
 import { Dropout } from "./layers/dropout.js";
 import type { Module } from "./module.js";
 import type { Optimizer, OptimizerState } from "./optim/optimizer.js";
-import { ParamSource, type TensorFile } from "./param-source.js";
+import { ParamSource } from "./param-source.js";
 
 /**
  * Checkpoints: a directory holding
@@ -151,7 +151,7 @@ export interface LoadedCheckpoint {
   step: number | null;
   config: unknown;
   /** The model tensors (lazy safetensors file). */
-  modelTensors: TensorFile;
+  modelTensors: TensorSource;
   /** The optimizer state, if one was saved. */
   optimizerState: OptimizerState | null;
   /** A ParamSource over the model tensors: build a model from the checkpoint with it. */
@@ -176,10 +176,10 @@ export interface LoadCheckpointOptions {
 export async function loadCheckpoint(dir: string, opts: LoadCheckpointOptions = {}): Promise<LoadedCheckpoint> {
   const found = locate(resolve(dir), dir);
   const meta = readMeta(found, dir);
-  const modelTensors = (await readSafetensors(join(found, meta.files.model))) as TensorFile;
+  const modelTensors = (await readSafetensors(join(found, meta.files.model)));
   let optimizerState: OptimizerState | null = null;
   if (meta.optimizer && meta.files.optimizer) {
-    const f = (await readSafetensors(join(found, meta.files.optimizer))) as TensorFile;
+    const f = (await readSafetensors(join(found, meta.files.optimizer)));
     const tensors: Record<string, Tensor> = {};
     for (const n of f.names()) tensors[n] = f.get(n);
     optimizerState = { kind: meta.optimizer.kind, step: meta.optimizer.step, hyper: meta.optimizer.hyper, tensors };

@@ -10,7 +10,8 @@
  * - checkpoints: saveCheckpoint, loadCheckpoint (safetensors + checkpoint.json, atomic)
  */
 export { Parameter } from "./parameter.js";
-export { ParamSource, type ParamSourceOptions, type TensorFile, type TensorSource } from "./param-source.js";
+export { ShapeRecorder, type TensorScope } from "./tensor-scope.js";
+export { ParamSource, asTensorSource, type ParamSourceOptions, type FromTensorsOptions, type Tensors } from "./param-source.js";
 export { Module } from "./module.js";
 export { asVariable, type Input } from "./input.js";
 export * as init from "./init.js";

@@ -2,7 +2,7 @@ import type { Variable } from "@mini/autograd";
 import { Tensor } from "@mini/tensor";
 import { StateDictError } from "./errors.js";
 import { Parameter } from "./parameter.js";
-import { isTensorFile, sameShape, type TensorSource } from "./param-source.js";
+import { asTensorSource, sameShape, type Tensors } from "./param-source.js";
 
 /**
  * Base class of layers and models: it owns parameters and sub-modules as ordinary fields.
@@ -111,11 +111,11 @@ export abstract class Module {
    * name, and nothing is copied unless all checks pass. Without `strict`, missing and unexpected
    * names are returned instead of thrown.
    */
-  loadStateDict(sd: TensorSource, opts: { strict?: boolean } = {}): { missing: string[]; unexpected: string[] } {
+  loadStateDict(tensors: Tensors, opts: { strict?: boolean } = {}): { missing: string[]; unexpected: string[] } {
     const strict = opts.strict ?? true;
-    const file = isTensorFile(sd) ? sd : null;
-    const names = file ? file.names() : Object.keys(sd);
-    const shapeOf = (n: string): readonly number[] => (file ? file.info(n).shape : (sd as Record<string, Tensor>)[n]!.shape);
+    const sd = asTensorSource(tensors);
+    const names = sd.names();
+    const shapeOf = (n: string): readonly number[] => sd.info(n).shape;
     const own = this.namedParameters();
     const ownNames = new Set(own.map(([n]) => n));
     const given = new Set(names);
@@ -130,8 +130,7 @@ export abstract class Module {
     }
     for (const [n, p] of own) {
       if (!given.has(n)) continue;
-      const src = file ? file.get(n) : (sd as Record<string, Tensor>)[n]!;
-      if (src !== p.value) p.value.data.set(src.data);
+      p.value.data.set(sd.get(n).data);
     }
     return { missing, unexpected };
   }

@@ -1,4 +1,4 @@
-import { Tensor, createRng, type Rng } from "@mini/tensor";
+import { Tensor, createRng, isTensorSource, tensorRecordSource, type Rng, type TensorSource } from "@mini/tensor";
 import { ParamError, fmtShape } from "./errors.js";
 import { normal, type Init } from "./init.js";
 import { Parameter } from "./parameter.js";
@@ -13,29 +13,12 @@ import { Parameter } from "./parameter.js";
  * `model.layers.0.self_attn.q_proj.weight`) are therefore a property of the model code.
  */
 
-/** A file of named tensors; `SafetensorsFile` from @mini/tensor has this shape. */
-export interface TensorFile {
-  names(): string[];
-  has(name: string): boolean;
-  info(name: string): { shape: readonly number[] };
-  get(name: string, opts?: { pinned?: boolean }): Tensor;
-  /** The tensor a `__metadata__` alias points to (HF stores tied weights once), if any. */
-  resolveAlias?(name: string): string | undefined;
-}
+/** Named tensors to load from: any TensorSource (a safetensors file, …) or a plain state dict. */
+export type Tensors = TensorSource | Record<string, Tensor>;
 
-export type TensorSource = Record<string, Tensor> | TensorFile;
-
-export function isTensorFile(t: unknown): t is TensorFile {
-  const f = t as Partial<TensorFile> | null;
-  return typeof f === "object" && f !== null && typeof f.names === "function" && typeof f.get === "function" && typeof f.info === "function";
-}
-
-/** Names and shapes of a TensorSource, without reading any data. */
-export function sourceEntries(src: TensorSource): Map<string, readonly number[]> {
-  const out = new Map<string, readonly number[]>();
-  if (isTensorFile(src)) for (const n of src.names()) out.set(n, src.info(n).shape);
-  else for (const [n, t] of Object.entries(src)) out.set(n, t.shape);
-  return out;
+/** The TensorSource of `t` (a state dict is wrapped; its tensors are copied on read). */
+export function asTensorSource(t: Tensors, label = "state dict"): TensorSource {
+  return isTensorSource(t) ? t : tensorRecordSource(t, label);
 }
 
 export interface ParamSourceOptions {
@@ -43,11 +26,22 @@ export interface ParamSourceOptions {
   pinned?: boolean;
 }
 
+export interface FromTensorsOptions extends ParamSourceOptions {
+  /** Describes the source in error messages (a file path). */
+  name?: string;
+  /**
+   * Fallback names: `{ a: b }` reads a from b when a is not stored and is no alias of the source
+   * (a model whose tied embeddings may be stored under either name).
+   */
+  aliases?: Record<string, string>;
+}
+
 /** Shared by a source and all its `pp` children: the generator or the tensors, and which names were handed out. */
 interface Backend {
   readonly rng: Rng | null;
   readonly tensors: TensorSource | null;
   readonly description: string;
+  readonly aliases: Record<string, string>;
   readonly pinned: boolean;
   readonly created: Set<string>;
   /** Stored names read so far (alias targets included), for unusedNames(). */
@@ -65,19 +59,21 @@ export class ParamSource {
   static init(seedOrRng: number | Rng, opts: ParamSourceOptions = {}): ParamSource {
     const rng = typeof seedOrRng === "number" ? createRng(seedOrRng) : seedOrRng;
     return new ParamSource(
-      { rng, tensors: null, description: "initialiser", pinned: opts.pinned ?? true, created: new Set(), used: new Set() },
+      { rng, tensors: null, description: "initialiser", aliases: {}, pinned: opts.pinned ?? true, created: new Set(), used: new Set() },
       "",
     );
   }
 
   /**
-   * Parameters copied from named tensors: a `SafetensorsFile` (read lazily, converted to f32) or a
-   * `Record<string, Tensor>` (copied, so the model never aliases the caller's tensors).
-   * `name` describes the source in error messages (a file path).
+   * Parameters copied from named tensors: a TensorSource (a `SafetensorsFile` is read lazily,
+   * converted to f32) or a `Record<string, Tensor>` (copied, so the model never aliases the
+   * caller's tensors).
    */
-  static fromTensors(tensors: TensorSource, opts: ParamSourceOptions & { name?: string } = {}): ParamSource {
-    const description = opts.name ?? (isTensorFile(tensors) ? "tensor file" : "state dict");
-    return new ParamSource({ rng: null, tensors, description, pinned: opts.pinned ?? true, created: new Set(), used: new Set() }, "");
+  static fromTensors(tensors: Tensors, opts: FromTensorsOptions = {}): ParamSource {
+    const description = opts.name ?? (isTensorSource(tensors) ? "tensor file" : "state dict");
+    const src = asTensorSource(tensors, description);
+    const backend = { rng: null, tensors: src, description, aliases: { ...opts.aliases }, pinned: opts.pinned ?? true, created: new Set<string>(), used: new Set<string>() };
+    return new ParamSource(backend, "");
   }
 
   /** True when parameters come from tensors rather than an initialiser. */
@@ -103,17 +99,40 @@ export class ParamSource {
   has(name: string): boolean {
     const t = this.backend.tensors;
     if (t === null) return false;
-    return this.stored(this.path(name)) !== null;
+    return this.resolve(name) !== null;
   }
 
-  /** The name under which `full` is stored: itself, or its alias target in a file's metadata; null if absent. */
-  private stored(full: string): string | null {
+  /**
+   * The one alias resolver: the name under which the tensor `name` (under this prefix) is stored:
+   * itself, the source's alias target (a safetensors `__metadata__` entry, how HF stores tied
+   * weights) or a fallback given to fromTensors; null if absent.
+   */
+  resolve(name: string): string | null {
+    return this.resolveFull(this.path(name));
+  }
+
+  private resolveFull(full: string): string | null {
     const t = this.backend.tensors;
     if (t === null) return null;
-    if (!isTensorFile(t)) return Object.prototype.hasOwnProperty.call(t, full) ? full : null;
-    if (t.has(full)) return full;
-    const target = t.resolveAlias?.(full);
-    return target !== undefined && t.has(target) ? target : null;
+    for (const candidate of [full, this.backend.aliases[full]]) {
+      if (candidate === undefined) continue;
+      if (t.has(candidate)) return candidate;
+      const target = t.resolveAlias?.(candidate);
+      if (target !== undefined && t.has(target)) return target;
+    }
+    return null;
+  }
+
+  /** The stored shape of `name` (aliases followed), or null when absent; no data is read. */
+  storedShape(name: string): readonly number[] | null {
+    const stored = this.resolve(name);
+    return stored === null ? null : this.backend.tensors!.info(stored).shape;
+  }
+
+  /** The file that holds `name` (or this source's description), for error messages. */
+  fileOf(name: string): string {
+    const t = this.backend.tensors;
+    return t?.fileOf?.(this.resolve(name) ?? this.path(name)) ?? this.backend.description;
   }
 
   /**
@@ -139,11 +158,30 @@ export class ParamSource {
     return new Parameter(value, full);
   }
 
-  /** Names in the loaded tensors that no `get` asked for (a file for a bigger model, a typo in model code). */
-  unusedNames(): string[] {
+  /**
+   * The tensor `name` (under this prefix) of `shape`, as a plain Tensor (loaded, or initialised
+   * with `init`): what an inference model holds, with no Parameter around it. Same checks as get.
+   */
+  tensor(name: string, shape: readonly number[], init: Init = normal(0.02)): Tensor {
+    return this.get(name, shape, init).value;
+  }
+
+  /**
+   * The one unused-tensor check: stored names that no `get` read so far, or, given the names a
+   * model will ask for, the stored names none of them resolves to (checked before any data is read).
+   */
+  unusedNames(expected?: Iterable<string>): string[] {
     const t = this.backend.tensors;
     if (t === null) return [];
-    return [...sourceEntries(t).keys()].filter((n) => !this.backend.used.has(n));
+    let used = this.backend.used;
+    if (expected !== undefined) {
+      used = new Set();
+      for (const n of expected) {
+        const stored = this.resolve(n);
+        if (stored !== null) used.add(stored);
+      }
+    }
+    return t.names().filter((n) => !used.has(n));
   }
 
   private fresh(full: string, shape: readonly number[], init: Init): Tensor {
@@ -158,24 +196,16 @@ export class ParamSource {
 
   private load(full: string, shape: readonly number[]): Tensor {
     const t = this.backend.tensors!;
-    const stored = this.stored(full);
-    if (stored === null) {
-      const names = [...sourceEntries(t).keys()];
-      throw new ParamError(`ParamSource.get: ${full} not found in ${this.backend.description}${suggest(full, names)}`);
-    }
-    const got = isTensorFile(t) ? t.info(stored).shape : t[stored]!.shape;
+    const stored = this.resolveFull(full);
+    if (stored === null) throw new ParamError(`ParamSource.get: ${full} not found in ${this.backend.description}${suggest(full, t.names())}`);
+    const got = t.info(stored).shape;
     if (!sameShape(got, shape)) {
       const via = stored === full ? "" : ` (stored as ${stored})`;
       throw new ParamError(`ParamSource.get: shape mismatch for ${full}${via}: expected ${fmtShape(shape)}, got ${fmtShape(got)}`);
     }
     this.backend.used.add(stored);
-    if (isTensorFile(t)) {
-      const v = t.get(stored, { pinned: this.backend.pinned });
-      return this.backend.pinned ? v.toPinned() : v;
-    }
-    const value = this.backend.pinned ? Tensor.pinned(shape) : Tensor.zeros(shape);
-    value.data.set(t[stored]!.data);
-    return value;
+    const v = t.get(stored, { pinned: this.backend.pinned });
+    return this.backend.pinned ? v.toPinned() : v;
   }
 }
 

@@ -1,6 +1,6 @@
 import { Tensor, parseSafetensors, serializeSafetensors } from "@mini/tensor";
 import { describe, expect, it } from "vitest";
-import { Linear, Module, ParamError, ParamSource, init } from "../src/index.js";
+import { Linear, Module, ParamError, ParamSource, ShapeRecorder, init, type TensorScope } from "../src/index.js";
 
 describe("ParamSource", () => {
   it("pp scopes names with dots, and numbers are path segments", () => {
@@ -51,6 +51,36 @@ describe("ParamSource", () => {
     expect(() => ParamSource.fromTensors(parseSafetensors(bytes)).get("model.embed_tokens.weight", [4])).toThrow(
       "shape mismatch for model.embed_tokens.weight (stored as lm_head.weight): expected [4], got [2, 2]",
     );
+  });
+
+  it("fallback aliases, storedShape, fileOf, and the unused check before any data is read", () => {
+    const bytes = serializeSafetensors({ "lm_head.weight": Tensor.from(new Float32Array([1, 2]), [1, 2]), "b.bias": Tensor.zeros([3]) });
+    const file = parseSafetensors(bytes, "tied.safetensors");
+    const ps = ParamSource.fromTensors(file, { name: "tied.safetensors", aliases: { "embed.weight": "lm_head.weight" } });
+    expect(ps.resolve("embed.weight")).toBe("lm_head.weight");
+    expect(ps.pp("embed").resolve("weight")).toBe("lm_head.weight");
+    expect(ps.resolve("nope")).toBeNull();
+    expect(ps.storedShape("embed.weight")).toEqual([1, 2]);
+    expect(ps.storedShape("nope")).toBeNull();
+    expect(ps.fileOf("embed.weight")).toBe("tied.safetensors");
+    // Given the names a model will ask for: what none of them resolves to.
+    expect(ps.unusedNames(["embed.weight"])).toEqual(["b.bias"]);
+    expect(ps.unusedNames(["embed.weight", "b.bias"])).toEqual([]);
+    // tensor(): the plain Tensor, read through the alias.
+    expect(ps.tensor("embed.weight", [1, 2]).toArray()).toEqual([1, 2]);
+    // A stored name wins over a fallback.
+    const both = ParamSource.fromTensors({ a: Tensor.from(new Float32Array([5]), [1]), b: Tensor.from(new Float32Array([6]), [1]) }, { aliases: { a: "b" } });
+    expect(both.tensor("a", [1]).toArray()).toEqual([5]);
+  });
+
+  it("one function of a TensorScope gives names and shapes (ShapeRecorder) or values (ParamSource)", () => {
+    const layout = <T>(s: TensorScope<T>) => ({ w: s.pp("layers").pp(0).tensor("weight", [2, 3]), b: s.pp("out").tensor("bias", [4]) });
+    const r = ShapeRecorder.create();
+    layout(r);
+    expect([...r.shapes]).toEqual([["layers.0.weight", [2, 3]], ["out.bias", [4]]]);
+    const values = layout(ParamSource.fromTensors({ "layers.0.weight": Tensor.zeros([2, 3]), "out.bias": Tensor.from(new Float32Array([1, 2, 3, 4]), [4]) }));
+    expect(values.b.toArray()).toEqual([1, 2, 3, 4]);
+    expect(() => r.tensor("out.bias", [4])).toThrow(/asked for twice/);
   });
 
   it("a wrong shape names the tensor, expected and got", () => {

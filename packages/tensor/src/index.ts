@@ -40,6 +40,7 @@ export {
 } from "./kernels/rope.js";
 export type { BinaryOp } from "./kernels/broadcast.js";
 
+export { isTensorSource, tensorRecordSource, type TensorSource } from "./io/tensor-source.js";
 export {
   readSafetensors,
   parseSafetensors,

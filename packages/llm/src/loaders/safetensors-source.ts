@@ -7,8 +7,7 @@
  * stored tensor and whose value is one is resolved as an alias, so either name loads the matrix.
  */
 import { existsSync, join, readFileSync } from "#platform/fs";
-import { readSafetensors, SafetensorsError, type SafetensorsFile, type Tensor } from "@mini/tensor";
-import type { TensorSource } from "../models/llama/weights.js";
+import { readSafetensors, SafetensorsError, type SafetensorsFile, type TensorSource } from "@mini/tensor";
 import { ModelLoadError } from "./errors.js";
 
 export const SINGLE_FILE = "model.safetensors";
@@ -17,8 +16,6 @@ export const INDEX_FILE = "model.safetensors.index.json";
 interface Location {
   file: SafetensorsFile;
   path: string;
-  /** The name the data is stored under (differs from the requested name for an alias). */
-  stored: string;
 }
 
 /**
@@ -33,7 +30,7 @@ export interface WeightFiles {
   open(name: string): SafetensorsFile | Promise<SafetensorsFile>;
 }
 
-/** Opens the weights of `dir` (no tensor data is converted until `load`). */
+/** Opens the weights of `dir` (no tensor data is converted until `get`). */
 export async function openSafetensorsSource(dir: string): Promise<TensorSource> {
   return openWeights({
     pathOf: (name) => join(dir, name),
@@ -45,14 +42,17 @@ export async function openSafetensorsSource(dir: string): Promise<TensorSource> 
 
 /** Opens the weights among `files` (single file or index + shards, as in a directory). */
 export async function openWeights(files: WeightFiles): Promise<TensorSource> {
-  const where = new Map<string, Location>();
+  const where = new Map<string, Location>(); // stored name → its file
+  const aliases = new Map<string, string>(); // alias → stored name
   const single = files.pathOf(SINGLE_FILE);
   const index = files.pathOf(INDEX_FILE);
   let defaultFile: string;
 
   if (files.exists(SINGLE_FILE)) {
     defaultFile = single;
-    addFile(where, await open(files, SINGLE_FILE), single);
+    const file = await open(files, SINGLE_FILE);
+    for (const name of file.names()) where.set(name, { file, path: single });
+    addAliases(aliases, where, file);
   } else if (files.exists(INDEX_FILE)) {
     defaultFile = index;
     const weightMap = readWeightMap(files, INDEX_FILE);
@@ -67,27 +67,28 @@ export async function openWeights(files: WeightFiles): Promise<TensorSource> {
       const file = opened.get(shardName)!;
       const path = files.pathOf(shardName);
       if (!file.has(name)) throw new ModelLoadError(path, `tensor "${name}"`, `missing (${INDEX_FILE} maps it to this shard)`);
-      where.set(name, { file, path, stored: name });
+      where.set(name, { file, path });
     }
     // Aliases recorded in any shard's metadata.
-    for (const [shardName, file] of opened) addAliases(where, file, files.pathOf(shardName));
+    for (const file of opened.values()) addAliases(aliases, where, file);
   } else {
     throw new ModelLoadError(files.pathOf(""), undefined, `no weights: neither ${SINGLE_FILE} nor ${INDEX_FILE} exists`);
   }
 
   return {
-    has: (name) => where.has(name),
     names: () => [...where.keys()],
-    shape: (name) => get(name).file.info(get(name).stored).shape,
-    load: (name): Tensor => {
+    has: (name) => where.has(name),
+    info: (name) => get(name).file.info(name),
+    get: (name, opts = {}) => {
       const loc = get(name);
       try {
-        return loc.file.get(loc.stored, { pinned: true });
+        return loc.file.get(name, { pinned: opts.pinned ?? true });
       } catch (e) {
         throw wrap(e, loc.path);
       }
     },
-    fileOf: (name) => where.get(name)?.path ?? defaultFile,
+    resolveAlias: (name) => (where.has(name) ? undefined : aliases.get(name)),
+    fileOf: (name) => where.get(name)?.path ?? where.get(aliases.get(name) ?? "")?.path ?? defaultFile,
   };
 
   function get(name: string): Location {
@@ -105,14 +106,10 @@ async function open(files: WeightFiles, name: string): Promise<SafetensorsFile> 
   }
 }
 
-function addFile(where: Map<string, Location>, file: SafetensorsFile, path: string): void {
-  for (const name of file.names()) where.set(name, { file, path, stored: name });
-  addAliases(where, file, path);
-}
-
-function addAliases(where: Map<string, Location>, file: SafetensorsFile, path: string): void {
+/** The `__metadata__` entries of `file` whose key is not stored and whose value is: aliases (tied weights). */
+function addAliases(aliases: Map<string, string>, where: Map<string, Location>, file: SafetensorsFile): void {
   for (const [alias, target] of Object.entries(file.metadata ?? {})) {
-    if (!where.has(alias) && typeof target === "string" && file.has(target)) where.set(alias, { file, path, stored: target });
+    if (!where.has(alias) && typeof target === "string" && where.has(target)) aliases.set(alias, target);
   }
 }
 

@@ -27,7 +27,6 @@ export {
   type Llama3RopeScaling,
   type LlamaWeights,
   type LayerWeights,
-  type TensorSource,
   type LlamaModelOptions,
   type KVCacheShape,
 } from "./llama/index.js";

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from "#platform/fs";
 import { SafetensorsError } from "../errors.js";
 import { Tensor } from "../tensor.js";
 import { bf16BitsToF32Array, f16BitsToF32Array } from "./half.js";
+import type { TensorSource } from "./tensor-source.js";
 import {
   isReadable, MAX_HEADER_BYTES, parseHeader, parseHeaderJson, parseHeaderLength, type HeaderEntry, type ParsedHeader, type TensorInfo,
 } from "./safetensors-header.js";
@@ -20,7 +21,7 @@ export { serializeSafetensors, writeSafetensors } from "./safetensors-write.js";
  * buffer in between), and F16/BF16 through a small reusable buffer. `parseSafetensors` does the
  * same from bytes already in memory.
  */
-export interface SafetensorsFile {
+export interface SafetensorsFile extends TensorSource {
   /** The file path (or the name given to parseSafetensors), used in error messages. */
   readonly file: string;
   /** The `__metadata__` map (string → string); empty when the header has none. */
@@ -40,6 +41,8 @@ export interface SafetensorsFile {
    * `get` never follows aliases itself: the loader decides.
    */
   resolveAlias(name: string): string | undefined;
+  /** The file path (every tensor of it is in this one file). */
+  fileOf(name: string): string;
 }
 
 export interface SafetensorsReadOptions {
@@ -74,6 +77,10 @@ abstract class SafetensorsSource implements SafetensorsFile {
 
   names(): string[] {
     return [...this.entries.keys()].sort();
+  }
+
+  fileOf(): string {
+    return this.file;
   }
 
   has(name: string): boolean {

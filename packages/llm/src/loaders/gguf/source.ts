@@ -3,10 +3,10 @@
  * back in HF order (names.ts). Every tensor of the file must be one the Llama uses. Tensors are
  * decoded to float32 on load by the reference decoders (the inference Llama multiplies f32).
  */
-import { dequantize, Tensor, type GgmlType, type GgufFile } from "@mini/tensor";
+import { dequantize, Tensor, type GgmlType, type GgufFile, type TensorSource } from "@mini/tensor";
 import { ModelLoadError } from "../errors.js";
 import type { LlamaConfig } from "../../models/llama/config.js";
-import { expectedTensors, type TensorSource } from "../../models/llama/weights.js";
+import { expectedTensors } from "../../models/llama/weights.js";
 import { ggufName, hfName, permutedHeads, permuteRows, ropePermuted } from "./names.js";
 
 const SUPPORTED = new Set(["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"]);
@@ -36,13 +36,13 @@ export function ggufTensorSource(f: GgufFile, numHeads: number, numKvHeads: numb
       return g !== undefined && f.has(g);
     },
     names: () => [...names],
-    shape: (name) => info(name).shape,
-    load: (name): Tensor => {
+    info: (name) => ({ shape: info(name).shape, dtype: info(name).type.name }),
+    get: (name, opts = {}): Tensor => {
       const t = info(name);
       let bytes = f.bytes(t.name);
       const heads = permuted ? permutedHeads(name, numHeads, numKvHeads) : undefined;
       if (heads !== undefined) bytes = permuteRows(bytes, t.shape[0]!, t.byteLength / t.shape[0]!, heads, false);
-      const out = Tensor.pinned([...t.shape]);
+      const out = opts.pinned === false ? Tensor.zeros([...t.shape]) : Tensor.pinned([...t.shape]);
       dequantize(t.type.name as GgmlType, bytes, t.elements, out.data);
       return out;
     },

@@ -5,9 +5,9 @@
  * does); a matrix whose rows are not a whole number of blocks is written F16 instead (listed in the
  * result). Wq/Wk rows are put in llama.cpp's order (names.ts). Streaming and atomic (writeGguf).
  */
-import { ggmlTypeInfo, quantize, writeGguf, type GgmlType, type GgufTensorEntry, type GgufValue } from "@mini/tensor";
+import { ggmlTypeInfo, quantize, writeGguf, type GgmlType, type GgufTensorEntry, type GgufValue, type TensorSource } from "@mini/tensor";
 import type { LlamaConfig } from "../../models/llama/config.js";
-import { expectedTensors, type TensorSource } from "../../models/llama/weights.js";
+import { expectedTensors, llamaParamSource } from "../../models/llama/weights.js";
 import { FILE_TYPE, ggufArchitecture, ggufHyperparams } from "./hyperparams.js";
 import { ggufName, permutedHeads, permuteRows, ropePermuted } from "./names.js";
 
@@ -40,10 +40,9 @@ export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteMod
   for (const [k, v] of o.tokenizer ?? []) metadata.set(k, v);
   const fallbacks: string[] = [];
   const entries: GgufTensorEntry[] = [];
+  const ps = llamaParamSource(c, o.source); // tied embeddings may be stored as lm_head only
   for (const [hf, shape] of expectedTensors(c)) {
     const name = ggufName(hf)!;
-    // Tied embeddings stored only as lm_head: read them from there.
-    const from = !o.source.has(hf) && hf === "model.embed_tokens.weight" && o.source.has("lm_head.weight") ? "lm_head.weight" : hf;
     let type: GgmlType = shape.length === 1 ? "F32" : o.type;
     if (shape[shape.length - 1]! % ggmlTypeInfo(type).blockValues !== 0) {
       type = "F16";
@@ -55,7 +54,7 @@ export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteMod
       type,
       shape,
       data: () => {
-        const t = o.source.load(from);
+        const t = ps.tensor(hf, shape);
         let bytes = quantize(type, t.data);
         t.dispose();
         if (heads !== undefined) bytes = permuteRows(bytes, shape[0]!, bytes.length / shape[0]!, heads, true);

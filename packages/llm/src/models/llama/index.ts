@@ -5,13 +5,15 @@ export { parseRopeScaling, ropeFrequencies, type Llama3RopeScaling, type RopeSca
 export { routeTokens } from "./moe-routing.js";
 export {
   loadLlamaWeights,
+  llamaTensors,
+  llamaParamSource,
   expectedTensors,
-  tensorRecordSource,
   disposeLlamaWeights,
   layerTensors,
   type LlamaWeights,
+  type LlamaWeightsOf,
   type LayerWeights,
-  type TensorSource,
+  type LayerWeightsOf,
 } from "./weights.js";
 export { LlamaModel, ContextLengthError, type LlamaModelOptions } from "./model.js";
 export { LlamaKVCache, type KVCacheShape } from "./kv-cache.js";

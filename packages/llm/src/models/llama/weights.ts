@@ -1,72 +1,58 @@
 /**
- * The weights of the inference Llama, by HF name, checked for presence and shape before any is
- * loaded. Every matrix keeps HF's Linear layout [out, in], so a projection is x·Wᵀ
- * (matmulTransB) and no weight is ever transposed or permuted on load.
+ * The weights of the inference Llama family, by HF name. `llamaTensors` is the one place their
+ * names and shapes are written: read through a ParamSource (nn's VarBuilder idea, as the training
+ * models are) to load them, or through a ShapeRecorder to list them (expectedTensors). Every matrix
+ * keeps HF's Linear layout [out, in], so a projection is x·Wᵀ (matmulTransB) and no weight is ever
+ * transposed or permuted on load.
  */
-import { Tensor } from "@mini/tensor";
+import { ParamSource, ShapeRecorder, type TensorScope } from "@mini/nn";
+import { Tensor, type TensorSource } from "@mini/tensor";
 import { ModelLoadError } from "../../loaders/errors.js";
 import type { LinearWeight } from "./compact-weights.js";
 import type { LlamaConfig } from "./config.js";
-import type { RoutedMlpWeights } from "./routed-mlp.js";
 
-/** Where weights come from: one safetensors file, several shards, or tensors in memory. */
-export interface TensorSource {
-  has(name: string): boolean;
-  /** Every stored tensor name (aliases from `__metadata__` included). */
-  names(): string[];
-  /** The stored shape (no data read). */
-  shape(name: string): readonly number[];
-  /** The tensor as f32 in the WASM heap (converted from F16/BF16 if stored so). */
-  load(name: string): Tensor;
-  /** The file that holds `name` (or would, for a missing one), for error messages. */
-  fileOf(name: string): string;
-}
-
-export interface LayerWeights {
+export interface LayerWeightsOf<M, V = M> {
   /** input_layernorm: [hidden] */
-  readonly attnNorm: Tensor;
+  readonly attnNorm: V;
   /** q_proj [nHeads·headDim, hidden], k_proj and v_proj [nKvHeads·headDim, hidden], o_proj [hidden, nHeads·headDim] */
-  readonly wq: LinearWeight;
-  readonly wk: LinearWeight;
-  readonly wv: LinearWeight;
-  readonly wo: LinearWeight;
-  /** q/k/v_proj biases [nHeads·headDim | nKvHeads·headDim] (config qkvBias), o_proj's [hidden] (oBias); else null. */
-  readonly bq: Tensor | null;
-  readonly bk: Tensor | null;
-  readonly bv: Tensor | null;
-  readonly bo: Tensor | null;
-  /** self_attn.q_norm / k_norm: [headDim] (config qkNorm, Qwen3); else null. */
-  readonly qNorm: Tensor | null;
-  readonly kNorm: Tensor | null;
+  readonly wq: M;
+  readonly wk: M;
+  readonly wv: M;
+  readonly wo: M;
+  /** q/k/v_proj.bias [out] (qkvBias), o_proj.bias [hidden] (oBias); else null */
+  readonly bq: V | null;
+  readonly bk: V | null;
+  readonly bv: V | null;
+  readonly bo: V | null;
+  /** self_attn.q_norm / k_norm: [headDim] (qkNorm: Qwen3); else null */
+  readonly qNorm: V | null;
+  readonly kNorm: V | null;
   /** post_attention_layernorm: [hidden] */
-  readonly mlpNorm: Tensor;
-  /** Dense MLP: gate_proj and up_proj [intermediate, hidden], down_proj [hidden, intermediate]; null in a routed layer. */
-  readonly wGate: LinearWeight | null;
-  readonly wUp: LinearWeight | null;
-  readonly wDown: LinearWeight | null;
-  /** Mixtral's block_sparse_moe (router and experts); null in a dense layer. */
-  readonly moe: RoutedMlpWeights | null;
+  readonly mlpNorm: V;
+  /** Dense MLP: mlp.gate_proj and up_proj [intermediate, hidden], down_proj [hidden, intermediate]; null in a routed layer */
+  readonly wGate: M | null;
+  readonly wUp: M | null;
+  readonly wDown: M | null;
+  /** Routed MLP (Mixtral's block_sparse_moe): the router gate [experts, hidden] and each expert's w1, w3 [I, hidden], w2 [hidden, I] */
+  readonly moe: { readonly router: V; readonly experts: readonly { readonly w1: M; readonly w2: M; readonly w3: M }[] } | null;
 }
 
-/** Every tensor of a layer (the present ones). */
-export function layerTensors(l: LayerWeights): LinearWeight[] {
-  const ts = [l.attnNorm, l.wq, l.wk, l.wv, l.wo, l.bq, l.bk, l.bv, l.bo, l.qNorm, l.kNorm, l.mlpNorm, l.wGate, l.wUp, l.wDown];
-  if (l.moe !== null) ts.push(l.moe.router, ...l.moe.experts.flatMap((e) => [e.w1, e.w2, e.w3]));
-  return ts.filter((t): t is LinearWeight => t !== null);
-}
-
-export interface LlamaWeights {
+export interface LlamaWeightsOf<M, V = M> {
   /** model.embed_tokens: [vocab, hidden] */
-  readonly embed: LinearWeight;
-  readonly layers: readonly LayerWeights[];
+  readonly embed: M;
+  readonly layers: readonly LayerWeightsOf<M, V>[];
   /** model.norm: [hidden] */
-  readonly finalNorm: Tensor;
-  /** lm_head: [vocab, hidden]; the same Tensor as `embed` when the embeddings are tied. */
-  readonly lmHead: LinearWeight;
+  readonly finalNorm: V;
+  /** lm_head: [vocab, hidden]; the same value as `embed` when the embeddings are tied. */
+  readonly lmHead: M;
 }
+
+/** As loaded and run: matrices f32 Tensors or compact WeightMatrix (the dtype option, compact-weights.ts); vectors f32. */
+export type LayerWeights = LayerWeightsOf<LinearWeight, Tensor>;
+export type LlamaWeights = LlamaWeightsOf<LinearWeight, Tensor>;
 
 /**
- * The HF names and shapes of every tensor the config calls for (lm_head only when untied):
+ * The tensors a config calls for, by HF name (the family's one name table):
  *
  *   model.embed_tokens.weight                                [vocab, hidden]
  *   model.layers.N.input_layernorm.weight                    [hidden]
@@ -77,131 +63,124 @@ export interface LlamaWeights {
  *   dense:  model.layers.N.mlp.{gate,up}_proj.weight         [I, hidden];  mlp.down_proj.weight [hidden, I]
  *   routed: model.layers.N.block_sparse_moe.gate.weight      [experts, hidden]  (the router)
  *           model.layers.N.block_sparse_moe.experts.E.{w1,w3}.weight [I, hidden];  .w2.weight [hidden, I]
- *   model.norm.weight, lm_head.weight                        [hidden], [vocab, hidden]
+ *   model.norm.weight, lm_head.weight (untied only)          [hidden], [vocab, hidden]
  */
-export function expectedTensors(c: LlamaConfig): Map<string, number[]> {
-  const m = new Map<string, number[]>();
+export function llamaTensors<T>(s: TensorScope<T>, c: LlamaConfig): LlamaWeightsOf<T> {
   const h = c.hiddenSize;
   const I = c.intermediateSize;
   const qDim = c.numHeads * c.headDim;
   const kvDim = c.numKvHeads * c.headDim;
-  m.set("model.embed_tokens.weight", [c.vocabSize, h]);
+  const m = s.pp("model");
+  const embed = m.pp("embed_tokens").tensor("weight", [c.vocabSize, h]);
+  const layers: LayerWeightsOf<T>[] = [];
   for (let l = 0; l < c.numLayers; l++) {
-    const p = `model.layers.${l}.`;
-    m.set(`${p}input_layernorm.weight`, [h]);
-    for (const [proj, out] of [["q_proj", qDim], ["k_proj", kvDim], ["v_proj", kvDim]] as const) {
-      m.set(`${p}self_attn.${proj}.weight`, [out, h]);
-      if (c.qkvBias) m.set(`${p}self_attn.${proj}.bias`, [out]);
-    }
-    m.set(`${p}self_attn.o_proj.weight`, [h, qDim]);
-    if (c.oBias) m.set(`${p}self_attn.o_proj.bias`, [h]);
-    if (c.qkNorm) {
-      m.set(`${p}self_attn.q_norm.weight`, [c.headDim]);
-      m.set(`${p}self_attn.k_norm.weight`, [c.headDim]);
-    }
-    m.set(`${p}post_attention_layernorm.weight`, [h]);
+    const p = m.pp("layers").pp(l);
+    const attn = p.pp("self_attn");
+    const attnNorm = p.pp("input_layernorm").tensor("weight", [h]);
+    const proj = (name: string, out: number, inDim: number, bias: boolean) => {
+      const w = attn.pp(name).tensor("weight", [out, inDim]);
+      return [w, bias ? attn.pp(name).tensor("bias", [out]) : null] as const;
+    };
+    const [wq, bq] = proj("q_proj", qDim, h, c.qkvBias);
+    const [wk, bk] = proj("k_proj", kvDim, h, c.qkvBias);
+    const [wv, bv] = proj("v_proj", kvDim, h, c.qkvBias);
+    const [wo, bo] = proj("o_proj", h, qDim, c.oBias);
+    const qNorm = c.qkNorm ? attn.pp("q_norm").tensor("weight", [c.headDim]) : null;
+    const kNorm = c.qkNorm ? attn.pp("k_norm").tensor("weight", [c.headDim]) : null;
+    const mlpNorm = p.pp("post_attention_layernorm").tensor("weight", [h]);
+    let dense: { wGate: T; wUp: T; wDown: T } | null = null;
+    let moe: LayerWeightsOf<T>["moe"] = null;
     if (c.moe === null) {
-      m.set(`${p}mlp.gate_proj.weight`, [I, h]);
-      m.set(`${p}mlp.up_proj.weight`, [I, h]);
-      m.set(`${p}mlp.down_proj.weight`, [h, I]);
+      const mlp = p.pp("mlp");
+      dense = { wGate: mlp.pp("gate_proj").tensor("weight", [I, h]), wUp: mlp.pp("up_proj").tensor("weight", [I, h]), wDown: mlp.pp("down_proj").tensor("weight", [h, I]) };
     } else {
-      const moe = `${p}block_sparse_moe.`;
-      m.set(`${moe}gate.weight`, [c.moe.numExperts, h]);
-      for (let e = 0; e < c.moe.numExperts; e++) {
-        m.set(`${moe}experts.${e}.w1.weight`, [I, h]);
-        m.set(`${moe}experts.${e}.w2.weight`, [h, I]);
-        m.set(`${moe}experts.${e}.w3.weight`, [I, h]);
-      }
+      const b = p.pp("block_sparse_moe");
+      const router = b.pp("gate").tensor("weight", [c.moe.numExperts, h]);
+      const experts = Array.from({ length: c.moe.numExperts }, (_, e) => {
+        const x = b.pp("experts").pp(e);
+        return { w1: x.pp("w1").tensor("weight", [I, h]), w2: x.pp("w2").tensor("weight", [h, I]), w3: x.pp("w3").tensor("weight", [I, h]) };
+      });
+      moe = { router, experts };
     }
+    layers.push({ attnNorm, wq, wk, wv, wo, bq, bk, bv, bo, qNorm, kNorm, mlpNorm, wGate: dense?.wGate ?? null, wUp: dense?.wUp ?? null, wDown: dense?.wDown ?? null, moe });
   }
-  m.set("model.norm.weight", [h]);
-  if (!c.tieWordEmbeddings) m.set("lm_head.weight", [c.vocabSize, h]);
-  return m;
+  const finalNorm = m.pp("norm").tensor("weight", [h]);
+  const lmHead = c.tieWordEmbeddings ? embed : s.pp("lm_head").tensor("weight", [c.vocabSize, h]);
+  return { embed, layers, finalNorm, lmHead };
 }
 
-/** Non-learned buffers some HF checkpoints store (RoPE frequencies are recomputed from rope_theta). */
+/** The HF names and shapes of every tensor the config calls for (lm_head only when untied), in llamaTensors' order. */
+export function expectedTensors(c: LlamaConfig): Map<string, number[]> {
+  const r = ShapeRecorder.create();
+  llamaTensors(r, c);
+  return r.shapes;
+}
+
+const EMBED = "model.embed_tokens.weight";
+const HEAD = "lm_head.weight";
+
+/** Non-learned buffers some HF checkpoints store (RoPE frequencies are recomputed from the config). */
 const IGNORED_BUFFERS = /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
 
 /**
- * Checks every tensor's presence and shape, then loads them all into the WASM heap.
- * Tied embeddings: either name may hold the shared matrix (the other may be absent or an alias).
+ * A ParamSource over `src` for this config: with tied embeddings the shared matrix may be stored
+ * under either name (model.embed_tokens.weight falls back to lm_head.weight), besides the
+ * source's own aliases (safetensors `__metadata__`).
+ */
+export function llamaParamSource(c: LlamaConfig, src: TensorSource): ParamSource {
+  return ParamSource.fromTensors(src, {
+    pinned: true,
+    name: src.fileOf?.(EMBED) ?? "weights",
+    ...(c.tieWordEmbeddings ? { aliases: { [EMBED]: HEAD } } : {}),
+  });
+}
+
+/**
+ * Checks every tensor's presence and shape, and that the source holds nothing else, before any
+ * data is read; then loads them all into the WASM heap.
  */
 export function loadLlamaWeights(c: LlamaConfig, src: TensorSource): LlamaWeights {
+  const ps = llamaParamSource(c, src);
   const expected = expectedTensors(c);
-  const EMBED = "model.embed_tokens.weight";
-  const HEAD = "lm_head.weight";
-  // With tied embeddings the shared matrix may be stored under lm_head only.
-  let embedName = EMBED;
-  if (c.tieWordEmbeddings && !src.has(EMBED) && src.has(HEAD)) {
-    embedName = HEAD;
-    expected.delete(EMBED);
-    expected.set(HEAD, [c.vocabSize, c.hiddenSize]);
-  }
   for (const [name, shape] of expected) {
-    if (!src.has(name)) {
+    const got = ps.storedShape(name);
+    if (got === null) {
       const hint = name === HEAD ? " (config.json has tie_word_embeddings: false, so lm_head.weight is required)" : "";
-      throw new ModelLoadError(src.fileOf(name), `tensor "${name}"`, `missing${hint}`);
+      throw new ModelLoadError(ps.fileOf(name), `tensor "${name}"`, `missing${hint}`);
     }
-    const got = src.shape(name);
     if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
-      throw new ModelLoadError(src.fileOf(name), `tensor "${name}"`, `expected shape [${shape.join(", ")}], got [${got.join(", ")}]`);
+      throw new ModelLoadError(ps.fileOf(name), `tensor "${name}"`, `expected shape [${shape.join(", ")}], got [${got.join(", ")}]`);
     }
   }
 
   // A tensor the architecture does not use (a q_proj.bias, a LoRA adapter, another model's layers)
   // means the file is not what config.json says: refuse it rather than silently compute without it.
-  const unused = src.names().filter((n) => !expected.has(n) && n !== EMBED && n !== HEAD && !IGNORED_BUFFERS.test(n));
+  // (With tied embeddings a stored lm_head.weight is ignored, as transformers does.)
+  const unused = ps.unusedNames(expected.keys()).filter((n) => !IGNORED_BUFFERS.test(n) && !(c.tieWordEmbeddings && n === HEAD));
   if (unused.length > 0) {
     const shown = unused.slice(0, 5).map((n) => `"${n}"`).join(", ");
     throw new ModelLoadError(
-      src.fileOf(unused[0]!),
+      ps.fileOf(unused[0]!),
       `tensor ${shown}${unused.length > 5 ? ` and ${unused.length - 5} more` : ""}`,
       `not part of a ${c.modelType} model with this config.json (unexpected bias or extra weights); refusing to ignore it`,
     );
   }
 
-  const embed = src.load(embedName);
-  const layers: LayerWeights[] = [];
-  for (let l = 0; l < c.numLayers; l++) {
-    const p = `model.layers.${l}.`;
-    const attn = `${p}self_attn.`;
-    const opt = (name: string, present: boolean): Tensor | null => (present ? src.load(name) : null);
-    const dense = c.moe === null;
-    const moe = `${p}block_sparse_moe.`;
-    layers.push({
-      attnNorm: src.load(`${p}input_layernorm.weight`),
-      wq: src.load(`${attn}q_proj.weight`),
-      wk: src.load(`${attn}k_proj.weight`),
-      wv: src.load(`${attn}v_proj.weight`),
-      wo: src.load(`${attn}o_proj.weight`),
-      bq: opt(`${attn}q_proj.bias`, c.qkvBias),
-      bk: opt(`${attn}k_proj.bias`, c.qkvBias),
-      bv: opt(`${attn}v_proj.bias`, c.qkvBias),
-      bo: opt(`${attn}o_proj.bias`, c.oBias),
-      qNorm: opt(`${attn}q_norm.weight`, c.qkNorm),
-      kNorm: opt(`${attn}k_norm.weight`, c.qkNorm),
-      mlpNorm: src.load(`${p}post_attention_layernorm.weight`),
-      wGate: opt(`${p}mlp.gate_proj.weight`, dense),
-      wUp: opt(`${p}mlp.up_proj.weight`, dense),
-      wDown: opt(`${p}mlp.down_proj.weight`, dense),
-      moe:
-        c.moe === null
-          ? null
-          : {
-              router: src.load(`${moe}gate.weight`),
-              experts: Array.from({ length: c.moe.numExperts }, (_, e) => ({
-                w1: src.load(`${moe}experts.${e}.w1.weight`),
-                w2: src.load(`${moe}experts.${e}.w2.weight`),
-                w3: src.load(`${moe}experts.${e}.w3.weight`),
-              })),
-            },
-    });
-  }
-  const finalNorm = src.load("model.norm.weight");
-  const lmHead = c.tieWordEmbeddings ? embed : src.load(HEAD);
-  const weights = { embed, layers, finalNorm, lmHead };
+  const weights = llamaTensors<Tensor>(ps, c);
   touchPages(weights);
   return weights;
+}
+
+/** Every tensor of a layer (the present ones). */
+export function layerTensors(l: LayerWeights): LinearWeight[] {
+  const ts = [l.attnNorm, l.wq, l.wk, l.wv, l.wo, l.bq, l.bk, l.bv, l.bo, l.qNorm, l.kNorm, l.mlpNorm, l.wGate, l.wUp, l.wDown];
+  if (l.moe !== null) ts.push(l.moe.router, ...l.moe.experts.flatMap((e) => [e.w1, e.w2, e.w3]));
+  return ts.filter((t): t is LinearWeight => t !== null);
+}
+
+/** Every distinct tensor of the weights (the tied lm_head once). */
+function allWeightTensors(w: LlamaWeights): LinearWeight[] {
+  return [...new Set([w.embed, w.finalNorm, w.lmHead, ...w.layers.flatMap(layerTensors)])];
 }
 
 let touched = 0;
@@ -215,8 +194,7 @@ let touched = 0;
  */
 function touchPages(w: LlamaWeights): void {
   let s = 0;
-  const all = [w.embed, w.finalNorm, w.lmHead, ...w.layers.flatMap(layerTensors)];
-  for (const t of all) {
+  for (const t of allWeightTensors(w)) {
     if (!(t instanceof Tensor)) continue; // compact weights were written by the CPU: pages mapped
     const d = t.data;
     for (let i = 0; i < d.length; i += 1024) s += d[i]!;
@@ -224,21 +202,7 @@ function touchPages(w: LlamaWeights): void {
   touched += s; // a use of s, so the loads are not optimized away
 }
 
-/** A TensorSource over tensors already in memory (tests, conversions, the trainable model's weights). */
-export function tensorRecordSource(tensors: Record<string, Tensor>, label = "<tensors>"): TensorSource {
-  return {
-    has: (name) => Object.hasOwn(tensors, name),
-    names: () => Object.keys(tensors),
-    shape: (name) => tensors[name]!.shape,
-    load: (name) => tensors[name]!.toPinned(),
-    fileOf: () => label,
-  };
-}
-
 /** Frees every weight's WASM memory now. */
 export function disposeLlamaWeights(w: LlamaWeights): void {
-  w.embed.dispose();
-  if (w.lmHead !== w.embed) w.lmHead.dispose();
-  w.finalNorm.dispose();
-  for (const l of w.layers) for (const t of layerTensors(l)) t.dispose();
+  for (const t of allWeightTensors(w)) t.dispose();
 }
