@@ -23,15 +23,24 @@ export function addThreadsOption(cmd: Command): Command {
     });
 }
 
-/** `--dtype <type>` (generate, chat, serve): how the weight matrices are kept in memory. */
+/**
+ * `--dtype <type>` (generate, chat, serve): how the weight matrices are kept in memory. Unset: f32
+ * for a model directory, as stored for a GGUF file (its F16/BF16/Q8_0/Q4_0 blocks as they are,
+ * Q4_K/Q6_K as q8_0); given: every matrix is converted to it.
+ */
 export function addDtypeOption(cmd: Command): Command {
-  return cmd.option("--dtype <type>", `weights in memory: ${WEIGHT_DTYPES.join(", ")} (converted at load; norms, RoPE, softmax and the KV cache stay f32)`, "f32");
+  return cmd.option(
+    "--dtype <type>",
+    `weights in memory: ${WEIGHT_DTYPES.join(", ")}, converted at load (default: f32 for a model directory, as stored for a .gguf file; norms, RoPE, softmax and the KV cache stay f32)`,
+  );
 }
 
-/** The --dtype value, checked (a UsageError names the flag and the choices). */
-export function readDtype(opts: Record<string, unknown>): WeightDtype {
+/** The --dtype value, checked (a UsageError names the flag and the choices); undefined when not given. */
+export function readDtype(opts: Record<string, unknown>): WeightDtype | undefined {
+  const d = opts["dtype"];
+  if (d === undefined) return undefined;
   try {
-    return parseWeightDtype(String(opts["dtype"] ?? "f32"), "--dtype");
+    return parseWeightDtype(String(d), "--dtype");
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

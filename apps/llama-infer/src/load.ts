@@ -16,7 +16,7 @@ export interface LoadedModel {
   loadMs: number;
 }
 
-/** `dtype`: how the Llama's weight matrices are kept (--dtype); undefined = f32. */
+/** `dtype`: how the Llama's weight matrices are kept (--dtype); undefined = f32 for a directory, as stored for a GGUF file. */
 export async function loadModel(path: string, dtype?: WeightDtype): Promise<LoadedModel> {
   const t0 = performance.now();
   // loadModel checks the path first (missing directory / config.json / safetensors).

@@ -25,12 +25,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /**
  * Largest |log p_mini − log p_llama.cpp| over the tokens llama.cpp gives p > 1e-4. Both decode the
  * same stored weights; llama.cpp then multiplies F16/BF16 weights with 16-bit-rounded activations
- * and quantized weights with Q8-quantized activations, mini in f32. Gaps measured on the synthesized
- * models (log-probs spread over ~9 units): F32 7e-6, F16 0.0035, BF16 0.036, Q8_0/Q4_0/Q4_K/Q6_K
- * 0.14-0.20, and 7e-6 for every type against llama.cpp on mini's decoded weights stored F32; a
+ * and quantized weights with Q8-quantized activations, mini (weights held as stored) with f32
+ * activations for F16/BF16 and its own q8 activation blocks for q8_0/q4_0 (K-quants held as q8_0).
+ * Gaps measured when mini decoded to f32 (log-probs spread over ~9 units): F32 7e-6, F16 0.0035,
+ * BF16 0.036, Q8_0/Q4_0/Q4_K/Q6_K 0.14-0.20, and 7e-6 for every type with mini in f32 against
+ * llama.cpp on mini's decoded weights stored F32; a
  * wrong block layout or row order gives gaps of several units. (llama.cpp's flash attention is
  * off: its CPU kernel rounds Q to F16.)
  */
+const PROMPT = "Once upon a time, 日本語 😀 they'll say";
 const TOLERANCE: Record<GgufWriteType, number> = { F32: 1e-4, F16: 0.02, BF16: 0.1, Q8_0: 0.4, Q4_0: 0.4, Q4_K: 0.4, Q6_K: 0.4 };
 
 function maxLogProbGap(mini: Float64Array, ref: Float64Array): number {
@@ -96,12 +99,20 @@ describe("synthesized models: every tensor type against llama.cpp", () => {
       // The same weights as mini decodes them, stored F32: llama.cpp on this file is an f32 computation.
       const decoded = join(dir, `synth-${type}-decoded.gguf`);
       writeModelGguf(decoded, { config, source: ggufTensorSource(openGguf(path), config.numHeads, config.numKvHeads), tokenizer: md, type: "F32" });
-      const mini = loadGgufModel(path);
-      const prompt = mini.tokenizer.encode("Once upon a time, 日本語 😀 they'll say", { addSpecialTokens: false });
-      const ours = miniLogProbs(mini.model, prompt);
-      mini.model.dispose();
-      expect(Math.max(...ours) - Math.min(...ours)).toBeGreaterThan(5); // the comparison means something
-      for (const [file, tol] of [[path, TOLERANCE[type]], [decoded, TOLERANCE.F32]] as const) {
+      // As stored (compact kernels, q8 activations for quantized weights, as llama.cpp) against
+      // llama.cpp on the same file; decoded to f32 against llama.cpp on the decoded weights.
+      let prompt: number[] = [];
+      const logProbs = (dtype?: "f32") => {
+        const mini = loadGgufModel(path, dtype === undefined ? {} : { dtype });
+        prompt = [...mini.tokenizer.encode(PROMPT, { addSpecialTokens: false })];
+        const lp = miniLogProbs(mini.model, prompt);
+        mini.model.dispose();
+        return lp;
+      };
+      const asStored = logProbs();
+      const asF32 = logProbs("f32");
+      expect(Math.max(...asF32) - Math.min(...asF32)).toBeGreaterThan(5); // the comparison means something
+      for (const [file, ours, tol] of [[path, asStored, TOLERANCE[type]], [decoded, asF32, TOLERANCE.F32]] as const) {
         const oracle = await openOracle(file);
         try {
           const gap = maxLogProbGap(ours, await oracleLogProbs(oracle, prompt, vocab));

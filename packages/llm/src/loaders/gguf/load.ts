@@ -1,10 +1,11 @@
 /**
  * Loads a GGUF file into the inference Llama: hyper-parameters from `{arch}.*` keys, weights by
- * llama.cpp's tensor names (decoded to float32 on load), the tokenizer and chat template from
+ * llama.cpp's tensor names (matrices kept in their stored blocks as compact WeightMatrix, or in
+ * `opts.dtype` when one is given; source.ts heldDtype), the tokenizer and chat template from
  * `tokenizer.*` keys. Faults are ModelLoadError (model) or TokenizerLoadError (tokenizer), naming
  * the file and the key or tensor.
  */
-import { GgufError, readGguf, type GgufFile } from "@mini/tensor";
+import { GgufError, readGguf, rowBytes, type GgmlType, type GgufFile, type WeightDtype } from "@mini/tensor";
 import { ModelLoadError } from "../errors.js";
 import type { LlamaConfig } from "../../models/llama/config.js";
 import { LlamaModel, type LlamaModelOptions } from "../../models/llama/model.js";
@@ -12,7 +13,7 @@ import { loadLlamaWeights } from "../../models/llama/weights.js";
 import { tokenizerFromGguf } from "../../tokenizers/gguf/from-gguf.js";
 import type { Tokenizer } from "../../tokenizers/tokenizer.js";
 import { configFromGguf } from "./hyperparams.js";
-import { checkGgufTensors, ggufTensorSource } from "./source.js";
+import { checkGgufTensors, ggufTensorSource, heldDtype } from "./source.js";
 
 export interface LoadedGguf {
   readonly file: string;
@@ -42,28 +43,45 @@ export function loadGgufModel(path: string, opts: LlamaModelOptions = {}): Loade
   if (tokenizer.vocabSize !== config.vocabSize) {
     throw new ModelLoadError(f.file, `key "tokenizer.ggml.tokens"`, `${tokenizer.vocabSize} tokens, but token_embd.weight has ${config.vocabSize} rows`);
   }
-  const source = ggufTensorSource(f, config.numHeads, config.numKvHeads);
+  const source = ggufTensorSource(f, config.numHeads, config.numKvHeads, opts.dtype);
   checkGgufTensors(f, config);
-  checkFitsAsF32(f);
-  const model = new LlamaModel(config, loadLlamaWeights(config, source), opts);
+  checkFitsInMemory(f, opts.dtype);
+  const model = new LlamaModel(config, loadLlamaWeights(config, source, source.loadMatrix), opts);
   return { file: f.file, gguf: f, model, config, tokenizer, eosTokenIds: config.eosTokenIds, bosTokenId: config.bosTokenId };
 }
 
 /** WASM32 memory is at most 4 GiB; weights plus the run state and KV cache must fit in it. */
 const MAX_WEIGHT_BYTES = 3.5 * 2 ** 30;
 
+type TensorSizes = Pick<GgufFile, "file"> & { readonly tensors: readonly { readonly shape: readonly number[]; readonly elements: number; readonly type: { readonly name: string } }[] };
+
 /**
- * Tensors are decoded to float32 on load, so a quantized file needs ~4-8× its size: refuse up
- * front, naming the sizes, rather than fail on a WASM memory grow halfway through loading.
+ * The bytes the weights take in the WASM heap once loaded: each matrix in its held dtype
+ * (heldDtype), each vector as f32; plus, when matrices are converted through f32 (a requested
+ * dtype other than the stored one), the largest matrix's f32 copy, alive while it is converted.
  */
-export function checkFitsAsF32(f: Pick<GgufFile, "file" | "tensors">): void {
-  const bytes = f.tensors.reduce((a, t) => a + t.elements * 4, 0);
+export function heldWeightBytes(f: TensorSizes, dtype: WeightDtype | undefined): number {
+  let held = 0;
+  let transient = 0;
+  for (const t of f.tensors) {
+    if (t.shape.length !== 2) {
+      held += 4 * t.elements;
+      continue;
+    }
+    const [rows, cols] = t.shape as [number, number];
+    const d = heldDtype(t.type.name as GgmlType, dtype);
+    held += rows * rowBytes(d, cols);
+    if (dtype !== undefined && d !== "f32" && heldDtype(t.type.name as GgmlType, undefined) !== d) transient = Math.max(transient, 4 * t.elements);
+  }
+  return held + transient;
+}
+
+/** Refuses, up front and naming the sizes, weights that would not fit, rather than fail on a WASM memory grow halfway through loading. */
+export function checkFitsInMemory(f: TensorSizes, dtype: WeightDtype | undefined): void {
+  const bytes = heldWeightBytes(f, dtype);
   if (bytes > MAX_WEIGHT_BYTES) {
     const gb = (n: number): string => (n / 2 ** 30).toFixed(1);
-    throw new ModelLoadError(
-      f.file,
-      undefined,
-      `the weights need ${gb(bytes)} GiB as float32 (GGUF tensors are decoded on load), more than the ${gb(MAX_WEIGHT_BYTES)} GiB mini's 4 GiB WASM memory leaves for them`,
-    );
+    const how = dtype === undefined ? "with matrices as stored (Q4_K/Q6_K as q8_0)" : `with matrices as ${dtype}`;
+    throw new ModelLoadError(f.file, undefined, `the weights need ${gb(bytes)} GiB ${how}, more than the ${gb(MAX_WEIGHT_BYTES)} GiB mini's 4 GiB WASM memory leaves for them`);
   }
 }

@@ -139,7 +139,7 @@ export function llamaParamSource(c: LlamaConfig, src: TensorSource): ParamSource
  * Checks every tensor's presence and shape, and that the source holds nothing else, before any
  * data is read; then loads them all into the WASM heap.
  */
-export function loadLlamaWeights(c: LlamaConfig, src: TensorSource): LlamaWeights {
+export function loadLlamaWeights(c: LlamaConfig, src: TensorSource, loadMatrix?: MatrixLoader): LlamaWeights {
   const ps = llamaParamSource(c, src);
   const expected = expectedTensors(c);
   for (const [name, shape] of expected) {
@@ -166,9 +166,27 @@ export function loadLlamaWeights(c: LlamaConfig, src: TensorSource): LlamaWeight
     );
   }
 
-  const weights = llamaTensors<Tensor>(ps, c);
+  const weights = loadMatrix === undefined ? llamaTensors<Tensor>(ps, c) : (llamaTensors<LinearWeight>(matrixScope(ps, loadMatrix, ""), c) as LlamaWeights);
   touchPages(weights);
   return weights;
+}
+
+/**
+ * A source's own way to hold a matrix (a GGUF file's blocks as a compact WeightMatrix), by stored
+ * name; loadLlamaWeights uses it for every dense 2-D weight, the source's f32 `get` for the rest.
+ */
+export type MatrixLoader = (storedName: string) => LinearWeight;
+
+/** `ps` as a scope whose 2-D tensors (Mixtral's router and experts excepted: kept f32) come from `loadMatrix`. */
+function matrixScope(ps: ParamSource, loadMatrix: MatrixLoader, prefix: string): TensorScope<LinearWeight> {
+  return {
+    pp: (name) => matrixScope(ps, loadMatrix, `${prefix}${name}.`),
+    tensor: (name, shape) => {
+      const full = prefix + name;
+      if (shape.length !== 2 || full.includes(".block_sparse_moe.")) return ps.tensor(full, shape);
+      return loadMatrix(ps.resolve(full) ?? full);
+    },
+  };
 }
 
 /** Every tensor of a layer (the present ones). */
