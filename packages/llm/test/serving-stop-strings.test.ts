@@ -12,7 +12,7 @@ function run(stops: string[], pieces: string[]): { text: string; stopped: boolea
     if (r.stopped) return { text: pushes.join(""), stopped: true, pushes };
   }
   pushes.push(m.flush());
-  return { text: pushes.join(""), stopped: false, pushes };
+  return { text: pushes.join(""), stopped: m.stopped, pushes };
 }
 
 describe("StopStringMatcher", () => {
@@ -32,6 +32,13 @@ describe("StopStringMatcher", () => {
 
   it("stops at the earliest of several stop strings", () => {
     expect(run(["world", "lo"], ["hello world"])).toMatchObject({ text: "hel", stopped: true });
+  });
+
+  it("waits for an earlier, longer stop string before cutting at a shorter one inside it", () => {
+    // "b" completes first, but "abc" started earlier: the output ends at whichever is earliest.
+    expect(run(["abc", "b"], ["ab", "c"])).toMatchObject({ text: "", stopped: true });
+    expect(run(["abc", "b"], ["ab", "x"])).toMatchObject({ text: "a", stopped: true });
+    expect(run(["abc", "b"], ["ab"])).toMatchObject({ text: "a", stopped: true }); // the stream ends
   });
 
   it("passes everything through with no stop strings, and refuses empty ones", () => {
@@ -57,6 +64,7 @@ describe("StopStringMatcher", () => {
         expect(r.text).toBe(first === Infinity ? text : text.slice(0, first));
         expect(r.stopped).toBe(first !== Infinity);
       }),
+      { numRuns: 2000 },
     );
   });
 });

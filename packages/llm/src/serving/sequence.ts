@@ -164,7 +164,7 @@ export class Sequence {
     if (reason !== "cancelled" && !this.stops.stopped) {
       const tail = this.stops.push(this.decoder.flush());
       this.emit(tail.stopped ? tail.text : tail.text + this.stops.flush());
-      if (tail.stopped) reason = "stop";
+      if (this.stops.stopped) reason = "stop";
     }
     this.state = "done";
     this.outcome = reason;

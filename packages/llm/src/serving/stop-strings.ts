@@ -39,40 +39,52 @@ export class StopStringMatcher {
     if (this.done) throw new Error("StopStringMatcher.push: a stop string was already found");
     const text = this.held + piece;
     if (this.stops.length === 0) return { text, stopped: false };
-    // The earliest occurrence of any stop string ends the output.
+    // The earliest complete occurrence of any stop string ends the output — unless another stop
+    // string starts before it and runs past the end of the text: that one may still complete
+    // (stops "abc" and "b", text "ab"), so hold from its start and decide on the next piece.
+    const cut = this.firstOccurrence(text);
+    const pending = this.firstPartialStart(text, cut < 0 ? text.length : cut);
+    if (cut >= 0 && pending < 0) {
+      this.done = true;
+      this.held = "";
+      return { text: text.slice(0, cut), stopped: true };
+    }
+    const keepFrom = pending >= 0 ? pending : text.length;
+    this.held = text.slice(keepFrom);
+    return { text: text.slice(0, keepFrom), stopped: false };
+  }
+
+  /**
+   * The end of the stream: whatever was held back, cut at a stop string it holds (one that was
+   * waiting on a longer, earlier candidate); `stopped` tells whether it did.
+   */
+  flush(): string {
+    const text = this.held;
+    this.held = "";
+    const cut = this.firstOccurrence(text);
+    if (cut < 0) return text;
+    this.done = true;
+    return text.slice(0, cut);
+  }
+
+  /** Index of the earliest complete occurrence of any stop string in `text`, or −1. */
+  private firstOccurrence(text: string): number {
     let cut = -1;
     for (const s of this.stops) {
       const i = text.indexOf(s);
       if (i >= 0 && (cut < 0 || i < cut)) cut = i;
     }
-    if (cut >= 0) {
-      this.done = true;
-      this.held = "";
-      return { text: text.slice(0, cut), stopped: true };
-    }
-    const hold = this.partialMatchLength(text);
-    this.held = text.slice(text.length - hold);
-    return { text: text.slice(0, text.length - hold), stopped: false };
+    return cut;
   }
 
-  /** The end of the stream: whatever was held back (it never completed a stop string). */
-  flush(): string {
-    const out = this.held;
-    this.held = "";
-    return out;
-  }
-
-  /** Length of the longest suffix of `text` that is a proper prefix of a stop string. */
-  private partialMatchLength(text: string): number {
-    let best = 0;
-    for (const s of this.stops) {
-      for (let k = Math.min(s.length - 1, text.length); k > best; k--) {
-        if (text.endsWith(s.slice(0, k))) {
-          best = k;
-          break;
-        }
-      }
+  /** The smallest j < limit such that text[j..] is a proper prefix of some stop string, or −1. */
+  private firstPartialStart(text: string, limit: number): number {
+    let longest = 0;
+    for (const s of this.stops) longest = Math.max(longest, s.length);
+    for (let j = Math.max(0, text.length - longest + 1); j < limit; j++) {
+      const tail = text.slice(j);
+      if (this.stops.some((s) => s.length > tail.length && s.startsWith(tail))) return j;
     }
-    return best;
+    return -1;
   }
 }
