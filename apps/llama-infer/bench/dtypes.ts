@@ -6,10 +6,11 @@
  *   the memory read bandwidth measured in the same process (stream.wat over 256 MiB on the same
  *   threads), and decode as a fraction of the ceiling it implies (weight bytes per token ÷ bandwidth).
  * Each cell is its own process; cells are interleaved round by round and reported as
- * min / median / max over the rounds. The llama.cpp (node-llama-cpp) columns the issue asks for
- * are not in this table yet (see the package notes).
+ * min / median / max over the rounds. llama.cpp (node-llama-cpp, bench/llamacpp.ts) runs the same
+ * weights written as GGUF by mini's writer, each of its cells also its own process, interleaved with
+ * mini's in every round; its greedy tokens are checked against mini's at F32 before any timing.
  *
- *   npx tsx --conditions=@mini/source bench/dtypes.ts [--rounds 3] [--models chat32m,smollm135m] [--decode 256]
+ *   npx tsx --conditions=@mini/source bench/dtypes.ts [--rounds 3] [--models chat32m,smollm135m] [--prompt 128] [--decode 256] [--check 32]
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -20,6 +21,7 @@ import { layerTensors, loadModelDir, type LlamaModel } from "@mini/llm/models";
 import { synthesizeModelDir } from "@mini/llm/testing";
 import { createRng, getThreads, measureReadBandwidth, setThreads, WEIGHT_DTYPES, type WeightDtype } from "@mini/tensor";
 import { benchModelDir } from "./infer.js";
+import { benchGguf, greedyCheck, llamaCppCell, llamaCppDtypes, type LlamaCppCell } from "./llamacpp.js";
 
 const SMOLLM_SHAPE = {
   architectures: ["LlamaForCausalLM"], model_type: "llama", hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30,
@@ -32,6 +34,16 @@ function modelDir(name: string): string {
   const dir = join(tmpdir(), "mini-llm-bench-smollm135m-seed0");
   if (!existsSync(join(dir, "model.safetensors"))) synthesizeModelDir({ config: SMOLLM_SHAPE, outDir: dir, seed: 0 });
   return dir;
+}
+
+/** The GGUF file llama.cpp reads for a model and dtype (the SmolLM-shaped model borrows the 32M model's tokenizer). */
+const ggufFor = (name: string, dtype: WeightDtype): Promise<string> =>
+  benchGguf(modelDir(name), name, dtype, name === "smollm135m" ? modelDir("chat32m") : modelDir(name));
+
+/** The same seeded prompt ids for every cell of a model, in both systems. */
+function benchPrompt(vocabSize: number, len: number): number[] {
+  const rng = createRng(1234);
+  return Array.from({ length: len }, () => 3 + rng.int(vocabSize - 3));
 }
 
 interface Cell {
@@ -56,8 +68,7 @@ async function child(name: string, dtype: WeightDtype, threads: number, promptLe
   const t0 = performance.now();
   const { model, config } = await loadModelDir(modelDir(name), { dtype });
   const loadMs = performance.now() - t0;
-  const rng = createRng(1234);
-  const prompt = Array.from({ length: promptLen }, () => 3 + rng.int(config.vocabSize - 3));
+  const prompt = benchPrompt(config.vocabSize, promptLen);
   const cache = model.newCache(Math.min(config.maxSeqLen, promptLen + decodeLen + 1));
   const argmax = (x: Float32Array): number => x.reduce((b, v, i) => (v > x[b]! ? i : b), 0);
   let prefill = Infinity, decode = Infinity;
@@ -82,35 +93,65 @@ async function child(name: string, dtype: WeightDtype, threads: number, promptLe
 
 const argv = process.argv.slice(2);
 const flag = (name: string, dflt: string): string => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : dflt);
+const vocabOf = (name: string): number => (JSON.parse(readFileSync(join(modelDir(name), "config.json"), "utf8")) as { vocab_size: number }).vocab_size;
+const emit = (x: unknown): void => console.log(JSON.stringify(x));
 if (argv[0] === "--child") {
   const [, name, dtype, threads, prompt, decode] = argv;
-  console.log(JSON.stringify(await child(name!, dtype as WeightDtype, Number(threads), Number(prompt), Number(decode))));
+  emit(await child(name!, dtype as WeightDtype, Number(threads), Number(prompt), Number(decode)));
+} else if (argv[0] === "--child-llamacpp") {
+  const [, name, dtype, threads, prompt, decode] = argv;
+  emit(await llamaCppCell(await ggufFor(name!, dtype as WeightDtype), Number(threads), benchPrompt(vocabOf(name!), Number(prompt)), Number(decode)));
+} else if (argv[0] === "--child-check") {
+  const [, name, prompt, n] = argv;
+  emit(await greedyCheck(modelDir(name!), await ggufFor(name!, "f32"), benchPrompt(vocabOf(name!), Number(prompt)), Number(n)));
 } else {
   const rounds = Number(flag("--rounds", "3"));
   const models = flag("--models", "chat32m,smollm135m").split(",");
+  const promptLen = Number(flag("--prompt", "128"));
   const decodeLen = Number(flag("--decode", "256"));
+  const checkLen = Number(flag("--check", "32"));
   const threadCounts = [...new Set([1, getThreads()])];
-  for (const m of models) modelDir(m); // synthesize outside the measured processes
-  const cells = models.flatMap((m) => WEIGHT_DTYPES.flatMap((d) => threadCounts.map((t) => ({ m, d, t, runs: [] as Cell[] }))));
   const self = fileURLToPath(import.meta.url);
+  const run = <T>(args: string[]): T => {
+    const out = execFileSync(process.execPath, [...process.execArgv, self, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    return JSON.parse(out.trim().split("\n").pop()!) as T;
+  };
+  // synthesize and write every GGUF file outside the measured processes
+  for (const m of models) for (const d of llamaCppDtypes(m)) await ggufFor(m, d);
+  const checks = new Map<string, string>();
+  for (const m of models) {
+    const c = run<{ mini: number[]; llamaCpp: number[] }>(["--child-check", m, String(promptLen), String(checkLen)]);
+    const first = c.mini.findIndex((t, i) => t !== c.llamaCpp[i]);
+    checks.set(m, first < 0 ? `same ${checkLen} greedy tokens` : `greedy tokens DIFFER from token ${first}`);
+    console.log(`greedy check, ${m} at F32 (${promptLen}-token prompt): ${checks.get(m)}` + (first < 0 ? "" : `\n  mini      ${c.mini.join(" ")}\n  llama.cpp ${c.llamaCpp.join(" ")}`));
+  }
+  const cells = models.flatMap((m) => WEIGHT_DTYPES.flatMap((d) => threadCounts.map((t) => ({ m, d, t, runs: [] as Cell[], cpp: [] as LlamaCppCell[] }))));
   for (let r = 0; r < rounds; r++) {
     for (const c of cells) {
-      const out = execFileSync(process.execPath, [...process.execArgv, self, "--child", c.m, c.d, String(c.t), "128", String(decodeLen)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-      c.runs.push(JSON.parse(out.trim().split("\n").pop()!) as Cell);
+      const args = [c.m, c.d, String(c.t), String(promptLen), String(decodeLen)];
+      c.runs.push(run<Cell>(["--child", ...args]));
+      if (llamaCppDtypes(c.m).includes(c.d)) c.cpp.push(run<LlamaCppCell>(["--child-llamacpp", ...args]));
     }
   }
   const sorted = (v: number[]): number[] => [...v].sort((a, b) => a - b);
   const f = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
-  const mmm = (v: number[]): string => sorted(v).map(f).filter((_, i, a) => i === 0 || i === a.length - 1 || i === Math.floor(a.length / 2)).join(" / ");
+  const mmm = (v: number[]): string => (v.length === 0 ? "—" : sorted(v).map(f).filter((_, i, a) => i === 0 || i === a.length - 1 || i === Math.floor(a.length / 2)).join(" / "));
   const med = (v: number[]): number => sorted(v)[Math.floor(v.length / 2)]!;
-  console.log(`${rounds} interleaved processes per cell; min / median / max; 128-token prompt, ${decodeLen} decoded tokens\n`);
-  console.log("| model | dtype | threads | weights MB | prefill tok/s | decode tok/s | peak RSS MB | load ms | bandwidth GB/s | decode / ceiling |");
-  console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+  const ratio = (a: number[], b: number[]): string => (b.length === 0 ? "—" : `${(med(a) / med(b)).toFixed(2)}×`);
+  console.log(`\n${rounds} interleaved processes per cell; min / median / max; ${promptLen}-token prompt, ${decodeLen} decoded tokens; ` +
+    `llama.cpp = node-llama-cpp 3.21.1 on GGUF written by mini (flash attention off, f32 KV cache); ratios are mini / llama.cpp of the medians\n`);
+  console.log("| model | dtype | threads | weights MB | prefill tok/s | decode tok/s | peak RSS MB | load ms | bandwidth GB/s | decode / ceiling | " +
+    "llama.cpp prefill | llama.cpp decode | llama.cpp RSS MB | llama.cpp load ms | prefill mini/l.cpp | decode mini/l.cpp |");
+  console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const c of cells) {
     const ceiling = med(c.runs.map((r) => (r.bandwidth * 1e3) / r.weightMB)); // tok/s the bandwidth allows
+    const pick = (k: keyof LlamaCppCell): number[] => c.cpp.map((r) => r[k]);
+    const differs = c.cpp.length > 0 && !checks.get(c.m)!.startsWith("same") ? " (greedy differs at F32)" : "";
     console.log(
       `| ${c.m} | ${c.d} | ${c.t} | ${f(c.runs[0]!.weightMB)} | ${mmm(c.runs.map((r) => r.prefill))} | ${mmm(c.runs.map((r) => r.decode))} | ` +
-        `${mmm(c.runs.map((r) => r.rssMB))} | ${mmm(c.runs.map((r) => r.loadMs))} | ${mmm(c.runs.map((r) => r.bandwidth))} | ${(100 * med(c.runs.map((r) => r.decode)) / ceiling).toFixed(0)} % |`,
+        `${mmm(c.runs.map((r) => r.rssMB))} | ${mmm(c.runs.map((r) => r.loadMs))} | ${mmm(c.runs.map((r) => r.bandwidth))} | ${(100 * med(c.runs.map((r) => r.decode)) / ceiling).toFixed(0)} % | ` +
+        `${mmm(pick("prefill"))} | ${mmm(pick("decode"))} | ${mmm(pick("rssMB"))} | ${mmm(pick("loadMs"))} | ` +
+        `${ratio(c.runs.map((r) => r.prefill), pick("prefill"))} | ${ratio(c.runs.map((r) => r.decode), pick("decode"))}${differs} |`,
     );
   }
 }
