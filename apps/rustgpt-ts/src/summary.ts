@@ -1,8 +1,9 @@
 /**
  * summary.json and loss-curve.svg, written beside the saved model.
  */
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "@mini/tensor";
 import type { ExactMatchResult, LossReport } from "@mini/llm/training";
 import { lossCurveSvg } from "./plot.js";
 import type { TrainRunResult } from "./train-run.js";
@@ -65,21 +66,15 @@ export function writeSummary(dir: string, s: Summary): { summary: string; plot: 
   const summary = join(dir, "summary.json");
   const plot = join(dir, "loss-curve.svg");
   const title = `${s.preset} · ${s.parameters.toLocaleString("en-US")} parameters · seed ${s.seed}`;
-  writeAtomic(plot, lossCurveSvg(s.phases.map((p) => ({ name: p.name, losses: p.epochLosses })), title));
+  writeFileAtomic(plot, lossCurveSvg(s.phases.map((p) => ({ name: p.name, losses: p.epochLosses })), title));
   // Last, and whole or not at all: a summary.json always describes the model beside it.
-  writeAtomic(summary, JSON.stringify(s, null, 2) + "\n");
+  writeFileAtomic(summary, JSON.stringify(s, null, 2) + "\n");
   return { summary, plot };
 }
 
 /** Removes the summary of an earlier run, before the model it describes is replaced. */
 export function removeSummary(dir: string): void {
   rmSync(join(dir, "summary.json"), { force: true });
-}
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 function round(x: number): number {

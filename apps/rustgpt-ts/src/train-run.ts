@@ -3,8 +3,9 @@
  * build the model of the preset, run pre-training then instruction tuning with a progress display,
  * and save the model. All math is in @mini/llm; this file only connects it.
  */
-import { existsSync, readFileSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "@mini/tensor";
 import { ParamSource } from "@mini/nn";
 import { tokenizerFromJson, type Tokenizer } from "@mini/llm";
 import { rustGptConfig, RustGptModel, tinyLlamaConfig, TinyLlama } from "@mini/llm/models";
@@ -99,8 +100,8 @@ export async function trainRun(given: RunOptions, io: AppIO, signal: AbortSignal
   io.out.write(`  ${vocabularyNote(tokenizer, texts)}\n`);
   // The vocabulary goes to the save directory first, so an interrupted run can be resumed.
   mkdirSync(o.save, { recursive: true });
-  writeFileSync(join(o.save, "tokenizer.json"), JSON.stringify(tokenizerJson, null, 2) + "\n");
-  writeFileSync(join(o.save, "tokenizer_config.json"), JSON.stringify(tokenizerConfig, null, 2) + "\n");
+  writeFileAtomic(join(o.save, "tokenizer.json"), JSON.stringify(tokenizerJson, null, 2) + "\n");
+  writeFileAtomic(join(o.save, "tokenizer_config.json"), JSON.stringify(tokenizerConfig, null, 2) + "\n");
 
   const rustgpt = o.preset === "rustgpt";
   const common = { schedule: o.schedule, batchSize: o.batchSize, order: rustgpt ? "file" : "grouped", clipNorm: o.clipNorm } as const;

@@ -7,11 +7,10 @@
  * names HF-standard; the tokenizer files are copied from `tokenizerDir`. Write it under
  * os.tmpdir(): generated weights are never committed.
  */
-import { copyFileSync, existsSync, join, mkdirSync, writeFileSync } from "#platform/fs";
-import { createRng } from "@mini/tensor";
+import { copyFileSync, existsSync, join, mkdirSync } from "#platform/fs";
+import { createRng, writeFileAtomic, writeSafetensors, type SafetensorsEntry, type WritableDtype } from "@mini/tensor";
 import { parseLlamaConfig } from "./models/llama/config.js";
 import { expectedTensors } from "./models/llama/weights.js";
-import { writeSafetensorsStreaming, type StoredDtype, type TensorEntry } from "./loaders/write-safetensors.js";
 
 export interface SynthesizeOptions {
   /** The content of an HF config.json (validated as the loader would). */
@@ -28,7 +27,7 @@ export interface SynthesizeOptions {
    */
   normStd?: number;
   /** Stored dtype of the weights. Default F32. */
-  dtype?: StoredDtype;
+  dtype?: WritableDtype;
 }
 
 const COPIED = ["tokenizer.json", "tokenizer_config.json", "generation_config.json", "special_tokens_map.json", "added_tokens.json"];
@@ -40,13 +39,13 @@ export function synthesizeModelDir(opts: SynthesizeOptions): string {
   const std = opts.std ?? 0.02;
   const normStd = opts.normStd ?? 0;
   mkdirSync(opts.outDir, { recursive: true });
-  writeFileSync(configFile, `${JSON.stringify(opts.config, null, 2)}\n`);
+  writeFileAtomic(configFile, `${JSON.stringify(opts.config, null, 2)}\n`);
 
   // Tensors in sorted name order (as transformers writes them), each drawn from its own stream
   // forked in that order, so one tensor's values do not depend on the others' sizes.
   const rng = createRng(opts.seed);
   const shapes = [...expectedTensors(config)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const entries: TensorEntry[] = shapes.map(([name, shape]) => {
+  const entries: SafetensorsEntry[] = shapes.map(([name, shape]) => {
     const stream = rng.fork();
     return {
       name,
@@ -59,7 +58,7 @@ export function synthesizeModelDir(opts: SynthesizeOptions): string {
       },
     };
   });
-  writeSafetensorsStreaming(join(opts.outDir, "model.safetensors"), entries, opts.dtype ?? "F32", { format: "pt" });
+  writeSafetensors(join(opts.outDir, "model.safetensors"), entries, { format: "pt" }, { dtype: opts.dtype ?? "F32" });
 
   if (opts.tokenizerDir !== undefined) {
     for (const f of COPIED) {

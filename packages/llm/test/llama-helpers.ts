@@ -5,8 +5,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readSafetensors } from "@mini/tensor";
-import { writeSafetensorsStreaming, type StoredDtype } from "../src/loaders/index.js";
+import { readSafetensors, writeSafetensors, type WritableDtype } from "@mini/tensor";
 // ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
 const SHARED = process.env["MINI_SHARED"]!;
 
@@ -51,11 +50,11 @@ export function removeDir(dir: string): void {
 }
 
 /** Copies a model directory with its single model.safetensors rewritten in `dtype` (metadata kept). */
-export function convertModelDir(src: string, dst: string, dtype: StoredDtype): void {
+export function convertModelDir(src: string, dst: string, dtype: WritableDtype): void {
   for (const f of readdirSync(src)) if (f !== "model.safetensors") copyFileSync(join(src, f), join(dst, f));
   const file = readSafetensors(join(src, "model.safetensors"));
   const entries = file.names().map((name) => ({ name, shape: file.info(name).shape, values: () => file.get(name).data }));
-  writeSafetensorsStreaming(join(dst, "model.safetensors"), entries, dtype, file.metadata);
+  writeSafetensors(join(dst, "model.safetensors"), entries, file.metadata, { dtype });
 }
 
 /** The weights of a model directory's single model.safetensors by name, as float32 (for the float64 reference forward). */

@@ -5,9 +5,9 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readSafetensors } from "@mini/tensor";
+import { readSafetensors, writeSafetensors } from "@mini/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadModelDir, ModelLoadError, writeSafetensorsStreaming } from "../src/loaders/index.js";
+import { loadModelDir, ModelLoadError } from "../src/loaders/index.js";
 import { parseLlamaConfig } from "../src/models/llama/index.js";
 import { synthesizeModelDir } from "../src/synth.js";
 import { makeTempDir, maxAbsDiff, removeDir } from "./llama-helpers.js";
@@ -38,7 +38,7 @@ function makeDir(config: Record<string, unknown> = BASE): string {
 function rewriteWeights(dir: string, edit: (e: { name: string; shape: number[]; data: Float32Array }[]) => typeof e, metadata?: Record<string, string>): void {
   const file = readSafetensors(join(dir, "model.safetensors"));
   const entries = edit(file.names().map((name) => ({ name, shape: file.info(name).shape, data: file.get(name).data })));
-  writeSafetensorsStreaming(join(dir, "model.safetensors"), entries.map((e) => ({ name: e.name, shape: e.shape, values: () => e.data })), "F32", metadata);
+  writeSafetensors(join(dir, "model.safetensors"), entries.map((e) => ({ name: e.name, shape: e.shape, values: () => e.data })), metadata);
 }
 async function loadError(dir: string): Promise<ModelLoadError> {
   const err = await loadModelDir(dir).then(
@@ -176,7 +176,7 @@ describe("weights layouts", () => {
     shards.forEach((part, i) => {
       const shardName = `model-0000${i + 1}-of-00002.safetensors`;
       for (const n of part) weightMap[n] = shardName;
-      writeSafetensorsStreaming(join(sharded, shardName), part.map((name) => ({ name, shape: file.info(name).shape, values: () => file.get(name).data })));
+      writeSafetensors(join(sharded, shardName), part.map((name) => ({ name, shape: file.info(name).shape, values: () => file.get(name).data })));
     });
     writeFileSync(join(sharded, "model.safetensors.index.json"), JSON.stringify({ metadata: {}, weight_map: weightMap }));
     const loaded = await loadModelDir(sharded);

@@ -1,5 +1,5 @@
-import { basename, dirname, existsSync, join, mkdirSync, readdirSync, readFileSync, renameSync, resolve, rmSync, statSync, writeFileSync } from "#platform/fs";
-import { readSafetensors, writeSafetensors, type Rng, type RngState, type Tensor, type TensorSource } from "@mini/tensor";
+import { basename, dirname, existsSync, join, mkdirSync, readdirSync, readFileSync, renameSync, resolve, rmSync, statSync } from "#platform/fs";
+import { readSafetensors, writeFileAtomic, writeSafetensors, type Rng, type RngState, type Tensor, type TensorSource } from "@mini/tensor";
 import { CheckpointError, StateDictError } from "./errors.js";
 import { Dropout } from "./layers/dropout.js";
 import type { Module } from "./module.js";
@@ -101,7 +101,7 @@ export async function saveCheckpoint(dir: string, ck: SaveCheckpointOptions): Pr
       },
     };
     // checkpoint.json last: a directory with it is complete.
-    writeFileSync(join(tmp, META_FILE), JSON.stringify(meta, null, 2) + "\n");
+    writeFileAtomic(join(tmp, META_FILE), JSON.stringify(meta, null, 2) + "\n");
     replaceDir(tmp, target);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });

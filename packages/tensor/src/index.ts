@@ -46,12 +46,17 @@ export {
   parseSafetensors,
   serializeSafetensors,
   writeSafetensors,
+  type SafetensorsEntry,
+  type SafetensorsInput,
+  type SafetensorsWriteOptions,
+  type WritableDtype,
   type SafetensorsFile,
   type SafetensorsReadOptions,
   type SafetensorsDtype,
   type ReadableDtype,
   type TensorInfo,
 } from "./io/safetensors.js";
+export { writeFileAtomic, type WriteBytes } from "./io/atomic-write.js";
 export {
   f16ToF32,
   f32ToF16,

@@ -9,8 +9,8 @@
  * The config file is written last, so a directory that has it is complete. Each file is replaced
  * atomically. Every fault names the file (ModelLoadError).
  */
-import { existsSync, join, mkdirSync, readFileSync, renameSync, resolve, writeFileSync } from "#platform/fs";
-import { readSafetensors, serializeSafetensors, type Tensor } from "@mini/tensor";
+import { existsSync, join, mkdirSync, readFileSync, resolve } from "#platform/fs";
+import { readSafetensors, serializeSafetensors, writeFileAtomic, type Tensor } from "@mini/tensor";
 import { ParamSource } from "@mini/nn";
 import { ModelLoadError } from "../loaders/errors.js";
 import { parseJsonFile } from "../loaders/model-meta.js";
@@ -45,15 +45,12 @@ export function trainedModelFiles(parts: TrainedModelParts): Record<string, Uint
   return files;
 }
 
-/** Writes `files` into `dir` (created if needed), in order, each through a temporary file and a rename. */
+/** Writes `files` into `dir` (created if needed), in order, each atomically (writeFileAtomic: temp file, fsync, rename). */
 export function writeModelDir(dir: string, files: Record<string, Uint8Array>): void {
   const root = resolve(dir);
   mkdirSync(root, { recursive: true });
   for (const [name, bytes] of Object.entries(files)) {
-    const path = join(root, name);
-    const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
+    writeFileAtomic(join(root, name), bytes);
   }
 }
 

@@ -7,16 +7,11 @@ import type * as fs from "node:fs";
 import type * as fsp from "node:fs/promises";
 import { noFileSystem, posixJoin } from "@mini/tensor";
 
-export const closeSync = noFileSystem("closeSync") as typeof fs.closeSync;
 export const copyFileSync = noFileSystem("copyFileSync") as typeof fs.copyFileSync;
 export const existsSync = noFileSystem("existsSync") as typeof fs.existsSync;
 export const mkdirSync = noFileSystem("mkdirSync") as typeof fs.mkdirSync;
-export const openSync = noFileSystem("openSync") as typeof fs.openSync;
 export const readFileSync = noFileSystem("readFileSync") as typeof fs.readFileSync;
-export const renameSync = noFileSystem("renameSync") as typeof fs.renameSync;
 export const statSync = noFileSystem("statSync") as typeof fs.statSync;
-export const writeFileSync = noFileSystem("writeFileSync") as typeof fs.writeFileSync;
-export const writeSync = noFileSystem("writeSync") as typeof fs.writeSync;
 export const readFile = noFileSystem("readFile") as typeof fsp.readFile;
 export const join = posixJoin;
 export const resolve = posixJoin;

@@ -3,7 +3,7 @@
  * (package.json "imports"; fs.browser.ts is the `browser` side). Only what the package uses.
  */
 export {
-  closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync,
+  copyFileSync, existsSync, mkdirSync, readFileSync, statSync,
 } from "node:fs";
 export { readFile } from "node:fs/promises";
 export { join, resolve } from "node:path";

@@ -12,7 +12,6 @@ export const readdirSync = noFileSystem("readdirSync") as typeof fs.readdirSync;
 export const renameSync = noFileSystem("renameSync") as typeof fs.renameSync;
 export const rmSync = noFileSystem("rmSync") as typeof fs.rmSync;
 export const statSync = noFileSystem("statSync") as typeof fs.statSync;
-export const writeFileSync = noFileSystem("writeFileSync") as typeof fs.writeFileSync;
 export const basename = posixBasename;
 export const dirname = posixDirname;
 export const join = posixJoin;

@@ -8,7 +8,9 @@ import {
 } from "./safetensors-header.js";
 
 export type { SafetensorsDtype, TensorInfo, ReadableDtype } from "./safetensors-header.js";
-export { serializeSafetensors, writeSafetensors } from "./safetensors-write.js";
+export {
+  serializeSafetensors, writeSafetensors, type SafetensorsEntry, type SafetensorsInput, type SafetensorsWriteOptions, type WritableDtype,
+} from "./safetensors-write.js";
 
 /**
  * Reading safetensors files. The whole header is validated when the file is opened

@@ -1,4 +1,4 @@
-import { closeSync, dirname, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "#platform/fs";
+import { writeFileAtomic, type WriteBytes } from "../atomic-write.js";
 import { GgufError } from "../../errors.js";
 import { checkData, ggufLayout, type GgufTensorSpec } from "./encode.js";
 import type { GgufValue } from "./values.js";
@@ -31,42 +31,12 @@ export function writeGguf(path: string, metadata: ReadonlyMap<string, GgufValue>
   });
 }
 
-/**
- * The one place this module touches the disk for writing: temp file, fsync, rename, fsync of the
- * directory (best effort). Errors become GgufError naming `path`.
- */
-function writeAtomically(path: string, body: (write: (b: Uint8Array) => void) => void): void {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  let fd: number | undefined;
+/** Writes through the project's one atomic writer; file-system errors become GgufError naming `path`. */
+function writeAtomically(path: string, body: (write: WriteBytes) => void): void {
   try {
-    fd = openSync(tmp, "w");
-    const f = fd;
-    body((b) => {
-      let done = 0;
-      while (done < b.length) done += writeSync(f, b, done, b.length - done);
-    });
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
+    writeFileAtomic(path, body);
   } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temp file may not exist
-    }
     if (e instanceof GgufError) throw e;
     throw new GgufError(path, undefined, `cannot write the file (${(e as Error).message})`);
-  }
-  try {
-    const dfd = openSync(dirname(path), "r");
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // not every platform can fsync a directory
   }
 }
