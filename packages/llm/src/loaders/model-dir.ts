@@ -43,9 +43,9 @@ export async function loadModelDir(dir: string, opts: LoadModelDirOptions = {}):
   if (!existsSync(configPath)) throw new ModelLoadError(configPath, undefined, "missing (every model directory needs a config.json)");
   const genPath = join(root, "generation_config.json");
   const { config, eosTokenIds, bosTokenId, generationConfig } = parseModelMeta(
-    readJson(configPath),
+    readJsonFile(configPath),
     configPath,
-    existsSync(genPath) ? readJson(genPath) : undefined,
+    existsSync(genPath) ? readJsonFile(genPath) : undefined,
     genPath,
   );
 
@@ -70,10 +70,11 @@ export async function loadModelDir(dir: string, opts: LoadModelDirOptions = {}):
 export function readModelConfig(dir: string): LlamaConfig {
   const configPath = join(resolve(dir), "config.json");
   if (!existsSync(configPath)) throw new ModelLoadError(configPath, undefined, "missing (every model directory needs a config.json)");
-  return parseLlamaConfig(readJson(configPath), configPath);
+  return parseLlamaConfig(readJsonFile(configPath), configPath);
 }
 
-function readJson(path: string): unknown {
+/** Reads and parses a JSON file of a model directory; errors name the file. */
+export function readJsonFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, "utf8");

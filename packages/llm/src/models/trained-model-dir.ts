@@ -9,11 +9,11 @@
  * The config file is written last, so a directory that has it is complete. Each file is replaced
  * atomically. Every fault names the file (ModelLoadError).
  */
-import { existsSync, join, mkdirSync, readFileSync, resolve } from "#platform/fs";
+import { existsSync, join, mkdirSync, resolve } from "#platform/fs";
 import { readSafetensors, serializeSafetensors, writeFileAtomic, type Tensor } from "@mini/tensor";
 import { ParamSource } from "@mini/nn";
 import { ModelLoadError } from "../loaders/errors.js";
-import { parseJsonFile } from "../loaders/model-meta.js";
+import { readJsonFile } from "../loaders/model-dir.js";
 import { tokenizerFromJson } from "../tokenizers/hf/load.js";
 import type { Tokenizer } from "../tokenizers/tokenizer.js";
 
@@ -80,10 +80,10 @@ export function readTrainedModelDir<C extends { vocabSize: number }>(
     return p;
   };
   const configPath = need(configFile);
-  const config = parseConfig(readJson(configPath), configPath);
-  const tokenizerJson = readJson(need(TOKENIZER_FILE)) as Record<string, unknown>;
+  const config = parseConfig(readJsonFile(configPath), configPath);
+  const tokenizerJson = readJsonFile(need(TOKENIZER_FILE)) as Record<string, unknown>;
   const tcPath = join(root, TOKENIZER_CONFIG_FILE);
-  const tokenizerConfig = existsSync(tcPath) ? (readJson(tcPath) as Record<string, unknown>) : {};
+  const tokenizerConfig = existsSync(tcPath) ? (readJsonFile(tcPath) as Record<string, unknown>) : {};
   const weightsPath = need(WEIGHTS_FILE);
   const params = ParamSource.fromTensors(readSafetensors(weightsPath), { name: weightsPath });
   const tokenizer = tokenizerFromJson(tokenizerJson, tokenizerConfig);
@@ -110,14 +110,4 @@ export function loadTrainedDir<C extends { vocabSize: number }, M>(
 ): LoadedTrainedDir<M> {
   const r = readTrainedModelDir(dir, configFile, parseConfig);
   return { model: build(r.config, r.params), tokenizer: r.tokenizer, tokenizerJson: r.tokenizerJson, tokenizerConfig: r.tokenizerConfig };
-}
-
-function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new ModelLoadError(path, undefined, `cannot read (${(e as Error).message})`);
-  }
-  return parseJsonFile(text, path);
 }
