@@ -19,6 +19,10 @@
  * `relaxedWasmModules` (the #if lines); instance.ts takes the relaxed one when the engine
  * validates it. Dropped lines are left blank, so wabt's line numbers match the file.
  *
+ * Shared passages: a line `;;#include NAME` is replaced by the text of src/wasm/include/NAME (one
+ * home for code several modules need, e.g. the exp of softmax and of the fused attention). Line
+ * numbers in wabt's messages then count the included lines too.
+ *
  * Usage (from packages/tensor): node scripts/build-wasm.mjs          write kernels.wasm.ts
  *                               node scripts/build-wasm.mjs --check  exit 1 if it is stale
  */
@@ -34,6 +38,22 @@ const FEATURES = { simd: true, threads: true, relaxed_simd: true };
 /** The .wat files, in a stable order: the module name is the file name without ".wat". */
 function watFiles() {
   return readdirSync(wasmDir).filter((f) => f.endsWith(".wat")).sort();
+}
+
+/** The text with every `;;#include NAME` line replaced by src/wasm/include/NAME (not nested). */
+function withIncludes(name, text) {
+  return text
+    .split("\n")
+    .map((line, i) => {
+      const m = /^\s*;;#include\s+(\S+)\s*$/.exec(line);
+      if (!m) return line;
+      try {
+        return readFileSync(join(wasmDir, "include", m[1]), "utf8").replace(/\n$/, "");
+      } catch {
+        throw new Error(`${name}:${i + 1}: cannot include ${m[1]} (expected src/wasm/include/${m[1]})`);
+      }
+    })
+    .join("\n");
 }
 
 /** The text of one variant: relaxed = true keeps the `;;#if relaxed` lines, false the `;;#else` ones. */
@@ -98,7 +118,7 @@ async function generate() {
   const plain = [];
   const relaxed = [];
   for (const file of watFiles()) {
-    const text = readFileSync(join(wasmDir, file), "utf8");
+    const text = withIncludes(file, readFileSync(join(wasmDir, file), "utf8"));
     const name = file.slice(0, -".wat".length);
     plain.push(entry(name, file, assemble(wabt, file, variant(file, text, false))));
     if (text.split("\n").some((l) => l.trim() === ";;#if relaxed")) {

@@ -15,6 +15,8 @@ export * from "./activations.reference.js";
 export * from "./reduce.js";
 export * from "./softmax.js";
 export * from "./softmax.reference.js";
+export * from "./attention.js";
+export * from "./attention.reference.js";
 export * from "./norm.js";
 export * from "./norm.reference.js";
 export * from "./rope.js";

@@ -76,6 +76,14 @@ export interface RopeExports {
   rope(x: number, out: number, seq: number, nHeads: number, headDim: number, cos: number, sin: number, interleaved: number, inverse: number): void;
 }
 
+/** Exports of attention.wat (byte addresses; see the .wat for the cache layout and the contract). */
+export interface AttentionExports {
+  attention(
+    q: number, out: number, nQ: number, pos0: number, h0: number, h1: number, nHeads: number, nKv: number, hd: number,
+    keys: number, values: number, blockSize: number, table: number, window: number, scale: number, scores: number,
+  ): void;
+}
+
 /** Exports of adam.wat (byte addresses; the scalars as src/kernels/optim.ts computes them). */
 export interface AdamExports {
   adamStep(
@@ -118,6 +126,7 @@ export interface WasmKernels {
   elementwise: ElementwiseExports;
   rope: RopeExports;
   adam: AdamExports;
+  attention: AttentionExports;
 }
 
 function decodeBase64(text: string): Uint8Array {

@@ -1,0 +1,63 @@
+import type { AttentionArgs } from "../kernels/attention.js";
+import { heap } from "./heap.js";
+import { kernelRef, runJobs, splitRange, threadCount, type KernelRef } from "./pool.js";
+import { memoryBuffer, reserveScratch, roundUp4, runInHeap } from "./scratch.js";
+
+/**
+ * JS side of attention.wat: writes the block table (as byte offsets) and each thread's scores row
+ * into scratch, splits the query heads across the kernel pool and runs the call. Called by
+ * src/kernels/attention.ts after its checks.
+ *
+ * Split: ranges of whole query heads (whole kv-head groups when there are enough, so each thread
+ * reads only its own kv heads' keys and values). Each (row, head) output is computed by one call,
+ * so the split does not change a bit. Calls under MIN_MACS_PER_THREAD of work per thread stay on
+ * the calling thread.
+ */
+
+/** Least multiply-adds worth handing to a thread (a wake-up costs a few microseconds). */
+const MIN_MACS_PER_THREAD = 1 << 14;
+
+let ref: KernelRef | null = null;
+
+export function wasmAttention(a: AttentionArgs, window: number, out: Float32Array): Float32Array {
+  const { nQ, position, nHeads, nKvHeads, headDim: hd, blockSize: bs, blocks } = a;
+  const group = nHeads / nKvHeads;
+  const end = position + nQ;
+  const nBlocks = Math.ceil(end / bs);
+  // keys one query row sees at most (the scores row of one call), and the work of one head
+  const seen = window > 0 ? Math.min(window, end) : end;
+  const keysPerHead = window > 0 ? nQ * seen : nQ * (position + (nQ + 1) / 2);
+  const minHeads = Math.ceil(MIN_MACS_PER_THREAD / Math.max(1, 2 * keysPerHead * hd));
+  const bounds = splitRange(nHeads, nKvHeads >= threadCount() ? group : 1, minHeads);
+  const jobs = bounds.length - 1;
+  const tableFloats = roundUp4(nBlocks);
+  const work = tableFloats + jobs * roundUp4(seen);
+  const run = (pq: number, pk: number, pv: number, po: number, w: number): void => {
+    const table = new Int32Array(memoryBuffer(), w, nBlocks);
+    for (let b = 0; b < nBlocks; b++) table[b] = 4 * blocks[b]!;
+    ref ??= kernelRef("attention", "attention");
+    const args: number[][] = [];
+    for (let t = 0; t < jobs; t++) {
+      const scores = w + 4 * (tableFloats + t * roundUp4(seen));
+      args.push([pq, po, nQ, position, bounds[t]!, bounds[t + 1]!, nHeads, nKvHeads, hd, pk, pv, bs, w, window, a.scale, scores]);
+    }
+    runJobs(ref, args);
+  };
+  const buffer = memoryBuffer();
+  if (a.q.buffer === buffer && a.keys.buffer === buffer && a.values.buffer === buffer && out.buffer === buffer) {
+    // all pinned (a model's run state and cache): addresses first, then the scratch (which may
+    // grow the memory and detach these views; the addresses stay valid)
+    const generation = heap.generation;
+    const po = out.byteOffset, length = out.length;
+    run(a.q.byteOffset, a.keys.byteOffset, a.values.byteOffset, po, reserveScratch(work));
+    return heap.generation === generation ? out : new Float32Array(memoryBuffer(), po, length);
+  }
+  const n = nQ * nHeads * hd;
+  const ops = [
+    { array: a.q, n, read: true, write: false },
+    { array: a.keys, n: a.keys.length, read: true, write: false },
+    { array: a.values, n: a.values.length, read: true, write: false },
+    { array: out, n, read: false, write: true },
+  ];
+  return runInHeap(ops, work, ([pq, pk, pv, po], w) => run(pq!, pk!, pv!, po!, w));
+}
