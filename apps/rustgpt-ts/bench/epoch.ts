@@ -25,8 +25,11 @@ export interface Workload {
   name: string;
   /** Seconds per epoch of the reference implementations, when there is one. */
   anchors: { rustgpt?: number; pytorch?: number };
-  /** Runs `epochs` epochs; returns training seconds and real tokens processed. */
-  run(epochs: number): Promise<{ seconds: number; tokens: number }>;
+  /**
+   * Runs `epochs` epochs; returns training seconds and real tokens processed. onEpoch gets each
+   * epoch's training seconds (the trainer's clock) as it ends.
+   */
+  run(epochs: number, onEpoch?: (seconds: number) => void): Promise<{ seconds: number; tokens: number }>;
 }
 
 function datasets(dir: { pre: string; chat: string }, maxSeqLen = 80) {
@@ -41,8 +44,16 @@ function datasets(dir: { pre: string; chat: string }, maxSeqLen = 80) {
   };
 }
 
-async function timeEpochs(model: TrainableLM, phase: PhaseSpec, padId: number): Promise<{ seconds: number; tokens: number }> {
-  const r = await train(model, [phase], { seed: 42, padId });
+async function timeEpochs(model: TrainableLM, phase: PhaseSpec, padId: number, onEpoch?: (seconds: number) => void): Promise<{ seconds: number; tokens: number }> {
+  let before = 0; // EpochReport.seconds is the phase's running total
+  const r = await train(model, [phase], {
+    seed: 42,
+    padId,
+    onEpoch: (e) => {
+      onEpoch?.(e.seconds - before);
+      before = e.seconds;
+    },
+  });
   const p = r.phases[0]!;
   return { seconds: p.seconds, tokens: p.tokens };
 }
@@ -59,22 +70,22 @@ export function workloads(): Workload[] {
     {
       name: "rustgpt pre-training",
       anchors: { rustgpt: 0.047, pytorch: 0.077 },
-      run: (epochs) => timeEpochs(rustgpt(), { name: "p", data: rg.pre, epochs, lr: 5e-4, ...rgPhase }, rg.padId),
+      run: (epochs, onEpoch) => timeEpochs(rustgpt(), { name: "p", data: rg.pre, epochs, lr: 5e-4, ...rgPhase }, rg.padId, onEpoch),
     },
     {
       name: "rustgpt instruction tuning",
       anchors: { rustgpt: 0.147, pytorch: 0.21 },
-      run: (epochs) => timeEpochs(rustgpt(), { name: "i", data: rg.chat, epochs, lr: 1e-4, ...rgPhase }, rg.padId),
+      run: (epochs, onEpoch) => timeEpochs(rustgpt(), { name: "i", data: rg.chat, epochs, lr: 1e-4, ...rgPhase }, rg.padId, onEpoch),
     },
     {
       name: "default pre-training",
       anchors: {},
-      run: (epochs) => timeEpochs(llama(), { name: "p", data: app.pre, epochs, lr: 3e-3, lossOn: "all", ...llamaPhase }, app.padId),
+      run: (epochs, onEpoch) => timeEpochs(llama(), { name: "p", data: app.pre, epochs, lr: 3e-3, lossOn: "all", ...llamaPhase }, app.padId, onEpoch),
     },
     {
       name: "default instruction tuning",
       anchors: {},
-      run: (epochs) => timeEpochs(llama(), { name: "i", data: app.chat, epochs, lr: 2e-3, lossOn: "mask", ...llamaPhase }, app.padId),
+      run: (epochs, onEpoch) => timeEpochs(llama(), { name: "i", data: app.chat, epochs, lr: 2e-3, lossOn: "mask", ...llamaPhase }, app.padId, onEpoch),
     },
   ];
 }
