@@ -3,8 +3,10 @@
  * nothing is downloaded or built at run time), and the small GGUF files the oracle tests write.
  */
 import { readFileSync } from "node:fs";
+import { gguf as hfGguf } from "@huggingface/gguf";
+import { expect } from "vitest";
 import { join } from "node:path";
-import { createRng, Tensor, type GgufValue } from "@mini/tensor";
+import { createRng, readGguf, Tensor, type GgufValue } from "@mini/tensor";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel as LlamaCppModel } from "node-llama-cpp";
 import type { CausalLM } from "../src/index.js";
 import {
@@ -68,6 +70,13 @@ export async function oracleLogProbs(o: Oracle, prompt: readonly number[], vocab
   }
 }
 
+/** Largest |log p_mini − log p_llama.cpp| over the tokens llama.cpp gives p > 1e-4. */
+export function maxLogProbGap(mini: Float64Array, ref: Float64Array): number {
+  let gap = 0;
+  for (let i = 0; i < ref.length; i++) if (ref[i]! > Math.log(1e-4)) gap = Math.max(gap, Math.abs(mini[i]! - ref[i]!));
+  return gap;
+}
+
 export function miniGreedy(m: CausalLM, prompt: readonly number[], n: number): number[] {
   const cache = m.newCache();
   let logits = m.forward(prompt, cache);
@@ -117,4 +126,24 @@ export function writeSynthGguf(path: string, hf: Record<string, unknown>, tokeni
   }
   writeModelGguf(path, { config, source: tensorRecordSource(tensors), tokenizer, type, name: "synth" });
   return config;
+}
+
+/** @huggingface/gguf parses the file and agrees with mini's reader on every key and tensor. */
+export async function expectHfGgufAgrees(path: string): Promise<void> {
+  const theirs = await hfGguf(path, { allowLocalFile: true });
+  const ours = readGguf(path);
+  expect(theirs.tensorInfos.map((t) => t.name)).toEqual(ours.tensors.map((t) => t.name));
+  theirs.tensorInfos.forEach((t, i) => {
+    const o = ours.tensors[i]!;
+    expect(t.shape.map(Number)).toEqual([...o.dims]);
+    expect(t.dtype).toBe(o.type.id);
+    expect(Number(t.offset)).toBe(o.offset);
+  });
+  const md = theirs.metadata as unknown as Record<string, unknown>;
+  for (const [k, v] of ours.metadata) {
+    const got = md[k];
+    if (v.type === "f32" && typeof got === "number") expect(got).toBeCloseTo(v.value as number, 5);
+    else if (typeof got === "bigint") expect(got).toBe(BigInt(v.value as number));
+    else expect(got).toEqual(v.value);
+  }
 }

@@ -6,7 +6,6 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gguf as hfGguf } from "@huggingface/gguf";
 import { readGguf } from "@mini/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { tokenizerFromJson, type CausalLM } from "../src/index.js";
@@ -14,7 +13,7 @@ import { ggufTensorSource, loadGgufModel, openGguf, writeModelGguf, type GgufWri
 import { ggufTokenizerMetadata } from "../src/tokenizers/index.js";
 import { gpt2Json, CONFIG } from "./tokenizers/byte-level-fixtures.js";
 import {
-  miniGreedy, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, writeStoryGguf, writeSynthGguf,
+  expectHfGgufAgrees, maxLogProbGap, miniGreedy, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, writeStoryGguf, writeSynthGguf,
 } from "./gguf-oracle-helpers.js";
 
 const SHARED = process.env["MINI_SHARED"]!;
@@ -23,7 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), "mini-gguf-oracle-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
- * Largest |log p_mini − log p_llama.cpp| over the tokens llama.cpp gives p > 1e-4. Both decode the
+ * Tolerances of maxLogProbGap (the largest |log p_mini − log p_llama.cpp| where p > 1e-4). Both decode the
  * same stored weights; llama.cpp then multiplies F16/BF16 weights with 16-bit-rounded activations
  * and quantized weights with Q8-quantized activations, mini (weights held as stored) with f32
  * activations for F16/BF16 and its own q8 activation blocks for q8_0/q4_0 (K-quants held as q8_0).
@@ -35,12 +34,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  */
 const PROMPT = "Once upon a time, 日本語 😀 they'll say";
 const TOLERANCE: Record<GgufWriteType, number> = { F32: 1e-4, F16: 0.02, BF16: 0.1, Q8_0: 0.4, Q4_0: 0.4, Q4_K: 0.4, Q6_K: 0.4 };
-
-function maxLogProbGap(mini: Float64Array, ref: Float64Array): number {
-  let gap = 0;
-  for (let i = 0; i < ref.length; i++) if (ref[i]! > Math.log(1e-4)) gap = Math.max(gap, Math.abs(mini[i]! - ref[i]!));
-  return gap;
-}
 
 /**
  * Teacher-forced along llama.cpp's greedy ids: at each step mini's logit of llama.cpp's choice is
@@ -159,26 +152,6 @@ describe("Qwen2 and Qwen3 through GGUF (NEOX RoPE: rows stored in HF order)", ()
     });
   }
 });
-
-/** @huggingface/gguf parses the file and agrees with mini's reader on every key and tensor. */
-async function expectHfGgufAgrees(path: string): Promise<void> {
-  const theirs = await hfGguf(path, { allowLocalFile: true });
-  const ours = readGguf(path);
-  expect(theirs.tensorInfos.map((t) => t.name)).toEqual(ours.tensors.map((t) => t.name));
-  theirs.tensorInfos.forEach((t, i) => {
-    const o = ours.tensors[i]!;
-    expect(t.shape.map(Number)).toEqual([...o.dims]);
-    expect(t.dtype).toBe(o.type.id);
-    expect(Number(t.offset)).toBe(o.offset);
-  });
-  const md = theirs.metadata as unknown as Record<string, unknown>;
-  for (const [k, v] of ours.metadata) {
-    const got = md[k];
-    if (v.type === "f32" && typeof got === "number") expect(got).toBeCloseTo(v.value as number, 5);
-    else if (typeof got === "bigint") expect(got).toBe(BigInt(v.value as number));
-    else expect(got).toEqual(v.value);
-  }
-}
 
 describe("@huggingface/gguf reads mini's story files", () => {
   it("BF16 and Q4_0 story files", async () => {

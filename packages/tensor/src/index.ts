@@ -34,6 +34,8 @@ export {
   defaultRopeFrequencies,
   linearRopeFrequencies,
   llama3RopeFrequencies,
+  llama3RopeFactors,
+  factorRopeFrequencies,
   type RopeStyle,
   type RopeFrequencyFn,
   type Llama3RopeScaling,

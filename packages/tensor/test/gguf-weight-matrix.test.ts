@@ -51,6 +51,24 @@ describe("GGUF tensors as compact WeightMatrix", () => {
 
   it("a tensor that is not a matrix is refused naming it", () => {
     const f = parseGguf(serializeGguf(new Map(), [{ name: "norm", type: "F32", shape: [COLS], data: quantize("F32", new Float32Array(COLS)) }]), "n.gguf");
-    expect(() => ggufWeightMatrix(f, "norm")).toThrow(/^n\.gguf: tensor "norm": a weight matrix needs 2 dimensions, got shape \[256\]$/);
+    expect(() => ggufWeightMatrix(f, "norm")).toThrow(/^n\.gguf: tensor "norm": a weight matrix needs 2 dimensions \(or one matrix of 3\), got shape \[256\]$/);
+  });
+
+  it("one matrix of a stacked 3-D tensor (Mixtral's experts): its byte range, as stored (Q8_0) or re-encoded (Q6_K)", () => {
+    for (const type of ["Q8_0", "Q6_K"] as const) {
+      const stacked = quantize(type, seededFloats(3 * ROWS * COLS, 5, 1));
+      const f = parseGguf(serializeGguf(new Map(), [{ name: "exps", type, shape: [3, ROWS, COLS], data: stacked }]), "e.gguf");
+      const per = stacked.length / 3;
+      const m = ggufWeightMatrix(f, "exps", f.bytes("exps", 2 * per, per));
+      try {
+        expect([m.rows, m.cols]).toEqual([ROWS, COLS]);
+        const decoded = dequantize(type, stacked.subarray(2 * per), ROWS * COLS);
+        if (type === "Q8_0") expect(m.bytes()).toEqual(stacked.subarray(2 * per));
+        for (let k = 0; k < COLS; k++) expect(Math.abs(m.row(ROWS - 1)[k]! - decoded[(ROWS - 1) * COLS + k]!)).toBeLessThan(type === "Q8_0" ? 1e-7 : 0.01);
+      } finally {
+        m.dispose();
+      }
+      expect(() => f.bytes("exps", per, 3 * per)).toThrow(/^e\.gguf: tensor "exps": bytes \[\d+, \d+\) asked of a tensor of \d+ bytes$/);
+    }
   });
 });

@@ -25,6 +25,7 @@ export {
   type MoeConfig,
   type RopeScaling,
   type Llama3RopeScaling,
+  type RopeFactorsScaling,
   type LlamaWeights,
   type LayerWeights,
   type LlamaModelOptions,

@@ -82,6 +82,40 @@ export function llama3RopeFrequencies(theta: number, s: Llama3RopeScaling): Rope
 }
 
 /**
+ * llama.cpp's per-pair frequency factors (GGUF tensor `rope_freqs.weight`, F32 [headDim/2]): pair i
+ * turns at inv_freq_i = θ^(−2i/headDim) / factors[i] (ggml_rope_ext's freq_factors). This is how a
+ * GGUF file carries Llama 3.x's rope_scaling: the converter stores llama3RopeFactors.
+ */
+export function factorRopeFrequencies(theta: number, factors: Float32Array): RopeFrequencyFn {
+  for (let i = 0; i < factors.length; i++) {
+    if (!(factors[i]! > 0) || !Number.isFinite(factors[i]!)) throw new ShapeError(`rope: frequency factor ${i} must be a positive number, got ${factors[i]}`);
+  }
+  const base = defaultRopeFrequencies(theta);
+  return (headDim) => {
+    if (factors.length !== headDim / 2) throw new ShapeError(`rope: ${factors.length} frequency factors for headDim ${headDim}, expected ${headDim / 2}`);
+    return base(headDim).map((inv, i) => inv / factors[i]!);
+  };
+}
+
+/**
+ * The factors (1 / the llama3 remap of each pair) that llama.cpp's convert_hf_to_gguf.py stores
+ * as `rope_freqs.weight` for rope_scaling "llama3": 1 where the frequency is kept, `factor` where
+ * it is slowed down, 1 / ((1 − s)/factor + s) in the blended band; float64, rounded to float32.
+ * factorRopeFrequencies of these is llama3RopeFrequencies up to float32 rounding in the blend.
+ */
+export function llama3RopeFactors(theta: number, s: Llama3RopeScaling, headDim: number): Float32Array {
+  llama3RopeFrequencies(theta, s); // validates the parameters
+  const { factor, lowFreqFactor: lo, highFreqFactor: hi, originalMaxPositionEmbeddings: old } = s;
+  return Float32Array.from(defaultRopeFrequencies(theta)(headDim), (inv) => {
+    const wavelen = (2 * Math.PI) / inv;
+    if (wavelen < old / hi) return 1;
+    if (wavelen > old / lo) return factor;
+    const smooth = (old / wavelen - lo) / (hi - lo);
+    return 1 / ((1 - smooth) / factor + smooth);
+  });
+}
+
+/**
  * cos/sin of every (position, pair): [maxPos, headDim/2] each, computed once and grown (never
  * recomputed) when a later call reaches a farther position. Build one per model (or layer
  * config) and pass it to `rope`; a bare theta uses a shared table of plain RoPE.

@@ -1,13 +1,18 @@
 /**
  * The Llama hyper-parameters ↔ GGUF's `{arch}.*` keys (llama.cpp src/llama-arch.cpp LLM_KV_*).
  * Reading builds the same config.json-shaped object a model directory has and hands it to
- * parseLlamaConfig, so one function validates both; anything that changes the math and that the
- * Llama does not implement (rope scaling, partial rotary, experts, another architecture) is refused
- * with a ModelLoadError naming the key.
+ * parseLlamaConfig, so one function validates both. Two things a config.json says otherwise come
+ * as llama.cpp's converter writes them: Mixtral is the llama architecture with `{arch}.expert_count`
+ * (its experts stacked, names.ts), and Llama 3.x's rope_scaling is a tensor of per-pair frequency
+ * factors, `rope_freqs.weight`. Anything that changes the math and that the Llama does not
+ * implement (another rope scaling, partial rotary, another architecture) is refused with a
+ * ModelLoadError naming the key.
  */
-import { gguf, type GgufFile, type GgufValue } from "@mini/tensor";
+import { dequantize, gguf, llama3RopeFactors, type GgufFile, type GgufValue } from "@mini/tensor";
 import { ModelLoadError } from "../errors.js";
 import { parseLlamaConfig, type LlamaConfig } from "../../models/llama/config.js";
+import type { RopeFactorsScaling } from "../../models/llama/rope-scaling.js";
+import { ROPE_FREQS } from "./names.js";
 
 /** GGUF architectures the inference Llama runs, with the HF model_type they become. */
 const ARCHITECTURES: Record<string, "llama" | "qwen2" | "qwen3"> = { llama: "llama", qwen2: "qwen2", qwen3: "qwen3" };
@@ -36,8 +41,8 @@ export function configFromGguf(f: GgufFile): LlamaConfig {
 
   const scaling = f.value(`${a}.rope.scaling.type`);
   if (scaling !== undefined && scaling !== "none") fail(`${a}.rope.scaling.type`, `rope scaling ${JSON.stringify(scaling)} is not supported (expected none)`);
-  const experts = f.value(`${a}.expert_count`);
-  if (typeof experts === "number" && experts > 0) fail(`${a}.expert_count`, `mixture-of-experts models are not supported (${experts} experts)`);
+  const moe = f.value(`${a}.expert_count`) !== undefined && num(`${a}.expert_count`) !== 0;
+  if (moe && a !== "llama") fail(`${a}.expert_count`, `mixture-of-experts is read for the llama architecture (Mixtral) only, not ${a}`);
 
   const heads = int(`${a}.attention.head_count`);
   const hidden = int(`${a}.embedding_length`);
@@ -56,7 +61,8 @@ export function configFromGguf(f: GgufFile): LlamaConfig {
   const eos = [tokenId("tokenizer.ggml.eos_token_id"), tokenId("tokenizer.ggml.eot_token_id")].filter((v): v is number => v !== undefined);
 
   const json = {
-    model_type: modelType,
+    model_type: moe ? "mixtral" : modelType,
+    ...(moe ? { num_local_experts: int(`${a}.expert_count`), num_experts_per_tok: int(`${a}.expert_used_count`) } : {}),
     vocab_size: vocab,
     hidden_size: hidden,
     intermediate_size: int(`${a}.feed_forward_length`),
@@ -71,9 +77,39 @@ export function configFromGguf(f: GgufFile): LlamaConfig {
     bos_token_id: tokenId("tokenizer.ggml.bos_token_id") ?? null,
     eos_token_id: [...new Set(eos)],
     // Biases are present or not (qwen2 always has q/k/v biases; a llama or qwen3 file may carry them).
-    ...(modelType === "qwen2" ? {} : { attention_bias: f.has("blk.0.attn_q.bias") }),
+    ...(modelType === "qwen2" || moe ? {} : { attention_bias: f.has("blk.0.attn_q.bias") }),
   };
-  return parseLlamaConfig(json, f.file);
+  const config = parseLlamaConfig(json, f.file);
+  const factors = ropeFactorsFromGguf(f, a, headDim);
+  return factors === null ? config : { ...config, ropeScaling: factors };
+}
+
+/** `rope_freqs.weight` (F32 [headDim/2], every factor positive), or null when the file has none. */
+function ropeFactorsFromGguf(f: GgufFile, arch: string, headDim: number): RopeFactorsScaling | null {
+  if (!f.has(ROPE_FREQS)) return null;
+  const t = f.tensor(ROPE_FREQS);
+  const fail = (reason: string): never => {
+    throw new ModelLoadError(f.file, `tensor "${ROPE_FREQS}"`, reason);
+  };
+  if (arch !== "llama") fail(`RoPE frequency factors are read for the llama architecture only (llama.cpp's ${arch} ignores them), not ${arch}`);
+  if (t.type.name !== "F32" || t.shape.length !== 1 || t.shape[0] !== headDim / 2) {
+    fail(`expected F32 [${headDim / 2}] (one factor per rotated pair), got ${t.type.name} [${t.shape.join(", ")}]`);
+  }
+  const factors = dequantize("F32", f.bytes(ROPE_FREQS), headDim / 2);
+  const bad = factors.findIndex((v) => !(v > 0) || !Number.isFinite(v));
+  if (bad >= 0) fail(`factor ${bad} is ${factors[bad]}, expected a positive number`);
+  return { type: "factors", factors };
+}
+
+/**
+ * The `rope_freqs.weight` values of a config, as llama.cpp's converter writes them for
+ * rope_scaling "llama3" (tensor's llama3RopeFactors), or the factors a GGUF file gave; null for
+ * plain RoPE.
+ */
+export function ggufRopeFactors(c: LlamaConfig): Float32Array | null {
+  const s = c.ropeScaling;
+  if (s === null) return null;
+  return s.type === "factors" ? s.factors : llama3RopeFactors(c.ropeTheta, s, c.headDim);
 }
 
 /** llama.cpp's general.file_type (enum llama_ftype) for a model whose matrices are all `dtype`. */
@@ -103,20 +139,27 @@ export function ggufHyperparams(c: LlamaConfig, name: string, fileType: number):
     [`${a}.rope.dimension_count`, gguf.u32(c.headDim)],
     [`${a}.rope.freq_base`, gguf.f32(c.ropeTheta)],
     [`${a}.attention.layer_norm_rms_epsilon`, gguf.f32(c.rmsNormEps)],
+    ...(c.moe === null
+      ? []
+      : ([
+          [`${a}.expert_count`, gguf.u32(c.moe.numExperts)],
+          [`${a}.expert_used_count`, gguf.u32(c.moe.topK)],
+        ] as const)),
   ]);
 }
 
 /**
- * The GGUF architecture a config is written as: Llama and Mistral as llama (with the biases
- * llama.cpp's llama loads when present), Qwen2 and Qwen3 as themselves. Anything else (Mixtral's
- * experts, llama3 RoPE scaling, an output bias llama.cpp's qwen models lack) is refused.
+ * The GGUF architecture a config is written as: Llama, Mistral and Mixtral as llama (with the
+ * biases llama.cpp's llama loads when present, llama3 rope scaling as rope_freqs.weight, experts
+ * stacked), Qwen2 and Qwen3 as themselves. Anything else (rope scaling on a Qwen, which llama.cpp's
+ * qwen models do not read; an output bias they lack) is refused.
  */
 export function ggufArchitecture(c: LlamaConfig): "llama" | "qwen2" | "qwen3" {
   const refuse = (what: string): never => {
-    throw new RangeError(`writeModelGguf: ${what} is not written to GGUF yet (Llama/Mistral, Qwen2, Qwen3 without rope scaling)`);
+    throw new RangeError(`writeModelGguf: ${what} is not written to GGUF yet (Llama/Mistral/Mixtral, Qwen2, Qwen3 without rope scaling)`);
   };
-  if (c.ropeScaling !== null) refuse("rope_scaling");
-  if (c.modelType === "llama" || c.modelType === "mistral") return "llama";
+  if (c.modelType === "llama" || c.modelType === "mistral" || c.modelType === "mixtral") return "llama";
+  if (c.ropeScaling !== null) refuse(`rope_scaling on ${c.modelType}`);
   if (c.modelType === "qwen2" || c.modelType === "qwen3") return c.oBias ? refuse("an o_proj bias") : c.modelType;
   return refuse(`model_type "${c.modelType}"`);
 }

@@ -56,7 +56,7 @@ const MAX_WEIGHT_BYTES = 3.5 * 2 ** 30;
 type TensorSizes = Pick<GgufFile, "file"> & { readonly tensors: readonly { readonly shape: readonly number[]; readonly elements: number; readonly type: { readonly name: string } }[] };
 
 /**
- * The bytes the weights take in the WASM heap once loaded: each matrix in its held dtype
+ * The bytes the weights take in the WASM heap once loaded: each matrix (each expert's) in its held dtype
  * (heldDtype), each vector as f32; plus, when matrices are converted through f32 (a requested
  * dtype other than the stored one), the largest matrix's f32 copy, alive while it is converted.
  */
@@ -64,14 +64,15 @@ export function heldWeightBytes(f: TensorSizes, dtype: WeightDtype | undefined):
   let held = 0;
   let transient = 0;
   for (const t of f.tensors) {
-    if (t.shape.length !== 2) {
+    if (t.shape.length < 2) {
       held += 4 * t.elements;
       continue;
     }
-    const [rows, cols] = t.shape as [number, number];
+    // A matrix, or stacked matrices [experts, rows, cols] (each converted on its own).
+    const cols = t.shape.at(-1)!;
     const d = heldDtype(t.type.name as GgmlType, dtype);
-    held += rows * rowBytes(d, cols);
-    if (dtype !== undefined && d !== "f32" && heldDtype(t.type.name as GgmlType, undefined) !== d) transient = Math.max(transient, 4 * t.elements);
+    held += (t.elements / cols) * rowBytes(d, cols);
+    if (dtype !== undefined && d !== "f32" && heldDtype(t.type.name as GgmlType, undefined) !== d) transient = Math.max(transient, 4 * t.shape.at(-2)! * cols);
   }
   return held + transient;
 }

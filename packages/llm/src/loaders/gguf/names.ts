@@ -19,6 +19,7 @@ const LAYER: readonly [gguf: string, hf: string][] = [
   ["ffn_gate", "mlp.gate_proj"],
   ["ffn_up", "mlp.up_proj"],
   ["ffn_down", "mlp.down_proj"],
+  ["ffn_gate_inp", "block_sparse_moe.gate"],
 ];
 const GLOBAL: readonly [gguf: string, hf: string][] = [
   ["token_embd.weight", "model.embed_tokens.weight"],
@@ -42,6 +43,51 @@ export function ggufName(hf: string): string | undefined {
   if (m === null) return undefined;
   const g = LAYER.find(([, h]) => h === m[2])?.[0];
   return g === undefined ? undefined : `blk.${m[1]}.${g}.${m[3]}`;
+}
+
+/** llama.cpp's per-pair RoPE frequency factors (Llama 3.x's rope scaling): read into the config, not a weight. */
+export const ROPE_FREQS = "rope_freqs.weight";
+
+/** Mixtral's experts: HF w1 (gate), w3 (up), w2 (down) ↔ llama.cpp's ffn_gate, ffn_up, ffn_down. */
+const EXPERT: readonly [gguf: string, hf: string][] = [
+  ["ffn_gate", "w1"],
+  ["ffn_up", "w3"],
+  ["ffn_down", "w2"],
+];
+
+/**
+ * Where an HF tensor is in a GGUF file: its own tensor (expert null), or expert `expert` of a
+ * stacked tensor `blk.N.ffn_{gate,up,down}_exps.weight` [experts, out, in] (llama.cpp's converter
+ * stacks Mixtral's experts so; llama.cpp multiplies them with ggml_mul_mat_id).
+ */
+export interface GgufPlace {
+  readonly name: string;
+  readonly expert: number | null;
+}
+
+export function ggufPlace(hf: string): GgufPlace | undefined {
+  const m = /^model\.layers\.(\d+)\.block_sparse_moe\.experts\.(\d+)\.(w[123])\.weight$/.exec(hf);
+  if (m !== null) return { name: `blk.${m[1]}.${EXPERT.find(([, h]) => h === m[3])![0]}_exps.weight`, expert: Number(m[2]) };
+  const g = ggufName(hf);
+  return g === undefined ? undefined : { name: g, expert: null };
+}
+
+/**
+ * The HF tensors a GGUF tensor of this shape holds, by place: one, an expert each of a stacked
+ * `_exps` tensor, one expert of an older file's per-expert 2-D `blk.N.ffn_gate.E.weight`; or
+ * undefined when it is no tensor of the Llama.
+ */
+export function hfTensorsOf(g: string, shape: readonly number[]): { hf: string; expert: number | null }[] | undefined {
+  const stacked = /^blk\.(\d+)\.(ffn_gate|ffn_up|ffn_down)_exps\.weight$/.exec(g);
+  const expertName = (layer: string, proj: string, e: number | string) => `model.layers.${layer}.block_sparse_moe.experts.${e}.${EXPERT.find(([gg]) => gg === proj)![1]}.weight`;
+  if (stacked !== null) {
+    if (shape.length !== 3) return undefined;
+    return Array.from({ length: shape[0]! }, (_, e) => ({ hf: expertName(stacked[1]!, stacked[2]!, e), expert: e }));
+  }
+  const single = /^blk\.(\d+)\.(ffn_gate|ffn_up|ffn_down)\.(\d+)\.weight$/.exec(g);
+  if (single !== null) return [{ hf: expertName(single[1]!, single[2]!, single[3]!), expert: null }];
+  const hf = hfName(g);
+  return hf === undefined ? undefined : [{ hf, expert: null }];
 }
 
 /** Which heads count a permuted tensor's rows are grouped by: q by heads, k by kv heads; else none. */

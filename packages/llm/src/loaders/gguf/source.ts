@@ -9,7 +9,7 @@ import type { LinearWeight } from "../../models/llama/compact-weights.js";
 import { ModelLoadError } from "../errors.js";
 import type { LlamaConfig } from "../../models/llama/config.js";
 import { expectedTensors } from "../../models/llama/weights.js";
-import { ggufName, hfName, permutedHeads, permuteRows, ropePermuted } from "./names.js";
+import { ggufPlace, hfTensorsOf, permutedHeads, permuteRows, ropePermuted, ROPE_FREQS } from "./names.js";
 
 const SUPPORTED = new Set(["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"]);
 
@@ -33,51 +33,51 @@ export type GgufTensorSource = TensorSource & { loadMatrix(name: string): Linear
  */
 export function ggufTensorSource(f: GgufFile, numHeads: number, numKvHeads: number, dtype?: WeightDtype): GgufTensorSource {
   const permuted = ropePermuted(String(f.value("general.architecture")));
-  const names: string[] = [];
+  // HF name → the GGUF tensor holding it (and which expert of a stacked tensor).
+  const places = new Map<string, { t: GgufTensorInfo; expert: number | null }>();
   for (const t of f.tensors) {
-    const hf = hfName(t.name);
-    if (hf === undefined) {
-      const why = t.name === "rope_freqs.weight" ? " (llama3-style rope scaling factors are not supported)" : "";
-      throw new ModelLoadError(f.file, `tensor "${t.name}"`, `not a tensor of mini's Llama${why}; refusing to ignore it`);
-    }
+    if (t.name === ROPE_FREQS) continue; // the RoPE frequency factors, read into the config (hyperparams.ts)
+    const held = hfTensorsOf(t.name, t.shape);
+    if (held === undefined) throw new ModelLoadError(f.file, `tensor "${t.name}"`, "not a tensor of mini's Llama; refusing to ignore it");
     if (!SUPPORTED.has(t.type.name)) {
       throw new ModelLoadError(f.file, `tensor "${t.name}"`, `tensor type ${t.type.name} is not supported (supported: ${[...SUPPORTED].join(", ")})`);
     }
-    names.push(hf);
+    for (const { hf, expert } of held) places.set(hf, { t, expert });
   }
-  const info = (name: string) => {
-    const g = ggufName(name);
-    if (g === undefined || !f.has(g)) throw new ModelLoadError(f.file, `tensor "${g ?? name}"`, "missing");
-    return f.tensor(g);
+  const place = (name: string) => {
+    const p = places.get(name);
+    if (p === undefined) throw new ModelLoadError(f.file, `tensor "${ggufPlace(name)?.name ?? name}"`, "missing");
+    return p;
   };
+  const shapeOf = (p: { t: GgufTensorInfo; expert: number | null }) => (p.expert === null ? p.t.shape : p.t.shape.slice(1));
   return {
-    has: (name) => {
-      const g = ggufName(name);
-      return g !== undefined && f.has(g);
-    },
-    names: () => [...names],
-    info: (name) => ({ shape: info(name).shape, dtype: info(name).type.name }),
-    get: (name, opts = {}): Tensor => decoded(info(name), name, opts.pinned !== false),
+    has: (name) => places.has(name),
+    names: () => [...places.keys()],
+    info: (name) => ({ shape: shapeOf(place(name)), dtype: place(name).t.type.name }),
+    get: (name, opts = {}): Tensor => decoded(name, opts.pinned !== false),
     loadMatrix: (name): LinearWeight => {
-      const t = info(name);
+      const { t } = place(name);
       const type = t.type.name as GgmlType;
       const held = heldDtype(type, dtype);
       // Stored as the held dtype (or a K-quant held as q8_0): the blocks go to the kernels as they are.
       const asStored = held !== "f32" && (GGUF_COMPACT_DTYPE[type] === held || ((type === "Q4_K" || type === "Q6_K") && held === "q8_0"));
-      return asStored ? ggufWeightMatrix(f, t.name, rowsInHfOrder(t, name)) : decoded(t, name, true);
+      return asStored ? ggufWeightMatrix(f, t.name, rowsInHfOrder(name)) : decoded(name, true);
     },
     fileOf: () => f.file,
   };
 
-  /** The stored bytes with Wq/Wk rows back in HF order (a copy only when permuted). */
-  function rowsInHfOrder(t: GgufTensorInfo, name: string): Uint8Array {
-    const bytes = f.bytes(t.name);
+  /** The stored bytes (one expert's of a stacked tensor) with Wq/Wk rows back in HF order (a copy only when permuted). */
+  function rowsInHfOrder(name: string): Uint8Array {
+    const { t, expert } = place(name);
+    const bytes = expert === null ? f.bytes(t.name) : f.bytes(t.name, (expert * t.byteLength) / t.shape[0]!, t.byteLength / t.shape[0]!);
     const heads = permuted ? permutedHeads(name, numHeads, numKvHeads) : undefined;
     return heads === undefined ? bytes : permuteRows(bytes, t.shape[0]!, t.byteLength / t.shape[0]!, heads, false);
   }
-  function decoded(t: GgufTensorInfo, name: string, pinned: boolean): Tensor {
-    const out = pinned ? Tensor.pinned([...t.shape]) : Tensor.zeros([...t.shape]);
-    dequantize(t.type.name as GgmlType, rowsInHfOrder(t, name), t.elements, out.data);
+  function decoded(name: string, pinned: boolean): Tensor {
+    const p = place(name);
+    const shape = [...shapeOf(p)];
+    const out = pinned ? Tensor.pinned(shape) : Tensor.zeros(shape);
+    dequantize(p.t.type.name as GgmlType, rowsInHfOrder(name), out.size, out.data);
     return out;
   }
 }
@@ -87,12 +87,17 @@ export function ggufTensorSource(f: GgufFile, numHeads: number, numKvHeads: numb
  * weights loader would check too, but would name the HF tensor, not the one in this file).
  */
 export function checkGgufTensors(f: GgufFile, c: LlamaConfig): void {
-  for (const [hf, shape] of expectedTensors(c)) {
-    const g = ggufName(hf)!;
+  const a = String(f.value("general.architecture"));
+  for (const [hf, hfShape] of expectedTensors(c)) {
+    let { name: g, expert } = ggufPlace(hf)!;
+    // An older file's per-expert 2-D tensors (blk.N.ffn_gate.E.weight) instead of a stacked one.
+    const split = expert === null ? null : g.replace(/_exps\.weight$/, `.${expert}.weight`);
+    if (split !== null && !f.has(g) && f.has(split)) [g, expert] = [split, null];
+    const shape = expert === null ? hfShape : [c.moe!.numExperts, ...hfShape];
     if (!f.has(g)) throw new ModelLoadError(f.file, `tensor "${g}"`, "missing");
     const got = f.tensor(g).shape;
     if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
-      throw new ModelLoadError(f.file, `tensor "${g}"`, `expected shape [${shape.join(", ")}] (row-major) from the llama.* keys, got [${got.join(", ")}]`);
+      throw new ModelLoadError(f.file, `tensor "${g}"`, `expected shape [${shape.join(", ")}] (row-major) from the ${a}.* keys, got [${got.join(", ")}]`);
     }
   }
 }

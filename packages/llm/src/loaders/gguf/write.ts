@@ -3,13 +3,16 @@
  * written as a GGUF file llama.cpp runs: `llama.*` hyper-parameters, the tokenizer and chat
  * template, and every matrix in the chosen type. Norm vectors stay F32 (as llama.cpp's converter
  * does); a matrix whose rows are not a whole number of blocks is written F16 instead (listed in the
- * result). Wq/Wk rows are put in llama.cpp's order (names.ts). Streaming and atomic (writeGguf).
+ * result). Wq/Wk rows are put in llama.cpp's order (names.ts). As llama.cpp's converter does:
+ * Mixtral's experts are stacked per projection ([experts, out, in], names.ts ggufPlace) and its
+ * router kept F32; llama3 rope scaling becomes `rope_freqs.weight` (F32 [headDim/2]).
+ * Streaming and atomic (writeGguf).
  */
 import { ggmlTypeInfo, quantize, writeGguf, type GgmlType, type GgufTensorEntry, type GgufValue, type TensorSource } from "@mini/tensor";
 import type { LlamaConfig } from "../../models/llama/config.js";
 import { expectedTensors, llamaParamSource } from "../../models/llama/weights.js";
-import { FILE_TYPE, ggufArchitecture, ggufHyperparams } from "./hyperparams.js";
-import { ggufName, permutedHeads, permuteRows, ropePermuted } from "./names.js";
+import { FILE_TYPE, ggufArchitecture, ggufHyperparams, ggufRopeFactors } from "./hyperparams.js";
+import { ggufPlace, permutedHeads, permuteRows, ropePermuted, ROPE_FREQS } from "./names.js";
 
 /** Every type mini encodes (Q4_K and Q6_K with a simple quantizer, less accurate than llama.cpp's). */
 export type GgufWriteType = GgmlType;
@@ -41,28 +44,40 @@ export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteMod
   const fallbacks: string[] = [];
   const entries: GgufTensorEntry[] = [];
   const ps = llamaParamSource(c, o.source); // tied embeddings may be stored as lm_head only
-  for (const [hf, shape] of expectedTensors(c)) {
-    const name = ggufName(hf)!;
-    let type: GgmlType = shape.length === 1 ? "F32" : o.type;
+  const factors = ggufRopeFactors(c);
+  if (factors !== null) entries.push({ name: ROPE_FREQS, type: "F32", shape: [factors.length], data: () => quantize("F32", factors) });
+  // HF names by GGUF tensor, in expectedTensors' order: one each, or every expert of a stacked tensor.
+  const stored = new Map<string, { hfs: string[]; hfShape: number[]; shape: number[] }>();
+  for (const [hf, hfShape] of expectedTensors(c)) {
+    const { name, expert } = ggufPlace(hf)!;
+    const s = stored.get(name) ?? { hfs: [], hfShape, shape: expert === null ? hfShape : [c.moe!.numExperts, ...hfShape] };
+    s.hfs.push(hf);
+    stored.set(name, s);
+  }
+  for (const [name, { hfs, hfShape, shape }] of stored) {
+    let type: GgmlType = shape.length === 1 || name.includes(".ffn_gate_inp.") ? "F32" : o.type;
     if (shape[shape.length - 1]! % ggmlTypeInfo(type).blockValues !== 0) {
       type = "F16";
       fallbacks.push(name);
     }
-    const heads = permuted ? permutedHeads(hf, c.numHeads, c.numKvHeads) : undefined;
     entries.push({
       name,
       type,
       shape,
-      data: () => {
-        const t = ps.tensor(hf, shape);
-        let bytes = quantize(type, t.data);
-        t.dispose();
-        if (heads !== undefined) bytes = permuteRows(bytes, shape[0]!, bytes.length / shape[0]!, heads, true);
-        return bytes;
-      },
+      data: () => concat(hfs.map((hf) => encoded(hf, hfShape, type))),
     });
   }
   writeGguf(path, metadata, entries);
+
+  /** One HF tensor in `type`, Wq/Wk rows in llama.cpp's order. */
+  function encoded(hf: string, shape: number[], type: GgmlType): Uint8Array {
+    const t = ps.tensor(hf, shape);
+    let bytes = quantize(type, t.data);
+    t.dispose();
+    const heads = permuted ? permutedHeads(hf, c.numHeads, c.numKvHeads) : undefined;
+    if (heads !== undefined) bytes = permuteRows(bytes, shape[0]!, bytes.length / shape[0]!, heads, true);
+    return bytes;
+  }
   return { fallbacks, warnings: tokenizerWarnings(metadata), tensors: entries.length };
 }
 
@@ -71,4 +86,15 @@ function tokenizerWarnings(md: ReadonlyMap<string, GgufValue>): string[] {
   if (md.get("tokenizer.ggml.model")?.value !== "llama" || !Array.isArray(types) || types.includes(6)) return [];
   // llama.cpp's byte_to_token throws std::out_of_range (aborting the process) when neither <0xXX> nor the byte is a token.
   return ["the vocabulary has no <0xXX> byte tokens: llama.cpp aborts on a character outside it (mini encodes it as <unk>)"];
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -133,6 +133,10 @@ function referenceInverseFrequencies(c: LlamaConfig): Float64Array {
       inv[i] = base;
       continue;
     }
+    if (s.type === "factors") {
+      inv[i] = f(base / s.factors[i]!);
+      continue;
+    }
     const wavelen = (2 * Math.PI) / base;
     const L = s.originalMaxPositionEmbeddings;
     if (wavelen < L / s.highFreqFactor) inv[i] = base;

@@ -14,7 +14,7 @@
  * The attention scale is unchanged (transformers' attention_factor is 1 for llama3). The arithmetic
  * lives in @mini/tensor (llama3RopeFrequencies); this file reads the config.
  */
-import { defaultRopeFrequencies, llama3RopeFrequencies, type Llama3RopeScaling as Llama3Parameters, type RopeFrequencyFn } from "@mini/tensor";
+import { defaultRopeFrequencies, factorRopeFrequencies, llama3RopeFrequencies, type Llama3RopeScaling as Llama3Parameters, type RopeFrequencyFn } from "@mini/tensor";
 import { ModelLoadError } from "../../loaders/errors.js";
 
 /** `rope_scaling` with rope_type "llama3" (the parameters of @mini/tensor's llama3RopeFrequencies). */
@@ -22,7 +22,16 @@ export interface Llama3RopeScaling extends Readonly<Llama3Parameters> {
   readonly type: "llama3";
 }
 
-export type RopeScaling = Llama3RopeScaling;
+/**
+ * llama.cpp's per-pair frequency factors (a GGUF file's `rope_freqs.weight`, [headDim/2]): how a
+ * GGUF file carries llama3 scaling, whose parameters it does not keep. inv_freq_i / factors[i].
+ */
+export interface RopeFactorsScaling {
+  readonly type: "factors";
+  readonly factors: Float32Array;
+}
+
+export type RopeScaling = Llama3RopeScaling | RopeFactorsScaling;
 
 /**
  * The RoPE frequency function a config calls for (inv_freq per pair, transformers' rope_init_fn),
@@ -30,7 +39,8 @@ export type RopeScaling = Llama3RopeScaling;
  */
 export function ropeFrequencies(c: { ropeTheta: number; ropeScaling: RopeScaling | null }): RopeFrequencyFn {
   const s = c.ropeScaling;
-  return s === null ? defaultRopeFrequencies(c.ropeTheta) : llama3RopeFrequencies(c.ropeTheta, s);
+  if (s === null) return defaultRopeFrequencies(c.ropeTheta);
+  return s.type === "factors" ? factorRopeFrequencies(c.ropeTheta, s.factors) : llama3RopeFrequencies(c.ropeTheta, s);
 }
 
 /**
@@ -38,7 +48,7 @@ export function ropeFrequencies(c: { ropeTheta: number; ropeScaling: RopeScaling
  * rope_theta): null for plain RoPE, the llama3 parameters, or a ModelLoadError naming the field for
  * any other kind (linear, dynamic, yarn, longrope change the math in ways not implemented here).
  */
-export function parseRopeScaling(v: unknown, field: string, file: string): RopeScaling | null {
+export function parseRopeScaling(v: unknown, field: string, file: string): Llama3RopeScaling | null {
   if (v === undefined || v === null) return null;
   const fail = (reason: string): never => {
     throw new ModelLoadError(file, `field "${field}"`, reason);

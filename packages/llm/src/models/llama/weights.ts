@@ -177,13 +177,13 @@ export function loadLlamaWeights(c: LlamaConfig, src: TensorSource, loadMatrix?:
  */
 export type MatrixLoader = (storedName: string) => LinearWeight;
 
-/** `ps` as a scope whose 2-D tensors (Mixtral's router and experts excepted: kept f32) come from `loadMatrix`. */
+/** `ps` as a scope whose 2-D tensors (Mixtral's router excepted: kept f32) come from `loadMatrix`. */
 function matrixScope(ps: ParamSource, loadMatrix: MatrixLoader, prefix: string): TensorScope<LinearWeight> {
   return {
     pp: (name) => matrixScope(ps, loadMatrix, `${prefix}${name}.`),
     tensor: (name, shape) => {
       const full = prefix + name;
-      if (shape.length !== 2 || full.includes(".block_sparse_moe.")) return ps.tensor(full, shape);
+      if (shape.length !== 2 || full.endsWith(".block_sparse_moe.gate.weight")) return ps.tensor(full, shape);
       return loadMatrix(ps.resolve(full) ?? full);
     },
   };

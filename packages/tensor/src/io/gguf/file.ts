@@ -24,8 +24,11 @@ export interface GgufFile {
   tensor(name: string): GgufTensorInfo;
   /** The plain value of a metadata key (arrays as arrays), undefined when absent. */
   value(key: string): GgufScalar | readonly GgufScalar[] | undefined;
-  /** The tensor's stored bytes (its blocks, exactly as in the file). */
-  bytes(name: string): Uint8Array;
+  /**
+   * The tensor's stored bytes (its blocks, exactly as in the file), or `length` of them from byte
+   * `start` (one expert's matrix of a stacked 3-D tensor).
+   */
+  bytes(name: string, start?: number, length?: number): Uint8Array;
   /** The tensor decoded to float32, row-major `shape`; pinned: allocated in the WASM heap. */
   getF32(name: string, opts?: { pinned?: boolean }): Tensor;
 }
@@ -70,10 +73,14 @@ export abstract class GgufSource implements GgufFile {
     return this.metadata.get(key)?.value;
   }
 
-  bytes(name: string): Uint8Array {
+  bytes(name: string, start = 0, length?: number): Uint8Array {
     const t = this.tensor(name);
-    const out = new Uint8Array(t.byteLength);
-    this.readBytes(this.dataStart + t.offset, out, name);
+    const n = length ?? t.byteLength - start;
+    if (!Number.isInteger(start) || !Number.isInteger(n) || start < 0 || n < 0 || start + n > t.byteLength) {
+      throw new GgufError(this.file, `tensor "${name}"`, `bytes [${start}, ${start + n}) asked of a tensor of ${t.byteLength} bytes`);
+    }
+    const out = new Uint8Array(n);
+    this.readBytes(this.dataStart + t.offset + start, out, name);
     return out;
   }
 

@@ -19,19 +19,21 @@ const K_QUANT_FALLBACK: WeightDtype = "q8_0";
 
 /**
  * The 2-D tensor `name` of `f` as a WeightMatrix [rows, cols]. `bytes` (default: the stored
- * bytes) lets a caller reorder whole rows first (llama.cpp's Q/K permutation).
+ * bytes) lets a caller reorder whole rows first (llama.cpp's Q/K permutation). Of a stacked 3-D
+ * tensor [n, rows, cols] (Mixtral's experts), `bytes` is one [rows, cols] matrix of it.
  */
 export function ggufWeightMatrix(f: GgufFile, name: string, bytes: Uint8Array = f.bytes(name)): WeightMatrix {
   const t = f.tensor(name);
   const fail = (reason: string): never => {
     throw new GgufError(f.file, `tensor "${name}"`, reason);
   };
-  if (t.shape.length !== 2) fail(`a weight matrix needs 2 dimensions, got shape [${t.shape.join(", ")}]`);
-  const [rows, cols] = t.shape as [number, number];
+  const oneOfStack = t.shape.length === 3 && bytes.length * t.shape[0]! === t.byteLength;
+  if (t.shape.length !== 2 && !oneOfStack) fail(`a weight matrix needs 2 dimensions (or one matrix of 3), got shape [${t.shape.join(", ")}]`);
+  const [rows, cols] = t.shape.slice(-2) as [number, number];
   const type = t.type.name as GgmlType;
   const direct = GGUF_COMPACT_DTYPE[type];
   // GGUF rows are whole blocks (the header check), so the bytes are the compact layout as they are.
   if (direct !== undefined) return WeightMatrix.fromBytes(bytes, rows, cols, direct, name);
   if (type !== "Q4_K" && type !== "Q6_K") fail(`tensor type ${t.type.name} cannot be kept compact`);
-  return WeightMatrix.fromF32(dequantize(type, bytes, t.elements), rows, cols, K_QUANT_FALLBACK, name);
+  return WeightMatrix.fromF32(dequantize(type, bytes, rows * cols), rows, cols, K_QUANT_FALLBACK, name);
 }
