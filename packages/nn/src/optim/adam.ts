@@ -54,9 +54,20 @@ abstract class AdamBase extends Optimizer {
   }
 
   protected update(i: number, p: Float32Array, g: Float32Array, t: number): void {
-    const { lr, beta1, beta2, eps, weightDecay } = this;
     // One fused in-place pass over p, g and both moments (@mini/tensor's adamStep kernel).
-    kernels.adamStep(p, g, this.slot("exp_avg", i), this.slot("exp_avg_sq", i), { lr, beta1, beta2, eps, weightDecay, decoupled: this.decoupled, step: t });
+    kernels.adamStep(p, g, this.slot("exp_avg", i), this.slot("exp_avg_sq", i), this.stepOptions(t));
+  }
+
+  /** Every parameter in one adamSteps call: one kernel-pool round when they are pinned (same bits as update()). */
+  protected override updateAll(indices: readonly number[], t: number): void {
+    const p = indices.map((i) => this.params[i]!.value.data);
+    const g = indices.map((i) => this.params[i]!.grad!.data);
+    kernels.adamSteps(p, g, indices.map((i) => this.slot("exp_avg", i)), indices.map((i) => this.slot("exp_avg_sq", i)), this.stepOptions(t));
+  }
+
+  private stepOptions(t: number): kernels.AdamStepOptions {
+    const { lr, beta1, beta2, eps, weightDecay } = this;
+    return { lr, beta1, beta2, eps, weightDecay, decoupled: this.decoupled, step: t };
   }
 }
 

@@ -1,4 +1,4 @@
-import { Tensor } from "@mini/tensor";
+import { Tensor, kernels } from "@mini/tensor";
 import { ConfigError, StateDictError } from "../errors.js";
 import type { Variable } from "@mini/autograd";
 import { Parameter } from "../parameter.js";
@@ -79,17 +79,31 @@ export abstract class Optimizer {
   step(): void {
     checkNumber(this.constructor.name, "lr", this.lr, 0, Infinity);
     this.stepCount++;
+    const live: number[] = [];
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i]!;
-      if (p.grad === null || !p.requiresGrad) continue;
+      if (p.grad !== null && p.requiresGrad) live.push(i);
+    }
+    this.updateAll(live, this.stepCount);
+  }
+
+  /**
+   * Updates the parameters at `indices` (each has a grad); by default update() one by one. An
+   * optimizer with a multi-parameter kernel overrides it (Adam: one kernel-pool round for all).
+   */
+  protected updateAll(indices: readonly number[], t: number): void {
+    for (const i of indices) {
+      const p = this.params[i]!;
       // Views of pinned memory are taken here, right before the loop: nothing allocates during it.
-      this.update(i, p.value.data, p.grad.data, this.stepCount);
+      this.update(i, p.value.data, p.grad!.data, t);
     }
   }
 
-  /** Zeroes every parameter's grad (keeping the buffers). */
+  /** Zeroes every parameter's grad (keeping the buffers): pinned grads in one kernel-pool round. */
   zeroGrad(): void {
-    for (const p of this.params) p.zeroGrad();
+    const grads: Float32Array[] = [];
+    for (const p of this.params) if (p.grad !== null) grads.push(p.grad.data);
+    kernels.zeroArrays(grads);
   }
 
   /** A copy of the state (later steps do not change it). */

@@ -1,7 +1,9 @@
 import { ShapeError } from "../errors.js";
 import { outArray } from "./check.js";
-import { useWasmElementwise } from "../wasm/instance.js";
-import { wasmAdd, wasmAxpy, wasmMul, wasmMulScalar, wasmSub } from "../wasm/elementwise.js";
+import { useWasmElementwise, wasmEnabled } from "../wasm/instance.js";
+import { wasmAdd, wasmAxpy, wasmMul, wasmMulScalar, wasmSub, wasmZeroSegments } from "../wasm/elementwise.js";
+import { memoryBuffer } from "../wasm/scratch.js";
+import type { SegmentEntry } from "../wasm/segments.js";
 
 /**
  * Elementwise kernels over same-length Float32Arrays (broadcasting lives in broadcast.ts and at
@@ -75,4 +77,18 @@ export function axpy(alpha: number, x: Float32Array, y: Float32Array): Float32Ar
   if (useWasmElementwise(n, x, y)) return wasmAxpy(alpha, x, y);
   for (let i = 0; i < n; i++) y[i] = y[i]! + alpha * x[i]!;
   return y;
+}
+
+/**
+ * Fills every array with 0. Those in the WASM heap (pinned gradients) are zeroed by one call split
+ * across the kernel pool (memory.fill over a table of segments), the others with fill(0).
+ */
+export function zeroArrays(arrays: readonly Float32Array[]): void {
+  const buffer = memoryBuffer();
+  const entries: SegmentEntry[] = [];
+  for (const a of arrays) {
+    if (a.buffer === buffer && wasmEnabled()) entries.push({ addrs: [a.byteOffset], n: a.length });
+    else a.fill(0);
+  }
+  if (entries.length > 0) wasmZeroSegments(entries);
 }

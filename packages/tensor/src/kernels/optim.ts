@@ -1,6 +1,8 @@
 import { ShapeError } from "../errors.js";
 import { useWasm } from "../wasm/instance.js";
-import { wasmAdamStep } from "../wasm/optim.js";
+import { memoryBuffer } from "../wasm/scratch.js";
+import { wasmAdamStep, wasmAdamSteps, type AdamScalars } from "../wasm/optim.js";
+import type { SegmentEntry } from "../wasm/segments.js";
 
 /**
  * Optimizer update kernels: one fused, in-place pass over a parameter and its state, no temporaries.
@@ -43,19 +45,24 @@ function checkAdam(op: string, param: Float32Array, grad: Float32Array, expAvg: 
   if (!Number.isInteger(step) || step < 1) throw new RangeError(`${op}: step must be an integer ≥ 1, got ${step}`);
 }
 
-/** One Adam (or AdamW) update of `param` in place, updating the moments expAvg (m) and expAvgSq (v). */
-export function adamStep(param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, o: AdamStepOptions): void {
-  checkAdam("adamStep", param, grad, expAvg, expAvgSq, o.step);
+/** The step's scalars, in float64 (see AdamScalars). */
+function adamScalars(o: AdamStepOptions): AdamScalars {
   const { beta1, beta2, eps } = o;
   const stepSize = o.lr / (1 - Math.pow(beta1, o.step));
   // 1/√(1 − β2ᵗ), so the loop multiplies: a second division per element would cost ~15% more.
   const invBc2Sqrt = 1 / Math.sqrt(1 - Math.pow(beta2, o.step));
   const l2 = o.decoupled ? 0 : o.weightDecay;
   const decay = o.decoupled ? 1 - o.lr * o.weightDecay : 1;
-  const c1 = 1 - beta1;
-  const c2 = 1 - beta2;
+  return { beta1, beta2, c1: 1 - beta1, c2: 1 - beta2, stepSize, invBc2Sqrt, eps, l2, decay };
+}
+
+/** One Adam (or AdamW) update of `param` in place, updating the moments expAvg (m) and expAvgSq (v). */
+export function adamStep(param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, o: AdamStepOptions): void {
+  checkAdam("adamStep", param, grad, expAvg, expAvgSq, o.step);
+  const s = adamScalars(o);
+  const { beta1, beta2, c1, c2, stepSize, invBc2Sqrt, eps, l2, decay } = s;
   const n = param.length;
-  if (useWasm(n, 256)) return wasmAdamStep(param, grad, expAvg, expAvgSq, { beta1, beta2, c1, c2, stepSize, invBc2Sqrt, eps, l2, decay });
+  if (useWasm(n, 256)) return wasmAdamStep(param, grad, expAvg, expAvgSq, s);
   for (let j = 0; j < n; j++) {
     const p = param[j]!;
     const g = grad[j]! + l2 * p;
@@ -66,4 +73,30 @@ export function adamStep(param: Float32Array, grad: Float32Array, expAvg: Float3
     expAvgSq[j] = v;
     param[j] = p * decay - (stepSize * m) / (Math.sqrt(v) * invBc2Sqrt + eps);
   }
+}
+
+/**
+ * adamStep of every parameter i (params[i], grads[i], expAvgs[i], expAvgSqs[i]), each with the
+ * bits adamStep gives it. The parameters whose four arrays are in the WASM heap (an optimizer over
+ * pinned parameters) and that take adamStep's WASM path go through ONE call split across the
+ * kernel pool (wasm/segments.ts), instead of one pool round per parameter; the others run one by one.
+ */
+export function adamSteps(
+  params: readonly Float32Array[], grads: readonly Float32Array[], expAvgs: readonly Float32Array[], expAvgSqs: readonly Float32Array[], o: AdamStepOptions,
+): void {
+  const count = params.length;
+  if (grads.length !== count || expAvgs.length !== count || expAvgSqs.length !== count) {
+    throw new ShapeError(`adamSteps: params, grads, expAvgs, expAvgSqs must be lists of one length, got ${count}, ${grads.length}, ${expAvgs.length}, ${expAvgSqs.length}`);
+  }
+  for (let i = 0; i < count; i++) checkAdam(`adamSteps [${i}]`, params[i]!, grads[i]!, expAvgs[i]!, expAvgSqs[i]!, o.step);
+  const buffer = memoryBuffer();
+  const entries: SegmentEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = params[i]!, g = grads[i]!, m = expAvgs[i]!, v = expAvgSqs[i]!;
+    const pinned = p.buffer === buffer && g.buffer === buffer && m.buffer === buffer && v.buffer === buffer;
+    if (pinned && useWasm(p.length, 256)) entries.push({ addrs: [p.byteOffset, g.byteOffset, m.byteOffset, v.byteOffset], n: p.length });
+    else adamStep(p, g, m, v, o);
+  }
+  // addresses were taken above; wasmAdamSteps may grow the heap (scratch for its tables)
+  if (entries.length > 0) wasmAdamSteps(entries, adamScalars(o));
 }

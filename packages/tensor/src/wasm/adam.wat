@@ -32,7 +32,7 @@
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
-  (func (export "adamStep") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+  (func $adamStep (export "adamStep") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
                             (param $beta1 f32) (param $beta2 f32) (param $c1 f32) (param $c2 f32)
                             (param $stepSize f32) (param $invBc2Sqrt f32) (param $eps f32)
                             (param $l2 f32) (param $decay f32)
@@ -95,4 +95,24 @@
                           (f32.add (f32.mul (f32.sqrt (local.get $vs)) (local.get $invBc2Sqrt)) (local.get $eps)))))
       (local.set $o (i32.add (local.get $o) (i32.const 4)))
       (br $tail))))
+
+  ;; adamSteps: adamStep over `count` segments of a table, each five i32 (20 bytes):
+  ;; p, g, m, v (byte addresses) and n. One call updates many parameters (the optimizer's whole step
+  ;; is one kernel-pool round: src/wasm/segments.ts cuts the segments into one table per thread).
+  (func (export "adamSteps") (param $table i32) (param $count i32)
+                             (param $beta1 f32) (param $beta2 f32) (param $c1 f32) (param $c2 f32)
+                             (param $stepSize f32) (param $invBc2Sqrt f32) (param $eps f32)
+                             (param $l2 f32) (param $decay f32)
+    (local $e i32) (local $end i32)
+    (local.set $e (local.get $table))
+    (local.set $end (i32.add (local.get $table) (i32.mul (local.get $count) (i32.const 20))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $e) (local.get $end)))
+      (call $adamStep
+        (i32.load (local.get $e)) (i32.load offset=4 (local.get $e)) (i32.load offset=8 (local.get $e))
+        (i32.load offset=12 (local.get $e)) (i32.load offset=16 (local.get $e))
+        (local.get $beta1) (local.get $beta2) (local.get $c1) (local.get $c2)
+        (local.get $stepSize) (local.get $invBc2Sqrt) (local.get $eps) (local.get $l2) (local.get $decay))
+      (local.set $e (i32.add (local.get $e) (i32.const 20)))
+      (br $next))))
 )

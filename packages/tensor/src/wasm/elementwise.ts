@@ -1,5 +1,7 @@
 import { wasm, type ElementwiseExports } from "./instance.js";
 import { runInHeap, type Operand } from "./scratch.js";
+import { kernelRef, runJobs, type KernelRef } from "./pool.js";
+import { segmentJobs, type SegmentEntry } from "./segments.js";
 
 /**
  * JS side of elementwise.wat, with the signatures of src/kernels/elementwise.ts (which calls these
@@ -33,4 +35,13 @@ export function wasmMulScalar(a: Float32Array, s: number, out: Float32Array): Fl
 export function wasmAxpy(alpha: number, x: Float32Array, y: Float32Array): Float32Array {
   const n = x.length;
   return runInHeap([input(x, n), { array: y, n, read: true, write: true }], 0, ([px, py]) => k().axpy(alpha, px!, py!, n, 1));
+}
+
+let zeroRef: KernelRef | null = null;
+/** Least floats worth handing to a thread (memory.fill writes ~30 GB/s: 64 KiB is a few µs). */
+const ZERO_MIN_PER_THREAD = 1 << 14;
+
+/** Zeroes arrays already in the heap (entries: address and n) in one kernel-pool round. */
+export function wasmZeroSegments(entries: readonly SegmentEntry[]): void {
+  runJobs((zeroRef ??= kernelRef("elementwise", "zeroSegments")), segmentJobs(entries, 1, ZERO_MIN_PER_THREAD));
 }

@@ -86,4 +86,16 @@
       (f32.store (i32.add (local.get $y) (local.get $o)) (local.get $s))
       (local.set $o (i32.add (local.get $o) (i32.const 4)))
       (br $t))))
+
+  ;; zeroSegments: zeroes `count` segments of a table, each two i32 (8 bytes): a byte address and
+  ;; a length in floats (memory.fill). Zeroes many gradients in one kernel-pool round.
+  (func (export "zeroSegments") (param $table i32) (param $count i32)
+    (local $e i32) (local $end i32)
+    (local.set $e (local.get $table))
+    (local.set $end (i32.add (local.get $table) (i32.shl (local.get $count) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $e) (local.get $end)))
+      (memory.fill (i32.load (local.get $e)) (i32.const 0) (i32.shl (i32.load offset=4 (local.get $e)) (i32.const 2)))
+      (local.set $e (i32.add (local.get $e) (i32.const 8)))
+      (br $next))))
 )

@@ -69,6 +69,7 @@ export interface ElementwiseExports {
   sub(a: number, b: number, out: number, n: number): void;
   mul(a: number, b: number, out: number, n: number): void;
   axpy(alpha: number, x: number, y: number, n: number, accumulate: number): void;
+  zeroSegments(table: number, count: number): void;
 }
 
 /** Exports of rope.wat. */
@@ -88,6 +89,10 @@ export interface AttentionExports {
 export interface AdamExports {
   adamStep(
     p: number, g: number, m: number, v: number, n: number,
+    beta1: number, beta2: number, c1: number, c2: number, stepSize: number, invBc2Sqrt: number, eps: number, l2: number, decay: number,
+  ): void;
+  adamSteps(
+    table: number, count: number,
     beta1: number, beta2: number, c1: number, c2: number, stepSize: number, invBc2Sqrt: number, eps: number, l2: number, decay: number,
   ): void;
 }

@@ -1,5 +1,6 @@
 import { kernelRef, runJobs, splitRange, type KernelRef } from "./pool.js";
 import { inHeap, runInHeap, type Operand } from "./scratch.js";
+import { segmentJobs, type SegmentEntry } from "./segments.js";
 
 /**
  * JS side of adam.wat. src/kernels/optim.ts (adamStep) checks the operands, computes the step's
@@ -27,6 +28,7 @@ export interface AdamScalars {
 }
 
 let adamRef: KernelRef | null = null;
+let adamStepsRef: KernelRef | null = null;
 
 /** Least parameters worth handing to a thread (one update reads and writes ~16 bytes each). */
 const MIN_PER_THREAD = 1 << 14;
@@ -59,4 +61,14 @@ export function wasmAdamStep(param: Float32Array, grad: Float32Array, expAvg: Fl
   // parameter and moments copied in and back, the gradient only in; result = operand 0 (param)
   const kernel = ([pp, pg, pm, pv]: number[]): void => adamOnPool(pp!, pg!, pm!, pv!, n, s);
   runInHeap(ops, 0, kernel, 0);
+}
+
+/**
+ * adamStep over many parameters already in the heap (entries: p, g, m, v addresses and n), in one
+ * kernel-pool round: the parameters end to end, cut into one range per thread (segments.ts).
+ */
+export function wasmAdamSteps(entries: readonly SegmentEntry[], s: AdamScalars): void {
+  const { beta1, beta2, c1, c2, stepSize, invBc2Sqrt, eps, l2, decay } = s;
+  const jobs = segmentJobs(entries, 4, MIN_PER_THREAD).map(([table, count]) => [table!, count!, beta1, beta2, c1, c2, stepSize, invBc2Sqrt, eps, l2, decay]);
+  runJobs((adamStepsRef ??= kernelRef("adam", "adamSteps")), jobs);
 }
