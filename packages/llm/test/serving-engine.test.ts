@@ -71,6 +71,7 @@ describe("ServingEngine (story model)", () => {
     const e = engine({ maxSessions: 2 });
     const turn1 = [user("Tell me a story about a cat.")];
     const r1 = await e.submit({ prompt: { messages: turn1 }, sampling: GREEDY, maxTokens: 25 }).result;
+    expect(e.stats().active).toBe(1); // answered before its sync is done; turn 2 below waits for it
     const turn2 = [...turn1, assistant(r1.text), user("What did the cat do next?")];
     const r2 = await e.submit({ prompt: { messages: turn2 }, sampling: GREEDY, maxTokens: 25 }).result;
     // What can be reused: the rendered turn 1 with its answer, as far as it tokenizes the same.
@@ -78,6 +79,7 @@ describe("ServingEngine (story model)", () => {
     expect(r2.cachedTokens).toBe(reusable);
     expect(r2.cachedTokens).toBeGreaterThan(r1.promptTokens);
     expect(r2.text).toBe(freshChatAnswer(turn2, 25));
+    await e.idle(); // stats count retired requests; turn 2 retires once its sync is done
     expect(e.stats().pool).toMatchObject({ hits: 1, misses: 1 });
   });
 

@@ -14,9 +14,10 @@
  *             tree, it returns to the head of the queue and recomputes later, mostly from cache);
  *   share     a prompt's full blocks enter the prefix tree once prefilled (so concurrent requests
  *             with the same system prompt share it), and all of a sequence's blocks when it ends;
- *   sync      after a chat answer (already delivered), the sequence feeds the conversation as the
- *             client will send it back (the answer's text re-tokenized, the end-of-turn tokens)
- *             from where it differs from what was generated, so the next turn finds all of it.
+ *   sync      after a chat answer (delivered at once: the client does not wait for this), the
+ *             sequence feeds the conversation as the client will send it back (the answer's text
+ *             re-tokenized, the end-of-turn tokens) from where it differs from what was generated,
+ *             so the next turn finds all of it (a next turn that arrives meanwhile waits for it).
  */
 import type { BatchedCausalLM, BatchEntry, PagedKV } from "../models/causal-lm.js";
 import type { BlockAllocator } from "./block-allocator.js";
@@ -132,7 +133,10 @@ export class BatchScheduler {
         this.retire(seq, e);
         return;
       }
-      if (finished && !this.startSync(seq)) this.retire(seq, null);
+      if (!finished) return;
+      // The answer is complete: delivered now; a sync runs on without holding the client.
+      if (this.startSync(seq)) seq.settle();
+      else this.retire(seq, null);
     });
   }
 
@@ -170,6 +174,9 @@ export class BatchScheduler {
       for (const b of table) this.alloc.release(b);
       return false;
     };
+    // The next turn of a conversation still syncing waits for it (a step or two), then finds it all cached.
+    const found = pos + (m.partial?.count ?? 0);
+    if (this.running.some((r) => r.syncing && commonPrefixLength(r.tokens, s.tokens) > found)) return giveBack();
     if (m.partial !== null) {
       // Copy-on-write inside a block: the shared block stays as it is; ours continues it.
       this.alloc.retain(m.partial.block); // not evicted by the allocation below

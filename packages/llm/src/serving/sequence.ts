@@ -156,8 +156,7 @@ export class Sequence {
 
   /**
    * Ends the generation: flushes held text (unless cancelled) and fixes the result, which
-   * `settle` then delivers (the scheduler does, once the sequence's blocks are in the prefix
-   * tree: a client's next turn then finds all of this one).
+   * `settle` then delivers (the scheduler does, when the sequence retires or starts syncing).
    */
   finish(reason: ServeFinishReason): true {
     if (this.state === "done") return true;
