@@ -59,6 +59,29 @@ describe("ServingEngine (story model)", () => {
     expect(r).toMatchObject({ finishReason: ref.finishReason, promptTokens: ids.length, cachedTokens: 0, completionTokens: ref.ids.length });
   });
 
+  it("a finished chat's sync is deferred while others generate, and runs once the engine is otherwise idle", async () => {
+    // Records the rows of each forward pass: one per sequence in it.
+    const batches: number[][] = [];
+    const recording = new BatchedLlama(model as never);
+    const forward = recording.forwardBatch.bind(recording);
+    recording.forwardBatch = (entries, kv) => {
+      batches.push(entries.map((e) => e.tokens.length));
+      return forward(entries, kv);
+    };
+    const e = new ServingEngine({ model: recording, tokenizer, eosIds });
+    const long = e.submit({ prompt: { text: "Once upon a time, there was a little dog" }, sampling: GREEDY, maxTokens: 40 });
+    const chat = await e.submit({ prompt: { messages: [user("Tell me a story.")] }, sampling: GREEDY, maxTokens: 3 }).result;
+    const atAnswer = batches.length;
+    const rest = await long.result;
+    expect(rest.completionTokens).toBeGreaterThan(chat.completionTokens + 5); // still generating after the chat was answered
+    const whileBusy = batches.slice(atAnswer);
+    expect(whileBusy.length).toBeGreaterThan(0);
+    expect(whileBusy.every((rows) => rows.length === 1 && rows[0] === 1)).toBe(true); // the completion's decode steps only
+    await e.idle();
+    expect(batches.length).toBeGreaterThan(atAnswer + whileBusy.length); // then the sync ran
+    expect(e.stats().requests.completed).toBe(2);
+  });
+
   it("feeds a long prompt in chunks (other requests step in between) with the same result", async () => {
     const prompt = "Tim and Sue went to the park. They saw a big tree and a red ball. ".repeat(3);
     const a = await engine({ prefillChunk: 7 }).submit({ prompt: { text: prompt }, sampling: GREEDY, maxTokens: 20 }).result;

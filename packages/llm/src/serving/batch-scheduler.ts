@@ -17,7 +17,11 @@
  *   sync      after a chat answer (delivered at once: the client does not wait for this), the
  *             sequence feeds the conversation as the client will send it back (the answer's text
  *             re-tokenized, the end-of-turn tokens) from where it differs from what was generated,
- *             so the next turn finds all of it (a next turn that arrives meanwhile waits for it).
+ *             so the next turn finds all of it. That is work for a turn that may never come (with
+ *             a model whose answers re-tokenize differently, as much as the answer itself), so it
+ *             is deferred: fed only in steps with nothing else to run, or at once when a waiting
+ *             request continues the conversation (that request waits for it). A deferred sync
+ *             holds no batch slot, and gives its blocks up (retires) when a request needs them.
  */
 import type { BatchedCausalLM, BatchEntry, PagedKV } from "../models/causal-lm.js";
 import type { BlockAllocator } from "./block-allocator.js";
@@ -55,6 +59,13 @@ export class BatchScheduler {
     this.bs = alloc.blockSize;
   }
 
+  /** Running sequences that hold a batch slot (deferred syncs do not). */
+  get slotsInUse(): number {
+    let n = 0;
+    for (const s of this.running) if (!s.syncing) n++;
+    return n;
+  }
+
   add(seq: Sequence): void {
     this.waiting.push(seq);
     this.wake();
@@ -87,11 +98,14 @@ export class BatchScheduler {
   step(): void {
     for (const s of [...this.waiting]) if (s.cancelled) this.retire(s, "cancelled");
     for (const s of [...this.running]) if (s.cancelled) this.retire(s, "cancelled");
-    while (this.waiting.length > 0 && this.running.length < this.opts.maxRunning && this.admit(this.waiting[0]!)) {
+    while (this.waiting.length > 0 && this.slotsInUse < this.opts.maxRunning && this.admit(this.waiting[0]!)) {
       this.running.push(this.waiting.shift()!);
     }
-    // Decoding sequences first (one token each), then prompt chunks in admission order.
-    const order = [...this.running.filter((s) => s.pendingCount === 1), ...this.running.filter((s) => s.pendingCount > 1)];
+    // Decoding sequences first (one token each), then prompt chunks in admission order; syncs
+    // only when wanted or when nothing else runs.
+    const busy = this.slotsInUse > 0;
+    const runnable = this.running.filter((s) => !s.syncing || s.syncWanted || !busy);
+    const order = [...runnable.filter((s) => s.pendingCount === 1), ...runnable.filter((s) => s.pendingCount > 1)];
     const batch: { seq: Sequence; entry: BatchEntry }[] = [];
     let budget = this.opts.tokenBudget;
     for (const s of order) {
@@ -174,9 +188,13 @@ export class BatchScheduler {
       for (const b of table) this.alloc.release(b);
       return false;
     };
-    // The next turn of a conversation still syncing waits for it (a step or two), then finds it all cached.
+    // The next turn of a conversation still syncing waits for it (its sync now runs at once).
     const found = pos + (m.partial?.count ?? 0);
-    if (this.running.some((r) => r.syncing && commonPrefixLength(r.tokens, s.tokens) > found)) return giveBack();
+    const continued = this.running.find((r) => r.syncing && commonPrefixLength(r.tokens, s.tokens) > found);
+    if (continued !== undefined) {
+      continued.syncWanted = true;
+      return giveBack();
+    }
     if (m.partial !== null) {
       // Copy-on-write inside a block: the shared block stays as it is; ours continues it.
       this.alloc.retain(m.partial.block); // not evicted by the allocation below
@@ -188,11 +206,17 @@ export class BatchScheduler {
       pos += m.partial.count;
     }
     const needed = Math.ceil(s.tokens.length / this.bs) - table.length;
+    // Deferred syncs give their blocks up (as generated, to the prefix tree) before a request waits.
+    for (let r = this.deferredSync(); needed > this.alloc.available && r !== undefined; r = this.deferredSync()) this.retire(r, null);
     if (needed > this.alloc.available) return giveBack();
     s.table = table;
     s.position = pos;
     s.admitted(pos);
     return true;
+  }
+
+  private deferredSync(): Sequence | undefined {
+    return this.running.find((r) => r.syncing && !r.syncWanted);
   }
 
   /** Gives `s` blocks up to `positions`, preempting newer sequences if needed; false if s itself was preempted. */

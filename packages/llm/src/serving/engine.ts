@@ -198,7 +198,7 @@ export class ServingEngine {
     if (bad >= 0) throw new OptionError("prompt", `token ids must be integers in [0, ${vocab})`, promptIds[bad]);
     if (promptIds.length >= this.contextLength) throw new PromptTooLongError(promptIds.length, this.contextLength);
     // Waiting beyond the free batch slots (those start at the next step) is the queue.
-    const freeSlots = Math.max(0, this.maxSessions - this.scheduler.running.length);
+    const freeSlots = Math.max(0, this.maxSessions - this.scheduler.slotsInUse);
     if (this.scheduler.waiting.length >= this.maxQueue + freeSlots) throw new QueueFullError(this.maxQueue);
     const isChat = "messages" in req.prompt;
     const timing = this.observer === undefined ? undefined : (ms: number, first: boolean) => (first ? this.observer!.firstToken(ms) : this.observer!.interToken(ms));

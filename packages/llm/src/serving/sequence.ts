@@ -73,6 +73,8 @@ export class Sequence {
   state: "waiting" | "running" | "done" = "waiting";
   /** Answered; now feeding the rendered conversation for the next turn (no sampling). */
   syncing = false;
+  /** A waiting request continues this conversation: its sync runs at once rather than in a spare step. */
+  syncWanted = false;
   /** How it ended (set with the result, synchronously). */
   outcome: ServeFinishReason | "failed" | null = null;
   private resolve!: (r: ServeResult) => void;
