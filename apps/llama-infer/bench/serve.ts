@@ -3,22 +3,26 @@
  * Mistral-shaped model (bench/infer.ts's `chat32m`). The server is a child process
  * (`llama-infer serve`); the clients run here, timing what a client sees.
  *
- *   1. `generate` alone: decode tok/s of one greedy generation in this process (the baseline);
- *   2. 1, 4, 8, 16 concurrent streaming clients, --max-tokens each (greedy, ignore nothing):
- *      total tok/s, per-client tok/s, p50/p99 time to first token, p50/p99 inter-token latency;
+ *   1. `generate` alone: tok/s of one greedy generation (prompt included, as a client's tok/s
+ *      includes its time to first token) in a child process, once before each round;
+ *   2. --rounds rounds of 1, 4, 8, 16 concurrent streaming clients, --max-tokens each (greedy):
+ *      total tok/s (min/median/max over the rounds), per-client tok/s, p50/p99 time to first
+ *      token and inter-token latency (over every stream of every round). Each client count starts
+ *      on an idle server (the previous one's deferred work done: polled on /health);
  *   3. 8 conversations sharing one ~300-token system prompt, one after another: TTFT of the
  *      first vs the rest (found in the prefix cache);
- *   4. --conversations distinct short conversations in sequence: the server's RSS after the
- *      first and after the last (bounded by --kv-cache-mb);
- * then the issue's targets as ratios within this run.
+ *   4. --conversations distinct short conversations in sequence (--conversation-tokens each):
+ *      the server's RSS after the first and after the last (bounded by --kv-cache-mb);
+ * then the issue's targets as ratios of medians within this run, ✓ met / ✗ not met.
  *
- *   npx tsx --conditions=@mini/source bench/serve.ts [--clients 1,4,8,16] [--max-tokens 64]
- *       [--conversations 1000] [--kv-cache-mb 256] [--model DIR]
+ *   npx tsx --conditions=@mini/source bench/serve.ts [--clients 1,4,8,16] [--rounds 3]
+ *       [--max-tokens 64] [--conversations 1000] [--conversation-tokens 4] [--kv-cache-mb 256]
+ *       [--threads N] [--model DIR] [--cpu-prof DIR]
  *
  * Timings on a shared machine are distorted by the other jobs: read the ratios, and re-run on an
- * idle machine for figures. Small counts (--clients 1,4 --conversations 20) check that it works.
+ * idle machine for figures. Small counts (--clients 1,4 --rounds 1 --conversations 20) check that it works.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { basename } from "node:path";
@@ -27,20 +31,31 @@ import { parseArgs } from "node:util";
 import { ChatTemplate, generateAll, loadTokenizer } from "@mini/llm";
 import { loadModelDir } from "@mini/llm/models";
 import { encodeChat } from "@mini/llm/serving";
+import { getThreads } from "@mini/tensor";
 import { benchModelDir } from "./infer.js";
 
 const { values } = parseArgs({
   options: {
     clients: { type: "string", default: "1,4,8,16" },
     "max-tokens": { type: "string", default: "64" },
+    rounds: { type: "string", default: "3" },
     conversations: { type: "string", default: "1000" },
+    "conversation-tokens": { type: "string", default: "4" },
+    /** Kernel threads of the server (default: its own default, every core). */
+    threads: { type: "string" },
+    /** Internal: time `generate` alone in this process and print it as JSON. */
+    "child-generate": { type: "boolean", default: false },
     "kv-cache-mb": { type: "string", default: "256" },
     model: { type: "string", default: "chat32m" },
+    /** Writes the server's CPU profile (node --cpu-prof) into this directory. */
+    "cpu-prof": { type: "string" },
   },
 });
 const CLIENTS = values.clients.split(",").map(Number);
 const MAX_TOKENS = Number(values["max-tokens"]);
+const ROUNDS = Number(values.rounds);
 const CONVERSATIONS = Number(values.conversations);
+const CONVERSATION_TOKENS = Number(values["conversation-tokens"]);
 const KV_MB = Number(values["kv-cache-mb"]);
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
@@ -93,6 +108,10 @@ async function streamChat(url: string, messages: Message[], maxTokens: number): 
   return s;
 }
 
+function median(xs: number[]): number {
+  return pct(xs, 50);
+}
+
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
@@ -100,7 +119,9 @@ function pct(xs: number[], p: number): number {
 
 /** `llama-infer serve` in a child process; resolves with its URL and pid once it listens. */
 function startServer(dir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@mini/source", MAIN, "serve", "--model", dir, "--port", "0", "--max-sessions", "16", "--max-queue", "64", "--kv-cache-mb", String(KV_MB), "--max-chars", "1000000"], {
+  const profile = values["cpu-prof"] === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`];
+  const threads = values.threads === undefined ? [] : ["--threads", values.threads];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", "--conditions=@mini/source", MAIN, "serve", "--model", dir, "--port", "0", "--max-sessions", "16", "--max-queue", "64", "--kv-cache-mb", String(KV_MB), "--max-chars", "1000000", ...threads], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let err = "";
@@ -127,18 +148,30 @@ function rssMb(pid: number): number {
 
 const dir = benchModelDir(values.model);
 const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "–");
+const CLIENT_PROMPT = (k: number) => [{ role: "user", content: `Client ${k}: tell me a story about boat number ${k}.` }];
 
-// 1. The baseline: one greedy generation with the library, no server (after a warm-up).
-const loaded = await loadModelDir(dir);
+if (values["child-generate"]) {
+  // The baseline: one greedy generation with the library, no server (after a warm-up).
+  const loaded = await loadModelDir(dir);
+  const tokenizer = await loadTokenizer(dir);
+  const ids = encodeChat(ChatTemplate.forTokenizer(tokenizer), tokenizer, CLIENT_PROMPT(0), true);
+  generateAll(loaded.model, ids, { maxNewTokens: 8 });
+  const t0 = performance.now();
+  const out = generateAll(loaded.model, ids, { maxNewTokens: MAX_TOKENS });
+  console.log(JSON.stringify({ tokS: out.ids.length / ((performance.now() - t0) / 1000), threads: getThreads() }));
+  process.exit(0);
+}
+
+/** `generate` alone in a fresh process (the server, if running, is idle meanwhile). */
+function generateAlone(): { tokS: number; threads: number } {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), "--child-generate", "--model", values.model, "--max-tokens", String(MAX_TOKENS)];
+  const env = values.threads === undefined ? process.env : { ...process.env, MINI_THREADS: values.threads };
+  const out = execFileSync(process.execPath, args, { encoding: "utf8", env, stdio: ["ignore", "pipe", "inherit"] });
+  return JSON.parse(out.trim().split("\n").pop()!) as { tokS: number; threads: number };
+}
+
 const tokenizer = await loadTokenizer(dir);
 const template = ChatTemplate.forTokenizer(tokenizer);
-const baseIds = encodeChat(template, tokenizer, [{ role: "user", content: "Client 0: tell me a story about boat number 0." }], true);
-generateAll(loaded.model, baseIds, { maxNewTokens: 8 });
-const tb = performance.now();
-const base = generateAll(loaded.model, baseIds, { maxNewTokens: MAX_TOKENS });
-const baseTokS = base.ids.length / ((performance.now() - tb) / 1000);
-loaded.model.dispose();
-
 const server = await startServer(dir);
 // Never leave the server behind (a failed run included).
 process.on("exit", () => {
@@ -149,52 +182,73 @@ process.on("exit", () => {
   }
 });
 
+/** Waits until the server runs and queues nothing (deferred work of earlier requests included). */
+async function serverIdle(): Promise<void> {
+  for (;;) {
+    const h = (await (await fetch(`${server.url}/health`)).json()) as { active: number; queued: number };
+    if (h.active === 0 && h.queued === 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 await streamChat(server.url, [{ role: "user", content: "warm up" }], 8);
 
-// 2. Concurrent clients.
-const rows: { clients: number; total: number; per: number; ttft50: number; ttft99: number; itl50: number; itl99: number }[] = [];
-for (const clients of CLIENTS) {
-  const t0 = performance.now();
-  const runs = await Promise.all(
-    Array.from({ length: clients }, (_, k) => streamChat(server.url, [{ role: "user", content: `Client ${k}: tell me a story about boat number ${k}.` }], MAX_TOKENS)),
-  );
-  const wallS = (performance.now() - t0) / 1000;
-  const tokens = runs.reduce((s, r) => s + r.completionTokens, 0);
-  const ttfts = runs.map((r) => r.ttftMs);
-  const gaps = runs.flatMap((r) => r.gapsMs);
-  const per = runs.map((r) => r.completionTokens / (r.totalMs / 1000));
-  rows.push({ clients, total: tokens / wallS, per: per.reduce((a, b) => a + b, 0) / clients, ttft50: pct(ttfts, 50), ttft99: pct(ttfts, 99), itl50: pct(gaps, 50), itl99: pct(gaps, 99) });
+// 1, 2. `generate` alone before each round; the client counts in turn within a round.
+const baseline: number[] = [];
+let baseThreads = NaN;
+const runs = new Map<number, { total: number[]; per: number[]; ttfts: number[]; gaps: number[] }>(CLIENTS.map((c) => [c, { total: [], per: [], ttfts: [], gaps: [] }]));
+for (let round = 0; round < ROUNDS; round++) {
+  const g = generateAlone();
+  baseline.push(g.tokS);
+  baseThreads = g.threads;
+  for (const clients of CLIENTS) {
+    await serverIdle();
+    const t0 = performance.now();
+    const streams = await Promise.all(Array.from({ length: clients }, (_, k) => streamChat(server.url, CLIENT_PROMPT(k), MAX_TOKENS)));
+    const wallS = (performance.now() - t0) / 1000;
+    const r = runs.get(clients)!;
+    r.total.push(streams.reduce((s, x) => s + x.completionTokens, 0) / wallS);
+    r.per.push(median(streams.map((x) => x.completionTokens / (x.totalMs / 1000))));
+    r.ttfts.push(...streams.map((x) => x.ttftMs));
+    r.gaps.push(...streams.flatMap((x) => x.gapsMs));
+  }
 }
 
 // 3. A shared ~300-token system prompt.
+await serverIdle();
 const system = { role: "system", content: "You are the archivist of a river town. ".repeat(27) };
 const systemTokens = encodeChat(template, tokenizer, [system], false).length;
 const shared: Stream[] = [];
 for (let i = 0; i < 8; i++) shared.push(await streamChat(server.url, [system, { role: "user", content: `Question ${i}: what happened in year ${1900 + i}?` }], 16));
 
 // 4. Many distinct short conversations: RSS stays bounded.
-await streamChat(server.url, [{ role: "user", content: "Conversation 0 about the number 0." }], 16);
+const tc = performance.now();
+await streamChat(server.url, [{ role: "user", content: "Conversation 0 about the number 0." }], CONVERSATION_TOKENS);
 const rssFirst = rssMb(server.pid);
-for (let i = 1; i < CONVERSATIONS; i++) await streamChat(server.url, [{ role: "user", content: `Conversation ${i} about the number ${i * 7919}.` }], 16);
+for (let i = 1; i < CONVERSATIONS; i++) await streamChat(server.url, [{ role: "user", content: `Conversation ${i} about the number ${i * 7919}.` }], CONVERSATION_TOKENS);
+await serverIdle();
 const rssLast = rssMb(server.pid);
+const conversationsS = (performance.now() - tc) / 1000;
 await server.stop();
 
-const one = rows.find((r) => r.clients === 1);
-const at = (n: number) => rows.find((r) => r.clients === n);
+const mmm = (xs: number[], d = 1) => `${f(Math.min(...xs), d)} / ${f(median(xs), d)} / ${f(Math.max(...xs), d)}`;
 console.log(`## llama-infer serve at scale: ${dir}\n`);
-console.log(`Load average ${loadavg().map((x) => x.toFixed(1)).join(", ")} on ${cpus().length} cores (figures on a shared machine are distorted; read the ratios).\n`);
-console.log(`| clients | total tok/s | tok/s per client | TTFT p50 (ms) | TTFT p99 (ms) | inter-token p50 (ms) | inter-token p99 (ms) |`);
+console.log(`Load average ${loadavg().map((x) => x.toFixed(1)).join(", ")} on ${cpus().length} cores (figures on a shared machine are distorted; read the ratios). Server threads: ${values.threads ?? "default"}; generate threads: ${baseThreads}. ${ROUNDS} round(s); total tok/s as min / median / max over the rounds; latencies over every stream.\n`);
+console.log(`| clients | total tok/s | tok/s per client (median) | TTFT p50 (ms) | TTFT p99 (ms) | inter-token p50 (ms) | inter-token p99 (ms) |`);
 console.log(`| --- | --- | --- | --- | --- | --- | --- |`);
-for (const r of rows) console.log(`| ${r.clients} | **${f(r.total, 1)}** | ${f(r.per, 1)} | ${f(r.ttft50)} | ${f(r.ttft99)} | ${f(r.itl50, 1)} | ${f(r.itl99, 1)} |`);
-console.log(`| (library generate alone) | ${f(baseTokS, 1)} | | | | | |\n`);
+for (const [clients, r] of runs) console.log(`| ${clients} | **${mmm(r.total)}** | ${f(median(r.per), 1)} | ${f(pct(r.ttfts, 50))} | ${f(pct(r.ttfts, 99))} | ${f(pct(r.gaps, 50), 1)} | ${f(pct(r.gaps, 99), 1)} |`);
+console.log(`| (library generate alone, ${ROUNDS} processes) | ${mmm(baseline)} | | | | | |\n`);
 const rest = shared.slice(1).map((s) => s.ttftMs);
 console.log(`Shared system prompt (${systemTokens} tokens), 8 conversations in turn: TTFT first ${f(shared[0]!.ttftMs)} ms (cached ${shared[0]!.cachedTokens}); rest median ${f(pct(rest, 50))} ms, max ${f(Math.max(...rest))} ms (cached ${shared.slice(1).map((s) => s.cachedTokens).join(", ")})\n`);
-console.log(`${CONVERSATIONS} distinct conversations in sequence: server RSS ${f(rssFirst)} MB after the first, ${f(rssLast)} MB after the last (--kv-cache-mb ${KV_MB})\n`);
-const target = (what: string, value: number, bound: number, le = false) => console.log(`- ${what}: ${f(value, 2)} (target ${le ? "≤" : "≥"} ${bound}) ${Number.isFinite(value) ? ((le ? value <= bound : value >= bound) ? "met" : "NOT met") : "not measured"}`);
-console.log("Targets (ratios within this run):");
-target("total tok/s 8 clients / 1 client", (at(8)?.total ?? NaN) / (one?.total ?? NaN), 3.5);
-target("total tok/s 16 clients / 1 client", (at(16)?.total ?? NaN) / (one?.total ?? NaN), 5);
-target("p99 TTFT 8 clients / 1-client TTFT", (at(8)?.ttft99 ?? NaN) / (one?.ttft50 ?? NaN), 4, true);
+console.log(`${CONVERSATIONS} distinct conversations in sequence (${CONVERSATION_TOKENS} tokens each, ${f(conversationsS)} s): server RSS ${f(rssFirst)} MB after the first, ${f(rssLast)} MB after the last (--kv-cache-mb ${KV_MB})\n`);
+const target = (what: string, value: number, bound: number, le = false) =>
+  console.log(`- ${Number.isFinite(value) ? ((le ? value <= bound : value >= bound) ? "✓" : "✗") : "–"} ${what}: ${f(value, 2)} (target ${le ? "≤" : "≥"} ${bound})${Number.isFinite(value) ? "" : " not measured"}`);
+const at = (n: number) => runs.get(n);
+const total = (n: number) => (at(n) === undefined ? NaN : median(at(n)!.total));
+console.log("Targets (ratios of medians within this run):");
+target("total tok/s 8 clients / 1 client", total(8) / total(1), 3.5);
+target("total tok/s 16 clients / 1 client", total(16) / total(1), 5);
+target("p99 TTFT 8 clients / 1-client TTFT (p50)", pct(at(8)?.ttfts ?? [], 99) / pct(at(1)?.ttfts ?? [], 50), 4, true);
 target("shared prompt: max TTFT of conversations 2–8 / conversation 1", Math.max(...rest) / shared[0]!.ttftMs, 0.2, true);
 target("RSS after the last − after the first (MB) vs --kv-cache-mb + 50", rssLast - rssFirst, KV_MB + 50, true);
-target("1 client tok/s / generate alone", (one?.per ?? NaN) / baseTokS, 0.9);
+target("1 client tok/s / generate alone", median(at(1)?.per ?? []) / median(baseline), 0.9);
