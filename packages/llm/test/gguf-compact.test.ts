@@ -3,7 +3,7 @@
  * Linear matrix, the embedding and lm_head as a WeightMatrix of that dtype, whose bytes are the
  * file's (Wq/Wk rows un-permuted whole), and gives the logits of the same dtype built from the
  * decoded f32 weights (llama-dtype.test.ts's path) bit for bit: decoding a block and re-encoding
- * it gives back the same block. A requested dtype converts; K-quants are held as q8_0.
+ * it gives back the same block. A requested dtype converts; K-quants are held as stored too.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -90,7 +90,7 @@ describe("loadGgufModel keeps matrices as stored", () => {
     });
   }
 
-  it("F32 matrices stay f32 Tensors; Q4_K and Q6_K are held as q8_0", () => {
+  it("F32 matrices stay f32 Tensors; Q4_K and Q6_K are held as q4_k and q6_k, the file's bytes", () => {
     const f = loadGgufModel(fileOf("F32"));
     for (const m of matrices(f.model.weights)) expect(m).toBeInstanceOf(Tensor);
     f.model.dispose();
@@ -102,7 +102,8 @@ describe("loadGgufModel keeps matrices as stored", () => {
         // ffn_down's rows (192 wide) are not whole 256-value K-blocks: the writer stored it F16
         const stored = k.gguf.tensor(names[i]!).type.name;
         kQuants += stored === type ? 1 : 0;
-        expect((m as WeightMatrix).dtype, names[i]).toBe(stored === type ? "q8_0" : "f16");
+        expect((m as WeightMatrix).dtype, names[i]).toBe(stored === type ? GGUF_COMPACT_DTYPE[type] : "f16");
+        if (!/attn_[qk]/.test(names[i]!)) expect((m as WeightMatrix).bytes(), names[i]).toEqual(k.gguf.bytes(names[i]!));
       }
       expect(kQuants).toBeGreaterThan(0);
       k.model.dispose();
@@ -130,11 +131,16 @@ describe("the memory refusal counts the bytes held", () => {
     expect(() => checkFitsInMemory(big("Q4_0"), undefined)).not.toThrow();
     expect(() => checkFitsInMemory(big("Q4_0"), "f32")).toThrow(/^big\.gguf: the weights need 4\.0 GiB with matrices as f32, more than the 3\.5 GiB/);
   });
-  it("K-quants count as q8_0; vectors as f32; a conversion through f32 counts the f32 copy", () => {
-    expect(() => checkFitsInMemory(big("Q4_K", [98304, 32768]), undefined)).not.toThrow(); // 3.2 GiB as q8_0
-    expect(() => checkFitsInMemory(big("Q4_K", [114688, 32768]), undefined)).toThrow(/3\.7 GiB with matrices as stored \(Q4_K\/Q6_K as q8_0\)/);
+  it("K-quants count as stored; vectors as f32; a conversion through f32 counts the f32 copy", () => {
+    expect(() => checkFitsInMemory(big("Q4_K", [196608, 32768]), undefined)).not.toThrow(); // 3.4 GiB as q4_k
+    expect(() => checkFitsInMemory(big("Q6_K", [196608, 32768]), undefined)).toThrow(/4\.9 GiB with matrices as stored, more than/);
     expect(() => checkFitsInMemory(big("F32", [2 ** 30]), undefined)).toThrow(/4\.0 GiB/);
     // held as q4_0: 0.56 GiB, but decoded to f32 first (4 GiB) on the way
     expect(() => checkFitsInMemory(big("Q8_0"), "q4_0")).toThrow(/4\.6 GiB with matrices as q4_0/);
+  });
+  it("a requested K-quant refuses rows that are not whole super-blocks before loading, naming the tensor", () => {
+    const f = { file: "m.gguf", tensors: [{ name: "blk.0.ffn_down.weight", shape: [256, 688], elements: 256 * 688, type: { name: "F16" } }] };
+    expect(() => checkFitsInMemory(f, "q4_k")).toThrow('m.gguf: tensor "blk.0.ffn_down.weight": q4_k needs rows of whole 256-weight super-blocks, got rows of 688 weights');
+    expect(() => checkFitsInMemory(f, "q8_0")).not.toThrow();
   });
 });

@@ -7,7 +7,8 @@
  *   bf16, f16: the story weights are exactly representable (see llama-golden.test.ts), so only the
  *              order of the sums changes: max |Δlogit| ≤ 1e-5·max |logit|;
  *   q8_0:      ≤ 5 % of max |logit|, and the first greedy token of every prompt unchanged;
- *   q4_0:      ≤ 50 % (4-bit weights on a 656K-parameter model), and the logits finite.
+ *   q4_0:      ≤ 50 % (4-bit weights on a 656K-parameter model), and the logits finite;
+ *   q4_k, q6_k: refused (rows must be whole 256-weight super-blocks), naming the first tensor.
  */
 import { getThreads, setThreads, WeightMatrix, type WeightDtype } from "@mini/tensor";
 import { afterAll, describe, expect, it } from "vitest";
@@ -18,7 +19,7 @@ const fixtures = storyFixtures();
 const initialThreads = getThreads();
 afterAll(() => setThreads(initialThreads));
 
-const BOUND: Record<Exclude<WeightDtype, "f32">, number> = { bf16: 1e-5, f16: 1e-5, q8_0: 0.05, q4_0: 0.5 };
+const BOUND: Record<Exclude<WeightDtype, "f32" | "q4_k" | "q6_k">, number> = { bf16: 1e-5, f16: 1e-5, q8_0: 0.05, q4_0: 0.5 };
 
 describe("story model with compact weights", () => {
   it("every dtype stays within its bound of the float32 logits", async () => {
@@ -43,6 +44,14 @@ describe("story model with compact weights", () => {
       model.dispose();
     }
     ref.model.dispose();
+  });
+
+  it("q4_k and q6_k refuse its 128-wide rows before converting any matrix, naming the tensor", async () => {
+    for (const dtype of ["q4_k", "q6_k"] as const) {
+      await expect(loadModelDir(STORY_DIR, { dtype })).rejects.toThrow(
+        `model.embed_tokens.weight: ${dtype} needs rows of whole 256-weight super-blocks, got rows of 128 weights (q8_0 and q4_0 take any row length)`,
+      );
+    }
   });
 
   it("gives the same logits, bit for bit, at 1 and 2 threads (f32 and q8_0)", async () => {

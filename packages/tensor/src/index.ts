@@ -20,9 +20,10 @@ export { releaseScratch, scratchSize } from "./wasm/scratch.js";
 export { setThreads, getThreads, threadCount, parseThreads, poolSupported, startThreadPool, poolRounds } from "./wasm/pool.js";
 export { relaxedSimd, relaxedSimdSupported } from "./wasm/instance.js";
 export { measureReadBandwidth } from "./wasm/bandwidth.js";
-// Weights kept compact (bf16, f16, q8_0, q4_0): the matrix type, and the block formats for readers of other files (GGUF).
+// Weights kept compact (bf16, f16, q8_0, q4_0, q4_k, q6_k): the matrix type, and the block formats for readers of other files (GGUF).
 export { WeightMatrix } from "./compact/matrix.js";
 export { WEIGHT_DTYPES, parseWeightDtype, rowBytes, type WeightDtype } from "./compact/dtype.js";
+export { KQuantRowError, isKQuant } from "./compact/kquant.js";
 export * as compact from "./compact/index.js";
 
 export * from "./ops/index.js";

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ACT_Q8, Q4_0, Q8_0, blocksPerRow, dequantizeRowQ4_0, dequantizeRowQ8_0, quantizeActRow, quantizeRowQ4_0, quantizeRowQ8_0 } from "../src/compact/blocks.js";
 import { WEIGHT_DTYPES, parseWeightDtype, type WeightDtype } from "../src/compact/dtype.js";
 import { decodeRow, encodeWeights } from "../src/compact/encode.js";
+import { isKQuant, type KQuantDtype } from "../src/compact/kquant.js";
 import { WeightMatrix } from "../src/compact/matrix.js";
 import { compactMatmulReference } from "../src/compact/matmul.reference.js";
 import { f16ToF32 } from "../src/io/half.js";
@@ -17,7 +18,9 @@ import { seededFloats } from "./helpers.js";
 const initial = getThreads();
 afterAll(() => setThreads(initial));
 
-const compactDtypes = WEIGHT_DTYPES.filter((d) => d !== "f32") as Exclude<WeightDtype, "f32">[];
+// the dtypes that take any row length (q4_k / q6_k need whole 256-weight super-blocks: kquant.test.ts)
+const ANY_K_DTYPES = WEIGHT_DTYPES.filter((d) => !isKQuant(d));
+const compactDtypes = ANY_K_DTYPES.filter((d) => d !== "f32") as Exclude<WeightDtype, "f32" | KQuantDtype>[];
 const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
 /** |got − want| within float32 rounding of the sums (mag = Σ|terms|). */
@@ -82,7 +85,7 @@ describe("block formats (llama.cpp's Q8_0 / Q4_0)", () => {
 
   it("parseWeightDtype names the option and the choices", () => {
     expect(parseWeightDtype("Q8_0")).toBe("q8_0");
-    expect(() => parseWeightDtype("int3", "--dtype")).toThrow('--dtype: expected one of f32, bf16, f16, q8_0, q4_0, got "int3"');
+    expect(() => parseWeightDtype("int3", "--dtype")).toThrow('--dtype: expected one of f32, bf16, f16, q8_0, q4_0, q4_k, q6_k, got "int3"');
   });
 
   it("f16 refuses a weight it cannot hold, naming the tensor", () => {
@@ -91,7 +94,7 @@ describe("block formats (llama.cpp's Q8_0 / Q4_0)", () => {
 });
 
 /** Runs one compact.wat product on an explicit instance (SIMD128 or relaxed), one thread. */
-function runKernel(k: CompactExports, dtype: Exclude<WeightDtype, "f32">, x: Float32Array, M: number, K: number, w: Uint8Array, N: number): Float32Array {
+function runKernel(k: CompactExports, dtype: Exclude<WeightDtype, "f32" | KQuantDtype>, x: Float32Array, M: number, K: number, w: Uint8Array, N: number): Float32Array {
   const nb = blocksPerRow(K);
   const px = heap.alloc(M * K), pw = heap.alloc(Math.ceil(w.length / 4)), po = heap.alloc(M * N), pq = heap.alloc((M * nb * ACT_Q8.blockBytes) / 4);
   heap.view(px, M * K).set(x);
@@ -152,7 +155,7 @@ describe("WeightMatrix on the kernel pool", () => {
   it("every dtype: bit-identical for 1–4 threads, and near the reference", () => {
     const cases = fc.sample(
       fc.record({
-        dtype: fc.constantFrom(...WEIGHT_DTYPES),
+        dtype: fc.constantFrom(...ANY_K_DTYPES),
         M: fc.constantFrom(1, 1, 3, 17),
         K: fc.integer({ min: 1, max: 400 }),
         N: fc.integer({ min: 1, max: 300 }),
@@ -175,7 +178,7 @@ describe("WeightMatrix on the kernel pool", () => {
   });
 
   it("accumulate adds x·Wᵀ to out (the residual add of o_proj / down_proj)", () => {
-    for (const dtype of WEIGHT_DTYPES) {
+    for (const dtype of ANY_K_DTYPES) {
       const m = WeightMatrix.fromF32(seededFloats(7 * 40, 2), 7, 40, dtype);
       const x = seededFloats(2 * 40, 3);
       const plain = m.matmulTransB(x, 2);
@@ -186,7 +189,7 @@ describe("WeightMatrix on the kernel pool", () => {
   });
 
   it("row() dequantizes exactly what the product uses", () => {
-    for (const dtype of WEIGHT_DTYPES) {
+    for (const dtype of ANY_K_DTYPES) {
       const K = 45, N = 3;
       const m = WeightMatrix.fromF32(seededFloats(N * K, 4), N, K, dtype, "embed");
       const row = m.row(2);

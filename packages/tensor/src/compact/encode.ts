@@ -1,6 +1,7 @@
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "../io/half.js";
 import { dequantizeRowQ4_0, dequantizeRowQ8_0, quantizeRowQ4_0, quantizeRowQ8_0 } from "./blocks.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
+import { checkKQuantRow, dequantizeKQuantRow, isKQuant, quantizeKQuantRow } from "./kquant.js";
 
 /**
  * Float32 weights W [rows, K] ↔ the bytes of a compact dtype (dtype.ts), row after row.
@@ -11,6 +12,7 @@ import { rowBytes, type WeightDtype } from "./dtype.js";
 /** Encodes W [rows, K] (float32, row-major) as `dtype` bytes. `name` is used in errors. */
 export function encodeWeights(w: ArrayLike<number>, rows: number, K: number, dtype: WeightDtype, name: string): Uint8Array {
   if (w.length < rows * K) throw new Error(`${name}: ${w.length} values, [${rows}, ${K}] needs ${rows * K}`);
+  if (isKQuant(dtype)) checkKQuantRow(dtype, K, name);
   const rb = rowBytes(dtype, K);
   const out = new Uint8Array(rows * rb);
   if (dtype === "f32") {
@@ -30,7 +32,8 @@ export function encodeWeights(w: ArrayLike<number>, rows: number, K: number, dty
     } else {
       const x = sliceRow(w, row, K);
       if (dtype === "q8_0") quantizeRowQ8_0(x, K, out, r * rb);
-      else quantizeRowQ4_0(x, K, out, r * rb);
+      else if (dtype === "q4_0") quantizeRowQ4_0(x, K, out, r * rb);
+      else quantizeKQuantRow(dtype, x, K, out, r * rb);
     }
   }
   return out;
@@ -59,6 +62,10 @@ export function decodeRow(bytes: Uint8Array, dtype: WeightDtype, K: number, r: n
       break;
     case "q4_0":
       dequantizeRowQ4_0(bytes, p, K, out, outOffset);
+      break;
+    case "q4_k":
+    case "q6_k":
+      dequantizeKQuantRow(dtype, bytes, p, K, out, outOffset);
       break;
   }
   return out;

@@ -3,3 +3,4 @@ export * from "./blocks.js";
 export { encodeWeights, decodeRow } from "./encode.js";
 export { compactMatmulReference } from "./matmul.reference.js";
 export { WEIGHT_DTYPES, parseWeightDtype, rowBytes, type WeightDtype } from "./dtype.js";
+export { checkKQuantRow, isKQuant, KQuantRowError, SUPER_BLOCK, type KQuantDtype } from "./kquant.js";

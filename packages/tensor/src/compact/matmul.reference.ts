@@ -1,6 +1,7 @@
 import { QK, blocksPerRow, quantizeActRow } from "./blocks.js";
 import { decodeRow } from "./encode.js";
 import type { WeightDtype } from "./dtype.js";
+import { isKQuant } from "./kquant.js";
 
 /**
  * Reference loops for products with compact weights, in float64: out [M, N] = x [M, K] · Wᵀ,
@@ -8,7 +9,9 @@ import type { WeightDtype } from "./dtype.js";
  *   f32, bf16, f16: Σ_k x·w with w widened exactly;
  *   q8_0, q4_0:     x quantized per row into activation blocks (blocks.ts: quantizeActRow), then
  *                   Σ_blocks d_w·d_x·Σ_j q_w·q_x — the integer dot is exact, so the fast kernel
- *                   differs only in the float32 rounding of the per-block scale and the sum.
+ *                   differs only in the float32 rounding of the per-block scale and the sum;
+ *   q4_k, q6_k:     the same activation blocks against the reference dequantizer's weights
+ *                   (kquant.wat splits each weight into its integer quant, scale and min).
  * Also returns `mag`, the scale of the kernels' rounding error: Σ|x·w| (for q8_0 / q4_0, Σ|q_x|·d_x
  * times twice the block's largest |w|: the kernels keep four integer partial sums a block, each
  * scaled in float32, and Q4_0's are offset by −8·Σq before its nibbles' own sum).
@@ -20,7 +23,7 @@ export function compactMatmulReference(
   const rowW = new Float32Array(blocksPerRow(K) * QK);
   const xs: ArrayLike<number>[] = [];
   for (let m = 0; m < M; m++) xs.push(Array.prototype.slice.call(x, m * K, (m + 1) * K) as number[]);
-  const quantized = dtype === "q8_0" || dtype === "q4_0";
+  const quantized = dtype === "q8_0" || dtype === "q4_0" || isKQuant(dtype);
   const acts = quantized ? xs.map((row) => quantizeActRow(row, K)) : [];
   for (let n = 0; n < N; n++) {
     decodeRow(w, dtype, K, n, rowW);

@@ -7,10 +7,10 @@ import { rowBytes, type WeightDtype } from "./dtype.js";
 import { compactMatmulReference } from "./matmul.reference.js";
 
 /**
- * out [M, N] = x [M, K] · Wᵀ for W [N, K] kept compact (bf16, f16, q8_0, q4_0) in the WASM heap
+ * out [M, N] = x [M, K] · Wᵀ for W [N, K] kept compact (bf16, f16, q8_0, q4_0, q4_k, q6_k) in the WASM heap
  * at byte address `w`. The f32 dtype goes through kernels.matmulTransB instead (matrix.ts).
  *
- * On the kernel pool: for q8_0 / q4_0 the rows of x are first quantized into activation blocks
+ * On the kernel pool: for the block-quantized dtypes the rows of x are first quantized into activation blocks
  * (split by rows of x), then W's rows are split across the threads (each streams its own slice of
  * W: tensor parallelism). Each output element is one row-dot computed by one thread, in the same
  * order for every thread count, so results are bit-identical whatever setThreads says.
@@ -22,10 +22,14 @@ const MIN_MACS_PER_THREAD = 1 << 15;
 
 const refs: Partial<Record<string, KernelRef>> = {};
 function ref(name: string): KernelRef {
-  return (refs[name] ??= kernelRef("compact", name));
+  const [module, fn] = name.includes(".") ? name.split(".") as [string, string] : ["compact", name];
+  return (refs[name] ??= kernelRef(module, fn));
 }
 
-const dotName: Record<Exclude<WeightDtype, "f32">, string> = { bf16: "dotBf16", f16: "dotF16", q8_0: "dotQ8_0", q4_0: "dotQ4_0" };
+/** Each dtype's row-dot export (module.name; compact.wat's by default). */
+const dotName: Record<Exclude<WeightDtype, "f32">, string> = {
+  bf16: "dotBf16", f16: "dotF16", q8_0: "dotQ8_0", q4_0: "dotQ4_0", q4_k: "kquant.dotQ4_K", q6_k: "kquant.dotQ6_K",
+};
 
 export function compactMatmulTransB(
   x: Float32Array, M: number, K: number, w: number, bytes: () => Uint8Array, dtype: Exclude<WeightDtype, "f32">, N: number, out: Float32Array,
@@ -38,7 +42,7 @@ export function compactMatmulTransB(
     for (let i = 0; i < M * N; i++) out[i] = r[i]!;
     return out;
   }
-  const quantized = dtype === "q8_0" || dtype === "q4_0";
+  const quantized = dtype !== "bf16" && dtype !== "f16";
   const nb = blocksPerRow(K);
   const actBytes = quantized ? M * nb * ACT_Q8.blockBytes : 0;
   const ops = [

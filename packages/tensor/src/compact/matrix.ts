@@ -4,6 +4,7 @@ import { memoryBuffer } from "../wasm/scratch.js";
 import { matmulTransB } from "../kernels/matmul.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
 import { decodeRow, encodeWeights } from "./encode.js";
+import { checkKQuantRow, isKQuant } from "./kquant.js";
 import { compactMatmulTransB } from "./matmul.js";
 
 /**
@@ -33,8 +34,9 @@ export class WeightMatrix {
     return new WeightMatrix(dtype, rows, cols, name, encodeWeights(w, rows, cols, dtype, name));
   }
 
-  /** Takes bytes already in `dtype`'s layout (e.g. a GGUF tensor whose rows are multiples of 32). */
+  /** Takes bytes already in `dtype`'s layout (e.g. a GGUF tensor: rows of whole 32- or 256-weight blocks). */
   static fromBytes(bytes: Uint8Array, rows: number, cols: number, dtype: WeightDtype, name = "weight"): WeightMatrix {
+    if (isKQuant(dtype)) checkKQuantRow(dtype, cols, name);
     const want = rows * rowBytes(dtype, cols);
     if (bytes.length !== want) throw new Error(`${name}: ${bytes.length} bytes, ${dtype} [${rows}, ${cols}] needs ${want}`);
     return new WeightMatrix(dtype, rows, cols, name, bytes);

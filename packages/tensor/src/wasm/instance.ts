@@ -115,6 +115,16 @@ export interface CompactExports {
   widenF16(w: number, n: number, out: number): void;
 }
 
+/**
+ * Exports of kquant.wat: products with weights in llama.cpp's Q4_K / Q6_K super-blocks [rows, nb/8]
+ * (src/quant/q4_k.ts, q6_k.ts), against activations quantized by compact.quantizeActs (nb = K/32
+ * blocks a row, K a multiple of 256). Each computes out[m·ldo + r] = Σ_k x[m, k]·W[r, k].
+ */
+export interface KquantExports {
+  dotQ4_K(xq: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
+  dotQ6_K(xq: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
+}
+
 /** Exports of stream.wat (the bandwidth probe of the benchmarks). */
 export interface StreamExports {
   readStream(p: number, bytes: number): number;
@@ -124,6 +134,7 @@ export interface StreamExports {
 export interface WasmKernels {
   stream: StreamExports;
   compact: CompactExports;
+  kquant: KquantExports;
   gemm: GemmExports;
   gemv: GemvExports;
   exp: ExpExports;

@@ -5,7 +5,7 @@
  * `tokenizer.*` keys. Faults are ModelLoadError (model) or TokenizerLoadError (tokenizer), naming
  * the file and the key or tensor.
  */
-import { GgufError, readGguf, rowBytes, type GgmlType, type GgufFile, type WeightDtype } from "@mini/tensor";
+import { compact, GgufError, readGguf, rowBytes, type GgmlType, type GgufFile, type WeightDtype } from "@mini/tensor";
 import { ModelLoadError } from "../errors.js";
 import type { LlamaConfig } from "../../models/llama/config.js";
 import { LlamaModel, type LlamaModelOptions } from "../../models/llama/model.js";
@@ -53,7 +53,9 @@ export function loadGgufModel(path: string, opts: LlamaModelOptions = {}): Loade
 /** WASM32 memory is at most 4 GiB; weights plus the run state and KV cache must fit in it. */
 const MAX_WEIGHT_BYTES = 3.5 * 2 ** 30;
 
-type TensorSizes = Pick<GgufFile, "file"> & { readonly tensors: readonly { readonly shape: readonly number[]; readonly elements: number; readonly type: { readonly name: string } }[] };
+type TensorSizes = Pick<GgufFile, "file"> & {
+  readonly tensors: readonly { readonly name?: string; readonly shape: readonly number[]; readonly elements: number; readonly type: { readonly name: string } }[];
+};
 
 /**
  * The bytes the weights take in the WASM heap once loaded: each matrix (each expert's) in its held dtype
@@ -71,6 +73,8 @@ export function heldWeightBytes(f: TensorSizes, dtype: WeightDtype | undefined):
     // A matrix, or stacked matrices [experts, rows, cols] (each converted on its own).
     const cols = t.shape.at(-1)!;
     const d = heldDtype(t.type.name as GgmlType, dtype);
+    // a requested K-quant needs rows of whole super-blocks: refused here, before any weight loads
+    if (compact.isKQuant(d)) compact.checkKQuantRow(d, cols, `${f.file}: tensor "${t.name ?? "?"}"`);
     held += (t.elements / cols) * rowBytes(d, cols);
     if (dtype !== undefined && d !== "f32" && heldDtype(t.type.name as GgmlType, undefined) !== d) transient = Math.max(transient, 4 * t.shape.at(-2)! * cols);
   }
@@ -82,7 +86,7 @@ export function checkFitsInMemory(f: TensorSizes, dtype: WeightDtype | undefined
   const bytes = heldWeightBytes(f, dtype);
   if (bytes > MAX_WEIGHT_BYTES) {
     const gb = (n: number): string => (n / 2 ** 30).toFixed(1);
-    const how = dtype === undefined ? "with matrices as stored (Q4_K/Q6_K as q8_0)" : `with matrices as ${dtype}`;
+    const how = dtype === undefined ? "with matrices as stored" : `with matrices as ${dtype}`;
     throw new ModelLoadError(f.file, undefined, `the weights need ${gb(bytes)} GiB ${how}, more than the ${gb(MAX_WEIGHT_BYTES)} GiB mini's 4 GiB WASM memory leaves for them`);
   }
 }

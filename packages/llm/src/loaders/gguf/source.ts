@@ -15,12 +15,11 @@ const SUPPORTED = new Set(["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"]
 
 /**
  * The dtype a GGUF matrix of type `type` is held in. Without a requested dtype: as stored (F32 as
- * an f32 Tensor, F16/BF16/Q8_0/Q4_0 as those blocks, Q4_K/Q6_K re-encoded as q8_0 since they have
- * no kernel yet). A requested dtype (the user's --dtype) is what every matrix becomes.
+ * an f32 Tensor, every other type as its blocks). A requested dtype (the user's --dtype) is what
+ * every matrix becomes.
  */
 export function heldDtype(type: GgmlType, requested: WeightDtype | undefined): WeightDtype {
-  if (requested !== undefined) return requested;
-  return GGUF_COMPACT_DTYPE[type] ?? "q8_0";
+  return requested ?? GGUF_COMPACT_DTYPE[type];
 }
 
 /** A GGUF TensorSource, plus matrices as held (loadLlamaWeights' matrix loader). */
@@ -59,8 +58,8 @@ export function ggufTensorSource(f: GgufFile, numHeads: number, numKvHeads: numb
       const { t } = place(name);
       const type = t.type.name as GgmlType;
       const held = heldDtype(type, dtype);
-      // Stored as the held dtype (or a K-quant held as q8_0): the blocks go to the kernels as they are.
-      const asStored = held !== "f32" && (GGUF_COMPACT_DTYPE[type] === held || ((type === "Q4_K" || type === "Q6_K") && held === "q8_0"));
+      // Stored as the held dtype: the blocks go to the kernels as they are.
+      const asStored = held !== "f32" && GGUF_COMPACT_DTYPE[type] === held;
       return asStored ? ggufWeightMatrix(f, t.name, rowsInHfOrder(name)) : decoded(name, true);
     },
     fileOf: () => f.file,

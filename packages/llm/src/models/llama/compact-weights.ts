@@ -1,11 +1,11 @@
 /**
  * The inference Llama's seam to compact weights (the `dtype` model option): every Linear matrix
  * (q/k/v/o, gate/up/down, lm_head) and the token embedding may be a WeightMatrix of @mini/tensor
- * in bf16, f16, q8_0 or q4_0 instead of an f32 Tensor. The forward pass calls `linear` and
+ * in bf16, f16, q8_0, q4_0, q4_k or q6_k instead of an f32 Tensor. The forward pass calls `linear` and
  * `embeddingRow`, which dispatch on which it is; norms, RoPE, softmax, the residual stream and the
  * KV cache stay float32.
  */
-import { kernels, type Tensor, WeightMatrix, type WeightDtype } from "@mini/tensor";
+import { compact, kernels, type Tensor, WeightMatrix, type WeightDtype } from "@mini/tensor";
 import type { LlamaWeights } from "./weights.js";
 
 /** A Linear weight [out, in] (HF layout) or the embedding [vocab, hidden]: f32 Tensor or compact. */
@@ -35,6 +35,7 @@ export function embeddingRow(embed: LinearView, token: number, H: number, out: F
  */
 export function compactLlamaWeights(w: LlamaWeights, dtype: WeightDtype): LlamaWeights {
   if (dtype === "f32") return w;
+  if (compact.isKQuant(dtype)) checkKQuantRows(w, dtype);
   const convert = (t: LinearWeight, name: string): LinearWeight => {
     if (t instanceof WeightMatrix) return t;
     const [rows, cols] = t.shape as [number, number];
@@ -69,4 +70,15 @@ export function compactLlamaWeights(w: LlamaWeights, dtype: WeightDtype): LlamaW
     };
   });
   return { ...w, embed, layers, lmHead: tied ? embed : convert(w.lmHead, "lm_head.weight") };
+}
+
+/** q4_k / q6_k: every matrix's rows must be whole 256-weight super-blocks, checked before any is converted. */
+function checkKQuantRows(w: LlamaWeights, dtype: compact.KQuantDtype): void {
+  const named: [LinearWeight | null, string][] = [[w.embed, "model.embed_tokens.weight"], [w.lmHead, "lm_head.weight"]];
+  w.layers.forEach((l, i) => {
+    const p = `model.layers.${i}.`;
+    named.push([l.wq, `${p}self_attn.q_proj.weight`], [l.wo, `${p}self_attn.o_proj.weight`], [l.wDown, `${p}mlp.down_proj.weight`]);
+    for (const [x, e] of (l.moe?.experts ?? []).entries()) named.push([e.w2, `${p}block_sparse_moe.experts.${x}.w2.weight`]);
+  });
+  for (const [t, name] of named) if (t !== null) compact.checkKQuantRow(dtype, t instanceof WeightMatrix ? t.cols : t.shape[1]!, name);
 }
