@@ -25,7 +25,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * Tolerances of maxLogProbGap (the largest |log p_mini − log p_llama.cpp| where p > 1e-4). Both decode the
  * same stored weights; llama.cpp then multiplies F16/BF16 weights with 16-bit-rounded activations
  * and quantized weights with Q8-quantized activations, mini (weights held as stored) with f32
- * activations for F16/BF16 and its own q8 activation blocks for q8_0/q4_0 (K-quants held as q8_0).
+ * activations for F16/BF16 and its own q8 activation blocks for q8_0/q4_0/q4_k/q6_k.
  * Gaps measured when mini decoded to f32 (log-probs spread over ~9 units): F32 7e-6, F16 0.0035,
  * BF16 0.036, Q8_0/Q4_0/Q4_K/Q6_K 0.14-0.20, and 7e-6 for every type with mini in f32 against
  * llama.cpp on mini's decoded weights stored F32; a
