@@ -6,6 +6,11 @@
  *
  *   cd packages/tensor && pnpm bench:compact            (rounds = 3)
  *   ... bench/compact.ts --rounds 5
+ *   ... bench/compact.ts --kquant [--rounds 5]
+ *
+ * --kquant: q4_k / q6_k need rows of whole 256-weight super-blocks, so they are compared with f32,
+ * q8_0 and q4_0 on 3 Llama-shaped layers whose widths are multiples of 256 (hidden 1024,
+ * intermediate 2816, k/v 256: 34 M weights, 136 MB as f32).
  *
  * Each (dtype, threads) cell is a separate process, and the cells are interleaved round by round
  * (so load from other jobs on the machine spreads over all of them); the table gives
@@ -15,13 +20,18 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { WEIGHT_DTYPES, type WeightDtype } from "../src/compact/dtype.js";
+import { isKQuant } from "../src/compact/kquant.js";
 import { WeightMatrix } from "../src/compact/matrix.js";
 import { measureReadBandwidth } from "../src/wasm/bandwidth.js";
 import { relaxedSimd } from "../src/wasm/instance.js";
 import { getThreads, setThreads } from "../src/wasm/pool.js";
 
 const HIDDEN = 576, INTER = 1536, KV = 192, LAYERS = 8, PREFILL_ROWS = 32;
-const SHAPES: [number, number][] = [[HIDDEN, HIDDEN], [KV, HIDDEN], [KV, HIDDEN], [HIDDEN, HIDDEN], [INTER, HIDDEN], [INTER, HIDDEN], [HIDDEN, INTER]];
+const llamaShapes = (h: number, kv: number, inter: number): [number, number][] => [[h, h], [kv, h], [kv, h], [h, h], [inter, h], [inter, h], [h, inter]];
+const SHAPES = llamaShapes(HIDDEN, KV, INTER);
+const KQUANT_SHAPES = llamaShapes(1024, 256, 2816);
+const KQUANT_LAYERS = 3;
+const KQUANT_DTYPES: WeightDtype[] = ["f32", "q8_0", "q4_0", "q4_k", "q6_k"];
 
 interface Cell {
   decodeGBs: number;
@@ -31,7 +41,7 @@ interface Cell {
   bytes: number;
 }
 
-function child(dtype: WeightDtype, threads: number): Cell {
+function child(dtype: WeightDtype, threads: number, kquant: boolean): Cell {
   setThreads(threads);
   let seed = 1;
   const rand = (n: number): Float32Array => {
@@ -40,10 +50,10 @@ function child(dtype: WeightDtype, threads: number): Cell {
     return a;
   };
   const mats: WeightMatrix[] = [];
-  for (let l = 0; l < LAYERS; l++) for (const [r, c] of SHAPES) mats.push(WeightMatrix.fromF32(rand(r * c), r, c, dtype, `w${mats.length}`));
+  for (let l = 0; l < (kquant ? KQUANT_LAYERS : LAYERS); l++) for (const [r, c] of kquant ? KQUANT_SHAPES : SHAPES) mats.push(WeightMatrix.fromF32(rand(r * c), r, c, dtype, `w${mats.length}`));
   const bytes = mats.reduce((s, m) => s + m.byteLength, 0);
   const macs = mats.reduce((s, m) => s + m.rows * m.cols, 0);
-  const x = rand(PREFILL_ROWS * INTER);
+  const x = rand(PREFILL_ROWS * Math.max(...mats.map((m) => m.cols)));
   const outs = mats.map((m) => new Float32Array(PREFILL_ROWS * m.rows));
   const pass = (M: number): number => {
     const t0 = performance.now();
@@ -61,16 +71,18 @@ function child(dtype: WeightDtype, threads: number): Cell {
 
 const args = process.argv.slice(2);
 if (args[0] === "--child") {
-  console.log(JSON.stringify(child(args[1] as WeightDtype, Number(args[2]))));
+  console.log(JSON.stringify(child(args[1] as WeightDtype, Number(args[2]), args[3] === "kquant")));
 } else {
-  const rounds = args[0] === "--rounds" ? Number(args[1]) : 3;
+  const kquant = args.includes("--kquant");
+  const roundsAt = args.indexOf("--rounds");
+  const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 3;
   const all = getThreads();
   const threadCounts = [...new Set([1, all])];
-  const cells = WEIGHT_DTYPES.flatMap((d) => threadCounts.map((t) => ({ d, t, runs: [] as Cell[] })));
+  const cells = (kquant ? KQUANT_DTYPES : WEIGHT_DTYPES.filter((d) => !isKQuant(d))).flatMap((d) => threadCounts.map((t) => ({ d, t, runs: [] as Cell[] })));
   const self = fileURLToPath(import.meta.url);
   for (let r = 0; r < rounds; r++) {
     for (const c of cells) {
-      const out = execFileSync(process.execPath, ["--conditions=@mini/source", "--import", "tsx", self, "--child", c.d, String(c.t)], { encoding: "utf8" });
+      const out = execFileSync(process.execPath, ["--conditions=@mini/source", "--import", "tsx", self, "--child", c.d, String(c.t), kquant ? "kquant" : ""], { encoding: "utf8" });
       c.runs.push(JSON.parse(out.trim().split("\n").pop()!) as Cell);
     }
   }
@@ -80,7 +92,8 @@ if (args[0] === "--child") {
     return `${f(s[0]!)} / ${f(s[Math.floor(s.length / 2)]!)} / ${f(s[s.length - 1]!)}`;
   };
   const med = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-  console.log(`${LAYERS} layers of SmolLM2-135M's Linear shapes; ${rounds} interleaved processes per cell; relaxed SIMD: ${relaxedSimd}; min / median / max\n`);
+  const what = kquant ? `${KQUANT_LAYERS} layers of hidden 1024 / intermediate 2816 / k,v 256` : `${LAYERS} layers of SmolLM2-135M's Linear shapes`;
+  console.log(`${what}; ${rounds} interleaved processes per cell; relaxed SIMD: ${relaxedSimd}; min / median / max\n`);
   console.log("| dtype | threads | MB of weights | decode GB/s | decode ms | read bandwidth GB/s | of ceiling (median) | prefill GMAC/s (32 rows) |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const c of cells) {

@@ -100,12 +100,13 @@
   ;; Half h (128 weights) reads ql[64h …], qh[32h …], scales[8h …]; its 32-weight group t (t < 4)
   ;; holds, for l < 32, q = 4-bit part | 2-bit part << 4 (q6_k.ts), w = d·scale·(q − 32), with
   ;; scale[8h + 2t] for l < 16 and scale[8h + 2t + 1] for l ≥ 16. Group t is activation block
-  ;; 4h + t:  d·d_x·Σ_(two halves of 16) scale·Σ (q − 32)·q_x, the scale product exact in i32.
+  ;; 4h + t:  d·d_x·Σ_(two halves of 16) scale·Σ (q − 32)·q_x. The 16 products (|·| ≤ 32·127) are
+  ;; summed in pairs in i16, then i32x4.dot_i16x8_s against the splatted scale: exact in i32.
   ;; ---------------------------------------------------------------------------------------------
   (func $rowQ6_K (param $xq i32) (param $w i32) (param $nsb i32) (result f32)
-    (local $b i32) (local $h i32) (local $j i32) (local $ql i32) (local $qh i32) (local $sc i32) (local $xa i32)
+    (local $b i32) (local $h i32) (local $j i32) (local $ql i32) (local $qh i32) (local $sc i32) (local $xa i32) (local $xj i32)
     (local $d f32)
-    (local $a v128) (local $bv v128) (local $hb v128) (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $acc v128)
+    (local $a v128) (local $bv v128) (local $hb v128) (local $q v128) (local $x v128) (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $acc v128)
     (block $done (loop $block
       (br_if $done (i32.ge_u (local.get $b) (local.get $nsb)))
       (local.set $d (call $f16 (i32.load16_u offset=208 (local.get $w))))
@@ -127,34 +128,31 @@
           (local.set $a (v128.load (local.get $ql)))
           (local.set $bv (v128.load offset=32 (local.get $ql)))
           (local.set $hb (v128.load offset=128 (local.get $qh)))
+          (local.set $xj (i32.add (local.get $xa) (i32.shl (local.get $j) (i32.const 4))))
           ;; group 0: low nibbles of ql[l], qh bits 0-1
-          (local.set $p0 (i32x4.add (local.get $p0) (i32x4.mul (i32x4.splat (i32.load8_s offset=192 (local.get $sc)))
-            (call $dot16
-              (i8x16.sub (v128.or (v128.and (local.get $a) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
-                                  (v128.and (i8x16.shl (local.get $hb) (i32.const 4)) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48)))
-                         (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32))
-              (v128.load offset=8 (i32.add (local.get $xa) (i32.shl (local.get $j) (i32.const 4))))))))
+          (local.set $q (i8x16.sub (v128.or (v128.and (local.get $a) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)) (v128.and (i8x16.shl (local.get $hb) (i32.const 4)) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48))) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32)))
+          (local.set $x (v128.load offset=8 (local.get $xj)))
+          (local.set $p0 (i32x4.add (local.get $p0) (i32x4.dot_i16x8_s
+            (i16x8.add (i16x8.extmul_low_i8x16_s (local.get $q) (local.get $x)) (i16x8.extmul_high_i8x16_s (local.get $q) (local.get $x)))
+            (i16x8.splat (i32.load8_s offset=192 (local.get $sc))))))
           ;; group 1: low nibbles of ql[l + 32], qh bits 2-3
-          (local.set $p1 (i32x4.add (local.get $p1) (i32x4.mul (i32x4.splat (i32.load8_s offset=194 (local.get $sc)))
-            (call $dot16
-              (i8x16.sub (v128.or (v128.and (local.get $bv) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
-                                  (v128.and (i8x16.shl (local.get $hb) (i32.const 2)) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48)))
-                         (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32))
-              (v128.load offset=48 (i32.add (local.get $xa) (i32.shl (local.get $j) (i32.const 4))))))))
+          (local.set $q (i8x16.sub (v128.or (v128.and (local.get $bv) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)) (v128.and (i8x16.shl (local.get $hb) (i32.const 2)) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48))) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32)))
+          (local.set $x (v128.load offset=48 (local.get $xj)))
+          (local.set $p1 (i32x4.add (local.get $p1) (i32x4.dot_i16x8_s
+            (i16x8.add (i16x8.extmul_low_i8x16_s (local.get $q) (local.get $x)) (i16x8.extmul_high_i8x16_s (local.get $q) (local.get $x)))
+            (i16x8.splat (i32.load8_s offset=194 (local.get $sc))))))
           ;; group 2: high nibbles of ql[l], qh bits 4-5
-          (local.set $p2 (i32x4.add (local.get $p2) (i32x4.mul (i32x4.splat (i32.load8_s offset=196 (local.get $sc)))
-            (call $dot16
-              (i8x16.sub (v128.or (i8x16.shr_u (local.get $a) (i32.const 4))
-                                  (v128.and (local.get $hb) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48)))
-                         (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32))
-              (v128.load offset=88 (i32.add (local.get $xa) (i32.shl (local.get $j) (i32.const 4))))))))
+          (local.set $q (i8x16.sub (v128.or (i8x16.shr_u (local.get $a) (i32.const 4)) (v128.and (local.get $hb) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48))) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32)))
+          (local.set $x (v128.load offset=88 (local.get $xj)))
+          (local.set $p2 (i32x4.add (local.get $p2) (i32x4.dot_i16x8_s
+            (i16x8.add (i16x8.extmul_low_i8x16_s (local.get $q) (local.get $x)) (i16x8.extmul_high_i8x16_s (local.get $q) (local.get $x)))
+            (i16x8.splat (i32.load8_s offset=196 (local.get $sc))))))
           ;; group 3: high nibbles of ql[l + 32], qh bits 6-7
-          (local.set $p3 (i32x4.add (local.get $p3) (i32x4.mul (i32x4.splat (i32.load8_s offset=198 (local.get $sc)))
-            (call $dot16
-              (i8x16.sub (v128.or (i8x16.shr_u (local.get $bv) (i32.const 4))
-                                  (v128.and (i8x16.shr_u (local.get $hb) (i32.const 2)) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48)))
-                         (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32))
-              (v128.load offset=128 (i32.add (local.get $xa) (i32.shl (local.get $j) (i32.const 4))))))))
+          (local.set $q (i8x16.sub (v128.or (i8x16.shr_u (local.get $bv) (i32.const 4)) (v128.and (i8x16.shr_u (local.get $hb) (i32.const 2)) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48))) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32)))
+          (local.set $x (v128.load offset=128 (local.get $xj)))
+          (local.set $p3 (i32x4.add (local.get $p3) (i32x4.dot_i16x8_s
+            (i16x8.add (i16x8.extmul_low_i8x16_s (local.get $q) (local.get $x)) (i16x8.extmul_high_i8x16_s (local.get $q) (local.get $x)))
+            (i16x8.splat (i32.load8_s offset=198 (local.get $sc))))))
           (local.set $j (i32.add (local.get $j) (i32.const 1)))
           (br $sixteen)))
         (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (f32x4.convert_i32x4_s (local.get $p0)) (f32x4.splat (f32.mul (local.get $d) (f32.load (local.get $xa)))))))
@@ -168,11 +166,6 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $block)))
     (call $hsum (local.get $acc)))
-
-  ;; Σ a·b over 16 int8 pairs into 4 i32 lanes (|a·b| ≤ 32·127, so a pair's sum fits i16)
-  (func $dot16 (param $a v128) (param $b v128) (result v128)
-    (i32x4.dot_i16x8_s (i16x8.add (i16x8.extmul_low_i8x16_s (local.get $a) (local.get $b)) (i16x8.extmul_high_i8x16_s (local.get $a) (local.get $b)))
-                       (v128.const i16x8 1 1 1 1 1 1 1 1)))
 
   ;; ---------------------------------------------------------------------------------------------
   ;; The exports: every W row r against every activation row m. nb = K/32 activation blocks a row
