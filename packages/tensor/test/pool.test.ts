@@ -98,17 +98,39 @@ describe("kernel pool", () => {
     expect(splitRange(512, 4, Math.ceil((1 << 15) / 256)).length - 1).toBe(4);
   });
 
-  it("a job that traps on a worker throws, naming the kernel", () => {
+  it("a job that traps throws, naming the kernel and the job (whichever thread ran it)", () => {
     setThreads(2);
     const gemvT = kernelRef("gemv", "gemvT");
     const beyond = heap.memory.buffer.byteLength + 1024;
-    // worker 1 reads x beyond the end of memory; the caller's job is a valid empty product
-    expect(() => runJobs(gemvT, [[0, 0, 0, 16, 0, 1, 0], [beyond, beyond, 4, 16, 1024, 1, 0]])).toThrow(/gemv\.gemvT trapped on worker 1/);
+    // job 1 reads x beyond the end of memory; job 0 is a valid empty product
+    expect(() => runJobs(gemvT, [[0, 0, 0, 16, 0, 1, 0], [beyond, beyond, 4, 16, 1024, 1, 0]])).toThrow(/gemv\.gemvT trapped in job 1/);
+    expect(() => runJobs(gemvT, [[beyond, beyond, 4, 16, 1024, 1, 0], [0, 0, 0, 16, 0, 1, 0]])).toThrow(/gemv\.gemvT trapped in job 0/);
     // and the pool still works afterwards
     const a = seededFloats(64 * 64, 3), b = seededFloats(64 * 64, 4);
     const two = matmul(a, b, 64, 64, 64);
     setThreads(1);
     expect(bits(two)).toEqual(bits(matmul(a, b, 64, 64, 64)));
+  });
+
+  it("runs every job of every round exactly once (claimed by whichever thread is free)", () => {
+    // 3000 back-to-back rounds of 1–4 jobs; job j adds x into its own slice of y (axpy)
+    const slice = 64, R = 3000;
+    for (const t of [2, 3, 4]) {
+      setThreads(t);
+      const axpy = kernelRef("elementwise", "axpy");
+      const px = heap.alloc(slice), py = heap.alloc(t * slice, { zero: true });
+      heap.view(px, slice).fill(1);
+      const counts = new Array<number>(t).fill(0);
+      for (let r = 0; r < R; r++) {
+        const n = 1 + (r % t);
+        runJobs(axpy, Array.from({ length: n }, (_, j) => [1, px, py + 4 * j * slice, slice, 1]));
+        for (let j = 0; j < n; j++) counts[j]!++;
+      }
+      const y = heap.view(py, t * slice);
+      for (let j = 0; j < t; j++) expect(y.subarray(j * slice, (j + 1) * slice).every((v) => v === counts[j]), `job ${j} at ${t} threads`).toBe(true);
+      heap.release(px);
+      heap.release(py);
+    }
   });
 
   it("setThreads refuses what is not a thread count", () => {

@@ -6,22 +6,33 @@ import type { KernelWorker } from "../platform/kernel-worker.js";
 /**
  * The kernel thread pool: N − 1 `worker_threads` that instantiate the same kernel modules on the
  * one shared WebAssembly.Memory (heap.ts), plus the calling thread. A kernel call is split into
- * jobs (one per thread, each a call of one WASM export with its own arguments: a block of output
- * rows, a slice of W) and synchronised with Atomics.wait / Atomics.notify on a control block in
- * that memory: no postMessage and no copies per call.
+ * jobs (each a call of one WASM export with its own arguments: a block of output rows, a slice of
+ * W) and synchronised with Atomics.wait / Atomics.notify on a control block in that memory: no
+ * postMessage and no copies per call.
  *
- * Control block (heap memory, 16 + 144·T bytes):
- *   i32 [0] seq      bumped by the caller to start a round; workers wait on it
- *   i32 [1] pending  workers still running this round; the last one notifies the caller
+ * Jobs are claimed, not assigned: every thread, the caller included, takes the next unclaimed job
+ * (an Atomics.add on one word) until none is left, and the caller then waits only for jobs a worker
+ * has claimed and not finished. So a worker that is slow to wake — asleep after its spin, or not
+ * scheduled at all on a loaded machine — costs nothing: the caller runs its job itself, instead
+ * of waiting for a thread the OS is not running (with one job per thread assigned in advance, a
+ * 2-thread round on a machine shared with other busy processes took 3–5× the 1-thread time).
+ *
+ * Control block (heap memory, 32 + 144·T bytes, T = threads):
+ *   i32 [0] seq      bumped by the caller to start a round; sleeping workers wait on it
+ *   i32 [1] done     jobs of this round finished; the thread finishing the last one notifies
  *   i32 [2] quit     1 = leave the loop (setThreads resizing, shutdown)
- *   i32 [3] trapped  1 + the index of a worker whose job threw (a WASM trap), else 0
- *   slot t (t ≥ 1) at 16 + 144·t: i32 function index (−1 = no job this round), pad,
- *                                 f64 args[16] at +16
+ *   i32 [3] trapped  1 + the index of a job that threw (a WASM trap), else 0
+ *   i32 [4] claim    (jobs << 16) | next: the round's job count and the next unclaimed job. The
+ *                    caller writes it last when opening a round, and a claim is one Atomics.add, so a
+ *                    claim always reads the count of the round it belongs to: a late worker's claim
+ *                    on an exhausted round gets next ≥ jobs and runs nothing
+ *   slot j at 32 + 144·j: i32 function index, pad, f64 args[16] at +16 (job j's call)
  * Workers spin on seq for a few microseconds before Atomics.wait, so back-to-back calls (a decode
  * step makes ~50) do not pay a futex wake-up each.
  *
  * Determinism is the splitter's job: each output element must be computed by one job, in the
- * same order whatever the thread count (see matmul.ts and compact/matrix.ts).
+ * same order whatever the thread count (see matmul.ts and compact/matrix.ts). Which thread runs a
+ * job does not matter.
  *
  * Threads: setThreads(n), or MINI_THREADS, default os.availableParallelism() (a browser's
  * navigator.hardwareConcurrency). Workers come from #platform/threads: worker_threads in Node
@@ -30,24 +41,29 @@ import type { KernelWorker } from "../platform/kernel-worker.js";
  */
 
 const MAX_ARGS = 16;
+const HEADER_BYTES = 32;
 const SLOT_BYTES = 16 + 8 * MAX_ARGS;
 const SPIN = 20000;
-const SEQ = 0, PENDING = 1, QUIT = 2, TRAPPED = 3;
+const SEQ = 0, DONE = 1, QUIT = 2, TRAPPED = 3, CLAIM = 4;
+const JOB_BITS = 16, JOB_MASK = (1 << JOB_BITS) - 1;
 
 /**
  * The worker's program (plain JS: it must not import the package's TS sources), in two parts so
  * the platform adapter (#platform/threads) can signal "ready" between them; `workerData` is in scope.
  */
 const WORKER_SETUP = `
-const { memory, modules, table: names, ctl, index, seq, spin } = workerData;
+const { memory, modules, table: names, ctl, slots, seq, spin } = workerData;
 const table = [];
 for (const [mod, fns] of names) {
   const exports = new WebAssembly.Instance(modules[mod], { env: { memory, log: Math.log } }).exports;
   for (const f of fns) table.push(exports[f]);
 }
-const state = new Int32Array(memory.buffer, ctl, 4);
-const head = new Int32Array(memory.buffer, ctl + 16 + ${SLOT_BYTES} * index, 1);
-const a = new Float64Array(memory.buffer, ctl + 32 + ${SLOT_BYTES} * index, ${MAX_ARGS});
+const state = new Int32Array(memory.buffer, ctl, ${HEADER_BYTES / 4});
+const heads = [], args = [];
+for (let j = 0; j < slots; j++) {
+  heads.push(new Int32Array(memory.buffer, ctl + ${HEADER_BYTES} + ${SLOT_BYTES} * j, 1));
+  args.push(new Float64Array(memory.buffer, ctl + ${HEADER_BYTES + 16} + ${SLOT_BYTES} * j, ${MAX_ARGS}));
+}
 `;
 const WORKER_LOOP = `
 let seen = seq;
@@ -57,12 +73,15 @@ for (;;) {
   while (s === seen) { Atomics.wait(state, ${SEQ}, seen); s = Atomics.load(state, ${SEQ}); }
   seen = s;
   if (Atomics.load(state, ${QUIT}) !== 0) break;
-  const fn = head[0];
-  if (fn >= 0) {
-    try { table[fn](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]); }
-    catch { Atomics.store(state, ${TRAPPED}, 1 + index); }
+  for (;;) {
+    const c = Atomics.add(state, ${CLAIM}, 1);
+    const jobs = c >>> ${JOB_BITS}, j = c & ${JOB_MASK};
+    if (j >= jobs) break;
+    const a = args[j];
+    try { table[heads[j][0]](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]); }
+    catch { Atomics.store(state, ${TRAPPED}, 1 + j); }
+    if (Atomics.add(state, ${DONE}, 1) + 1 === jobs) Atomics.notify(state, ${DONE});
   }
-  if (Atomics.sub(state, ${PENDING}, 1) === 1) Atomics.notify(state, ${PENDING});
 }
 `;
 
@@ -170,16 +189,17 @@ function stopWorkers(): void {
 }
 
 function startWorkers(n: number): void {
-  ctl = heap.alloc((16 + SLOT_BYTES * n) / 4);
+  ctl = heap.alloc((HEADER_BYTES + SLOT_BYTES * n) / 4);
   const buffer = heap.memory.buffer;
-  state = new Int32Array(buffer, ctl, 4);
-  for (let t = 0; t < n; t++) {
-    heads.push(new Int32Array(buffer, ctl + 16 + SLOT_BYTES * t, 1));
-    args.push(new Float64Array(buffer, ctl + 32 + SLOT_BYTES * t, MAX_ARGS));
+  state = new Int32Array(buffer, ctl, HEADER_BYTES / 4);
+  state.fill(0);
+  for (let j = 0; j < n; j++) {
+    heads.push(new Int32Array(buffer, ctl + HEADER_BYTES + SLOT_BYTES * j, 1));
+    args.push(new Float64Array(buffer, ctl + HEADER_BYTES + 16 + SLOT_BYTES * j, MAX_ARGS));
   }
   const seq = Atomics.load(state, SEQ);
   for (let t = 1; t < n; t++) {
-    const workerData = { memory: heap.memory, modules: wasmKernelModules, table: exportTable, ctl, index: t, seq, spin: SPIN };
+    const workerData = { memory: heap.memory, modules: wasmKernelModules, table: exportTable, ctl, slots: n, seq, spin: SPIN };
     workers.push(startKernelWorker(WORKER_SETUP, WORKER_LOOP, workerData));
   }
 }
@@ -198,9 +218,9 @@ export async function startThreadPool(): Promise<number> {
 }
 
 /**
- * Runs jobs[t] = the arguments of one call of `kernel`, job 0 on the calling thread and the others
- * on workers, and returns when all are done. jobs.length ≤ threadCount(). Throws (after every job
- * finished) if a worker's call trapped.
+ * Runs jobs[j] = the arguments of one call of `kernel`, each once, on whichever thread claims it
+ * (the calling thread too), and returns when all are done. jobs.length ≤ threadCount(). Throws
+ * (after every job finished) if a job's call trapped.
  */
 export function runJobs(kernel: KernelRef, jobs: readonly (readonly number[])[]): void {
   const n = jobs.length;
@@ -217,30 +237,37 @@ export function runJobs(kernel: KernelRef, jobs: readonly (readonly number[])[])
   }
   const s = state!;
   rounds++;
-  for (let t = 1; t < heads.length; t++) {
-    const job = t < n ? jobs[t]! : null;
-    heads[t]![0] = job === null ? -1 : kernel.index;
-    if (job !== null) {
-      if (job.length > MAX_ARGS) throw new Error(`runJobs: ${kernel.name} takes ${job.length} arguments, the pool passes at most ${MAX_ARGS}`);
-      args[t]!.set(job);
-    }
+  for (let j = 0; j < n; j++) {
+    const job = jobs[j]!;
+    if (job.length > MAX_ARGS) throw new Error(`runJobs: ${kernel.name} takes ${job.length} arguments, the pool passes at most ${MAX_ARGS}`);
+    heads[j]![0] = kernel.index;
+    args[j]!.set(job);
   }
-  Atomics.store(s, PENDING, heads.length - 1);
+  Atomics.store(s, DONE, 0);
+  Atomics.store(s, CLAIM, n << JOB_BITS); // opens the round: everything above is visible to a claim
   Atomics.add(s, SEQ, 1);
   Atomics.notify(s, SEQ);
-  try {
-    kernel.call(...jobs[0]!);
-  } finally {
-    // wait for the workers even if the caller's job threw, so no worker still writes afterwards
-    let p = Atomics.load(s, PENDING);
-    for (let i = 0; p !== 0 && i < SPIN; i++) p = Atomics.load(s, PENDING);
-    while (p !== 0) {
-      Atomics.wait(s, PENDING, p);
-      p = Atomics.load(s, PENDING);
+  let failed = -1;
+  for (;;) {
+    const j = Atomics.add(s, CLAIM, 1) & JOB_MASK;
+    if (j >= n) break;
+    try {
+      kernel.call(...jobs[j]!);
+    } catch {
+      failed = j;
     }
+    Atomics.add(s, DONE, 1);
+  }
+  // wait for jobs workers claimed and are still running, so none writes after this returns
+  let d = Atomics.load(s, DONE);
+  for (let i = 0; d !== n && i < SPIN; i++) d = Atomics.load(s, DONE);
+  while (d !== n) {
+    Atomics.wait(s, DONE, d);
+    d = Atomics.load(s, DONE);
   }
   const trapped = Atomics.exchange(s, TRAPPED, 0);
-  if (trapped !== 0) throw new Error(`kernel pool: ${kernel.name} trapped on worker ${trapped - 1} (an address or size out of bounds)`);
+  if (trapped !== 0) failed = trapped - 1;
+  if (failed >= 0) throw new Error(`kernel pool: ${kernel.name} trapped in job ${failed} (an address or size out of bounds)`);
 }
 
 /**
