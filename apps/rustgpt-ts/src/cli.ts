@@ -44,6 +44,12 @@ export interface RunOptions {
   schedule: "constant" | "cosine";
   checkpointEvery: number;
   save: string;
+  /** --save-gguf: also write the model as this GGUF file. */
+  saveGguf: string | undefined;
+  /** The vocabulary: RustGPT's word-level rule, or a byte-level BPE trained on the data. */
+  tokenizer: "word" | "bpe";
+  /** Tokens of the BPE vocabulary (specials and the 256 bytes included). */
+  vocabSize: number;
   load: string | undefined;
   resume: string | undefined;
   prompt: string | undefined;
@@ -130,6 +136,9 @@ export function buildProgram(): Command {
     .addOption(new Option("--schedule <name>", `learning-rate schedule ${dflt("schedule")}`).choices(["constant", "cosine"]))
     .option("--checkpoint-every <n>", "write a resumable checkpoint every n epochs (0 = only on Ctrl-C and errors)", int(0, MAX.epochs), 10)
     .addOption(new Option("--save <dir>", "where to save the model (printed at the end)").default(undefined, "the app's models/<preset>"))
+    .option("--save-gguf <file>", "also save the model as a GGUF file llama.cpp runs (F32; needs --tokenizer bpe and the default preset)")
+    .addOption(new Option("--tokenizer <kind>", "vocabulary: RustGPT's words and punctuation, or a byte-level BPE trained on the data").choices(["word", "bpe"]).default("word"))
+    .option("--vocab-size <n>", "tokens of the BPE vocabulary, specials and 256 bytes included (--tokenizer bpe)", int(258, 65536), 1024)
     .option("--load <dir>", "skip training: load a saved model and chat with it")
     .option("--resume <dir>", "continue an interrupted run from its checkpoint")
     .option("--prompt <text>", "answer this one question and exit")
@@ -175,6 +184,7 @@ export function parseArgs(argv: readonly string[], program = buildProgram(), cwd
   for (const key of Object.keys(PRESETS.rustgpt) as (keyof RunOptions)[]) resolved[key] = given.has(key) ? o[key] : PRESETS[preset][key];
   const at = (p: unknown): string => path.resolve(cwd, p as string);
   const save = o["save"] !== undefined ? at(o["save"]) : path.join(APP_DIR, "models", preset);
+  if (given.has("vocabSize") && o["tokenizer"] !== "bpe") throw new AppError("--vocab-size is the size of a BPE vocabulary: it needs --tokenizer bpe");
   return {
     ...(resolved as Pick<RunOptions, keyof (typeof PRESETS)["rustgpt"]>),
     preset,
@@ -184,6 +194,9 @@ export function parseArgs(argv: readonly string[], program = buildProgram(), cwd
     seed: o["seed"] as number,
     checkpointEvery: o["checkpointEvery"] as number,
     save,
+    saveGguf: o["saveGguf"] === undefined ? undefined : at(o["saveGguf"]),
+    tokenizer: o["tokenizer"] as "word" | "bpe",
+    vocabSize: o["vocabSize"] as number,
     load: o["load"] === undefined ? undefined : at(o["load"]),
     resume: o["resume"] === undefined ? undefined : at(o["resume"]),
     prompt: o["prompt"] as string | undefined,

@@ -17,6 +17,7 @@ import { setThreads } from "@mini/tensor";
 import { answerText, eosIdOf, makeAnswerer } from "./answer.js";
 import { buildProgram, parseArgs, type RunOptions } from "./cli.js";
 import { AppError } from "./errors.js";
+import { checkGgufExportable, checkGgufTarget, saveGguf } from "./gguf-export.js";
 import { loadTrained, saveTrained, type TrainedModel } from "./model-files.js";
 import { runRepl } from "./repl.js";
 import { buildSummary, removeSummary, writeSummary, type Summary } from "./summary.js";
@@ -49,6 +50,11 @@ export async function runApp(argv: readonly string[], io: RunIO, signal: AbortSi
     trained = await loadTrained(o.load);
     checkLoadedMatches(o.load, trained, o);
     io.out.write(`loaded ${trained.preset} model from ${o.load} (${trained.model.numParameters().toLocaleString("en-US")} parameters)\n`);
+    if (o.saveGguf !== undefined) {
+      checkGgufTarget(o.saveGguf);
+      checkGgufExportable(trained.preset, JSON.parse(readFileSync(join(o.load, "tokenizer.json"), "utf8")) as Record<string, unknown>);
+      io.out.write(`${await saveGguf(o.load, o.saveGguf)}\n`);
+    }
   } else {
     const r = await trainRun(o, io, signal);
     if (r.result.status === "interrupted") {
@@ -69,6 +75,7 @@ export async function runApp(argv: readonly string[], io: RunIO, signal: AbortSi
     const loss = evaluateLoss(trained.model, chat, { padId, lossOn: o.preset === "rustgpt" ? "all" : "mask" });
     const files = writeSummary(r.options.save, buildSummary(r, { loss, exactMatch: lastExactMatch }));
     io.out.write(`model saved to ${r.options.save}\n  ${files.summary}\n  ${files.plot}\n`);
+    if (o.saveGguf !== undefined) io.out.write(`${await saveGguf(r.options.save, o.saveGguf)}\n`);
     io.out.write(`training dialogues: loss ${loss.loss.toFixed(4)}, perplexity ${loss.perplexity.toFixed(3)}\n`);
   }
 

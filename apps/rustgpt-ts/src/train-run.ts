@@ -9,7 +9,7 @@ import { writeFileAtomic } from "@mini/tensor";
 import { ParamSource } from "@mini/nn";
 import { tokenizerFromJson, type Tokenizer } from "@mini/llm";
 import { rustGptConfig, RustGptModel, tinyLlamaConfig, TinyLlama } from "@mini/llm/models";
-import { buildWordLevelTokenizer, rustGptVocabulary } from "@mini/llm/tokenizers";
+import { buildByteLevelBpeTokenizer, buildWordLevelTokenizer, rustGptVocabulary } from "@mini/llm/tokenizers";
 import {
   readTextDataset,
   readTrainingCheckpoint,
@@ -22,6 +22,7 @@ import {
 import type { RunOptions } from "./cli.js";
 import { AppError } from "./errors.js";
 import { ensureWritableDir } from "./writable-dir.js";
+import { checkGgufExportable, checkGgufTarget, RUSTGPT_NOT_GGUF, WORD_LEVEL_NOT_GGUF } from "./gguf-export.js";
 import { architectureOptions, checkGivenMatches, type TokenizerFiles, type TrainedModel } from "./model-files.js";
 import { PhaseProgress } from "./progress.js";
 
@@ -46,7 +47,7 @@ export interface TrainRunResult {
 /** Options stored in the checkpoint so `--resume DIR` continues the same run. */
 const SAVED_KEYS = [
   "preset", "pretrainData", "chatData", "pretrainEpochs", "chatEpochs", "pretrainLr", "chatLr", "batchSize",
-  "hiddenSize", "intermediateSize", "layers", "heads", "maxSeqLen", "seed", "clipNorm", "schedule", "checkpointEvery",
+  "hiddenSize", "intermediateSize", "layers", "heads", "maxSeqLen", "seed", "clipNorm", "schedule", "checkpointEvery", "tokenizer", "vocabSize",
 ] as const;
 
 export const PHASES = { pretraining: "pre-training", chat: "instruction-tuning" } as const;
@@ -56,6 +57,11 @@ export async function trainRun(given: RunOptions, io: AppIO, signal: AbortSignal
   let resumeCheckpoint: string | undefined;
   if (given.resume !== undefined) {
     ({ options: o, checkpoint: resumeCheckpoint } = await resumeOptions(given));
+  }
+  if (o.saveGguf !== undefined) {
+    checkGgufTarget(o.saveGguf);
+    if (o.preset === "rustgpt") throw new AppError(RUSTGPT_NOT_GGUF);
+    if (resumeCheckpoint === undefined && o.tokenizer !== "bpe") throw new AppError(WORD_LEVEL_NOT_GGUF);
   }
   const checkpointDir = join(o.save, "checkpoint");
   // Before any work: a directory the run cannot write fails now, not after training.
@@ -70,10 +76,11 @@ export async function trainRun(given: RunOptions, io: AppIO, signal: AbortSignal
     tokenizerJson = readJson(join(o.save, "tokenizer.json"));
     tokenizerConfig = readJson(join(o.save, "tokenizer_config.json"));
   } else {
-    const built = buildWordLevelTokenizer(texts);
+    const built = o.tokenizer === "bpe" ? buildByteLevelBpeTokenizer(texts, o.vocabSize) : buildWordLevelTokenizer(texts);
     tokenizerJson = built.json;
     tokenizerConfig = built.config;
   }
+  if (o.saveGguf !== undefined) checkGgufExportable(o.preset, tokenizerJson); // a resumed run's vocabulary
   const tokenizer = tokenizerFromJson(tokenizerJson, tokenizerConfig);
   const pretrain = tokenizeDataset(pretrainText, tokenizer, { kind: "text", maxSeqLen: o.maxSeqLen });
   const chat = tokenizeDataset(chatText, tokenizer, { kind: "dialogue", maxSeqLen: o.maxSeqLen });
@@ -97,7 +104,9 @@ export async function trainRun(given: RunOptions, io: AppIO, signal: AbortSignal
     `${o.preset === "rustgpt" ? "RustGPT preset" : "Llama-shaped model"}: ${model.numParameters().toLocaleString("en-US")} parameters, ` +
       `vocabulary ${tokenizer.vocabSize} tokens; ${pretrain.examples.length} facts, ${chat.examples.length} dialogues\n`,
   );
-  io.out.write(`  ${vocabularyNote(tokenizer, texts)}\n`);
+  const bpe = (tokenizerJson["model"] as { type?: unknown } | undefined)?.type === "BPE";
+  const bpeNote = `vocabulary: byte-level BPE trained on the data, ${tokenizer.vocabSize} tokens (256 bytes, ${tokenizer.vocabSize - 256 - tokenizer.specialIds.size} merges, ${tokenizer.specialIds.size} specials).`;
+  io.out.write(`  ${bpe ? bpeNote : vocabularyNote(tokenizer, texts)}\n`);
   // The vocabulary goes to the save directory first, so an interrupted run can be resumed.
   mkdirSync(o.save, { recursive: true });
   writeFileAtomic(join(o.save, "tokenizer.json"), JSON.stringify(tokenizerJson, null, 2) + "\n");

@@ -3,17 +3,10 @@
  * as one GGUF file (weights in TYPE, hyper-parameters, tokenizer and chat template) that llama.cpp,
  * ollama or LM Studio run, and that `--model OUT.gguf` runs here. Written atomically.
  */
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { Command, Option } from "commander";
-import {
-  GGUF_WRITE_TYPES,
-  openSafetensorsSource,
-  readModelConfig,
-  writeModelGguf,
-  type GgufWriteType,
-} from "@mini/llm/models";
-import { ggufTokenizerMetadata, loadTokenizerSync } from "@mini/llm/tokenizers";
+import { GGUF_WRITE_TYPES, writeModelDirGguf, type GgufWriteType } from "@mini/llm/models";
 import type { CliIO } from "../io.js";
 import { UsageError } from "../options.js";
 
@@ -30,17 +23,8 @@ export function convertCommand(io: CliIO): Command {
       const dir = resolve(modelDir);
       const target = resolve(out);
       if (!target.toLowerCase().endsWith(".gguf")) throw new UsageError(`${target}: the output file name must end in .gguf`);
-      const config = readModelConfig(dir);
-      const tokenizer = loadTokenizerSync(dir);
-      const json = JSON.parse(readFileSync(resolve(dir, "tokenizer.json"), "utf8"));
       const type = opts.dtype.toUpperCase() as GgufWriteType;
-      const r = writeModelGguf(target, {
-        config,
-        source: await openSafetensorsSource(dir),
-        tokenizer: ggufTokenizerMetadata(json, tokenizer, config.vocabSize, resolve(dir, "tokenizer.json")),
-        type,
-        name: basename(dir),
-      });
+      const r = await writeModelDirGguf(dir, target, { type, name: basename(dir) });
       const mb = (statSync(target).size / 1e6).toFixed(1);
       io.stderr.write(`wrote ${target} (${r.tensors} tensors, ${type}, ${mb} MB)\n`);
       for (const w of r.warnings) io.stderr.write(`warning: ${w}\n`);

@@ -13,5 +13,6 @@ export {
   type WordLevelBuild,
   type WordLevelBuildOptions,
 } from "./word-level-builder.js";
+export { buildByteLevelBpeTokenizer, BYTE_LEVEL_BPE_SPECIALS, type ByteLevelBpeBuild } from "./byte-level-bpe-builder.js";
 export { StreamDecoder, type StreamDecoderOptions } from "./stream-decoder.js";
 export { tokenizerFromGguf, ggufTokenizerMetadata, SpmTokenizer, TOKEN_TYPE, type GgufVocab } from "./gguf/index.js";

@@ -108,7 +108,7 @@ export function splitWords(text: string, specials: readonly string[] = WORD_LEVE
 }
 
 /** Leftmost-longest occurrences of the specials, as the added-token pass finds them. */
-function splitOnSpecials(text: string, specials: readonly string[]): string[] {
+export function splitOnSpecials(text: string, specials: readonly string[]): string[] {
   const out: string[] = [];
   let start = 0;
   let i = 0;

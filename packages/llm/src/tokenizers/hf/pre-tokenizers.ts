@@ -97,7 +97,7 @@ const S = "\\p{White_Space}";
 /** Rust's `char::is_ascii_punctuation() || char::is_punctuation()` (category P). */
 const PUNCT = "[!-\\/:-@\\[-`{-~\\p{P}]";
 /** GPT-2's word regex, used by the ByteLevel pre-tokenizer when `use_regex` is on. */
-const GPT2 = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+export const GPT2 = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 export function createPreTokenizer(origin: Origin, raw: unknown): PreTokenizer | null {
   if (raw === null || raw === undefined) return null;
