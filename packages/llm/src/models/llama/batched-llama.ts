@@ -48,8 +48,6 @@ export class BatchedLlama implements BatchedCausalLM {
     return this.pass.run(entries, kv as LlamaPagedKV, this.model.ropeTable); // the model's RoPE table (grown on demand)
   }
 
-  /** Frees the batch scratch (the model keeps its own buffers). */
-  dispose(): void {
-    this.pass.dispose();
-  }
+  /** Nothing of its own to free: the pass works in the model's buffers and the kernels' scratch. */
+  dispose(): void {}
 }

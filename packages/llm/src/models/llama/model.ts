@@ -5,7 +5,8 @@
  *
  * Per layer (x: [n, hidden], the residual stream):
  *   xb = rmsNorm(x);  q, k, v = xb·Wqᵀ, xb·Wkᵀ, xb·Wvᵀ;  rotate q, k (RoPE, rotate_half layout);
- *   append k, v to the cache;  per kv head: softmax(q·Kᵀ/√headDim, causal [+ window])·V;
+ *   append k, v to the cache;  att = softmax(q·Kᵀ/√headDim, causal [+ window])·V per query head
+ *   (one fused kernel call per layer: kernels.attention, grouped-query);
  *   x += att·Woᵀ;  xb = rmsNorm(x);  x += (silu(xb·Wgateᵀ)·(xb·Wupᵀ))·Wdownᵀ
  * then the final norm and lm_head on the last position (or all, with allLogits).
  */
@@ -13,15 +14,15 @@ import { kernels, RopeTable, type WeightDtype } from "@mini/tensor";
 import type { CausalLM, ForwardOptions, KVCache } from "../causal-lm.js";
 import { compactLlamaWeights, embeddingRow, linear } from "./compact-weights.js";
 import type { LlamaConfig } from "./config.js";
-import { layerWindow, windowOfEveryLayer } from "./family-features.js";
+import { layerWindow } from "./family-features.js";
 import { LlamaKVCache } from "./kv-cache.js";
 import { layerMlp } from "./layer-mlp.js";
 import { addRowBias, projectQkv } from "./qkv-projection.js";
 import { ropeFrequencies } from "./rope-scaling.js";
-import { copyQueryRows, QUERY_BLOCK, RunState } from "./run-state.js";
+import { RunState } from "./run-state.js";
 import { disposeLlamaWeights, type LlamaWeights } from "./weights.js";
 
-const { matmul, matmulTransB, rmsNorm, rope, softmax } = kernels;
+const { attention, rmsNorm, rope } = kernels;
 
 /** Thrown when the tokens fed do not fit in the cache; names both lengths. */
 export class ContextLengthError extends RangeError {
@@ -87,9 +88,7 @@ export class LlamaModel implements CausalLM {
     }
     const allLogits = opts.allLogits === true;
     const rs = this.rs;
-    // Keys a pass can see: the whole cache, or when every layer has a window the window plus one chunk.
-    const maxKeys = Math.min(cache.maxLen, (windowOfEveryLayer(c) ?? Infinity) + rs.chunk);
-    rs.prepare(maxKeys, allLogits);
+    rs.prepare(allLogits);
     const out = allLogits ? new Float32Array(n * c.vocabSize) : this.logitsOut;
 
     for (let off = 0; off < n; off += rs.chunk) {
@@ -161,13 +160,12 @@ export class LlamaModel implements CausalLM {
     const nKv = c.numKvHeads;
     const qDim = nHeads * hd;
     const kvDim = nKv * hd;
-    const group = nHeads / nKv;
     const eps = c.rmsNormEps;
     const pos0 = cache.position;
     const maxLen = cache.maxLen;
     const keys = cache.keys.data;
     const values = cache.values.data;
-    const { vx: x, vxb: xb, vq: q, vk: k, vv: v, vqT: qT, vatt: att, vattT: attT, embed } = rs;
+    const { vx: x, vxb: xb, vq: q, vk: k, vv: v, vatt: att, embed } = rs;
     const table = this.ropeTable;
 
     // x = embedding rows of the tokens.
@@ -182,8 +180,8 @@ export class LlamaModel implements CausalLM {
       projectQkv(w, { hidden: H, headDim: hd, numHeads: nHeads, numKvHeads: nKv, eps }, xb, n, q, k, v);
 
       // Rotate q and k in place (RoPE, rotate_half layout: q, k are [n, heads, hd]); append k and
-      // v to the cache at [l, kvHead, pos]; for several tokens, copy q into qT (by kv head: see
-      // copyQueryRows).
+      // v to the cache at [l, kvHead, pos]; then the fused attention of the n queries over the
+      // layer's cache (one block of maxLen positions: [kvHeads, maxLen, hd]) into att [n, nHeads, hd].
       rope(q, n, nHeads, hd, pos0, table, "half", q);
       rope(k, n, nKv, hd, pos0, table, "half", k);
       const layerBase = l * nKv * maxLen * hd;
@@ -195,73 +193,16 @@ export class LlamaModel implements CausalLM {
           for (let i = 0; i < hd; i++) values[dst + i] = v[src + i]!;
         }
       }
-      if (n > 1) copyQueryRows(q, qT, n, nKv, group, hd, true);
+      attention({
+        q, out: att, nQ: n, position: pos0, nHeads, nKvHeads: nKv, headDim: hd,
+        keys, values, blockSize: maxLen, blocks: [layerBase], window: layerWindow(c, l), scale: 1 / Math.sqrt(hd),
+      });
 
-      this.attention(l, n, pos0, cache);
-
-      if (n > 1) copyQueryRows(att, attT, n, nKv, group, hd, false); // attT (rows as in qT) → att [n, nHeads, hd]
       linear(att, w.wo, n, qDim, H, x, true); // x += att·Woᵀ
       if (w.bo !== null) addRowBias(x, w.bo, n, H);
 
       rmsNorm(x, w.mlpNorm, n, H, eps, xb);
       layerMlp(rs, l, n, H, I); // x += MLP(xb): dense, or Mixtral's routed experts
-    }
-  }
-
-  /**
-   * Grouped-query attention of the n queries at positions pos0 … pos0 + n − 1 over the cached
-   * keys/values (which already include these positions). For each kv head, its group's queries
-   * are one block of rows, so the scores of a run of tokens are one matmulTransB against the keys
-   * block and the output one matmul with the values block. A prompt goes in runs of QUERY_BLOCK
-   * tokens, each over the keys it can see, which skips most of the masked (future) half of the
-   * score matrix. A run's rows are ordered (head, token), so row r is token t0 + (r mod T): the
-   * causal mask of the tensor kernel's softmax (period T, and Mistral's window where it cuts into
-   * the run).
-   */
-  private attention(l: number, n: number, pos0: number, cache: LlamaKVCache): void {
-    const c = this.config;
-    const rs = this.rs;
-    const hd = c.headDim;
-    const nKv = c.numKvHeads;
-    const group = c.numHeads / nKv;
-    const window = layerWindow(c, l);
-    const scale = 1 / Math.sqrt(hd);
-    const scores = rs.vscores;
-    const keyBlocks = cache.keyViews();
-    const valueBlocks = cache.valueViews();
-
-    for (let t0 = 0; t0 < n; t0 += QUERY_BLOCK) {
-      const t1 = Math.min(n, t0 + QUERY_BLOCK);
-      const rows = (t1 - t0) * group;
-      // Keys these queries may see: up to the last one's position; with a window, from the
-      // first one's window start (query p sees (p − window, p]).
-      const first = pos0 + t0;
-      const kStart = window !== null && first - window + 1 > 0 ? first - window + 1 : 0;
-      const L = pos0 + t1 - kStart;
-      for (let kh = 0; kh < nKv; kh++) {
-        let qb: Float32Array;
-        let ob: Float32Array;
-        if (n === 1) {
-          qb = rs.qGroup[kh]!;
-          ob = rs.attGroup[kh]!;
-        } else {
-          const off = (kh * n + t0) * group * hd;
-          qb = rs.vqT.subarray(off, off + rows * hd);
-          ob = rs.vattT.subarray(off, off + rows * hd);
-        }
-        let kb = keyBlocks[l * nKv + kh]!;
-        let vb = valueBlocks[l * nKv + kh]!;
-        if (kStart > 0) {
-          kb = kb.subarray(kStart * hd);
-          vb = vb.subarray(kStart * hd);
-        }
-        matmulTransB(qb, kb, rows, hd, L, scores, scale); // scores [rows, L] = q·Kᵀ/√hd
-        // Row r (token t0 + r mod T) sees local keys ≤ offset + r mod T, and with a window > that − window.
-        const T = t1 - t0;
-        const offset = first - kStart;
-        softmax(scores, rows, L, scores, window === null ? { offset, period: T } : { offset, period: T, window });
-        matmul(scores, vb, rows, L, hd, ob); // [rows, hd] = P·V
-      }
     }
   }
 

@@ -6,8 +6,8 @@
  * (serving/block-allocator.ts, serving/prefix-tree.ts); this is only the memory.
  *
  * Layout: keys and values are each [numBlocks, layers, kvHeads, blockSize, headDim], so the keys of
- * one (block, layer, kv head) are one contiguous [blockSize, headDim] slab: the scores of a group
- * of queries against a block are one matmulTransB, its share of the output one matmul.
+ * one (block, layer) are one contiguous [kvHeads, blockSize, headDim] run: the block layout of
+ * kernels.attention (one call per sequence and layer walks its block table).
  */
 import { Tensor } from "@mini/tensor";
 import type { PagedKV } from "../causal-lm.js";
@@ -34,6 +34,11 @@ export class LlamaPagedKV implements PagedKV {
   /** Bytes of keys and values per block of `blockSize` positions (float32). */
   static bytesPerBlock(shape: KVCacheShape, blockSize: number): number {
     return 2 * 4 * shape.numLayers * shape.numKvHeads * blockSize * shape.headDim;
+  }
+
+  /** Floats from one layer's slabs to the next layer's in the same block (layers·kvHeads·blockSize·headDim apart per block). */
+  get layerStride(): number {
+    return this.shape.numKvHeads * this.blockSize * this.shape.headDim;
   }
 
   /** Offset (in floats) of the [blockSize, headDim] slab of (block, layer, kvHead) in keys/values. */
