@@ -22,44 +22,152 @@
 
   ;;#include exp-core.wat
 
-  ;; dot(a, b) over n floats: 4-lane partial sums, then the lanes, then the tail in order
-  (func $dot (param $a i32) (param $b i32) (param $n i32) (result f32)
-    (local $o i32) (local $end i32) (local $end4 i32) (local $acc v128) (local $s f32)
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
-    (block $done (loop $v
-      (br_if $done (i32.ge_u (local.get $o) (local.get $end4)))
-      (local.set $acc (f32x4.add (local.get $acc)
-        (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $o))) (v128.load (i32.add (local.get $b) (local.get $o))))))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br $v)))
-    (local.set $acc (f32x4.add (local.get $acc) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc))))
-    (local.set $s (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc))))
-    (block $done (loop $t
-      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
-      (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (i32.add (local.get $a) (local.get $o))) (f32.load (i32.add (local.get $b) (local.get $o))))))
-      (local.set $o (i32.add (local.get $o) (i32.const 4)))
-      (br $t)))
-    (local.get $s))
+;; The last hd mod 4 floats of a row as a vector (zeros above), loaded lane by lane: a v128 load
+  ;; would read past the row's end (possibly past the cache's last byte).
+  (func $tail (param $p i32) (param $t i32) (result v128)
+    (local $v v128)
+    (if (i32.ge_u (local.get $t) (i32.const 1)) (then (local.set $v (f32x4.replace_lane 0 (local.get $v) (f32.load (local.get $p))))))
+    (if (i32.ge_u (local.get $t) (i32.const 2)) (then (local.set $v (f32x4.replace_lane 1 (local.get $v) (f32.load offset=4 (local.get $p))))))
+    (if (i32.ge_u (local.get $t) (i32.const 3)) (then (local.set $v (f32x4.replace_lane 2 (local.get $v) (f32.load offset=8 (local.get $p))))))
+    (local.get $v))
 
-  ;; y[0:n] += w·x[0:n]
-  (func $axpy (param $w f32) (param $x i32) (param $y i32) (param $n i32)
-    (local $o i32) (local $end i32) (local $end4 i32) (local $vw v128)
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
-    (local.set $vw (f32x4.splat (local.get $w)))
-    (block $done (loop $v
-      (br_if $done (i32.ge_u (local.get $o) (local.get $end4)))
-      (v128.store (i32.add (local.get $y) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $y) (local.get $o)))
-        (f32x4.mul (local.get $vw) (v128.load (i32.add (local.get $x) (local.get $o))))))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br $v)))
-    (block $done (loop $t
-      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
-      (f32.store (i32.add (local.get $y) (local.get $o)) (f32.add (f32.load (i32.add (local.get $y) (local.get $o)))
-        (f32.mul (local.get $w) (f32.load (i32.add (local.get $x) (local.get $o))))))
-      (local.set $o (i32.add (local.get $o) (i32.const 4)))
-      (br $t))))
+  ;; (a0 + a2) + (a1 + a3): one key's score from its 4-lane partial sums
+  (func $hsum (param $a v128) (result f32)
+    (local.set $a (f32x4.add (local.get $a) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a) (local.get $a))))
+    (f32.add (f32x4.extract_lane 0 (local.get $a)) (f32x4.extract_lane 1 (local.get $a))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; scoreRun: s[j] = scale·q·k_j for the r keys k_j = k + j·hd·4 (contiguous: one block's run).
+  ;; Four keys at a time share each load of q; each key's sum is 4 lanes over the whole vectors,
+  ;; plus its tail as a vector, then (a0 + a2) + (a1 + a3): the same arithmetic for a key taken
+  ;; alone, so a score does not depend on where the runs (blocks) begin.
+  ;; ---------------------------------------------------------------------------------------------
+  (func $scoreRun (param $q i32) (param $k i32) (param $r i32) (param $hd i32) (param $scale f32) (param $s i32)
+    (local $rowB i32) (local $endB i32) (local $t i32) (local $o i32) (local $qv v128) (local $qt v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $lo v128) (local $hi v128)
+    (local.set $rowB (i32.shl (local.get $hd) (i32.const 2)))
+    (local.set $endB (i32.shl (i32.and (local.get $hd) (i32.const -4)) (i32.const 2)))
+    (local.set $t (i32.and (local.get $hd) (i32.const 3)))
+    (local.set $qt (call $tail (i32.add (local.get $q) (local.get $endB)) (local.get $t)))
+    (block $done4 (loop $four
+      (br_if $done4 (i32.lt_s (local.get $r) (i32.const 4)))
+      (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+      (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
+      (local.set $o (i32.const 0))
+      (block $end (loop $v
+        (br_if $end (i32.ge_u (local.get $o) (local.get $endB)))
+        (local.set $qv (v128.load (i32.add (local.get $q) (local.get $o))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $qv) (v128.load (i32.add (local.get $k) (local.get $o))))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $qv) (v128.load (i32.add (i32.add (local.get $k) (local.get $rowB)) (local.get $o))))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $qv) (v128.load (i32.add (i32.add (local.get $k) (i32.shl (local.get $rowB) (i32.const 1))) (local.get $o))))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $qv) (v128.load (i32.add (i32.add (local.get $k) (i32.mul (local.get $rowB) (i32.const 3))) (local.get $o))))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $v)))
+      (if (local.get $t) (then
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $qt) (call $tail (i32.add (local.get $k) (local.get $endB)) (local.get $t)))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $qt) (call $tail (i32.add (i32.add (local.get $k) (local.get $rowB)) (local.get $endB)) (local.get $t)))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $qt) (call $tail (i32.add (i32.add (local.get $k) (i32.shl (local.get $rowB) (i32.const 1))) (local.get $endB)) (local.get $t)))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $qt) (call $tail (i32.add (i32.add (local.get $k) (i32.mul (local.get $rowB) (i32.const 3))) (local.get $endB)) (local.get $t)))))))
+      ;; transpose-add: lanes (a0 + a2) + (a1 + a3) of each key, the four keys' scores in one vector
+      (local.set $a0 (f32x4.add (local.get $a0) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a0) (local.get $a0))))
+      (local.set $a1 (f32x4.add (local.get $a1) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a1) (local.get $a1))))
+      (local.set $a2 (f32x4.add (local.get $a2) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a2) (local.get $a2))))
+      (local.set $a3 (f32x4.add (local.get $a3) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a3) (local.get $a3))))
+      ;; lo = [a0.0, a1.0, a2.0, a3.0], hi = [a0.1, a1.1, a2.1, a3.1]
+      (local.set $lo (i8x16.shuffle 0 1 2 3 16 17 18 19 0 1 2 3 16 17 18 19 (local.get $a0) (local.get $a1)))
+      (local.set $hi (i8x16.shuffle 0 1 2 3 16 17 18 19 0 1 2 3 16 17 18 19 (local.get $a2) (local.get $a3)))
+      (local.set $lo (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo) (local.get $hi)))
+      (local.set $hi (i8x16.shuffle 4 5 6 7 20 21 22 23 4 5 6 7 20 21 22 23 (local.get $a0) (local.get $a1)))
+      (local.set $a2 (i8x16.shuffle 4 5 6 7 20 21 22 23 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3)))
+      (local.set $hi (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $hi) (local.get $a2)))
+      (v128.store (local.get $s) (f32x4.mul (f32x4.splat (local.get $scale)) (f32x4.add (local.get $lo) (local.get $hi))))
+      (local.set $k (i32.add (local.get $k) (i32.shl (local.get $rowB) (i32.const 2))))
+      (local.set $s (i32.add (local.get $s) (i32.const 16)))
+      (local.set $r (i32.sub (local.get $r) (i32.const 4)))
+      (br $four)))
+    (block $done (loop $one
+      (br_if $done (i32.le_s (local.get $r) (i32.const 0)))
+      (local.set $a0 (v128.const i32x4 0 0 0 0))
+      (local.set $o (i32.const 0))
+      (block $end (loop $v
+        (br_if $end (i32.ge_u (local.get $o) (local.get $endB)))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (i32.add (local.get $q) (local.get $o))) (v128.load (i32.add (local.get $k) (local.get $o))))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $v)))
+      (if (local.get $t) (then
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $qt) (call $tail (i32.add (local.get $k) (local.get $endB)) (local.get $t)))))))
+      (f32.store (local.get $s) (f32.mul (local.get $scale) (call $hsum (local.get $a0))))
+      (local.set $k (i32.add (local.get $k) (local.get $rowB)))
+      (local.set $s (i32.add (local.get $s) (i32.const 4)))
+      (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+      (br $one))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; valueRun: y[0:hd] += Σ_j w[j]·v_j for the r values v_j = v + j·hd·4, added one key after the
+  ;; other in key order (four keys per pass over y, kept in registers between them), so the sum
+  ;; does not depend on where the runs begin.
+  ;; ---------------------------------------------------------------------------------------------
+  (func $valueRun (param $w i32) (param $v i32) (param $r i32) (param $hd i32) (param $y i32)
+    (local $rowB i32) (local $endB i32) (local $o i32) (local $acc v128) (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
+    (local $e i32) (local $sum f32)
+    (local.set $rowB (i32.shl (local.get $hd) (i32.const 2)))
+    (local.set $endB (i32.shl (i32.and (local.get $hd) (i32.const -4)) (i32.const 2)))
+    (block $done4 (loop $four
+      (br_if $done4 (i32.lt_s (local.get $r) (i32.const 4)))
+      (local.set $w0 (v128.load32_splat (local.get $w)))
+      (local.set $w1 (v128.load32_splat offset=4 (local.get $w)))
+      (local.set $w2 (v128.load32_splat offset=8 (local.get $w)))
+      (local.set $w3 (v128.load32_splat offset=12 (local.get $w)))
+      (local.set $o (i32.const 0))
+      (block $end (loop $c
+        (br_if $end (i32.ge_u (local.get $o) (local.get $endB)))
+        (local.set $acc (v128.load (i32.add (local.get $y) (local.get $o))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $w0) (v128.load (i32.add (local.get $v) (local.get $o))))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $w1) (v128.load (i32.add (i32.add (local.get $v) (local.get $rowB)) (local.get $o))))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $w2) (v128.load (i32.add (i32.add (local.get $v) (i32.shl (local.get $rowB) (i32.const 1))) (local.get $o))))))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $w3) (v128.load (i32.add (i32.add (local.get $v) (i32.mul (local.get $rowB) (i32.const 3))) (local.get $o))))))
+        (v128.store (i32.add (local.get $y) (local.get $o)) (local.get $acc))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $c)))
+      ;; the tail floats, key after key
+      (block $end (loop $c
+        (br_if $end (i32.ge_u (local.get $o) (local.get $rowB)))
+        (local.set $e (i32.add (local.get $v) (local.get $o)))
+        (local.set $sum (f32.load (i32.add (local.get $y) (local.get $o))))
+        (local.set $sum (f32.add (local.get $sum) (f32.mul (f32.load (local.get $w)) (f32.load (local.get $e)))))
+        (local.set $e (i32.add (local.get $e) (local.get $rowB)))
+        (local.set $sum (f32.add (local.get $sum) (f32.mul (f32.load offset=4 (local.get $w)) (f32.load (local.get $e)))))
+        (local.set $e (i32.add (local.get $e) (local.get $rowB)))
+        (local.set $sum (f32.add (local.get $sum) (f32.mul (f32.load offset=8 (local.get $w)) (f32.load (local.get $e)))))
+        (local.set $e (i32.add (local.get $e) (local.get $rowB)))
+        (local.set $sum (f32.add (local.get $sum) (f32.mul (f32.load offset=12 (local.get $w)) (f32.load (local.get $e)))))
+        (f32.store (i32.add (local.get $y) (local.get $o)) (local.get $sum))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $c)))
+      (local.set $v (i32.add (local.get $v) (i32.shl (local.get $rowB) (i32.const 2))))
+      (local.set $w (i32.add (local.get $w) (i32.const 16)))
+      (local.set $r (i32.sub (local.get $r) (i32.const 4)))
+      (br $four)))
+    (block $done (loop $one
+      (br_if $done (i32.le_s (local.get $r) (i32.const 0)))
+      (local.set $w0 (v128.load32_splat (local.get $w)))
+      (local.set $o (i32.const 0))
+      (block $end (loop $c
+        (br_if $end (i32.ge_u (local.get $o) (local.get $endB)))
+        (v128.store (i32.add (local.get $y) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $y) (local.get $o)))
+          (f32x4.mul (local.get $w0) (v128.load (i32.add (local.get $v) (local.get $o))))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $c)))
+      (block $end (loop $c
+        (br_if $end (i32.ge_u (local.get $o) (local.get $rowB)))
+        (f32.store (i32.add (local.get $y) (local.get $o)) (f32.add (f32.load (i32.add (local.get $y) (local.get $o)))
+          (f32.mul (f32.load (local.get $w)) (f32.load (i32.add (local.get $v) (local.get $o))))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $c)))
+      (local.set $v (i32.add (local.get $v) (local.get $rowB)))
+      (local.set $w (i32.add (local.get $w) (i32.const 4)))
+      (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+      (br $one))))
 
   ;; ---------------------------------------------------------------------------------------------
   ;; attention: for heads h in [h0, h1) and query rows i in [0, nQ):
@@ -73,7 +181,7 @@
     (param $bs i32) (param $table i32) (param $window i32) (param $scale f32) (param $scores i32)
     (local $h i32) (local $i i32) (local $p i32) (local $lo i32) (local $n i32) (local $j i32)
     (local $rowB i32) (local $khOff i32) (local $qrow i32) (local $orow i32) (local $b i32) (local $slot i32)
-    (local $kaddr i32) (local $s i32) (local $m f32) (local $sum f32)
+    (local $kaddr i32) (local $s i32) (local $r i32) (local $m f32) (local $sum f32)
     (local.set $rowB (i32.shl (local.get $hd) (i32.const 2)))
     (local.set $h (local.get $h0))
     (block $heads (loop $head
@@ -92,52 +200,45 @@
         (local.set $n (i32.add (i32.sub (local.get $p) (local.get $lo)) (i32.const 1)))
         (local.set $qrow (i32.add (local.get $q) (i32.mul (i32.add (i32.mul (local.get $i) (local.get $nHeads)) (local.get $h)) (local.get $rowB))))
         (local.set $orow (i32.add (local.get $out) (i32.mul (i32.add (i32.mul (local.get $i) (local.get $nHeads)) (local.get $h)) (local.get $rowB))))
-        ;; scores[j − lo] = scale·q·k_j, walking the blocks from lo's
+        ;; scores[j − lo] = scale·q·k_j, run by run: keys lo … p from block lo / bs on, each run the
+        ;; rest of a block (or of the keys)
         (local.set $b (i32.div_u (local.get $lo) (local.get $bs)))
         (local.set $slot (i32.sub (local.get $lo) (i32.mul (local.get $b) (local.get $bs))))
-        (local.set $kaddr (i32.add (i32.add (i32.add (local.get $keys) (i32.load (i32.add (local.get $table) (i32.shl (local.get $b) (i32.const 2)))))
-                                            (local.get $khOff)) (i32.mul (local.get $slot) (local.get $rowB))))
         (local.set $s (local.get $scores))
         (local.set $j (i32.const 0))
-        (block $done (loop $key
+        (block $done (loop $run
           (br_if $done (i32.ge_s (local.get $j) (local.get $n)))
-          (f32.store (local.get $s) (f32.mul (local.get $scale) (call $dot (local.get $qrow) (local.get $kaddr) (local.get $hd))))
-          (local.set $s (i32.add (local.get $s) (i32.const 4)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (local.set $slot (i32.add (local.get $slot) (i32.const 1)))
-          (local.set $kaddr (i32.add (local.get $kaddr) (local.get $rowB)))
-          (if (i32.eq (local.get $slot) (local.get $bs)) (then
-            (local.set $slot (i32.const 0))
-            (local.set $b (i32.add (local.get $b) (i32.const 1)))
-            (if (i32.lt_s (local.get $j) (local.get $n)) (then
-              (local.set $kaddr (i32.add (i32.add (local.get $keys) (i32.load (i32.add (local.get $table) (i32.shl (local.get $b) (i32.const 2)))))
-                                         (local.get $khOff)))))))
-          (br $key)))
+          (local.set $r (i32.sub (local.get $bs) (local.get $slot)))
+          (if (i32.gt_s (local.get $r) (i32.sub (local.get $n) (local.get $j))) (then (local.set $r (i32.sub (local.get $n) (local.get $j)))))
+          (local.set $kaddr (i32.add (i32.add (i32.add (local.get $keys) (i32.load (i32.add (local.get $table) (i32.shl (local.get $b) (i32.const 2)))))
+                                              (local.get $khOff)) (i32.mul (local.get $slot) (local.get $rowB))))
+          (call $scoreRun (local.get $qrow) (local.get $kaddr) (local.get $r) (local.get $hd) (local.get $scale) (local.get $s))
+          (local.set $s (i32.add (local.get $s) (i32.shl (local.get $r) (i32.const 2))))
+          (local.set $j (i32.add (local.get $j) (local.get $r)))
+          (local.set $slot (i32.const 0))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))
+          (br $run)))
         ;; softmax numerators in place, and their sum
         (local.set $m (call $rowMax (local.get $scores) (local.get $n)))
         (local.set $sum (call $expShiftSum (local.get $scores) (local.get $scores) (local.get $n) (local.get $m)))
-        ;; out row = Σ_j e_j·v_j, same walk over the value blocks, then · 1/sum
+        ;; out row = Σ_j e_j·v_j, the same runs over the value blocks, then · 1/sum
         (memory.fill (local.get $orow) (i32.const 0) (local.get $rowB))
         (local.set $b (i32.div_u (local.get $lo) (local.get $bs)))
         (local.set $slot (i32.sub (local.get $lo) (i32.mul (local.get $b) (local.get $bs))))
-        (local.set $kaddr (i32.add (i32.add (i32.add (local.get $values) (i32.load (i32.add (local.get $table) (i32.shl (local.get $b) (i32.const 2)))))
-                                            (local.get $khOff)) (i32.mul (local.get $slot) (local.get $rowB))))
         (local.set $s (local.get $scores))
         (local.set $j (i32.const 0))
-        (block $done (loop $value
+        (block $done (loop $run
           (br_if $done (i32.ge_s (local.get $j) (local.get $n)))
-          (call $axpy (f32.load (local.get $s)) (local.get $kaddr) (local.get $orow) (local.get $hd))
-          (local.set $s (i32.add (local.get $s) (i32.const 4)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (local.set $slot (i32.add (local.get $slot) (i32.const 1)))
-          (local.set $kaddr (i32.add (local.get $kaddr) (local.get $rowB)))
-          (if (i32.eq (local.get $slot) (local.get $bs)) (then
-            (local.set $slot (i32.const 0))
-            (local.set $b (i32.add (local.get $b) (i32.const 1)))
-            (if (i32.lt_s (local.get $j) (local.get $n)) (then
-              (local.set $kaddr (i32.add (i32.add (local.get $values) (i32.load (i32.add (local.get $table) (i32.shl (local.get $b) (i32.const 2)))))
-                                         (local.get $khOff)))))))
-          (br $value)))
+          (local.set $r (i32.sub (local.get $bs) (local.get $slot)))
+          (if (i32.gt_s (local.get $r) (i32.sub (local.get $n) (local.get $j))) (then (local.set $r (i32.sub (local.get $n) (local.get $j)))))
+          (local.set $kaddr (i32.add (i32.add (i32.add (local.get $values) (i32.load (i32.add (local.get $table) (i32.shl (local.get $b) (i32.const 2)))))
+                                              (local.get $khOff)) (i32.mul (local.get $slot) (local.get $rowB))))
+          (call $valueRun (local.get $s) (local.get $kaddr) (local.get $r) (local.get $hd) (local.get $orow))
+          (local.set $s (i32.add (local.get $s) (i32.shl (local.get $r) (i32.const 2))))
+          (local.set $j (i32.add (local.get $j) (local.get $r)))
+          (local.set $slot (i32.const 0))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))
+          (br $run)))
         (call $scale (local.get $orow) (local.get $hd) (f32.div (f32.const 1) (local.get $sum)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $row)))

@@ -1,5 +1,9 @@
 import { wasm, type NormExports } from "./instance.js";
 import { inHeap, runInHeap, type Operand } from "./scratch.js";
+import { runRowsSplit } from "./split-rows.js";
+
+/** Least elements (rows·cols) worth a thread of a row-split norm (~0.5 ns each: a wake-up costs a few µs). */
+const MIN_SPLIT_ELEMENTS = 1 << 14;
 
 /**
  * JS side of norm.wat: rmsNorm, layerNorm, layerNormStdEps (RustGPT: eps added to σ) and their
@@ -28,8 +32,11 @@ export function wasmRmsNorm(
   x: Float32Array, weight: Float32Array, rows: number, cols: number, eps: number, out: Float32Array, rrms?: Float32Array,
 ): Float32Array {
   if (inHeap(x) && inHeap(weight) && inHeap(out) && (!rrms || inHeap(rrms))) {
-    // all pinned (an inference model's buffers): straight to the kernel, nothing allocated
-    k().rmsNorm(x.byteOffset, weight.byteOffset, out.byteOffset, rows, cols, eps, rrms ? rrms.byteOffset : 0);
+    // all pinned (an inference model's buffers): straight to the kernel, rows split across the pool
+    const px = x.byteOffset, pw = weight.byteOffset, po = out.byteOffset, pr = rrms ? rrms.byteOffset : 0;
+    const rowB = 4 * cols;
+    runRowsSplit("norm", "rmsNorm", rows, cols, 1, MIN_SPLIT_ELEMENTS, (r0, r1) =>
+      [px + r0 * rowB, pw, po + r0 * rowB, r1 - r0, cols, eps, pr === 0 ? 0 : pr + 4 * r0]);
     return out;
   }
   const n = rows * cols;
