@@ -3,7 +3,9 @@
  * shared/models/chat-tokenizer, seed 0): prefill tok/s (128-token prompt, last logits), decode tok/s
  * (64 greedy steps after it) and the batched forward's decode step time at M = 1, 8, 16 sequences
  * with ~200-token contexts, at 1 and 2 threads, interleaved round by round in one process so the
- * ratios share the machine's load. Prints one JSON line (median, min, max per cell).
+ * ratios share the machine's load. Also the process's CPU time per prefill / decode token / batch step
+ * ("cpu ms"): at 1 thread it is the work done, nearly independent of other jobs on the machine (at
+ * 2 threads it includes the workers' spinning). Prints one JSON line (median, min, max per cell).
  *
  *   npx tsx --conditions=@mini/source bench/threads.ts [--rounds 5] [--threads 1,2]
  */
@@ -39,18 +41,29 @@ const argmax = (a: Float32Array): number => {
 };
 const cache = model.newCache(1024);
 
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+let lastCpu = 0; // CPU ms of the last measured call, per unit
 function prefill(): number {
   cache.clear();
+  const c = cpuMs();
   const t = performance.now();
   model.forward(prompt, cache);
-  return (prompt.length * 1000) / (performance.now() - t);
+  const dt = performance.now() - t;
+  lastCpu = cpuMs() - c;
+  return (prompt.length * 1000) / dt;
 }
 function decode(): number {
   cache.clear();
   let next = argmax(model.forward(prompt, cache));
+  const c = cpuMs();
   const t = performance.now();
   for (let i = 0; i < 64; i++) next = argmax(model.forward([next], cache));
-  return (64 * 1000) / (performance.now() - t);
+  const dt = performance.now() - t;
+  lastCpu = (cpuMs() - c) / 64;
+  return (64 * 1000) / dt;
 }
 
 // Batched: M sequences with ~200-token contexts in a paged cache (blocks of 16, scattered), then decode steps.
@@ -68,9 +81,12 @@ for (const s of seqs) {
 }
 function batchStep(M: number): number {
   const entries = seqs.slice(0, M).map((s, i) => ({ tokens: [5 + i], position: 200 + (i % 7), blockTable: s.table }));
+  const c = cpuMs();
   const t = performance.now();
   for (let r = 0; r < 4; r++) batched.forwardBatch(entries, kv);
-  return (performance.now() - t) / 4;
+  const dt = (performance.now() - t) / 4;
+  lastCpu = (cpuMs() - c) / 4;
+  return dt;
 }
 
 const cells: Record<string, number[]> = {};
@@ -83,8 +99,13 @@ for (let r = 0; r < rounds; r++) {
   for (const t of threadList) {
     setThreads(t);
     put(`prefill tok/s @${t}`, prefill());
+    put(`prefill cpu ms @${t}`, lastCpu);
     put(`decode tok/s @${t}`, decode());
-    for (const M of [1, 8, 16]) put(`batch step ms M=${M} @${t}`, batchStep(M));
+    put(`decode cpu ms/token @${t}`, lastCpu);
+    for (const M of [1, 8, 16]) {
+      put(`batch step ms M=${M} @${t}`, batchStep(M));
+      put(`batch step cpu ms M=${M} @${t}`, lastCpu);
+    }
   }
 }
 const stats = Object.fromEntries(
