@@ -13,9 +13,11 @@ import { dequantizeQ8_0, quantizeQ8_0, Q8_0_BYTES } from "../quant/q8_0.js";
  *   Q8_0 block, 34 bytes:  d: f16 | q: int8[32]          w[j] = d·q[j]
  *   Q4_0 block, 18 bytes:  d: f16 | nibbles: uint8[16]   w[j] = d·(n[j] − 8), n[j] = byte j low, n[j+16] = byte j high
  *
- * Activations are quantized per call (compact.wat: quantizeActs) into 40-byte blocks:
- *   d: f32 | Σq: int32 | q: int8[32]        x[j] ≈ d·q[j],  d = max|x|/127, q = round-half-even(x/d)
- * Σq lets a Q4_0 dot product use the stored nibbles: Σ q·(n − 8) = Σ q·n − 8·Σq.
+ * Activations are quantized per call, x[j] ≈ d·q[j] with d = max|x|/127, q = round-half-even(x/d):
+ *   for Q8_0 / Q4_0 (compact.wat: quantizeActs16) as two arrays, q: int16[M][nb][32] (ACT_Q16,
+ *   64 bytes a block, widened once so the products load it as is) and d: f32[M][nb];
+ *   for the K-quants (compact.wat: quantizeActs) into 40-byte blocks d: f32 | Σq: int32 | q: int8[32]
+ *   (Σq lets a product use stored unsigned nibbles: Σ q·(n − 8) = Σ q·n − 8·Σq).
  * A new block type (Q4_K, Q6_K) joins in the same style: its format in src/quant/, a padded-row
  * case here, a row-dot in compact.wat and a case in matmul.reference.ts.
  */
@@ -32,8 +34,10 @@ export interface BlockFormat {
 
 export const Q8_0: BlockFormat = { name: "Q8_0", blockBytes: Q8_0_BYTES };
 export const Q4_0: BlockFormat = { name: "Q4_0", blockBytes: Q4_0_BYTES };
-/** The per-call activation block (not a storage format). */
+/** The per-call activation block of quantizeActs (not a storage format). */
 export const ACT_Q8: BlockFormat = { name: "activation q8", blockBytes: 8 + QK };
+/** The per-call activation block of quantizeActs16: its 32 q as int16 (the scales d apart, f32 each). */
+export const ACT_Q16: BlockFormat = { name: "activation q16", blockBytes: 2 * QK };
 
 /** Blocks in a row of K weights (the last one zero-padded when K is not a multiple of 32). */
 export function blocksPerRow(K: number): number {

@@ -1,3 +1,4 @@
+import { f16ToF32 } from "../io/half.js";
 import { QK, blocksPerRow, quantizeActRow } from "./blocks.js";
 import { decodeRow } from "./encode.js";
 import type { WeightDtype } from "./dtype.js";
@@ -13,8 +14,8 @@ import { isKQuant } from "./kquant.js";
  *   q4_k, q6_k:     the same activation blocks against the reference dequantizer's weights
  *                   (kquant.wat splits each weight into its integer quant, scale and min).
  * Also returns `mag`, the scale of the kernels' rounding error: Σ|x·w| (for q8_0 / q4_0, Σ|q_x|·d_x
- * times twice the block's largest |w|: the kernels keep four integer partial sums a block, each
- * scaled in float32, and Q4_0's are offset by −8·Σq before its nibbles' own sum).
+ * times twice the block's largest |w|, a bound that also covers kernels that scale partial sums).
+ * quantizedMatmulF32 below is compact.wat's q8_0 / q4_0 arithmetic itself, to compare bit for bit.
  */
 export function compactMatmulReference(
   x: ArrayLike<number>, M: number, K: number, w: Uint8Array, dtype: WeightDtype, N: number,
@@ -53,4 +54,34 @@ export function compactMatmulReference(
     }
   }
   return { out, mag };
+}
+
+/**
+ * compact.wat's dotQ8_0 / dotQ4_0 in exact float32 steps: for row n of W and row m of x, over the
+ * blocks b in order, acc = fround(acc + fround(S_b · fround(d_w·d_x))) with S_b = Σ_j q_w·q_x (an
+ * exact integer) and Q4_0's q_w = nibble − 8. The kernels must give these numbers bit for bit.
+ */
+export function quantizedMatmulF32(x: ArrayLike<number>, M: number, K: number, w: Uint8Array, dtype: "q8_0" | "q4_0", N: number): Float32Array {
+  const nb = blocksPerRow(K), bb = dtype === "q8_0" ? 34 : 18;
+  const out = new Float32Array(M * N);
+  const acts = Array.from({ length: M }, (_, m) => quantizeActRow(Array.prototype.slice.call(x, m * K, (m + 1) * K) as number[], K));
+  const qw = new Int32Array(QK);
+  for (let n = 0; n < N; n++) {
+    for (let m = 0; m < M; m++) {
+      let acc = 0;
+      for (let b = 0; b < nb; b++) {
+        const o = (n * nb + b) * bb;
+        const dw = f16ToF32(w[o]! | (w[o + 1]! << 8));
+        for (let j = 0; j < QK; j++) {
+          if (dtype === "q8_0") qw[j] = (w[o + 2 + j]! << 24) >> 24;
+          else qw[j] = (j < 16 ? w[o + 2 + j]! & 15 : w[o + 2 + j - 16]! >> 4) - 8;
+        }
+        let S = 0;
+        for (let j = 0; j < QK; j++) S += qw[j]! * acts[m]!.q[b * QK + j]!;
+        acc = Math.fround(acc + Math.fround(S * Math.fround(dw * acts[m]!.d[b]!)));
+      }
+      out[m * N + n] = acc;
+    }
+  }
+  return out;
 }

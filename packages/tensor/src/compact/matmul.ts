@@ -2,7 +2,7 @@ import { ShapeError } from "../errors.js";
 import { wasm, wasmEnabled } from "../wasm/instance.js";
 import { kernelRef, runJobs, splitRange, type KernelRef } from "../wasm/pool.js";
 import { runInHeap } from "../wasm/scratch.js";
-import { ACT_Q8, blocksPerRow } from "./blocks.js";
+import { ACT_Q16, ACT_Q8, blocksPerRow } from "./blocks.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
 import { compactMatmulReference } from "./matmul.reference.js";
 
@@ -10,8 +10,8 @@ import { compactMatmulReference } from "./matmul.reference.js";
  * out [M, N] = x [M, K] · Wᵀ for W [N, K] kept compact (bf16, f16, q8_0, q4_0, q4_k, q6_k) in the WASM heap
  * at byte address `w`. The f32 dtype goes through kernels.matmulTransB instead (matrix.ts).
  *
- * On the kernel pool: for the block-quantized dtypes the rows of x are first quantized into activation blocks
- * (split by rows of x), then W's rows are split across the threads (each streams its own slice of
+ * On the kernel pool: for the block-quantized dtypes the rows of x are first quantized once into
+ * activation blocks (split by rows of x; blocks.ts), then W's rows are split across the threads (each streams its own slice of
  * W: tensor parallelism). Each output element is one row-dot computed by one thread, in the same
  * order for every thread count, so results are bit-identical whatever setThreads says.
  * Without WASM it runs the float64 reference loop (matmul.reference.ts).
@@ -43,28 +43,35 @@ export function compactMatmulTransB(
     return out;
   }
   const quantized = dtype !== "bf16" && dtype !== "f16";
+  // q8_0 / q4_0 take 16-bit activation blocks, q i16 [M, nb, 32] then d f32 [M, nb] (ACT_Q16);
+  // the K-quants 40-byte blocks with Σq (ACT_Q8). blocks.ts has both.
+  const wide = dtype === "q8_0" || dtype === "q4_0";
   const nb = blocksPerRow(K);
-  const actBytes = quantized ? M * nb * ACT_Q8.blockBytes : 0;
+  const qBytes = quantized ? M * nb * (wide ? ACT_Q16 : ACT_Q8).blockBytes : 0;
+  const actBytes = qBytes + (wide ? 4 * M * nb : 0);
   const ops = [
     { array: x, n: M * K, read: true, write: false },
     { array: out, n: M * N, read: false, write: true },
   ];
   return runInHeap(ops, Math.ceil(actBytes / 4), ([px, po], work) => {
+    const xd = work + qBytes;
     if (quantized) {
       const bounds = splitRange(M, 1, Math.max(1, Math.ceil(4096 / K)));
       const jobs: number[][] = [];
       for (let t = 0; t + 1 < bounds.length; t++) {
         const m0 = bounds[t]!, m1 = bounds[t + 1]!;
-        jobs.push([px! + 4 * m0 * K, m1 - m0, K, work + m0 * nb * ACT_Q8.blockBytes]);
+        if (wide) jobs.push([px! + 4 * m0 * K, m1 - m0, K, work + m0 * nb * ACT_Q16.blockBytes, xd + 4 * m0 * nb]);
+        else jobs.push([px! + 4 * m0 * K, m1 - m0, K, work + m0 * nb * ACT_Q8.blockBytes]);
       }
-      runJobs(ref("quantizeActs"), jobs);
+      runJobs(ref(wide ? "quantizeActs16" : "quantizeActs"), jobs);
     }
     const rb = rowBytes(dtype, K);
     const bounds = splitRange(N, 4, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
     const jobs: number[][] = [];
     for (let t = 0; t + 1 < bounds.length; t++) {
       const r0 = bounds[t]!, r1 = bounds[t + 1]!;
-      jobs.push([quantized ? work : px!, M, quantized ? nb : K, w + r0 * rb, r1 - r0, po! + 4 * r0, N]);
+      if (wide) jobs.push([work, xd, M, nb, w + r0 * rb, r1 - r0, po! + 4 * r0, N]);
+      else jobs.push([quantized ? work : px!, M, quantized ? nb : K, w + r0 * rb, r1 - r0, po! + 4 * r0, N]);
     }
     runJobs(ref(dotName[dtype]), jobs);
   });

@@ -6,18 +6,17 @@
 ;;
 ;; Every dot* export computes, for r < rows and m < M:
 ;;     out[m·ldo + r] = Σ_k x[m, k] · W[r, k]
-;; W rows are walked in address order, one at a time (one sequential stream, as in gemv.wat), and
-;; each row is used against all M activation rows while it sits in L1.
 ;; Addresses are BYTE addresses into the shared memory of heap.ts.
 ;;
-;; BF16 / F16 are widened to f32 in registers (x is f32). Q8_0 / Q4_0 take the activations
-;; quantized per call by quantizeActs into 8-bit blocks (d·q, |q| ≤ 127) and multiply integers:
-;;   SIMD128:  i16x8.extmul of i8 pairs (|product| ≤ 127², the sum of two fits i16), then
-;;             i32x4.dot_i16x8_s against ones to sum pairs into i32 lanes;
-;;   relaxed:  i32x4.relaxed_dot_i8x16_i7x16_add_s, whose second operand must be 0..127: Q8_0 uses
-;;             |w| there and moves w's sign onto the activation; Q4_0 uses its stored nibbles n
-;;             (0..15, w = n − 8) and subtracts 8·Σq, kept in the activation block.
-;; Each block's integer sum is exact; it is scaled by d_w·d_x and accumulated in f32x4 lanes.
+;; BF16 / F16 (x f32): one W row at a time, widened to f32 in registers, used against all M rows
+;; of x while it sits in L1. (Prefill, M > 1, widens panels of W once and runs gemm.wat instead:
+;; src/compact/matmul.ts.)
+;; Q8_0 / Q4_0: the activations are quantized once per call by quantizeActs16 into 16-bit blocks
+;; (d·q, |q| ≤ 127), and four W rows at a time are multiplied as integers with
+;; i32x4.dot_i16x8_s (see dotQ8_0 below). The relaxed-SIMD variant differs only in the bf16 / f16
+;; row-dots (f32x4.relaxed_madd): the integer products are the same SIMD128 code in both, so
+;; Node 20's wrong i32x4.relaxed_dot_i8x16_i7x16_add_s (relaxed-probe.ts) is never used.
+;; quantizeActs (8-bit blocks with Σq) serves kquant-style products that read the stored bytes as is.
 
 (module
   (import "env" "memory" (memory 1 65536 shared))
@@ -104,79 +103,6 @@
     (local.get $s))
 
   ;; ---------------------------------------------------------------------------------------------
-  ;; dot(activation blocks xq, Q8_0 blocks w), nb blocks each.
-  ;; Activation block (40 bytes): d f32 @0, Σq i32 @4, q i8[32] @8.  Q8_0 block (34 bytes): d f16 @0, q i8[32] @2.
-  ;; ---------------------------------------------------------------------------------------------
-  (func $rowQ8_0 (param $xq i32) (param $w i32) (param $nb i32) (result f32)
-    (local $h i32) ;; the block scale's f16 bits (converted inline: finite scales, as the quantizers write)
-    (local $b i32) (local $w0 v128) (local $w1 v128) (local $a0 v128) (local $a1 v128) (local $p v128) (local $acc v128)
-    (block $done (loop $block
-      (br_if $done (i32.ge_u (local.get $b) (local.get $nb)))
-      (local.set $w0 (v128.load offset=2 (local.get $w)))
-      (local.set $w1 (v128.load offset=18 (local.get $w)))
-      (local.set $a0 (v128.load offset=8 (local.get $xq)))
-      (local.set $a1 (v128.load offset=24 (local.get $xq)))
-;;#if relaxed
-      ;; w·a = |w|·(sign(w)·a): |w| ≤ 127 is a valid 7-bit operand
-      (local.set $p (i32x4.relaxed_dot_i8x16_i7x16_add_s
-        (v128.bitselect (i8x16.neg (local.get $a0)) (local.get $a0) (i8x16.lt_s (local.get $w0) (v128.const i32x4 0 0 0 0)))
-        (i8x16.abs (local.get $w0)) (v128.const i32x4 0 0 0 0)))
-      (local.set $p (i32x4.relaxed_dot_i8x16_i7x16_add_s
-        (v128.bitselect (i8x16.neg (local.get $a1)) (local.get $a1) (i8x16.lt_s (local.get $w1) (v128.const i32x4 0 0 0 0)))
-        (i8x16.abs (local.get $w1)) (local.get $p)))
-      (local.set $acc (f32x4.relaxed_madd (f32x4.convert_i32x4_s (local.get $p))
-        (f32x4.splat (f32.mul (f32.copysign (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (local.tee $h (i32.load16_u (local.get $w))) (i32.const 0x7fff)) (i32.const 13))) (f32.const 0x1p112)) (f32.reinterpret_i32 (i32.shl (local.get $h) (i32.const 16)))) (f32.load (local.get $xq)))) (local.get $acc)))
-;;#else
-      (local.set $p (i32x4.add
-        (i32x4.dot_i16x8_s (i16x8.add (i16x8.extmul_low_i8x16_s (local.get $w0) (local.get $a0)) (i16x8.extmul_high_i8x16_s (local.get $w0) (local.get $a0)))
-                           (v128.const i16x8 1 1 1 1 1 1 1 1))
-        (i32x4.dot_i16x8_s (i16x8.add (i16x8.extmul_low_i8x16_s (local.get $w1) (local.get $a1)) (i16x8.extmul_high_i8x16_s (local.get $w1) (local.get $a1)))
-                           (v128.const i16x8 1 1 1 1 1 1 1 1))))
-      (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (f32x4.convert_i32x4_s (local.get $p))
-        (f32x4.splat (f32.mul (f32.copysign (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (local.tee $h (i32.load16_u (local.get $w))) (i32.const 0x7fff)) (i32.const 13))) (f32.const 0x1p112)) (f32.reinterpret_i32 (i32.shl (local.get $h) (i32.const 16)))) (f32.load (local.get $xq)))))))
-;;#end
-      (local.set $w (i32.add (local.get $w) (i32.const 34)))
-      (local.set $xq (i32.add (local.get $xq) (i32.const 40)))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $block)))
-    (call $hsum (local.get $acc)))
-
-  ;; dot(activation blocks xq, Q4_0 blocks w). Q4_0 block (18 bytes): d f16 @0, then 16 bytes of
-  ;; nibbles n: byte j holds element j (low 4 bits) and element j+16 (high 4 bits); w = d·(n − 8).
-  ;; Σ q·(n − 8) = Σ q·n − 8·Σq, the correction taken from the activation block.
-  (func $rowQ4_0 (param $xq i32) (param $w i32) (param $nb i32) (result f32)
-    (local $h i32) ;; the block scale's f16 bits (converted inline: finite scales, as the quantizers write)
-    (local $b i32) (local $v v128) (local $lo v128) (local $hi v128) (local $a0 v128) (local $a1 v128) (local $p v128) (local $acc v128)
-    (block $done (loop $block
-      (br_if $done (i32.ge_u (local.get $b) (local.get $nb)))
-      (local.set $v (v128.load offset=2 (local.get $w)))
-      (local.set $lo (v128.and (local.get $v) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
-      (local.set $hi (i8x16.shr_u (local.get $v) (i32.const 4)))
-      (local.set $a0 (v128.load offset=8 (local.get $xq)))
-      (local.set $a1 (v128.load offset=24 (local.get $xq)))
-      ;; p lane 0 starts at −8·Σq
-      (local.set $p (i32x4.replace_lane 0 (v128.const i32x4 0 0 0 0) (i32.mul (i32.load offset=4 (local.get $xq)) (i32.const -8))))
-;;#if relaxed
-      (local.set $p (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a0) (local.get $lo) (local.get $p)))
-      (local.set $p (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a1) (local.get $hi) (local.get $p)))
-      (local.set $acc (f32x4.relaxed_madd (f32x4.convert_i32x4_s (local.get $p))
-        (f32x4.splat (f32.mul (f32.copysign (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (local.tee $h (i32.load16_u (local.get $w))) (i32.const 0x7fff)) (i32.const 13))) (f32.const 0x1p112)) (f32.reinterpret_i32 (i32.shl (local.get $h) (i32.const 16)))) (f32.load (local.get $xq)))) (local.get $acc)))
-;;#else
-      (local.set $p (i32x4.add (local.get $p) (i32x4.add
-        (i32x4.dot_i16x8_s (i16x8.add (i16x8.extmul_low_i8x16_s (local.get $lo) (local.get $a0)) (i16x8.extmul_high_i8x16_s (local.get $lo) (local.get $a0)))
-                           (v128.const i16x8 1 1 1 1 1 1 1 1))
-        (i32x4.dot_i16x8_s (i16x8.add (i16x8.extmul_low_i8x16_s (local.get $hi) (local.get $a1)) (i16x8.extmul_high_i8x16_s (local.get $hi) (local.get $a1)))
-                           (v128.const i16x8 1 1 1 1 1 1 1 1)))))
-      (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (f32x4.convert_i32x4_s (local.get $p))
-        (f32x4.splat (f32.mul (f32.copysign (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (local.tee $h (i32.load16_u (local.get $w))) (i32.const 0x7fff)) (i32.const 13))) (f32.const 0x1p112)) (f32.reinterpret_i32 (i32.shl (local.get $h) (i32.const 16)))) (f32.load (local.get $xq)))))))
-;;#end
-      (local.set $w (i32.add (local.get $w) (i32.const 18)))
-      (local.set $xq (i32.add (local.get $xq) (i32.const 40)))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $block)))
-    (call $hsum (local.get $acc)))
-
-  ;; ---------------------------------------------------------------------------------------------
   ;; The exports: every W row r (bytes rowB apart) against every activation row m (xB apart).
   ;; ---------------------------------------------------------------------------------------------
   (func (export "dotBf16") (param $x i32) (param $M i32) (param $K i32) (param $w i32) (param $rows i32) (param $out i32) (param $ldo i32)
@@ -209,35 +135,179 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
 
-  (func (export "dotQ8_0") (param $xq i32) (param $M i32) (param $nb i32) (param $w i32) (param $rows i32) (param $out i32) (param $ldo i32)
-    (local $r i32) (local $m i32)
-    (block $done (loop $row
+  ;; ---------------------------------------------------------------------------------------------
+  ;; dotQ8_0 / dotQ4_0: activations from quantizeActs16 (q i16 [M][nb][32] at xq, d f32 [M][nb] at xd)
+  ;; against Q8_0 blocks (34 bytes: d f16 @0, q i8[32] @2) or Q4_0 blocks (18 bytes: d f16 @0,
+  ;; nibbles @2: byte j holds element j low and element j+16 high, w = d·(n − 8)).
+  ;; Four W rows at a time against one activation row (the activation loads and the f16 scales'
+  ;; widening shared): per block each row's weights are sign-extended to i16 (v128.load8x8_s; Q4_0:
+  ;; mask, shift, −8) and multiplied with i32x4.dot_i16x8_s, the 4 rows' lane sums transposed into
+  ;; one i32x4 (exact), converted once, scaled by d_w·d_x and added to acc (lane R = row R).
+  ;; So per row and block: acc += f32(Σ_j q_w·q_x) · f32(d_w·d_x), blocks in order: the same
+  ;; float operations whatever M, the row's place in its group of 4 or the thread, and exactly
+  ;; what matmul.reference.ts's compactMatmulF32 computes. Weight rows stay in L1 across the M
+  ;; activation rows (prefill); past the last row the group repeats it and does not store it.
+  ;; ---------------------------------------------------------------------------------------------
+  (func (export "dotQ8_0") (param $xq i32) (param $xd i32) (param $M i32) (param $nb i32) (param $w i32) (param $rows i32) (param $out i32) (param $ldo i32)
+    (local $rb i32) (local $last i32) (local $r i32) (local $m i32) (local $b i32) (local $q i32) (local $d i32) (local $o i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $h v128) (local $acc v128) (local $v v128)
+    (local.set $rb (i32.mul (local.get $nb) (i32.const 34)))
+    (local.set $last (i32.sub (local.get $rows) (i32.const 1)))
+    (block $done (loop $rowGroup
       (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $m (i32.const 0))
       (block $mDone (loop $mLoop
         (br_if $mDone (i32.ge_u (local.get $m) (local.get $M)))
-        (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $m) (local.get $ldo)) (local.get $r)) (i32.const 2)))
-          (call $rowQ8_0 (i32.add (local.get $xq) (i32.mul (i32.mul (local.get $m) (local.get $nb)) (i32.const 40)))
-            (i32.add (local.get $w) (i32.mul (i32.mul (local.get $r) (local.get $nb)) (i32.const 34))) (local.get $nb)))
-        (local.set $m (i32.add (local.get $m) (i32.const 1)))
-        (br $mLoop)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row))))
+        ;; rows r … r+3 (past the last row: the last row again, not stored)
+        (local.set $p0 (i32.add (local.get $w) (i32.mul (local.get $r) (local.get $rb))))
+        (local.set $p1 (i32.add (local.get $w) (i32.mul (select (i32.add (local.get $r) (i32.const 1)) (local.get $last) (i32.lt_u (i32.add (local.get $r) (i32.const 1)) (local.get $rows))) (local.get $rb))))
+        (local.set $p2 (i32.add (local.get $w) (i32.mul (select (i32.add (local.get $r) (i32.const 2)) (local.get $last) (i32.lt_u (i32.add (local.get $r) (i32.const 2)) (local.get $rows))) (local.get $rb))))
+        (local.set $p3 (i32.add (local.get $w) (i32.mul (select (i32.add (local.get $r) (i32.const 3)) (local.get $last) (i32.lt_u (i32.add (local.get $r) (i32.const 3)) (local.get $rows))) (local.get $rb))))
+        (local.set $q (i32.add (local.get $xq) (i32.shl (i32.mul (local.get $m) (local.get $nb)) (i32.const 6))))
+        (local.set $d (i32.add (local.get $xd) (i32.shl (i32.mul (local.get $m) (local.get $nb)) (i32.const 2))))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $b (i32.const 0))
+        (block $bDone (loop $block
+          (br_if $bDone (i32.ge_u (local.get $b) (local.get $nb)))
 
-  (func (export "dotQ4_0") (param $xq i32) (param $M i32) (param $nb i32) (param $w i32) (param $rows i32) (param $out i32) (param $ldo i32)
-    (local $r i32) (local $m i32)
-    (block $done (loop $row
+          (local.set $a0 (v128.load (local.get $q)))
+          (local.set $a1 (v128.load offset=16 (local.get $q)))
+          (local.set $a2 (v128.load offset=32 (local.get $q)))
+          (local.set $a3 (v128.load offset=48 (local.get $q)))
+          ;; sR: row R's 32 products summed into 4 i32 lanes (exact)
+          (local.set $s0 (i32x4.add
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=2 (local.get $p0)) (local.get $a0)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=10 (local.get $p0)) (local.get $a1)))
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=18 (local.get $p0)) (local.get $a2)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=26 (local.get $p0)) (local.get $a3)))))
+          (local.set $s1 (i32x4.add
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=2 (local.get $p1)) (local.get $a0)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=10 (local.get $p1)) (local.get $a1)))
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=18 (local.get $p1)) (local.get $a2)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=26 (local.get $p1)) (local.get $a3)))))
+          (local.set $s2 (i32x4.add
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=2 (local.get $p2)) (local.get $a0)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=10 (local.get $p2)) (local.get $a1)))
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=18 (local.get $p2)) (local.get $a2)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=26 (local.get $p2)) (local.get $a3)))))
+          (local.set $s3 (i32x4.add
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=2 (local.get $p3)) (local.get $a0)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=10 (local.get $p3)) (local.get $a1)))
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=18 (local.get $p3)) (local.get $a2)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=26 (local.get $p3)) (local.get $a3)))))
+          ;; transposed lane sums: s0 = [Σs0, Σs1, Σs2, Σs3] (exact integers, |Σ| ≤ 32·127·128 < 2^24)
+          (local.set $s0 (i32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s0) (local.get $s1))
+                                    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s0) (local.get $s1))))
+          (local.set $s2 (i32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s2) (local.get $s3))
+                                    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s2) (local.get $s3))))
+          (local.set $s0 (i32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $s0) (local.get $s2))
+                                    (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $s0) (local.get $s2))))
+          ;; the 4 rows' f16 scales d_w in the low halves of i32 lanes, widened (finite halves)
+          (local.set $h (v128.load16_lane 6 (local.get $p3) (v128.load16_lane 4 (local.get $p2)
+            (v128.load16_lane 2 (local.get $p1) (v128.load16_lane 0 (local.get $p0) (v128.const i32x4 0 0 0 0))))))
+          ;; acc += f32(Σ) · (d_w · d_x)
+          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (f32x4.convert_i32x4_s (local.get $s0))
+            (f32x4.mul
+              (v128.or (f32x4.mul (i32x4.shl (v128.and (local.get $h) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)) (i32.const 13)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
+                       (v128.and (i32x4.shl (local.get $h) (i32.const 16)) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))
+              (v128.load32_splat (local.get $d))))))
+          (local.set $p0 (i32.add (local.get $p0) (i32.const 34)))
+          (local.set $p1 (i32.add (local.get $p1) (i32.const 34)))
+          (local.set $p2 (i32.add (local.get $p2) (i32.const 34)))
+          (local.set $p3 (i32.add (local.get $p3) (i32.const 34)))
+          (local.set $q (i32.add (local.get $q) (i32.const 64)))
+          (local.set $d (i32.add (local.get $d) (i32.const 4)))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))
+          (br $block)))
+        (local.set $o (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $m) (local.get $ldo)) (local.get $r)) (i32.const 2))))
+        (f32.store (local.get $o) (f32x4.extract_lane 0 (local.get $acc)))
+        (if (i32.lt_u (i32.add (local.get $r) (i32.const 1)) (local.get $rows)) (then (f32.store offset=4 (local.get $o) (f32x4.extract_lane 1 (local.get $acc)))))
+        (if (i32.lt_u (i32.add (local.get $r) (i32.const 2)) (local.get $rows)) (then (f32.store offset=8 (local.get $o) (f32x4.extract_lane 2 (local.get $acc)))))
+        (if (i32.lt_u (i32.add (local.get $r) (i32.const 3)) (local.get $rows)) (then (f32.store offset=12 (local.get $o) (f32x4.extract_lane 3 (local.get $acc)))))
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))
+        (br $mLoop)))
+      (local.set $r (i32.add (local.get $r) (i32.const 4)))
+      (br $rowGroup))))
+
+  (func (export "dotQ4_0") (param $xq i32) (param $xd i32) (param $M i32) (param $nb i32) (param $w i32) (param $rows i32) (param $out i32) (param $ldo i32)
+    (local $rb i32) (local $last i32) (local $r i32) (local $m i32) (local $b i32) (local $q i32) (local $d i32) (local $o i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $h v128) (local $acc v128)
+    (local $v v128) (local $lo v128) (local $hi v128) (local $c15 v128) (local $c8 v128)
+    (local.set $rb (i32.mul (local.get $nb) (i32.const 18)))
+    (local.set $last (i32.sub (local.get $rows) (i32.const 1)))
+    (local.set $c15 (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
+    (local.set $c8 (v128.const i8x16 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8))
+    (block $done (loop $rowGroup
       (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $m (i32.const 0))
       (block $mDone (loop $mLoop
         (br_if $mDone (i32.ge_u (local.get $m) (local.get $M)))
-        (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $m) (local.get $ldo)) (local.get $r)) (i32.const 2)))
-          (call $rowQ4_0 (i32.add (local.get $xq) (i32.mul (i32.mul (local.get $m) (local.get $nb)) (i32.const 40)))
-            (i32.add (local.get $w) (i32.mul (i32.mul (local.get $r) (local.get $nb)) (i32.const 18))) (local.get $nb)))
+        ;; rows r … r+3 (past the last row: the last row again, not stored)
+        (local.set $p0 (i32.add (local.get $w) (i32.mul (local.get $r) (local.get $rb))))
+        (local.set $p1 (i32.add (local.get $w) (i32.mul (select (i32.add (local.get $r) (i32.const 1)) (local.get $last) (i32.lt_u (i32.add (local.get $r) (i32.const 1)) (local.get $rows))) (local.get $rb))))
+        (local.set $p2 (i32.add (local.get $w) (i32.mul (select (i32.add (local.get $r) (i32.const 2)) (local.get $last) (i32.lt_u (i32.add (local.get $r) (i32.const 2)) (local.get $rows))) (local.get $rb))))
+        (local.set $p3 (i32.add (local.get $w) (i32.mul (select (i32.add (local.get $r) (i32.const 3)) (local.get $last) (i32.lt_u (i32.add (local.get $r) (i32.const 3)) (local.get $rows))) (local.get $rb))))
+        (local.set $q (i32.add (local.get $xq) (i32.shl (i32.mul (local.get $m) (local.get $nb)) (i32.const 6))))
+        (local.set $d (i32.add (local.get $xd) (i32.shl (i32.mul (local.get $m) (local.get $nb)) (i32.const 2))))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $b (i32.const 0))
+        (block $bDone (loop $block
+          (br_if $bDone (i32.ge_u (local.get $b) (local.get $nb)))
+
+          (local.set $a0 (v128.load (local.get $q)))
+          (local.set $a1 (v128.load offset=16 (local.get $q)))
+          (local.set $a2 (v128.load offset=32 (local.get $q)))
+          (local.set $a3 (v128.load offset=48 (local.get $q)))
+          ;; sR: row R's 32 products summed into 4 i32 lanes (exact)
+          (local.set $s0 (i32x4.add
+          (i32x4.add (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.tee $lo (i8x16.sub (v128.and (local.tee $v (v128.load offset=2 (local.get $p0))) (local.get $c15)) (local.get $c8)))) (local.get $a0))
+                     (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $lo)) (local.get $a1)))
+          (i32x4.add (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.tee $hi (i8x16.sub (v128.and (i16x8.shr_u (local.get $v) (i32.const 4)) (local.get $c15)) (local.get $c8)))) (local.get $a2))
+                     (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $hi)) (local.get $a3)))))
+          (local.set $s1 (i32x4.add
+          (i32x4.add (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.tee $lo (i8x16.sub (v128.and (local.tee $v (v128.load offset=2 (local.get $p1))) (local.get $c15)) (local.get $c8)))) (local.get $a0))
+                     (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $lo)) (local.get $a1)))
+          (i32x4.add (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.tee $hi (i8x16.sub (v128.and (i16x8.shr_u (local.get $v) (i32.const 4)) (local.get $c15)) (local.get $c8)))) (local.get $a2))
+                     (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $hi)) (local.get $a3)))))
+          (local.set $s2 (i32x4.add
+          (i32x4.add (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.tee $lo (i8x16.sub (v128.and (local.tee $v (v128.load offset=2 (local.get $p2))) (local.get $c15)) (local.get $c8)))) (local.get $a0))
+                     (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $lo)) (local.get $a1)))
+          (i32x4.add (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.tee $hi (i8x16.sub (v128.and (i16x8.shr_u (local.get $v) (i32.const 4)) (local.get $c15)) (local.get $c8)))) (local.get $a2))
+                     (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $hi)) (local.get $a3)))))
+          (local.set $s3 (i32x4.add
+          (i32x4.add (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.tee $lo (i8x16.sub (v128.and (local.tee $v (v128.load offset=2 (local.get $p3))) (local.get $c15)) (local.get $c8)))) (local.get $a0))
+                     (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $lo)) (local.get $a1)))
+          (i32x4.add (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.tee $hi (i8x16.sub (v128.and (i16x8.shr_u (local.get $v) (i32.const 4)) (local.get $c15)) (local.get $c8)))) (local.get $a2))
+                     (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $hi)) (local.get $a3)))))
+          ;; transposed lane sums: s0 = [Σs0, Σs1, Σs2, Σs3] (exact integers, |Σ| ≤ 32·127·128 < 2^24)
+          (local.set $s0 (i32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s0) (local.get $s1))
+                                    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s0) (local.get $s1))))
+          (local.set $s2 (i32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s2) (local.get $s3))
+                                    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s2) (local.get $s3))))
+          (local.set $s0 (i32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $s0) (local.get $s2))
+                                    (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $s0) (local.get $s2))))
+          ;; the 4 rows' f16 scales d_w in the low halves of i32 lanes, widened (finite halves)
+          (local.set $h (v128.load16_lane 6 (local.get $p3) (v128.load16_lane 4 (local.get $p2)
+            (v128.load16_lane 2 (local.get $p1) (v128.load16_lane 0 (local.get $p0) (v128.const i32x4 0 0 0 0))))))
+          ;; acc += f32(Σ) · (d_w · d_x)
+          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (f32x4.convert_i32x4_s (local.get $s0))
+            (f32x4.mul
+              (v128.or (f32x4.mul (i32x4.shl (v128.and (local.get $h) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)) (i32.const 13)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
+                       (v128.and (i32x4.shl (local.get $h) (i32.const 16)) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))
+              (v128.load32_splat (local.get $d))))))
+          (local.set $p0 (i32.add (local.get $p0) (i32.const 18)))
+          (local.set $p1 (i32.add (local.get $p1) (i32.const 18)))
+          (local.set $p2 (i32.add (local.get $p2) (i32.const 18)))
+          (local.set $p3 (i32.add (local.get $p3) (i32.const 18)))
+          (local.set $q (i32.add (local.get $q) (i32.const 64)))
+          (local.set $d (i32.add (local.get $d) (i32.const 4)))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))
+          (br $block)))
+        (local.set $o (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $m) (local.get $ldo)) (local.get $r)) (i32.const 2))))
+        (f32.store (local.get $o) (f32x4.extract_lane 0 (local.get $acc)))
+        (if (i32.lt_u (i32.add (local.get $r) (i32.const 1)) (local.get $rows)) (then (f32.store offset=4 (local.get $o) (f32x4.extract_lane 1 (local.get $acc)))))
+        (if (i32.lt_u (i32.add (local.get $r) (i32.const 2)) (local.get $rows)) (then (f32.store offset=8 (local.get $o) (f32x4.extract_lane 2 (local.get $acc)))))
+        (if (i32.lt_u (i32.add (local.get $r) (i32.const 3)) (local.get $rows)) (then (f32.store offset=12 (local.get $o) (f32x4.extract_lane 3 (local.get $acc)))))
         (local.set $m (i32.add (local.get $m) (i32.const 1)))
         (br $mLoop)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row))))
+      (local.set $r (i32.add (local.get $r) (i32.const 4)))
+      (br $rowGroup))))
 
   ;; ---------------------------------------------------------------------------------------------
   ;; quantizeActs: x f32 [M, K] → M rows of nb = ⌈K/32⌉ activation blocks at xq (40 bytes each):
@@ -279,6 +349,74 @@
         (f32.store (local.get $xq) (local.get $d))
         (i32.store offset=4 (local.get $xq) (local.get $sum))
         (local.set $xq (i32.add (local.get $xq) (i32.const 40)))
+        (local.set $k0 (i32.add (local.get $k0) (i32.const 32)))
+        (br $block)))
+      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (br $rowLoop))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; quantizeActs16: x f32 [M, K] → the 16-bit activation blocks of dotQ8_0 / dotQ4_0: for each row
+  ;; m and block b (nb = ⌈K/32⌉): q i16[32] at xq + 64·(m·nb + b), d f32 at xd + 4·(m·nb + b);
+  ;; d = max|x|/127, q = round-half-even(x/d) (0 where d = 0), zeros past K. The same numbers as
+  ;; quantizeActs (8-bit blocks, kept for kquant.wat), widened to i16 once here so the products
+  ;; load them as they are: one i32x4.dot_i16x8_s per 8 weights, shared by 4 weight rows.
+  ;; Full blocks vectorized (max, scale, round and narrow 8 lanes at a time), the last partial one scalar.
+  ;; ---------------------------------------------------------------------------------------------
+  (func (export "quantizeActs16") (param $x i32) (param $M i32) (param $K i32) (param $xq i32) (param $xd i32)
+    (local $m i32) (local $k0 i32) (local $j i32) (local $n i32) (local $p i32) (local $amax f32) (local $d f32) (local $id f32)
+    (local $v v128) (local $id4 v128)
+    (block $done (loop $rowLoop
+      (br_if $done (i32.ge_u (local.get $m) (local.get $M)))
+      (local.set $p (i32.add (local.get $x) (i32.shl (i32.mul (local.get $m) (local.get $K)) (i32.const 2))))
+      (local.set $k0 (i32.const 0))
+      (block $rowDone (loop $block
+        (br_if $rowDone (i32.ge_u (local.get $k0) (local.get $K)))
+        ;; n = valid elements in this block
+        (local.set $n (select (i32.const 32) (i32.sub (local.get $K) (local.get $k0)) (i32.le_u (i32.add (local.get $k0) (i32.const 32)) (local.get $K))))
+        (if (i32.eq (local.get $n) (i32.const 32))
+          (then
+            (local.set $v (f32x4.max
+              (f32x4.max (f32x4.max (f32x4.abs (v128.load (local.get $p))) (f32x4.abs (v128.load offset=16 (local.get $p))))
+                         (f32x4.max (f32x4.abs (v128.load offset=32 (local.get $p))) (f32x4.abs (v128.load offset=48 (local.get $p)))))
+              (f32x4.max (f32x4.max (f32x4.abs (v128.load offset=64 (local.get $p))) (f32x4.abs (v128.load offset=80 (local.get $p))))
+                         (f32x4.max (f32x4.abs (v128.load offset=96 (local.get $p))) (f32x4.abs (v128.load offset=112 (local.get $p)))))))
+            (local.set $amax (f32.max (f32.max (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+                                      (f32.max (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v))))))
+          (else
+            (local.set $amax (f32.const 0))
+            (local.set $j (i32.const 0))
+            (block $e (loop $max
+              (br_if $e (i32.ge_u (local.get $j) (local.get $n)))
+              (local.set $amax (f32.max (local.get $amax) (f32.abs (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $max)))))
+        (local.set $d (f32.div (local.get $amax) (f32.const 127)))
+        (local.set $id (select (f32.div (f32.const 1) (local.get $d)) (f32.const 0) (f32.ne (local.get $d) (f32.const 0))))
+        (f32.store (local.get $xd) (local.get $d))
+        (if (i32.eq (local.get $n) (i32.const 32))
+          (then
+            (local.set $id4 (f32x4.splat (local.get $id)))
+            (local.set $j (i32.const 0))
+            (block $e (loop $quant
+              (br_if $e (i32.ge_u (local.get $j) (i32.const 64)))
+              (v128.store (i32.add (local.get $xq) (local.get $j)) (i16x8.narrow_i32x4_s
+                (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (v128.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 1)))) (local.get $id4))))
+                (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (v128.load offset=16 (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 1)))) (local.get $id4))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 16)))
+              (br $quant))))
+          (else
+            (local.set $j (i32.const 0))
+            (block $e (loop $quant
+              (br_if $e (i32.ge_u (local.get $j) (i32.const 32)))
+              (i32.store16 (i32.add (local.get $xq) (i32.shl (local.get $j) (i32.const 1)))
+                (if (result i32) (i32.lt_u (local.get $j) (local.get $n))
+                  (then (i32.trunc_sat_f32_s (f32.nearest (f32.mul (local.get $id) (f32.load (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2))))))))
+                  (else (i32.const 0))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $quant)))))
+        (local.set $xq (i32.add (local.get $xq) (i32.const 64)))
+        (local.set $xd (i32.add (local.get $xd) (i32.const 4)))
+        (local.set $p (i32.add (local.get $p) (i32.const 128)))
         (local.set $k0 (i32.add (local.get $k0) (i32.const 32)))
         (br $block)))
       (local.set $m (i32.add (local.get $m) (i32.const 1)))

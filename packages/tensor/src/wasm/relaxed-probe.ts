@@ -4,9 +4,11 @@ import type { CompactExports } from "./instance.js";
 /**
  * Checks that the engine computes relaxed SIMD the way compact.wat relies on, by running the
  * relaxed compact module on a few hand-made blocks and comparing with the exact answers.
- * Validation alone is not enough: Node 20's V8, with --experimental-wasm-relaxed-simd,
- * validates i32x4.relaxed_dot_i8x16_i7x16_add_s but returns twice the dot product and drops
- * the accumulator (measured: dot([100], [3]) + 5 gave 600), so there the SIMD128 path is used.
+ * Validation alone is not enough: Node 20's V8, with --experimental-wasm-relaxed-simd, validates
+ * i32x4.relaxed_dot_i8x16_i7x16_add_s but returns twice the dot product and drops the accumulator
+ * (measured: dot([100], [3]) + 5 gave 600). compact.wat no longer uses that instruction (its
+ * 16-bit activation blocks feed i32x4.dot_i16x8_s in both variants); the relaxed variant differs
+ * in f32x4.relaxed_madd, checked here with the q8_0 / q4_0 products it runs beside.
  */
 export function relaxedKernelsWork(compact: WebAssembly.Module, shared: boolean): boolean {
   try {
@@ -22,13 +24,13 @@ export function relaxedKernelsWork(compact: WebAssembly.Module, shared: boolean)
     // Q4_0 block at 320: d = 1, nibbles 8 + 7 = 15 (w = 7) low, 8 − 6 = 2 (w = −6) high
     view.setUint16(320, 0x3c00, true);
     for (let j = 0; j < 16; j++) view.setUint8(322 + j, 15 | (2 << 4));
-    k.quantizeActs(64, 1, 32, 512); // d = 32/127, so q = round(x·127/32)
-    const q = Array.from({ length: 32 }, (_, j) => view.getInt8(520 + j));
-    const d = view.getFloat32(512, true);
+    k.quantizeActs16(64, 1, 32, 512, 576); // d = 32/127, so q = round(x·127/32)
+    const q = Array.from({ length: 32 }, (_, j) => view.getInt16(512 + 2 * j, true));
+    const d = view.getFloat32(576, true);
     const want8 = d * q.reduce((s, v, j) => s + v * (j % 3 === 0 ? -5 : 3), 0);
     const want4 = d * q.reduce((s, v, j) => s + v * (j < 16 ? 7 : -6), 0);
-    k.dotQ8_0(512, 1, 1, 256, 1, 1024, 1);
-    k.dotQ4_0(512, 1, 1, 320, 1, 1028, 1);
+    k.dotQ8_0(512, 576, 1, 1, 256, 1, 1024, 1);
+    k.dotQ4_0(512, 576, 1, 1, 320, 1, 1028, 1);
     // bf16 row of 2.0 (0x4000) against x: relaxed_madd
     for (let j = 0; j < 32; j++) view.setUint16(1088 + 2 * j, 0x4000, true);
     k.dotBf16(64, 1, 32, 1088, 1, 1032, 1);
