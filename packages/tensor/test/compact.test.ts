@@ -151,12 +151,34 @@ describe("compact.wat against the reference loops", () => {
   }
 });
 
+describe("widenBf16 / widenF16 (the W panels of the bf16 / f16 prefill)", () => {
+  it("every 16-bit pattern, at odd offsets and lengths, widens exactly (f16: subnormals, inf, NaN)", () => {
+    const { compact: k } = instantiateKernels(compileKernels(false));
+    const all = new Uint16Array(65536 + 3).map((_, i) => (i * 40503) & 0xffff); // a permutation of every pattern (40503 is odd)
+    const bytes = new Uint8Array(all.buffer);
+    const pw = heap.alloc(Math.ceil(all.length / 2) + 4), po = heap.alloc(all.length + 4);
+    for (const [off, n] of [[0, all.length], [2, 13], [6, 65536 - 5]] as const) {
+      new Uint8Array(heap.memory.buffer, pw + off, 2 * n).set(bytes.subarray(0, 2 * n));
+      for (const dtype of ["bf16", "f16"] as const) {
+        (dtype === "bf16" ? k.widenBf16 : k.widenF16)(pw + off, n, po + 4);
+        const got = new Float32Array(heap.memory.buffer, po + 4, n);
+        for (let i = 0; i < n; i++) {
+          const want = dtype === "bf16" ? new Float32Array(new Uint32Array([all[i]! << 16]).buffer)[0]! : f16ToF32(all[i]!);
+          if (!Object.is(got[i], want) && !(Number.isNaN(want) && Number.isNaN(got[i]))) expect.fail(`${dtype} ${all[i]!.toString(16)}: got ${got[i]}, want ${want}`);
+        }
+      }
+    }
+    heap.release(pw);
+    heap.release(po);
+  });
+});
+
 describe("WeightMatrix on the kernel pool", () => {
   it("every dtype: bit-identical for 1–4 threads, and near the reference", () => {
     const cases = fc.sample(
       fc.record({
         dtype: fc.constantFrom(...ANY_K_DTYPES),
-        M: fc.constantFrom(1, 1, 3, 17),
+        M: fc.constantFrom(1, 1, 3, 4, 17),
         K: fc.integer({ min: 1, max: 400 }),
         N: fc.integer({ min: 1, max: 300 }),
         seed: fc.integer({ min: 1, max: 1 << 30 }),

@@ -1,7 +1,8 @@
 import { ShapeError } from "../errors.js";
 import { wasm, wasmEnabled } from "../wasm/instance.js";
 import { kernelRef, runJobs, splitRange, type KernelRef } from "../wasm/pool.js";
-import { runInHeap } from "../wasm/scratch.js";
+import { gemmScratch, runGemm } from "../wasm/matmul.js";
+import { roundUp4, runInHeap } from "../wasm/scratch.js";
 import { ACT_Q16, ACT_Q8, blocksPerRow } from "./blocks.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
 import { compactMatmulReference } from "./matmul.reference.js";
@@ -14,11 +15,19 @@ import { compactMatmulReference } from "./matmul.reference.js";
  * activation blocks (split by rows of x; blocks.ts), then W's rows are split across the threads (each streams its own slice of
  * W: tensor parallelism). Each output element is one row-dot computed by one thread, in the same
  * order for every thread count, so results are bit-identical whatever setThreads says.
+ * bf16 / f16 with M ≥ GEMM_MIN_M (prefill) widen W panel by panel and run the f32 gemm instead
+ * (widenedGemm below): a row-dot would widen every weight once per row of x.
  * Without WASM it runs the float64 reference loop (matmul.reference.ts).
  */
 
 /** Least multiply-adds worth handing to a thread. */
 const MIN_MACS_PER_THREAD = 1 << 15;
+/** Rows of x from which bf16 / f16 widen panels of W once and run gemm (fewer: the row-dots, widening per row of x). */
+const GEMM_MIN_M = 4;
+/** Floats of W widened at once (1 MiB: in L2 while gemm packs it); at least 8 rows. */
+const PANEL_FLOATS = 1 << 18;
+/** Least weights worth handing to a thread for widening. */
+const MIN_WIDEN_PER_THREAD = 1 << 14;
 
 const refs: Partial<Record<string, KernelRef>> = {};
 function ref(name: string): KernelRef {
@@ -46,6 +55,7 @@ export function compactMatmulTransB(
   // q8_0 / q4_0 take 16-bit activation blocks, q i16 [M, nb, 32] then d f32 [M, nb] (ACT_Q16);
   // the K-quants 40-byte blocks with Σq (ACT_Q8). blocks.ts has both.
   const wide = dtype === "q8_0" || dtype === "q4_0";
+  if (!quantized && M >= GEMM_MIN_M) return widenedGemm(x, M, K, w, dtype, N, out);
   const nb = blocksPerRow(K);
   const qBytes = quantized ? M * nb * (wide ? ACT_Q16 : ACT_Q8).blockBytes : 0;
   const actBytes = qBytes + (wide ? 4 * M * nb : 0);
@@ -74,5 +84,36 @@ export function compactMatmulTransB(
       else jobs.push([quantized ? work : px!, M, quantized ? nb : K, w + r0 * rb, r1 - r0, po! + 4 * r0, N]);
     }
     runJobs(ref(dotName[dtype]), jobs);
+  });
+}
+
+/**
+ * bf16 / f16 prefill: W [N, K] in panels of `rows` rows, each widened to f32 once (split by rows
+ * across the pool) and multiplied by gemm.wat (split by columns), out[:, n0 : n0 + rows] with row
+ * stride N. gemm sums each element in the same order whatever the columns around it, so the
+ * result does not depend on the panel size or the thread count.
+ */
+function widenedGemm(x: Float32Array, M: number, K: number, w: number, dtype: "bf16" | "f16", N: number, out: Float32Array): Float32Array {
+  const rows = Math.min(N, Math.max(8, Math.floor(PANEL_FLOATS / K / 8) * 8));
+  const { each, parts } = gemmScratch(M, K, rows);
+  const panelFloats = roundUp4(rows * K);
+  const ops = [
+    { array: x, n: M * K, read: true, write: false },
+    { array: out, n: M * N, read: false, write: true },
+  ];
+  return runInHeap(ops, panelFloats + parts * each, ([px, po], panel) => {
+    const widen = ref(dtype === "bf16" ? "widenBf16" : "widenF16");
+    for (let n0 = 0; n0 < N; n0 += rows) {
+      const n = Math.min(rows, N - n0);
+      const bounds = splitRange(n, 1, Math.ceil(MIN_WIDEN_PER_THREAD / K));
+      const jobs: number[][] = [];
+      for (let t = 0; t + 1 < bounds.length; t++) {
+        const r0 = bounds[t]!, r1 = bounds[t + 1]!;
+        jobs.push([w + 2 * (n0 + r0) * K, (r1 - r0) * K, panel + 4 * r0 * K]);
+      }
+      runJobs(widen, jobs);
+      // A(i,k) = x[i, k]; B(k,j) = panel[j, k]; C(i,j) = out[i, n0 + j]
+      runGemm(px!, K, 1, panel, 1, K, po! + 4 * n0, N, M, K, n, 1, 0, panel + 4 * panelFloats, each);
+    }
   });
 }

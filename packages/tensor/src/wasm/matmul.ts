@@ -67,7 +67,11 @@ function workFloats(code: number, M: number, K: number, N: number): number {
   if (M === 1) return code === NT ? 0 : N; // gemvT needs none; gemvN sums into acc [N]
   if (N === 1) return code === TN ? M : 0; // gemvN over A [K,M]: acc [M]
   if (smallM(code, M, K, N)) return N;
-  // Packed-panel sizes for these dims: A block ⌈mc/MR⌉·MR × kc, B block kc × ⌈nc/NR⌉·NR, one tile.
+  return gemmFloats(M, K, N);
+}
+
+/** gemm's packed-panel sizes for these dims: A block ⌈mc/MR⌉·MR × kc, B block kc × ⌈nc/NR⌉·NR, one tile. */
+function gemmFloats(M: number, K: number, N: number): number {
   const { MR, NR, KC, MC, NC } = gemmBlocks();
   const kc = Math.min(K, KC), mc = Math.min(M, MC), nc = Math.min(N, NC);
   return roundUp4(Math.ceil(mc / MR) * MR * kc) + roundUp4(kc * Math.ceil(nc / NR) * NR) + MR * NR;
@@ -118,24 +122,41 @@ function route(code: number, pa: number, pb: number, pc: number, M: number, K: n
     // one gemvN per row of A: row i of A at pa + 4·i·K, row i of out at pc + 4·i·N
     for (let i = 0; i < M; i++) v.gemvN(pa + 4 * i * K, pb, K, N, pc + 4 * i * N, alpha, beta, work);
   } else {
-    const { MR, NR, KC, MC, NC } = gemmBlocks();
     // Element strides of A(i,k) and B(k,j) for the layout (see the legend in gemm.wat).
     const rsA = code === TN ? 1 : K, csA = code === TN ? M : 1;
     const rsB = code === NT ? 1 : N, csB = code === NT ? K : 1;
-    const bounds = splitRange(N, NR, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
-    const jobs: number[][] = [];
-    for (let t = 0; t + 1 < bounds.length; t++) {
-      // columns [n0, n1) of C: B's columns from B(0, n0), C's from C(0, n0) with row stride N
-      const n0 = bounds[t]!, n1 = bounds[t + 1]!;
-      const kc = Math.min(K, KC), mc = Math.min(M, MC), nc = Math.min(n1 - n0, NC);
-      const ap = work + 4 * t * workFloatsEach;
-      const bp = ap + roundUp4(Math.ceil(mc / MR) * MR * kc) * 4;
-      const tile = bp + roundUp4(kc * Math.ceil(nc / NR) * NR) * 4;
-      jobs.push([M, n1 - n0, K, pa, rsA, csA, pb + 4 * n0 * csB, rsB, csB, pc + 4 * n0, N, alpha, beta, ap, bp, tile]);
-    }
-    gemmRef ??= kernelRef("gemm", "gemm");
-    runJobs(gemmRef, jobs);
+    runGemm(pa, rsA, csA, pb, rsB, csB, pc, N, M, K, N, alpha, beta, work, workFloatsEach);
   }
+}
+
+/** Scratch floats per thread and thread count of runGemm for an [M, K]·[K, N] product. */
+export function gemmScratch(M: number, K: number, N: number): { each: number; parts: number } {
+  return { each: roundUp4(gemmFloats(M, K, N)), parts: splitRange(N, gemmBlocks().NR, Math.ceil(MIN_MACS_PER_THREAD / (M * K))).length - 1 };
+}
+
+/**
+ * gemm.wat on the pool, split by blocks of NR columns: C [M, N] (row stride ldc) = beta·C +
+ * alpha·A·B with A(i,k) at pa + 4·(i·rsA + k·csA), B(k,j) at pb + 4·(k·rsB + j·csB); `work` holds
+ * gemmScratch's parts·each floats. Also used by compact/matmul.ts on widened panels of W.
+ */
+export function runGemm(
+  pa: number, rsA: number, csA: number, pb: number, rsB: number, csB: number, pc: number, ldc: number,
+  M: number, K: number, N: number, alpha: number, beta: number, work: number, each: number,
+): void {
+  const { MR, NR, KC, MC, NC } = gemmBlocks();
+  const bounds = splitRange(N, NR, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
+  const jobs: number[][] = [];
+  for (let t = 0; t + 1 < bounds.length; t++) {
+    // columns [n0, n1) of C: B's columns from B(0, n0), C's from C(0, n0)
+    const n0 = bounds[t]!, n1 = bounds[t + 1]!;
+    const kc = Math.min(K, KC), mc = Math.min(M, MC), nc = Math.min(n1 - n0, NC);
+    const ap = work + 4 * t * each;
+    const bp = ap + roundUp4(Math.ceil(mc / MR) * MR * kc) * 4;
+    const tile = bp + roundUp4(kc * Math.ceil(nc / NR) * NR) * 4;
+    jobs.push([M, n1 - n0, K, pa, rsA, csA, pb + 4 * n0 * csB, rsB, csB, pc + 4 * n0, ldc, alpha, beta, ap, bp, tile]);
+  }
+  gemmRef ??= kernelRef("gemm", "gemm");
+  runJobs(gemmRef, jobs);
 }
 
 /**
