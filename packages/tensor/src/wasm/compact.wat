@@ -48,14 +48,14 @@
       (local.set $h (v128.load (i32.add (local.get $w) (i32.shl (local.get $k) (i32.const 1)))))
 ;;#if relaxed
       (local.set $a0 (f32x4.relaxed_madd (v128.load (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
-        (i8x16.shuffle 16 16 0 1 16 16 2 3 16 16 4 5 16 16 6 7 (local.get $h) (v128.const i32x4 0 0 0 0)) (local.get $a0)))
+        (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i32x4 0 0 0 0) (local.get $h)) (local.get $a0)))
       (local.set $a1 (f32x4.relaxed_madd (v128.load offset=16 (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
-        (i8x16.shuffle 16 16 8 9 16 16 10 11 16 16 12 13 16 16 14 15 (local.get $h) (v128.const i32x4 0 0 0 0)) (local.get $a1)))
+        (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i32x4 0 0 0 0) (local.get $h)) (local.get $a1)))
 ;;#else
       (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
-        (i8x16.shuffle 16 16 0 1 16 16 2 3 16 16 4 5 16 16 6 7 (local.get $h) (v128.const i32x4 0 0 0 0)))))
+        (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i32x4 0 0 0 0) (local.get $h)))))
       (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
-        (i8x16.shuffle 16 16 8 9 16 16 10 11 16 16 12 13 16 16 14 15 (local.get $h) (v128.const i32x4 0 0 0 0)))))
+        (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i32x4 0 0 0 0) (local.get $h)))))
 ;;#end
       (local.set $k (i32.add (local.get $k) (i32.const 8)))
       (br $k8)))
@@ -71,24 +71,25 @@
 
   ;; dot(x [K] f32, w [K] f16)
   (func $rowF16 (param $x i32) (param $w i32) (param $K i32) (result f32)
-    (local $k i32) (local $end8 i32) (local $h v128) (local $lo v128) (local $hi v128) (local $a0 v128) (local $a1 v128) (local $s f32)
+    (local $k i32) (local $end8 i32) (local $h v128) (local $a0 v128) (local $a1 v128) (local $s f32)
     (local.set $end8 (i32.and (local.get $K) (i32.const -8)))
     (block $done (loop $k8
       (br_if $done (i32.ge_u (local.get $k) (local.get $end8)))
       (local.set $h (v128.load (i32.add (local.get $w) (i32.shl (local.get $k) (i32.const 1)))))
-      ;; widened inline (a call per 4 weights measured ~7× slower than f32: V8 does not inline it)
-      (local.set $lo (i32x4.extend_low_i16x8_u (local.get $h)))
-      (local.set $hi (i32x4.extend_high_i16x8_u (local.get $h)))
+      ;; widened inline as in widenF16 (a call per 4 weights measured ~7× slower: V8 does not
+      ;; inline it): each half unpacked above 16 zero bits, shifted right 3 as signed, the sign's
+      ;; copies in bits 28–30 masked off, times 2^112 (exact for finite halves; inf/NaN weights
+      ;; are refused by the f16 encoder)
 ;;#if relaxed
       (local.set $a0 (f32x4.relaxed_madd (v128.load (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
-        (v128.or (f32x4.mul (i32x4.shl (v128.and (local.get $lo) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)) (i32.const 13)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112)) (v128.and (i32x4.shl (local.get $lo) (i32.const 16)) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))) (local.get $a0)))
+        (f32x4.mul (v128.and (i32x4.shr_s (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i32x4 0 0 0 0) (local.get $h)) (i32.const 3)) (v128.const i32x4 0x8fffffff 0x8fffffff 0x8fffffff 0x8fffffff)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112)) (local.get $a0)))
       (local.set $a1 (f32x4.relaxed_madd (v128.load offset=16 (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
-        (v128.or (f32x4.mul (i32x4.shl (v128.and (local.get $hi) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)) (i32.const 13)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112)) (v128.and (i32x4.shl (local.get $hi) (i32.const 16)) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))) (local.get $a1)))
+        (f32x4.mul (v128.and (i32x4.shr_s (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i32x4 0 0 0 0) (local.get $h)) (i32.const 3)) (v128.const i32x4 0x8fffffff 0x8fffffff 0x8fffffff 0x8fffffff)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112)) (local.get $a1)))
 ;;#else
       (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
-        (v128.or (f32x4.mul (i32x4.shl (v128.and (local.get $lo) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)) (i32.const 13)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112)) (v128.and (i32x4.shl (local.get $lo) (i32.const 16)) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))))
+        (f32x4.mul (v128.and (i32x4.shr_s (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i32x4 0 0 0 0) (local.get $h)) (i32.const 3)) (v128.const i32x4 0x8fffffff 0x8fffffff 0x8fffffff 0x8fffffff)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112)))))
       (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
-        (v128.or (f32x4.mul (i32x4.shl (v128.and (local.get $hi) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)) (i32.const 13)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112)) (v128.and (i32x4.shl (local.get $hi) (i32.const 16)) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))))
+        (f32x4.mul (v128.and (i32x4.shr_s (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i32x4 0 0 0 0) (local.get $h)) (i32.const 3)) (v128.const i32x4 0x8fffffff 0x8fffffff 0x8fffffff 0x8fffffff)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112)))))
 ;;#end
       (local.set $k (i32.add (local.get $k) (i32.const 8)))
       (br $k8)))
@@ -458,9 +459,9 @@
       (br_if $done (i32.ge_u (local.get $k) (local.get $end8)))
       (local.set $h (v128.load (i32.add (local.get $w) (i32.shl (local.get $k) (i32.const 1)))))
       (v128.store (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 2)))
-        (i8x16.shuffle 16 17 0 1 16 17 2 3 16 17 4 5 16 17 6 7 (local.get $h) (v128.const i32x4 0 0 0 0)))
+        (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i32x4 0 0 0 0) (local.get $h)))
       (v128.store offset=16 (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 2)))
-        (i8x16.shuffle 16 17 8 9 16 17 10 11 16 17 12 13 16 17 14 15 (local.get $h) (v128.const i32x4 0 0 0 0)))
+        (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i32x4 0 0 0 0) (local.get $h)))
       (local.set $k (i32.add (local.get $k) (i32.const 8)))
       (br $k8)))
     (block $done (loop $k1
@@ -489,11 +490,11 @@
             (br $one))))
         (else
           (v128.store (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 2)))
-            (f32x4.mul (v128.and (i32x4.shr_s (i8x16.shuffle 16 17 0 1 16 17 2 3 16 17 4 5 16 17 6 7 (local.get $h) (v128.const i32x4 0 0 0 0)) (i32.const 3))
+            (f32x4.mul (v128.and (i32x4.shr_s (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (v128.const i32x4 0 0 0 0) (local.get $h)) (i32.const 3))
                                  (v128.const i32x4 0x8fffffff 0x8fffffff 0x8fffffff 0x8fffffff))
                        (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112)))
           (v128.store offset=16 (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 2)))
-            (f32x4.mul (v128.and (i32x4.shr_s (i8x16.shuffle 16 17 8 9 16 17 10 11 16 17 12 13 16 17 14 15 (local.get $h) (v128.const i32x4 0 0 0 0)) (i32.const 3))
+            (f32x4.mul (v128.and (i32x4.shr_s (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (v128.const i32x4 0 0 0 0) (local.get $h)) (i32.const 3))
                                  (v128.const i32x4 0x8fffffff 0x8fffffff 0x8fffffff 0x8fffffff))
                        (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112)))))
       (local.set $k (i32.add (local.get $k) (i32.const 8)))
