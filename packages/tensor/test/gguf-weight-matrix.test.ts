@@ -54,7 +54,7 @@ describe("GGUF tensors as compact WeightMatrix", () => {
     expect(() => ggufWeightMatrix(f, "norm")).toThrow(/^n\.gguf: tensor "norm": a weight matrix needs 2 dimensions \(or one matrix of 3\), got shape \[256\]$/);
   });
 
-  it("one matrix of a stacked 3-D tensor (Mixtral's experts): its byte range, as stored (Q8_0) or re-encoded (Q6_K)", () => {
+  it("one matrix of a stacked 3-D tensor (Mixtral's experts): its byte range, as stored", () => {
     for (const type of ["Q8_0", "Q6_K"] as const) {
       const stacked = quantize(type, seededFloats(3 * ROWS * COLS, 5, 1));
       const f = parseGguf(serializeGguf(new Map(), [{ name: "exps", type, shape: [3, ROWS, COLS], data: stacked }]), "e.gguf");
@@ -63,8 +63,8 @@ describe("GGUF tensors as compact WeightMatrix", () => {
       try {
         expect([m.rows, m.cols]).toEqual([ROWS, COLS]);
         const decoded = dequantize(type, stacked.subarray(2 * per), ROWS * COLS);
-        if (type === "Q8_0") expect(m.bytes()).toEqual(stacked.subarray(2 * per));
-        for (let k = 0; k < COLS; k++) expect(Math.abs(m.row(ROWS - 1)[k]! - decoded[(ROWS - 1) * COLS + k]!)).toBeLessThan(type === "Q8_0" ? 1e-7 : 0.01);
+        expect(m.bytes()).toEqual(stacked.subarray(2 * per));
+        expect(m.row(ROWS - 1)).toEqual(decoded.subarray((ROWS - 1) * COLS, ROWS * COLS));
       } finally {
         m.dispose();
       }

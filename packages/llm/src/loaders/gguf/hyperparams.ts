@@ -91,7 +91,7 @@ function ropeFactorsFromGguf(f: GgufFile, arch: string, headDim: number): RopeFa
   const fail = (reason: string): never => {
     throw new ModelLoadError(f.file, `tensor "${ROPE_FREQS}"`, reason);
   };
-  if (arch !== "llama") fail(`RoPE frequency factors are read for the llama architecture only (llama.cpp's ${arch} ignores them), not ${arch}`);
+  if (arch !== "llama") fail(`RoPE frequency factors are read for the llama architecture only, not ${arch}`);
   if (t.type.name !== "F32" || t.shape.length !== 1 || t.shape[0] !== headDim / 2) {
     fail(`expected F32 [${headDim / 2}] (one factor per rotated pair), got ${t.type.name} [${t.shape.join(", ")}]`);
   }
