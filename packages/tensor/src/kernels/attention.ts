@@ -4,6 +4,8 @@ import { attentionReference } from "./attention.reference.js";
 import { wasmEnabled } from "../wasm/instance.js";
 import { wasmAttention } from "../wasm/attention.js";
 
+export { attentionScratchFloats } from "../wasm/attention.js";
+
 /**
  * Fused causal attention of the query rows of one sequence over its key/value cache, in one call:
  * scores, a max-subtracted softmax and the weighted sum of values, per query head (grouped-query:

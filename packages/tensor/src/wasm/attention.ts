@@ -19,6 +19,15 @@ const MIN_MACS_PER_THREAD = 1 << 14;
 
 let ref: KernelRef | null = null;
 
+/**
+ * Floats of kernel scratch (scratch.ts) one attention call takes: its block table, and a scores row
+ * of the keys one query sees for each of `jobs` threads (at most nHeads, at most threadCount()).
+ * For reserving scratch ahead of a pass: keysSeen = min(window, position + nQ), blocks = ⌈(position + nQ) / blockSize⌉.
+ */
+export function attentionScratchFloats(keysSeen: number, blocks: number, jobs: number): number {
+  return roundUp4(blocks) + jobs * roundUp4(keysSeen);
+}
+
 export function wasmAttention(a: AttentionArgs, window: number, out: Float32Array): Float32Array {
   const { nQ, position, nHeads, nKvHeads, headDim: hd, blockSize: bs, blocks } = a;
   const group = nHeads / nKvHeads;
@@ -31,7 +40,7 @@ export function wasmAttention(a: AttentionArgs, window: number, out: Float32Arra
   const bounds = splitRange(nHeads, nKvHeads >= threadCount() ? group : 1, minHeads);
   const jobs = bounds.length - 1;
   const tableFloats = roundUp4(nBlocks);
-  const work = tableFloats + jobs * roundUp4(seen);
+  const work = attentionScratchFloats(seen, nBlocks, jobs);
   const run = (pq: number, pk: number, pv: number, po: number, w: number): void => {
     const table = new Int32Array(memoryBuffer(), w, nBlocks);
     for (let b = 0; b < nBlocks; b++) table[b] = 4 * blocks[b]!;
