@@ -1,5 +1,6 @@
 import { dequantizeQ4_K, quantizeQ4_K, Q4_K_BLOCK, Q4_K_BYTES } from "../quant/q4_k.js";
 import { dequantizeQ6_K, quantizeQ6_K, Q6_K_BYTES } from "../quant/q6_k.js";
+import { roundHalfEven } from "./blocks.js";
 
 /**
  * Rows of llama.cpp's K-quants (Q4_K, Q6_K) as a weight matrix keeps them: each row is K/256
@@ -7,7 +8,9 @@ import { dequantizeQ6_K, quantizeQ6_K, Q6_K_BYTES } from "../quant/q6_k.js";
  * in src/quant/q4_k.ts and q6_k.ts). Unlike q8_0 / q4_0 (32-wide blocks, the last one zero-padded),
  * a row here must be whole super-blocks: padding a 64- or 312-wide row to 256 would hold more bytes
  * than f16, so such a row is refused (KQuantRowError) and q8_0 / q4_0 are the dtypes for it.
- * The product (kquant.wat) quantizes the activations into the 32-wide blocks of blocks.ts.
+ * The product (kquant.wat) quantizes the activations per call into one 8-bit block per super-block
+ * (like llama.cpp's Q8_K), ACT_Q8K_BYTES = 292 bytes:
+ *   q: int8[256] @0 | d: f32 @256 | Σq of each 32: int32[8] @260     x[j] ≈ d·q[j], d = max|x|/127
  */
 
 export type KQuantDtype = "q4_k" | "q6_k";
@@ -51,4 +54,24 @@ export function dequantizeKQuantRow(dtype: KQuantDtype, w: Uint8Array, offset: n
   const dst = out.subarray(outOffset, outOffset + K);
   if (dtype === "q4_k") dequantizeQ4_K(src, K, dst);
   else dequantizeQ6_K(src, K, dst);
+}
+
+/** Bytes of one activation block (256 values). */
+export const ACT_Q8K_BYTES = 256 + 4 + 4 * 8;
+
+/**
+ * Reference of kquant.wat's quantizeActsK for one row x [K] (K a multiple of 256): K/256 blocks as
+ * { d, q } (d float32, q int8 in [−127, 127]), by the same float32 steps as the kernel.
+ */
+export function quantizeActRowK(x: ArrayLike<number>, K: number): { d: Float32Array; q: Int8Array } {
+  const nsb = K / SUPER_BLOCK;
+  const d = new Float32Array(nsb), q = new Int8Array(K);
+  for (let b = 0; b < nsb; b++) {
+    let amax = 0;
+    for (let j = 0; j < SUPER_BLOCK; j++) amax = Math.max(amax, Math.abs(x[b * SUPER_BLOCK + j]!));
+    d[b] = Math.fround(amax / 127);
+    const id = d[b] !== 0 ? Math.fround(1 / d[b]!) : 0;
+    for (let j = 0; j < SUPER_BLOCK; j++) q[b * SUPER_BLOCK + j] = roundHalfEven(Math.fround(x[b * SUPER_BLOCK + j]! * id));
+  }
+  return { d, q };
 }

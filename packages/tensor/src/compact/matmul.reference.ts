@@ -2,7 +2,7 @@ import { f16ToF32 } from "../io/half.js";
 import { QK, blocksPerRow, quantizeActRow } from "./blocks.js";
 import { decodeRow } from "./encode.js";
 import type { WeightDtype } from "./dtype.js";
-import { isKQuant } from "./kquant.js";
+import { isKQuant, quantizeActRowK, SUPER_BLOCK } from "./kquant.js";
 
 /**
  * Reference loops for products with compact weights, in float64: out [M, N] = x [M, K] · Wᵀ,
@@ -11,8 +11,9 @@ import { isKQuant } from "./kquant.js";
  *   q8_0, q4_0:     x quantized per row into activation blocks (blocks.ts: quantizeActRow), then
  *                   Σ_blocks d_w·d_x·Σ_j q_w·q_x — the integer dot is exact, so the fast kernel
  *                   differs only in the float32 rounding of the per-block scale and the sum;
- *   q4_k, q6_k:     the same activation blocks against the reference dequantizer's weights
- *                   (kquant.wat splits each weight into its integer quant, scale and min).
+ *   q4_k, q6_k:     x quantized into one activation block per 256 (kquant.ts: quantizeActRowK),
+ *                   then Σ_blocks d_x·Σ_j w·q_x with w from the reference dequantizer (kquant.wat
+ *                   keeps each super-block's quants, scales and mins as integers until one scaling).
  * Also returns `mag`, the scale of the kernels' rounding error: Σ|x·w| (for q8_0 / q4_0, Σ|q_x|·d_x
  * times twice the block's largest |w|, a bound that also covers kernels that scale partial sums).
  * quantizedMatmulF32 below is compact.wat's q8_0 / q4_0 arithmetic itself, to compare bit for bit.
@@ -25,7 +26,9 @@ export function compactMatmulReference(
   const xs: ArrayLike<number>[] = [];
   for (let m = 0; m < M; m++) xs.push(Array.prototype.slice.call(x, m * K, (m + 1) * K) as number[]);
   const quantized = dtype === "q8_0" || dtype === "q4_0" || isKQuant(dtype);
-  const acts = quantized ? xs.map((row) => quantizeActRow(row, K)) : [];
+  // activation blocks of QB values: 32 for q8_0 / q4_0, one per 256-weight super-block for the K-quants
+  const QB = isKQuant(dtype) ? SUPER_BLOCK : QK;
+  const acts = !quantized ? [] : xs.map((row) => (isKQuant(dtype) ? quantizeActRowK(row, K) : quantizeActRow(row, K)));
   for (let n = 0; n < N; n++) {
     decodeRow(w, dtype, K, n, rowW);
     for (let m = 0; m < M; m++) {
@@ -37,13 +40,13 @@ export function compactMatmulReference(
         }
       } else {
         const act = acts[m]!;
-        for (let b = 0; b < blocksPerRow(K); b++) {
-          // rowW holds d_w·q_w (exact in float32); d_x·q_x is the activation's value
+        for (let b = 0; b < act.d.length; b++) {
+          // rowW holds the dequantized weights (d_w·q_w exactly for q8_0 / q4_0); d_x·q_x is the activation's value
           let t = 0, wmax = 0, qabs = 0;
-          for (let j = 0; j < QK; j++) {
-            t += rowW[b * QK + j]! * act.q[b * QK + j]!;
-            wmax = Math.max(wmax, Math.abs(rowW[b * QK + j]!));
-            qabs += Math.abs(act.q[b * QK + j]!);
+          for (let j = 0; j < QB; j++) {
+            t += rowW[b * QB + j]! * act.q[b * QB + j]!;
+            wmax = Math.max(wmax, Math.abs(rowW[b * QB + j]!));
+            qabs += Math.abs(act.q[b * QB + j]!);
           }
           s += t * act.d[b]!;
           a += 2 * wmax * qabs * act.d[b]!;

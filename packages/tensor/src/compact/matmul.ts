@@ -3,8 +3,9 @@ import { wasm, wasmEnabled } from "../wasm/instance.js";
 import { kernelRef, runJobs, splitRange, type KernelRef } from "../wasm/pool.js";
 import { gemmScratch, runGemm } from "../wasm/matmul.js";
 import { roundUp4, runInHeap } from "../wasm/scratch.js";
-import { ACT_Q16, ACT_Q8, blocksPerRow } from "./blocks.js";
+import { ACT_Q16, blocksPerRow } from "./blocks.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
+import { ACT_Q8K_BYTES, isKQuant, SUPER_BLOCK } from "./kquant.js";
 import { compactMatmulReference } from "./matmul.reference.js";
 
 /**
@@ -52,12 +53,12 @@ export function compactMatmulTransB(
     return out;
   }
   const quantized = dtype !== "bf16" && dtype !== "f16";
-  // q8_0 / q4_0 take 16-bit activation blocks, q i16 [M, nb, 32] then d f32 [M, nb] (ACT_Q16);
-  // the K-quants 40-byte blocks with Σq (ACT_Q8). blocks.ts has both.
+  // q8_0 / q4_0 take 16-bit activation blocks, q i16 [M, nb, 32] then d f32 [M, nb] (ACT_Q16,
+  // blocks.ts); the K-quants one 8-bit block per 256-weight super-block (ACT_Q8K_BYTES, kquant.ts).
   const wide = dtype === "q8_0" || dtype === "q4_0";
   if (!quantized && M >= GEMM_MIN_M) return widenedGemm(x, M, K, w, dtype, N, out);
-  const nb = blocksPerRow(K);
-  const qBytes = quantized ? M * nb * (wide ? ACT_Q16 : ACT_Q8).blockBytes : 0;
+  const nb = isKQuant(dtype) ? K / SUPER_BLOCK : blocksPerRow(K); // activation blocks a row
+  const qBytes = quantized ? M * nb * (wide ? ACT_Q16.blockBytes : ACT_Q8K_BYTES) : 0;
   const actBytes = qBytes + (wide ? 4 * M * nb : 0);
   const ops = [
     { array: x, n: M * K, read: true, write: false },
@@ -71,9 +72,9 @@ export function compactMatmulTransB(
       for (let t = 0; t + 1 < bounds.length; t++) {
         const m0 = bounds[t]!, m1 = bounds[t + 1]!;
         if (wide) jobs.push([px! + 4 * m0 * K, m1 - m0, K, work + m0 * nb * ACT_Q16.blockBytes, xd + 4 * m0 * nb]);
-        else jobs.push([px! + 4 * m0 * K, m1 - m0, K, work + m0 * nb * ACT_Q8.blockBytes]);
+        else jobs.push([px! + 4 * m0 * K, m1 - m0, K, work + m0 * nb * ACT_Q8K_BYTES]);
       }
-      runJobs(ref(wide ? "quantizeActs16" : "quantizeActs"), jobs);
+      runJobs(ref(wide ? "quantizeActs16" : "kquant.quantizeActsK"), jobs);
     }
     const rb = rowBytes(dtype, K);
     const bounds = splitRange(N, 4, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));

@@ -118,13 +118,15 @@ export interface CompactExports {
 }
 
 /**
- * Exports of kquant.wat: products with weights in llama.cpp's Q4_K / Q6_K super-blocks [rows, nb/8]
- * (src/quant/q4_k.ts, q6_k.ts), against activations quantized by compact.quantizeActs (nb = K/32
- * blocks a row, K a multiple of 256). Each computes out[m·ldo + r] = Σ_k x[m, k]·W[r, k].
+ * Exports of kquant.wat: products with weights in llama.cpp's Q4_K / Q6_K super-blocks [rows, nsb]
+ * (src/quant/q4_k.ts, q6_k.ts; nsb = K/256), against activations quantized by quantizeActsK (nsb
+ * blocks a row, src/compact/kquant.ts). Each computes out[m·ldo + r] = Σ_k x[m, k]·W[r, k].
  */
 export interface KquantExports {
-  dotQ4_K(xq: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
-  dotQ6_K(xq: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
+  dotQ4_K(xq: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number): void;
+  dotQ6_K(xq: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number): void;
+  /** x f32 [M, K] (K a multiple of 256) → xq: M rows of K/256 activation blocks */
+  quantizeActsK(x: number, M: number, K: number, xq: number): void;
 }
 
 /** Exports of stream.wat (the bandwidth probe of the benchmarks). */
