@@ -127,6 +127,23 @@ describe("matmul properties", () => {
     );
   });
 
+  it("A·Bᵀ with 2 rows gives each row bit-identical to its 1-row product (a batch of two decode steps)", () => {
+    fc.assert(
+      fc.property(fc.constant(2), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 2, max: 300 }), fc.constantFrom(0, 0.5), (M, K, n, beta) => {
+        const N = Math.max(n, Math.ceil(2048 / K)); // the 1-row product big enough for WASM too (dispatch by size)
+        const A = seededFloats(M * K, M * 31 + K, 1);
+        const B = seededFloats(N * K, N * 17 + K, 1);
+        const out0 = seededFloats(M * N, K + N, 1);
+        const all = matmulTransB(A, B, M, K, N, out0.slice(), 1.5, beta);
+        for (let i = 0; i < M; i++) {
+          const row = matmulTransB(A.subarray(i * K, (i + 1) * K), B, 1, K, N, out0.slice(i * N, (i + 1) * N), 1.5, beta);
+          expect(Array.from(all.subarray(i * N, (i + 1) * N)), `row ${i} of ${M}×${K}·(${N}×${K})ᵀ`).toEqual(Array.from(row));
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it("beta = 0 overwrites NaN in out; K = 0 gives beta·out", () => {
     for (const { dispatch } of layouts) {
       const a = seededFloats(20 * 30, 1), b = seededFloats(30 * 20, 2);

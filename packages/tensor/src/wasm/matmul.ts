@@ -17,8 +17,14 @@ import { kernelRef, runJobs, splitRange, type KernelRef } from "./pool.js";
  *     the decode step of attention (the probabilities of a group of 2-4 query heads times the
  *     cached values), where gemm would pack all of B to use it a few times: measured 2.5× faster
  *     at [3, 256]·[256, 26]. (A·Bᵀ stays on gemm: the per-row gemvT was no faster at the scores'
- *     shapes, [3, 26]·[L, 26]ᵀ, and gemm keeps every M summing each element in the same order,
- *     so a prompt fed in chunks of any size gives bit-identical projections);
+ *     shapes, [3, 26]·[L, 26]ᵀ, and gemm keeps every M ≥ 3 summing each element in the same
+ *     order, so a prompt fed in chunks of any size ≥ 3 gives bit-identical projections);
+ *   - 2 rows (M ≤ ROWS_NT) of A·Bᵀ: one gemvT per row of A (a batch of two decoding sequences
+ *     through a Linear layer). gemm's 4-row tiles leave half their work unused there: measured
+ *     (one thread, CPU time) gemm ran at half the rate of two gemvT calls on every Linear shape
+ *     of the 32M model (5.4 vs 10.9 GFLOP/s on its 32002×312 head); at M = 4 the two were equal.
+ *     Each row is then bit-identical to its M = 1 product. (M = 3 stays on gemm: a 3-token chunk
+ *     summed in gemvT's order moved a test's logits past its float32 bound vs float64.)
  *   - everything else goes to the packed, register-blocked gemm.
  *
  * Threads (pool.ts): gemvT is split by output rows (each thread streams its own slice of W: tensor
@@ -36,6 +42,8 @@ export type MatmulLayout = "nn" | "nt" | "tn";
 
 /** Most rows of A (A·B only) that go through one gemvN per row instead of gemm (B small, see B_CACHED_FLOATS). */
 const SMALL_M = 4;
+/** Most rows of A·Bᵀ that go through one gemvT per row instead of gemm. */
+const ROWS_NT = 2;
 /** B up to this many floats (256 KiB) counts as cached for the per-row path (it is re-read M times). */
 const B_CACHED_FLOATS = 65536;
 
@@ -67,6 +75,7 @@ function workFloats(code: number, M: number, K: number, N: number): number {
   if (M === 1) return code === NT ? 0 : N; // gemvT needs none; gemvN sums into acc [N]
   if (N === 1) return code === TN ? M : 0; // gemvN over A [K,M]: acc [M]
   if (smallM(code, M, K, N)) return N;
+  if (rowsNT(code, M)) return 0; // gemvT needs none
   return gemmFloats(M, K, N);
 }
 
@@ -81,6 +90,9 @@ function smallM(code: number, M: number, K: number, N: number): boolean {
   return M <= SMALL_M && code === NN && K * N <= B_CACHED_FLOATS;
 }
 
+/** A·Bᵀ with 2 rows (N > 1): one gemvT per row. */
+const rowsNT = (code: number, M: number): boolean => code === NT && M <= ROWS_NT;
+
 let gemvTRef: KernelRef | null = null;
 let gemmRef: KernelRef | null = null;
 
@@ -92,6 +104,7 @@ function parts(code: number, M: number, K: number, N: number): number {
   if (M === 1) return code === NT ? splitRange(N, 4, Math.ceil(MIN_MACS_PER_THREAD / K)).length - 1 : 1;
   if (N === 1) return code === TN ? 1 : splitRange(M, 4, Math.ceil(MIN_MACS_PER_THREAD / K)).length - 1;
   if (smallM(code, M, K, N)) return 1;
+  if (rowsNT(code, M)) return splitRange(N, 4, Math.ceil(MIN_MACS_PER_THREAD / K)).length - 1;
   return splitRange(N, gemmBlocks().NR, Math.ceil(MIN_MACS_PER_THREAD / (M * K))).length - 1;
 }
 
@@ -121,6 +134,9 @@ function route(code: number, pa: number, pb: number, pc: number, M: number, K: n
   } else if (smallM(code, M, K, N)) {
     // one gemvN per row of A: row i of A at pa + 4·i·K, row i of out at pc + 4·i·N
     for (let i = 0; i < M; i++) v.gemvN(pa + 4 * i * K, pb, K, N, pc + 4 * i * N, alpha, beta, work);
+  } else if (rowsNT(code, M)) {
+    // one gemvT per row of A (x = row i, W = b [N,K]): out row i at pc + 4·i·N
+    for (let i = 0; i < M; i++) runJobs(gemvTRef, gemvTJobs(pa + 4 * i * K, pb, N, K, pc + 4 * i * N, alpha, beta));
   } else {
     // Element strides of A(i,k) and B(k,j) for the layout (see the legend in gemm.wat).
     const rsA = code === TN ? 1 : K, csA = code === TN ? M : 1;
