@@ -20,12 +20,13 @@ const MIN_MACS_PER_THREAD = 1 << 14;
 let ref: KernelRef | null = null;
 
 /**
- * Floats of kernel scratch (scratch.ts) one attention call takes: its block table, and a scores row
- * of the keys one query sees for each of `jobs` threads (at most nHeads, at most threadCount()).
+ * Floats of kernel scratch (scratch.ts) one attention call takes: its block table, and two scores
+ * rows (two heads of a kv head go together) of the keys one query sees for each of `jobs` threads
+ * (at most nHeads, at most threadCount()).
  * For reserving scratch ahead of a pass: keysSeen = min(window, position + nQ), blocks = ⌈(position + nQ) / blockSize⌉.
  */
 export function attentionScratchFloats(keysSeen: number, blocks: number, jobs: number): number {
-  return roundUp4(blocks) + jobs * roundUp4(keysSeen);
+  return roundUp4(blocks) + jobs * 2 * roundUp4(keysSeen);
 }
 
 export function wasmAttention(a: AttentionArgs, window: number, out: Float32Array): Float32Array {
@@ -47,7 +48,7 @@ export function wasmAttention(a: AttentionArgs, window: number, out: Float32Arra
     ref ??= kernelRef("attention", "attention");
     const args: number[][] = [];
     for (let t = 0; t < jobs; t++) {
-      const scores = w + 4 * (tableFloats + t * roundUp4(seen));
+      const scores = w + 4 * (tableFloats + t * 2 * roundUp4(seen));
       args.push([pq, po, nQ, position, bounds[t]!, bounds[t + 1]!, nHeads, nKvHeads, hd, pk, pv, bs, w, window, a.scale, scores]);
     }
     runJobs(ref, args);
