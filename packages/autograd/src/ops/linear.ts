@@ -10,7 +10,8 @@ import { fmt } from "../shape-check.js";
  * One op instead of matmulTransB + a broadcast add, because at small sizes (a training step on a
  * short sequence) the per-op cost of the add is comparable to the product itself:
  *   forward:  each output row starts as a copy of the bias, and the kernel adds x·Wᵀ on top (beta = 1);
- *   backward: dx += dy·W,  dW += dyᵀ·x  (beta = 1, straight into the grads),  db += Σ_rows dy
+ *   backward: dx += dy·W,  dW += dyᵀ·x  (beta = 1, straight into the grads; one matmulGroup, so the
+ *             kernel pool runs them side by side),  db += Σ_rows dy
  *             (a column sum, where the broadcast add would go through reduceToShape and a temporary).
  * All leading dims of x are folded into the rows: ONE kernel call forward, one per gradient backward.
  */
@@ -35,8 +36,16 @@ export function linear(x: Variable, weight: Variable, bias: Variable | null = nu
   return record("linear", Tensor.from(y, outShape), inputs, (dy) => {
     // Views of pinned values and grads are fetched right before each kernel call: a WASM call may
     // grow the heap, which detaches views made earlier.
-    if (x.requiresGrad) kernels.matmul(dy, weight.data, M, N, K, gradOf(x), 1, 1); // [M,N]·[N,K]
-    if (weight.requiresGrad) kernels.matmulTransA(dy, x.data, N, M, K, gradOf(weight), 1, 1); // [M,N]ᵀ·[M,K]
+    if (x.requiresGrad && weight.requiresGrad) {
+      // independent products of the same size: one kernel-pool round, one product per thread
+      kernels.matmulGroup([
+        { layout: "nn", a: dy, b: weight.data, M, K: N, N: K, out: gradOf(x), beta: 1 }, // dx [M,K] += dy [M,N]·W [N,K]
+        { layout: "tn", a: dy, b: x.data, M: N, K: M, N: K, out: gradOf(weight), beta: 1 }, // dW [N,K] += dyᵀ·x [M,K]
+      ]);
+    } else {
+      if (x.requiresGrad) kernels.matmul(dy, weight.data, M, N, K, gradOf(x), 1, 1); // [M,N]·[N,K]
+      if (weight.requiresGrad) kernels.matmulTransA(dy, x.data, N, M, K, gradOf(weight), 1, 1); // [M,N]ᵀ·[M,K]
+    }
     if (bias !== null && bias.requiresGrad) {
       const db = gradOf(bias);
       for (let r = 0; r < M; r++) {

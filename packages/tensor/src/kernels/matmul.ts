@@ -1,6 +1,8 @@
 import { ShapeError } from "../errors.js";
 import { wasmEnabled } from "../wasm/instance.js";
 import { wasmMatmul, type MatmulLayout } from "../wasm/matmul.js";
+export type { MatmulLayout } from "../wasm/matmul.js";
+import { wasmMatmulGroup } from "../wasm/matmul-group.js";
 import { matmulJs, matmulTransAJs, matmulTransBJs } from "./matmul.js.js";
 
 /**
@@ -38,6 +40,37 @@ export function matmulTransB(a: Float32Array, b: Float32Array, M: number, K: num
 export function matmulTransA(a: Float32Array, b: Float32Array, M: number, K: number, N: number, out?: Float32Array, alpha = 1, beta = 0): Float32Array {
   const o = check("matmulTransA", "a [K,M]", "b [K,N]", a, b, M, K, N, out);
   return run("tn", a, b, M, K, N, o, alpha, beta);
+}
+
+/** One product of a matmulGroup: out [M,N] = beta·out + alpha·op(a)·op(b) (layouts as matmul/matmulTransB/matmulTransA). */
+export interface MatmulGroupItem {
+  layout: MatmulLayout;
+  a: Float32Array;
+  b: Float32Array;
+  M: number;
+  K: number;
+  N: number;
+  out: Float32Array;
+  alpha?: number;
+  beta?: number;
+}
+
+const LAYOUT_OP = { nn: ["matmul", "a [M,K]", "b [K,N]"], nt: ["matmulTransB", "a [M,K]", "b [N,K]"], tn: ["matmulTransA", "a [K,M]", "b [K,N]"] } as const;
+
+/**
+ * Independent products (no item's out overlaps another item's operands), each giving the bits of
+ * its own call. With a kernel pool of ≥ 2 threads and products big enough, they run as ONE pool
+ * round, each product on its own threads (wasm/matmul-group.ts: a linear layer's dx and dW);
+ * otherwise one after another.
+ */
+export function matmulGroup(items: readonly MatmulGroupItem[]): void {
+  const products = items.map((it) => {
+    const [op, aShape, bShape] = LAYOUT_OP[it.layout];
+    const out = check(op, aShape, bShape, it.a, it.b, it.M, it.K, it.N, it.out);
+    return { ...it, out, alpha: it.alpha ?? 1, beta: it.beta ?? 0 };
+  });
+  if (wasmEnabled() && wasmMatmulGroup(products)) return;
+  for (const p of products) run(p.layout, p.a, p.b, p.M, p.K, p.N, p.out, p.alpha, p.beta);
 }
 
 function run(layout: MatmulLayout, a: Float32Array, b: Float32Array, M: number, K: number, N: number, out: Float32Array, alpha: number, beta: number): Float32Array {

@@ -48,10 +48,10 @@ const ROWS_NT = 2;
 const B_CACHED_FLOATS = 65536;
 
 /** Least multiply-adds worth handing to a thread (a wake-up costs a few microseconds). */
-const MIN_MACS_PER_THREAD = 1 << 15;
+export const MIN_MACS_PER_THREAD = 1 << 15;
 
 const NT = 0, NN = 1, TN = 2;
-const layoutCode = (layout: MatmulLayout): number => (layout === "nt" ? NT : layout === "nn" ? NN : TN);
+export const layoutCode = (layout: MatmulLayout): number => (layout === "nt" ? NT : layout === "nn" ? NN : TN);
 
 /** gemm.wat's block sizes (immutable globals; read once: a Global's .value is a call into the engine). */
 interface GemmBlocks {
@@ -62,7 +62,7 @@ interface GemmBlocks {
   NC: number;
 }
 let blocks: GemmBlocks | null = null;
-function gemmBlocks(): GemmBlocks {
+export function gemmBlocks(): GemmBlocks {
   if (blocks === null) {
     const g = wasm!.gemm;
     blocks = { MR: g.MR.value as number, NR: g.NR.value as number, KC: g.KC.value as number, MC: g.MC.value as number, NC: g.NC.value as number };
@@ -71,7 +71,7 @@ function gemmBlocks(): GemmBlocks {
 }
 
 /** Floats of scratch route() needs for these dims: gemvN's accumulator, or gemm's packed panels. */
-function workFloats(code: number, M: number, K: number, N: number): number {
+export function workFloats(code: number, M: number, K: number, N: number): number {
   if (M === 1) return code === NT ? 0 : N; // gemvT needs none; gemvN sums into acc [N]
   if (N === 1) return code === TN ? M : 0; // gemvN over A [K,M]: acc [M]
   if (smallM(code, M, K, N)) return N;
@@ -138,9 +138,7 @@ function route(code: number, pa: number, pb: number, pc: number, M: number, K: n
     // one gemvT per row of A (x = row i, W = b [N,K]): out row i at pc + 4·i·N
     for (let i = 0; i < M; i++) runJobs(gemvTRef, gemvTJobs(pa + 4 * i * K, pb, N, K, pc + 4 * i * N, alpha, beta));
   } else {
-    // Element strides of A(i,k) and B(k,j) for the layout (see the legend in gemm.wat).
-    const rsA = code === TN ? 1 : K, csA = code === TN ? M : 1;
-    const rsB = code === NT ? 1 : N, csB = code === NT ? K : 1;
+    const { rsA, csA, rsB, csB } = layoutStrides(code, M, K, N);
     runGemm(pa, rsA, csA, pb, rsB, csB, pc, N, M, K, N, alpha, beta, work, workFloatsEach);
   }
 }
@@ -159,8 +157,20 @@ export function runGemm(
   pa: number, rsA: number, csA: number, pb: number, rsB: number, csB: number, pc: number, ldc: number,
   M: number, K: number, N: number, alpha: number, beta: number, work: number, each: number,
 ): void {
+  const bounds = splitRange(N, gemmBlocks().NR, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
+  gemmRef ??= kernelRef("gemm", "gemm");
+  runJobs(gemmRef, gemmJobs(pa, rsA, csA, pb, rsB, csB, pc, ldc, M, K, N, alpha, beta, bounds, work, each));
+}
+
+/**
+ * runGemm's job arguments for the column ranges [bounds[t], bounds[t+1]) (whole NR panels but the
+ * last): job t's packing scratch at work + 4·t·each. matmul-group.ts runs several products' jobs in one round.
+ */
+export function gemmJobs(
+  pa: number, rsA: number, csA: number, pb: number, rsB: number, csB: number, pc: number, ldc: number,
+  M: number, K: number, N: number, alpha: number, beta: number, bounds: readonly number[], work: number, each: number,
+): number[][] {
   const { MR, NR, KC, MC, NC } = gemmBlocks();
-  const bounds = splitRange(N, NR, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
   const jobs: number[][] = [];
   for (let t = 0; t + 1 < bounds.length; t++) {
     // columns [n0, n1) of C: B's columns from B(0, n0), C's from C(0, n0)
@@ -171,8 +181,17 @@ export function runGemm(
     const tile = bp + roundUp4(kc * Math.ceil(nc / NR) * NR) * 4;
     jobs.push([M, n1 - n0, K, pa, rsA, csA, pb + 4 * n0 * csB, rsB, csB, pc + 4 * n0, ldc, alpha, beta, ap, bp, tile]);
   }
-  gemmRef ??= kernelRef("gemm", "gemm");
-  runJobs(gemmRef, jobs);
+  return jobs;
+}
+
+/** Element strides of A(i,k) and B(k,j) for a layout (see the legend in gemm.wat). */
+export function layoutStrides(code: number, M: number, K: number, N: number): { rsA: number; csA: number; rsB: number; csB: number } {
+  return { rsA: code === TN ? 1 : K, csA: code === TN ? M : 1, rsB: code === NT ? 1 : N, csB: code === NT ? K : 1 };
+}
+
+/** True when route() sends this product to the packed gemm (not gemv, not a per-row path). */
+export function routesToGemm(code: number, M: number, K: number, N: number): boolean {
+  return M > 1 && N > 1 && !smallM(code, M, K, N) && !rowsNT(code, M);
 }
 
 /**
