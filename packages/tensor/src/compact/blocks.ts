@@ -13,11 +13,9 @@ import { dequantizeQ8_0, quantizeQ8_0, Q8_0_BYTES } from "../quant/q8_0.js";
  *   Q8_0 block, 34 bytes:  d: f16 | q: int8[32]          w[j] = d·q[j]
  *   Q4_0 block, 18 bytes:  d: f16 | nibbles: uint8[16]   w[j] = d·(n[j] − 8), n[j] = byte j low, n[j+16] = byte j high
  *
- * Activations are quantized per call, x[j] ≈ d·q[j] with d = max|x|/127, q = round-half-even(x/d):
- *   for Q8_0 / Q4_0 (compact.wat: quantizeActs16) as two arrays, q: int16[M][nb][32] (ACT_Q16,
- *   64 bytes a block, widened once so the products load it as is) and d: f32[M][nb];
- *   for the K-quants (compact.wat: quantizeActs) into 40-byte blocks d: f32 | Σq: int32 | q: int8[32]
- *   (Σq lets a product use stored unsigned nibbles: Σ q·(n − 8) = Σ q·n − 8·Σq).
+ * Activations are quantized once per call (compact.wat: quantizeActs16), x[j] ≈ d·q[j] with
+ * d = max|x|/127, q = round-half-even(x/d), as two arrays: q int16[M][nb][32] (ACT_Q16, 64 bytes
+ * a block: 8-bit values widened once so the products load them as they are) and d f32[M][nb].
  * A new block type (Q4_K, Q6_K) joins in the same style: its format in src/quant/, a padded-row
  * case here, a row-dot in compact.wat and a case in matmul.reference.ts.
  */
@@ -34,8 +32,6 @@ export interface BlockFormat {
 
 export const Q8_0: BlockFormat = { name: "Q8_0", blockBytes: Q8_0_BYTES };
 export const Q4_0: BlockFormat = { name: "Q4_0", blockBytes: Q4_0_BYTES };
-/** The per-call activation block of quantizeActs (not a storage format). */
-export const ACT_Q8: BlockFormat = { name: "activation q8", blockBytes: 8 + QK };
 /** The per-call activation block of quantizeActs16: its 32 q as int16 (the scales d apart, f32 each). */
 export const ACT_Q16: BlockFormat = { name: "activation q16", blockBytes: 2 * QK };
 
@@ -81,14 +77,14 @@ export function dequantizeRowQ4_0(w: Uint8Array, offset: number, K: number, out:
   out.set(dequantizeQ4_0(w.subarray(offset, offset + nb * Q4_0_BYTES), nb * QK).subarray(0, K), outOffset);
 }
 
-/** IEEE round to nearest, ties to even (f32.nearest), as quantizeActs rounds. */
+/** IEEE round to nearest, ties to even (f32.nearest), as quantizeActs16 rounds. */
 export function roundHalfEven(v: number): number {
   const r = Math.round(v);
   return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /**
- * Reference of compact.wat's quantizeActs for one row x [K]: nb activation blocks as
+ * Reference of compact.wat's quantizeActs16 for one row x [K]: nb activation blocks as
  * { d, sum, q } (d float32, q int8 in [−127, 127], zeros past K).
  */
 export function quantizeActRow(x: ArrayLike<number>, K: number): { d: Float32Array; sum: Int32Array; q: Int8Array } {

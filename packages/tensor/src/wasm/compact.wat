@@ -16,7 +16,6 @@
 ;; i32x4.dot_i16x8_s (see dotQ8_0 below). The relaxed-SIMD variant differs only in the bf16 / f16
 ;; row-dots (f32x4.relaxed_madd): the integer products are the same SIMD128 code in both, so
 ;; Node 20's wrong i32x4.relaxed_dot_i8x16_i7x16_add_s (relaxed-probe.ts) is never used.
-;; quantizeActs (8-bit blocks with Σq) serves kquant-style products that read the stored bytes as is.
 
 (module
   (import "env" "memory" (memory 1 65536 shared))
@@ -588,56 +587,10 @@
       (br $rowGroup))))
 
   ;; ---------------------------------------------------------------------------------------------
-  ;; quantizeActs: x f32 [M, K] → M rows of nb = ⌈K/32⌉ activation blocks at xq (40 bytes each):
-  ;; d = max|x|/127, q = round-half-even(x/d) (0 where d = 0), Σq; past K the block is zeros.
-  ;; One block at a time, scalar: this is O(M·K) next to the product's O(M·K·N).
-  ;; ---------------------------------------------------------------------------------------------
-  (func (export "quantizeActs") (param $x i32) (param $M i32) (param $K i32) (param $xq i32)
-    (local $m i32) (local $k0 i32) (local $j i32) (local $n i32) (local $amax f32) (local $d f32) (local $id f32)
-    (local $q i32) (local $sum i32) (local $row i32)
-    (block $done (loop $rowLoop
-      (br_if $done (i32.ge_u (local.get $m) (local.get $M)))
-      (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $m) (local.get $K)) (i32.const 2))))
-      (local.set $k0 (i32.const 0))
-      (block $rowDone (loop $block
-        (br_if $rowDone (i32.ge_u (local.get $k0) (local.get $K)))
-        ;; n = valid elements in this block
-        (local.set $n (select (i32.const 32) (i32.sub (local.get $K) (local.get $k0)) (i32.le_u (i32.add (local.get $k0) (i32.const 32)) (local.get $K))))
-        (local.set $amax (f32.const 0))
-        (local.set $j (i32.const 0))
-        (block $e (loop $max
-          (br_if $e (i32.ge_u (local.get $j) (local.get $n)))
-          (local.set $amax (f32.max (local.get $amax) (f32.abs (f32.load (i32.add (local.get $row) (i32.shl (i32.add (local.get $k0) (local.get $j)) (i32.const 2)))))))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br $max)))
-        (local.set $d (f32.div (local.get $amax) (f32.const 127)))
-        (local.set $id (select (f32.div (f32.const 1) (local.get $d)) (f32.const 0) (f32.ne (local.get $d) (f32.const 0))))
-        (local.set $sum (i32.const 0))
-        (local.set $j (i32.const 0))
-        (block $e (loop $quant
-          (br_if $e (i32.ge_u (local.get $j) (i32.const 32)))
-          (local.set $q (i32.const 0))
-          (if (i32.lt_u (local.get $j) (local.get $n)) (then
-            (local.set $q (i32.trunc_sat_f32_s (f32.nearest (f32.mul (local.get $id)
-              (f32.load (i32.add (local.get $row) (i32.shl (i32.add (local.get $k0) (local.get $j)) (i32.const 2))))))))))
-          (i32.store8 offset=8 (i32.add (local.get $xq) (local.get $j)) (local.get $q))
-          (local.set $sum (i32.add (local.get $sum) (local.get $q)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br $quant)))
-        (f32.store (local.get $xq) (local.get $d))
-        (i32.store offset=4 (local.get $xq) (local.get $sum))
-        (local.set $xq (i32.add (local.get $xq) (i32.const 40)))
-        (local.set $k0 (i32.add (local.get $k0) (i32.const 32)))
-        (br $block)))
-      (local.set $m (i32.add (local.get $m) (i32.const 1)))
-      (br $rowLoop))))
-
-  ;; ---------------------------------------------------------------------------------------------
   ;; quantizeActs16: x f32 [M, K] → the 16-bit activation blocks of dotQ8_0 / dotQ4_0: for each row
   ;; m and block b (nb = ⌈K/32⌉): q i16[32] at xq + 64·(m·nb + b), d f32 at xd + 4·(m·nb + b);
-  ;; d = max|x|/127, q = round-half-even(x/d) (0 where d = 0), zeros past K. The same numbers as
-  ;; quantizeActs (8-bit blocks, kept for kquant.wat), widened to i16 once here so the products
-  ;; load them as they are: one i32x4.dot_i16x8_s per 8 weights, shared by 4 weight rows.
+  ;; d = max|x|/127, q = round-half-even(x/d) (0 where d = 0), zeros past K: 8-bit values kept
+  ;; as i16 so the products load them as they are (one i32x4.dot_i16x8_s per 8 weights).
   ;; Full blocks vectorized (max, scale, round and narrow 8 lanes at a time), the last partial one scalar.
   ;; ---------------------------------------------------------------------------------------------
   (func (export "quantizeActs16") (param $x i32) (param $M i32) (param $K i32) (param $xq i32) (param $xd i32)

@@ -108,8 +108,6 @@ export interface CompactExports {
   /** xq, xd: activations quantized by quantizeActs16 (nb blocks a row), W Q8_0 / Q4_0 [rows, nb blocks] */
   dotQ8_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
   dotQ4_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
-  /** x f32 [M, K] → xq: M rows of nb = ⌈K/32⌉ 40-byte activation blocks (zero-padded past K) */
-  quantizeActs(x: number, M: number, K: number, xq: number): void;
   /** x f32 [M, K] → q i16 [M, nb, 32] at xq and d f32 [M, nb] at xd (zero-padded past K) */
   quantizeActs16(x: number, M: number, K: number, xq: number, xd: number): void;
   /** bf16 / f16 [n] → f32 [n] (embedding rows; panels of W for the f32 gemm) */
