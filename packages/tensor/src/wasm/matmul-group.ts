@@ -65,7 +65,7 @@ export function wasmMatmulGroup(products: readonly GroupedProduct[]): boolean {
     let at = scratch;
     plans.forEach(({ p, code, bounds, each }, i) => {
       const { rsA, csA, rsB, csB } = layoutStrides(code, p.M, p.K, p.N);
-      jobs.push(...gemmJobs(addrs[3 * i]!, rsA, csA, addrs[3 * i + 1]!, rsB, csB, addrs[3 * i + 2]!, p.N, p.M, p.K, p.N, p.alpha, p.beta, bounds, at, each));
+      jobs.push(...gemmJobs(addrs[3 * i]!, rsA, csA, addrs[3 * i + 1]!, rsB, csB, addrs[3 * i + 2]!, p.N, p.M, p.K, p.alpha, p.beta, bounds, at, each));
       at += 4 * each * (bounds.length - 1);
     });
     runJobs((gemmRef ??= kernelRef("gemm", "gemm")), jobs);

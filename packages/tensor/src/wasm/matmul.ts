@@ -159,7 +159,7 @@ export function runGemm(
 ): void {
   const bounds = splitRange(N, gemmBlocks().NR, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
   gemmRef ??= kernelRef("gemm", "gemm");
-  runJobs(gemmRef, gemmJobs(pa, rsA, csA, pb, rsB, csB, pc, ldc, M, K, N, alpha, beta, bounds, work, each));
+  runJobs(gemmRef, gemmJobs(pa, rsA, csA, pb, rsB, csB, pc, ldc, M, K, alpha, beta, bounds, work, each));
 }
 
 /**
@@ -168,7 +168,7 @@ export function runGemm(
  */
 export function gemmJobs(
   pa: number, rsA: number, csA: number, pb: number, rsB: number, csB: number, pc: number, ldc: number,
-  M: number, K: number, N: number, alpha: number, beta: number, bounds: readonly number[], work: number, each: number,
+  M: number, K: number, alpha: number, beta: number, bounds: readonly number[], work: number, each: number,
 ): number[][] {
   const { MR, NR, KC, MC, NC } = gemmBlocks();
   const jobs: number[][] = [];
