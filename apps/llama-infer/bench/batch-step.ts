@@ -5,7 +5,8 @@
  * synthesized 32M model (bench/infer.ts's `chat32m`).
  *
  * Prints per configuration: ms per step and tokens per second (min / median / max over
- * --rounds interleaved rounds), and tokens per CPU-second with one kernel thread (CPU time is
+ * --rounds interleaved rounds), and tokens per CPU-second with one kernel thread (median of as
+ * many rounds; CPU time is
  * less distorted by other jobs on a shared machine than wall time). Tokens per second of M
  * sequences over the single forward's is what batching can give the server at most.
  *
@@ -32,15 +33,15 @@ const PROMPT = 40;
 const { model } = (await loadModelDir(benchModelDir(values.model))) as { model: LlamaModel };
 const batched = new BatchedLlama(model);
 const bs = 16;
-// Sequence 0 decodes in every batched configuration: warm-up, the rounds and the CPU round.
-const blocksEach = Math.ceil((PROMPT + (ROUNDS + 2) * BATCHES.length * STEPS) / bs);
+// Sequence 0 decodes in every batched configuration: warm-up, the wall rounds and the CPU rounds.
+const blocksEach = Math.ceil((PROMPT + (2 * ROUNDS + 1) * BATCHES.length * STEPS) / bs);
 const kv = batched.newPagedKV(Math.max(...BATCHES) * blocksEach, bs);
 const prompt = (s: number) => Array.from({ length: PROMPT }, (_, i) => ((i * 7 + s * 13) % 1000) + 5);
 
 // Sequences of the largest batch, prefilled once; each configuration decodes STEPS more positions.
 const seqs = Array.from({ length: Math.max(...BATCHES) }, (_, s) => ({ table: Array.from({ length: blocksEach }, (_, b) => s * blocksEach + b), position: PROMPT }));
 for (const [s, q] of seqs.entries()) batched.forwardBatch([{ tokens: prompt(s), position: 0, blockTable: q.table }], kv);
-const cache = model.newCache(PROMPT + (ROUNDS + 2) * STEPS);
+const cache = model.newCache(PROMPT + (2 * ROUNDS + 1) * STEPS);
 model.forward(prompt(0), cache);
 
 /** Runs STEPS decode steps of configuration `m` (0 = single forward); returns ms per step. */
@@ -57,28 +58,31 @@ function steps(m: number): number {
   return (performance.now() - t0) / STEPS;
 }
 
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const med = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
 const configs = [0, ...BATCHES];
 const name = (m: number) => (m === 0 ? "single forward" : `forwardBatch M=${m}`);
 const wall = new Map<number, number[]>(configs.map((m) => [m, []]));
 for (const m of configs) steps(m); // warm-up
 for (let r = 0; r < ROUNDS; r++) for (const m of configs) wall.get(m)!.push(steps(m));
-// CPU time with one thread: one more round.
+// CPU time with one thread: as many rounds again, interleaved.
 const threads = getThreads();
 setThreads(1);
-const cpuTokS = new Map<number, number>();
-for (const m of configs) {
-  const c0 = process.cpuUsage();
-  steps(m);
-  const d = process.cpuUsage(c0);
-  cpuTokS.set(m, (Math.max(m, 1) * STEPS) / ((d.user + d.system) / 1e6));
+const cpu = new Map<number, number[]>(configs.map((m) => [m, []]));
+for (let r = 0; r < ROUNDS; r++) {
+  for (const m of configs) {
+    const c0 = process.cpuUsage();
+    steps(m);
+    const d = process.cpuUsage(c0);
+    cpu.get(m)!.push((Math.max(m, 1) * STEPS) / ((d.user + d.system) / 1e6));
+  }
 }
 setThreads(threads);
+const cpuTokS = new Map<number, number>(configs.map((m) => [m, med(cpu.get(m)!)]));
 
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const med = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
 const f = (x: number, d = 1) => x.toFixed(d);
 console.log(`## Batched decode step, ${values.model}: ${PROMPT} cached positions, ${STEPS} steps × ${ROUNDS} rounds, ${threads} threads\n`);
-console.log("| step | ms per step (min / median / max) | tok/s (median) | × single | tok per CPU-s, 1 thread | × single |");
+console.log("| step | ms per step (min / median / max) | tok/s (median) | × single | tok per CPU-s, 1 thread (median) | × single |");
 console.log("| --- | --- | --- | --- | --- | --- |");
 const singleTokS = 1000 / med(wall.get(0)!);
 for (const m of configs) {

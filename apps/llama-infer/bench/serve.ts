@@ -4,10 +4,12 @@
  * (`llama-infer serve`); the clients run here, timing what a client sees.
  *
  *   1. `generate` alone: tok/s of one greedy generation (prompt included, as a client's tok/s
- *      includes its time to first token) in a child process, once before each round;
+ *      includes its time to first token) in a child process, once before each round, and its
+ *      CPU ms per token;
  *   2. --rounds rounds of 1, 4, 8, 16 concurrent streaming clients, --max-tokens each (greedy):
  *      total tok/s (min/median/max over the rounds), per-client tok/s, p50/p99 time to first
- *      token and inter-token latency (over every stream of every round). Each client count starts
+ *      token and inter-token latency (over every stream of every round), the server process's CPU
+ *      ms per generated token (/proc, all threads). Each client count starts
  *      on an idle server (the previous one's deferred work done: polled on /health);
  *   3. 8 conversations sharing one ~300-token system prompt, one after another: TTFT of the
  *      first vs the rest (found in the prefix cache);
@@ -140,6 +142,12 @@ function startServer(dir: string): Promise<{ url: string; pid: number; stop: () 
   });
 }
 
+/** CPU time a process has used (Linux /proc: user + system, all its threads), in ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 /** Resident set size of a process (Linux /proc), in MB. */
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -157,17 +165,20 @@ if (values["child-generate"]) {
   const ids = encodeChat(ChatTemplate.forTokenizer(tokenizer), tokenizer, CLIENT_PROMPT(0), true);
   generateAll(loaded.model, ids, { maxNewTokens: 8 });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const out = generateAll(loaded.model, ids, { maxNewTokens: MAX_TOKENS });
-  console.log(JSON.stringify({ tokS: out.ids.length / ((performance.now() - t0) / 1000), threads: getThreads() }));
+  const cpu = process.cpuUsage(c0);
+  const cpuMsPerToken = (cpu.user + cpu.system) / 1000 / out.ids.length;
+  console.log(JSON.stringify({ tokS: out.ids.length / ((performance.now() - t0) / 1000), cpuMsPerToken, threads: getThreads() }));
   process.exit(0);
 }
 
 /** `generate` alone in a fresh process (the server, if running, is idle meanwhile). */
-function generateAlone(): { tokS: number; threads: number } {
+function generateAlone(): { tokS: number; cpuMsPerToken: number; threads: number } {
   const args = [...process.execArgv, fileURLToPath(import.meta.url), "--child-generate", "--model", values.model, "--max-tokens", String(MAX_TOKENS)];
   const env = values.threads === undefined ? process.env : { ...process.env, MINI_THREADS: values.threads };
   const out = execFileSync(process.execPath, args, { encoding: "utf8", env, stdio: ["ignore", "pipe", "inherit"] });
-  return JSON.parse(out.trim().split("\n").pop()!) as { tokS: number; threads: number };
+  return JSON.parse(out.trim().split("\n").pop()!) as { tokS: number; cpuMsPerToken: number; threads: number };
 }
 
 const tokenizer = await loadTokenizer(dir);
@@ -195,19 +206,24 @@ await streamChat(server.url, [{ role: "user", content: "warm up" }], 8);
 
 // 1, 2. `generate` alone before each round; the client counts in turn within a round.
 const baseline: number[] = [];
+const baselineCpu: number[] = [];
 let baseThreads = NaN;
-const runs = new Map<number, { total: number[]; per: number[]; ttfts: number[]; gaps: number[] }>(CLIENTS.map((c) => [c, { total: [], per: [], ttfts: [], gaps: [] }]));
+const runs = new Map<number, { total: number[]; per: number[]; cpu: number[]; ttfts: number[]; gaps: number[] }>(CLIENTS.map((c) => [c, { total: [], per: [], cpu: [], ttfts: [], gaps: [] }]));
 for (let round = 0; round < ROUNDS; round++) {
   const g = generateAlone();
   baseline.push(g.tokS);
+  baselineCpu.push(g.cpuMsPerToken);
   baseThreads = g.threads;
   for (const clients of CLIENTS) {
     await serverIdle();
+    const c0 = cpuMs(server.pid);
     const t0 = performance.now();
     const streams = await Promise.all(Array.from({ length: clients }, (_, k) => streamChat(server.url, CLIENT_PROMPT(k), MAX_TOKENS)));
     const wallS = (performance.now() - t0) / 1000;
     const r = runs.get(clients)!;
-    r.total.push(streams.reduce((s, x) => s + x.completionTokens, 0) / wallS);
+    const tokens = streams.reduce((s, x) => s + x.completionTokens, 0);
+    r.cpu.push((cpuMs(server.pid) - c0) / tokens);
+    r.total.push(tokens / wallS);
     r.per.push(median(streams.map((x) => x.completionTokens / (x.totalMs / 1000))));
     r.ttfts.push(...streams.map((x) => x.ttftMs));
     r.gaps.push(...streams.flatMap((x) => x.gapsMs));
@@ -234,10 +250,11 @@ await server.stop();
 const mmm = (xs: number[], d = 1) => `${f(Math.min(...xs), d)} / ${f(median(xs), d)} / ${f(Math.max(...xs), d)}`;
 console.log(`## llama-infer serve at scale: ${dir}\n`);
 console.log(`Load average ${loadavg().map((x) => x.toFixed(1)).join(", ")} on ${cpus().length} cores (figures on a shared machine are distorted; read the ratios). Server threads: ${values.threads ?? "default"}; generate threads: ${baseThreads}. ${ROUNDS} round(s); total tok/s as min / median / max over the rounds; latencies over every stream.\n`);
-console.log(`| clients | total tok/s | tok/s per client (median) | TTFT p50 (ms) | TTFT p99 (ms) | inter-token p50 (ms) | inter-token p99 (ms) |`);
-console.log(`| --- | --- | --- | --- | --- | --- | --- |`);
-for (const [clients, r] of runs) console.log(`| ${clients} | **${mmm(r.total)}** | ${f(median(r.per), 1)} | ${f(pct(r.ttfts, 50))} | ${f(pct(r.ttfts, 99))} | ${f(pct(r.gaps, 50), 1)} | ${f(pct(r.gaps, 99), 1)} |`);
-console.log(`| (library generate alone, ${ROUNDS} processes) | ${mmm(baseline)} | | | | | |\n`);
+console.log(`| clients | total tok/s | tok/s per client (median) | TTFT p50 (ms) | TTFT p99 (ms) | inter-token p50 (ms) | inter-token p99 (ms) | server CPU ms per token (median) |`);
+console.log(`| --- | --- | --- | --- | --- | --- | --- | --- |`);
+for (const [clients, r] of runs) console.log(`| ${clients} | **${mmm(r.total)}** | ${f(median(r.per), 1)} | ${f(pct(r.ttfts, 50))} | ${f(pct(r.ttfts, 99))} | ${f(pct(r.gaps, 50), 1)} | ${f(pct(r.gaps, 99), 1)} | ${f(median(r.cpu), 1)} |`);
+console.log(`| (library generate alone, ${ROUNDS} processes) | ${mmm(baseline)} | | | | | | ${f(median(baselineCpu), 1)} |\n`);
+console.log("CPU ms per token (all threads, prompt included) is the work done, which other jobs on the machine distort less than wall time.\n");
 const rest = shared.slice(1).map((s) => s.ttftMs);
 console.log(`Shared system prompt (${systemTokens} tokens), 8 conversations in turn: TTFT first ${f(shared[0]!.ttftMs)} ms (cached ${shared[0]!.cachedTokens}); rest median ${f(pct(rest, 50))} ms, max ${f(Math.max(...rest))} ms (cached ${shared.slice(1).map((s) => s.cachedTokens).join(", ")})\n`);
 console.log(`${CONVERSATIONS} distinct conversations in sequence (${CONVERSATION_TOKENS} tokens each, ${f(conversationsS)} s): server RSS ${f(rssFirst)} MB after the first, ${f(rssLast)} MB after the last (--kv-cache-mb ${KV_MB})\n`);
