@@ -18,8 +18,10 @@ export interface GroupedProduct {
   K: number;
   N: number;
   out: Float32Array;
-  alpha: number;
-  beta: number;
+  /** Default 1. */
+  alpha?: number;
+  /** Default 0. */
+  beta?: number;
 }
 
 let gemmRef: KernelRef | null = null;
@@ -58,14 +60,14 @@ export function wasmMatmulGroup(products: readonly GroupedProduct[]): boolean {
   for (const plan of plans) work += plan.each * (plan.bounds.length - 1);
   const ops: Operand[] = [];
   for (const { a, b, out, M, K, N, beta } of products) {
-    ops.push({ array: a, n: M * K, read: true, write: false }, { array: b, n: K * N, read: true, write: false }, { array: out, n: M * N, read: beta !== 0, write: true });
+    ops.push({ array: a, n: M * K, read: true, write: false }, { array: b, n: K * N, read: true, write: false }, { array: out, n: M * N, read: (beta ?? 0) !== 0, write: true });
   }
   runInHeap(ops, work, (addrs, scratch) => {
     const jobs: number[][] = [];
     let at = scratch;
     plans.forEach(({ p, code, bounds, each }, i) => {
       const { rsA, csA, rsB, csB } = layoutStrides(code, p.M, p.K, p.N);
-      jobs.push(...gemmJobs(addrs[3 * i]!, rsA, csA, addrs[3 * i + 1]!, rsB, csB, addrs[3 * i + 2]!, p.N, p.M, p.K, p.alpha, p.beta, bounds, at, each));
+      jobs.push(...gemmJobs(addrs[3 * i]!, rsA, csA, addrs[3 * i + 1]!, rsB, csB, addrs[3 * i + 2]!, p.N, p.M, p.K, p.alpha ?? 1, p.beta ?? 0, bounds, at, each));
       at += 4 * each * (bounds.length - 1);
     });
     runJobs((gemmRef ??= kernelRef("gemm", "gemm")), jobs);
