@@ -69,6 +69,7 @@ describe("llama-infer serve under concurrent clients", () => {
     texts.forEach((text, i) => expect(text).toBe(referenceChat(story, prompts[i]!, 25)));
     // Several streams were producing text at the same time (interleaved, not one after another).
     expect(maxInFlight).toBeGreaterThan(1);
+    await s.engine.idle(); // the chats' deferred syncs done (they run after the answers)
     const h = await s.health();
     expect(h.requests.completed).toBe(8);
     expect(h.kv.used).toBe(0);

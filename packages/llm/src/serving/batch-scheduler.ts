@@ -19,15 +19,19 @@
  *             re-tokenized, the end-of-turn tokens) from where it differs from what was generated,
  *             so the next turn finds all of it. That is work for a turn that may never come (with
  *             a model whose answers re-tokenize differently, as much as the answer itself), so it
- *             is deferred: fed only in steps with nothing else to run, or at once when a waiting
- *             request continues the conversation (that request waits for it). A deferred sync
- *             holds no batch slot, and gives its blocks up (retires) when a request needs them.
+ *             is deferred: fed only in steps with nothing else to run (at most IDLE_SYNC_ROWS
+ *             rows a step, so a request arriving meanwhile waits little), or at once when a
+ *             waiting request continues the conversation (that request waits for it). A deferred
+ *             sync holds no batch slot, and gives its blocks up (retires) when a request needs them.
  */
 import type { BatchedCausalLM, BatchEntry, PagedKV } from "../models/causal-lm.js";
 import type { BlockAllocator } from "./block-allocator.js";
 import { commonPrefixLength } from "./common-prefix.js";
 import type { PrefixTree } from "./prefix-tree.js";
 import type { Sequence } from "./sequence.js";
+
+/** Most rows of deferred syncs in one step (one KV block's worth: a small step). */
+const IDLE_SYNC_ROWS = 16;
 
 export interface BatchSchedulerOptions {
   /** Tokens per forward pass, summed over sequences (≤ model.maxBatchTokens). */
@@ -108,9 +112,14 @@ export class BatchScheduler {
     const order = [...runnable.filter((s) => s.pendingCount === 1), ...runnable.filter((s) => s.pendingCount > 1)];
     const batch: { seq: Sequence; entry: BatchEntry }[] = [];
     let budget = this.opts.tokenBudget;
+    // Idle-time syncs go in small steps: a request arriving meanwhile waits for one step at most.
+    let idleSync = IDLE_SYNC_ROWS;
     for (const s of order) {
       if (budget === 0 || (s.state !== "running" && !s.syncing)) continue;
-      const n = Math.min(s.pendingCount, budget);
+      const deferred = s.syncing && !s.syncWanted;
+      const n = Math.min(s.pendingCount, budget, deferred ? idleSync : Infinity);
+      if (n === 0) continue;
+      if (deferred) idleSync -= n;
       if (!this.grow(s, s.position + n)) continue; // s itself was preempted
       batch.push({ seq: s, entry: { tokens: s.tokens.slice(s.position, s.position + n), position: s.position, blockTable: s.table } });
       budget -= n;
