@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { dequantize, f16ToF32, f32ToF16, ggmlTypeInfo, quantize, type GgmlType } from "../src/index.js";
+import { quantizeQ4_0Reference } from "../src/quant/q4_0.js";
 import { seededFloats } from "./helpers.js";
 
 /** Largest |x − dequantize(quantize(x))| over a row, relative to the row's max |x|. */
@@ -106,7 +107,7 @@ describe("ggml block formats: reference encoders and decoders", () => {
     const d8 = f16ToF32(q8[0]! | (q8[1]! << 8));
     expect(d8).toBe(f16ToF32(f32ToF16(21 / 3 / 127)));
     expect((q8[2]! << 24) >> 24).toBe(-Math.round((10 / 3) * (127 / 7))); // round half away from zero
-    const q4 = quantize("Q4_0", x);
+    const q4 = quantizeQ4_0Reference(x);
     expect(f16ToF32(q4[0]! | (q4[1]! << 8))).toBe(f16ToF32(f32ToF16(-7 / 8))); // max-magnitude value 7 → −8
   });
 });

@@ -1,4 +1,5 @@
 import { f16ToF32, f32ToF16 } from "../io/half.js";
+import { blockError, searchBlockScale } from "./scale-search.js";
 
 /**
  * Q4_0 (ggml-common.h block_q4_0): blocks of 32 values, 18 bytes each:
@@ -28,7 +29,7 @@ export function dequantizeQ4_0(src: Uint8Array, n: number, out: Float32Array = n
  * Reference quantizer (as llama.cpp's quantize_row_q4_0_ref): the value of largest magnitude m maps
  * to −8, so d = m / −8 and the range [−8, 7] is used on the side where it matters.
  */
-export function quantizeQ4_0(x: Float32Array, out: Uint8Array = new Uint8Array((x.length / Q4_0_BLOCK) * Q4_0_BYTES)): Uint8Array {
+export function quantizeQ4_0Reference(x: Float32Array, out: Uint8Array = new Uint8Array((x.length / Q4_0_BLOCK) * Q4_0_BYTES)): Uint8Array {
   for (let b = 0; b < x.length / Q4_0_BLOCK; b++) {
     const o = b * Q4_0_BLOCK;
     let amax = 0;
@@ -51,6 +52,28 @@ export function quantizeQ4_0(x: Float32Array, out: Uint8Array = new Uint8Array((
       const hi = Math.min(15, Math.trunc(x[o + j + 16]! * id + 8.5));
       out[p + 2 + j] = lo | (hi << 4);
     }
+  }
+  return out;
+}
+
+/**
+ * mini's Q4_0 quantizer: the reference encoding, then per block a scale of smaller error
+ * (scale-search.ts) where one exists. Same format, so llama.cpp reads the bytes as it reads its own.
+ */
+export function quantizeQ4_0(x: Float32Array, out: Uint8Array = new Uint8Array((x.length / Q4_0_BLOCK) * Q4_0_BYTES)): Uint8Array {
+  quantizeQ4_0Reference(x, out);
+  const decoded = new Float32Array(Q4_0_BLOCK);
+  for (let b = 0; b < x.length / Q4_0_BLOCK; b++) {
+    const o = b * Q4_0_BLOCK;
+    const p = b * Q4_0_BYTES;
+    dequantizeQ4_0(out.subarray(p, p + Q4_0_BYTES), Q4_0_BLOCK, decoded);
+    const h = searchBlockScale(x, o, Q4_0_BLOCK, -8, 7, blockError(x, o, Q4_0_BLOCK, decoded));
+    if (h < 0) continue;
+    const d = f16ToF32(h);
+    const nibble = (v: number) => Math.min(7, Math.max(-8, Math.round(v / d))) + 8;
+    out[p] = h & 0xff;
+    out[p + 1] = h >>> 8;
+    for (let j = 0; j < 16; j++) out[p + 2 + j] = nibble(x[o + j]!) | (nibble(x[o + j + 16]!) << 4);
   }
   return out;
 }
