@@ -64,7 +64,10 @@ describe("Q4_0 scale search", () => {
 
   it("on Gaussian-like rows the search lowers the total errors (it finds better scales, not only equal ones)", () => {
     let s = 12345;
-    const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31), s / 2 ** 31);
+    const rand = () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s / 2 ** 32;
+    };
     const x = Float32Array.from({ length: 32 * 256 }, () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand()));
     const sum = (a: { squared: number; weighted: number }[], k: "squared" | "weighted") => a.reduce((p, c) => p + c[k], 0);
     const searched = blockErrors(x, quantizeQ4_0(x));
