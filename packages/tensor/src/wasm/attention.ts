@@ -19,6 +19,15 @@ const MIN_MACS_PER_THREAD = 1 << 14;
 
 let ref: KernelRef | null = null;
 
+// An Int32Array over the whole heap for writing block tables (a view per call would cost more than
+// a decode step's table); re-made when the memory grew.
+let ints: Int32Array | null = null;
+function heapInts(): Int32Array {
+  const buffer = memoryBuffer();
+  if (ints === null || ints.buffer !== buffer) ints = new Int32Array(buffer);
+  return ints;
+}
+
 /**
  * Floats of kernel scratch (scratch.ts) one attention call takes: its block table, and two scores
  * rows (two heads of a kv head go together) of the keys one query sees for each of `jobs` threads
@@ -43,8 +52,8 @@ export function wasmAttention(a: AttentionArgs, window: number, out: Float32Arra
   const tableFloats = roundUp4(nBlocks);
   const work = attentionScratchFloats(seen, nBlocks, jobs);
   const run = (pq: number, pk: number, pv: number, po: number, w: number): void => {
-    const table = new Int32Array(memoryBuffer(), w, nBlocks);
-    for (let b = 0; b < nBlocks; b++) table[b] = 4 * blocks[b]!;
+    const ints = heapInts();
+    for (let b = 0, at = w >> 2; b < nBlocks; b++, at++) ints[at] = 4 * blocks[b]!; // byte offsets
     ref ??= kernelRef("attention", "attention");
     const args: number[][] = [];
     for (let t = 0; t < jobs; t++) {
