@@ -6,10 +6,11 @@
  *               written for this fixture, CC0), fed in windows of the model's context
  * for every dtype (q4_k / q6_k: a "refused" row where rows are not whole 256-weight super-blocks), on the story model (shared/models/story; prompts: its reference fixtures) and
  * a synthesized 32M Mistral-shaped model (config of shared/models/chat-tokenizer, seed 0;
- * prompts: the first 32 / 64 / 128 tokens of the text). Random weights make the 32M model's
- * perplexity near the vocabulary size; only its change from f32 means anything.
+ * prompts: the first 32 / 64 / 128 tokens of the text), and on request `chat256`: the same config
+ * narrowed to hidden 256 / intermediate 768 / 4 layers, so that q4_k / q6_k apply. Random weights
+ * make the synthesized models' perplexity near the vocabulary size; only its change from f32 means anything.
  *
- *   cd packages/llm && pnpm bench:accuracy [--models story,chat32m]
+ *   cd packages/llm && pnpm bench:accuracy [--models story,chat32m,chat256]
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,12 +25,16 @@ import { synthesizeModelDir } from "../src/synth.js";
 const SHARED = process.env["MINI_SHARED"] ?? fileURLToPath(new URL("../../../../shared", import.meta.url));
 const TEXT = readFileSync(fileURLToPath(new URL("./fixtures/perplexity-story.txt", import.meta.url)), "utf8");
 
+/** chat256: the 32M config narrowed so that every row is whole 256-weight super-blocks (q4_k / q6_k apply). */
+const CHAT256 = { hidden_size: 256, intermediate_size: 768, num_attention_heads: 4, num_key_value_heads: 2, num_hidden_layers: 4 };
+
 function modelDir(name: string): string {
   if (name === "story") return join(SHARED, "models", "story");
-  const dir = join(tmpdir(), "mini-llm-bench-chat32m-seed0");
+  const dir = join(tmpdir(), `mini-llm-bench-${name}-seed0`);
   if (!existsSync(join(dir, "model.safetensors"))) {
     const configFile = join(SHARED, "models", "chat-tokenizer", "config.json");
-    synthesizeModelDir({ config: JSON.parse(readFileSync(configFile, "utf8")), tokenizerDir: join(configFile, ".."), outDir: dir, seed: 0 });
+    const config = { ...JSON.parse(readFileSync(configFile, "utf8")), ...(name === "chat256" ? CHAT256 : {}) };
+    synthesizeModelDir({ config, tokenizerDir: join(configFile, ".."), outDir: dir, seed: 0 });
   }
   return dir;
 }
