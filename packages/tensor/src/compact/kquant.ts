@@ -9,8 +9,8 @@ import { roundHalfEven } from "./blocks.js";
  * a row here must be whole super-blocks: padding a 64- or 312-wide row to 256 would hold more bytes
  * than f16, so such a row is refused (KQuantRowError) and q8_0 / q4_0 are the dtypes for it.
  * The product (kquant.wat) quantizes the activations per call into one 8-bit block per super-block
- * (like llama.cpp's Q8_K), ACT_Q8K_BYTES = 292 bytes:
- *   q: int8[256] @0 | d: f32 @256 | Σq of each 32: int32[8] @260     x[j] ≈ d·q[j], d = max|x|/127
+ * (like llama.cpp's Q8_K), ACT_Q8K_BYTES = 276 bytes:
+ *   q: int8[256] @0 | d: f32 @256 | Σq of each 32: int16[8] @260     x[j] ≈ d·q[j], d = max|x|/127
  */
 
 export type KQuantDtype = "q4_k" | "q6_k";
@@ -57,7 +57,7 @@ export function dequantizeKQuantRow(dtype: KQuantDtype, w: Uint8Array, offset: n
 }
 
 /** Bytes of one activation block (256 values). */
-export const ACT_Q8K_BYTES = 256 + 4 + 4 * 8;
+export const ACT_Q8K_BYTES = 256 + 4 + 2 * 8;
 
 /**
  * Reference of kquant.wat's quantizeActsK for one row x [K] (K a multiple of 256): K/256 blocks as
