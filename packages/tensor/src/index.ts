@@ -11,13 +11,15 @@ export { Tensor } from "./tensor.js";
 export { createRng, rngFromState, type Rng, type RngState } from "./random.js";
 export { ShapeError, SafetensorsError, GgufError, fmtShape } from "./errors.js";
 export { numel, strides, checkShape, broadcastShapes, normAxis, sameShape } from "./shape.js";
-export { heap, WasmHeap } from "./wasm/heap.js";
+export { heap, WasmHeap, HeapGrowthError } from "./wasm/heap.js";
 // Whether the WASM SIMD kernels are in use (MINI_NO_WASM=1 or setWasmEnabled(false) selects the JS paths),
 // and a way to give back the scratch region that unpinned operands are copied into.
 export { wasmAvailable, wasmUnavailableReason, wasmEnabled, setWasmEnabled } from "./wasm/instance.js";
-export { releaseScratch, scratchSize } from "./wasm/scratch.js";
+export { releaseScratch, reserveScratch, scratchSize } from "./wasm/scratch.js";
+export { matmulScratchFloats } from "./wasm/matmul.js";
+export { linearScratchFloats } from "./compact/matmul.js";
 // The kernel pool (worker threads on the shared heap) and the relaxed-SIMD detection.
-export { setThreads, getThreads, threadCount, parseThreads, poolSupported, startThreadPool, poolRounds } from "./wasm/pool.js";
+export { setThreads, getThreads, threadCount, parseThreads, poolSupported, startThreadPool, prepareThreadPool, poolRounds } from "./wasm/pool.js";
 export { relaxedSimd, relaxedSimdSupported } from "./wasm/instance.js";
 export { measureReadBandwidth } from "./wasm/bandwidth.js";
 // Weights kept compact (bf16, f16, q8_0, q4_0, q4_k, q6_k): the matrix type, and the block formats for readers of other files (GGUF).

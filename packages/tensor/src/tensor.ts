@@ -82,7 +82,7 @@ export class Tensor {
   static pinned(shape: readonly number[]): Tensor {
     checkShape("Tensor.pinned", shape);
     const n = numel(shape);
-    const block = new PinnedBlock(heap.alloc(n));
+    const block = new PinnedBlock(heap.alloc(n, { what: `Tensor.pinned(${fmtShape(shape)})` }));
     const t = new Tensor({ kind: "wasm", ptr: block.ptr, length: n, owner: block }, 0, shape);
     finalizer.register(t.storage, block, block);
     return t;

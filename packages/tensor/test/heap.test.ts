@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WasmHeap, heap, Tensor } from "../src/index.js";
+import { HeapGrowthError, WasmHeap, heap, Tensor } from "../src/index.js";
 
 describe("WasmHeap allocator", () => {
   it("allocates 16-byte aligned, zero-filled, non-overlapping blocks", () => {
@@ -50,6 +50,54 @@ describe("WasmHeap allocator", () => {
     expect(v.length).toBe(h.shared ? 16 : 0); // a SharedArrayBuffer view keeps its old length, others detach
     expect(h.owns(v)).toBe(false);
     expect(h.view(p, 16).length).toBe(16);
+  });
+});
+
+describe("reserve and frozen passes", () => {
+  it("reserve grows once, so the reserved bytes then fit without growth", () => {
+    const h = new WasmHeap(1); // 64 KiB
+    h.alloc(1000);
+    const gen = h.generation;
+    h.reserve(300_000, "a test model");
+    expect(h.generation).toBe(gen + 1);
+    expect(h.capacity).toBeGreaterThanOrEqual(h.topAddress + 300_000);
+    h.reserve(300_000, "a test model"); // fits already: no growth
+    expect(h.generation).toBe(gen + 1);
+    h.frozen("a test pass", () => h.alloc(300_000 / 4 - 100)); // inside the reserve: allowed
+    expect(h.generation).toBe(gen + 1);
+    expect(() => h.reserve(2 ** 32, "a huge model")).toThrow(/a huge model needs 4294967296 bytes.*4 GiB/);
+  });
+
+  it("an allocation that would grow the memory inside frozen throws naming the pass, the requester and the sizes", () => {
+    const h = new WasmHeap(1);
+    const p = h.alloc(16);
+    const v = h.view(p, 16);
+    const gen = h.generation;
+    let err: unknown;
+    try {
+      h.frozen("LlamaModel.forward", () => h.alloc(65536 / 4, { what: "Tensor.pinned([16384])" }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HeapGrowthError);
+    const e = err as HeapGrowthError;
+    expect(e.pass).toBe("LlamaModel.forward");
+    expect(e.what).toBe("Tensor.pinned([16384])");
+    expect(e.bytes).toBe(65536);
+    expect(e.capacity).toBe(65536);
+    expect(e.message).toMatch(/Tensor\.pinned\(\[16384\]\) asked for 65536 bytes of WASM heap during LlamaModel\.forward/);
+    expect(h.generation).toBe(gen); // nothing grew: the view is still good
+    expect(h.owns(v)).toBe(true);
+    expect(h.frozenPass).toBe(null); // the phase ended with the throw
+    h.alloc(65536 / 4); // outside a pass growth is allowed again
+    expect(h.generation).toBe(gen + 1);
+  });
+
+  it("nested frozen calls keep the outermost pass", () => {
+    const h = new WasmHeap(1);
+    const seen = h.frozen("outer", () => h.frozen("inner", () => h.frozenPass));
+    expect(seen).toBe("outer");
+    expect(h.frozenPass).toBe(null);
   });
 });
 

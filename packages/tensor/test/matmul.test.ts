@@ -6,10 +6,10 @@ import {
   matmulJs, matmulTransAJs, matmulTransBJs,
   matmulReference, matmulTransAReference, matmulTransBReference,
 } from "../src/kernels/matmul.js";
-import { heap } from "../src/wasm/heap.js";
+import { heap, HeapGrowthError } from "../src/wasm/heap.js";
 import { wasmAvailable } from "../src/wasm/instance.js";
 import { wasmMatmul, type MatmulLayout } from "../src/wasm/matmul.js";
-import { releaseScratch, scratchSize, scratchTesting } from "../src/wasm/scratch.js";
+import { releaseScratch, scratchSize } from "../src/wasm/scratch.js";
 import { seededFloats } from "./helpers.js";
 
 type Kernel = (a: Float32Array, b: Float32Array, M: number, K: number, N: number, out?: Float32Array, alpha?: number, beta?: number) => Float32Array;
@@ -169,27 +169,45 @@ describe("matmul properties", () => {
   });
 });
 
-describe("WASM matmul across a heap growth", () => {
-  it("stays correct when the scratch reservation grows the memory mid-call", () => {
-    for (const { layout, ref } of layouts) {
-      for (const [M, K, N] of [[33, 45, 27], [1, 64, 99], [50, 20, 1]] as const) {
-        const a0 = seededFloats(M * K, 11), b0 = seededFloats(K * N, 12);
-        const want = ref(a0, b0, M, K, N);
-        const mag = ref(a0.map(Math.abs), b0.map(Math.abs), M, K, N);
-        const a = place(a0, true); // pinned: its address must be taken before the growth
-        const aAddr = a.byteOffset;
-        const b = place(b0, false); // unpinned: copied in after the growth
-        const out = place(new Float32Array(M * N).fill(NaN), true);
-        const generation = heap.generation;
-        scratchTesting.growOnNextReserve = true;
-        const got = wasmMatmul(layout, a, b, M, K, N, out, 1, 0);
-        expect(heap.generation).toBeGreaterThan(generation);
-        expect(heap.owns(out)).toBe(false); // the old view is not on the grown buffer...
-        expect(heap.owns(got)).toBe(true); // ...and the result is a fresh view of the same memory
-        expectMatmulClose(got, want, mag, K);
-        heap.release(aAddr);
-        heap.release(got.byteOffset);
-      }
+describe("WASM matmul and heap growth", () => {
+  // The scratch must grow past the memory: a JS operand larger than any free block, with the rest
+  // of the memory taken by an untouched filler block (no resident cost).
+  const K = 1 << 22;
+  function fillHeap(): number {
+    releaseScratch();
+    return heap.alloc((heap.capacity - heap.topAddress) / 4, { zero: false });
+  }
+
+  it("a call holding pinned operands never grows the memory: HeapGrowthError names the kernel", () => {
+    const a = place(seededFloats(K, 3), true);
+    const out = place(new Float32Array(1), true);
+    const b = seededFloats(K, 4); // on the JS heap: needs K floats of scratch
+    const filler = fillHeap();
+    const capacity = heap.capacity, generation = heap.generation;
+    try {
+      expect(() => wasmMatmul("nn", a, b, 1, K, 1, out, 1, 0)).toThrow(HeapGrowthError);
+      expect(() => wasmMatmul("nn", a, b, 1, K, 1, out, 1, 0)).toThrow(/matmul "nn" \[1, 4194304, 1\].*asked for \d+ bytes/);
+      expect(heap.capacity).toBe(capacity);
+      expect(heap.generation).toBe(generation);
+      expect(heap.owns(a)).toBe(true);
+    } finally {
+      heap.release(filler);
+      heap.release(a.byteOffset);
+      heap.release(out.byteOffset);
+    }
+  });
+
+  it("a call on JS arrays only may grow the memory (it holds no view of it)", () => {
+    const a0 = seededFloats(K, 5), b0 = seededFloats(K, 6);
+    const filler = fillHeap();
+    const generation = heap.generation;
+    try {
+      const got = wasmMatmul("nn", a0, b0, 1, K, 1, new Float32Array(1), 1, 0);
+      expect(heap.generation).toBeGreaterThan(generation);
+      expectMatmulClose(got, matmulReference(a0, b0, 1, K, 1), matmulReference(a0.map(Math.abs), b0.map(Math.abs), 1, K, 1), K);
+    } finally {
+      heap.release(filler);
+      releaseScratch();
     }
   });
 });

@@ -10,6 +10,8 @@
  */
 import { existsSync, join, readFileSync, resolve, statSync } from "#platform/fs";
 import { parseLlamaConfig, type LlamaConfig } from "../models/llama/config.js";
+import { convertingMatrixLoader } from "../models/llama/compact-weights.js";
+import { reserveModelHeap } from "../models/llama/heap-budget.js";
 import { LlamaModel, type LlamaModelOptions } from "../models/llama/model.js";
 import { loadLlamaWeights } from "../models/llama/weights.js";
 import { ModelLoadError } from "./errors.js";
@@ -50,7 +52,8 @@ export async function loadModelDir(dir: string, opts: LoadModelDirOptions = {}):
   );
 
   const source = await openSafetensorsSource(root);
-  const weights = loadLlamaWeights(config, source);
+  reserveModelHeap(config, opts, `the model in ${root}`); // one memory growth at most, before any weight
+  const weights = loadLlamaWeights(config, source, convertingMatrixLoader(source, opts.dtype ?? "f32"));
   const model = new LlamaModel(config, weights, opts);
 
   const file = (name: string): string | null => (existsSync(join(root, name)) ? join(root, name) : null);

@@ -7,6 +7,8 @@
  *   const { model, tokenizer, eosTokenIds } = await loadModelFromFiles(files, { name: "story" });
  */
 import { parseSafetensors } from "@mini/tensor";
+import { convertingMatrixLoader } from "../models/llama/compact-weights.js";
+import { reserveModelHeap } from "../models/llama/heap-budget.js";
 import { LlamaModel } from "../models/llama/model.js";
 import { loadLlamaWeights } from "../models/llama/weights.js";
 import { tokenizerFromJson } from "../tokenizers/hf/load.js";
@@ -60,7 +62,8 @@ export async function loadModelFromFiles(
     text,
     open: (file) => parseSafetensors(bytes.get(file)!, pathOf(file)),
   });
-  const model = new LlamaModel(meta.config, loadLlamaWeights(meta.config, source), opts);
+  reserveModelHeap(meta.config, opts, `the model ${name}`); // one memory growth at most, before any weight
+  const model = new LlamaModel(meta.config, loadLlamaWeights(meta.config, source, convertingMatrixLoader(source, opts.dtype ?? "f32")), opts);
   const tokenizer = bytes.has("tokenizer.json")
     ? tokenizerFromJson(json("tokenizer.json"), json("tokenizer_config.json"), {
         specialTokensMap: json("special_tokens_map.json"),

@@ -87,6 +87,14 @@ export async function openWeights(files: WeightFiles): Promise<TensorSource> {
         throw wrap(e, loc.path);
       }
     },
+    readF32: (name, start, into) => {
+      const loc = get(name);
+      try {
+        loc.file.readF32!(name, start, into);
+      } catch (e) {
+        throw wrap(e, loc.path);
+      }
+    },
     resolveAlias: (name) => (where.has(name) ? undefined : aliases.get(name)),
     fileOf: (name) => where.get(name)?.path ?? where.get(aliases.get(name) ?? "")?.path ?? defaultFile,
   };

@@ -48,10 +48,20 @@ function blockValues(x: ArrayLike<number>, k0: number, K: number, into: Float32A
 
 const scratch = new Float32Array(QK);
 
-/** Row x [K] zero-padded to whole blocks. */
+/**
+ * Row x [K] zero-padded to whole blocks: x itself when it is whole blocks already, else a copy in
+ * one reused buffer (valid until the next call). A fresh array per row would leave a loaded
+ * model's worth of freed native buffers in the process's malloc arena (measured: ~40 MB for the
+ * 32M model), which RSS never gives back.
+ */
+let padBuffer = new Float32Array(0);
 function padded(x: ArrayLike<number>, K: number): Float32Array {
-  const out = new Float32Array(blocksPerRow(K) * QK);
+  if (K % QK === 0 && x instanceof Float32Array) return x.length === K ? x : x.subarray(0, K);
+  const n = blocksPerRow(K) * QK;
+  if (padBuffer.length < n) padBuffer = new Float32Array(n);
+  const out = padBuffer.subarray(0, n);
   for (let k = 0; k < K; k++) out[k] = x[k]!;
+  out.fill(0, K);
   return out;
 }
 

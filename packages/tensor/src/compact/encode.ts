@@ -11,22 +11,32 @@ import { checkKQuantRow, dequantizeKQuantRow, isKQuant, quantizeKQuantRow } from
 
 /** Encodes W [rows, K] (float32, row-major) as `dtype` bytes. `name` is used in errors. */
 export function encodeWeights(w: ArrayLike<number>, rows: number, K: number, dtype: WeightDtype, name: string): Uint8Array {
+  const out = new Uint8Array(rows * rowBytes(dtype, K));
+  encodeWeightsInto(w, rows, K, dtype, name, out);
+  return out;
+}
+
+/**
+ * Encodes W [rows, K] into `out` (rows·rowBytes(dtype, K) bytes, e.g. a weight's place in the WASM
+ * heap). `firstRow` only shifts the row numbers of error messages (a piece of a larger matrix).
+ */
+export function encodeWeightsInto(w: ArrayLike<number>, rows: number, K: number, dtype: WeightDtype, name: string, out: Uint8Array, firstRow = 0): void {
   if (w.length < rows * K) throw new Error(`${name}: ${w.length} values, [${rows}, ${K}] needs ${rows * K}`);
   if (isKQuant(dtype)) checkKQuantRow(dtype, K, name);
   const rb = rowBytes(dtype, K);
-  const out = new Uint8Array(rows * rb);
+  if (out.length < rows * rb) throw new Error(`${name}: ${out.length} bytes to encode into, ${dtype} [${rows}, ${K}] needs ${rows * rb}`);
   if (dtype === "f32") {
-    new Float32Array(out.buffer).set(Array.prototype.slice.call(w, 0, rows * K) as number[]);
-    return out;
+    new Float32Array(out.buffer, out.byteOffset, rows * K).set(w instanceof Float32Array ? w.subarray(0, rows * K) : (Array.prototype.slice.call(w, 0, rows * K) as number[]));
+    return;
   }
-  const u16 = dtype === "bf16" || dtype === "f16" ? new Uint16Array(out.buffer) : null;
+  const u16 = dtype === "bf16" || dtype === "f16" ? new Uint16Array(out.buffer, out.byteOffset, rows * K) : null;
   for (let r = 0; r < rows; r++) {
     const row = r * K;
     if (dtype === "bf16") for (let k = 0; k < K; k++) u16![row + k] = f32ToBf16(w[row + k]!);
     else if (dtype === "f16") {
       for (let k = 0; k < K; k++) {
         const v = w[row + k]!;
-        if (!(Math.abs(v) <= 65504)) throw new Error(`${name}: weight [${r}, ${k}] = ${v} does not fit in f16 (|w| ≤ 65504, finite); use bf16 or f32`);
+        if (!(Math.abs(v) <= 65504)) throw new Error(`${name}: weight [${firstRow + r}, ${k}] = ${v} does not fit in f16 (|w| ≤ 65504, finite); use bf16 or f32`);
         u16![row + k] = f32ToF16(v);
       }
     } else {
@@ -36,7 +46,6 @@ export function encodeWeights(w: ArrayLike<number>, rows: number, K: number, dty
       else quantizeKQuantRow(dtype, x, K, out, r * rb);
     }
   }
-  return out;
 }
 
 function sliceRow(w: ArrayLike<number>, start: number, K: number): ArrayLike<number> {

@@ -1,7 +1,7 @@
 import { ShapeError } from "../errors.js";
 import { wasm, wasmEnabled } from "../wasm/instance.js";
 import { kernelRef, runJobs, splitRange, type KernelRef } from "../wasm/pool.js";
-import { gemmScratch, runGemm } from "../wasm/matmul.js";
+import { gemmScratch, matmulScratchFloats, runGemm } from "../wasm/matmul.js";
 import { roundUp4, runInHeap } from "../wasm/scratch.js";
 import { ACT_Q16, blocksPerRow } from "./blocks.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
@@ -57,9 +57,7 @@ export function compactMatmulTransB(
   // blocks.ts); the K-quants one 8-bit block per 256-weight super-block (ACT_Q8K_BYTES, kquant.ts).
   const wide = dtype === "q8_0" || dtype === "q4_0";
   if (!quantized && M >= GEMM_MIN_M) return widenedGemm(x, M, K, w, dtype, N, out);
-  const nb = isKQuant(dtype) ? K / SUPER_BLOCK : blocksPerRow(K); // activation blocks a row
-  const qBytes = quantized ? M * nb * (wide ? ACT_Q16.blockBytes : ACT_Q8K_BYTES) : 0;
-  const actBytes = qBytes + (wide ? 4 * M * nb : 0);
+  const { nb, qBytes, actBytes } = activationLayout(dtype, M, K);
   const ops = [
     { array: x, n: M * K, read: true, write: false },
     { array: out, n: M * N, read: false, write: true },
@@ -85,7 +83,39 @@ export function compactMatmulTransB(
       else jobs.push([quantized ? work : px!, M, quantized ? nb : K, w + r0 * rb, r1 - r0, po! + 4 * r0, N]);
     }
     runJobs(ref(dotName[dtype]), jobs);
-  });
+  }, 1, `compact matmul ${dtype} [${M}, ${K}, ${N}]`);
+}
+
+/**
+ * The quantized activations of a call: nb blocks a row, qBytes of quantized values (then, for
+ * q8_0 / q4_0, the f32 scales: actBytes in all).
+ */
+function activationLayout(dtype: WeightDtype, M: number, K: number): { nb: number; qBytes: number; actBytes: number } {
+  const quantized = dtype !== "f32" && dtype !== "bf16" && dtype !== "f16";
+  const wide = dtype === "q8_0" || dtype === "q4_0";
+  const nb = isKQuant(dtype) ? K / SUPER_BLOCK : blocksPerRow(K); // activation blocks a row
+  const qBytes = quantized ? M * nb * (wide ? ACT_Q16.blockBytes : ACT_Q8K_BYTES) : 0;
+  return { nb, qBytes, actBytes: qBytes + (wide ? 4 * M * nb : 0) };
+}
+
+/** Rows of W widened per panel by widenedGemm. */
+const panelRows = (K: number, N: number): number => Math.min(N, Math.max(8, Math.floor(PANEL_FLOATS / K / 8) * 8));
+
+/**
+ * Floats of kernel scratch out [M, N] = x [M, K]·Wᵀ takes with W in `dtype` and x, out in the heap
+ * (quantized activations, a widened panel and gemm's panels, or for f32 gemm's panels), at the
+ * current thread count: what a model reserves at load for its largest call.
+ */
+export function linearScratchFloats(dtype: WeightDtype, M: number, K: number, N: number): number {
+  if (M === 0 || N === 0) return 0;
+  if (dtype === "f32") return matmulScratchFloats("nt", M, K, N);
+  if (dtype === "bf16" || dtype === "f16") {
+    if (M < GEMM_MIN_M) return 0;
+    const rows = panelRows(K, N);
+    const { each, parts } = gemmScratch(M, K, rows);
+    return roundUp4(rows * K) + parts * each;
+  }
+  return Math.ceil(activationLayout(dtype, M, K).actBytes / 4);
 }
 
 /**
@@ -95,7 +125,7 @@ export function compactMatmulTransB(
  * result does not depend on the panel size or the thread count.
  */
 function widenedGemm(x: Float32Array, M: number, K: number, w: number, dtype: "bf16" | "f16", N: number, out: Float32Array): Float32Array {
-  const rows = Math.min(N, Math.max(8, Math.floor(PANEL_FLOATS / K / 8) * 8));
+  const rows = panelRows(K, N);
   const { each, parts } = gemmScratch(M, K, rows);
   const panelFloats = roundUp4(rows * K);
   const ops = [
@@ -116,5 +146,5 @@ function widenedGemm(x: Float32Array, M: number, K: number, w: number, dtype: "b
       // A(i,k) = x[i, k]; B(k,j) = panel[j, k]; C(i,j) = out[i, n0 + j]
       runGemm(px!, K, 1, panel, 1, K, po! + 4 * n0, N, M, K, n, 1, 0, panel + 4 * panelFloats, each);
     }
-  });
+  }, 1, `compact matmul ${dtype} [${M}, ${K}, ${N}] (widened)`);
 }

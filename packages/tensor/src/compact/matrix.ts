@@ -3,9 +3,13 @@ import { heap } from "../wasm/heap.js";
 import { memoryBuffer } from "../wasm/scratch.js";
 import { matmulTransB } from "../kernels/matmul.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
-import { decodeRow, encodeWeights } from "./encode.js";
+import { decodeRow, encodeWeightsInto } from "./encode.js";
 import { checkKQuantRow, isKQuant } from "./kquant.js";
 import { compactMatmulTransB } from "./matmul.js";
+
+/** Floats of the staging buffer encodeRows converts through (1 MiB), reused by every matrix. */
+const STAGING_FLOATS = 1 << 18;
+let staging = new Float32Array(0);
 
 /**
  * A weight matrix W [rows, cols] (HF Linear layout: one row per output feature) kept in the WASM
@@ -23,15 +27,50 @@ export class WeightMatrix {
     readonly rows: number,
     readonly cols: number,
     readonly name: string,
-    bytes: Uint8Array,
+    bytes: Uint8Array | null,
   ) {
-    this.ptr = heap.alloc(Math.ceil(bytes.length / 4), { zero: false });
-    new Uint8Array(memoryBuffer(), this.ptr, bytes.length).set(bytes);
+    this.ptr = heap.alloc(Math.ceil(this.byteLength / 4), { zero: false, what: `weight ${name}` });
+    if (bytes !== null) new Uint8Array(memoryBuffer(), this.ptr, bytes.length).set(bytes);
   }
 
   /** Converts float32 weights [rows, cols] to `dtype` (quantizing for q8_0 / q4_0). `name` is used in errors. */
   static fromF32(w: ArrayLike<number>, rows: number, cols: number, dtype: WeightDtype, name = "weight"): WeightMatrix {
-    return new WeightMatrix(dtype, rows, cols, name, encodeWeights(w, rows, cols, dtype, name));
+    if (w.length < rows * cols) throw new Error(`${name}: ${w.length} values, [${rows}, ${cols}] needs ${rows * cols}`);
+    const m = new WeightMatrix(dtype, rows, cols, name, null);
+    try {
+      // straight into the heap (encoding allocates nothing there, so the view stays valid)
+      encodeWeightsInto(w, rows, cols, dtype, name, new Uint8Array(memoryBuffer(), m.ptr, m.byteLength));
+    } catch (e) {
+      m.dispose();
+      throw e;
+    }
+    return m;
+  }
+
+  /**
+   * Converts float32 weights [rows, cols] to `dtype` piece by piece as `read(start, into)` delivers
+   * them (elements [start, start + into.length), row-major: e.g. a file's tensor, TensorSource
+   * readF32), encoding each piece straight into the matrix's place in the WASM heap. The only
+   * float32 copy is one reused staging buffer of about 1 MiB (a row at least): the heap holds the
+   * compact bytes alone, so loading a compact model never touches pages for its float32 size.
+   */
+  static encodeRows(rows: number, cols: number, dtype: WeightDtype, name: string, read: (start: number, into: Float32Array) => void): WeightMatrix {
+    const m = new WeightMatrix(dtype, rows, cols, name, null);
+    const rb = rowBytes(dtype, cols);
+    const per = Math.max(1, Math.floor(STAGING_FLOATS / cols)); // rows a piece
+    if (staging.length < per * cols) staging = new Float32Array(per * cols);
+    try {
+      for (let r0 = 0; r0 < rows; r0 += per) {
+        const n = Math.min(per, rows - r0);
+        const piece = staging.subarray(0, n * cols);
+        read(r0 * cols, piece);
+        encodeWeightsInto(piece, n, cols, dtype, name, new Uint8Array(memoryBuffer(), m.ptr + r0 * rb, n * rb), r0);
+      }
+    } catch (e) {
+      m.dispose();
+      throw e;
+    }
+    return m;
   }
 
   /** Takes bytes already in `dtype`'s layout (e.g. a GGUF tensor: rows of whole 32- or 256-weight blocks). */

@@ -37,6 +37,8 @@ export interface SafetensorsFile extends TensorSource {
    * pinned: allocate it in the WASM heap and read/convert straight into it (no intermediate copy).
    */
   get(name: string, opts?: { pinned?: boolean }): Tensor;
+  /** Elements [start, start + into.length) as float32, reading only their bytes (TensorSource.readF32). */
+  readF32(name: string, start: number, into: Float32Array): void;
   /**
    * If `name` is absent but `__metadata__` maps it to a present tensor (how tied weights are
    * stored, e.g. "model.embed_tokens.weight" → "lm_head.weight"), that tensor's name; else undefined.
@@ -108,15 +110,32 @@ abstract class SafetensorsSource implements SafetensorsFile {
     // A pinned block from fresh heap memory is not zero-filled (heap.ts), so a large weight's pages
     // are first touched by the read below.
     const t = opts.pinned ? Tensor.pinned(e.shape) : Tensor.zeros(e.shape);
-    const out = t.data; // no allocation until we return, so this view stays attached
-    const start = this.dataStart + e.begin;
+    this.convertInto(e, name, 0, t.data); // no allocation until we return, so this view stays attached
+    return t;
+  }
+
+  readF32(name: string, start: number, into: Float32Array): void {
+    const e = this.entry(name);
+    if (!isReadable(e.dtype)) {
+      throw new SafetensorsError(this.file, name, `unsupported dtype ${e.dtype} (only F32, F16 and BF16 can be read as float32)`);
+    }
+    const size = e.shape.reduce((a, b) => a * b, 1);
+    if (!Number.isInteger(start) || start < 0 || start + into.length > size) {
+      throw new SafetensorsError(this.file, name, `elements [${start}, ${start + into.length}) asked of a tensor of ${size}`);
+    }
+    this.convertInto(e, name, start, into);
+  }
+
+  /** Elements [first, first + out.length) of entry e as float32 into out. */
+  private convertInto(e: HeaderEntry, name: string, first: number, out: Float32Array): void {
     const n = out.length;
     if (e.dtype === "F32" && LITTLE_ENDIAN) {
-      this.readBytes(start, new Uint8Array(out.buffer, out.byteOffset, n * 4), name);
-      return t;
+      this.readBytes(this.dataStart + e.begin + first * 4, new Uint8Array(out.buffer, out.byteOffset, n * 4), name);
+      return;
     }
     // 16-bit patterns (or big-endian F32) through the chunk buffer, a whole number of elements at a time.
     const size = e.dtype === "F32" ? 4 : 2;
+    const start = this.dataStart + e.begin + first * size;
     const buf = chunk();
     const perChunk = CHUNK_BYTES / size;
     for (let i = 0; i < n; i += perChunk) {
@@ -138,7 +157,6 @@ abstract class SafetensorsSource implements SafetensorsFile {
       if (e.dtype === "F16") f16BitsToF32Array(halves, dst);
       else bf16BitsToF32Array(halves, dst);
     }
-    return t;
   }
 
   private entry(name: string): HeaderEntry {

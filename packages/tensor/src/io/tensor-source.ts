@@ -7,8 +7,9 @@ import { Tensor } from "../tensor.js";
  * model's weights through one, resolving aliases and checking shapes and unused names there.
  *
  * The seam for more sources and dtypes: a source decides how its bytes become a Tensor in `get`
- * (decoding F16/BF16/GGML blocks to float32 today); a later option of `get` may return compact
- * weights instead, without model code changing.
+ * (decoding F16/BF16/GGML blocks to float32 today); `readF32`, where a source has it, reads a
+ * tensor piece by piece, so a loader can convert it to a compact dtype (WeightMatrix.encodeRows)
+ * with no float32 copy of the whole tensor anywhere.
  */
 export interface TensorSource {
   /** The stored tensor names (aliases not included). */
@@ -18,6 +19,11 @@ export interface TensorSource {
   info(name: string): { readonly shape: readonly number[]; readonly dtype?: string };
   /** The tensor as float32: a fresh Tensor, never one the caller of the source still holds. pinned: in the WASM heap. */
   get(name: string, opts?: { pinned?: boolean }): Tensor;
+  /**
+   * Elements [start, start + into.length) of the tensor (row-major) as float32 into `into`, reading
+   * only those from the file (through no buffer larger than `into`).
+   */
+  readF32?(name: string, start: number, into: Float32Array): void;
   /** If `name` is absent but recorded as another name for a stored tensor (HF's tied weights), that name. */
   resolveAlias?(name: string): string | undefined;
   /** The file that holds `name` (or would, for a missing one), for error messages. */

@@ -1,6 +1,5 @@
-import { heap } from "./heap.js";
 import { wasm } from "./instance.js";
-import { memoryBuffer, reserveScratch, roundUp4, runInHeap } from "./scratch.js";
+import { memoryBuffer, reserveScratchHoldingViews, roundUp4, runInHeap } from "./scratch.js";
 import { kernelRef, runJobs, splitRange, type KernelRef } from "./pool.js";
 
 /**
@@ -195,9 +194,17 @@ export function routesToGemm(code: number, M: number, K: number, N: number): boo
 }
 
 /**
- * out = beta·out + alpha·op(a)·op(b) on the WASM kernels. Sizes are checked by the caller.
- * Returns out (a fresh view of the same memory if out is pinned and the heap grew meanwhile).
+ * Floats of kernel scratch wasmMatmul takes for these dims with every operand in the heap, at the
+ * current thread count (gemm's packed panels, or gemvN's accumulator): what a model reserves at
+ * load for its largest call.
  */
+export function matmulScratchFloats(layout: MatmulLayout, M: number, K: number, N: number): number {
+  if (M === 0 || N === 0 || K === 0 || wasm === null) return 0;
+  const code = layoutCode(layout);
+  return roundUp4(workFloats(code, M, K, N)) * parts(code, M, K, N);
+}
+
+/** out = beta·out + alpha·op(a)·op(b) on the WASM kernels. Sizes are checked by the caller. Returns out. */
 export function wasmMatmul(
   layout: MatmulLayout,
   a: Float32Array,
@@ -220,17 +227,15 @@ export function wasmMatmul(
   const work = each * parts(code, M, K, N);
   const buffer = memoryBuffer();
   if (a.buffer === buffer && b.buffer === buffer && out.buffer === buffer) {
-    // All pinned: addresses first (reserving scratch may grow the memory and detach these views;
-    // the addresses stay valid), then at most a scratch reservation; no JS allocation.
-    const generation = heap.generation;
-    const pc = out.byteOffset, length = out.length;
-    route(code, a.byteOffset, b.byteOffset, pc, M, K, N, alpha, beta, work > 0 ? reserveScratch(work) : 0, each);
-    return heap.generation === generation ? out : new Float32Array(memoryBuffer(), pc, length);
+    // All pinned: at most a scratch reservation (never a growth: scratch.ts); no JS allocation.
+    const scratch = work > 0 ? reserveScratchHoldingViews(work, `matmul "${layout}" [${M}, ${K}, ${N}]`) : 0;
+    route(code, a.byteOffset, b.byteOffset, out.byteOffset, M, K, N, alpha, beta, scratch, each);
+    return out;
   }
   const ops = [
     { array: a, n: M * K, read: true, write: false },
     { array: b, n: K * N, read: true, write: false },
     { array: out, n: M * N, read: beta !== 0, write: true },
   ];
-  return runInHeap(ops, work, ([pa, pb, pc], w) => route(code, pa!, pb!, pc!, M, K, N, alpha, beta, w, each));
+  return runInHeap(ops, work, ([pa, pb, pc], w) => route(code, pa!, pb!, pc!, M, K, N, alpha, beta, w, each), 2, `matmul "${layout}" [${M}, ${K}, ${N}]`);
 }

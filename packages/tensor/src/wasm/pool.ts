@@ -189,7 +189,7 @@ function stopWorkers(): void {
 }
 
 function startWorkers(n: number): void {
-  ctl = heap.alloc((HEADER_BYTES + SLOT_BYTES * n) / 4);
+  ctl = heap.alloc((HEADER_BYTES + SLOT_BYTES * n) / 4, { what: `the kernel pool's control block (${n} threads)` });
   const buffer = heap.memory.buffer;
   state = new Int32Array(buffer, ctl, HEADER_BYTES / 4);
   state.fill(0);
@@ -202,6 +202,15 @@ function startWorkers(n: number): void {
     const workerData = { memory: heap.memory, modules: wasmKernelModules, table: exportTable, ctl, slots: n, seq, spin: SPIN };
     workers.push(startKernelWorker(WORKER_SETUP, WORKER_LOOP, workerData));
   }
+}
+
+/**
+ * Starts the worker threads now (without waiting for them) if kernel calls are to be split: their
+ * control block is allocated in the heap, so a model load calls this rather than its first pass.
+ */
+export function prepareThreadPool(): void {
+  const n = threadCount();
+  if (n > 1 && state === null) startWorkers(n);
 }
 
 /**

@@ -9,33 +9,35 @@ import { heap } from "./heap.js";
  *   - on the JS heap: it is copied into the scratch region before the call (if the kernel reads
  *     it) and copied back after (if the kernel writes it).
  * The scratch region is one heap block reused by every call and enlarged (release + alloc)
- * when a call needs more. Enlarging may grow the memory, which detaches every view of it, so
- * the addresses of in-heap operands are taken BEFORE reserving (their memory does not move, only
- * the views die) and every view used afterwards is made fresh from `heap.memory.buffer`.
+ * when a call needs more. A call holding in-heap operands enlarges it with growth forbidden
+ * (heap.frozen): growing the memory would detach those views (or, with a shared memory, leave
+ * them outside the current buffer), so it throws HeapGrowthError naming the kernel instead. A
+ * model reserves the scratch of its largest call at load (reserveScratch), so its passes never
+ * enlarge it; a call on JS arrays only holds no view and may still grow the memory.
  */
 
 let scratchPtr = 0;
 let scratchFloats = 0;
 
 /**
- * Test hook: when set, the next reservation first grows the WASM memory by one page, as a real
- * growth would (views detach, generation bumps), without the 25% step of heap.ensure.
+ * A scratch block of at least nFloats floats (16-byte aligned); valid until the next call. May grow
+ * the heap (not inside heap.frozen: there it throws naming `what`).
  */
-export const scratchTesting = { growOnNextReserve: false };
-
-/** A scratch block of at least nFloats floats (16-byte aligned); valid until the next call. May grow the heap. */
-export function reserveScratch(nFloats: number): number {
-  if (scratchTesting.growOnNextReserve) {
-    scratchTesting.growOnNextReserve = false;
-    heap.memory.grow(1);
-    heap.generation++;
-  }
+export function reserveScratch(nFloats: number, what = "kernel scratch"): number {
   if (nFloats > scratchFloats) {
     if (scratchPtr !== 0) heap.release(scratchPtr);
-    scratchFloats = Math.max(nFloats, Math.ceil(scratchFloats * 1.5), 1024);
-    scratchPtr = heap.alloc(scratchFloats);
+    const floats = Math.max(nFloats, Math.ceil(scratchFloats * 1.5), 1024);
+    scratchPtr = 0;
+    scratchFloats = 0;
+    scratchPtr = heap.alloc(floats, { what: `${what} (${floats} floats of scratch)` });
+    scratchFloats = floats;
   }
   return scratchPtr;
+}
+
+/** reserveScratch with growth forbidden, for a call that holds views of the heap (see above). */
+export function reserveScratchHoldingViews(nFloats: number, what: string): number {
+  return nFloats <= scratchFloats ? scratchPtr : heap.frozen(`${what} (its operands are in the heap)`, () => reserveScratch(nFloats, what));
 }
 
 /**
@@ -109,28 +111,28 @@ function merged(ops: readonly Operand[], i: number): { n: number; read: boolean;
 /**
  * Runs `kernel(addrs, work)` with every operand at a WASM byte address (addrs[i] for ops[i]) and
  * `work` = the address of workFloats floats of scratch (0 if none). Copies in the operands it reads
- * and copies back the ones it writes, for those not already in the heap. Returns ops[result].array,
- * or, if that one is in the heap and the memory grew during the call, a fresh view of it.
+ * and copies back the ones it writes, for those not already in the heap. Returns ops[result].array.
+ * `what` names the kernel in a HeapGrowthError.
  */
 export function runInHeap(
   ops: readonly Operand[],
   workFloats: number,
   kernel: (addrs: number[], work: number) => void,
   result = ops.length - 1,
+  what = "a kernel call",
 ): Float32Array {
-  const generation = heap.generation;
   const buffer = memoryBuffer();
   const count = ops.length;
   const addrs = new Array<number>(count);
-  const resultArray = ops[result]!.array;
-  const resultLength = resultArray.length; // a view detached by a growth would report 0
-  // 1. In-heap operands: take their addresses now, before any allocation can detach the views.
+  // 1. In-heap operands: their addresses; the rest need room in the scratch.
   let floats = roundUp4(workFloats);
   let copies = false;
+  let holdsViews = false;
   for (let i = 0; i < count; i++) {
     const a = ops[i]!.array;
     if (a.buffer === buffer) {
       addrs[i] = a.byteOffset;
+      holdsViews = true;
     } else {
       addrs[i] = -1;
       copies = true;
@@ -138,8 +140,9 @@ export function runInHeap(
     }
   }
   // 2. Scratch: [work | a copy of each distinct operand not in the heap], each 16-byte aligned.
-  const work = floats > 0 ? reserveScratch(floats) : 0;
+  const work = floats === 0 ? 0 : holdsViews ? reserveScratchHoldingViews(floats, what) : reserveScratch(floats, what);
   if (copies) {
+    const mem = memoryBuffer(); // the memory may have grown (no operand was in it then)
     let next = work + roundUp4(workFloats) * 4;
     for (let i = 0; i < count; i++) {
       if (addrs[i]! >= 0) continue;
@@ -151,20 +154,19 @@ export function runInHeap(
       const { n, read } = merged(ops, i);
       addrs[i] = next;
       next += roundUp4(n) * 4;
-      if (read && n > 0) new Float32Array(memoryBuffer(), addrs[i]!, n).set(ops[i]!.array.subarray(0, n));
+      if (read && n > 0) new Float32Array(mem, addrs[i]!, n).set(ops[i]!.array.subarray(0, n));
     }
   }
   kernel(addrs, work);
   // 3. Copy back what the kernel wrote into scratch copies.
   if (copies) {
+    const mem = memoryBuffer();
     for (let i = 0; i < count; i++) {
       const a = ops[i]!.array;
-      if (a.buffer === buffer || a.buffer === memoryBuffer() || firstWithArray(ops, i) !== i) continue;
+      if (a.buffer === buffer || firstWithArray(ops, i) !== i) continue;
       const { n, write } = merged(ops, i);
-      if (write && n > 0) a.set(new Float32Array(memoryBuffer(), addrs[i]!, n));
+      if (write && n > 0) a.set(new Float32Array(mem, addrs[i]!, n));
     }
   }
-  const inHeap = resultArray.buffer === buffer || resultArray.buffer === memoryBuffer();
-  if (!inHeap || heap.generation === generation) return resultArray;
-  return new Float32Array(memoryBuffer(), addrs[result]!, resultLength);
+  return ops[result]!.array;
 }

@@ -8,6 +8,7 @@
 import { compact, GgufError, readGguf, rowBytes, type GgmlType, type GgufFile, type WeightDtype } from "@mini/tensor";
 import { ModelLoadError } from "../errors.js";
 import type { LlamaConfig } from "../../models/llama/config.js";
+import { reserveModelHeap } from "../../models/llama/heap-budget.js";
 import { LlamaModel, type LlamaModelOptions } from "../../models/llama/model.js";
 import { loadLlamaWeights } from "../../models/llama/weights.js";
 import { tokenizerFromGguf } from "../../tokenizers/gguf/from-gguf.js";
@@ -46,6 +47,7 @@ export function loadGgufModel(path: string, opts: LlamaModelOptions = {}): Loade
   const source = ggufTensorSource(f, config.numHeads, config.numKvHeads, opts.dtype);
   checkGgufTensors(f, config);
   checkFitsInMemory(f, opts.dtype);
+  reserveModelHeap(config, opts, `the model in ${f.file}`, heldWeightBytes(f, opts.dtype)); // one memory growth at most
   const model = new LlamaModel(config, loadLlamaWeights(config, source, source.loadMatrix), opts);
   return { file: f.file, gguf: f, model, config, tokenizer, eosTokenIds: config.eosTokenIds, bosTokenId: config.bosTokenId };
 }

@@ -11,7 +11,7 @@
  *   blocks (kernels.attention, which walks the block table);  x += att·Woᵀ (+ bias);  the MLP over all N rows (layer-mlp.ts: dense or routed).
  * then the final norm and lm_head on each entry's last row only ([M, hidden] · lm_headᵀ).
  */
-import { kernels, type RopeTable } from "@mini/tensor";
+import { heap, kernels, type RopeTable } from "@mini/tensor";
 import type { BatchEntry, PagedKV } from "../causal-lm.js";
 import { embeddingRow, linear } from "./compact-weights.js";
 import type { LlamaConfig } from "./config.js";
@@ -50,7 +50,7 @@ export function checkBatch(c: LlamaConfig, entries: readonly BatchEntry[], kv: P
 }
 
 export class BatchForward {
-  /** [M, vocab] on the JS heap: survives WASM memory growth until the next pass. */
+  /** [M, vocab] on the JS heap: valid until the next pass. */
   private logits: Float32Array = new Float32Array(0);
 
   constructor(
@@ -64,18 +64,10 @@ export class BatchForward {
     const rs = this.rs;
     let n = 0;
     for (const e of entries) n += e.tokens.length;
-    rs.prepare(true); // all-rows logits buffer [chunk, vocab]; may grow the WASM memory
-    // A kernel's first use may grow the WASM memory mid-pass, detaching every view: run again.
-    // Writes are idempotent (the same keys/values at the same positions), so a rerun is safe.
-    try {
-      this.pass(entries, kv, table, n);
-    } catch (e) {
-      if (rs.attached) throw e;
-    }
-    if (!rs.attached) {
-      rs.refresh();
-      this.pass(entries, kv, table, n);
-    }
+    rs.refresh();
+    // Nothing in the pass allocates in the WASM heap (the attention's scratch was reserved by
+    // newPagedKV): a growth would throw HeapGrowthError naming what asked.
+    heap.frozen("BatchedLlama.forwardBatch", () => this.pass(entries, kv, table, n));
     const size = entries.length * c.vocabSize;
     if (this.logits.length < size) this.logits = new Float32Array(size);
     this.logits.set(rs.vlogitsAll.subarray(0, size));

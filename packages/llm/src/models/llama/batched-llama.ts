@@ -7,6 +7,7 @@
  *   const kv = model.newPagedKV(numBlocks, 16);
  *   const logits = model.forwardBatch([{ tokens: [id], position: 40, blockTable: [3, 7, 9] }, …], kv);
  */
+import { kernels, reserveScratch, threadCount } from "@mini/tensor";
 import type { BatchedCausalLM, BatchEntry, ForwardOptions, KVCache, PagedKV } from "../causal-lm.js";
 import { BatchForward, checkBatch } from "./batch-forward.js";
 import type { LlamaConfig } from "./config.js";
@@ -40,7 +41,11 @@ export class BatchedLlama implements BatchedCausalLM {
   }
 
   newPagedKV(numBlocks: number, blockSize: number): LlamaPagedKV {
-    return new LlamaPagedKV(this.config, numBlocks, blockSize);
+    const kv = new LlamaPagedKV(this.config, numBlocks, blockSize);
+    // the batched attention's scratch (a block table of the whole context), before any pass
+    const c = this.config;
+    reserveScratch(kernels.attentionScratchFloats(c.maxSeqLen, Math.ceil(c.maxSeqLen / blockSize), Math.min(c.numHeads, threadCount())), "BatchedLlama attention scratch");
+    return kv;
   }
 
   forwardBatch(entries: readonly BatchEntry[], kv: PagedKV): Float32Array {

@@ -5,8 +5,8 @@
  * `embeddingRow`, which dispatch on which it is; norms, RoPE, softmax, the residual stream and the
  * KV cache stay float32.
  */
-import { compact, kernels, type Tensor, WeightMatrix, type WeightDtype } from "@mini/tensor";
-import type { LlamaWeights } from "./weights.js";
+import { compact, kernels, type Tensor, type TensorSource, WeightMatrix, type WeightDtype } from "@mini/tensor";
+import type { LlamaWeights, MatrixLoader } from "./weights.js";
 
 /** A Linear weight [out, in] (HF layout) or the embedding [vocab, hidden]: f32 Tensor or compact. */
 export type LinearWeight = Tensor | WeightMatrix;
@@ -26,6 +26,22 @@ export function linear(x: Float32Array, w: LinearView, M: number, K: number, N: 
 export function embeddingRow(embed: LinearView, token: number, H: number, out: Float32Array, dst: number): void {
   if (embed instanceof WeightMatrix) embed.row(token, out, dst);
   else out.set(embed.subarray(token * H, (token + 1) * H), dst);
+}
+
+/**
+ * The matrix loader (loadLlamaWeights) of a load with `dtype`: each matrix converted while it is
+ * read from `src` (TensorSource.readF32, piece by piece into WeightMatrix.encodeRows), so no float32
+ * copy of a matrix exists, in the WASM heap or out of it, beyond a ~1 MiB staging buffer: the peak
+ * memory of a compact load is the compact model. Undefined for f32 or a source without readF32
+ * (then the model converts after loading: compactLlamaWeights).
+ */
+export function convertingMatrixLoader(src: TensorSource, dtype: WeightDtype): MatrixLoader | undefined {
+  const read = src.readF32?.bind(src);
+  if (dtype === "f32" || read === undefined) return undefined;
+  return (name) => {
+    const [rows, cols] = src.info(name).shape as [number, number];
+    return WeightMatrix.encodeRows(rows, cols, dtype, name, (start, into) => read(name, start, into));
+  };
 }
 
 /**

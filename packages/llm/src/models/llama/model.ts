@@ -10,11 +10,12 @@
  *   x += att·Woᵀ;  xb = rmsNorm(x);  x += (silu(xb·Wgateᵀ)·(xb·Wupᵀ))·Wdownᵀ
  * then the final norm and lm_head on the last position (or all, with allLogits).
  */
-import { kernels, RopeTable, type WeightDtype } from "@mini/tensor";
+import { heap, kernels, prepareThreadPool, reserveScratch, RopeTable, type WeightDtype } from "@mini/tensor";
 import type { CausalLM, ForwardOptions, KVCache } from "../causal-lm.js";
 import { compactLlamaWeights, embeddingRow, linear } from "./compact-weights.js";
 import type { LlamaConfig } from "./config.js";
 import { layerWindow } from "./family-features.js";
+import { llamaHeapBudget, llamaScratchFloats, prefillChunk, reservedContext, reserveLlamaHeap } from "./heap-budget.js";
 import { LlamaKVCache } from "./kv-cache.js";
 import { layerMlp } from "./layer-mlp.js";
 import { addRowBias, projectQkv } from "./qkv-projection.js";
@@ -53,12 +54,22 @@ export class LlamaModel implements CausalLM {
   readonly rs: RunState; // activation buffers, also used by the batched pass (batched-llama.ts)
   /** RoPE cos/sin of every position, built once (grown by the kernel for a longer cache). */
   readonly ropeTable: RopeTable;
-  private readonly logitsOut: Float32Array; // [vocab] on the JS heap: survives WASM memory growth
+  private readonly logitsOut: Float32Array; // [vocab] on the JS heap: valid after later passes and memory growth
+  private readonly dtype: WeightDtype;
 
   constructor(config: LlamaConfig, weights: LlamaWeights, opts: LlamaModelOptions = {}) {
     this.config = config;
-    this.weights = compactLlamaWeights(weights, opts.dtype ?? "f32");
-    const chunk = Math.max(1, Math.min(opts.prefillChunk ?? 128, config.maxSeqLen));
+    const dtype = opts.dtype ?? "f32";
+    this.weights = compactLlamaWeights(weights, dtype);
+    const chunk = prefillChunk(config, opts.prefillChunk);
+    // Everything a pass uses is allocated now, with room for one KV cache of the whole context, so
+    // that no pass grows the WASM memory (forward runs heap.frozen). A loader reserved it already
+    // (with the weights); then this is a no-op.
+    this.dtype = dtype;
+    const context = reservedContext(config, dtype, chunk, false);
+    reserveLlamaHeap(llamaHeapBudget(config, dtype, chunk, context), false, "LlamaModel's run state, KV cache and kernel scratch");
+    reserveScratch(llamaScratchFloats(config, chunk, dtype, context), "LlamaModel kernel scratch");
+    prepareThreadPool(); // the pool's control block too (the workers start now, not in the first pass)
     this.rs = new RunState(config, this.weights, chunk);
     this.ropeTable = new RopeTable(config.headDim, ropeFrequencies(config));
     this.ropeTable.ensure(Math.min(config.maxSeqLen, 4096));
@@ -70,7 +81,9 @@ export class LlamaModel implements CausalLM {
       throw new RangeError(`newCache: maxLen must be an integer in [1, ${this.config.maxSeqLen}] (max_position_embeddings), got ${maxLen}`);
     }
     const c = this.config;
-    return new LlamaKVCache({ numLayers: c.numLayers, numKvHeads: c.numKvHeads, headDim: c.headDim }, maxLen);
+    const cache = new LlamaKVCache({ numLayers: c.numLayers, numKvHeads: c.numKvHeads, headDim: c.headDim }, maxLen);
+    reserveScratch(llamaScratchFloats(c, this.rs.chunk, this.dtype, maxLen), "LlamaModel kernel scratch"); // a no-op within the reserved context
+    return cache;
   }
 
   forward(tokens: ArrayLike<number>, kvCache: KVCache, opts: ForwardOptions = {}): Float32Array {
@@ -88,37 +101,19 @@ export class LlamaModel implements CausalLM {
     }
     const allLogits = opts.allLogits === true;
     const rs = this.rs;
-    rs.prepare(allLogits);
+    // (outside the pass: a cache longer than the context reserved at load takes its scratch now)
+    reserveScratch(llamaScratchFloats(c, rs.chunk, this.dtype, cache.maxLen), "LlamaModel kernel scratch");
+    rs.refresh(); // views of this pass (the memory may have grown between passes, never during one)
     const out = allLogits ? new Float32Array(n * c.vocabSize) : this.logitsOut;
-
-    for (let off = 0; off < n; off += rs.chunk) {
-      const len = Math.min(rs.chunk, n - off);
-      // If a kernel grows the WASM memory mid-pass (its scratch, on a first use or a model near
-      // 1 GiB), every view we hold is detached: later kernels see empty arrays (and throw) or
-      // writes vanish. The cache position has not moved yet, so the pass is simply run again
-      // with fresh views; the second run needs no new scratch.
-      try {
+    // Nothing in the pass allocates in the WASM heap: a growth would throw HeapGrowthError naming what asked.
+    heap.frozen("LlamaModel.forward", () => {
+      for (let off = 0; off < n; off += rs.chunk) {
+        const len = Math.min(rs.chunk, n - off);
         this.forwardChunk(tokens, off, len, cache);
-      } catch (e) {
-        if (rs.attached) throw e;
+        cache.advance(len);
+        if (allLogits || off + len === n) this.logits(len, allLogits, out, off);
       }
-      if (!rs.attached) {
-        rs.refresh();
-        this.forwardChunk(tokens, off, len, cache);
-      }
-      cache.advance(len);
-      if (allLogits || off + len === n) {
-        try {
-          this.logits(len, allLogits, out, off);
-        } catch (e) {
-          if (rs.attached) throw e;
-        }
-        if (!rs.attached) {
-          rs.refresh();
-          this.logits(len, allLogits, out, off);
-        }
-      }
-    }
+    });
     return out;
   }
 

@@ -1,8 +1,10 @@
 /**
  * The activation buffers of the inference Llama (llama2.c's RunState): allocated once per model in
- * the WASM heap, sized for the largest chunk of tokens fed in one pass, and reused by every
- * forward. The `v*` fields are the Float32Array views the forward pass works on; they are made
- * once and re-made only when the WASM memory grew (which detaches old views).
+ * the WASM heap, all of them at construction (sized for the largest chunk of tokens fed in one
+ * pass; the attention's scores live in the kernel's scratch, reserved at load: heap-budget.ts), and
+ * reused by every forward, which allocates nothing. The `v*` fields are the Float32Array views the
+ * forward pass works on; they are made at the start of a pass if the WASM memory grew since the
+ * last one (between passes; during one, growth is forbidden: heap.frozen).
  */
 import { Tensor } from "@mini/tensor";
 import { linearView, type LinearView } from "./compact-weights.js";
@@ -42,7 +44,7 @@ export class RunState {
   private readonly hb: Tensor; //     [C, I]  gate, then silu(gate)·up
   private readonly hb2: Tensor; //    [C, I]  up
   private readonly logits: Tensor; // [vocab] last position
-  private logitsAll: Tensor | null = null; //  [C, vocab] for allLogits, made on first use
+  private readonly logitsAll: Tensor; // [C, vocab] for allLogits (untouched pages cost no memory until used)
   /** The routed MLP's buffers (Mixtral), null for a dense model. */
   readonly routed: RoutedMlp | null;
   /** Per layer: its router and experts (Mixtral), null for a dense layer. */
@@ -83,32 +85,17 @@ export class RunState {
     this.hb = Tensor.pinned([chunk, c.intermediateSize]);
     this.hb2 = Tensor.pinned([chunk, c.intermediateSize]);
     this.logits = Tensor.pinned([c.vocabSize]);
+    this.logitsAll = Tensor.pinned([chunk, c.vocabSize]);
     this.routed = c.moe === null ? null : new RoutedMlp(c.hiddenSize, c.intermediateSize, c.moe, chunk);
     this.moeWeights = w.layers.map((l) => l.moe);
   }
 
   /**
-   * Makes sure the lazily made buffers exist (all-position logits if asked), then refreshes the
-   * views. Call before every forward: allocation may grow the WASM memory, so nothing here may
-   * run while views are in use. (The attention's scores live in the kernel's scratch.)
+   * Makes the views, if the WASM memory grew since they were made (Tensor.data is a new view
+   * then). Called at the start of every pass, outside heap.frozen.
    */
-  prepare(allLogits: boolean): void {
-    let allocated = false;
-    if (allLogits && this.logitsAll === null) {
-      this.logitsAll = Tensor.pinned([this.chunk, this.c.vocabSize]);
-      allocated = true;
-    }
-    this.refresh(allocated);
-  }
-
-  /** True when the views are still attached (the WASM memory did not grow since refresh()). */
-  get attached(): boolean {
-    return this.vx.length !== 0;
-  }
-
-  /** Re-makes the views if the WASM memory grew since they were made (or always, with force). */
-  refresh(force = false): void {
-    if (!force && this.x.data === this.vx && this.attached) return;
+  refresh(): void {
+    if (this.x.data === this.vx) return;
     const c = this.c;
     this.vx = this.x.data;
     this.vxb = this.xb.data;
@@ -121,7 +108,7 @@ export class RunState {
     this.hbRow = this.vhb.subarray(0, c.intermediateSize);
     this.hb2Row = this.vhb2.subarray(0, c.intermediateSize);
     this.vlogits = this.logits.data;
-    this.vlogitsAll = this.logitsAll === null ? new Float32Array(0) : this.logitsAll.data;
+    this.vlogitsAll = this.logitsAll.data;
     this.embed = linearView(this.w.embed);
     this.finalNorm = this.w.finalNorm.data;
     this.lmHead = linearView(this.w.lmHead);
@@ -146,7 +133,7 @@ export class RunState {
 
   dispose(): void {
     for (const t of [this.x, this.xb, this.q, this.k, this.v, this.att, this.hb, this.hb2, this.logits]) t.dispose();
-    this.logitsAll?.dispose();
+    this.logitsAll.dispose();
     this.routed?.dispose();
   }
 }
