@@ -9,18 +9,10 @@ import { loadModelDir } from "../src/loaders/index.js";
 import { BatchedLlama } from "../src/models/llama/batched-llama.js";
 import { llamaWeightBytes } from "../src/models/llama/heap-budget.js";
 import type { LlamaModel } from "../src/models/llama/model.js";
+import { fillHeap } from "./heap-helpers.js";
 import { argmax, STORY_DIR, storyFixtures } from "./llama-helpers.js";
 
 const prompt = storyFixtures()[0]!.fx.prompt_ids;
-
-/** Takes every free byte of the memory (untouched blocks: no resident cost); returns them to release. */
-function fillHeap(): number[] {
-  const blocks: number[] = [];
-  while (heap.largestFreeBlock >= 16) blocks.push(heap.alloc(heap.largestFreeBlock / 4, { zero: false }));
-  const top = heap.capacity - heap.topAddress;
-  if (top >= 16) blocks.push(heap.alloc(Math.floor(top / 16) * 4, { zero: false }));
-  return blocks;
-}
 
 describe("the Llama's heap is reserved at load", () => {
   for (const dtype of ["f32", "q8_0"] as const) {

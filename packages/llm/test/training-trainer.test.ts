@@ -7,9 +7,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ParamSource } from "@mini/nn";
+import { heap, HeapGrowthError, releaseScratch } from "@mini/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { TinyLlama, tinyLlamaConfig } from "../src/models/tiny-llama/index.js";
 import { buildWordLevelTokenizer } from "../src/tokenizers/index.js";
+import { fillHeap } from "./heap-helpers.js";
 import { evaluateLoss, exactMatch, parseTextDataset, ResumeError, tokenizeDataset, train, type PhaseSpec, type TrainOptions } from "../src/training/index.js";
 
 const FACTS = [
@@ -145,5 +147,28 @@ describe("train", () => {
     expect(err).toBeInstanceOf(ResumeError);
     expect(err!.message).not.toContain("\n");
     expect(err!.message).toMatch(/ck: checkpoint of another model: tensor "[\w.]+" is \[(\d+, )?16(, \d+)?\] in the checkpoint, \[(\d+, )?24(, \d+)?\] in this model \(and \d+ more differences\)$/);
+  });
+
+  it("after a phase's first step, a step that would grow the WASM heap throws HeapGrowthError naming the step and the op", async () => {
+    const model = makeModel(3, 64);
+    let fillers: number[] = [];
+    let generation = -1;
+    try {
+      const training = train(model, [phases(3, 1)[0]!], {
+        seed: 5,
+        padId: PAD,
+        onStep: (r) => {
+          if (r.phaseStep !== 1) return;
+          releaseScratch(); // step 2 must take its kernel scratch again, from a full heap
+          fillers = fillHeap();
+          generation = heap.generation;
+        },
+      });
+      await expect(training).rejects.toThrow(HeapGrowthError);
+      await expect(training).rejects.toThrow(/^.+ \(\d+ floats of scratch\) asked for \d+ bytes of WASM heap during training step 2 of phase pretraining, which would grow the memory/);
+      expect(heap.generation).toBe(generation);
+    } finally {
+      for (const p of fillers) heap.release(p);
+    }
   });
 });

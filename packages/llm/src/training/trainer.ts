@@ -8,7 +8,7 @@
  * Stops early, saving a resumable checkpoint, when `signal` aborts (Ctrl-C); stops on a
  * non-finite loss or gradient norm, restoring the weights of the last good epoch end.
  */
-import { createRng } from "@mini/tensor";
+import { createRng, heap } from "@mini/tensor";
 import { Adam, AdamW, constantLr, warmupCosine, type LrSchedule, type Optimizer, type OptimizerState } from "@mini/nn";
 import { chunkIndices, makeBatch } from "./batch.js";
 import type { TokenizedDataset } from "./dataset.js";
@@ -136,6 +136,10 @@ export async function train(model: TrainableLM, phases: readonly PhaseSpec[], op
       lastCheckpoint = opts.checkpoint.dir;
     };
 
+    // The WASM heap: the phase's first step may grow it (grads, optimizer state and kernel scratch
+    // are made there); then as much again is reserved, and every later step runs frozen, so a step
+    // that would grow the memory throws HeapGrowthError naming the step and the op that asked.
+    let heapReserved = false;
     for (; state.epoch < spec.epochs; state.epoch++) {
       const batches = epochBatches(lengths, spec, opts.seed, pi, state.epoch);
       for (; state.stepInEpoch < batches.length; state.stepInEpoch++) {
@@ -144,7 +148,11 @@ export async function train(model: TrainableLM, phases: readonly PhaseSpec[], op
           batches[state.stepInEpoch]!.map((i) => examples[i]!),
           { padId: opts.padId, ignoreIndex: IGNORE_INDEX, lossOn: spec.lossOn },
         );
-        const step = trainStep(model, batch, { optimizer, lr: lrAt(state.phaseStep), clipNorm: spec.clipNorm });
+        const run = () => trainStep(model, batch, { optimizer, lr: lrAt(state.phaseStep), clipNorm: spec.clipNorm });
+        const top = heap.topAddress;
+        const step = heapReserved ? heap.frozen(`training step ${state.phaseStep + 1} of phase ${spec.name}`, run) : run();
+        if (!heapReserved) heap.reserve(heap.topAddress - top, `training phase ${spec.name} (its first step's heap use again)`);
+        heapReserved = true;
         if (step.nonFinite) {
           const bad = new NonFiniteError(step.nonFinite.what, step.nonFinite.value, spec.name, state.epoch, state.phaseStep);
           state = restoreSnapshot(snapshot, params, optimizer);

@@ -83,7 +83,7 @@ export function compactMatmulTransB(
       else jobs.push([quantized ? work : px!, M, quantized ? nb : K, w + r0 * rb, r1 - r0, po! + 4 * r0, N]);
     }
     runJobs(ref(dotName[dtype]), jobs);
-  }, 1, `compact matmul ${dtype} [${M}, ${K}, ${N}]`);
+  }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}]`);
 }
 
 /**
@@ -146,5 +146,5 @@ function widenedGemm(x: Float32Array, M: number, K: number, w: number, dtype: "b
       // A(i,k) = x[i, k]; B(k,j) = panel[j, k]; C(i,j) = out[i, n0 + j]
       runGemm(px!, K, 1, panel, 1, K, po! + 4 * n0, N, M, K, n, 1, 0, panel + 4 * panelFloats, each);
     }
-  }, 1, `compact matmul ${dtype} [${M}, ${K}, ${N}] (widened)`);
+  }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}] (widened)`);
 }

@@ -36,6 +36,7 @@ export class WeightMatrix {
   /** Converts float32 weights [rows, cols] to `dtype` (quantizing for q8_0 / q4_0). `name` is used in errors. */
   static fromF32(w: ArrayLike<number>, rows: number, cols: number, dtype: WeightDtype, name = "weight"): WeightMatrix {
     if (w.length < rows * cols) throw new Error(`${name}: ${w.length} values, [${rows}, ${cols}] needs ${rows * cols}`);
+    if (isKQuant(dtype)) checkKQuantRow(dtype, cols, name);
     const m = new WeightMatrix(dtype, rows, cols, name, null);
     try {
       // straight into the heap (encoding allocates nothing there, so the view stays valid)
@@ -55,6 +56,7 @@ export class WeightMatrix {
    * compact bytes alone, so loading a compact model never touches pages for its float32 size.
    */
   static encodeRows(rows: number, cols: number, dtype: WeightDtype, name: string, read: (start: number, into: Float32Array) => void): WeightMatrix {
+    if (isKQuant(dtype)) checkKQuantRow(dtype, cols, name);
     const m = new WeightMatrix(dtype, rows, cols, name, null);
     const rb = rowBytes(dtype, cols);
     const per = Math.max(1, Math.floor(STAGING_FLOATS / cols)); // rows a piece

@@ -1,7 +1,6 @@
 import type { AttentionArgs } from "../kernels/attention.js";
-import { heap } from "./heap.js";
 import { kernelRef, runJobs, splitRange, threadCount, type KernelRef } from "./pool.js";
-import { memoryBuffer, reserveScratch, roundUp4, runInHeap } from "./scratch.js";
+import { memoryBuffer, reserveScratchHoldingViews, roundUp4, runInHeap } from "./scratch.js";
 
 /**
  * JS side of attention.wat: writes the block table (as byte offsets) and each thread's scores row
@@ -51,6 +50,7 @@ export function wasmAttention(a: AttentionArgs, window: number, out: Float32Arra
   const jobs = bounds.length - 1;
   const tableFloats = roundUp4(nBlocks);
   const work = attentionScratchFloats(seen, nBlocks, jobs);
+  const what = (): string => `attention [${nQ} queries at ${position}, ${nHeads} heads, head dim ${hd}]`;
   const run = (pq: number, pk: number, pv: number, po: number, w: number): void => {
     const ints = heapInts();
     for (let b = 0, at = w >> 2; b < nBlocks; b++, at++) ints[at] = 4 * blocks[b]!; // byte offsets
@@ -64,12 +64,9 @@ export function wasmAttention(a: AttentionArgs, window: number, out: Float32Arra
   };
   const buffer = memoryBuffer();
   if (a.q.buffer === buffer && a.keys.buffer === buffer && a.values.buffer === buffer && out.buffer === buffer) {
-    // all pinned (a model's run state and cache): addresses first, then the scratch (which may
-    // grow the memory and detach these views; the addresses stay valid)
-    const generation = heap.generation;
-    const po = out.byteOffset, length = out.length;
-    run(a.q.byteOffset, a.keys.byteOffset, a.values.byteOffset, po, reserveScratch(work));
-    return heap.generation === generation ? out : new Float32Array(memoryBuffer(), po, length);
+    // all pinned (a model's run state and cache): the scratch never grows the memory (scratch.ts)
+    run(a.q.byteOffset, a.keys.byteOffset, a.values.byteOffset, out.byteOffset, reserveScratchHoldingViews(work, what));
+    return out;
   }
   const n = nQ * nHeads * hd;
   const ops = [
@@ -78,5 +75,5 @@ export function wasmAttention(a: AttentionArgs, window: number, out: Float32Arra
     { array: a.values, n: a.values.length, read: true, write: false },
     { array: out, n, read: false, write: true },
   ];
-  return runInHeap(ops, work, ([pq, pk, pv, po], w) => run(pq!, pk!, pv!, po!, w));
+  return runInHeap(ops, work, ([pq, pk, pv, po], w) => run(pq!, pk!, pv!, po!, w), 3, what);
 }

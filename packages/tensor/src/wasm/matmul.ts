@@ -228,7 +228,7 @@ export function wasmMatmul(
   const buffer = memoryBuffer();
   if (a.buffer === buffer && b.buffer === buffer && out.buffer === buffer) {
     // All pinned: at most a scratch reservation (never a growth: scratch.ts); no JS allocation.
-    const scratch = work > 0 ? reserveScratchHoldingViews(work, `matmul "${layout}" [${M}, ${K}, ${N}]`) : 0;
+    const scratch = work > 0 ? reserveScratchHoldingViews(work, () => `matmul "${layout}" [${M}, ${K}, ${N}]`) : 0;
     route(code, a.byteOffset, b.byteOffset, out.byteOffset, M, K, N, alpha, beta, scratch, each);
     return out;
   }
@@ -237,5 +237,5 @@ export function wasmMatmul(
     { array: b, n: K * N, read: true, write: false },
     { array: out, n: M * N, read: beta !== 0, write: true },
   ];
-  return runInHeap(ops, work, ([pa, pb, pc], w) => route(code, pa!, pb!, pc!, M, K, N, alpha, beta, w, each), 2, `matmul "${layout}" [${M}, ${K}, ${N}]`);
+  return runInHeap(ops, work, ([pa, pb, pc], w) => route(code, pa!, pb!, pc!, M, K, N, alpha, beta, w, each), 2, () => `matmul "${layout}" [${M}, ${K}, ${N}]`);
 }

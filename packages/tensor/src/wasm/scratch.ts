@@ -35,9 +35,14 @@ export function reserveScratch(nFloats: number, what = "kernel scratch"): number
   return scratchPtr;
 }
 
-/** reserveScratch with growth forbidden, for a call that holds views of the heap (see above). */
-export function reserveScratchHoldingViews(nFloats: number, what: string): number {
-  return nFloats <= scratchFloats ? scratchPtr : heap.frozen(`${what} (its operands are in the heap)`, () => reserveScratch(nFloats, what));
+/**
+ * reserveScratch with growth forbidden, for a call that holds views of the heap (see above). `what`
+ * names the call; it is made only when the scratch must be enlarged.
+ */
+export function reserveScratchHoldingViews(nFloats: number, what: () => string): number {
+  if (nFloats <= scratchFloats) return scratchPtr;
+  const name = what();
+  return heap.frozen(`${name} (its operands are in the heap)`, () => reserveScratch(nFloats, name));
 }
 
 /**
@@ -112,14 +117,14 @@ function merged(ops: readonly Operand[], i: number): { n: number; read: boolean;
  * Runs `kernel(addrs, work)` with every operand at a WASM byte address (addrs[i] for ops[i]) and
  * `work` = the address of workFloats floats of scratch (0 if none). Copies in the operands it reads
  * and copies back the ones it writes, for those not already in the heap. Returns ops[result].array.
- * `what` names the kernel in a HeapGrowthError.
+ * `what` names the kernel in a HeapGrowthError (made only when the scratch must be enlarged).
  */
 export function runInHeap(
   ops: readonly Operand[],
   workFloats: number,
   kernel: (addrs: number[], work: number) => void,
   result = ops.length - 1,
-  what = "a kernel call",
+  what: () => string = () => "a kernel call",
 ): Float32Array {
   const buffer = memoryBuffer();
   const count = ops.length;
@@ -140,7 +145,7 @@ export function runInHeap(
     }
   }
   // 2. Scratch: [work | a copy of each distinct operand not in the heap], each 16-byte aligned.
-  const work = floats === 0 ? 0 : holdsViews ? reserveScratchHoldingViews(floats, what) : reserveScratch(floats, what);
+  const work = floats === 0 ? 0 : holdsViews ? reserveScratchHoldingViews(floats, what) : floats <= scratchFloats ? scratchPtr : reserveScratch(floats, what());
   if (copies) {
     const mem = memoryBuffer(); // the memory may have grown (no operand was in it then)
     let next = work + roundUp4(workFloats) * 4;

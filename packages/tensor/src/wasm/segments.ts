@@ -34,7 +34,7 @@ export function segmentJobs(entries: readonly SegmentEntry[], arity: number, min
   const rowInts = arity + 1;
   // at most one row per entry plus one extra per cut
   const rows = entries.length + parts;
-  const table = reserveScratch(rows * rowInts);
+  const table = reserveScratch(rows * rowInts, "a kernel-pool round's segment table");
   const view = new Int32Array(memoryBuffer(), table, rows * rowInts);
   const jobs: number[][] = [];
   let row = 0, entry = 0, offset = 0; // offset: floats of `entry` already handed out

@@ -11,7 +11,7 @@
  *   scratch    the kernel scratch of the largest call of a pass (kernels' own formula, at the
  *              current thread count)
  */
-import { heap, kernels, linearScratchFloats, rowBytes, threadCount, WasmHeap, type WeightDtype } from "@mini/tensor";
+import { compact, heap, kernels, linearScratchFloats, rowBytes, threadCount, WasmHeap, type WeightDtype } from "@mini/tensor";
 import type { LlamaConfig } from "./config.js";
 import { windowOfEveryLayer } from "./family-features.js";
 import { expectedTensors } from "./weights.js";
@@ -26,11 +26,15 @@ export interface LlamaHeapBudget {
 /** Every allocation is rounded up to 16 bytes (heap.ts ALIGN). */
 const floatsBytes = (n: number): number => Math.ceil((n * 4) / 16) * 16;
 
-/** Bytes of the weights with every Linear matrix and the embedding in `dtype`. */
+/**
+ * Bytes of the weights with every Linear matrix and the embedding in `dtype`. A K-quant dtype
+ * refuses, naming the tensor, rows that are not whole super-blocks (before any weight is read).
+ */
 export function llamaWeightBytes(c: LlamaConfig, dtype: WeightDtype): number {
   let bytes = 0;
   for (const [name, shape] of expectedTensors(c)) {
     const matrix = shape.length === 2 && !name.includes(".block_sparse_moe.gate.");
+    if (matrix && compact.isKQuant(dtype)) compact.checkKQuantRow(dtype, shape[1]!, name);
     bytes += matrix ? shape[0]! * rowBytes(dtype, shape[1]!) : floatsBytes(shape.reduce((a, b) => a * b, 1));
   }
   return bytes;
