@@ -5,14 +5,16 @@
  * memory's size and the heap's live bytes. Cells are interleaved round by round; min / median / max.
  *
  *   npx tsx --conditions=@mini/source bench/load-rss.ts [--rounds 3] [--models chat32m,story] [--threads 1]
+ *     [--dtypes f32,bf16,f16,q8_0,q4_0]   (q4_k / q6_k need rows of whole 256-weight super-blocks)
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { loadModelDir } from "@mini/llm/models";
-import { createRng, heap, setThreads, WEIGHT_DTYPES, type WeightDtype } from "@mini/tensor";
+import { createRng, heap, parseWeightDtype, setThreads, type WeightDtype } from "@mini/tensor";
 import { benchModelDir } from "./infer.js";
 
 interface Cell {
+  startMB: number;
   loadMs: number;
   peakAfterLoadMB: number;
   peakMB: number;
@@ -25,6 +27,7 @@ const MB = 2 ** 20;
 
 async function child(name: string, dtype: WeightDtype, threads: number): Promise<Cell> {
   setThreads(threads);
+  const startMB = (process.resourceUsage().maxRSS * 1024) / MB; // the process before loading (Node, tsx, modules)
   const t0 = performance.now();
   const { model, config } = await loadModelDir(benchModelDir(name), { dtype });
   const loadMs = performance.now() - t0;
@@ -36,6 +39,7 @@ async function child(name: string, dtype: WeightDtype, threads: number): Promise
   let next = argmax(model.forward(prompt, cache));
   for (let i = 0; i < 16; i++) next = argmax(model.forward([next], cache));
   return {
+    startMB,
     loadMs,
     peakAfterLoadMB,
     peakMB: (process.resourceUsage().maxRSS * 1024) / MB,
@@ -56,7 +60,8 @@ if (argv[0] === "--child") {
   const threads = flag("--threads", "1");
   const self = fileURLToPath(import.meta.url);
   for (const m of models) benchModelDir(m); // synthesize outside the measured processes
-  const cells = models.flatMap((m) => WEIGHT_DTYPES.map((d) => ({ m, d, runs: [] as Cell[] })));
+  const dtypes = flag("--dtypes", "f32,bf16,f16,q8_0,q4_0").split(",").map((d) => parseWeightDtype(d, "--dtypes"));
+  const cells = models.flatMap((m) => dtypes.map((d) => ({ m, d, runs: [] as Cell[] })));
   for (let r = 0; r < rounds; r++) {
     for (const c of cells) {
       const out = execFileSync(process.execPath, [...process.execArgv, self, "--child", c.m, c.d, threads], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
@@ -70,13 +75,14 @@ if (argv[0] === "--child") {
   };
   const med = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
   console.log(`\n${rounds} processes per cell, interleaved; min / median / max; ${threads} thread(s); 128-token prompt + 16 decoded tokens\n`);
-  console.log("| model | dtype | peak RSS MB | ÷ f32 | peak after load MB | RSS at end MB | WASM memory MB | heap live MB | load ms |");
-  console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("| model | dtype | peak RSS MB | ÷ f32 | peak − start MB | ÷ f32 | peak after load MB | RSS at end MB | WASM memory MB | heap live MB | load ms |");
+  console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const c of cells) {
     const base = cells.find((x) => x.m === c.m && x.d === "f32")!;
     const pick = (k: keyof Cell): number[] => c.runs.map((r) => r[k]);
     console.log(
       `| ${c.m} | ${c.d} | ${mmm(pick("peakMB"))} | ${(med(pick("peakMB")) / med(base.runs.map((r) => r.peakMB))).toFixed(2)} | ` +
+        `${mmm(c.runs.map((r) => r.peakMB - r.startMB))} | ${(med(c.runs.map((r) => r.peakMB - r.startMB)) / med(base.runs.map((r) => r.peakMB - r.startMB))).toFixed(2)} | ` +
         `${mmm(pick("peakAfterLoadMB"))} | ${mmm(pick("rssMB"))} | ${f(med(pick("wasmMB")))} | ${f(med(pick("liveMB")))} | ${mmm(pick("loadMs"))} |`,
     );
   }
