@@ -79,7 +79,8 @@ describe("a compact load converts while reading", () => {
       } finally {
         heap.alloc = alloc;
       }
-      expect(Math.max(...allocs.map((a) => 4 * a.floats)), dtype).toBeLessThan(f32EmbedBytes);
+      // (kernel scratch aside: bf16's prefill widens 1 MiB panels of W there)
+      expect(Math.max(...allocs.filter((a) => !a.what.includes("scratch")).map((a) => 4 * a.floats)), dtype).toBeLessThan(f32EmbedBytes);
       const weightAllocs = allocs.filter((a) => a.what.startsWith("weight ")).reduce((n, a) => n + 4 * a.floats, 0);
       const vectors = llamaWeightBytes(c, "f32") - (c.numLayers * (2 * c.numHeads + 2 * c.numKvHeads) * c.headDim * c.hiddenSize + 3 * c.numLayers * c.intermediateSize * c.hiddenSize + c.vocabSize * c.hiddenSize) * 4;
       expect(weightAllocs, dtype).toBe(llamaWeightBytes(c, dtype) - vectors);

@@ -101,8 +101,6 @@ export class LlamaModel implements CausalLM {
     }
     const allLogits = opts.allLogits === true;
     const rs = this.rs;
-    // (outside the pass: a cache longer than the context reserved at load takes its scratch now)
-    reserveScratch(llamaScratchFloats(c, rs.chunk, this.dtype, cache.maxLen), "LlamaModel kernel scratch");
     rs.refresh(); // views of this pass (the memory may have grown between passes, never during one)
     const out = allLogits ? new Float32Array(n * c.vocabSize) : this.logitsOut;
     // Nothing in the pass allocates in the WASM heap: a growth would throw HeapGrowthError naming what asked.
