@@ -1,5 +1,5 @@
 import { f16ToF32, f32ToF16 } from "../io/half.js";
-import { blockError, searchBlockScale } from "./scale-search.js";
+import { blockErr, blockError, roundClamped, searchBlockScale } from "./scale-search.js";
 
 /**
  * Q4_0 (ggml-common.h block_q4_0): blocks of 32 values, 18 bytes each:
@@ -62,18 +62,28 @@ export function quantizeQ4_0Reference(x: Float32Array, out: Uint8Array = new Uin
  */
 export function quantizeQ4_0(x: Float32Array, out: Uint8Array = new Uint8Array((x.length / Q4_0_BLOCK) * Q4_0_BYTES)): Uint8Array {
   quantizeQ4_0Reference(x, out);
-  const decoded = new Float32Array(Q4_0_BLOCK);
   for (let b = 0; b < x.length / Q4_0_BLOCK; b++) {
     const o = b * Q4_0_BLOCK;
     const p = b * Q4_0_BYTES;
-    dequantizeQ4_0(out.subarray(p, p + Q4_0_BYTES), Q4_0_BLOCK, decoded);
-    const h = searchBlockScale(x, o, Q4_0_BLOCK, -8, 7, blockError(x, o, Q4_0_BLOCK, decoded));
+    const d0 = f16ToF32(out[p]! | (out[p + 1]! << 8));
+    for (let j = 0; j < 16; j++) {
+      decoded[j] = d0 * ((out[p + 2 + j]! & 0xf) - 8);
+      decoded[j + 16] = d0 * ((out[p + 2 + j]! >> 4) - 8);
+    }
+    blockError(x, o, Q4_0_BLOCK, decoded);
+    const h = searchBlockScale(x, o, Q4_0_BLOCK, -8, 7, blockErr.squared, blockErr.weighted);
     if (h < 0) continue;
     const d = f16ToF32(h);
-    const nibble = (v: number) => Math.min(7, Math.max(-8, Math.round(v / d))) + 8;
     out[p] = h & 0xff;
     out[p + 1] = h >>> 8;
-    for (let j = 0; j < 16; j++) out[p + 2 + j] = nibble(x[o + j]!) | (nibble(x[o + j + 16]!) << 4);
+    for (let j = 0; j < 16; j++) out[p + 2 + j] = nibble(x[o + j]!, d) | (nibble(x[o + j + 16]!, d) << 4);
   }
   return out;
+}
+
+const decoded = new Float32Array(Q4_0_BLOCK);
+
+/** The nibble of v under scale d: the integer searchBlockScale measured, + 8. */
+function nibble(v: number, d: number): number {
+  return roundClamped(v, d, -8, 7) + 8;
 }
