@@ -62,6 +62,23 @@ describe("Q4_0 scale search", () => {
     );
   });
 
+  it("re-encoding decoded blocks gives the same values and bytes (a GGUF model decoded to f32 and re-encoded is the same model)", () => {
+    fc.assert(
+      fc.property(rows, (x) => {
+        const first = quantizeQ4_0(x);
+        const decoded = dequantizeQ4_0(first, x.length);
+        const again = quantizeQ4_0(decoded);
+        expect(Array.from(dequantizeQ4_0(again, x.length), (v) => v + 0)).toEqual(Array.from(decoded, (v) => v + 0));
+        // Bytes too, unless a block's scale underflows f16 (max |x| < 2^-22: it decodes to zeros, whose
+        // reference encoding has other nibbles).
+        let underflow = false;
+        for (let i = 0; i < x.length; i++) if (x[i] !== 0 && Math.abs(x[i]!) < 2 ** -22) underflow = true;
+        if (!underflow) expect(Array.from(again)).toEqual(Array.from(first));
+      }),
+      { seed: 5, numRuns: 300 },
+    );
+  });
+
   it("on Gaussian-like rows the search lowers the total errors (it finds better scales, not only equal ones)", () => {
     let s = 12345;
     const rand = () => {

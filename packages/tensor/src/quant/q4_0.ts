@@ -74,14 +74,30 @@ export function quantizeQ4_0(x: Float32Array, out: Uint8Array = new Uint8Array((
     const h = searchBlockScale(x, o, Q4_0_BLOCK, -8, 7, blockErr.squared, blockErr.weighted);
     if (h < 0) continue;
     const d = f16ToF32(h);
-    out[p] = h & 0xff;
-    out[p + 1] = h >>> 8;
-    for (let j = 0; j < 16; j++) out[p + 2 + j] = nibble(x[o + j]!, d) | (nibble(x[o + j + 16]!, d) << 4);
+    let usesMinus8 = false;
+    for (let j = 0; j < 32; j++) {
+      const n = nibble(x[o + j]!, d);
+      nibbles[j] = n;
+      if (n === 0) usesMinus8 = true;
+    }
+    // Without a −8 the integers lie in [−7, 7] and (−d, −q) decodes to the same values: take d > 0,
+    // so a decoded block re-encodes to these very bytes whichever of two equal-magnitude values
+    // is met first (the search's first candidate puts the largest value on −7).
+    const flip = !usesMinus8 && d < 0;
+    const bits = flip ? h ^ 0x8000 : h;
+    out[p] = bits & 0xff;
+    out[p + 1] = bits >>> 8;
+    for (let j = 0; j < 16; j++) {
+      const lo = flip ? 16 - nibbles[j]! : nibbles[j]!;
+      const hi = flip ? 16 - nibbles[j + 16]! : nibbles[j + 16]!;
+      out[p + 2 + j] = lo | (hi << 4);
+    }
   }
   return out;
 }
 
 const decoded = new Float32Array(Q4_0_BLOCK);
+const nibbles = new Uint8Array(Q4_0_BLOCK);
 
 /** The nibble of v under scale d: the integer searchBlockScale measured, + 8. */
 function nibble(v: number, d: number): number {

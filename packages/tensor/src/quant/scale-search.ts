@@ -5,7 +5,7 @@ import { f16ToF32, f32ToF16 } from "../io/half.js";
  * chosen to minimise the block's error. The format fixes how a block is decoded, not how d is
  * chosen: llama.cpp's reference quantizer takes d = max / qmin (the value of largest magnitude lands
  * exactly on qmin), which wastes levels when the other values sit between them. As ggml's
- * make_qx_quants does, this tries scales that put that value on qmin − 0.1·k (k = −9, −7, …, 9: ten
+ * make_qx_quants does, this tries scales that put that value on qmin − 0.1·k (k = −10, −8, …, 8: ten
  * candidates; make_qx_quants' nineteen take twice the time for no gain on the story model), refits each
  * by weighted least squares on the integers it gives (d = Σw·x·q / Σw·q²), rounds d to f16 and
  * re-rounds the integers to it (for a fixed d, clamp(round(x/d)) is the best q).
@@ -14,10 +14,12 @@ import { f16ToF32, f32ToF16 } from "../io/half.js";
  * matter most to a product; on the story model it beat the plain Σ (x − d·q)² on perplexity), among
  * the scales whose plain squared error is no larger than the reference encoding's, so the search
  * never loses on either measure, block by block. Errors are measured as decoding computes them
- * (f16 d times q).
+ * (f16 d times q). k = −10 (the value on qmin + 1) makes encoding idempotent: a decoded block,
+ * whose largest value sits on qmin (the reference encoding's own scale) or qmin + 1, re-encodes to
+ * the same values (GGUF files decoded and re-encoded give the same model, bit for bit).
  */
 
-/** The scales tried put the largest value on qmin − 0.1·k, k = −STEPS, −STEPS + 2, …, STEPS. */
+/** The scales tried put the largest value on qmin − 0.1·k, k = −STEPS − 1, −STEPS + 1, …, STEPS − 1. */
 const STEPS = 9;
 
 // One block's values and their weights x² (n ≤ 32), read once per block.
@@ -87,7 +89,7 @@ export function searchBlockScale(x: Float32Array, o: number, n: number, qmin: nu
     ws[i] = xs[i]! * xs[i]!;
     sww += ws[i]! * ws[i]!;
   }
-  for (let k = -STEPS; k <= STEPS; k += 2) {
+  for (let k = -STEPS - 1; k < STEPS; k += 2) {
     const ic = (qmin - 0.1 * k) / max;
     let sxq = 0;
     let sqq = 0;
