@@ -3,7 +3,7 @@
  * WASM heap and never grow it, and a pass that would need more than is there throws HeapGrowthError
  * naming the pass and what asked, instead of growing the memory under the views it holds.
  */
-import { heap, HeapGrowthError, releaseScratch, scratchSize, Tensor, WasmHeap, WeightMatrix } from "@mini/tensor";
+import { getThreads, heap, HeapGrowthError, releaseScratch, scratchSize, setThreads, Tensor, WasmHeap, WeightMatrix } from "@mini/tensor";
 import { describe, expect, it } from "vitest";
 import { loadModelDir } from "../src/loaders/index.js";
 import { BatchedLlama } from "../src/models/llama/batched-llama.js";
@@ -58,6 +58,27 @@ describe("the Llama's heap is reserved at load", () => {
     // With the memory free again the same model runs, and gives the same logits.
     expect(model.forward(prompt, model.newCache())).toEqual(want);
     model.dispose();
+  });
+});
+
+describe("the reservation does not depend on the thread count at load", () => {
+  it("a model loaded at 1 thread runs frozen at 4 threads on a full heap, with the same logits", async () => {
+    const initial = getThreads();
+    setThreads(1);
+    const { model } = await loadModelDir(STORY_DIR, { prefillChunk: 64 });
+    const long = [...prompt, ...prompt, ...prompt].slice(0, 60);
+    const want = model.forward(long, model.newCache());
+    const cache = model.newCache();
+    setThreads(4);
+    const fillers = fillHeap(); // any scratch beyond the reservation would now have to grow the memory
+    try {
+      expect(model.forward(long, cache)).toEqual(want);
+      expect(model.forward([long[0]!], cache)).toBeDefined();
+    } finally {
+      for (const p of fillers) heap.release(p);
+      setThreads(initial);
+      model.dispose();
+    }
   });
 });
 

@@ -41,6 +41,7 @@ import type { KernelWorker } from "../platform/kernel-worker.js";
  */
 
 const MAX_ARGS = 16;
+const MAX_THREADS = 256;
 const HEADER_BYTES = 32;
 const SLOT_BYTES = 16 + 8 * MAX_ARGS;
 const SPIN = 20000;
@@ -122,7 +123,8 @@ function builtin<T>(name: string): T | null {
 /** True when kernel calls can be split across worker threads in this runtime. */
 export const poolSupported: boolean = wasm !== null && heap.shared && kernelWorkersAvailable();
 
-function defaultThreads(): number {
+/** What the threads setting is when nobody set it: MINI_THREADS, else the cores the runtime offers. */
+export function defaultThreads(): number {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.["MINI_THREADS"];
   if (env !== undefined && env !== "") return parseThreads(env, "MINI_THREADS");
   const os = builtin<{ availableParallelism?: () => number; cpus: () => unknown[] }>("node:os");
@@ -167,7 +169,7 @@ export function getThreads(): number {
  * setting. Results are bit-identical for every setting. Workers start at the first split call.
  */
 export function setThreads(n: number): number {
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`setThreads: expected a whole number of threads from 1 to 256, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) throw new Error(`setThreads: expected a whole number of threads from 1 to ${MAX_THREADS}, got ${n}`);
   const previous = getThreads();
   if (n !== previous) stopWorkers();
   threads = n;
@@ -180,16 +182,19 @@ function stopWorkers(): void {
   Atomics.add(state, SEQ, 1);
   Atomics.notify(state, SEQ);
   for (const w of workers) w.terminate();
-  heap.release(ctl);
   workers = [];
-  ctl = 0;
   state = null;
   args = [];
   heads = [];
 }
 
+// One control block with a slot for every thread count (~37 KB), kept across setThreads: no heap use in a pass.
+function allocControlBlock(): void {
+  if (ctl === 0) ctl = heap.alloc((HEADER_BYTES + SLOT_BYTES * MAX_THREADS) / 4, { what: "the kernel pool's control block" });
+}
+
 function startWorkers(n: number): void {
-  ctl = heap.alloc((HEADER_BYTES + SLOT_BYTES * n) / 4, { what: `the kernel pool's control block (${n} threads)` });
+  allocControlBlock();
   const buffer = heap.memory.buffer;
   state = new Int32Array(buffer, ctl, HEADER_BYTES / 4);
   state.fill(0);
@@ -205,12 +210,12 @@ function startWorkers(n: number): void {
 }
 
 /**
- * Starts the worker threads now (without waiting for them) if kernel calls are to be split: their
- * control block is allocated in the heap, so a model load calls this rather than its first pass.
+ * Starts the worker threads now (without waiting for them) if kernel calls are to be split, and
+ * allocates their control block in the heap even at 1 thread: a model load calls this, not its passes.
  */
 export function prepareThreadPool(): void {
-  const n = threadCount();
-  if (n > 1 && state === null) startWorkers(n);
+  if (poolSupported) allocControlBlock();
+  if (threadCount() > 1 && state === null) startWorkers(threadCount());
 }
 
 /**

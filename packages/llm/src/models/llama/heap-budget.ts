@@ -9,9 +9,9 @@
  *              logits [C, vocab], MoE buffers
  *   kvCache    one LlamaKVCache of that context (max_position_embeddings when it fits in 4 GiB)
  *   scratch    the kernel scratch of the largest call of a pass (kernels' own formula, at the
- *              current thread count)
+ *              current thread count or the default one, whichever is more)
  */
-import { compact, heap, kernels, linearScratchFloats, rowBytes, threadCount, WasmHeap, type WeightDtype } from "@mini/tensor";
+import { compact, defaultThreads, heap, kernels, linearScratchFloats, rowBytes, threadCount, WasmHeap, type WeightDtype } from "@mini/tensor";
 import type { LlamaConfig } from "./config.js";
 import { windowOfEveryLayer } from "./family-features.js";
 import { expectedTensors } from "./weights.js";
@@ -60,7 +60,10 @@ export function llamaScratchFloats(c: LlamaConfig, chunk: number, dtype: WeightD
   for (const [K, N] of linears) floats = Math.max(floats, linearScratchFloats(dtype, chunk, K, N));
   // the fused attention (one block: the contiguous cache) and RoPE's copies of its cos/sin rows [C, hd/2] each
   floats = Math.max(floats, kernels.attentionScratchFloats(keysPerRow(c, context), 1, Math.min(c.numHeads, threadCount())));
-  return Math.max(floats, 2 * Math.ceil((chunk * c.headDim) / 8) * 4);
+  floats = Math.max(floats, 2 * Math.ceil((chunk * c.headDim) / 8) * 4);
+  // Per-thread parts grow at most in proportion to the threads: room for the default count too, so
+  // a setThreads up to it after the load still runs in the reservation.
+  return floats * Math.ceil(Math.max(defaultThreads(), threadCount()) / threadCount());
 }
 
 /** The budget of a model of config `c` with matrices in `dtype`, prefill chunks of `chunk` rows and caches of `context` positions. */
