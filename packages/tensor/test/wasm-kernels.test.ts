@@ -165,7 +165,10 @@ describe("WASM norms equal the reference", () => {
         const want = layerNormReference(x0, w, b, rows, cols, 1e-5, undefined, wantM, wantS);
         const mean = place(new Float32Array(rows), pinned), rstd = place(new Float32Array(rows), pinned);
         const got = wasmLayerNorm(place(x0, pinned), place(w, pinned), b && place(b, pinned), rows, cols, 1e-5, place(new Float32Array(n), pinned), mean, rstd);
-        expectClose(got, want, 2e-5, 1e-4);
+        // Rows far from 0 lose digits in x − mean: float32 rounds x by an ulp of |x|, which the
+        // normalisation multiplies by rstd (by rstd² in dx); the tolerances grow by that condition.
+        const cond = 8 * 2 ** -23 * (shift + 3) * Math.max(...wantS);
+        expectClose(got, want, 2e-5 + 2 * cond, 1e-4);
         expectClose(mean, wantM, 1e-5, 1e-6);
         expectClose(rstd, wantS, 1e-6, 1e-4);
         const dy = seededFloats(n, seed + 2, 1), dx0 = seededFloats(n, seed + 3, 1), dw0 = seededFloats(cols, seed + 4, 1);
@@ -174,7 +177,7 @@ describe("WASM norms equal the reference", () => {
         layerNormBackwardReference(x0, w, wantM, wantS, dy, rows, cols, wantDx, wantDw, wantDb);
         const dx = place(dx0, pinned), dw = place(dw0, pinned), db = db0 && place(db0, pinned);
         wasmLayerNormBackward(place(x0, pinned), place(w, pinned), place(wantM, pinned), place(wantS, pinned), place(dy, pinned), rows, cols, dx, dw, db);
-        expectClose(dx, wantDx, 1e-4, 1e-4);
+        expectClose(dx, wantDx, 1e-4 + 2 * cond * Math.max(...wantS), 1e-4);
         expectClose(dw, wantDw, 1e-4, 1e-4);
         if (db && wantDb) expectClose(db, wantDb, 1e-6, 1e-6);
       }),
