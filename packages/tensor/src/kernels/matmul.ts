@@ -2,7 +2,7 @@ import { ShapeError } from "../errors.js";
 import { wasmEnabled } from "../wasm/instance.js";
 import { wasmMatmul, type MatmulLayout } from "../wasm/matmul.js";
 export type { MatmulLayout } from "../wasm/matmul.js";
-import { wasmMatmulGroup } from "../wasm/matmul-group.js";
+import { wasmMatmulGroup, type GroupedProduct } from "../wasm/matmul-group.js";
 import { matmulJs, matmulTransAJs, matmulTransBJs } from "./matmul.js.js";
 
 /**
@@ -43,17 +43,7 @@ export function matmulTransA(a: Float32Array, b: Float32Array, M: number, K: num
 }
 
 /** One product of a matmulGroup: out [M,N] = beta·out + alpha·op(a)·op(b) (layouts as matmul/matmulTransB/matmulTransA). */
-export interface MatmulGroupItem {
-  layout: MatmulLayout;
-  a: Float32Array;
-  b: Float32Array;
-  M: number;
-  K: number;
-  N: number;
-  out: Float32Array;
-  alpha?: number;
-  beta?: number;
-}
+export type MatmulGroupItem = GroupedProduct;
 
 const LAYOUT_OP = { nn: ["matmul", "a [M,K]", "b [K,N]"], nt: ["matmulTransB", "a [M,K]", "b [N,K]"], tn: ["matmulTransA", "a [K,M]", "b [K,N]"] } as const;
 
