@@ -22,9 +22,11 @@ import { fileURLToPath } from "node:url";
 import { WEIGHT_DTYPES, type WeightDtype } from "../src/compact/dtype.js";
 import { isKQuant } from "../src/compact/kquant.js";
 import { WeightMatrix } from "../src/compact/matrix.js";
+import { createRng } from "../src/random.js";
 import { measureReadBandwidth } from "../src/wasm/bandwidth.js";
 import { relaxedSimd } from "../src/wasm/instance.js";
 import { getThreads, setThreads } from "../src/wasm/pool.js";
+import { randomWeights } from "./random-weights.js";
 
 const HIDDEN = 576, INTER = 1536, KV = 192, LAYERS = 8, PREFILL_ROWS = 128;
 const llamaShapes = (h: number, kv: number, inter: number): [number, number][] => [[h, h], [kv, h], [kv, h], [h, h], [inter, h], [inter, h], [h, inter]];
@@ -43,12 +45,8 @@ interface Cell {
 
 function child(dtype: WeightDtype, threads: number, kquant: boolean): Cell {
   setThreads(threads);
-  let seed = 1;
-  const rand = (n: number): Float32Array => {
-    const a = new Float32Array(n);
-    for (let i = 0; i < n; i++) a[i] = ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 0.1;
-    return a;
-  };
+  const rng = createRng(1);
+  const rand = (n: number): Float32Array => randomWeights(rng, n);
   const mats: WeightMatrix[] = [];
   for (let l = 0; l < (kquant ? KQUANT_LAYERS : LAYERS); l++) for (const [r, c] of kquant ? KQUANT_SHAPES : SHAPES) mats.push(WeightMatrix.fromF32(rand(r * c), r, c, dtype, `w${mats.length}`));
   const bytes = mats.reduce((s, m) => s + m.byteLength, 0);

@@ -8,16 +8,14 @@
  */
 import type { WeightDtype } from "../src/compact/dtype.js";
 import { WeightMatrix } from "../src/compact/matrix.js";
+import { createRng } from "../src/random.js";
 import { setThreads } from "../src/wasm/pool.js";
+import { randomWeights } from "./random-weights.js";
 
 const threads = Number(process.argv[2] ?? 1);
 setThreads(threads);
-let seed = 1;
-const rand = (n: number): Float32Array => {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 0.1;
-  return a;
-};
+const rng = createRng(1);
+const rand = (n: number): Float32Array => randomWeights(rng, n);
 const DTYPES: WeightDtype[] = ["f32", "q8_0", "q4_0", "q4_k", "q6_k"];
 const shapes: [number, number][] = [];
 for (let l = 0; l < 6; l++) shapes.push([2816, 1024], [1024, 2816]);
