@@ -1,5 +1,5 @@
 import { f16ToF32, f32ToF16 } from "../io/half.js";
-import { blockErr, blockError, roundClamped, searchBlockScale } from "./scale-search.js";
+import { blockErr, blockError, largestMagnitude, roundClamped, searchBlockScale } from "./scale-search.js";
 
 /**
  * Q4_0 (ggml-common.h block_q4_0): blocks of 32 values, 18 bytes each:
@@ -32,16 +32,7 @@ export function dequantizeQ4_0(src: Uint8Array, n: number, out: Float32Array = n
 export function quantizeQ4_0Reference(x: Float32Array, out: Uint8Array = new Uint8Array((x.length / Q4_0_BLOCK) * Q4_0_BYTES)): Uint8Array {
   for (let b = 0; b < x.length / Q4_0_BLOCK; b++) {
     const o = b * Q4_0_BLOCK;
-    let amax = 0;
-    let max = 0;
-    for (let i = 0; i < Q4_0_BLOCK; i++) {
-      const v = x[o + i]!;
-      if (Math.abs(v) > amax) {
-        amax = Math.abs(v);
-        max = v;
-      }
-    }
-    const d = max / -8;
+    const d = largestMagnitude(x, o, Q4_0_BLOCK) / -8;
     const id = d === 0 ? 0 : 1 / d;
     const h = f32ToF16(d);
     const p = b * Q4_0_BYTES;

@@ -64,13 +64,8 @@ function roundedError(n: number, d: number, qmin: number, qmax: number): void {
   blockErr.weighted = weighted;
 }
 
-/**
- * The f16 bits of the best scale found for x[o, o+n) with integers in [qmin, qmax] (qmin < 0), or
- * −1 when none beats the caller's reference encoding, whose errors are plainSquared / plainWeighted.
- * The caller encodes q = roundClamped(x, d, qmin, qmax) with d the returned scale.
- */
-export function searchBlockScale(x: Float32Array, o: number, n: number, qmin: number, qmax: number, plainSquared: number, plainWeighted: number): number {
-  if (n > 32) throw new RangeError(`searchBlockScale: blocks of at most 32 values, got ${n}`);
+/** The value of x[o, o+n) with the largest magnitude, sign kept (the first of equals; 0 for none): the block's scale anchor. */
+export function largestMagnitude(x: Float32Array, o: number, n: number): number {
   let amax = 0;
   let max = 0;
   for (let i = 0; i < n; i++) {
@@ -80,6 +75,18 @@ export function searchBlockScale(x: Float32Array, o: number, n: number, qmin: nu
       max = v;
     }
   }
+  return max;
+}
+
+/**
+ * The f16 bits of the best scale found for x[o, o+n) with integers in [qmin, qmax] (qmin < 0), or
+ * −1 when none beats the caller's reference encoding, whose errors are plainSquared / plainWeighted.
+ * The caller encodes q = roundClamped(x, d, qmin, qmax) with d the returned scale.
+ */
+export function searchBlockScale(x: Float32Array, o: number, n: number, qmin: number, qmax: number, plainSquared: number, plainWeighted: number): number {
+  if (n > 32) throw new RangeError(`searchBlockScale: blocks of at most 32 values, got ${n}`);
+  const max = largestMagnitude(x, o, n);
+  const amax = Math.abs(max);
   if (amax === 0) return -1;
   let best = plainWeighted;
   let bestBits = -1;
