@@ -1,78 +1,15 @@
 /**
  * The CLI end to end. A few runs are real processes (node + tsx, as a user runs it: ~0.5 s+ of
- * startup each, so they run concurrently and are few); the many bad-input cases run the same
- * `runCli` in-process with captured streams.
+ * startup each, so they run concurrently and are few); the rest run the same `runCli`
+ * in-process with captured streams. Bad input: cli-errors.test.ts.
  */
-import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ChatSession, loadTokenizer } from "@mini/llm";
 import { loadModelDir } from "@mini/llm/models";
-import { readSafetensors, Tensor, writeSafetensors } from "@mini/tensor";
-import { runCli } from "../src/cli.js";
-// ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
-const SHARED = process.env["MINI_SHARED"]!;
-
-const APP = join(dirname(fileURLToPath(import.meta.url)), "..");
-const STORY = `${SHARED}/models/story`;
-const CHAT_TOKENIZER = `${SHARED}/models/chat-tokenizer`;
-interface Fixture {
-  prompt: string;
-  greedy: { ids: number[]; continuation_text: string };
-}
-const FIXTURES = [1, 2, 3, 4].map((i) => JSON.parse(readFileSync(`${SHARED}/reference/story/prompt_0${i}.json`, "utf8")) as Fixture);
-const fixture = FIXTURES[0]!;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** A real process: `node --import tsx --conditions=@mini/source src/main.ts …` (or the bin). */
-function spawnCli(args: string[], opts: { input?: string; bin?: boolean } = {}): Promise<Run> {
-  const argv = opts.bin ? [join(APP, "bin/llama-infer.mjs"), ...args] : ["--import", "tsx", "--conditions=@mini/source", "src/main.ts", ...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { cwd: APP, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(opts.input ?? "");
-  });
-}
-
-/** The same CLI in this process, with captured streams. */
-async function runInProcess(args: string[], input = ""): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    stdin: Readable.from([input]),
-    interactive: false,
-  });
-  return { code, stdout, stderr };
-}
-
-function expectOneLineError(r: Run, message: string | RegExp): void {
-  expect(r.code).not.toBe(0);
-  expect(r.stdout).toBe("");
-  const lines = r.stderr.split("\n").filter((l) => l !== "");
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(typeof message === "string" ? new RegExp(`^error: .*${escapeRegExp(message)}`) : message);
-  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
+import { CHAT_TOKENIZER, escapeRegExp, expectOneLineError, FIXTURES, fixture, type Run, runInProcess, STORY, spawnCli } from "./cli-helpers.js";
 
 describe("llama-infer as a process", () => {
   const answersIn = ["Tell me about a cat.", "What did the cat do next?"];
@@ -127,94 +64,6 @@ describe("llama-infer generate --temperature 0 on every story fixture (in-proces
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(`${f.prompt}${f.greedy.continuation_text}\n`);
-  });
-});
-
-describe("llama-infer bad input (in-process)", () => {
-  let tmp: string;
-  const dir = (name: string) => join(tmp, name);
-  /** A copy of the story model directory, with `change` applied. */
-  function variant(name: string, change: (d: string) => void): string {
-    const d = dir(name);
-    mkdirSync(d);
-    for (const f of ["config.json", "generation_config.json", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json"]) {
-      copyFileSync(join(STORY, f), join(d, f));
-    }
-    change(d);
-    return d;
-  }
-  const editConfig = (d: string, edit: (c: Record<string, unknown>) => void) => {
-    const c = JSON.parse(readFileSync(join(d, "config.json"), "utf8")) as Record<string, unknown>;
-    edit(c);
-    writeFileSync(join(d, "config.json"), JSON.stringify(c));
-  };
-  const rewriteWeights = (d: string, edit: (t: Record<string, Tensor>) => void) => {
-    const file = readSafetensors(join(STORY, "model.safetensors"));
-    const tensors: Record<string, Tensor> = {};
-    for (const name of file.names()) tensors[name] = file.get(name);
-    edit(tensors);
-    writeSafetensors(join(d, "model.safetensors"), tensors);
-  };
-
-  beforeAll(() => {
-    tmp = mkdtempSync(join(tmpdir(), "llama-infer-cli-"));
-    variant("no-weights", () => {});
-    variant("no-config", (d) => {
-      copyFileSync(join(STORY, "model.safetensors"), join(d, "model.safetensors"));
-      rmSync(join(d, "config.json"));
-    });
-    variant("no-tokenizer", (d) => {
-      copyFileSync(join(STORY, "model.safetensors"), join(d, "model.safetensors"));
-      rmSync(join(d, "tokenizer.json"));
-    });
-    variant("attention-bias", (d) => {
-      copyFileSync(join(STORY, "model.safetensors"), join(d, "model.safetensors"));
-      editConfig(d, (c) => (c["attention_bias"] = true));
-    });
-    variant("truncated", (d) => writeFileSync(join(d, "model.safetensors"), readFileSync(join(STORY, "model.safetensors")).subarray(0, 100_000)));
-    variant("missing-tensor", (d) => rewriteWeights(d, (t) => delete t["model.layers.1.mlp.down_proj.weight"]));
-    variant("wrong-shape", (d) => rewriteWeights(d, (t) => (t["model.norm.weight"] = Tensor.zeros([64]))));
-    variant("gpt2", (d) => {
-      copyFileSync(join(STORY, "model.safetensors"), join(d, "model.safetensors"));
-      editConfig(d, (c) => Object.assign(c, { model_type: "gpt2", architectures: ["GPT2LMHeadModel"] }));
-    });
-    variant("rope-scaling", (d) => {
-      copyFileSync(join(STORY, "model.safetensors"), join(d, "model.safetensors"));
-      editConfig(d, (c) => (c["rope_scaling"] = { type: "linear", factor: 2 }));
-    });
-  });
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-  const gen = (model: string, ...rest: string[]) => runInProcess(["generate", "--model", model, "--prompt", "Once", ...rest]);
-
-  it.each([
-    ["a missing directory", () => gen(dir("nowhere")), "nowhere: model directory does not exist"],
-    ["a missing weights file", () => gen(dir("no-weights")), "no-weights: no weights"],
-    ["a missing config.json", () => gen(dir("no-config")), "no-config/config.json: missing"],
-    ["a missing tokenizer.json", () => gen(dir("no-tokenizer")), "no-tokenizer/tokenizer.json: file not found"],
-    ["a truncated safetensors file", () => gen(dir("truncated")), "truncated/model.safetensors"],
-    ["a missing tensor", () => gen(dir("missing-tensor")), "model.layers.1.mlp.down_proj.weight"],
-    ["a tensor of the wrong shape", () => gen(dir("wrong-shape")), "model.norm.weight"],
-    ["an unsupported architecture", () => gen(dir("gpt2")), 'config.json: field "model_type": unsupported model type "gpt2"'],
-    ["an unsupported config field", () => gen(dir("rope-scaling")), 'config.json: field "rope_scaling"'],
-    ["biases the config calls for and the weights lack", () => gen(dir("attention-bias")), 'model.safetensors: tensor "model.layers.0.self_attn.q_proj.bias": missing'],
-    ["a prompt past the context length", () => runInProcess(["generate", "--model", STORY, "--prompt", "the cat sat on the mat. ".repeat(100)]), /^error: prompt is \d{3} tokens; context length is 512$/],
-    ["--top-p 1.5", () => gen(STORY, "--top-p", "1.5"), /^error: invalid --top-p: must be in \(0, 1\], got 1\.5$/],
-    ["chat --template-var without =", () => runInProcess(["chat", "--model", STORY, "--template-var", "enable_thinking"]), /^error: invalid --template-var: expected NAME=VALUE with NAME an identifier, got "enable_thinking"$/],
-    ["--temperature -1", () => gen(STORY, "--temperature", "-1"), /^error: invalid --temperature: .*got -1$/],
-    ["--top-k 2.5", () => gen(STORY, "--top-k", "2.5"), /^error: invalid --top-k: must be an integer ≥ 0.*got 2\.5$/],
-    ["--repetition-penalty 0", () => gen(STORY, "--repetition-penalty", "0"), /^error: invalid --repetition-penalty: must be a finite number > 0, got 0$/],
-    ["--max-new-tokens 0", () => gen(STORY, "--max-new-tokens", "0"), /^error: invalid --max-new-tokens: must be an integer ≥ 1, got 0$/],
-    ["--seed abc", () => gen(STORY, "--seed", "abc"), /^error: invalid --seed: must be a number, got "abc"$/],
-    ["--temperature abc", () => gen(STORY, "--temperature", "abc"), /^error: invalid --temperature: must be a number, got "abc"$/],
-    ["--min-p 2", () => gen(STORY, "--min-p", "2"), /^error: invalid --min-p: must be in \[0, 1\], got 2$/],
-    ["chat with --top-k -1", () => runInProcess(["chat", "--model", STORY, "--top-k", "-1"]), /^error: invalid --top-k: must be an integer ≥ 0.*got -1$/],
-    ["an unknown option", () => gen(STORY, "--bogus"), /^error: unknown option '--bogus'$/],
-    ["a missing required option", () => runInProcess(["generate", "--prompt", "x"]), /^error: required option '-m, --model <path>' not specified$/],
-    ["chat with a missing directory", () => runInProcess(["chat", "--model", dir("nowhere")]), "nowhere: model directory does not exist"],
-    ["synth with a missing config file", () => runInProcess(["synth", "--config", dir("none.json"), "--out", dir("x")]), "none.json: config file does not exist"],
-  ] as [string, () => Promise<Run>, string | RegExp][])("%s", async (_what, run, message) => {
-    expectOneLineError(await run(), message);
   });
 });
 
