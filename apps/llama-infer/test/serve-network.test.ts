@@ -73,7 +73,8 @@ describe("--api-key", () => {
     expect(ok.status).toBe(200);
     // Liveness and the page stay open (the page asks for the key itself).
     expect((await call(keyed.url, "/health")).status).toBe(200);
-    expect((await call(keyed.url, "/")).status).toBe(200);
+    for (const path of ["/", "/app.js", "/sse.js", "/style.css", "/favicon.svg"]) expect((await call(keyed.url, path)).status, path).toBe(200);
+    expect((await call(keyed.url, "/server.ts")).status).not.toBe(200);
   });
 
   it("the official openai client: answers with the key (whole and streamed), AuthenticationError without", async () => {

@@ -17,6 +17,8 @@
  * the file served is the file written, with no build step between them.
  */
 
+import { errorText, serverSentEvents } from "./sse.js";
+
 /** @typedef {{ role: "system" | "user" | "assistant", content: string }} Message */
 /** @typedef {Message | { role: "notice" | "error", content: string }} Entry */
 /** @typedef {{ prompt_tokens: number, completion_tokens: number, prompt_tokens_cached: number }} Usage */
@@ -220,33 +222,6 @@ async function answer() {
   }
 }
 
-/**
- * The `data:` payloads of an event stream, parsed, until `[DONE]`.
- * @param {ReadableStream<Uint8Array>} body
- * @returns {AsyncGenerator<any>}
- */
-async function* serverSentEvents(body) {
-  const reader = body.getReader();
-  const utf8 = new TextDecoder();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += utf8.decode(value, { stream: true });
-    let end;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const event = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      for (const line of event.split("\n")) {
-        if (!line.startsWith("data: ")) continue;
-        const data = line.slice(6);
-        if (data === "[DONE]") return;
-        yield JSON.parse(data);
-      }
-    }
-  }
-}
-
 /** "31 tokens · 210.5 tok/s · first token 12 ms · prompt 88 tokens (61 cached) · length" */
 function describe(/** @type {Usage | null} */ u, /** @type {string} */ finish, /** @type {number} */ t0, /** @type {number} */ tFirst, /** @type {number} */ tEnd) {
   if (u === null) return finish;
@@ -254,15 +229,6 @@ function describe(/** @type {Usage | null} */ u, /** @type {string} */ finish, /
   const rate = u.completion_tokens > 1 && decodeS > 0 ? `${((u.completion_tokens - 1) / decodeS).toFixed(1)} tok/s` : "– tok/s";
   const first = tFirst > 0 ? `first token ${(tFirst - t0).toFixed(0)} ms` : "no text";
   return `${u.completion_tokens} tokens · ${rate} · ${first} · prompt ${u.prompt_tokens} tokens (${u.prompt_tokens_cached} cached) · ${finish}`;
-}
-
-/** @param {Response} res */
-async function errorText(res) {
-  try {
-    return (await res.json()).error.message;
-  } catch {
-    return `HTTP ${res.status}`;
-  }
 }
 
 function setBusy(/** @type {boolean} */ busy) {

@@ -30,7 +30,7 @@ import { parseMessages } from "./openai-params.js";
 import { readJsonBody } from "./request-body.js";
 import { DEFAULT_LIMITS, type RequestLimits } from "./request-limits.js";
 import { ServerMetrics } from "./server-metrics.js";
-import { readStaticFile, WEB_DIR } from "./static-files.js";
+import { isStaticPath, readStaticFile, WEB_DIR } from "./static-files.js";
 
 export interface ServerOptions {
   engine: ServingEngine;
@@ -70,8 +70,8 @@ export interface RunningServer {
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
-/** Routes anyone may read (no API key): liveness, and the page (which then asks for the key). */
-const PUBLIC = new Set(["/health", "/", "/index.html", "/app.js", "/style.css", "/favicon.svg", "/favicon.ico"]);
+/** Routes anyone may read (no API key): liveness, and the page's files (the page then asks for the key). */
+const isPublic = (path: string): boolean => path === "/health" || isStaticPath(path);
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const startedAt = Math.floor(Date.now() / 1000);
@@ -107,7 +107,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       res.end();
       return;
     }
-    if (!PUBLIC.has(path)) access.checkKey(req);
+    if (!isPublic(path)) access.checkKey(req);
     if (path === "/v1/chat/completions" || path === "/v1/completions") {
       if (method !== "POST") throw methodNotAllowed(method, path, "POST");
       return handleCompletion(path === "/v1/completions" ? "text" : "chat", req, res, ctx, requestId);

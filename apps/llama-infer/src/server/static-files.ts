@@ -13,11 +13,17 @@ const FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/index.html": { file: "index.html", type: "text/html; charset=utf-8" },
   "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/sse.js": { file: "sse.js", type: "text/javascript; charset=utf-8" },
   "/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
   "/favicon.svg": { file: "favicon.svg", type: "image/svg+xml" },
   // Browsers ask for /favicon.ico whatever the page links; an SVG under that name works in all current ones.
   "/favicon.ico": { file: "favicon.svg", type: "image/svg+xml" },
 };
+
+/** Whether `path` is one of the page's files (served without the API key: the page asks for it). */
+export function isStaticPath(path: string): boolean {
+  return Object.hasOwn(FILES, path);
+}
 
 /** The file served at `path`, or null if `path` is not one of the page's files. */
 export async function readStaticFile(webDir: string, path: string): Promise<{ body: Buffer; type: string } | null> {
