@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { layerTensors, loadModelDir, type LlamaModel } from "@mini/llm/models";
+import { argmax } from "@mini/llm/sampling";
 import { synthesizeModelDir } from "@mini/llm/testing";
 import { createRng, getThreads, isKQuant, measureReadBandwidth, setThreads, WEIGHT_DTYPES, type WeightDtype } from "@mini/tensor";
 import { benchModelDir } from "./infer.js";
@@ -70,7 +71,6 @@ async function child(name: string, dtype: WeightDtype, threads: number, promptLe
   const loadMs = performance.now() - t0;
   const prompt = benchPrompt(config.vocabSize, promptLen);
   const cache = model.newCache(Math.min(config.maxSeqLen, promptLen + decodeLen + 1));
-  const argmax = (x: Float32Array): number => x.reduce((b, v, i) => (v > x[b]! ? i : b), 0);
   let prefill = Infinity, decode = Infinity;
   for (let r = 0; r < 3; r++) {
     cache.clear();

@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRng } from "@mini/tensor";
 import { layerTensors, loadModelDir } from "@mini/llm/models";
+import { argmax } from "@mini/llm/sampling";
 import { synthesizeModelDir } from "@mini/llm/testing";
 // ../shared beside the checkout (override with MINI_SHARED).
 const SHARED = process.env["MINI_SHARED"] ?? fileURLToPath(new URL("../../../../shared", import.meta.url));
@@ -96,11 +97,6 @@ async function measure(name: string, promptLen: number, decodeLen: number): Prom
   const rng = createRng(1234);
   const prompt = Array.from({ length: promptLen }, () => 3 + rng.int(config.vocabSize - 3));
   const cache = model.newCache(Math.min(config.maxSeqLen, promptLen + decodeLen + 1));
-  const argmax = (x: Float32Array): number => {
-    let b = 0;
-    for (let i = 1; i < x.length; i++) if (x[i]! > x[b]!) b = i;
-    return b;
-  };
 
   let t = performance.now();
   argmax(model.forward(prompt, cache));

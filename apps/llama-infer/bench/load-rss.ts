@@ -10,6 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { loadModelDir } from "@mini/llm/models";
+import { argmax } from "@mini/llm/sampling";
 import { createRng, heap, parseWeightDtype, setThreads, type WeightDtype } from "@mini/tensor";
 import { benchModelDir } from "./infer.js";
 
@@ -35,7 +36,6 @@ async function child(name: string, dtype: WeightDtype, threads: number): Promise
   const rng = createRng(1234);
   const prompt = Array.from({ length: Math.min(128, config.maxSeqLen - 17) }, () => 3 + rng.int(config.vocabSize - 3));
   const cache = model.newCache(Math.min(config.maxSeqLen, prompt.length + 17));
-  const argmax = (x: Float32Array): number => x.reduce((b, v, i) => (v > x[b]! ? i : b), 0);
   let next = argmax(model.forward(prompt, cache));
   for (let i = 0; i < 16; i++) next = argmax(model.forward([next], cache));
   return {
