@@ -19,19 +19,25 @@
  *             re-tokenized, the end-of-turn tokens) from where it differs from what was generated,
  *             so the next turn finds all of it. That is work for a turn that may never come (with
  *             a model whose answers re-tokenize differently, as much as the answer itself), so it
- *             is deferred: fed only in steps with nothing else to run (at most IDLE_SYNC_ROWS
- *             rows a step, so a request arriving meanwhile waits little), or at once when a
- *             waiting request continues the conversation (that request waits for it). A deferred
- *             sync holds no batch slot, and gives its blocks up (retires) when a request needs them.
+ *             is deferred: fed only once the engine has had nothing else to run for
+ *             `idleSyncDelayMs` (a client sends its next request as soon as it has an answer:
+ *             that request should not find a sync step in its way), then at most IDLE_SYNC_ROWS
+ *             rows a step (a request arriving meanwhile waits little); or at once when a waiting
+ *             request continues the conversation (it holds all of that conversation's prompt, and
+ *             waits for the sync). A deferred sync holds no batch slot, and gives its blocks up
+ *             (retires) when a request needs them.
  */
 import type { BatchedCausalLM, BatchEntry, PagedKV } from "../models/causal-lm.js";
 import type { BlockAllocator } from "./block-allocator.js";
 import { commonPrefixLength } from "./common-prefix.js";
+import { startSync } from "./conversation-sync.js";
 import type { PrefixTree } from "./prefix-tree.js";
 import type { Sequence } from "./sequence.js";
 
 /** Most rows of deferred syncs in one step (one KV block's worth: a small step). */
 const IDLE_SYNC_ROWS = 16;
+/** Quiet time before deferred syncs run: longer than a client's turnaround on one machine. */
+const IDLE_SYNC_DELAY_MS = 50;
 
 export interface BatchSchedulerOptions {
   /** Tokens per forward pass, summed over sequences (≤ model.maxBatchTokens). */
@@ -40,6 +46,8 @@ export interface BatchSchedulerOptions {
   maxRunning: number;
   /** Called when a sequence is done (finished, cancelled or failed). */
   onRetired?: (seq: Sequence) => void;
+  /** Time with nothing else to run before deferred syncs are fed. Default IDLE_SYNC_DELAY_MS. */
+  idleSyncDelayMs?: number;
 }
 
 export class BatchScheduler {
@@ -50,8 +58,13 @@ export class BatchScheduler {
   steps = 0;
   preemptions = 0;
   private looping = false;
+  /** The loop sleeps until deferred syncs may run (a new request wakes it at once). */
+  private quietTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the last step with work other than deferred syncs ended (or a request came). */
+  private lastWorkAt = -Infinity;
   private idleWaiters: (() => void)[] = [];
   private readonly bs: number;
+  private readonly idleSyncDelayMs: number;
 
   constructor(
     private readonly model: BatchedCausalLM,
@@ -61,6 +74,7 @@ export class BatchScheduler {
     private readonly opts: BatchSchedulerOptions,
   ) {
     this.bs = alloc.blockSize;
+    this.idleSyncDelayMs = opts.idleSyncDelayMs ?? IDLE_SYNC_DELAY_MS;
   }
 
   /** Running sequences that hold a batch slot (deferred syncs do not). */
@@ -72,6 +86,12 @@ export class BatchScheduler {
 
   add(seq: Sequence): void {
     this.waiting.push(seq);
+    this.lastWorkAt = performance.now();
+    if (this.quietTimer !== undefined) {
+      clearTimeout(this.quietTimer);
+      this.quietTimer = undefined;
+      setImmediate(() => this.loop());
+    }
     this.wake();
   }
 
@@ -88,6 +108,7 @@ export class BatchScheduler {
   }
 
   private loop(): void {
+    this.quietTimer = undefined;
     this.step();
     if (this.running.length === 0 && this.waiting.length === 0) {
       this.looping = false;
@@ -95,7 +116,14 @@ export class BatchScheduler {
       for (const w of this.idleWaiters.splice(0)) w();
       return;
     }
-    setImmediate(() => this.loop());
+    const wait = this.onlyDeferredSyncs() ? this.lastWorkAt + this.idleSyncDelayMs - performance.now() : 0;
+    if (wait > 0) this.quietTimer = setTimeout(() => this.loop(), Math.ceil(wait));
+    else setImmediate(() => this.loop());
+  }
+
+  /** Nothing to run but syncs nobody waits for. */
+  private onlyDeferredSyncs(): boolean {
+    return this.waiting.length === 0 && this.running.every((s) => s.syncing && !s.syncWanted);
   }
 
   /** One engine step (see the file comment). */
@@ -107,8 +135,8 @@ export class BatchScheduler {
     }
     // Decoding sequences first (one token each), then prompt chunks in admission order; syncs
     // only when wanted or when nothing else runs.
-    const busy = this.slotsInUse > 0;
-    const runnable = this.running.filter((s) => !s.syncing || s.syncWanted || !busy);
+    const quiet = this.slotsInUse === 0 && performance.now() - this.lastWorkAt >= this.idleSyncDelayMs;
+    const runnable = this.running.filter((s) => !s.syncing || s.syncWanted || quiet);
     const order = [...runnable.filter((s) => s.pendingCount === 1), ...runnable.filter((s) => s.pendingCount > 1)];
     const batch: { seq: Sequence; entry: BatchEntry }[] = [];
     let budget = this.opts.tokenBudget;
@@ -128,6 +156,7 @@ export class BatchScheduler {
     const live = batch.filter((b) => (b.seq.state === "running" || b.seq.syncing) && this.running.includes(b.seq));
     this.lastBatchSize = live.length;
     if (live.length === 0) return;
+    const work = live.some((b) => !b.seq.syncing || b.seq.syncWanted);
     this.steps++;
     let logits: Float32Array;
     try {
@@ -137,6 +166,7 @@ export class BatchScheduler {
       for (const { seq } of live) this.retire(seq, e);
       return;
     }
+    if (work) this.lastWorkAt = performance.now();
     const V = this.model.config.vocabSize;
     live.forEach(({ seq, entry }, j) => {
       seq.position += entry.tokens.length;
@@ -158,31 +188,9 @@ export class BatchScheduler {
       }
       if (!finished) return;
       // The answer is complete: delivered now; a sync runs on without holding the client.
-      if (this.startSync(seq)) seq.settle();
+      if (startSync(seq, this.alloc)) seq.settle();
       else this.retire(seq, null);
     });
-  }
-
-  /**
-   * After a chat answer: keeps the ids that agree with the conversation rendered with this
-   * answer, and queues the rest of it to be fed. False when there is nothing to feed (or no room).
-   */
-  private startSync(s: Sequence): boolean {
-    const target = s.spec.renderWithAnswer?.(s.answer);
-    if (target === undefined || target.length > s.spec.contextLength || s.cancelled) return false;
-    let keep = commonPrefixLength(s.tokens.slice(0, s.position), target);
-    // Shared blocks (in the prefix tree, or used by others) are a prefix of the table: never
-    // written into; a divergence inside one restarts at its start.
-    const j = Math.floor(keep / this.bs);
-    const b = s.table[j];
-    if (keep % this.bs !== 0 && b !== undefined && (this.alloc.isCached(b) || this.alloc.refcount(b) > 1)) keep = j * this.bs;
-    if (keep >= target.length) return false;
-    const needed = Math.ceil(target.length / this.bs);
-    for (const extra of s.table.splice(needed)) this.alloc.release(extra);
-    s.tokens = target;
-    s.position = keep;
-    s.syncing = true;
-    return true;
   }
 
   /**
@@ -197,9 +205,15 @@ export class BatchScheduler {
       for (const b of table) this.alloc.release(b);
       return false;
     };
-    // The next turn of a conversation still syncing waits for it (its sync now runs at once).
+    // The next turn of a conversation still syncing (or that turn asked again) holds all of its
+    // prompt: it waits for the sync, which now runs at once, and then finds all of it. Another
+    // conversation that shares only a system prompt with it does not wait.
     const found = pos + (m.partial?.count ?? 0);
-    const continued = this.running.find((r) => r.syncing && commonPrefixLength(r.tokens, s.tokens) > found);
+    const continued = this.running.find((r) => {
+      if (!r.syncing) return false;
+      const shared = commonPrefixLength(r.tokens, s.tokens);
+      return shared > found && shared >= r.promptIds.length;
+    });
     if (continued !== undefined) {
       continued.syncWanted = true;
       return giveBack();

@@ -52,6 +52,11 @@ export interface ServingEngineOptions {
   blockSize?: number;
   /** Told the timing of every generated id (a server's latency histograms). */
   observer?: TokenObserver;
+  /**
+   * Quiet time (ms) before a chat's deferred sync (the conversation re-fed for its next turn)
+   * runs. Default 50: a client's next request, sent as soon as it has an answer, comes first.
+   */
+  idleSyncDelayMs?: number;
 }
 
 export interface TokenObserver {
@@ -167,6 +172,7 @@ export class ServingEngine {
       tokenBudget: budget,
       maxRunning: maxSessions,
       onRetired: (seq) => this.onRetired(seq),
+      ...(opts.idleSyncDelayMs === undefined ? {} : { idleSyncDelayMs: int("idleSyncDelayMs", opts.idleSyncDelayMs, 0) }),
     });
   }
 
