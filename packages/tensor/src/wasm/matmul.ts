@@ -24,7 +24,10 @@ import { kernelRef, runJobs, splitRange, type KernelRef } from "./pool.js";
  *     of the 32M model (5.4 vs 10.9 GFLOP/s on its 32002×312 head); at M = 4 the two were equal.
  *     Each row is then bit-identical to its M = 1 product. (M = 3 stays on gemm: a 3-token chunk
  *     summed in gemvT's order moved a test's logits past its float32 bound vs float64.)
- *   - everything else goes to the packed, register-blocked gemm.
+ *   - everything else goes to the packed, register-blocked gemm. Inside it, up to DIRECT_M (16)
+ *     rows of A·B or Aᵀ·B skip packing and read A and B in place (gemm.wat $direct: a training
+ *     step's dx = dy·W on one 7-token sentence was copying all of W for 2 row tiles), with the
+ *     same summation order per element, so the same bits (test/gemm-order.test.ts).
  *
  * Threads (pool.ts): gemvT is split by output rows (each thread streams its own slice of W: tensor
  * parallelism), gemm by blocks of 8 output columns (each thread packs only its columns of B).
