@@ -7,6 +7,7 @@
  *   cd packages/tensor && pnpm bench:compact            (rounds = 3)
  *   ... bench/compact.ts --rounds 5
  *   ... bench/compact.ts --kquant [--rounds 5]
+ *   ... bench/compact.ts --int8 [--rounds 5]    (run it under Node ≥ 22)
  *
  * --kquant: q4_k / q6_k need rows of whole 256-weight super-blocks, so they are compared with f32,
  * q8_0 and q4_0 on 3 Llama-shaped layers whose widths are multiples of 256 (hidden 1024,
@@ -16,6 +17,10 @@
  * (so load from other jobs on the machine spreads over all of them); the table gives
  * min / median / max over the rounds. "of ceiling" = the decode time the bandwidth allows
  * (weight bytes ÷ GB/s) over the measured time.
+ *
+ * --int8: q8_0 and q4_0 only, each twice where the relaxed int8 dot product is in use: through
+ * relaxeddot.wat ("relaxed dot") and through compact.wat's SIMD128 products ("SIMD128 dot", the
+ * same results bit for bit), interleaved, with f32 for scale.
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -24,7 +29,7 @@ import { isKQuant } from "../src/compact/kquant.js";
 import { WeightMatrix } from "../src/compact/matrix.js";
 import { createRng } from "../src/random.js";
 import { measureReadBandwidth } from "../src/wasm/bandwidth.js";
-import { relaxedSimd } from "../src/wasm/instance.js";
+import { relaxedDot, relaxedSimd, setRelaxedDot } from "../src/wasm/instance.js";
 import { getThreads, setThreads } from "../src/wasm/pool.js";
 import { randomWeights } from "./random-weights.js";
 
@@ -43,8 +48,9 @@ interface Cell {
   bytes: number;
 }
 
-function child(dtype: WeightDtype, threads: number, kquant: boolean): Cell {
+function child(dtype: WeightDtype, threads: number, kquant: boolean, plainDot: boolean): Cell {
   setThreads(threads);
+  if (plainDot) setRelaxedDot(false);
   const rng = createRng(1);
   const rand = (n: number): Float32Array => randomWeights(rng, n);
   const mats: WeightMatrix[] = [];
@@ -69,18 +75,21 @@ function child(dtype: WeightDtype, threads: number, kquant: boolean): Cell {
 
 const args = process.argv.slice(2);
 if (args[0] === "--child") {
-  console.log(JSON.stringify(child(args[1] as WeightDtype, Number(args[2]), args[3] === "kquant")));
+  console.log(JSON.stringify(child(args[1] as WeightDtype, Number(args[2]), args[3] === "kquant", args[4] === "plain-dot")));
 } else {
   const kquant = args.includes("--kquant");
   const roundsAt = args.indexOf("--rounds");
   const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 3;
   const all = getThreads();
   const threadCounts = [...new Set([1, all])];
-  const cells = (kquant ? KQUANT_DTYPES : WEIGHT_DTYPES.filter((d) => !isKQuant(d))).flatMap((d) => threadCounts.map((t) => ({ d, t, runs: [] as Cell[] })));
+  const int8 = args.includes("--int8");
+  const dtypes = kquant ? KQUANT_DTYPES : int8 ? (["f32", "q8_0", "q4_0"] as WeightDtype[]) : WEIGHT_DTYPES.filter((d) => !isKQuant(d));
+  const dots = (d: WeightDtype): string[] => (int8 && relaxedDot() && (d === "q8_0" || d === "q4_0") ? ["relaxed-dot", "plain-dot"] : [""]);
+  const cells = dtypes.flatMap((d) => dots(d).flatMap((dot) => threadCounts.map((t) => ({ d, dot, t, runs: [] as Cell[] }))));
   const self = fileURLToPath(import.meta.url);
   for (let r = 0; r < rounds; r++) {
     for (const c of cells) {
-      const out = execFileSync(process.execPath, ["--conditions=@mini/source", "--import", "tsx", self, "--child", c.d, String(c.t), kquant ? "kquant" : ""], { encoding: "utf8" });
+      const out = execFileSync(process.execPath, ["--conditions=@mini/source", "--import", "tsx", self, "--child", c.d, String(c.t), kquant ? "kquant" : "", c.dot], { encoding: "utf8" });
       c.runs.push(JSON.parse(out.trim().split("\n").pop()!) as Cell);
     }
   }
@@ -91,13 +100,13 @@ if (args[0] === "--child") {
   };
   const med = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
   const what = kquant ? `${KQUANT_LAYERS} layers of hidden 1024 / intermediate 2816 / k,v 256` : `${LAYERS} layers of SmolLM2-135M's Linear shapes`;
-  console.log(`${what}; ${rounds} interleaved processes per cell; relaxed SIMD: ${relaxedSimd}; min / median / max\n`);
+  console.log(`${what}; ${rounds} interleaved processes per cell; relaxed SIMD: ${relaxedSimd}, its int8 dot: ${relaxedDot()}; min / median / max\n`);
   console.log("| dtype | threads | MB of weights | decode GB/s | decode ms | read bandwidth GB/s | of ceiling (median) | prefill GFLOP/s (128 rows) |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const c of cells) {
     const ceiling = med(c.runs.map((r) => r.bytes / r.bandwidth / 1e9)) / (med(c.runs.map((r) => r.decodeMs)) / 1000);
     console.log(
-      `| ${c.d} | ${c.t} | ${(c.runs[0]!.bytes / 1e6).toFixed(1)} | ${mmm(c.runs.map((r) => r.decodeGBs))} | ${mmm(c.runs.map((r) => r.decodeMs))} | ` +
+      `| ${c.d}${c.dot === "" ? "" : c.dot === "plain-dot" ? " (SIMD128 dot)" : " (relaxed dot)"} | ${c.t} | ${(c.runs[0]!.bytes / 1e6).toFixed(1)} | ${mmm(c.runs.map((r) => r.decodeGBs))} | ${mmm(c.runs.map((r) => r.decodeMs))} | ` +
         `${mmm(c.runs.map((r) => r.bandwidth))} | ${(100 * ceiling).toFixed(0)} % | ${mmm(c.runs.map((r) => r.prefillGflops))} |`,
     );
   }

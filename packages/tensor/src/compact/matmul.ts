@@ -1,5 +1,5 @@
 import { ShapeError } from "../errors.js";
-import { wasm, wasmEnabled } from "../wasm/instance.js";
+import { relaxedDot, wasm, wasmEnabled } from "../wasm/instance.js";
 import { kernelRef, runJobs, splitRange, type KernelRef } from "../wasm/pool.js";
 import { gemmScratch, matmulScratchFloats, runGemm } from "../wasm/matmul.js";
 import { roundUp4, runInHeap } from "../wasm/scratch.js";
@@ -18,6 +18,9 @@ import { compactMatmulReference } from "./matmul.reference.js";
  * order for every thread count, so results are bit-identical whatever setThreads says.
  * bf16 / f16 with M ≥ GEMM_MIN_M (prefill) widen W panel by panel and run the f32 gemm instead
  * (widenedGemm below): a row-dot would widen every weight once per row of x.
+ * q8_0 / q4_0 take relaxeddot.wat's int8 dot products where relaxedDot() says so (the same
+ * results bit for bit), except a Q8_0 W holding a −128 (`q8Minus128`: that one weight value the
+ * relaxed product cannot take, see the .wat), which keeps compact.wat's.
  * Without WASM it runs the float64 reference loop (matmul.reference.ts).
  */
 
@@ -43,6 +46,7 @@ const dotName: Record<Exclude<WeightDtype, "f32">, string> = {
 
 export function compactMatmulTransB(
   x: Float32Array, M: number, K: number, w: number, bytes: () => Uint8Array, dtype: Exclude<WeightDtype, "f32">, N: number, out: Float32Array,
+  q8Minus128 = false,
 ): Float32Array {
   if (x.length < M * K) throw new ShapeError(`compact matmul: x has ${x.length} elements, [M, K] = [${M}, ${K}] needs ${M * K}`);
   if (out.length < M * N) throw new ShapeError(`compact matmul: out has ${out.length} elements, [M, N] = [${M}, ${N}] needs ${M * N}`);
@@ -56,6 +60,8 @@ export function compactMatmulTransB(
   // q8_0 / q4_0 take 16-bit activation blocks, q i16 [M, nb, 32] then d f32 [M, nb] (ACT_Q16,
   // blocks.ts); the K-quants one 8-bit block per 256-weight super-block (ACT_Q8K_BYTES, kquant.ts).
   const wide = dtype === "q8_0" || dtype === "q4_0";
+  // relaxeddot.wat's activation blocks are 64 bytes like ACT_Q16's (q i8[32], the Q4_0 correction)
+  const int8 = wide && relaxedDot() && !(dtype === "q8_0" && q8Minus128);
   if (!quantized && M >= GEMM_MIN_M) return widenedGemm(x, M, K, w, dtype, N, out);
   const { nb, qBytes, actBytes } = activationLayout(dtype, M, K);
   const ops = [
@@ -72,7 +78,7 @@ export function compactMatmulTransB(
         if (wide) jobs.push([px! + 4 * m0 * K, m1 - m0, K, work + m0 * nb * ACT_Q16.blockBytes, xd + 4 * m0 * nb]);
         else jobs.push([px! + 4 * m0 * K, m1 - m0, K, work + m0 * nb * ACT_Q8K_BYTES]);
       }
-      runJobs(ref(wide ? "quantizeActs16" : "kquant.quantizeActsK"), jobs);
+      runJobs(ref(int8 ? "relaxeddot.quantizeActs8" : wide ? "quantizeActs16" : "kquant.quantizeActsK"), jobs);
     }
     const rb = rowBytes(dtype, K);
     const bounds = splitRange(N, 4, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
@@ -82,7 +88,7 @@ export function compactMatmulTransB(
       if (wide) jobs.push([work, xd, M, nb, w + r0 * rb, r1 - r0, po! + 4 * r0, N]);
       else jobs.push([quantized ? work : px!, M, quantized ? nb : K, w + r0 * rb, r1 - r0, po! + 4 * r0, N]);
     }
-    runJobs(ref(dotName[dtype]), jobs);
+    runJobs(ref(int8 ? `relaxeddot.${dotName[dtype]}` : dotName[dtype]), jobs);
   }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}]`);
 }
 

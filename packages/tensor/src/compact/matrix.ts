@@ -3,6 +3,7 @@ import { heap } from "../wasm/heap.js";
 import { memoryBuffer } from "../wasm/scratch.js";
 import { matmulTransB } from "../kernels/matmul.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
+import { q8HasMinus128 } from "./blocks.js";
 import { decodeRow, encodeWeightsInto } from "./encode.js";
 import { checkKQuantRow, isKQuant } from "./kquant.js";
 import { compactMatmulTransB } from "./matmul.js";
@@ -21,6 +22,8 @@ export class WeightMatrix {
   private ptr: number;
   /** out of the last accumulating call (reused: a decode step makes one per layer) */
   private sum: Float32Array | null = null;
+  /** q8_0: whether some weight is −128 (found at the first product; matmul.ts says why it matters) */
+  private minus128: boolean | null = null;
 
   private constructor(
     readonly dtype: WeightDtype,
@@ -101,9 +104,11 @@ export class WeightMatrix {
     if (this.dtype === "f32") {
       return matmulTransB(x, new Float32Array(memoryBuffer(), this.ptr, this.rows * this.cols), M, this.cols, this.rows, out, 1, accumulate ? 1 : 0);
     }
-    if (!accumulate) return compactMatmulTransB(x, M, this.cols, this.ptr, () => this.bytes(), this.dtype, this.rows, out);
+    if (this.dtype === "q8_0") this.minus128 ??= q8HasMinus128(this.bytes());
+    const m128 = this.minus128 === true;
+    if (!accumulate) return compactMatmulTransB(x, M, this.cols, this.ptr, () => this.bytes(), this.dtype, this.rows, out, m128);
     if (this.sum === null || this.sum.length < n) this.sum = new Float32Array(n);
-    const y = compactMatmulTransB(x, M, this.cols, this.ptr, () => this.bytes(), this.dtype, this.rows, this.sum.subarray(0, n));
+    const y = compactMatmulTransB(x, M, this.cols, this.ptr, () => this.bytes(), this.dtype, this.rows, this.sum.subarray(0, n), m128);
     for (let i = 0; i < n; i++) out[i]! += y[i]!;
     return out;
   }

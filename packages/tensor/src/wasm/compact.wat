@@ -14,8 +14,9 @@
 ;; Q8_0 / Q4_0: the activations are quantized once per call by quantizeActs16 into 16-bit blocks
 ;; (d·q, |q| ≤ 127), and four W rows at a time are multiplied as integers with
 ;; i32x4.dot_i16x8_s (see dotQ8_0 below). The relaxed-SIMD variant differs only in the bf16 / f16
-;; row-dots (f32x4.relaxed_madd): the integer products are the same SIMD128 code in both, so
-;; Node 20's wrong i32x4.relaxed_dot_i8x16_i7x16_add_s (relaxed-probe.ts) is never used.
+;; row-dots (f32x4.relaxed_madd): the integer products are the same SIMD128 code in both. Their
+;; relaxed int8-dot versions are relaxeddot.wat's (same results bit for bit), used where the
+;; start-up probe finds that instruction right (not Node 20's: relaxed-probe.ts).
 
 (module
   (import "env" "memory" (memory 1 65536 shared))

@@ -2,8 +2,14 @@ import type {} from "./webassembly-types.js";
 import { heap } from "./heap.js";
 import { relaxedWasmModules, wasmModules } from "./kernels.wasm.js";
 import { memoryBuffer } from "./scratch.js";
-import { relaxedKernelsWork } from "./relaxed-probe.js";
+import { relaxedDotWorks, relaxedKernelsWork } from "./relaxed-probe.js";
 import { unshareMemoryImports } from "./unshare.js";
+import type { WasmKernels } from "./exports.js";
+
+export type {
+  AdamExports, AttentionExports, CompactExports, ElementwiseExports, ExpExports, GemmExports, GemvExports, KquantExports, NormExports,
+  RelaxedDotExports, RopeExports, StreamExports, WasmKernels,
+} from "./exports.js";
 
 /**
  * The WebAssembly SIMD kernels, instantiated synchronously at import time so they can be called
@@ -20,132 +26,6 @@ import { unshareMemoryImports } from "./unshare.js";
  * (Browsers refuse synchronous compilation of modules > 4 KiB on the main thread; there too the
  * JS fallback takes over, so use a worker for speed.)
  */
-
-/** Exports of gemm.wat (byte addresses, strides in floats; see the .wat for the contracts). */
-export interface GemmExports {
-  gemm(
-    M: number, N: number, K: number,
-    a: number, rsA: number, csA: number,
-    b: number, rsB: number, csB: number,
-    c: number, ldc: number, alpha: number, beta: number,
-    ap: number, bp: number, tile: number,
-  ): void;
-  MR: WebAssembly.Global;
-  NR: WebAssembly.Global;
-  KC: WebAssembly.Global;
-  MC: WebAssembly.Global;
-  NC: WebAssembly.Global;
-}
-
-/** Exports of gemv.wat (byte addresses). */
-export interface GemvExports {
-  gemvT(x: number, w: number, rows: number, K: number, out: number, alpha: number, beta: number): void;
-  gemvN(x: number, b: number, K: number, N: number, out: number, alpha: number, beta: number, acc: number): void;
-}
-
-/** Exports of exp.wat (softmax family, silu/swiglu); 0 = "no such operand". */
-export interface ExpExports {
-  softmax(x: number, out: number, rows: number, cols: number, causalOffset: number, causalPeriod: number, window: number): void;
-  logSoftmax(x: number, out: number, rows: number, cols: number): void;
-  softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void;
-  swiglu(gate: number, up: number, out: number, n: number): void;
-  swigluBackward(gate: number, up: number, dy: number, dgate: number, dup: number, n: number): void;
-}
-
-/** Exports of norm.wat; 0 = "not given". */
-export interface NormExports {
-  rmsNorm(x: number, w: number, out: number, rows: number, cols: number, eps: number, rrms: number): void;
-  /** stdEps = 1: RustGPT's eps outside the root, stat = σ instead of 1/√(var + eps). */
-  layerNorm(x: number, w: number, b: number, out: number, rows: number, cols: number, eps: number, mean: number, stat: number, stdEps: number): void;
-  rmsNormBackward(x: number, w: number, rrms: number, dy: number, dx: number, dw: number, rows: number, cols: number): void;
-  layerNormBackward(
-    x: number, w: number, mean: number, stat: number, dy: number, dx: number, dw: number, db: number, rows: number, cols: number, eps: number, stdEps: number,
-  ): void;
-}
-
-/** Exports of elementwise.wat. */
-export interface ElementwiseExports {
-  add(a: number, b: number, out: number, n: number): void;
-  sub(a: number, b: number, out: number, n: number): void;
-  mul(a: number, b: number, out: number, n: number): void;
-  axpy(alpha: number, x: number, y: number, n: number, accumulate: number): void;
-  zeroSegments(table: number, count: number): void;
-}
-
-/** Exports of rope.wat. */
-export interface RopeExports {
-  rope(x: number, out: number, seq: number, nHeads: number, headDim: number, cos: number, sin: number, interleaved: number, inverse: number): void;
-}
-
-/** Exports of attention.wat (byte addresses; see the .wat for the cache layout and the contract). */
-export interface AttentionExports {
-  attention(
-    q: number, out: number, nQ: number, pos0: number, h0: number, h1: number, nHeads: number, nKv: number, hd: number,
-    keys: number, values: number, blockSize: number, table: number, window: number, scale: number, scores: number,
-  ): void;
-}
-
-/** Exports of adam.wat (byte addresses; the scalars as src/kernels/optim.ts computes them). */
-export interface AdamExports {
-  adamStep(
-    p: number, g: number, m: number, v: number, n: number,
-    beta1: number, beta2: number, c1: number, c2: number, stepSize: number, invBc2Sqrt: number, eps: number, l2: number, decay: number,
-  ): void;
-  adamSteps(
-    table: number, count: number,
-    beta1: number, beta2: number, c1: number, c2: number, stepSize: number, invBc2Sqrt: number, eps: number, l2: number, decay: number,
-  ): void;
-}
-
-/**
- * Exports of compact.wat: products with weights kept compact (src/compact/blocks.ts has the
- * layouts). Each dot* computes out[m·ldo + r] = Σ_k x[m, k]·W[r, k] for r < rows, m < M.
- */
-export interface CompactExports {
-  /** x f32 [M, K] (row stride K), W bf16 / f16 [rows, K] (row stride 2K bytes) */
-  dotBf16(x: number, M: number, K: number, w: number, rows: number, out: number, ldo: number): void;
-  dotF16(x: number, M: number, K: number, w: number, rows: number, out: number, ldo: number): void;
-  /** xq, xd: activations quantized by quantizeActs16 (nb blocks a row), W Q8_0 / Q4_0 [rows, nb blocks] */
-  dotQ8_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
-  dotQ4_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
-  /** x f32 [M, K] → q i16 [M, nb, 32] at xq and d f32 [M, nb] at xd (zero-padded past K) */
-  quantizeActs16(x: number, M: number, K: number, xq: number, xd: number): void;
-  /** bf16 / f16 [n] → f32 [n] (embedding rows; panels of W for the f32 gemm) */
-  widenBf16(w: number, n: number, out: number): void;
-  widenF16(w: number, n: number, out: number): void;
-}
-
-/**
- * Exports of kquant.wat: products with weights in llama.cpp's Q4_K / Q6_K super-blocks [rows, nsb]
- * (src/quant/q4_k.ts, q6_k.ts; nsb = K/256), against activations quantized by quantizeActsK (nsb
- * blocks a row, src/compact/kquant.ts). Each computes out[m·ldo + r] = Σ_k x[m, k]·W[r, k].
- */
-export interface KquantExports {
-  dotQ4_K(xq: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number): void;
-  dotQ6_K(xq: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number): void;
-  /** x f32 [M, K] (K a multiple of 256) → xq: M rows of K/256 activation blocks */
-  quantizeActsK(x: number, M: number, K: number, xq: number): void;
-}
-
-/** Exports of stream.wat (the bandwidth probe of the benchmarks). */
-export interface StreamExports {
-  readStream(p: number, bytes: number): number;
-}
-
-/** Exports of every module, by .wat file name. */
-export interface WasmKernels {
-  stream: StreamExports;
-  compact: CompactExports;
-  kquant: KquantExports;
-  gemm: GemmExports;
-  gemv: GemvExports;
-  exp: ExpExports;
-  norm: NormExports;
-  elementwise: ElementwiseExports;
-  rope: RopeExports;
-  adam: AdamExports;
-  attention: AttentionExports;
-}
 
 function decodeBase64(text: string): Uint8Array {
   const bin = atob(text);
@@ -185,6 +65,14 @@ export const relaxedSimdValidates: boolean = Object.values(relaxedWasmModules).e
  */
 export const relaxedSimdSupported: boolean =
   relaxedSimdValidates && relaxedKernelsWork(new WebAssembly.Module(moduleBytes(relaxedWasmModules["compact"]!)), heap.shared);
+
+/**
+ * True when, besides, relaxeddot.wat's int8 dot products give the exact answers on the probe's
+ * blocks (Node 20's experimental i32x4.relaxed_dot_i8x16_i7x16_add_s does not: there the relaxed
+ * variants are used for their fused multiply-add and Q8_0 / Q4_0 keep compact.wat's products).
+ */
+export const relaxedDotSupported: boolean =
+  relaxedSimdSupported && relaxedDotWorks(new WebAssembly.Module(moduleBytes(relaxedWasmModules["relaxeddot"]!)), heap.shared);
 
 /**
  * Compiles every kernel module, taking the relaxed-SIMD variant where there is one if `relaxed`.
@@ -234,6 +122,24 @@ export const wasmKernelModules: Readonly<Record<string, WebAssembly.Module>> = l
 
 /** True when the kernels in use are the relaxed-SIMD variants. */
 export const relaxedSimd: boolean = loaded.relaxed;
+
+let relaxedDotOn = loaded.relaxed && relaxedDotSupported;
+
+/** True when Q8_0 / Q4_0 products take relaxeddot.wat's int8 dot products (the relaxed kernels are in use and the probe passed). */
+export function relaxedDot(): boolean {
+  return relaxedDotOn;
+}
+
+/**
+ * Turns relaxeddot.wat's products off (compact.wat's SIMD128 integer products instead) or back on
+ * where supported; returns the previous setting. Both give the same results bit for bit: for tests
+ * and benchmarks that compare them in one process.
+ */
+export function setRelaxedDot(on: boolean): boolean {
+  const previous = relaxedDotOn;
+  relaxedDotOn = on && loaded.relaxed && relaxedDotSupported;
+  return previous;
+}
 
 /** The instantiated kernels, or null when the JS fallbacks are in use. */
 export const wasm: WasmKernels | null = loaded.kernels;

@@ -1,5 +1,5 @@
 import type {} from "./webassembly-types.js";
-import type { CompactExports } from "./instance.js";
+import type { CompactExports, RelaxedDotExports } from "./exports.js";
 
 /**
  * Checks that the engine computes relaxed SIMD the way compact.wat relies on, by running the
@@ -36,6 +36,37 @@ export function relaxedKernelsWork(compact: WebAssembly.Module, shared: boolean)
     k.dotBf16(64, 1, 32, 1088, 1, 1032, 1);
     const close = (got: number, want: number): boolean => Math.abs(got - want) <= 1e-5 * Math.max(1, Math.abs(want));
     return close(view.getFloat32(1024, true), want8) && close(view.getFloat32(1028, true), want4) && close(view.getFloat32(1032, true), 2 * x.reduce((s, v) => s + v, 0));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks relaxeddot.wat's products (i32x4.relaxed_dot_i8x16_i7x16_add_s) against exact answers:
+ * activations ±127 and small values through quantizeActs8 (d = 1, so q = x), one Q8_0 block with
+ * weights ±127 among others and one Q4_0 block with every nibble. Every block sum is an integer
+ * below 2^24 and d = 1, so the right output is that integer exactly. Node 20's V8 with
+ * --experimental-wasm-relaxed-simd (2·dot, accumulator dropped) fails here.
+ */
+export function relaxedDotWorks(relaxeddot: WebAssembly.Module, shared: boolean): boolean {
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared });
+    const k = new WebAssembly.Instance(relaxeddot, { env: { memory } }).exports as unknown as RelaxedDotExports;
+    const view = new DataView(memory.buffer);
+    const x = Array.from({ length: 32 }, (_, j) => (j === 0 ? 127 : j === 1 ? -127 : ((j * 37) % 255) - 127));
+    for (let j = 0; j < 32; j++) view.setFloat32(64 + 4 * j, x[j]!, true);
+    const w8 = Array.from({ length: 32 }, (_, j) => (j < 2 ? 127 - 254 * j : ((j * 91) % 255) - 127));
+    view.setUint16(256, 0x3c00, true); // d = 1
+    for (let j = 0; j < 32; j++) view.setInt8(258 + j, w8[j]!);
+    view.setUint16(320, 0x3c00, true);
+    for (let j = 0; j < 16; j++) view.setUint8(322 + j, j | ((15 - j) << 4)); // w_j = j − 8, w_{j+16} = 7 − j
+    k.quantizeActs8(64, 1, 32, 512, 576);
+    if (view.getFloat32(576, true) !== 1) return false;
+    k.dotQ8_0(512, 576, 1, 1, 256, 1, 1024, 1);
+    k.dotQ4_0(512, 576, 1, 1, 320, 1, 1028, 1);
+    const want8 = x.reduce((s, v, j) => s + v * w8[j]!, 0);
+    const want4 = x.reduce((s, v, j) => s + v * (j < 16 ? j - 8 : 7 - (j - 16)), 0);
+    return view.getFloat32(1024, true) === want8 && view.getFloat32(1028, true) === want4;
   } catch {
     return false;
   }

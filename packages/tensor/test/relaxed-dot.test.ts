@@ -1,0 +1,155 @@
+import { setFlagsFromString } from "node:v8";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { ACT_Q16, Q4_0, Q8_0, blocksPerRow } from "../src/compact/blocks.js";
+import { encodeWeights } from "../src/compact/encode.js";
+import { WeightMatrix } from "../src/compact/matrix.js";
+import { quantizedMatmulF32 } from "../src/compact/matmul.reference.js";
+import { heap } from "../src/wasm/heap.js";
+import { compileKernels, instantiateKernels, relaxedDot, relaxedDotSupported, relaxedSimd, setRelaxedDot } from "../src/wasm/instance.js";
+import type { CompactExports, RelaxedDotExports } from "../src/wasm/exports.js";
+import { relaxedWasmModules } from "../src/wasm/kernels.wasm.js";
+import { relaxedDotWorks } from "../src/wasm/relaxed-probe.js";
+import { getThreads, setThreads } from "../src/wasm/pool.js";
+import { seededFloats } from "./helpers.js";
+
+// relaxeddot.wat: Q8_0 / Q4_0 products with i32x4.relaxed_dot_i8x16_i7x16_add_s. Node ≥ 22 (and CI's
+// Node 22 step) runs them; Node 20 compiles them only with --experimental-wasm-relaxed-simd and then
+// computes that instruction wrong, which the start-up probe must refuse.
+const major = Number(process.versions.node.split(".")[0]);
+if (major < 22) setFlagsFromString("--experimental-wasm-relaxed-simd");
+const initialThreads = getThreads();
+const initialRelaxedDot = relaxedDot();
+afterAll(() => {
+  setThreads(initialThreads);
+  setRelaxedDot(initialRelaxedDot);
+});
+
+const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
+const relaxedModule = new WebAssembly.Module(Buffer.from(relaxedWasmModules["relaxeddot"]!, "base64"));
+const probePasses = relaxedDotWorks(relaxedModule, true);
+
+describe("the start-up probe of the relaxed int8 dot product", () => {
+  it(`Node ${process.versions.node}: ${major >= 22 ? "finds it exact and the Q8_0 / Q4_0 products use it" : "refuses Node 20's wrong one (with the flag)"}`, () => {
+    if (major >= 22) {
+      expect(probePasses).toBe(true);
+      expect(relaxedDotSupported).toBe(true);
+    } else {
+      // Node 20's V8 returns 2·dot and drops the accumulator: the kernels would be wrong
+      expect(probePasses).toBe(false);
+    }
+    expect(relaxedDot()).toBe(relaxedSimd && relaxedDotSupported);
+  });
+});
+
+/** Raw weight bytes: random f16 scales (finite, ±2^-10…2^5) and random q bytes (Q8_0: −127…127). */
+function randomBlocks(dtype: "q8_0" | "q4_0", N: number, K: number, seed: number): Uint8Array {
+  const bb = (dtype === "q8_0" ? Q8_0 : Q4_0).blockBytes;
+  const out = new Uint8Array(N * blocksPerRow(K) * bb);
+  const r = seededFloats(out.length, seed, 1);
+  for (let i = 0; i < out.length; i++) out[i] = Math.floor((r[i]! + 1) * 128) & 255;
+  for (let b = 0; b < out.length; b += bb) {
+    out[b + 1] = (out[b + 1]! % 60) + 0x14 + (out[b + 1]! & 0x80); // exponent 5…19 with either sign
+    if (dtype === "q8_0") for (let j = b + 2; j < b + bb; j++) if (out[j] === 0x80) out[j] = 0x81;
+  }
+  return out;
+}
+
+/** One product on explicit kernels: compact.wat's (plain) or relaxeddot.wat's, one thread. */
+function run(k: CompactExports | RelaxedDotExports, dtype: "q8_0" | "q4_0", x: Float32Array, M: number, K: number, w: Uint8Array, N: number): Float32Array {
+  const nb = blocksPerRow(K);
+  const px = heap.alloc(M * K), pw = heap.alloc(Math.ceil(w.length / 4)), po = heap.alloc(M * N);
+  const pq = heap.alloc((M * nb * ACT_Q16.blockBytes) / 4 + M * nb), pd = pq + M * nb * ACT_Q16.blockBytes;
+  heap.view(px, M * K).set(x);
+  new Uint8Array(heap.memory.buffer, pw, w.length).set(w);
+  if ("quantizeActs8" in k) k.quantizeActs8(px, M, K, pq, pd);
+  else k.quantizeActs16(px, M, K, pq, pd);
+  (dtype === "q8_0" ? k.dotQ8_0 : k.dotQ4_0)(pq, pd, M, nb, pw, N, po, N);
+  const out = heap.view(po, M * N).slice();
+  for (const p of [px, pw, po, pq]) heap.release(p);
+  return out;
+}
+
+describe("relaxeddot.wat against compact.wat's SIMD128 products", () => {
+  if (!probePasses) {
+    it(`Node ${process.versions.node}: not run here (the probe refused the instruction); Q8_0 / Q4_0 use compact.wat`, () => {
+      expect(relaxedDot()).toBe(false);
+    });
+    return;
+  }
+  const plain = instantiateKernels(compileKernels(false)).compact;
+  const relaxed = instantiateKernels(compileKernels(true)).relaxeddot as RelaxedDotExports;
+
+  it("the same float32 bits, odd shapes, encoded and raw weights (every byte, ±127), activations with zero blocks", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          dtype: fc.constantFrom("q8_0" as const, "q4_0" as const),
+          raw: fc.boolean(),
+          M: fc.integer({ min: 1, max: 9 }),
+          K: fc.integer({ min: 1, max: 200 }),
+          N: fc.integer({ min: 1, max: 40 }),
+          zeroFrom: fc.integer({ min: 0, max: 200 }),
+          seed: fc.integer({ min: 1, max: 1 << 30 }),
+        }),
+        ({ dtype, raw, M, K, N, zeroFrom, seed }) => {
+          const x = seededFloats(M * K, seed, 3);
+          for (let m = 0; m < M; m++) x.fill(0, m * K + Math.min(K, zeroFrom), m * K + Math.min(K, zeroFrom + 40)); // whole zero blocks (d = 0)
+          const w = raw ? randomBlocks(dtype, N, K, seed + 1) : encodeWeights(seededFloats(N * K, seed + 1, 0.5), N, K, dtype, "w");
+          const what = `${dtype} raw=${raw} M=${M} K=${K} N=${N}`;
+          const want = run(plain, dtype, x, M, K, w, N);
+          expect(bits(run(relaxed, dtype, x, M, K, w, N)), what).toEqual(bits(want));
+          expect(bits(want), what).toEqual(bits(quantizedMatmulF32(x, M, K, w, dtype, N)));
+        },
+      ),
+      { numRuns: 120, seed: 17 },
+    );
+  });
+
+  it("quantizeActs8: compact.wat's integers as bytes, then −8·Σq in the lanes the dot product sums them into", () => {
+    const M = 3, K = 77, nb = blocksPerRow(K);
+    const x = seededFloats(M * K, 5, 9);
+    const px = heap.alloc(M * K), p8 = heap.alloc(M * nb * 17), p16 = heap.alloc(M * nb * 17);
+    heap.view(px, M * K).set(x);
+    relaxed.quantizeActs8(px, M, K, p8, p8 + 64 * M * nb);
+    plain.quantizeActs16(px, M, K, p16, p16 + 64 * M * nb);
+    const q8 = new Int8Array(heap.memory.buffer, p8, 64 * M * nb), c = new Int32Array(heap.memory.buffer, p8, 16 * M * nb);
+    const q16 = new Int16Array(heap.memory.buffer, p16, 32 * M * nb);
+    for (let b = 0; b < M * nb; b++) {
+      for (let j = 0; j < 32; j++) expect(q8[64 * b + j]).toBe(q16[32 * b + j]);
+      for (let l = 0; l < 4; l++) {
+        let s = 0;
+        for (let j = 0; j < 4; j++) s += q16[32 * b + 4 * l + j]! + q16[32 * b + 16 + 4 * l + j]!;
+        expect(c[16 * b + 8 + l]).toBe(-8 * s);
+      }
+    }
+    expect(bits(heap.view(p8 + 64 * M * nb, M * nb).slice())).toEqual(bits(heap.view(p16 + 64 * M * nb, M * nb).slice()));
+    for (const p of [px, p8, p16]) heap.release(p);
+  });
+
+  it("WeightMatrix: relaxed and SIMD128 products equal for 1–4 threads; a Q8_0 W holding −128 keeps compact.wat's product", () => {
+    const K = 300, N = 70;
+    const mats = [
+      WeightMatrix.fromF32(seededFloats(N * K, 3, 0.5), N, K, "q8_0"),
+      WeightMatrix.fromF32(seededFloats(N * K, 4, 0.5), N, K, "q4_0"),
+    ];
+    const m128 = randomBlocks("q8_0", N, K, 6);
+    m128[2 + 34 * 40 + 5] = 0x80; // one weight −128, where (q ⊕ m) − m would give −128 again
+    mats.push(WeightMatrix.fromBytes(m128, N, K, "q8_0", "minus128"));
+    for (const M of [1, 3, 17]) {
+      const x = seededFloats(M * K, M, 2);
+      for (const mat of mats) {
+        setRelaxedDot(false);
+        setThreads(1);
+        const want = mat.matmulTransB(x, M);
+        expect(bits(want)).toEqual(bits(quantizedMatmulF32(x, M, K, mat.bytes(), mat.dtype as "q8_0" | "q4_0", N)));
+        setRelaxedDot(true);
+        for (const t of [1, 2, 3, 4]) {
+          setThreads(t);
+          expect(bits(mat.matmulTransB(x, M)), `${mat.name} ${mat.dtype} M=${M} threads=${t}`).toEqual(bits(want));
+        }
+      }
+    }
+    for (const m of mats) m.dispose();
+  });
+});
