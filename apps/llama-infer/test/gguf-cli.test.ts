@@ -42,18 +42,25 @@ describe("llama-infer convert --to gguf, then --model FILE.gguf", () => {
     }
   });
 
-  it("q8_0, q4_0 and q4_k files load; rows that are not whole blocks are reported and kept F16", async () => {
+  it("q8_0, q4_0 and q4_k files load; the output matrix follows llama.cpp's recipe; rows that are not whole blocks are reported and kept F16", async () => {
     for (const dtype of ["q8_0", "q4_0", "q4_k"]) {
       const out = join(tmp, `story-${dtype}.gguf`);
       const c = await run(["convert", "--to", "gguf", "--dtype", dtype, STORY, out]);
       expect(c.code).toBe(0);
       const loaded = loadGgufModel(out);
-      const types = new Set(loaded.gguf.tensors.filter((t) => t.dims.length === 2).map((t) => t.type.name));
+      const typeOf = (name: string) => loaded.gguf.tensor(name).type.name;
+      const types = new Set(loaded.gguf.tensors.filter((t) => t.dims.length === 2 && t.name !== "token_embd.weight").map((t) => t.type.name));
       loaded.model.dispose();
+      // the story model's tied token_embd.weight is its output matrix: Q8_0 under Q4_0 and Q4_K (128-wide rows, not whole Q6_K super-blocks)
+      expect(typeOf("token_embd.weight")).toBe("Q8_0");
       if (dtype === "q4_k") {
-        expect(c.stderr).toMatch(/note: 15 tensor\(s\) written as F16, their rows not being whole Q4_K blocks: token_embd.weight/);
+        expect(c.stderr).toMatch(/\(20 tensors, Q4_K, the output matrix Q8_0, [\d.]+ MB\)/);
+        expect(c.stderr).toMatch(/note: 14 tensor\(s\) written as F16, their rows not being whole Q4_K blocks: blk.0.attn_q.weight/);
         expect([...types]).toEqual(["F16"]); // rows of 128 (hidden) and 384 (ffn_down) are not 256-value super-blocks
-      } else expect([...types]).toEqual([dtype.toUpperCase()]);
+      } else {
+        expect(c.stderr).toMatch(dtype === "q4_0" ? /\(20 tensors, Q4_0, the output matrix Q8_0, / : /\(20 tensors, Q8_0, [\d.]+ MB\)/);
+        expect([...types]).toEqual([dtype.toUpperCase()]);
+      }
     }
   });
 

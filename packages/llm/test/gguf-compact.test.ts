@@ -58,9 +58,10 @@ describe("loadGgufModel keeps matrices as stored", () => {
     const dtype = GGUF_COMPACT_DTYPE[type]!;
     it(`${type}: every matrix held as ${dtype}, the file's bytes, and the logits of ${dtype} built from the decoded weights, bit for bit`, () => {
       const g = loadGgufModel(fileOf(type));
-      for (const m of matrices(g.model.weights)) {
+      for (const [i, m] of matrices(g.model.weights).entries()) {
         expect(m).toBeInstanceOf(WeightMatrix);
-        expect((m as WeightMatrix).dtype).toBe(dtype);
+        // the writer's recipe: a Q4_0 file's output.weight is Q8_0 (128-wide rows, not whole Q6_K super-blocks)
+        expect((m as WeightMatrix).dtype, matrixNames(2)[i]).toBe(i === 1 && type === "Q4_0" ? "q8_0" : dtype);
       }
       for (const l of g.model.weights.layers) expect(l.attnNorm).toBeInstanceOf(Tensor);
       // the un-permuted Wq bytes are whole stored rows: same multiset of rows, and not the stored order
@@ -99,10 +100,12 @@ describe("loadGgufModel keeps matrices as stored", () => {
       const names = matrixNames(k.config.numLayers);
       let kQuants = 0;
       for (const [i, m] of matrices(k.model.weights).entries()) {
-        // ffn_down's rows (192 wide) are not whole 256-value K-blocks: the writer stored it F16
-        const stored = k.gguf.tensor(names[i]!).type.name;
+        // ffn_down's rows (192 wide) are not whole 256-value K-blocks: the writer stored it F16;
+        // output.weight is Q6_K in a Q4_K file (the recipe, dtype-recipe.ts)
+        const stored = k.gguf.tensor(names[i]!).type.name as GgmlType;
+        expect(stored, names[i]).toBe(names[i] === "blk.0.ffn_down.weight" ? "F16" : names[i] === "output.weight" ? "Q6_K" : type);
         kQuants += stored === type ? 1 : 0;
-        expect((m as WeightMatrix).dtype, names[i]).toBe(stored === type ? GGUF_COMPACT_DTYPE[type] : "f16");
+        expect((m as WeightMatrix).dtype, names[i]).toBe(GGUF_COMPACT_DTYPE[stored]);
         if (!/attn_[qk]/.test(names[i]!)) expect((m as WeightMatrix).bytes(), names[i]).toEqual(k.gguf.bytes(names[i]!));
       }
       expect(kQuants).toBeGreaterThan(0);
@@ -110,12 +113,12 @@ describe("loadGgufModel keeps matrices as stored", () => {
     }
   });
 
-  it("a requested dtype converts every matrix (f32 decodes, another dtype re-encodes)", () => {
+  it("a requested dtype converts every matrix (f32 decodes, another dtype re-encodes; q4_0's output matrix q8_0)", () => {
     for (const [type, dtype] of [["Q8_0", "f32"], ["Q8_0", "q4_0"], ["F16", "q8_0"], ["Q4_K", "bf16"], ["F32", "f16"]] as [GgmlType, WeightDtype][]) {
       const g = loadGgufModel(fileOf(type), { dtype });
-      for (const m of matrices(g.model.weights)) {
+      for (const [i, m] of matrices(g.model.weights).entries()) {
         if (dtype === "f32") expect(m).toBeInstanceOf(Tensor);
-        else expect((m as WeightMatrix).dtype, `${type} → ${dtype}`).toBe(dtype);
+        else expect((m as WeightMatrix).dtype, `${type} → ${dtype}`).toBe(i === 1 && dtype === "q4_0" ? "q8_0" : dtype);
       }
       const logits = g.model.forward(PROMPT, g.model.newCache());
       expect(logits.every(Number.isFinite)).toBe(true);

@@ -28,7 +28,9 @@ describe("story model with compact weights", () => {
     for (const dtype of ["bf16", "f16", "q8_0", "q4_0"] as const) {
       const { model } = await loadModelDir(STORY_DIR, { dtype });
       expect(model.weights.layers[0]!.wq).toBeInstanceOf(WeightMatrix);
-      expect((model.weights.embed as WeightMatrix).dtype).toBe(dtype);
+      // the tied embedding is the output matrix: q4_0 keeps it at q8_0 (128-wide rows, not whole 256-weight super-blocks)
+      expect((model.weights.embed as WeightMatrix).dtype).toBe(dtype === "q4_0" ? "q8_0" : dtype);
+      expect((model.weights.layers[0]!.wq as WeightMatrix).dtype).toBe(dtype);
       for (const { name, fx } of fixtures) {
         const want = ref.model.forward(fx.prompt_ids, ref.model.newCache());
         const got = model.forward(fx.prompt_ids, model.newCache());
@@ -47,9 +49,10 @@ describe("story model with compact weights", () => {
   });
 
   it("q4_k and q6_k refuse its 128-wide rows before converting any matrix, naming the tensor", async () => {
-    for (const dtype of ["q4_k", "q6_k"] as const) {
+    // under q4_k the tied embedding is the output matrix, kept at q8_0 (dtype-recipe.ts): q_proj is the first refused
+    for (const [dtype, tensor] of [["q4_k", "model.layers.0.self_attn.q_proj.weight"], ["q6_k", "model.embed_tokens.weight"]] as const) {
       await expect(loadModelDir(STORY_DIR, { dtype })).rejects.toThrow(
-        `model.embed_tokens.weight: ${dtype} needs rows of whole 256-weight super-blocks, got rows of 128 weights (q8_0 and q4_0 take any row length)`,
+        `${tensor}: ${dtype} needs rows of whole 256-weight super-blocks, got rows of 128 weights (q8_0 and q4_0 take any row length)`,
       );
     }
   });

@@ -7,6 +7,7 @@ import { getThreads, heap, HeapGrowthError, releaseScratch, scratchSize, setThre
 import { describe, expect, it } from "vitest";
 import { loadModelDir } from "../src/loaders/index.js";
 import { BatchedLlama } from "../src/models/llama/batched-llama.js";
+import { matrixDtype } from "../src/models/llama/dtype-recipe.js";
 import { llamaWeightBytes } from "../src/models/llama/heap-budget.js";
 import type { LlamaModel } from "../src/models/llama/model.js";
 import { fillHeap } from "./heap-helpers.js";
@@ -113,7 +114,8 @@ describe("a compact load converts while reading", () => {
       for (const [got, f32] of pairs) {
         const t = f32 as Tensor;
         const m = got as WeightMatrix;
-        const want = WeightMatrix.fromF32(t.data, t.shape[0]!, t.shape[1]!, dtype, m.name);
+        expect(m.dtype, m.name).toBe(matrixDtype(dtype, m.name, t.shape[1]!, c.tieWordEmbeddings)); // the tied embedding: q8_0 under q4_0
+        const want = WeightMatrix.fromF32(t.data, t.shape[0]!, t.shape[1]!, m.dtype, m.name);
         expect(Buffer.compare(m.bytes(), want.bytes()), `${dtype} ${m.name}`).toBe(0);
         want.dispose();
       }

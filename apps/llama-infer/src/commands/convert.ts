@@ -18,7 +18,7 @@ export function convertCommand(io: CliIO): Command {
     .argument("<model-dir>", "HF model directory (config.json, model.safetensors, tokenizer.json)")
     .argument("<out>", "the GGUF file to write (replaced atomically)")
     .addOption(new Option("--to <format>", "output format").choices(["gguf"]).makeOptionMandatory())
-    .addOption(new Option("--dtype <type>", "tensor type of the matrices (norms stay f32; q4_k/q6_k use a simple quantizer)").choices(DTYPES).default("f16"))
+    .addOption(new Option("--dtype <type>", "tensor type of the matrices (norms stay f32; q4_0/q4_k write the output matrix as Q6_K, or Q8_0 for rows not a multiple of 256, as llama-quantize does; q4_k/q6_k use a simple quantizer)").choices(DTYPES).default("f16"))
     .action(async (modelDir: string, out: string, opts: { dtype: string }) => {
       const dir = resolve(modelDir);
       const target = resolve(out);
@@ -26,7 +26,8 @@ export function convertCommand(io: CliIO): Command {
       const type = opts.dtype.toUpperCase() as GgufWriteType;
       const r = await writeModelDirGguf(dir, target, { type, name: basename(dir) });
       const mb = (statSync(target).size / 1e6).toFixed(1);
-      io.stderr.write(`wrote ${target} (${r.tensors} tensors, ${type}, ${mb} MB)\n`);
+      const output = r.outputType === type ? "" : `, the output matrix ${r.outputType}`;
+      io.stderr.write(`wrote ${target} (${r.tensors} tensors, ${type}${output}, ${mb} MB)\n`);
       for (const w of r.warnings) io.stderr.write(`warning: ${w}\n`);
       if (r.fallbacks.length > 0) {
         io.stderr.write(`note: ${r.fallbacks.length} tensor(s) written as F16, their rows not being whole ${type} blocks: ${r.fallbacks.slice(0, 4).join(", ")}${r.fallbacks.length > 4 ? ", …" : ""}\n`);

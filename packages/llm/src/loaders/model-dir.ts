@@ -53,7 +53,7 @@ export async function loadModelDir(dir: string, opts: LoadModelDirOptions = {}):
 
   const source = await openSafetensorsSource(root);
   reserveModelHeap(config, opts, `the model in ${root}`); // one memory growth at most, before any weight
-  const weights = loadLlamaWeights(config, source, convertingMatrixLoader(source, opts.dtype ?? "f32"));
+  const weights = loadLlamaWeights(config, source, convertingMatrixLoader(source, opts.dtype ?? "f32", config.tieWordEmbeddings));
   const model = new LlamaModel(config, weights, opts);
 
   const file = (name: string): string | null => (existsSync(join(root, name)) ? join(root, name) : null);

@@ -63,7 +63,7 @@ export async function loadModelFromFiles(
     open: (file) => parseSafetensors(bytes.get(file)!, pathOf(file)),
   });
   reserveModelHeap(meta.config, opts, `the model ${name}`); // one memory growth at most, before any weight
-  const model = new LlamaModel(meta.config, loadLlamaWeights(meta.config, source, convertingMatrixLoader(source, opts.dtype ?? "f32")), opts);
+  const model = new LlamaModel(meta.config, loadLlamaWeights(meta.config, source, convertingMatrixLoader(source, opts.dtype ?? "f32", meta.config.tieWordEmbeddings)), opts);
   const tokenizer = bytes.has("tokenizer.json")
     ? tokenizerFromJson(json("tokenizer.json"), json("tokenizer_config.json"), {
         specialTokensMap: json("special_tokens_map.json"),

@@ -12,7 +12,7 @@ import { dequantize, gguf, llama3RopeFactors, type GgufFile, type GgufValue } fr
 import { ModelLoadError } from "../errors.js";
 import { parseLlamaConfig, type LlamaConfig } from "../../models/llama/config.js";
 import type { RopeFactorsScaling } from "../../models/llama/rope-scaling.js";
-import { ROPE_FREQS } from "./names.js";
+import { ggufTied, ROPE_FREQS } from "./names.js";
 
 /** GGUF architectures the inference Llama runs, with the HF model_type they become. */
 const ARCHITECTURES: Record<string, "llama" | "qwen2" | "qwen3"> = { llama: "llama", qwen2: "qwen2", qwen3: "qwen3" };
@@ -73,7 +73,7 @@ export function configFromGguf(f: GgufFile): LlamaConfig {
     rms_norm_eps: num(`${a}.attention.layer_norm_rms_epsilon`),
     rope_theta: num(`${a}.rope.freq_base`, 10000),
     max_position_embeddings: int(`${a}.context_length`),
-    tie_word_embeddings: !f.has("output.weight"),
+    tie_word_embeddings: ggufTied(f),
     bos_token_id: tokenId("tokenizer.ggml.bos_token_id") ?? null,
     eos_token_id: [...new Set(eos)],
     // Biases are present or not (qwen2 always has q/k/v biases; a llama or qwen3 file may carry them).

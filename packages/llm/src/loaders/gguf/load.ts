@@ -5,7 +5,7 @@
  * `tokenizer.*` keys. Faults are ModelLoadError (model) or TokenizerLoadError (tokenizer), naming
  * the file and the key or tensor.
  */
-import { compact, GgufError, readGguf, rowBytes, type GgmlType, type GgufFile, type WeightDtype } from "@mini/tensor";
+import { compact, GGUF_COMPACT_DTYPE, GgufError, readGguf, rowBytes, type GgmlType, type GgufFile, type WeightDtype } from "@mini/tensor";
 import { ModelLoadError } from "../errors.js";
 import type { LlamaConfig } from "../../models/llama/config.js";
 import { reserveModelHeap } from "../../models/llama/heap-budget.js";
@@ -14,6 +14,7 @@ import { loadLlamaWeights } from "../../models/llama/weights.js";
 import { tokenizerFromGguf } from "../../tokenizers/gguf/from-gguf.js";
 import type { Tokenizer } from "../../tokenizers/tokenizer.js";
 import { configFromGguf } from "./hyperparams.js";
+import { GGUF_OUTPUT, hfName } from "./names.js";
 import { checkGgufTensors, ggufTensorSource, heldDtype } from "./source.js";
 
 export interface LoadedGguf {
@@ -60,13 +61,15 @@ type TensorSizes = Pick<GgufFile, "file"> & {
 };
 
 /**
- * The bytes the weights take in the WASM heap once loaded: each matrix (each expert's) in its held dtype
- * (heldDtype), each vector as f32; plus, when matrices are converted through f32 (a requested
- * dtype other than the stored one), the largest matrix's f32 copy, alive while it is converted.
+ * The bytes the weights take in the WASM heap once loaded: each matrix (each expert's) in its held
+ * dtype (heldDtype: as stored, or its dtype under the requested one's recipe), each vector as f32;
+ * plus, when matrices are converted through f32 (held in a dtype other than the stored one), the
+ * largest such matrix's f32 copy, alive while it is converted.
  */
 export function heldWeightBytes(f: TensorSizes, dtype: WeightDtype | undefined): number {
   let held = 0;
   let transient = 0;
+  const tied = !f.tensors.some((t) => t.name === GGUF_OUTPUT); // ggufTied
   for (const t of f.tensors) {
     if (t.shape.length < 2) {
       held += 4 * t.elements;
@@ -74,11 +77,12 @@ export function heldWeightBytes(f: TensorSizes, dtype: WeightDtype | undefined):
     }
     // A matrix, or stacked matrices [experts, rows, cols] (each converted on its own).
     const cols = t.shape.at(-1)!;
-    const d = heldDtype(t.type.name as GgmlType, dtype);
-    // a requested K-quant needs rows of whole super-blocks: refused here, before any weight loads
+    const type = t.type.name as GgmlType;
+    const d = heldDtype(type, dtype, hfName(t.name ?? "") ?? "", cols, tied);
+    // a K-quant needs rows of whole super-blocks: refused here, before any weight loads
     if (compact.isKQuant(d)) compact.checkKQuantRow(d, cols, `${f.file}: tensor "${t.name ?? "?"}"`);
     held += (t.elements / cols) * rowBytes(d, cols);
-    if (dtype !== undefined && d !== "f32" && heldDtype(t.type.name as GgmlType, undefined) !== d) transient = Math.max(transient, 4 * t.shape.at(-2)! * cols);
+    if (dtype !== undefined && d !== "f32" && GGUF_COMPACT_DTYPE[type] !== d) transient = Math.max(transient, 4 * t.shape.at(-2)! * cols);
   }
   return held + transient;
 }

@@ -21,10 +21,16 @@ const LAYER: readonly [gguf: string, hf: string][] = [
   ["ffn_down", "mlp.down_proj"],
   ["ffn_gate_inp", "block_sparse_moe.gate"],
 ];
+/** llama.cpp's output matrix (lm_head); a file without it has tied embeddings. */
+export const GGUF_OUTPUT = "output.weight";
+
+/** Whether a GGUF file's embeddings are tied: it has no output.weight (as llama.cpp decides). */
+export const ggufTied = (f: { has(name: string): boolean }): boolean => !f.has(GGUF_OUTPUT);
+
 const GLOBAL: readonly [gguf: string, hf: string][] = [
   ["token_embd.weight", "model.embed_tokens.weight"],
   ["output_norm.weight", "model.norm.weight"],
-  ["output.weight", "lm_head.weight"],
+  [GGUF_OUTPUT, "lm_head.weight"],
 ];
 
 /** The HF name of a llama.cpp tensor name, or undefined if it is not one the Llama uses. */

@@ -8,18 +8,20 @@ import { dequantize, GGUF_COMPACT_DTYPE, ggufWeightMatrix, Tensor, type GgmlType
 import type { LinearWeight } from "../../models/llama/compact-weights.js";
 import { ModelLoadError } from "../errors.js";
 import type { LlamaConfig } from "../../models/llama/config.js";
+import { matrixDtype } from "../../models/llama/dtype-recipe.js";
 import { expectedTensors } from "../../models/llama/weights.js";
-import { ggufPlace, hfTensorsOf, permutedHeads, permuteRows, ropePermuted, ROPE_FREQS } from "./names.js";
+import { ggufPlace, ggufTied, hfTensorsOf, permutedHeads, permuteRows, ropePermuted, ROPE_FREQS } from "./names.js";
 
 const SUPPORTED = new Set(["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"]);
 
 /**
- * The dtype a GGUF matrix of type `type` is held in. Without a requested dtype: as stored (F32 as
- * an f32 Tensor, every other type as its blocks). A requested dtype (the user's --dtype) is what
- * every matrix becomes.
+ * The dtype the GGUF matrix `hfName` (rows of `cols` weights) of type `type` is held in. Without a
+ * requested dtype: as stored (F32 as an f32 Tensor, every other type as its blocks). With one (the
+ * user's --dtype): its dtype under the recipe (dtype-recipe.ts; `tied`: the file has no
+ * output.weight), the requested dtype for all but the output matrix.
  */
-export function heldDtype(type: GgmlType, requested: WeightDtype | undefined): WeightDtype {
-  return requested ?? GGUF_COMPACT_DTYPE[type];
+export function heldDtype(type: GgmlType, requested: WeightDtype | undefined, hfName: string, cols: number, tied: boolean): WeightDtype {
+  return requested === undefined ? GGUF_COMPACT_DTYPE[type] : matrixDtype(requested, hfName, cols, tied);
 }
 
 /** A GGUF TensorSource, plus matrices as held (loadLlamaWeights' matrix loader). */
@@ -32,6 +34,7 @@ export type GgufTensorSource = TensorSource & { loadMatrix(name: string): Linear
  */
 export function ggufTensorSource(f: GgufFile, numHeads: number, numKvHeads: number, dtype?: WeightDtype): GgufTensorSource {
   const permuted = ropePermuted(String(f.value("general.architecture")));
+  const tied = ggufTied(f);
   // HF name → the GGUF tensor holding it (and which expert of a stacked tensor).
   const places = new Map<string, { t: GgufTensorInfo; expert: number | null }>();
   for (const t of f.tensors) {
@@ -57,7 +60,7 @@ export function ggufTensorSource(f: GgufFile, numHeads: number, numKvHeads: numb
     loadMatrix: (name): LinearWeight => {
       const { t } = place(name);
       const type = t.type.name as GgmlType;
-      const held = heldDtype(type, dtype);
+      const held = heldDtype(type, dtype, name, t.shape.at(-1)!, tied);
       // Stored as the held dtype: the blocks go to the kernels as they are.
       const asStored = held !== "f32" && GGUF_COMPACT_DTYPE[type] === held;
       return asStored ? ggufWeightMatrix(f, t.name, rowsInHfOrder(name)) : decoded(name, true);

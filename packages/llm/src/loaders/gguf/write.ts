@@ -1,15 +1,17 @@
 /**
  * A Llama (any TensorSource of HF-named weights: a model directory, a trained model's tensors)
  * written as a GGUF file llama.cpp runs: `llama.*` hyper-parameters, the tokenizer and chat
- * template, and every matrix in the chosen type. Norm vectors stay F32 (as llama.cpp's converter
- * does); a matrix whose rows are not a whole number of blocks is written F16 instead (listed in the
- * result). Wq/Wk rows are put in llama.cpp's order (names.ts). As llama.cpp's converter does:
+ * template, and every matrix in the chosen type, the output matrix in its type under the recipe
+ * (dtype-recipe.ts: Q6_K or Q8_0 in a Q4_0 or Q4_K file, as llama-quantize writes it). Norm
+ * vectors stay F32 (as llama.cpp's converter does); a matrix whose rows are not a whole number of
+ * blocks is written F16 instead (listed in the result). Wq/Wk rows are put in llama.cpp's order (names.ts). As llama.cpp's converter does:
  * Mixtral's experts are stacked per projection ([experts, out, in], names.ts ggufPlace) and its
  * router kept F32; llama3 rope scaling becomes `rope_freqs.weight` (F32 [headDim/2]).
  * Streaming and atomic (writeGguf).
  */
-import { ggmlTypeInfo, quantize, writeGguf, type GgmlType, type GgufTensorEntry, type GgufValue, type TensorSource } from "@mini/tensor";
+import { GGUF_COMPACT_DTYPE, ggmlTypeInfo, quantize, writeGguf, type GgmlType, type GgufTensorEntry, type GgufValue, type TensorSource } from "@mini/tensor";
 import type { LlamaConfig } from "../../models/llama/config.js";
+import { isOutputMatrix, matrixDtype } from "../../models/llama/dtype-recipe.js";
 import { expectedTensors, llamaParamSource } from "../../models/llama/weights.js";
 import { FILE_TYPE, ggufArchitecture, ggufHyperparams, ggufRopeFactors } from "./hyperparams.js";
 import { ggufPlace, permutedHeads, permuteRows, ropePermuted, ROPE_FREQS } from "./names.js";
@@ -31,6 +33,8 @@ export interface WriteModelGgufOptions {
 export interface WriteModelGgufResult {
   /** Tensors written as F16 because their row length is not a multiple of the type's block. */
   readonly fallbacks: readonly string[];
+  /** The type the output matrix (output.weight, or a tied token_embd.weight) was written in: Q6_K or Q8_0 in a Q4_0 / Q4_K file (dtype-recipe.ts), F16 where rows do not fit. */
+  readonly outputType: GgmlType;
   /** Things a user of the file should know (e.g. a vocabulary llama.cpp cannot byte-fall-back in). */
   readonly warnings: readonly string[];
   readonly tensors: number;
@@ -42,6 +46,7 @@ export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteMod
   const metadata = ggufHyperparams(c, o.name ?? "mini", FILE_TYPE[o.type]!);
   for (const [k, v] of o.tokenizer ?? []) metadata.set(k, v);
   const fallbacks: string[] = [];
+  let outputType: GgmlType = o.type;
   const entries: GgufTensorEntry[] = [];
   const ps = llamaParamSource(c, o.source); // tied embeddings may be stored as lm_head only
   const factors = ggufRopeFactors(c);
@@ -55,11 +60,13 @@ export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteMod
     stored.set(name, s);
   }
   for (const [name, { hfs, hfShape, shape }] of stored) {
-    let type: GgmlType = shape.length === 1 || name.includes(".ffn_gate_inp.") ? "F32" : o.type;
-    if (shape[shape.length - 1]! % ggmlTypeInfo(type).blockValues !== 0) {
+    const cols = shape[shape.length - 1]!;
+    let type: GgmlType = shape.length === 1 || name.includes(".ffn_gate_inp.") ? "F32" : recipeType(o.type, hfs[0]!, cols, c.tieWordEmbeddings);
+    if (cols % ggmlTypeInfo(type).blockValues !== 0) {
       type = "F16";
       fallbacks.push(name);
     }
+    if (isOutputMatrix(hfs[0]!, c.tieWordEmbeddings)) outputType = type;
     entries.push({
       name,
       type,
@@ -78,7 +85,13 @@ export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteMod
     if (heads !== undefined) bytes = permuteRows(bytes, shape[0]!, bytes.length / shape[0]!, heads, true);
     return bytes;
   }
-  return { fallbacks, warnings: tokenizerWarnings(metadata), tensors: entries.length };
+  return { fallbacks, outputType, warnings: tokenizerWarnings(metadata), tensors: entries.length };
+}
+
+/** The GGUF type of a matrix in a file of type `type`: its dtype under the recipe (dtype-recipe.ts), as llama-quantize picks it. */
+function recipeType(type: GgmlType, hf: string, cols: number, tied: boolean): GgmlType {
+  const d = matrixDtype(GGUF_COMPACT_DTYPE[type], hf, cols, tied);
+  return (Object.keys(GGUF_COMPACT_DTYPE) as GgmlType[]).find((g) => GGUF_COMPACT_DTYPE[g] === d)!;
 }
 
 function tokenizerWarnings(md: ReadonlyMap<string, GgufValue>): string[] {

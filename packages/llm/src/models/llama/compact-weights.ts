@@ -6,7 +6,8 @@
  * KV cache stay float32.
  */
 import { compact, kernels, type Tensor, type TensorSource, WeightMatrix, type WeightDtype } from "@mini/tensor";
-import type { LlamaWeights, MatrixLoader } from "./weights.js";
+import { matrixDtype } from "./dtype-recipe.js";
+import { EMBED_NAME, LM_HEAD_NAME, type LlamaWeights, type MatrixLoader } from "./weights.js";
 
 /** A Linear weight [out, in] (HF layout) or the embedding [vocab, hidden]: f32 Tensor or compact. */
 export type LinearWeight = Tensor | WeightMatrix;
@@ -29,38 +30,40 @@ export function embeddingRow(embed: LinearView, token: number, H: number, out: F
 }
 
 /**
- * The matrix loader (loadLlamaWeights) of a load with `dtype`: each matrix converted while it is
- * read from `src` (TensorSource.readF32, piece by piece into WeightMatrix.encodeRows), so no float32
+ * The matrix loader (loadLlamaWeights) of a load with `dtype`: each matrix converted, to its dtype
+ * under the recipe (dtype-recipe.ts; `tied`: the model's embeddings are tied), while it is read
+ * from `src` (TensorSource.readF32, piece by piece into WeightMatrix.encodeRows), so no float32
  * copy of a matrix exists, in the WASM heap or out of it, beyond a ~1 MiB staging buffer: the peak
  * memory of a compact load is the compact model. Undefined for f32 or a source without readF32
  * (then the model converts after loading: compactLlamaWeights).
  */
-export function convertingMatrixLoader(src: TensorSource, dtype: WeightDtype): MatrixLoader | undefined {
+export function convertingMatrixLoader(src: TensorSource, dtype: WeightDtype, tied: boolean): MatrixLoader | undefined {
   const read = src.readF32?.bind(src);
   if (dtype === "f32" || read === undefined) return undefined;
-  return (name) => {
+  return (name, hfName) => {
     const [rows, cols] = src.info(name).shape as [number, number];
-    return WeightMatrix.encodeRows(rows, cols, dtype, name, (start, into) => read(name, start, into));
+    return WeightMatrix.encodeRows(rows, cols, matrixDtype(dtype, hfName, cols, tied), name, (start, into) => read(name, start, into));
   };
 }
 
 /**
- * Converts the Linear matrices and the embedding of f32 weights to `dtype` (f32: returned as is),
- * freeing each f32 tensor as soon as its compact copy exists, so the peak is one tensor over the
- * compact model. A tied lm_head stays the same object as the embedding.
+ * Converts the Linear matrices and the embedding of f32 weights to `dtype` (f32: returned as is;
+ * the output matrix to its dtype under the recipe, dtype-recipe.ts), freeing each f32 tensor as
+ * soon as its compact copy exists, so the peak is one tensor over the compact model. A tied
+ * lm_head stays the same object as the embedding.
  */
 export function compactLlamaWeights(w: LlamaWeights, dtype: WeightDtype): LlamaWeights {
   if (dtype === "f32") return w;
-  if (compact.isKQuant(dtype)) checkKQuantRows(w, dtype);
+  const tied = w.lmHead === w.embed;
+  checkKQuantRows(w, dtype, tied);
   const convert = (t: LinearWeight, name: string): LinearWeight => {
     if (t instanceof WeightMatrix) return t;
     const [rows, cols] = t.shape as [number, number];
-    const m = WeightMatrix.fromF32(t.data, rows, cols, dtype, name);
+    const m = WeightMatrix.fromF32(t.data, rows, cols, matrixDtype(dtype, name, cols, tied), name);
     t.dispose();
     return m;
   };
-  const tied = w.lmHead === w.embed;
-  const embed = convert(w.embed, "model.embed_tokens.weight");
+  const embed = convert(w.embed, EMBED_NAME);
   const layers = w.layers.map((l, i) => {
     const p = `model.layers.${i}.`;
     return {
@@ -85,16 +88,21 @@ export function compactLlamaWeights(w: LlamaWeights, dtype: WeightDtype): LlamaW
             },
     };
   });
-  return { ...w, embed, layers, lmHead: tied ? embed : convert(w.lmHead, "lm_head.weight") };
+  return { ...w, embed, layers, lmHead: tied ? embed : convert(w.lmHead, LM_HEAD_NAME) };
 }
 
-/** q4_k / q6_k: every matrix's rows must be whole 256-weight super-blocks, checked before any is converted. */
-function checkKQuantRows(w: LlamaWeights, dtype: compact.KQuantDtype): void {
-  const named: [LinearWeight | null, string][] = [[w.embed, "model.embed_tokens.weight"], [w.lmHead, "lm_head.weight"]];
+/** A matrix held in q4_k / q6_k must have rows of whole 256-weight super-blocks: checked before any is converted. */
+function checkKQuantRows(w: LlamaWeights, dtype: WeightDtype, tied: boolean): void {
+  const named: [LinearWeight | null, string][] = [[w.embed, EMBED_NAME], [w.lmHead, LM_HEAD_NAME]];
   w.layers.forEach((l, i) => {
     const p = `model.layers.${i}.`;
     named.push([l.wq, `${p}self_attn.q_proj.weight`], [l.wo, `${p}self_attn.o_proj.weight`], [l.wDown, `${p}mlp.down_proj.weight`]);
     for (const [x, e] of (l.moe?.experts ?? []).entries()) named.push([e.w2, `${p}block_sparse_moe.experts.${x}.w2.weight`]);
   });
-  for (const [t, name] of named) if (t !== null) compact.checkKQuantRow(dtype, t instanceof WeightMatrix ? t.cols : t.shape[1]!, name);
+  for (const [t, name] of named) {
+    if (t === null) continue;
+    const cols = t instanceof WeightMatrix ? t.cols : t.shape[1]!;
+    const d = matrixDtype(dtype, name, cols, tied);
+    if (compact.isKQuant(d)) compact.checkKQuantRow(d, cols, name);
+  }
 }

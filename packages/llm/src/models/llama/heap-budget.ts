@@ -4,7 +4,8 @@
  * @mini/tensor's heap.ts) so that no forward pass has to grow the memory: passes run inside
  * heap.frozen, where a growth would throw HeapGrowthError naming what asked.
  *
- *   weights    every matrix in its dtype (the MoE router stays f32), vectors f32, a tied lm_head once
+ *   weights    every matrix in its dtype (dtype-recipe.ts; the MoE router stays f32), vectors f32,
+ *              a tied lm_head once
  *   runState   RunState's buffers for a prefill chunk of C rows (run-state.ts), all-position
  *              logits [C, vocab], MoE buffers
  *   kvCache    one LlamaKVCache of that context (max_position_embeddings when it fits in 4 GiB)
@@ -13,6 +14,7 @@
  */
 import { compact, defaultThreads, heap, kernels, linearScratchFloats, rowBytes, threadCount, WasmHeap, type WeightDtype } from "@mini/tensor";
 import type { LlamaConfig } from "./config.js";
+import { matrixDtype, outputMatrixDtype } from "./dtype-recipe.js";
 import { windowOfEveryLayer } from "./family-features.js";
 import { expectedTensors } from "./weights.js";
 
@@ -27,15 +29,17 @@ export interface LlamaHeapBudget {
 const floatsBytes = (n: number): number => Math.ceil((n * 4) / 16) * 16;
 
 /**
- * Bytes of the weights with every Linear matrix and the embedding in `dtype`. A K-quant dtype
- * refuses, naming the tensor, rows that are not whole super-blocks (before any weight is read).
+ * Bytes of the weights with every Linear matrix and the embedding in its dtype under `dtype`
+ * (dtype-recipe.ts: the output matrix may be held in another). A matrix held in a K-quant refuses,
+ * naming the tensor, rows that are not whole super-blocks (before any weight is read).
  */
 export function llamaWeightBytes(c: LlamaConfig, dtype: WeightDtype): number {
   let bytes = 0;
   for (const [name, shape] of expectedTensors(c)) {
     const matrix = shape.length === 2 && !name.includes(".block_sparse_moe.gate.");
-    if (matrix && compact.isKQuant(dtype)) compact.checkKQuantRow(dtype, shape[1]!, name);
-    bytes += matrix ? shape[0]! * rowBytes(dtype, shape[1]!) : floatsBytes(shape.reduce((a, b) => a * b, 1));
+    const d = matrixDtype(dtype, name, shape[1]!, c.tieWordEmbeddings);
+    if (matrix && compact.isKQuant(d)) compact.checkKQuantRow(d, shape[1]!, name);
+    bytes += matrix ? shape[0]! * rowBytes(d, shape[1]!) : floatsBytes(shape.reduce((a, b) => a * b, 1));
   }
   return bytes;
 }
@@ -55,8 +59,8 @@ function runStateBytes(c: LlamaConfig, chunk: number): number {
 /** Floats of kernel scratch the largest call of a pass of `chunk` rows takes. */
 export function llamaScratchFloats(c: LlamaConfig, chunk: number, dtype: WeightDtype, context: number): number {
   const H = c.hiddenSize, I = c.intermediateSize, Q = c.numHeads * c.headDim, KV = c.numKvHeads * c.headDim;
-  const linears: [number, number][] = [[H, Q], [H, KV], [Q, H], [H, I], [I, H], [H, c.vocabSize]]; // [K, N] of x·Wᵀ
-  let floats = 0;
+  const linears: [number, number][] = [[H, Q], [H, KV], [Q, H], [H, I], [I, H]]; // [K, N] of x·Wᵀ
+  let floats = linearScratchFloats(outputMatrixDtype(dtype, H), chunk, H, c.vocabSize); // lm_head, in its own dtype
   for (const [K, N] of linears) floats = Math.max(floats, linearScratchFloats(dtype, chunk, K, N));
   // the fused attention (one block: the contiguous cache) and RoPE's copies of its cos/sin rows [C, hd/2] each
   floats = Math.max(floats, kernels.attentionScratchFloats(keysPerRow(c, context), 1, Math.min(c.numHeads, threadCount())));

@@ -116,8 +116,9 @@ export function expectedTensors(c: LlamaConfig): Map<string, number[]> {
   return r.shapes;
 }
 
-const EMBED = "model.embed_tokens.weight";
-const HEAD = "lm_head.weight";
+/** The HF names of the embedding and of an untied lm_head (the output matrix: dtype-recipe.ts). */
+export const EMBED_NAME = "model.embed_tokens.weight";
+export const LM_HEAD_NAME = "lm_head.weight";
 
 /** Non-learned buffers some HF checkpoints store (RoPE frequencies are recomputed from the config). */
 const IGNORED_BUFFERS = /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
@@ -130,8 +131,8 @@ const IGNORED_BUFFERS = /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
 export function llamaParamSource(c: LlamaConfig, src: TensorSource): ParamSource {
   return ParamSource.fromTensors(src, {
     pinned: true,
-    name: src.fileOf?.(EMBED) ?? "weights",
-    ...(c.tieWordEmbeddings ? { aliases: { [EMBED]: HEAD } } : {}),
+    name: src.fileOf?.(EMBED_NAME) ?? "weights",
+    ...(c.tieWordEmbeddings ? { aliases: { [EMBED_NAME]: LM_HEAD_NAME } } : {}),
   });
 }
 
@@ -145,7 +146,7 @@ export function loadLlamaWeights(c: LlamaConfig, src: TensorSource, loadMatrix?:
   for (const [name, shape] of expected) {
     const got = ps.storedShape(name);
     if (got === null) {
-      const hint = name === HEAD ? " (config.json has tie_word_embeddings: false, so lm_head.weight is required)" : "";
+      const hint = name === LM_HEAD_NAME ? " (config.json has tie_word_embeddings: false, so lm_head.weight is required)" : "";
       throw new ModelLoadError(ps.fileOf(name), `tensor "${name}"`, `missing${hint}`);
     }
     if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
@@ -156,7 +157,7 @@ export function loadLlamaWeights(c: LlamaConfig, src: TensorSource, loadMatrix?:
   // A tensor the architecture does not use (a q_proj.bias, a LoRA adapter, another model's layers)
   // means the file is not what config.json says: refuse it rather than silently compute without it.
   // (With tied embeddings a stored lm_head.weight is ignored, as transformers does.)
-  const unused = ps.unusedNames(expected.keys()).filter((n) => !IGNORED_BUFFERS.test(n) && !(c.tieWordEmbeddings && n === HEAD));
+  const unused = ps.unusedNames(expected.keys()).filter((n) => !IGNORED_BUFFERS.test(n) && !(c.tieWordEmbeddings && n === LM_HEAD_NAME));
   if (unused.length > 0) {
     const shown = unused.slice(0, 5).map((n) => `"${n}"`).join(", ");
     throw new ModelLoadError(
@@ -173,9 +174,11 @@ export function loadLlamaWeights(c: LlamaConfig, src: TensorSource, loadMatrix?:
 
 /**
  * A source's own way to hold a matrix (a GGUF file's blocks as a compact WeightMatrix), by stored
- * name; loadLlamaWeights uses it for every dense 2-D weight, the source's f32 `get` for the rest.
+ * name (and the HF name the Llama asked for, which says whether it is the output matrix:
+ * dtype-recipe.ts); loadLlamaWeights uses it for every dense 2-D weight, the source's f32 `get`
+ * for the rest.
  */
-export type MatrixLoader = (storedName: string) => LinearWeight;
+export type MatrixLoader = (storedName: string, hfName: string) => LinearWeight;
 
 /** `ps` as a scope whose 2-D tensors (Mixtral's router excepted: kept f32) come from `loadMatrix`. */
 function matrixScope(ps: ParamSource, loadMatrix: MatrixLoader, prefix: string): TensorScope<LinearWeight> {
@@ -184,7 +187,7 @@ function matrixScope(ps: ParamSource, loadMatrix: MatrixLoader, prefix: string):
     tensor: (name, shape) => {
       const full = prefix + name;
       if (shape.length !== 2 || full.endsWith(".block_sparse_moe.gate.weight")) return ps.tensor(full, shape);
-      return loadMatrix(ps.resolve(full) ?? full);
+      return loadMatrix(ps.resolve(full) ?? full, full);
     },
   };
 }
