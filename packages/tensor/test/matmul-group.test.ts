@@ -8,7 +8,7 @@ import { seededFloats } from "./helpers.js";
 /**
  * matmulGroup: independent products in one pool round give each product the bits of its own call,
  * at 1–4 threads, pinned or not, odd shapes, accumulating (beta = 1) or not; a linear layer's
- * backward pair really goes as one round at 2 threads.
+ * backward pair and a decoder layer's q, k, v really go as one round at 2 threads.
  */
 const initial = getThreads();
 afterAll(() => setThreads(initial));
@@ -87,6 +87,47 @@ describe("matmulGroup", () => {
     expect(poolRounds() - rounds).toBe(1);
     expect(bits(dx)).toEqual(bits(matmul(dy, W, M, N, K)));
     expect(bits(dW)).toEqual(bits(matmulTransA(dy, x, N, M, K)));
+  });
+
+  it("gives one-row products x·Wᵀ (a decode step's projections) the bits of their own calls, cut anywhere, at 1–4 threads", () => {
+    // total work above two threads' minimum, so at ≥ 2 threads the group is one round cut across products
+    const groups = fc.sample(
+      fc.array(fc.record({ K: fc.integer({ min: 1, max: 400 }), N: fc.integer({ min: 2, max: 700 }), beta: fc.constantFrom(0, 1), pinned: fc.boolean(), seed: fc.integer({ min: 1, max: 1 << 30 }) }), { minLength: 2, maxLength: 5 }),
+      { numRuns: 40, seed: 12 },
+    );
+    let oneRound = 0; // groups that went as a single round at 2 threads (the property is not vacuous)
+    for (const t of [1, 2, 3, 4]) {
+      setThreads(t);
+      groups.forEach((g, i) => {
+        const ptrs: number[] = [];
+        const K = g[0]!.K; // one x shared by the products, as q, k, v share the normed input
+        const cases = g.map((c) => ({ ...c, layout: "nt" as const, M: 1, K }));
+        const items = cases.map((c) => operands(c, ptrs));
+        const x = items[0]!.a;
+        for (const it of items) it.a = x;
+        const want = cases.map((c, j) => bits(matmulTransB(x.slice(), items[j]!.b.slice(), 1, K, c.N, items[j]!.out.slice(), 0.5, c.beta)));
+        const rounds = poolRounds();
+        matmulGroup(items);
+        if (t === 2 && poolRounds() - rounds === 1) oneRound++;
+        items.forEach((it, j) => expect(bits(it.out).findIndex((v, k) => v !== want[j]![k]), `group ${i} product ${j} (1×${K}×${cases[j]!.N}) at ${t} threads`).toBe(-1));
+        for (const ptr of ptrs) heap.release(ptr);
+      });
+    }
+    expect(oneRound).toBeGreaterThan(groups.length / 2);
+  });
+
+  it("runs a layer's q, k, v (more products than threads) as one pool round at 2 threads, in decode and in prefill", () => {
+    setThreads(2);
+    const H = 312, Q = 312, KV = 104;
+    for (const M of [1, 128]) {
+      const x = seededFloats(M * H, 4);
+      const w = [seededFloats(Q * H, 5), seededFloats(KV * H, 6), seededFloats(KV * H, 7)];
+      const outs = [new Float32Array(M * Q), new Float32Array(M * KV), new Float32Array(M * KV)];
+      const rounds = poolRounds();
+      matmulGroup(w.map((b, i) => ({ layout: "nt" as const, a: x, b, M, K: H, N: outs[i]!.length / M, out: outs[i]! })));
+      expect(poolRounds() - rounds, `M = ${M}`).toBe(1);
+      outs.forEach((o, i) => expect(bits(o)).toEqual(bits(matmulTransB(x, w[i]!, M, H, o.length / M))));
+    }
   });
 
   it("names the product whose sizes do not fit", () => {

@@ -1,6 +1,6 @@
 import { ShapeError } from "../errors.js";
 import { wasmEnabled } from "../wasm/instance.js";
-import { wasmMatmul, type MatmulLayout } from "../wasm/matmul.js";
+import { WASM_MIN_MACS, wasmMatmul, type MatmulLayout } from "../wasm/matmul.js";
 export type { MatmulLayout } from "../wasm/matmul.js";
 import { wasmMatmulGroup, type GroupedProduct } from "../wasm/matmul-group.js";
 import { matmulJs, matmulTransAJs, matmulTransBJs } from "./matmul.js.js";
@@ -20,9 +20,6 @@ import { matmulJs, matmulTransAJs, matmulTransBJs } from "./matmul.js.js";
 
 export { matmulReference, matmulTransBReference, matmulTransAReference } from "./matmul.reference.js";
 export { matmulJs, matmulTransBJs, matmulTransAJs } from "./matmul.js.js";
-
-/** Below this many multiply-adds (M·K·N) the JS loop beats the cost of a WASM call. */
-const WASM_MIN_MACS = 2048;
 
 /** out [M,N] = beta·out + alpha·a·b      a [M,K], b [K,N] */
 export function matmul(a: Float32Array, b: Float32Array, M: number, K: number, N: number, out?: Float32Array, alpha = 1, beta = 0): Float32Array {
@@ -50,8 +47,8 @@ const LAYOUT_OP = { nn: ["matmul", "a [M,K]", "b [K,N]"], nt: ["matmulTransB", "
 /**
  * Independent products (no item's out overlaps another item's operands), each giving the bits of
  * its own call. With a kernel pool of ≥ 2 threads and products big enough, they run as ONE pool
- * round, each product on its own threads (wasm/matmul-group.ts: a linear layer's dx and dW);
- * otherwise one after another.
+ * round, their work cut evenly across the threads (wasm/matmul-group.ts: a linear layer's dx and
+ * dW; a decoder layer's q, k, v projections, or gate and up); otherwise one after another.
  */
 export function matmulGroup(items: readonly MatmulGroupItem[]): void {
   // checked in place (no copies of the items: a training step makes ~20 of these calls)

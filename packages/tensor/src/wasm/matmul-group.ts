@@ -1,14 +1,20 @@
-import { gemmBlocks, gemmJobs, layoutCode, layoutStrides, MIN_MACS_PER_THREAD, routesToGemm, workFloats, type MatmulLayout } from "./matmul.js";
+import { gemmBlocks, gemmJobs, layoutCode, layoutStrides, MIN_MACS_PER_THREAD, routesToGemm, WASM_MIN_MACS, workFloats, type MatmulLayout } from "./matmul.js";
 import { kernelRef, runJobs, threadCount, type KernelRef } from "./pool.js";
 import { roundUp4, runInHeap, type Operand } from "./scratch.js";
 
 /**
- * Independent matrix products in ONE kernel-pool round, each product on its own share of the
- * threads. A linear layer's backward is two products of the same size, dx = dy·W and dW = dyᵀ·x:
- * split one after the other, each is a round in which every thread packs the whole of A and a
- * slice of B; as a group, at 2 threads, each thread computes one whole product (one round, no
- * duplicated packing). Every element is still summed by gemm in the same order (a column range
- * of a product starts on a whole 8-column panel), so the bits are those of one call per product.
+ * Independent matrix products in ONE kernel-pool round. Split one after the other, each product
+ * is a round of its own, and a small one (a decode step's k or v projection, 104 rows) is not
+ * worth waking a thread for, so it runs on the calling thread alone. As a group, the products'
+ * work is laid end to end and cut into one piece per thread of about equal multiply-adds, each
+ * piece one job per product it covers (a layer's q, k, v at 2 threads: q's first rows; the rest
+ * of q, k and v). A linear layer's backward (dx = dy·W, dW = dyᵀ·x, two equal products) is one
+ * product per thread.
+ *
+ * Pieces are whole output rows of a matrix-vector product (gemvT: each row one dot product, in
+ * the same order however the rows are cut) or whole 8-column panels of a gemm product (each
+ * element summed in the same order whatever the columns around it), so every product gets the
+ * bits of its own call, for every thread count.
  */
 export interface GroupedProduct {
   layout: MatmulLayout;
@@ -24,53 +30,119 @@ export interface GroupedProduct {
   beta?: number;
 }
 
-let gemmRef: KernelRef | null = null;
+/** Dims of a product, as the planner sees them. */
+type Dims = Pick<GroupedProduct, "layout" | "M" | "K" | "N">;
 
-/** Column ranges of one product: at most `parts`, whole NR panels, each at least minCols wide. */
-function columnBounds(N: number, NR: number, minCols: number, parts: number): number[] {
-  const t = Math.max(1, Math.min(parts, Math.floor(N / Math.max(minCols, 1))));
-  const groups = Math.ceil(N / NR);
-  const bounds = [0];
-  for (let i = 1; i < t; i++) bounds.push(Math.min(N, Math.round((groups * i) / t) * NR));
-  bounds.push(N);
-  return bounds;
+/** How one product is cut: gemvT by rows of 4 (x·Wᵀ with one row of x), gemm by NR-column panels. */
+interface Plan {
+  gemv: boolean;
+  /** Output units: rows (gemv) or columns (gemm). */
+  units: number;
+  align: number;
+  /** Multiply-adds per unit. */
+  cost: number;
+  /** gemm's packing scratch per job (floats); 0 for gemv. */
+  each: number;
+  /** Unit boundaries of this product's jobs: [0, …, units]. */
+  bounds: number[];
+}
+
+let gemmRef: KernelRef | null = null;
+let gemvTRef: KernelRef | null = null;
+
+/** The plans of a group at the current thread count, or null when it does not go as one round. */
+function planGroup(products: readonly Dims[]): Plan[] | null {
+  const T = threadCount();
+  if (T < 2 || products.length < 2) return null;
+  const plans: Plan[] = [];
+  let total = 0;
+  for (const p of products) {
+    const code = layoutCode(p.layout);
+    if (p.M * p.K * p.N < WASM_MIN_MACS) return null; // its own call runs the JS loop (other bits)
+    let plan: Plan;
+    if (p.M === 1 && code === layoutCode("nt") && p.N > 1) plan = { gemv: true, units: p.N, align: 4, cost: p.K, each: 0, bounds: [] };
+    else if (routesToGemm(code, p.M, p.K, p.N)) plan = { gemv: false, units: p.N, align: gemmBlocks().NR, cost: p.M * p.K, each: roundUp4(workFloats(code, p.M, p.K, p.N)), bounds: [] };
+    else return null;
+    plans.push(plan);
+    total += plan.units * plan.cost;
+  }
+  const pieces = Math.min(T, Math.floor(total / MIN_MACS_PER_THREAD));
+  if (pieces < 2) return null;
+  // cut k of the group at total·k/pieces multiply-adds, rounded to the unit grid of the product it falls in
+  let start = 0; // multiply-adds before the current product
+  for (const plan of plans) {
+    plan.bounds.push(0);
+    const end = start + plan.units * plan.cost;
+    for (let k = 1; k < pieces; k++) {
+      const at = (total * k) / pieces;
+      if (at <= start || at >= end) continue;
+      const u = Math.round((at - start) / plan.cost / plan.align) * plan.align;
+      if (u > plan.bounds[plan.bounds.length - 1]! && u < plan.units) plan.bounds.push(u);
+    }
+    plan.bounds.push(plan.units);
+    start = end;
+  }
+  return plans;
+}
+
+/** Jobs of a plan: count and scratch floats. */
+const jobsOf = (plan: Plan): number => plan.bounds.length - 1;
+
+/**
+ * Floats of kernel scratch wasmMatmulGroup takes at most for these products, or the same with
+ * fewer rows M, at the current thread count: gemm's packing panels, one per job (at most one per
+ * product plus one per cut), none for matrix-vector products or when they run one by one (which
+ * matmulScratchFloats covers). What a model reserves at load for its grouped calls.
+ */
+export function matmulGroupScratchFloats(products: readonly Dims[]): number {
+  const plans = planGroup(products);
+  if (plans === null) return 0;
+  return (plans.length + threadCount() - 1) * Math.max(...plans.map((plan) => plan.each));
 }
 
 /**
- * Runs the products as one round when that pays: at least 2 threads, at most one product per
- * thread, each product on the packed gemm and worth a thread (MIN_MACS_PER_THREAD). Returns false,
- * having done nothing, otherwise (the caller runs them one by one). No product's out may overlap
- * another's operands.
+ * Runs the products as one round when that pays: at least 2 threads, every product a
+ * matrix-vector product with one row of x (x·Wᵀ) or on the packed gemm (so at least
+ * WASM_MIN_MACS: a smaller one's own call is the JS loop), and the whole worth 2 threads
+ * (MIN_MACS_PER_THREAD each). Returns false, having done nothing, otherwise (the caller
+ * runs them one by one). No product's out may overlap another's operands.
  */
 export function wasmMatmulGroup(products: readonly GroupedProduct[]): boolean {
-  const T = threadCount();
-  const count = products.length;
-  if (T < 2 || count < 2 || count > T) return false;
-  for (const p of products) {
-    if (!routesToGemm(layoutCode(p.layout), p.M, p.K, p.N) || p.M * p.K * p.N < MIN_MACS_PER_THREAD) return false;
-  }
-  const { NR } = gemmBlocks();
-  const share = Math.floor(T / count);
-  const plans = products.map((p) => {
-    const code = layoutCode(p.layout);
-    const bounds = columnBounds(p.N, NR, Math.ceil(MIN_MACS_PER_THREAD / (p.M * p.K)), share);
-    return { p, code, bounds, each: roundUp4(workFloats(code, p.M, p.K, p.N)) };
-  });
+  const plans = planGroup(products);
+  if (plans === null) return false;
   let work = 0;
-  for (const plan of plans) work += plan.each * (plan.bounds.length - 1);
+  for (const plan of plans) work += plan.each * jobsOf(plan);
   const ops: Operand[] = [];
   for (const { a, b, out, M, K, N, beta } of products) {
     ops.push({ array: a, n: M * K, read: true, write: false }, { array: b, n: K * N, read: true, write: false }, { array: out, n: M * N, read: (beta ?? 0) !== 0, write: true });
   }
   runInHeap(ops, work, (addrs, scratch) => {
     const jobs: number[][] = [];
+    const refs: KernelRef[] = [];
     let at = scratch;
-    plans.forEach(({ p, code, bounds, each }, i) => {
+    plans.forEach((plan, i) => {
+      const p = products[i]!;
+      const [pa, pb, pc] = [addrs[3 * i]!, addrs[3 * i + 1]!, addrs[3 * i + 2]!];
+      const alpha = p.alpha ?? 1, beta = p.beta ?? 0;
+      if (plan.gemv) {
+        gemvTRef ??= kernelRef("gemv", "gemvT");
+        for (let t = 0; t < jobsOf(plan); t++) {
+          const r0 = plan.bounds[t]!, r1 = plan.bounds[t + 1]!;
+          jobs.push([pa, pb + 4 * r0 * p.K, r1 - r0, p.K, pc + 4 * r0, alpha, beta]); // gemvT(x, W rows, rows, K, out, alpha, beta)
+          refs.push(gemvTRef);
+        }
+        return;
+      }
+      const code = layoutCode(p.layout);
       const { rsA, csA, rsB, csB } = layoutStrides(code, p.M, p.K, p.N);
-      jobs.push(...gemmJobs(addrs[3 * i]!, rsA, csA, addrs[3 * i + 1]!, rsB, csB, addrs[3 * i + 2]!, p.N, p.M, p.K, p.alpha ?? 1, p.beta ?? 0, bounds, at, each));
-      at += 4 * each * (bounds.length - 1);
+      gemmRef ??= kernelRef("gemm", "gemm");
+      for (const job of gemmJobs(pa, rsA, csA, pb, rsB, csB, pc, p.N, p.M, p.K, alpha, beta, plan.bounds, at, plan.each)) {
+        jobs.push(job);
+        refs.push(gemmRef);
+      }
+      at += 4 * plan.each * jobsOf(plan);
     });
-    runJobs((gemmRef ??= kernelRef("gemm", "gemm")), jobs);
+    runJobs(refs, jobs);
   });
   return true;
 }

@@ -51,6 +51,8 @@ const B_CACHED_FLOATS = 65536;
 
 /** Least multiply-adds worth handing to a thread (a wake-up costs a few microseconds). */
 export const MIN_MACS_PER_THREAD = 1 << 15;
+/** Below this many multiply-adds (M·K·N) kernels/matmul.ts runs the JS loop: it beats the cost of a WASM call. */
+export const WASM_MIN_MACS = 2048;
 
 const NT = 0, NN = 1, TN = 2;
 export const layoutCode = (layout: MatmulLayout): number => (layout === "nt" ? NT : layout === "nn" ? NN : TN);

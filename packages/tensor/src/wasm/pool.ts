@@ -17,7 +17,7 @@ import type { KernelWorker } from "../platform/kernel-worker.js";
  * of waiting for a thread the OS is not running (with one job per thread assigned in advance, a
  * 2-thread round on a machine shared with other busy processes took 3–5× the 1-thread time).
  *
- * Control block (heap memory, 32 + 144·T bytes, T = threads):
+ * Control block (heap memory, 32 + 144·256 bytes: a slot per job of a round, at most 256):
  *   i32 [0] seq      bumped by the caller to start a round; sleeping workers wait on it
  *   i32 [1] done     jobs of this round finished; the thread finishing the last one notifies
  *   i32 [2] quit     1 = leave the loop (setThreads resizing, shutdown)
@@ -28,8 +28,8 @@ import type { KernelWorker } from "../platform/kernel-worker.js";
  *                    on an exhausted round gets next ≥ jobs and runs nothing
  *   slot j at 32 + 144·j: i32 function index, pad, f64 args[16] at +16 (job j's call)
  * Workers spin on seq for a few microseconds before Atomics.wait, so back-to-back calls (a decode
- * step makes ~50) do not pay a futex wake-up each.
- *
+ * step makes ~50) do not pay a futex wake-up each. A round may hold more jobs than threads (up to MAX_JOBS), each naming its own export: a group of
+ * products (matmul-group.ts: a layer's q, k, v) is one round of pieces cut to balance the threads.
  * Determinism is the splitter's job: each output element must be computed by one job, in the
  * same order whatever the thread count (see matmul.ts and compact/matrix.ts). Which thread runs a
  * job does not matter.
@@ -42,6 +42,7 @@ import type { KernelWorker } from "../platform/kernel-worker.js";
 
 const MAX_ARGS = 16;
 const MAX_THREADS = 256;
+const MAX_JOBS = MAX_THREADS; // jobs in one round: the control block's slots
 const HEADER_BYTES = 32;
 const SLOT_BYTES = 16 + 8 * MAX_ARGS;
 const SPIN = 20000;
@@ -198,13 +199,13 @@ function startWorkers(n: number): void {
   const buffer = heap.memory.buffer;
   state = new Int32Array(buffer, ctl, HEADER_BYTES / 4);
   state.fill(0);
-  for (let j = 0; j < n; j++) {
+  for (let j = 0; j < MAX_JOBS; j++) {
     heads.push(new Int32Array(buffer, ctl + HEADER_BYTES + SLOT_BYTES * j, 1));
     args.push(new Float64Array(buffer, ctl + HEADER_BYTES + 16 + SLOT_BYTES * j, MAX_ARGS));
   }
   const seq = Atomics.load(state, SEQ);
   for (let t = 1; t < n; t++) {
-    const workerData = { memory: heap.memory, modules: wasmKernelModules, table: exportTable, ctl, slots: n, seq, spin: SPIN };
+    const workerData = { memory: heap.memory, modules: wasmKernelModules, table: exportTable, ctl, slots: MAX_JOBS, seq, spin: SPIN };
     workers.push(startKernelWorker(WORKER_SETUP, WORKER_LOOP, workerData));
   }
 }
@@ -231,30 +232,29 @@ export async function startThreadPool(): Promise<number> {
   return n;
 }
 
+const refAt = (k: KernelRef | readonly KernelRef[], j: number): KernelRef => ("index" in k ? k : k[j]!);
+
 /**
- * Runs jobs[j] = the arguments of one call of `kernel`, each once, on whichever thread claims it
- * (the calling thread too), and returns when all are done. jobs.length ≤ threadCount(). Throws
- * (after every job finished) if a job's call trapped.
+ * Runs jobs[j] = the arguments of one call of `kernel` (or of kernel[j], one export per job), each
+ * once, on whichever thread claims it (the calling thread too), and returns when all are done.
+ * At most MAX_JOBS (256) jobs. Throws (after every job finished) if a job's call trapped. With one
+ * thread, or one job, every call runs here, in order.
  */
-export function runJobs(kernel: KernelRef, jobs: readonly (readonly number[])[]): void {
+export function runJobs(kernel: KernelRef | readonly KernelRef[], jobs: readonly (readonly number[])[]): void {
   const n = jobs.length;
-  if (n === 1) {
-    kernel.call(...jobs[0]!);
-    return;
-  }
-  if (n > threadCount()) throw new Error(`runJobs: ${n} jobs for ${threadCount()} threads`);
-  if (state === null) startWorkers(threadCount());
-  // Web Workers that have not started yet (startThreadPool was not awaited): the same jobs, here.
-  if (!workers.every((w) => w.ready)) {
-    for (const job of jobs) kernel.call(...job);
+  if (n > MAX_JOBS) throw new Error(`runJobs: ${n} jobs in one round, the pool takes at most ${MAX_JOBS}`);
+  if (n > 1 && threadCount() > 1 && state === null) startWorkers(threadCount());
+  // One job, one thread, or Web Workers that have not started yet (startThreadPool was not awaited): here, in order.
+  if (n === 1 || threadCount() === 1 || !workers.every((w) => w.ready)) {
+    for (let j = 0; j < n; j++) refAt(kernel, j).call(...jobs[j]!);
     return;
   }
   const s = state!;
   rounds++;
   for (let j = 0; j < n; j++) {
-    const job = jobs[j]!;
-    if (job.length > MAX_ARGS) throw new Error(`runJobs: ${kernel.name} takes ${job.length} arguments, the pool passes at most ${MAX_ARGS}`);
-    heads[j]![0] = kernel.index;
+    const job = jobs[j]!, ref = refAt(kernel, j);
+    if (job.length > MAX_ARGS) throw new Error(`runJobs: ${ref.name} takes ${job.length} arguments, the pool passes at most ${MAX_ARGS}`);
+    heads[j]![0] = ref.index;
     args[j]!.set(job);
   }
   Atomics.store(s, DONE, 0);
@@ -266,7 +266,7 @@ export function runJobs(kernel: KernelRef, jobs: readonly (readonly number[])[])
     const j = Atomics.add(s, CLAIM, 1) & JOB_MASK;
     if (j >= n) break;
     try {
-      kernel.call(...jobs[j]!);
+      refAt(kernel, j).call(...jobs[j]!);
     } catch {
       failed = j;
     }
@@ -281,7 +281,7 @@ export function runJobs(kernel: KernelRef, jobs: readonly (readonly number[])[])
   }
   const trapped = Atomics.exchange(s, TRAPPED, 0);
   if (trapped !== 0) failed = trapped - 1;
-  if (failed >= 0) throw new Error(`kernel pool: ${kernel.name} trapped in job ${failed} (an address or size out of bounds)`);
+  if (failed >= 0) throw new Error(`kernel pool: ${refAt(kernel, failed).name} trapped in job ${failed} (an address or size out of bounds)`);
 }
 
 /**

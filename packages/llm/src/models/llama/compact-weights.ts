@@ -23,6 +23,26 @@ export function linear(x: Float32Array, w: LinearView, M: number, K: number, N: 
   else kernels.matmulTransB(x, w, M, K, N, out, 1, accumulate ? 1 : 0);
 }
 
+/** One product of linearGroup: out [M, N] = x·Wᵀ. */
+export interface LinearProduct {
+  w: LinearView;
+  N: number;
+  out: Float32Array;
+}
+
+/**
+ * The products of one input x [M, K] (a layer's q, k, v; gate and up): f32 weights go as one
+ * kernel-pool round (kernels.matmulGroup: one round where each would be its own, the small ones on
+ * the calling thread alone), each with the bits of its own `linear` call; compact ones call by call.
+ */
+export function linearGroup(x: Float32Array, M: number, K: number, products: readonly LinearProduct[]): void {
+  if (products.every((p) => !(p.w instanceof WeightMatrix))) {
+    kernels.matmulGroup(products.map((p) => ({ layout: "nt" as const, a: x, b: p.w as Float32Array, M, K, N: p.N, out: p.out })));
+  } else {
+    for (const p of products) linear(x, p.w, M, K, p.N, p.out);
+  }
+}
+
 /** Embedding row `token` (dequantized if compact) into out[dst … dst + H). */
 export function embeddingRow(embed: LinearView, token: number, H: number, out: Float32Array, dst: number): void {
   if (embed instanceof WeightMatrix) embed.row(token, out, dst);

@@ -12,7 +12,7 @@
  *   scratch    the kernel scratch of the largest call of a pass (kernels' own formula, at the
  *              current thread count or the default one, whichever is more)
  */
-import { compact, defaultThreads, heap, kernels, linearScratchFloats, rowBytes, threadCount, WasmHeap, type WeightDtype } from "@mini/tensor";
+import { compact, defaultThreads, heap, kernels, linearScratchFloats, matmulGroupScratchFloats, rowBytes, threadCount, WasmHeap, type WeightDtype } from "@mini/tensor";
 import type { LlamaConfig } from "./config.js";
 import { matrixDtype, outputMatrixDtype } from "./dtype-recipe.js";
 import { windowOfEveryLayer } from "./family-features.js";
@@ -62,6 +62,11 @@ export function llamaScratchFloats(c: LlamaConfig, chunk: number, dtype: WeightD
   const linears: [number, number][] = [[H, Q], [H, KV], [Q, H], [H, I], [I, H]]; // [K, N] of x·Wᵀ
   let floats = linearScratchFloats(outputMatrixDtype(dtype, H), chunk, H, c.vocabSize); // lm_head, in its own dtype
   for (const [K, N] of linears) floats = Math.max(floats, linearScratchFloats(dtype, chunk, K, N));
+  if (dtype === "f32") {
+    // q, k, v and gate, up as one pool round each (linearGroup)
+    const group = (K: number, Ns: number[]): number => matmulGroupScratchFloats(Ns.map((N) => ({ layout: "nt", M: chunk, K, N })));
+    floats = Math.max(floats, group(H, [Q, KV, KV]), group(H, [I, I]));
+  }
   // the fused attention (one block: the contiguous cache) and RoPE's copies of its cos/sin rows [C, hd/2] each
   floats = Math.max(floats, kernels.attentionScratchFloats(keysPerRow(c, context), 1, Math.min(c.numHeads, threadCount())));
   floats = Math.max(floats, 2 * Math.ceil((chunk * c.headDim) / 8) * 4);

@@ -5,7 +5,7 @@
  * experts, weighted (routed-mlp.ts).
  */
 import { kernels } from "@mini/tensor";
-import { linear } from "./compact-weights.js";
+import { linear, linearGroup } from "./compact-weights.js";
 import type { RunState } from "./run-state.js";
 
 const { swiglu } = kernels;
@@ -20,8 +20,7 @@ export function layerMlp(rs: RunState, l: number, n: number, hidden: number, int
   const w = rs.layers[l]!;
   const H = hidden;
   const I = intermediate;
-  linear(xb, w.wGate!, n, H, I, hb);
-  linear(xb, w.wUp!, n, H, I, hb2);
+  linearGroup(xb, n, H, [{ w: w.wGate!, N: I, out: hb }, { w: w.wUp!, N: I, out: hb2 }]); // one pool round
   if (n === 1) swiglu(rs.hbRow, rs.hb2Row, rs.hbRow); // hb = silu(gate)·up
   else swiglu(hb.subarray(0, n * I), hb2.subarray(0, n * I), hb);
   linear(hb, w.wDown!, n, I, H, x, true); // x += h·Wdownᵀ

@@ -1,10 +1,11 @@
 /**
- * The attention inputs of one layer, for every family: q, k, v = xb·Wᵀ (+ bias: Qwen2, or any
+ * The attention inputs of one layer, for every family: q, k, v = xb·Wᵀ (one pool round:
+ * linearGroup) (+ bias: Qwen2, or any
  * family with attention_bias), then Qwen3's RMSNorm of each head's q and k (weights [headDim],
  * shared by the heads) — all before RoPE, as transformers orders them.
  */
 import { kernels } from "@mini/tensor";
-import { linear } from "./compact-weights.js";
+import { linearGroup } from "./compact-weights.js";
 import type { LayerViews } from "./run-state.js";
 
 const { rmsNorm } = kernels;
@@ -21,9 +22,7 @@ export interface QkvShape {
 export function projectQkv(w: LayerViews, s: QkvShape, xb: Float32Array, n: number, q: Float32Array, k: Float32Array, v: Float32Array): void {
   const qDim = s.numHeads * s.headDim;
   const kvDim = s.numKvHeads * s.headDim;
-  linear(xb, w.wq, n, s.hidden, qDim, q);
-  linear(xb, w.wk, n, s.hidden, kvDim, k);
-  linear(xb, w.wv, n, s.hidden, kvDim, v);
+  linearGroup(xb, n, s.hidden, [{ w: w.wq, N: qDim, out: q }, { w: w.wk, N: kvDim, out: k }, { w: w.wv, N: kvDim, out: v }]);
   if (w.bq !== null) addRowBias(q, w.bq, n, qDim);
   if (w.bk !== null) addRowBias(k, w.bk, n, kvDim);
   if (w.bv !== null) addRowBias(v, w.bv, n, kvDim);
