@@ -10,8 +10,8 @@ import { seededFloats } from "./helpers.js";
  * gemm.wat's summation order, bit for bit: every element of C is a float32 sum over k ascending
  * from zero within each depth block of KC, scaled by alpha, then added to beta·C (the first block)
  * or to C (later blocks). The plain loop below does exactly that with Math.fround after every
- * operation; the kernel must equal it on both of its paths — packed panels, and the direct
- * no-packing path for ≤ DIRECT_M rows of A·B or Aᵀ·B — at 1–4 threads, pinned or not. Sharing the
+ * operation; the kernel must equal it on all of its paths — packed panels, the direct
+ * no-packing path for ≤ DIRECT_M rows of A·B or Aᵀ·B, and 5–8 rows of A·Bᵀ computed as B·Aᵀ — at 1–4 threads, pinned or not. Sharing the
  * order is what keeps a prompt fed in chunks of any size ≥ 3 bit-identical, and what makes the
  * direct path a pure speed change.
  */
@@ -82,7 +82,7 @@ function check(c: Case, threads: number): void {
 describe("gemm summation order", () => {
   it("runs on the WASM kernels", () => expect(wasmAvailable).toBe(true));
 
-  it("the direct path (≤ 16 rows, A·B and Aᵀ·B) and the packed path give the reference loop's bits, 1–4 threads", () => {
+  it("the direct paths (≤ 16 rows of A·B and Aᵀ·B, 5–8 rows of A·Bᵀ) and the packed path give the reference loop's bits, 1–4 threads", () => {
     const cases = [...fc.sample(caseArb(16), { numRuns: 40, seed: 5 }), ...fc.sample(caseArb(40), { numRuns: 20, seed: 6 })];
     for (const c of cases) {
       if (!routesToGemm(layoutCode(c.layout), c.M, c.K, c.N)) continue;

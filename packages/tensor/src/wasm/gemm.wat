@@ -34,6 +34,11 @@
   (global $NC (export "NC") i32 (i32.const 2048))
   ;; Most rows of C for which an A·B or Aᵀ·B (B's rows contiguous) skips packing ($direct).
   (global $DIRECT_M (export "DIRECT_M") i32 (i32.const 16))
+  ;; Rows of C (5 to DIRECT_T_M) for which an A·Bᵀ is computed as Cᵀ = B·Aᵀ without packing B
+  ;; ($directT): one 8-column panel of Aᵀ, so B is read once. Measured against packing (1 thread,
+  ;; 128–533-wide B): 5–8 rows 3–8 % faster; 3 rows ~30 % slower (5 of the panel's 8 columns
+  ;; wasted); 12–16 rows ~30 % slower (two panels, B read twice).
+  (global $DIRECT_T_M (export "DIRECT_T_M") i32 (i32.const 8))
 
   ;; ---------------------------------------------------------------------------------------------
   ;; gemm: C [M,N] = beta·C + alpha·A·B for any of the three layouts (strides above).
@@ -73,6 +78,19 @@
             (i32.shl (local.get $rsA) (i32.const 2)) (i32.shl (local.get $csA) (i32.const 2))
             (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $pc) (local.get $rsB)) (local.get $jc)) (i32.const 2)))
             (local.get $rsB)
+            (i32.add (local.get $c) (i32.shl (local.get $jc) (i32.const 2)))
+            (i32.shl (local.get $ldc) (i32.const 2))
+            (local.get $alpha) (local.get $betaK) (local.get $bp) (local.get $tile))
+          (local.set $pc (i32.add (local.get $pc) (global.get $KC)))
+          (br $nextPc)))
+        (if (i32.and (i32.eq (local.get $rsB) (i32.const 1))
+              (i32.and (i32.gt_s (local.get $M) (i32.const 4)) (i32.le_s (local.get $M) (global.get $DIRECT_T_M)))) (then
+          ;; Few rows of A·Bᵀ: Cᵀ = B·Aᵀ with B read in place (see $directT). Same bits.
+          (call $directT (local.get $M) (local.get $nc) (local.get $kc)
+            (i32.add (local.get $a) (i32.shl (i32.mul (local.get $pc) (local.get $csA)) (i32.const 2)))
+            (local.get $rsA) (local.get $csA)
+            (i32.add (local.get $b) (i32.shl (i32.add (local.get $pc) (i32.mul (local.get $jc) (local.get $csB))) (i32.const 2)))
+            (local.get $csB)
             (i32.add (local.get $c) (i32.shl (local.get $jc) (i32.const 2)))
             (i32.shl (local.get $ldc) (i32.const 2))
             (local.get $alpha) (local.get $betaK) (local.get $bp) (local.get $tile))
@@ -254,22 +272,51 @@
       (if (i32.eq (local.get $nr) (i32.const 8))
         (then (call $kernelDirect (local.get $kc) (local.get $mc) (i32.const 8) (local.get $a) (local.get $ra) (local.get $ka)
           (i32.add (local.get $b) (i32.shl (local.get $jr) (i32.const 2))) (i32.shl (local.get $rsB) (i32.const 2))
-          (i32.add (local.get $c) (i32.shl (local.get $jr) (i32.const 2))) (local.get $ldc)
+          (i32.add (local.get $c) (i32.shl (local.get $jr) (i32.const 2))) (local.get $ldc) (i32.const 4)
           (local.get $alpha) (local.get $beta) (local.get $tile)))
         (else
           (call $packB (i32.add (local.get $b) (i32.shl (local.get $jr) (i32.const 2))) (local.get $rsB) (i32.const 1)
             (local.get $kc) (local.get $nr) (local.get $bp))
           (call $kernelDirect (local.get $kc) (local.get $mc) (local.get $nr) (local.get $a) (local.get $ra) (local.get $ka)
             (local.get $bp) (i32.const 32)
-            (i32.add (local.get $c) (i32.shl (local.get $jr) (i32.const 2))) (local.get $ldc)
+            (i32.add (local.get $c) (i32.shl (local.get $jr) (i32.const 2))) (local.get $ldc) (i32.const 4)
             (local.get $alpha) (local.get $beta) (local.get $tile))))
       (local.set $jr (i32.add (local.get $jr) (i32.const 8)))
       (br $panel))))
 
+  ;; directT: the same for A·Bᵀ (B stored [N, K]: rsB = 1, csB in floats) with few rows of C,
+  ;; computed as Cᵀ = B·Aᵀ so that B, the big operand (a weight W [N, K] under x [M, K]), is read
+  ;; in place row by row and only A's ≤ DIRECT_T_M rows are packed (as 8-column panels of Aᵀ, into bp).
+  ;; C(i, j) = Σ_k A(i,k)·B(k,j) is still summed over k ascending from zero in float32 (the factors
+  ;; of each product swap places, which does not change it), then alpha, then beta·C: same bits.
+  ;; a: A(0, 0) of this depth block, rsA/csA in floats; b: B(0, 0) of it; c: C(0, 0) (this job's
+  ;; columns); ldc in bytes.
+  (func $directT
+    (param $M i32) (param $nc i32) (param $kc i32) (param $a i32) (param $rsA i32) (param $csA i32)
+    (param $b i32) (param $csB i32) (param $c i32) (param $ldc i32)
+    (param $alpha f32) (param $beta f32) (param $bp i32) (param $tile i32)
+    (local $iv i32) (local $mv i32)
+    (block $done (loop $panel
+      (br_if $done (i32.ge_s (local.get $iv) (local.get $M)))
+      (local.set $mv (call $min (i32.const 8) (i32.sub (local.get $M) (local.get $iv))))
+      ;; bp[k][v] = A(iv + v, k): rows iv.. of A as columns of a packed B panel
+      (call $packB (i32.add (local.get $a) (i32.shl (i32.mul (local.get $iv) (local.get $rsA)) (i32.const 2)))
+        (local.get $csA) (local.get $rsA) (local.get $kc) (local.get $mv) (local.get $bp))
+      ;; tile rows: rows j of B's storage (columns of C), 4 at a time; tile columns: rows of C
+      (call $kernelDirect (local.get $kc) (local.get $nc) (local.get $mv)
+        (local.get $b) (i32.shl (local.get $csB) (i32.const 2)) (i32.const 4)
+        (local.get $bp) (i32.const 32)
+        (i32.add (local.get $c) (i32.mul (local.get $iv) (local.get $ldc))) (i32.const 4) (local.get $ldc)
+        (local.get $alpha) (local.get $beta) (local.get $tile))
+      (local.set $iv (i32.add (local.get $iv) (i32.const 8)))
+      (br $panel))))
+
   ;; kernelDirect: kernelColumn with A and B read in place (strides above) instead of from panels.
+  ;; Tile element (r, j) goes to c + r·ldc + j·cj (bytes): cj = 4 for C itself, cj = 4·ldc of C and
+  ;; ldc = 4 for the transposed product of $directT (only cj = 4 takes the full-tile stores).
   (func $kernelDirect
     (param $kc0 i32) (param $mc i32) (param $nr i32) (param $a i32) (param $ra i32) (param $ka i32)
-    (param $bp0 i32) (param $kb i32) (param $c i32) (param $ldc i32)
+    (param $bp0 i32) (param $kb i32) (param $c i32) (param $ldc i32) (param $cj i32)
     (param $alpha f32) (param $beta f32) (param $tile i32)
     (local $kc i32) (local $bp i32) (local $ir i32) (local $mr i32) (local $cRow i32)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $last i32)
@@ -326,7 +373,7 @@
       (local.set $c21 (f32x4.mul (local.get $va) (local.get $c21)))
       (local.set $c30 (f32x4.mul (local.get $va) (local.get $c30)))
       (local.set $c31 (f32x4.mul (local.get $va) (local.get $c31)))
-      (if (i32.and (i32.eq (local.get $mr) (i32.const 4)) (i32.eq (local.get $nr) (i32.const 8))) (then
+      (if (i32.and (i32.and (i32.eq (local.get $mr) (i32.const 4)) (i32.eq (local.get $nr) (i32.const 8))) (i32.eq (local.get $cj) (i32.const 4))) (then
         ;; Full tile: straight to C, row by row (p = &C(r, 0)). Written inline: a call would spill
         ;; the accumulators.
         (if (f32.ne (local.get $beta) (f32.const 0)) (then
@@ -370,7 +417,7 @@
       (loop $row
         (local.set $j (i32.const 0))
         (loop $col
-          (local.set $p (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))))
+          (local.set $p (i32.add (local.get $c) (i32.mul (local.get $j) (local.get $cj))))
           (local.set $x (f32.load (i32.add (local.get $tile) (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 3)) (local.get $j)) (i32.const 2)))))
           (if (f32.ne (local.get $beta) (f32.const 0)) (then
             (local.set $x (f32.add (local.get $x) (f32.mul (local.get $beta) (f32.load (local.get $p)))))))

@@ -27,7 +27,8 @@ import { kernelRef, runJobs, splitRange, type KernelRef } from "./pool.js";
  *   - everything else goes to the packed, register-blocked gemm. Inside it, up to DIRECT_M (16)
  *     rows of A·B or Aᵀ·B skip packing and read A and B in place (gemm.wat $direct: a training
  *     step's dx = dy·W on one 7-token sentence was copying all of W for 2 row tiles), with the
- *     same summation order per element, so the same bits (test/gemm-order.test.ts).
+ *     same summation order per element, so the same bits (test/gemm-order.test.ts); 5–8 rows of
+ *     A·Bᵀ (x·Wᵀ of a short sentence) run as Cᵀ = W·xᵀ with W read in place ($directT).
  *
  * Threads (pool.ts): gemvT is split by output rows (each thread streams its own slice of W: tensor
  * parallelism), gemm by blocks of 8 output columns (each thread packs only its columns of B).
