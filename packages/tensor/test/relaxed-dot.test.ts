@@ -1,4 +1,8 @@
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
+import wabtInit from "wabt";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { ACT_Q16, Q4_0, Q8_0, blocksPerRow } from "../src/compact/blocks.js";
@@ -13,9 +17,9 @@ import { relaxedDotWorks } from "../src/wasm/relaxed-probe.js";
 import { getThreads, setThreads } from "../src/wasm/pool.js";
 import { seededFloats } from "./helpers.js";
 
-// relaxeddot.wat: Q8_0 / Q4_0 products with i32x4.relaxed_dot_i8x16_i7x16_add_s. Node ≥ 22 (and CI's
-// Node 22 step) runs them; Node 20 compiles them only with --experimental-wasm-relaxed-simd and then
-// computes that instruction wrong, which the start-up probe must refuse.
+// relaxeddot.wat: Q8_0 / Q4_0 products with i16x8.relaxed_dot_i8x16_i7x16_s. Node ≥ 22 (and CI's
+// Node 22 step) runs them at start-up; Node 20 compiles them with --experimental-wasm-relaxed-simd,
+// set here (its i32x4 form of the instruction is wrong, which relaxeddot.wat does not use).
 const major = Number(process.versions.node.split(".")[0]);
 if (major < 22) setFlagsFromString("--experimental-wasm-relaxed-simd");
 const initialThreads = getThreads();
@@ -29,16 +33,56 @@ const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteO
 const relaxedModule = new WebAssembly.Module(Buffer.from(relaxedWasmModules["relaxeddot"]!, "base64"));
 const probePasses = relaxedDotWorks(relaxedModule, true);
 
+/** relaxeddot.wat's relaxed build with every i16x8.relaxed_dot_i8x16_i7x16_s (a b) rewritten by `edit`. */
+async function variantModule(edit: (a: string, b: string) => string): Promise<WebAssembly.Module> {
+  const text = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../src/wasm/relaxeddot.wat"), "utf8").replace(/^;;#(if relaxed|else|end)$/gm, "");
+  const op = "(i16x8.relaxed_dot_i8x16_i7x16_s ";
+  /** the balanced s-expression starting at i (after spaces): [text, end] */
+  const sexp = (i: number): [string, number] => {
+    while (text[i] === " ") i++;
+    let depth = 0, j = i;
+    do {
+      if (text[j] === "(") depth++;
+      else if (text[j] === ")") depth--;
+      j++;
+    } while (depth > 0);
+    return [text.slice(i, j), j];
+  };
+  let out = "", at = 0;
+  for (let i = text.indexOf(op); i >= 0; i = text.indexOf(op, at)) {
+    const [a, ia] = sexp(i + op.length);
+    const [b, ib] = sexp(ia);
+    out += text.slice(at, i) + edit(a, b);
+    at = ib + 1; // past the closing parenthesis
+  }
+  out += text.slice(at);
+  const features = { simd: true, threads: true, relaxed_simd: true };
+  const wabt = await wabtInit();
+  const mod = wabt.parseWat("relaxeddot.wat", out, features);
+  try {
+    return new WebAssembly.Module(new Uint8Array(mod.toBinary({}).buffer));
+  } finally {
+    mod.destroy();
+  }
+}
+
 describe("the start-up probe of the relaxed int8 dot product", () => {
-  it(`Node ${process.versions.node}: ${major >= 22 ? "finds it exact and the Q8_0 / Q4_0 products use it" : "refuses Node 20's wrong one (with the flag)"}`, () => {
-    if (major >= 22) {
-      expect(probePasses).toBe(true);
-      expect(relaxedDotSupported).toBe(true);
-    } else {
-      // Node 20's V8 returns 2·dot and drops the accumulator: the kernels would be wrong
-      expect(probePasses).toBe(false);
-    }
+  it(`Node ${process.versions.node}${major >= 22 ? "" : " with --experimental-wasm-relaxed-simd"}: relaxeddot.wat's products are exact, and in use where the relaxed kernels are`, () => {
+    expect(probePasses).toBe(true);
+    if (major >= 22) expect(relaxedDotSupported).toBe(true);
     expect(relaxedDot()).toBe(relaxedSimd && relaxedDotSupported);
+  });
+
+  it("refuses products that are off (the instruction replaced by a saturating add)", async () => {
+    const broken = await variantModule((a, b) => `(i16x8.add_sat_s ${a} ${b})`);
+    expect(relaxedDotWorks(broken, true)).toBe(false);
+  });
+
+  it(`${process.arch}: the i7 operand with its top bit set (operands swapped) ${process.arch === "x64" ? "is read as unsigned by V8 (pmaddubsw), and the probe refuses it" : "is implementation-defined; the probe decides"}`, async () => {
+    const swapped = await variantModule((a, b) => `(i16x8.relaxed_dot_i8x16_i7x16_s ${b} ${a})`);
+    const works = relaxedDotWorks(swapped, true);
+    if (process.arch === "x64") expect(works).toBe(false);
+    else expect(typeof works).toBe("boolean");
   });
 });
 
@@ -71,12 +115,6 @@ function run(k: CompactExports | RelaxedDotExports, dtype: "q8_0" | "q4_0", x: F
 }
 
 describe("relaxeddot.wat against compact.wat's SIMD128 products", () => {
-  if (!probePasses) {
-    it(`Node ${process.versions.node}: not run here (the probe refused the instruction); Q8_0 / Q4_0 use compact.wat`, () => {
-      expect(relaxedDot()).toBe(false);
-    });
-    return;
-  }
   const plain = instantiateKernels(compileKernels(false)).compact;
   const relaxed = instantiateKernels(compileKernels(true)).relaxeddot as RelaxedDotExports;
 

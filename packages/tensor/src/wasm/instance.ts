@@ -68,8 +68,8 @@ export const relaxedSimdSupported: boolean =
 
 /**
  * True when, besides, relaxeddot.wat's int8 dot products give the exact answers on the probe's
- * blocks (Node 20's experimental i32x4.relaxed_dot_i8x16_i7x16_add_s does not: there the relaxed
- * variants are used for their fused multiply-add and Q8_0 / Q4_0 keep compact.wat's products).
+ * blocks (relaxed-probe.ts; where they do not, the relaxed variants are used for their fused
+ * multiply-add and Q8_0 / Q4_0 keep compact.wat's products).
  */
 export const relaxedDotSupported: boolean =
   relaxedSimdSupported && relaxedDotWorks(new WebAssembly.Module(moduleBytes(relaxedWasmModules["relaxeddot"]!)), heap.shared);

@@ -1,10 +1,11 @@
 ;; relaxeddot.wat: Q8_0 / Q4_0 products with relaxed SIMD's int8 dot product
-;; (i32x4.relaxed_dot_i8x16_i7x16_add_s: 16 multiply-adds of i8 × i7 an instruction), for
-;; @mini/tensor. Only the relaxed-SIMD build has these functions (the SIMD128 build of this file is
-;; an empty module): compact.wat's dotQ8_0 / dotQ4_0 (i32x4.dot_i16x8_s on 16-bit activations) stay
-;; the SIMD128 path and the fallback. src/compact/matmul.ts takes these only where the start-up
-;; probe found the instruction computing right (relaxed-probe.ts: Node 20's V8 with
-;; --experimental-wasm-relaxed-simd returns 2·dot and drops the accumulator).
+;; (i16x8.relaxed_dot_i8x16_i7x16_s: 16 multiplies of i8 × i7, summed in pairs, an instruction —
+;; pmaddubsw on x86), for @mini/tensor. Only the relaxed-SIMD build has these functions (the
+;; SIMD128 build of this file is an empty module): compact.wat's dotQ8_0 / dotQ4_0
+;; (i32x4.dot_i16x8_s on 16-bit activations) stay the SIMD128 path and the fallback.
+;; src/compact/matmul.ts takes these only where the start-up probe (relaxed-probe.ts) found them
+;; exact. (Not i32x4.relaxed_dot_i8x16_i7x16_add_s: on x86 without AVX-VNNI V8 spends 5
+;; instructions on it, rebuilding a vector of ones each time, and Node 20's V8 computes it wrong.)
 ;;
 ;; Same contract and the same float results, bit for bit, as compact.wat's dotQ8_0 / dotQ4_0: the
 ;; activations get the same integers q_x and scales d_x (quantizeActs8), every block's Σ q_w·q_x is
@@ -12,20 +13,21 @@
 ;; accumulated with compact.wat's float operations in its order (four rows at a time, lane R = row R).
 ;;
 ;; Why the integer sums are exact although the instruction is "relaxed": its second operand b is
-;; "i7" — the result is implementation-defined only where a byte of b has its top bit set (x86 reads
-;; b as unsigned, Arm as signed) — and with b in [0, 127] every implementation computes the exact
-;; Σ a·b (pmaddubsw's pairwise i16 sums cannot saturate: |a·b + a'·b'| ≤ 2·128·127 = 32512).
-;; So b is always in [0, 127]:
-;;   Q4_0: b = the stored nibbles n ∈ [0, 15], a = q_x; Σ q_x·(n − 8) = Σ q_x·n − 8·Σ q_x, and
-;;         the accumulator starts at −8·Σ q_x (per lane, precomputed by quantizeActs8).
+;; "i7" — the result is implementation-defined only where a byte of b has its top bit set (x86
+;; reads b as unsigned, Arm as signed) or a pair sum leaves i16 (x86 saturates) — and here b is
+;; always in [0, 127], so each i16 lane is exactly a·b + a'·b', |·| ≤ 2·128·127 = 32512:
+;;   Q4_0: b = the stored nibbles n ∈ [0, 15], a = q_x; the two halves' pair sums (|·| ≤ 2·127·15
+;;         each) are added in i16, widened by i32x4.dot_i16x8_s with ones, and −8·Σq_x
+;;         (precomputed per block by quantizeActs8) is added: Σ q_x·(n − 8).
 ;;   Q8_0: b = |q_x| ∈ [0, 127], a = q_w with q_x's sign: (q_w ⊕ m) − m, m = −1 where q_x < 0
-;;         (q_w·q_x = (±q_w)·|q_x|). Exact for q_w ∈ [−127, 127]; q_w = −128 (never written by
-;;         llama.cpp's or mini's encoder, possible in a hand-made file) would negate to itself, so
-;;         a matrix holding one uses compact.wat's product instead (WeightMatrix checks its bytes).
+;;         (q_w·q_x = (±q_w)·|q_x|); each half widened on its own (two would overflow i16). Exact
+;;         for q_w ∈ [−127, 127]; q_w = −128 (never written by llama.cpp's or mini's encoder,
+;;         possible in a hand-made file) would negate to itself, so a matrix holding one uses
+;;         compact.wat's product instead (WeightMatrix checks its bytes).
 ;;
 ;; Activation blocks (64 bytes each, the size of compact.wat's, so the scratch layout is shared):
 ;; q_x i8[32] @0, then i32x4 @32: lane l = −8·(q_x[4l..4l+3] + q_x[16+4l..16+4l+3]) (the Q4_0
-;; correction, in the lanes the dot product sums those bytes into); d_x f32 [M][nb] apart at xd.
+;; correction, in the lanes its pair sums are widened into); d_x f32 [M][nb] apart at xd.
 
 (module
   (import "env" "memory" (memory 1 65536 shared))
@@ -116,13 +118,14 @@
     (local $a0 v128) (local $a1 v128) (local $x0 v128) (local $x1 v128) (local $w0 v128) (local $w1 v128)
     (local $u0 v128) (local $u1 v128) (local $m0 v128) (local $m1 v128) (local $y0 v128) (local $y1 v128) (local $n0 v128) (local $n1 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
-    (local $h v128) (local $f v128) (local $acc v128) (local $acc2 v128)
+    (local $h v128) (local $f v128) (local $acc v128) (local $acc2 v128) (local $one v128)
     (local.set $rb (i32.mul (local.get $nb) (i32.const 34)))
     (local.set $last (i32.sub (local.get $rows) (i32.const 1)))
     (local.set $qs (i32.shl (local.get $nb) (i32.const 6)))
     (local.set $ds (i32.shl (local.get $nb) (i32.const 2)))
     (local.set $lim (i32.sub (i32.add (local.get $w) (i32.mul (local.get $rows) (local.get $rb))) (i32.const 129)))
     (local.set $lim (select (local.get $lim) (i32.const 0) (i32.ge_s (local.get $lim) (local.get $w))))
+    (local.set $one (v128.const i16x8 1 1 1 1 1 1 1 1))
     (block $done (loop $rowGroup
       (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
       ;; rows r … r+3 (past the last row: the last row again, not stored)
@@ -158,25 +161,25 @@
           (local.set $n0 (i8x16.lt_s (local.get $x0) (v128.const i32x4 0 0 0 0))) (local.set $n1 (i8x16.lt_s (local.get $x1) (v128.const i32x4 0 0 0 0)))
           ;; sR (tR): row R's block product with activation row m (m+1) in 4 i32 lanes (exact)
           (local.set $w0 (v128.load offset=2 (local.get $p0))) (local.set $w1 (v128.load offset=18 (local.get $p0)))
-          (local.set $s0 (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)
-            (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0) (v128.const i32x4 0 0 0 0))))
-          (local.set $t0 (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w1) (local.get $n1)) (local.get $n1)) (local.get $y1)
-            (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w0) (local.get $n0)) (local.get $n0)) (local.get $y0) (v128.const i32x4 0 0 0 0))))
+          (local.set $s0 (i32x4.add (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0)) (local.get $one))
+                                  (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)) (local.get $one))))
+          (local.set $t0 (i32x4.add (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w0) (local.get $n0)) (local.get $n0)) (local.get $y0)) (local.get $one))
+                                  (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w1) (local.get $n1)) (local.get $n1)) (local.get $y1)) (local.get $one))))
           (local.set $w0 (v128.load offset=2 (local.get $p1))) (local.set $w1 (v128.load offset=18 (local.get $p1)))
-          (local.set $s1 (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)
-            (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0) (v128.const i32x4 0 0 0 0))))
-          (local.set $t1 (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w1) (local.get $n1)) (local.get $n1)) (local.get $y1)
-            (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w0) (local.get $n0)) (local.get $n0)) (local.get $y0) (v128.const i32x4 0 0 0 0))))
+          (local.set $s1 (i32x4.add (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0)) (local.get $one))
+                                  (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)) (local.get $one))))
+          (local.set $t1 (i32x4.add (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w0) (local.get $n0)) (local.get $n0)) (local.get $y0)) (local.get $one))
+                                  (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w1) (local.get $n1)) (local.get $n1)) (local.get $y1)) (local.get $one))))
           (local.set $w0 (v128.load offset=2 (local.get $p2))) (local.set $w1 (v128.load offset=18 (local.get $p2)))
-          (local.set $s2 (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)
-            (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0) (v128.const i32x4 0 0 0 0))))
-          (local.set $t2 (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w1) (local.get $n1)) (local.get $n1)) (local.get $y1)
-            (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w0) (local.get $n0)) (local.get $n0)) (local.get $y0) (v128.const i32x4 0 0 0 0))))
+          (local.set $s2 (i32x4.add (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0)) (local.get $one))
+                                  (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)) (local.get $one))))
+          (local.set $t2 (i32x4.add (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w0) (local.get $n0)) (local.get $n0)) (local.get $y0)) (local.get $one))
+                                  (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w1) (local.get $n1)) (local.get $n1)) (local.get $y1)) (local.get $one))))
           (local.set $w0 (v128.load offset=2 (local.get $p3))) (local.set $w1 (v128.load offset=18 (local.get $p3)))
-          (local.set $s3 (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)
-            (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0) (v128.const i32x4 0 0 0 0))))
-          (local.set $t3 (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w1) (local.get $n1)) (local.get $n1)) (local.get $y1)
-            (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w0) (local.get $n0)) (local.get $n0)) (local.get $y0) (v128.const i32x4 0 0 0 0))))
+          (local.set $s3 (i32x4.add (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0)) (local.get $one))
+                                  (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)) (local.get $one))))
+          (local.set $t3 (i32x4.add (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w0) (local.get $n0)) (local.get $n0)) (local.get $y0)) (local.get $one))
+                                  (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w1) (local.get $n1)) (local.get $n1)) (local.get $y1)) (local.get $one))))
           ;; transposed: s0 = [Σs0, Σs1, Σs2, Σs3] (|Σ| ≤ 32·128·127 < 2^24, exact in f32)
           (local.set $s0 (i32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s0) (local.get $s1))
                                     (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s0) (local.get $s1))))
@@ -240,17 +243,17 @@
           (local.set $m0 (i8x16.lt_s (local.get $a0) (v128.const i32x4 0 0 0 0))) (local.set $m1 (i8x16.lt_s (local.get $a1) (v128.const i32x4 0 0 0 0)))
           ;; sR (tR): row R's block product with activation row m (m+1) in 4 i32 lanes (exact)
           (local.set $w0 (v128.load offset=2 (local.get $p0))) (local.set $w1 (v128.load offset=18 (local.get $p0)))
-          (local.set $s0 (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)
-            (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0) (v128.const i32x4 0 0 0 0))))
+          (local.set $s0 (i32x4.add (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0)) (local.get $one))
+                                  (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)) (local.get $one))))
           (local.set $w0 (v128.load offset=2 (local.get $p1))) (local.set $w1 (v128.load offset=18 (local.get $p1)))
-          (local.set $s1 (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)
-            (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0) (v128.const i32x4 0 0 0 0))))
+          (local.set $s1 (i32x4.add (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0)) (local.get $one))
+                                  (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)) (local.get $one))))
           (local.set $w0 (v128.load offset=2 (local.get $p2))) (local.set $w1 (v128.load offset=18 (local.get $p2)))
-          (local.set $s2 (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)
-            (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0) (v128.const i32x4 0 0 0 0))))
+          (local.set $s2 (i32x4.add (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0)) (local.get $one))
+                                  (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)) (local.get $one))))
           (local.set $w0 (v128.load offset=2 (local.get $p3))) (local.set $w1 (v128.load offset=18 (local.get $p3)))
-          (local.set $s3 (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)
-            (i32x4.relaxed_dot_i8x16_i7x16_add_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0) (v128.const i32x4 0 0 0 0))))
+          (local.set $s3 (i32x4.add (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w0) (local.get $m0)) (local.get $m0)) (local.get $u0)) (local.get $one))
+                                  (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (i8x16.sub (v128.xor (local.get $w1) (local.get $m1)) (local.get $m1)) (local.get $u1)) (local.get $one))))
           ;; transposed: s0 = [Σs0, Σs1, Σs2, Σs3] (|Σ| ≤ 32·128·127 < 2^24, exact in f32)
           (local.set $s0 (i32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s0) (local.get $s1))
                                     (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s0) (local.get $s1))))
@@ -289,13 +292,14 @@
     (local $a0 v128) (local $a1 v128) (local $x0 v128) (local $x1 v128) (local $w0 v128) (local $w1 v128)
     (local $ca v128) (local $cx v128) (local $c15 v128)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
-    (local $h v128) (local $f v128) (local $acc v128) (local $acc2 v128)
+    (local $h v128) (local $f v128) (local $acc v128) (local $acc2 v128) (local $one v128)
     (local.set $rb (i32.mul (local.get $nb) (i32.const 18)))
     (local.set $last (i32.sub (local.get $rows) (i32.const 1)))
     (local.set $qs (i32.shl (local.get $nb) (i32.const 6)))
     (local.set $ds (i32.shl (local.get $nb) (i32.const 2)))
     (local.set $lim (i32.sub (i32.add (local.get $w) (i32.mul (local.get $rows) (local.get $rb))) (i32.const 129)))
     (local.set $lim (select (local.get $lim) (i32.const 0) (i32.ge_s (local.get $lim) (local.get $w))))
+    (local.set $one (v128.const i16x8 1 1 1 1 1 1 1 1))
     (local.set $c15 (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
     (block $done (loop $rowGroup
       (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
@@ -329,20 +333,20 @@
           ;; sR (tR): row R's block product with activation row m (m+1) in 4 i32 lanes (exact)
           (local.set $w0 (v128.load offset=2 (local.get $p0)))
           (local.set $w1 (v128.and (i16x8.shr_u (local.get $w0) (i32.const 4)) (local.get $c15))) (local.set $w0 (v128.and (local.get $w0) (local.get $c15)))
-          (local.set $s0 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a1) (local.get $w1) (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a0) (local.get $w0) (local.get $ca))))
-          (local.set $t0 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $x1) (local.get $w1) (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $x0) (local.get $w0) (local.get $cx))))
+          (local.set $s0 (i32x4.add (local.get $ca) (i32x4.dot_i16x8_s (i16x8.add (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a0) (local.get $w0)) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a1) (local.get $w1))) (local.get $one))))
+          (local.set $t0 (i32x4.add (local.get $cx) (i32x4.dot_i16x8_s (i16x8.add (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $x0) (local.get $w0)) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $x1) (local.get $w1))) (local.get $one))))
           (local.set $w0 (v128.load offset=2 (local.get $p1)))
           (local.set $w1 (v128.and (i16x8.shr_u (local.get $w0) (i32.const 4)) (local.get $c15))) (local.set $w0 (v128.and (local.get $w0) (local.get $c15)))
-          (local.set $s1 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a1) (local.get $w1) (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a0) (local.get $w0) (local.get $ca))))
-          (local.set $t1 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $x1) (local.get $w1) (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $x0) (local.get $w0) (local.get $cx))))
+          (local.set $s1 (i32x4.add (local.get $ca) (i32x4.dot_i16x8_s (i16x8.add (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a0) (local.get $w0)) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a1) (local.get $w1))) (local.get $one))))
+          (local.set $t1 (i32x4.add (local.get $cx) (i32x4.dot_i16x8_s (i16x8.add (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $x0) (local.get $w0)) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $x1) (local.get $w1))) (local.get $one))))
           (local.set $w0 (v128.load offset=2 (local.get $p2)))
           (local.set $w1 (v128.and (i16x8.shr_u (local.get $w0) (i32.const 4)) (local.get $c15))) (local.set $w0 (v128.and (local.get $w0) (local.get $c15)))
-          (local.set $s2 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a1) (local.get $w1) (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a0) (local.get $w0) (local.get $ca))))
-          (local.set $t2 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $x1) (local.get $w1) (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $x0) (local.get $w0) (local.get $cx))))
+          (local.set $s2 (i32x4.add (local.get $ca) (i32x4.dot_i16x8_s (i16x8.add (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a0) (local.get $w0)) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a1) (local.get $w1))) (local.get $one))))
+          (local.set $t2 (i32x4.add (local.get $cx) (i32x4.dot_i16x8_s (i16x8.add (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $x0) (local.get $w0)) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $x1) (local.get $w1))) (local.get $one))))
           (local.set $w0 (v128.load offset=2 (local.get $p3)))
           (local.set $w1 (v128.and (i16x8.shr_u (local.get $w0) (i32.const 4)) (local.get $c15))) (local.set $w0 (v128.and (local.get $w0) (local.get $c15)))
-          (local.set $s3 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a1) (local.get $w1) (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a0) (local.get $w0) (local.get $ca))))
-          (local.set $t3 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $x1) (local.get $w1) (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $x0) (local.get $w0) (local.get $cx))))
+          (local.set $s3 (i32x4.add (local.get $ca) (i32x4.dot_i16x8_s (i16x8.add (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a0) (local.get $w0)) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a1) (local.get $w1))) (local.get $one))))
+          (local.set $t3 (i32x4.add (local.get $cx) (i32x4.dot_i16x8_s (i16x8.add (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $x0) (local.get $w0)) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $x1) (local.get $w1))) (local.get $one))))
           ;; transposed: s0 = [Σs0, Σs1, Σs2, Σs3] (|Σ| ≤ 32·128·127 < 2^24, exact in f32)
           (local.set $s0 (i32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s0) (local.get $s1))
                                     (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s0) (local.get $s1))))
@@ -405,16 +409,16 @@
           ;; sR (tR): row R's block product with activation row m (m+1) in 4 i32 lanes (exact)
           (local.set $w0 (v128.load offset=2 (local.get $p0)))
           (local.set $w1 (v128.and (i16x8.shr_u (local.get $w0) (i32.const 4)) (local.get $c15))) (local.set $w0 (v128.and (local.get $w0) (local.get $c15)))
-          (local.set $s0 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a1) (local.get $w1) (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a0) (local.get $w0) (local.get $ca))))
+          (local.set $s0 (i32x4.add (local.get $ca) (i32x4.dot_i16x8_s (i16x8.add (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a0) (local.get $w0)) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a1) (local.get $w1))) (local.get $one))))
           (local.set $w0 (v128.load offset=2 (local.get $p1)))
           (local.set $w1 (v128.and (i16x8.shr_u (local.get $w0) (i32.const 4)) (local.get $c15))) (local.set $w0 (v128.and (local.get $w0) (local.get $c15)))
-          (local.set $s1 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a1) (local.get $w1) (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a0) (local.get $w0) (local.get $ca))))
+          (local.set $s1 (i32x4.add (local.get $ca) (i32x4.dot_i16x8_s (i16x8.add (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a0) (local.get $w0)) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a1) (local.get $w1))) (local.get $one))))
           (local.set $w0 (v128.load offset=2 (local.get $p2)))
           (local.set $w1 (v128.and (i16x8.shr_u (local.get $w0) (i32.const 4)) (local.get $c15))) (local.set $w0 (v128.and (local.get $w0) (local.get $c15)))
-          (local.set $s2 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a1) (local.get $w1) (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a0) (local.get $w0) (local.get $ca))))
+          (local.set $s2 (i32x4.add (local.get $ca) (i32x4.dot_i16x8_s (i16x8.add (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a0) (local.get $w0)) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a1) (local.get $w1))) (local.get $one))))
           (local.set $w0 (v128.load offset=2 (local.get $p3)))
           (local.set $w1 (v128.and (i16x8.shr_u (local.get $w0) (i32.const 4)) (local.get $c15))) (local.set $w0 (v128.and (local.get $w0) (local.get $c15)))
-          (local.set $s3 (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a1) (local.get $w1) (i32x4.relaxed_dot_i8x16_i7x16_add_s (local.get $a0) (local.get $w0) (local.get $ca))))
+          (local.set $s3 (i32x4.add (local.get $ca) (i32x4.dot_i16x8_s (i16x8.add (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a0) (local.get $w0)) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $a1) (local.get $w1))) (local.get $one))))
           ;; transposed: s0 = [Σs0, Σs1, Σs2, Σs3] (|Σ| ≤ 32·128·127 < 2^24, exact in f32)
           (local.set $s0 (i32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s0) (local.get $s1))
                                     (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s0) (local.get $s1))))
