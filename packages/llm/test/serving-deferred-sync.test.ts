@@ -59,6 +59,9 @@ describe("deferred sync", () => {
     await sleep(10); // a client's turnaround
     expect(passes.length).toBe(atAnswer); // nothing was fed meanwhile
     expect(engine.stats().active).toBe(1); // the sync is pending
+    // …but the answer is counted as the client got it, not when the sync ends (/metrics reads these).
+    expect(engine.stats().requests.completed).toBe(1);
+    expect(engine.stats().generatedTokens).toBe(8);
     const next = [system, { role: "user", content: "Tell me about a big dog." }];
     const r = await engine.submit({ prompt: { messages: next }, sampling: GREEDY, maxTokens: 8 }).result;
     const ids = encodeChat(template, tokenizer, next, true);

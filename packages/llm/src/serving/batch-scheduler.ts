@@ -44,8 +44,11 @@ export interface BatchSchedulerOptions {
   tokenBudget: number;
   /** Sequences running at once (the batch size cap). */
   maxRunning: number;
-  /** Called when a sequence is done (finished, cancelled or failed). */
-  onRetired?: (seq: Sequence) => void;
+  /**
+   * Called once per request when its answer ends (finished, cancelled or failed), as the client
+   * gets it: before a chat's deferred sync, not when the sequence later retires.
+   */
+  onAnswered?: (seq: Sequence) => void;
   /** Time with nothing else to run before deferred syncs are fed. Default IDLE_SYNC_DELAY_MS. */
   idleSyncDelayMs?: number;
 }
@@ -188,8 +191,10 @@ export class BatchScheduler {
       }
       if (!finished) return;
       // The answer is complete: delivered now; a sync runs on without holding the client.
-      if (startSync(seq, this.alloc)) seq.settle();
-      else this.retire(seq, null);
+      if (startSync(seq, this.alloc)) {
+        seq.settle();
+        this.opts.onAnswered?.(seq);
+      } else this.retire(seq, null);
     });
   }
 
@@ -284,7 +289,8 @@ export class BatchScheduler {
     }
     if (failed) s.fail(how);
     else if (how === "cancelled") s.finish("cancelled");
+    if (s.syncing) return; // answered (and reported) when its sync started
     s.settle();
-    this.opts.onRetired?.(s);
+    this.opts.onAnswered?.(s);
   }
 }

@@ -171,7 +171,7 @@ export class ServingEngine {
     this.scheduler = new BatchScheduler(this.model, this.kv, this.alloc, this.tree, {
       tokenBudget: budget,
       maxRunning: maxSessions,
-      onRetired: (seq) => this.onRetired(seq),
+      onAnswered: (seq) => this.onAnswered(seq),
       ...(opts.idleSyncDelayMs === undefined ? {} : { idleSyncDelayMs: int("idleSyncDelayMs", opts.idleSyncDelayMs, 0) }),
     });
   }
@@ -253,7 +253,7 @@ export class ServingEngine {
     this.kv.dispose();
   }
 
-  private onRetired(seq: Sequence): void {
+  private onAnswered(seq: Sequence): void {
     if (seq.outcome === "failed") this.counts.failed++;
     else if (seq.outcome === "cancelled") this.counts.cancelled++;
     else this.counts.completed++;
