@@ -25,9 +25,9 @@ import { compactMatmulReference } from "./matmul.reference.js";
  */
 
 /** Least multiply-adds worth handing to a thread. */
-const MIN_MACS_PER_THREAD = 1 << 15;
+export const MIN_MACS_PER_THREAD = 1 << 15;
 /** Rows of x from which bf16 / f16 widen panels of W once and run gemm (fewer: the row-dots, widening per row of x). */
-const GEMM_MIN_M = 4;
+export const GEMM_MIN_M = 4;
 /** Floats of W widened at once (1 MiB: in L2 while gemm packs it); at least 8 rows. */
 const PANEL_FLOATS = 1 << 18;
 /** Least weights worth handing to a thread for widening. */
@@ -57,39 +57,64 @@ export function compactMatmulTransB(
     return out;
   }
   const quantized = dtype !== "bf16" && dtype !== "f16";
+  if (!quantized && M >= GEMM_MIN_M) return widenedGemm(x, M, K, w, dtype, N, out);
+  const plan = rowDotPlan(dtype, M, K, q8Minus128);
+  const ops = [
+    { array: x, n: M * K, read: true, write: false },
+    { array: out, n: M * N, read: false, write: true },
+  ];
+  return runInHeap(ops, Math.ceil(plan.actBytes / 4), ([px, po], work) => {
+    quantizeActivations(plan, px!, M, K, work);
+    const rb = rowBytes(dtype, K);
+    const bounds = splitRange(N, 4, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
+    const jobs: number[][] = [];
+    for (let t = 0; t + 1 < bounds.length; t++) jobs.push(rowDotJob(plan, px!, work, M, K, w + bounds[t]! * rb, bounds[t + 1]! - bounds[t]!, po! + 4 * bounds[t]!, N));
+    runJobs(plan.dot, jobs);
+  }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}]`);
+}
+
+/** How the row-dots of a call run: its activation blocks (none for bf16 / f16) and its kernels. */
+export interface RowDotPlan {
+  quantized: boolean;
+  /** q8_0 / q4_0: 16-bit (or relaxeddot's 8-bit) blocks with f32 scales after them. */
+  wide: boolean;
+  /** Activation blocks a row, bytes of quantized values, bytes of the whole activation scratch. */
+  nb: number;
+  qBytes: number;
+  actBytes: number;
+  quantize: KernelRef | null;
+  dot: KernelRef;
+}
+
+export function rowDotPlan(dtype: Exclude<WeightDtype, "f32">, M: number, K: number, q8Minus128: boolean): RowDotPlan {
+  const quantized = dtype !== "bf16" && dtype !== "f16";
   // q8_0 / q4_0 take 16-bit activation blocks, q i16 [M, nb, 32] then d f32 [M, nb] (ACT_Q16,
   // blocks.ts); the K-quants one 8-bit block per 256-weight super-block (ACT_Q8K_BYTES, kquant.ts).
   const wide = dtype === "q8_0" || dtype === "q4_0";
   // relaxeddot.wat's activation blocks are 64 bytes like ACT_Q16's (q i8[32], the Q4_0 correction)
   const int8 = wide && relaxedDot() && !(dtype === "q8_0" && q8Minus128);
-  if (!quantized && M >= GEMM_MIN_M) return widenedGemm(x, M, K, w, dtype, N, out);
-  const { nb, qBytes, actBytes } = activationLayout(dtype, M, K);
-  const ops = [
-    { array: x, n: M * K, read: true, write: false },
-    { array: out, n: M * N, read: false, write: true },
-  ];
-  return runInHeap(ops, Math.ceil(actBytes / 4), ([px, po], work) => {
-    const xd = work + qBytes;
-    if (quantized) {
-      const bounds = splitRange(M, 1, Math.max(1, Math.ceil(4096 / K)));
-      const jobs: number[][] = [];
-      for (let t = 0; t + 1 < bounds.length; t++) {
-        const m0 = bounds[t]!, m1 = bounds[t + 1]!;
-        if (wide) jobs.push([px! + 4 * m0 * K, m1 - m0, K, work + m0 * nb * ACT_Q16.blockBytes, xd + 4 * m0 * nb]);
-        else jobs.push([px! + 4 * m0 * K, m1 - m0, K, work + m0 * nb * ACT_Q8K_BYTES]);
-      }
-      runJobs(ref(int8 ? "relaxeddot.quantizeActs8" : wide ? "quantizeActs16" : "kquant.quantizeActsK"), jobs);
-    }
-    const rb = rowBytes(dtype, K);
-    const bounds = splitRange(N, 4, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
-    const jobs: number[][] = [];
-    for (let t = 0; t + 1 < bounds.length; t++) {
-      const r0 = bounds[t]!, r1 = bounds[t + 1]!;
-      if (wide) jobs.push([work, xd, M, nb, w + r0 * rb, r1 - r0, po! + 4 * r0, N]);
-      else jobs.push([quantized ? work : px!, M, quantized ? nb : K, w + r0 * rb, r1 - r0, po! + 4 * r0, N]);
-    }
-    runJobs(ref(int8 ? `relaxeddot.${dotName[dtype]}` : dotName[dtype]), jobs);
-  }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}]`);
+  const quantize = !quantized ? null : ref(int8 ? "relaxeddot.quantizeActs8" : wide ? "quantizeActs16" : "kquant.quantizeActsK");
+  return { quantized, wide, ...activationLayout(dtype, M, K), quantize, dot: ref(int8 ? `relaxeddot.${dotName[dtype]}` : dotName[dtype]) };
+}
+
+/** Quantizes the M rows of x (at px) into the plan's activation blocks at `work`, split by rows of x; nothing for bf16 / f16. */
+export function quantizeActivations(plan: RowDotPlan, px: number, M: number, K: number, work: number): void {
+  if (plan.quantize === null) return;
+  const xd = work + plan.qBytes, nb = plan.nb;
+  const bounds = splitRange(M, 1, Math.max(1, Math.ceil(4096 / K)));
+  const jobs: number[][] = [];
+  for (let t = 0; t + 1 < bounds.length; t++) {
+    const m0 = bounds[t]!, m1 = bounds[t + 1]!;
+    if (plan.wide) jobs.push([px + 4 * m0 * K, m1 - m0, K, work + m0 * nb * ACT_Q16.blockBytes, xd + 4 * m0 * nb]);
+    else jobs.push([px + 4 * m0 * K, m1 - m0, K, work + m0 * nb * ACT_Q8K_BYTES]);
+  }
+  runJobs(plan.quantize, jobs);
+}
+
+/** The row-dot call for `rows` rows of W starting at byte address wRows, into out at po (row stride N). */
+export function rowDotJob(plan: RowDotPlan, px: number, work: number, M: number, K: number, wRows: number, rows: number, po: number, N: number): number[] {
+  if (plan.wide) return [work, work + plan.qBytes, M, plan.nb, wRows, rows, po, N];
+  return [plan.quantized ? work : px, M, plan.quantized ? plan.nb : K, wRows, rows, po, N];
 }
 
 /**

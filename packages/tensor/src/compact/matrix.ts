@@ -7,6 +7,7 @@ import { q8HasMinus128 } from "./blocks.js";
 import { decodeRow, encodeWeightsInto } from "./encode.js";
 import { checkKQuantRow, isKQuant } from "./kquant.js";
 import { compactMatmulTransB } from "./matmul.js";
+import { compactMatmulTransBGroup } from "./matmul-group.js";
 
 /** Floats of the staging buffer encodeRows converts through (1 MiB), reused by every matrix. */
 const STAGING_FLOATS = 1 << 18;
@@ -104,13 +105,31 @@ export class WeightMatrix {
     if (this.dtype === "f32") {
       return matmulTransB(x, new Float32Array(memoryBuffer(), this.ptr, this.rows * this.cols), M, this.cols, this.rows, out, 1, accumulate ? 1 : 0);
     }
-    if (this.dtype === "q8_0") this.minus128 ??= q8HasMinus128(this.bytes());
-    const m128 = this.minus128 === true;
+    const m128 = this.hasMinus128();
     if (!accumulate) return compactMatmulTransB(x, M, this.cols, this.ptr, () => this.bytes(), this.dtype, this.rows, out, m128);
     if (this.sum === null || this.sum.length < n) this.sum = new Float32Array(n);
     const y = compactMatmulTransB(x, M, this.cols, this.ptr, () => this.bytes(), this.dtype, this.rows, this.sum.subarray(0, n), m128);
     for (let i = 0; i < n; i++) out[i]! += y[i]!;
     return out;
+  }
+
+  /**
+   * out_i [M, rows_i] = x [M, cols]·W_iᵀ for compact matrices of one dtype and width sharing x (a
+   * layer's q, k, v): x quantized once, all products in one pool round (compact/matmul-group.ts),
+   * each with the bits of its own matmulTransB. Returns false, having done nothing, where that does
+   * not apply (f32 or mixed dtypes or widths, or see compactMatmulTransBGroup): call them one by one.
+   */
+  static matmulTransBGroup(x: Float32Array, M: number, products: readonly { w: WeightMatrix; out: Float32Array }[]): boolean {
+    const first = products[0]?.w;
+    if (first === undefined || first.dtype === "f32") return false;
+    for (const { w, out } of products) {
+      w.live();
+      if (w.dtype !== first.dtype || w.cols !== first.cols) return false;
+      if (out.length < M * w.rows) throw new ShapeError(`${w.name}: out has ${out.length} elements, [M, rows] = [${M}, ${w.rows}] needs ${M * w.rows}`);
+    }
+    if (x.length < M * first.cols) throw new ShapeError(`${first.name}: x has ${x.length} elements, [M, cols] = [${M}, ${first.cols}] needs ${M * first.cols}`);
+    const items = products.map(({ w, out }) => ({ w: w.ptr, N: w.rows, out, q8Minus128: w.hasMinus128() }));
+    return compactMatmulTransBGroup(x, M, first.cols, first.dtype, items);
   }
 
   /** Row r as float32 (dequantized) into out [cols] at outOffset: the embedding gather. */
@@ -123,6 +142,12 @@ export class WeightMatrix {
   dispose(): void {
     if (this.ptr !== 0) heap.release(this.ptr);
     this.ptr = 0;
+  }
+
+  /** A Q8_0 matrix holding a −128 (the one weight relaxeddot.wat's product cannot take), found once. */
+  private hasMinus128(): boolean {
+    if (this.dtype === "q8_0") this.minus128 ??= q8HasMinus128(this.bytes());
+    return this.minus128 === true;
   }
 
   private live(): void {

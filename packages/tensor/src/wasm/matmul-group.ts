@@ -34,17 +34,10 @@ export interface GroupedProduct {
 type Dims = Pick<GroupedProduct, "layout" | "M" | "K" | "N">;
 
 /** How one product is cut: gemvT by rows of 4 (x·Wᵀ with one row of x), gemm by NR-column panels. */
-interface Plan {
+interface Plan extends Cuttable {
   gemv: boolean;
-  /** Output units: rows (gemv) or columns (gemm). */
-  units: number;
-  align: number;
-  /** Multiply-adds per unit. */
-  cost: number;
   /** gemm's packing scratch per job (floats); 0 for gemv. */
   each: number;
-  /** Unit boundaries of this product's jobs: [0, …, units]. */
-  bounds: number[];
 }
 
 let gemmRef: KernelRef | null = null;
@@ -68,21 +61,41 @@ function planGroup(products: readonly Dims[]): Plan[] | null {
   }
   const pieces = Math.min(T, Math.floor(total / MIN_MACS_PER_THREAD));
   if (pieces < 2) return null;
-  // cut k of the group at total·k/pieces multiply-adds, rounded to the unit grid of the product it falls in
-  let start = 0; // multiply-adds before the current product
-  for (const plan of plans) {
-    plan.bounds.push(0);
-    const end = start + plan.units * plan.cost;
+  cutEvenly(plans, pieces);
+  return plans;
+}
+
+/** A product's output units (rows or columns) to cut: `align` units a step, `cost` multiply-adds a unit. */
+export interface Cuttable {
+  units: number;
+  align: number;
+  cost: number;
+  /** Filled by cutEvenly: unit boundaries of the product's jobs, [0, …, units]. */
+  bounds: number[];
+}
+
+/**
+ * Lays the products' work end to end and cuts it into `pieces` of about equal cost: cut k at
+ * total·k/pieces, rounded to the unit grid of the product it falls in. Each product's bounds get
+ * [0, its cuts…, units]: at most one job per product plus one per cut.
+ */
+export function cutEvenly(products: readonly Cuttable[], pieces: number): void {
+  let total = 0;
+  for (const p of products) total += p.units * p.cost;
+  let start = 0; // cost before the current product
+  for (const p of products) {
+    p.bounds.length = 0;
+    p.bounds.push(0);
+    const end = start + p.units * p.cost;
     for (let k = 1; k < pieces; k++) {
       const at = (total * k) / pieces;
       if (at <= start || at >= end) continue;
-      const u = Math.round((at - start) / plan.cost / plan.align) * plan.align;
-      if (u > plan.bounds[plan.bounds.length - 1]! && u < plan.units) plan.bounds.push(u);
+      const u = Math.round((at - start) / p.cost / p.align) * p.align;
+      if (u > p.bounds[p.bounds.length - 1]! && u < p.units) p.bounds.push(u);
     }
-    plan.bounds.push(plan.units);
+    p.bounds.push(p.units);
     start = end;
   }
-  return plans;
 }
 
 /** Jobs of a plan: count and scratch floats. */

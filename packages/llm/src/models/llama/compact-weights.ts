@@ -31,16 +31,19 @@ export interface LinearProduct {
 }
 
 /**
- * The products of one input x [M, K] (a layer's q, k, v; gate and up): f32 weights go as one
- * kernel-pool round (kernels.matmulGroup: one round where each would be its own, the small ones on
- * the calling thread alone), each with the bits of its own `linear` call; compact ones call by call.
+ * The products of one input x [M, K] (a layer's q, k, v; gate and up) as one kernel-pool round
+ * where each would be its own (and the small ones on the calling thread alone), each with the bits
+ * of its own `linear` call: f32 weights through kernels.matmulGroup, compact ones of one dtype
+ * through WeightMatrix.matmulTransBGroup (x quantized once); anything else call by call.
  */
 export function linearGroup(x: Float32Array, M: number, K: number, products: readonly LinearProduct[]): void {
   if (products.every((p) => !(p.w instanceof WeightMatrix))) {
     kernels.matmulGroup(products.map((p) => ({ layout: "nt" as const, a: x, b: p.w as Float32Array, M, K, N: p.N, out: p.out })));
-  } else {
-    for (const p of products) linear(x, p.w, M, K, p.N, p.out);
+    return;
   }
+  const compact = products.every((p) => p.w instanceof WeightMatrix && p.w.cols === K && p.w.rows === p.N);
+  if (compact && WeightMatrix.matmulTransBGroup(x, M, products.map((p) => ({ w: p.w as WeightMatrix, out: p.out })))) return;
+  for (const p of products) linear(x, p.w, M, K, p.N, p.out);
 }
 
 /** Embedding row `token` (dequantized if compact) into out[dst … dst + H). */

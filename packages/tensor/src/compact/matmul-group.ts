@@ -1,0 +1,54 @@
+import { wasm, wasmEnabled } from "../wasm/instance.js";
+import { cutEvenly, type Cuttable } from "../wasm/matmul-group.js";
+import { runJobs, threadCount } from "../wasm/pool.js";
+import { runInHeap, type Operand } from "../wasm/scratch.js";
+import { rowBytes, type WeightDtype } from "./dtype.js";
+import { GEMM_MIN_M, MIN_MACS_PER_THREAD, quantizeActivations, rowDotJob, rowDotPlan } from "./matmul.js";
+
+/**
+ * Compact products of ONE input x [M, K] (a layer's q, k, v; gate and up) in one kernel-pool
+ * round: x is quantized once (not once per product) and the products' rows are laid end to end
+ * and cut into one piece per thread of about equal work, each piece one row-dot job per product
+ * it covers (wasm/matmul-group.ts's cutEvenly). Every output row is one row-dot, computed the same
+ * way wherever the rows are cut, so each product gets the bits of its own compactMatmulTransB call.
+ */
+export interface CompactGroupItem {
+  /** Byte address of W [N, K] in the heap. */
+  w: number;
+  N: number;
+  /** [M, N] */
+  out: Float32Array;
+  /** Q8_0 W holding a −128 (compact/matmul.ts: keeps the SIMD128 product). */
+  q8Minus128: boolean;
+}
+
+/**
+ * Runs the group and returns true, or returns false having done nothing where it does not apply
+ * (no WASM; bf16 / f16 from GEMM_MIN_M rows, which widen W for gemm; products of a Q8_0 group
+ * that would take different kernels). No out may overlap x or another out.
+ */
+export function compactMatmulTransBGroup(x: Float32Array, M: number, K: number, dtype: Exclude<WeightDtype, "f32">, items: readonly CompactGroupItem[]): boolean {
+  if (!wasmEnabled() || wasm === null || M === 0 || items.length === 0) return false;
+  if ((dtype === "bf16" || dtype === "f16") && M >= GEMM_MIN_M) return false;
+  const plan = rowDotPlan(dtype, M, K, items[0]!.q8Minus128);
+  for (const it of items) if (rowDotPlan(dtype, M, K, it.q8Minus128).dot !== plan.dot) return false;
+  const cuts: Cuttable[] = items.map((it) => ({ units: it.N, align: 4, cost: M * K, bounds: [] }));
+  const total = items.reduce((s, it) => s + it.N * M * K, 0);
+  const pieces = Math.max(1, Math.min(threadCount(), Math.floor(total / MIN_MACS_PER_THREAD)));
+  cutEvenly(cuts, pieces);
+  const ops: Operand[] = [{ array: x, n: M * K, read: true, write: false }];
+  for (const it of items) ops.push({ array: it.out, n: M * it.N, read: false, write: true });
+  const rb = rowBytes(dtype, K);
+  runInHeap(ops, Math.ceil(plan.actBytes / 4), (addrs, work) => {
+    const px = addrs[0]!;
+    quantizeActivations(plan, px, M, K, work);
+    const jobs: number[][] = [];
+    items.forEach((it, i) => {
+      const b = cuts[i]!.bounds;
+      for (let t = 0; t + 1 < b.length; t++) jobs.push(rowDotJob(plan, px, work, M, K, it.w + b[t]! * rb, b[t + 1]! - b[t]!, addrs[1 + i]! + 4 * b[t]!, it.N));
+    });
+    if (pieces > 1) runJobs(plan.dot, jobs);
+    else for (const job of jobs) plan.dot.call(...job); // too little work to wake a thread: here, in order
+  }, 1, () => `compact matmul group ${dtype} [${M}, ${K}, ${items.map((it) => it.N).join(" + ")}]`);
+  return true;
+}
