@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { dequantize, quantize } from "../src/index.js";
 import { dequantizeQ4_0, quantizeQ4_0, quantizeQ4_0Reference } from "../src/quant/q4_0.js";
+import { quantizeQ4_0SearchedReference } from "../src/quant/scale-search.reference.js";
 
 /** Errors of each 32-value block of x as decoded from Q4_0 bytes: Σ e² and Σ x²·e² (e = x − decoded). */
 function blockErrors(x: Float32Array, bytes: Uint8Array): { squared: number; weighted: number }[] {
@@ -30,6 +31,26 @@ const block = fc.oneof(
 const rows = fc.array(block, { minLength: 1, maxLength: 4 }).map((bs) => Float32Array.from(bs.flat()));
 
 describe("Q4_0 scale search", () => {
+  it("quantizeQ4_0 (the fused search) gives the bytes of its readable reference, block for block", () => {
+    // every character of block above, at scales from f16-subnormal to f16-overflowing, and non-finite values
+    const scaled = fc.tuple(rows, fc.constantFrom(1, 1e-7, 3e-5, 0.02, 70, 6e4, 1e6)).map(([x, k]) => x.map((v) => v * k));
+    const odd = fc.array(fc.oneof(fc.float(), fc.constantFrom(0, -0, Number.NaN, Infinity, -Infinity, 65504, 1e-8)), { minLength: 32, maxLength: 32 }).map((b) => Float32Array.from(b));
+    fc.assert(
+      fc.property(fc.oneof(scaled, odd), (x) => {
+        expect(Array.from(quantizeQ4_0(x))).toEqual(Array.from(quantizeQ4_0SearchedReference(x)));
+      }),
+      { seed: 6, numRuns: 600 },
+    );
+    // and on 4,096 Gaussian blocks (most of them take a searched scale)
+    let s = 777;
+    const rand = () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s / 2 ** 32;
+    };
+    const g = Float32Array.from({ length: 32 * 4096 }, () => 0.02 * Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand()));
+    expect(Buffer.compare(Buffer.from(quantizeQ4_0(g)), Buffer.from(quantizeQ4_0SearchedReference(g)))).toBe(0);
+  });
+
   it("every block's squared error, plain and x²-weighted, is at most the plain max-scale encoding's (llama.cpp's reference)", () => {
     fc.assert(
       fc.property(rows, (x) => {

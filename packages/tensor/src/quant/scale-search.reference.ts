@@ -1,4 +1,5 @@
 import { f16ToF32, f32ToF16 } from "../io/half.js";
+import { largestMagnitude, Q4_0_BLOCK, Q4_0_BYTES, quantizeQ4_0Reference } from "./q4_0.js";
 
 /**
  * The scale of a symmetric block (Q4_0: value = d · q, d one f16, q an integer in [qmin, qmax])
@@ -64,20 +65,6 @@ function roundedError(n: number, d: number, qmin: number, qmax: number): void {
   blockErr.weighted = weighted;
 }
 
-/** The value of x[o, o+n) with the largest magnitude, sign kept (the first of equals; 0 for none): the block's scale anchor. */
-export function largestMagnitude(x: Float32Array, o: number, n: number): number {
-  let amax = 0;
-  let max = 0;
-  for (let i = 0; i < n; i++) {
-    const v = x[o + i]!;
-    if (Math.abs(v) > amax) {
-      amax = Math.abs(v);
-      max = v;
-    }
-  }
-  return max;
-}
-
 /**
  * The f16 bits of the best scale found for x[o, o+n) with integers in [qmin, qmax] (qmin < 0), or
  * −1 when none beats the caller's reference encoding, whose errors are plainSquared / plainWeighted.
@@ -121,4 +108,53 @@ export function searchBlockScale(x: Float32Array, o: number, n: number, qmin: nu
     }
   }
   return bestBits;
+}
+
+/**
+ * The readable reference of mini's Q4_0 quantizer (quantizeQ4_0, scale-search.ts, must give these
+ * bytes exactly): llama.cpp's reference encoding, then per block a scale of smaller error
+ * (searchBlockScale) where one exists.
+ */
+export function quantizeQ4_0SearchedReference(x: Float32Array, out: Uint8Array = new Uint8Array((x.length / Q4_0_BLOCK) * Q4_0_BYTES)): Uint8Array {
+  quantizeQ4_0Reference(x, out);
+  for (let b = 0; b < x.length / Q4_0_BLOCK; b++) {
+    const o = b * Q4_0_BLOCK;
+    const p = b * Q4_0_BYTES;
+    const d0 = f16ToF32(out[p]! | (out[p + 1]! << 8));
+    for (let j = 0; j < 16; j++) {
+      decoded[j] = d0 * ((out[p + 2 + j]! & 0xf) - 8);
+      decoded[j + 16] = d0 * ((out[p + 2 + j]! >> 4) - 8);
+    }
+    blockError(x, o, Q4_0_BLOCK, decoded);
+    const h = searchBlockScale(x, o, Q4_0_BLOCK, -8, 7, blockErr.squared, blockErr.weighted);
+    if (h < 0) continue;
+    const d = f16ToF32(h);
+    let usesMinus8 = false;
+    for (let j = 0; j < 32; j++) {
+      const n = nibble(x[o + j]!, d);
+      nibbles[j] = n;
+      if (n === 0) usesMinus8 = true;
+    }
+    // Without a −8 the integers lie in [−7, 7] and (−d, −q) decodes to the same values: take d > 0,
+    // so a decoded block re-encodes to these very bytes whichever of two equal-magnitude values
+    // is met first (the search's first candidate puts the largest value on −7).
+    const flip = !usesMinus8 && d < 0;
+    const bits = flip ? h ^ 0x8000 : h;
+    out[p] = bits & 0xff;
+    out[p + 1] = bits >>> 8;
+    for (let j = 0; j < 16; j++) {
+      const lo = flip ? 16 - nibbles[j]! : nibbles[j]!;
+      const hi = flip ? 16 - nibbles[j + 16]! : nibbles[j + 16]!;
+      out[p + 2 + j] = lo | (hi << 4);
+    }
+  }
+  return out;
+}
+
+const decoded = new Float32Array(Q4_0_BLOCK);
+const nibbles = new Uint8Array(Q4_0_BLOCK);
+
+/** The nibble of v under scale d: the integer searchBlockScale measured, + 8. */
+function nibble(v: number, d: number): number {
+  return roundClamped(v, d, -8, 7) + 8;
 }
