@@ -12,7 +12,9 @@ import { getThreads, poolRounds, setThreads } from "@mini/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModelDir } from "../src/loaders/index.js";
 import type { BatchEntry } from "../src/models/causal-lm.js";
+import { BatchForward } from "../src/models/llama/batch-forward.js";
 import { BatchedLlama, type LlamaModel } from "../src/models/llama/index.js";
+import type { LlamaPagedKV } from "../src/models/llama/paged-kv.js";
 import { synthesizeModelDir } from "../src/synth.js";
 import { LLAMA3_CONFIG, MIXTRAL_CONFIG, QWEN2_CONFIG, QWEN3_CONFIG } from "./families/family-configs.js";
 import { argmax, makeTempDir, maxAbsDiff, removeDir, STORY_DIR } from "./llama-helpers.js";
@@ -168,6 +170,23 @@ describe("BatchedLlama.forwardBatch", () => {
     setThreads(initialThreads);
     expect(poolRounds()).toBeGreaterThan(before);
     expect(new Uint32Array(two.buffer)).toEqual(new Uint32Array(one.buffer));
+  });
+
+  it("the lm_head packed once gives the logits of the head packed per call, bit for bit (a step of 5 sequences)", () => {
+    const { model } = models[0]!;
+    const batched = new BatchedLlama(model);
+    expect(batched.packedHeadBytes).toBeGreaterThanOrEqual(model.config.vocabSize * model.config.hiddenSize * 4);
+    const kv = batched.newPagedKV(16, 16);
+    const prompts = Array.from({ length: 5 }, (_, s) => Array.from({ length: 9 + s }, (_, i) => (i * 29 + s * 7 + 3) % model.config.vocabSize));
+    const entries = (step: boolean): BatchEntry[] =>
+      prompts.map((p, s) => (step ? { tokens: [11 + s], position: p.length, blockTable: [s * 3, s * 3 + 1] } : { tokens: p, position: 0, blockTable: [s * 3, s * 3 + 1] }));
+    batched.forwardBatch(entries(false), kv);
+    const packed = batched.forwardBatch(entries(true), kv).slice();
+    const perCall = new BatchForward(model.config, model.rs).run(entries(true), kv as LlamaPagedKV, model.ropeTable).slice();
+    expect(new Uint32Array(packed.buffer)).toEqual(new Uint32Array(perCall.buffer));
+    kv.dispose();
+    batched.dispose();
+    expect(batched.packedHeadBytes).toBe(0);
   });
 
   it("refuses a batch it cannot run, naming the entry", () => {

@@ -18,6 +18,7 @@ export { wasmAvailable, wasmUnavailableReason, wasmEnabled, setWasmEnabled } fro
 export { releaseScratch, reserveScratch, scratchSize } from "./wasm/scratch.js";
 export { matmulScratchFloats } from "./wasm/matmul.js";
 export { matmulGroupScratchFloats } from "./wasm/matmul-group.js";
+export { PackedTransB } from "./wasm/packed-transb.js";
 export { linearScratchFloats } from "./compact/matmul.js";
 // The kernel pool (worker threads on the shared heap) and the relaxed-SIMD detection.
 export { setThreads, getThreads, defaultThreads, threadCount, parseThreads, poolSupported, startThreadPool, prepareThreadPool, poolRounds } from "./wasm/pool.js";

@@ -135,9 +135,12 @@ export class ServingEngine {
   private readonly reuse = { hits: 0, misses: 0, cachedTokens: 0, promptTokens: 0 };
   private generated = 0;
   private readonly observer: TokenObserver | undefined;
+  /** The BatchedLlama made here around a LlamaModel (its packed lm_head is freed with the engine). */
+  private readonly ownBatched: BatchedLlama | null;
 
   constructor(opts: ServingEngineOptions) {
     this.model = asBatched(opts.model);
+    this.ownBatched = this.model !== opts.model && this.model instanceof BatchedLlama ? this.model : null;
     this.tokenizer = opts.tokenizer;
     this.template = opts.template ?? ChatTemplate.forTokenizer(opts.tokenizer);
     this.eosIds = [...(opts.eosIds ?? [])];
@@ -251,6 +254,7 @@ export class ServingEngine {
   /** Frees the KV cache (the engine is unusable afterwards). */
   dispose(): void {
     this.kv.dispose();
+    this.ownBatched?.dispose();
   }
 
   private onAnswered(seq: Sequence): void {

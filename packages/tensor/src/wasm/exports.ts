@@ -9,6 +9,14 @@ export interface GemmExports {
     c: number, ldc: number, alpha: number, beta: number,
     ap: number, bp: number, tile: number,
   ): void;
+  gemmPackedB(
+    M: number, N: number, K: number,
+    a: number, rsA: number, csA: number,
+    packed: number, Npad: number, n0: number,
+    c: number, ldc: number, alpha: number, beta: number,
+    ap: number, tile: number,
+  ): void;
+  packBT(w: number, N: number, K: number, dst: number): void;
   MR: WebAssembly.Global;
   NR: WebAssembly.Global;
   KC: WebAssembly.Global;

@@ -7,9 +7,10 @@
  *   const kv = model.newPagedKV(numBlocks, 16);
  *   const logits = model.forwardBatch([{ tokens: [id], position: 40, blockTable: [3, 7, 9] }, …], kv);
  */
-import { kernels, reserveScratch, threadCount } from "@mini/tensor";
+import { HeapGrowthError, kernels, PackedTransB, reserveScratch, threadCount } from "@mini/tensor";
 import type { BatchedCausalLM, BatchEntry, ForwardOptions, KVCache, PagedKV } from "../causal-lm.js";
 import { BatchForward, checkBatch } from "./batch-forward.js";
+import { linearView } from "./compact-weights.js";
 import type { LlamaConfig } from "./config.js";
 import type { LlamaKVCache } from "./kv-cache.js";
 import type { LlamaModel } from "./model.js";
@@ -18,10 +19,17 @@ import { LlamaPagedKV } from "./paged-kv.js";
 export class BatchedLlama implements BatchedCausalLM {
   readonly config: LlamaConfig;
   private readonly pass: BatchForward;
+  private readonly packedHead: PackedTransB | null;
 
   constructor(readonly model: LlamaModel) {
     this.config = model.config;
-    this.pass = new BatchForward(model.config, model.rs);
+    this.packedHead = packHead(model);
+    this.pass = new BatchForward(model.config, model.rs, this.packedHead);
+  }
+
+  /** Heap bytes of the lm_head packed for gemm (0: none; see packHead). */
+  get packedHeadBytes(): number {
+    return this.packedHead?.byteLength ?? 0;
   }
 
   get kvBytesPerPosition(): number {
@@ -53,6 +61,24 @@ export class BatchedLlama implements BatchedCausalLM {
     return this.pass.run(entries, kv as LlamaPagedKV, this.model.ropeTable); // the model's RoPE table (grown on demand)
   }
 
-  /** Nothing of its own to free: the pass works in the model's buffers and the kernels' scratch. */
-  dispose(): void {}
+  /** Frees the packed lm_head (the pass works in the model's buffers and the kernels' scratch). */
+  dispose(): void {
+    this.packedHead?.dispose();
+  }
+}
+
+/**
+ * An f32 lm_head packed once for gemm: a decode step of M ≥ 3 sequences multiplies by it, and
+ * gemm would pack all of it (vocab × hidden, read from DRAM) on every step. Null for compact
+ * weights, or when the heap has no room for the copy (the pass then packs per call, as before).
+ */
+function packHead(model: LlamaModel): PackedTransB | null {
+  const head = linearView(model.weights.lmHead);
+  if (!(head instanceof Float32Array)) return null;
+  try {
+    return new PackedTransB(head, model.config.vocabSize, model.config.hiddenSize, "lm_head");
+  } catch (e) {
+    if (e instanceof HeapGrowthError) return null;
+    throw e;
+  }
 }

@@ -1,0 +1,85 @@
+import { ShapeError } from "../errors.js";
+import { matmulTransB } from "../kernels/matmul.js";
+import { heap } from "./heap.js";
+import { wasm, wasmEnabled } from "./instance.js";
+import { gemmBlocks, gemmScratch, MIN_MACS_PER_THREAD, routesToGemm, WASM_MIN_MACS } from "./matmul.js";
+import { kernelRef, runJobs, splitRange, type KernelRef } from "./pool.js";
+import { memoryBuffer, reserveScratchHoldingViews, roundUp4 } from "./scratch.js";
+
+const NT = 0;
+let gemmPackedRef: KernelRef | null = null;
+
+/**
+ * A weight W [N, K] (Linear layout) kept a second time as gemm's packed B panels of Wᵀ (gemm.wat
+ * packBT), for products x·Wᵀ with a few rows that go through gemm: a decode step of several
+ * sequences. gemm packs B on every call: for a W that does not stay in cache (a vocabulary head,
+ * 32002×312 = 40 MB) that pass over W cost as much as the product (lm_head at M = 8, one thread:
+ * 16 GFLOP/s packing per call, 39 with the panels packed once). The products are bit-identical to
+ * matmulTransB's (the same panels, loops and micro-kernel; the same split across threads); the
+ * ones gemm would not compute (M = 1, 2: gemvT; tiny ones: JS), or with operands outside the
+ * WASM heap, go to matmulTransB on W itself. Costs a second copy of W in the heap (⌈N/8⌉·8 × K floats).
+ *
+ *   const head = new PackedTransB(w, vocab, hidden, "lm_head");   // w: a heap view of W
+ *   head.matmulTransB(x, M, out);                                 // out [M, vocab] = x·Wᵀ
+ */
+export class PackedTransB {
+  private ptr = 0;
+  private readonly Npad: number;
+  private readonly own: Float32Array;
+  /** W's byte address when it is in the heap (views of the heap are re-made after a growth). */
+  private readonly wAt: number;
+
+  constructor(w: Float32Array, readonly N: number, readonly K: number, readonly name = "weight") {
+    if (!Number.isInteger(N) || !Number.isInteger(K) || N < 1 || K < 1 || w.length < N * K) {
+      throw new ShapeError(`PackedTransB ${name}: [${N}, ${K}] needs ${N * K} values, got ${w.length} (and positive integer dims)`);
+    }
+    this.Npad = Math.ceil(N / gemmBlocks().NR) * gemmBlocks().NR;
+    this.own = w;
+    this.wAt = wasm !== null && w.buffer === memoryBuffer() ? w.byteOffset : -1;
+    // Without the WASM kernels, or for a W outside the heap, products simply go to matmulTransB.
+    if (this.wAt < 0) return;
+    this.ptr = heap.alloc(this.Npad * K, { zero: false, what: `packed ${name}` });
+    wasm!.gemm.packBT(this.wAt, N, K, this.ptr);
+  }
+
+  /** W itself (a current view when it lives in the heap). */
+  get w(): Float32Array {
+    return this.wAt < 0 ? this.own : new Float32Array(memoryBuffer(), this.wAt, this.N * this.K);
+  }
+
+  /** Bytes of the packed copy (0 when there is none). */
+  get byteLength(): number {
+    return this.ptr === 0 ? 0 : this.Npad * this.K * 4;
+  }
+
+  /** out [M, N] = beta·out + alpha·x [M, K]·Wᵀ, bit-identical to matmulTransB(x, w, M, K, N, out, alpha, beta). */
+  matmulTransB(x: Float32Array, M: number, out: Float32Array = new Float32Array(M * this.N), alpha = 1, beta = 0): Float32Array {
+    const { N, K } = this;
+    const buffer = memoryBuffer();
+    if (this.ptr === 0 || wasm === null || !wasmEnabled() || M * K * N < WASM_MIN_MACS || !routesToGemm(NT, M, K, N) || x.buffer !== buffer || out.buffer !== buffer || x.length < M * K || out.length < M * N) {
+      return matmulTransB(x, this.w, M, K, N, out, alpha, beta); // checks the sizes
+    }
+    // runGemm's split (blocks of NR columns) and scratch layout (packed A, [B panel], tile per job)
+    const { MR, NR, KC, MC, NC } = gemmBlocks();
+    const { each, parts } = gemmScratch(M, K, N);
+    const work = reserveScratchHoldingViews(each * parts, () => `PackedTransB ${this.name} [${M}, ${K}, ${N}]`);
+    const bounds = splitRange(N, NR, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
+    const jobs: number[][] = [];
+    for (let t = 0; t + 1 < bounds.length; t++) {
+      const n0 = bounds[t]!, n1 = bounds[t + 1]!;
+      const kc = Math.min(K, KC), mc = Math.min(M, MC), nc = Math.min(n1 - n0, NC);
+      const ap = work + 4 * t * each;
+      const tile = ap + (roundUp4(Math.ceil(mc / MR) * MR * kc) + roundUp4(kc * Math.ceil(nc / NR) * NR)) * 4;
+      jobs.push([M, n1 - n0, K, x.byteOffset, K, 1, this.ptr, this.Npad, n0, out.byteOffset + 4 * n0, N, alpha, beta, ap, tile]);
+    }
+    gemmPackedRef ??= kernelRef("gemm", "gemmPackedB");
+    runJobs(gemmPackedRef, jobs);
+    return out;
+  }
+
+  /** Frees the packed copy (W itself belongs to its owner). */
+  dispose(): void {
+    if (this.ptr !== 0) heap.release(this.ptr);
+    this.ptr = 0;
+  }
+}
