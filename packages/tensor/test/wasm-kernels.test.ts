@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { axpyReference, addReference, mulReference, mulScalarReference, subReference } from "../src/kernels/elementwise.reference.js";
-import { siluBackwardReference, siluReference, swigluBackwardReference, swigluReference } from "../src/kernels/activations.reference.js";
+import { reluBackwardReference, reluReference, siluBackwardReference, siluReference, swigluBackwardReference, swigluReference } from "../src/kernels/activations.reference.js";
 import {
   layerNormBackwardReference, layerNormReference, layerNormStdEpsBackwardReference, layerNormStdEpsReference,
   rmsNormBackwardReference, rmsNormReference,
@@ -9,7 +9,7 @@ import {
 import { ropeReference } from "../src/kernels/rope.reference.js";
 import { RopeTable } from "../src/kernels/rope.js";
 import { logSoftmaxReference, softmaxBackwardReference, softmaxReference } from "../src/kernels/softmax.reference.js";
-import { wasmAdd, wasmAxpy, wasmMul, wasmMulScalar, wasmSub } from "../src/wasm/elementwise.js";
+import { wasmAdd, wasmAxpy, wasmMul, wasmMulScalar, wasmRelu, wasmReluBackward, wasmSub } from "../src/wasm/elementwise.js";
 import { wasmLogSoftmax, wasmSilu, wasmSiluBackward, wasmSoftmax, wasmSoftmaxBackward, wasmSwiglu, wasmSwigluBackward } from "../src/wasm/exp.js";
 import { heap } from "../src/wasm/heap.js";
 import { wasmAvailable } from "../src/wasm/instance.js";
@@ -90,6 +90,46 @@ describe("WASM softmax family equals the reference", () => {
         const dx0 = seededFloats(n, seed + 2, 1);
         const want = softmaxBackwardReference(y, dy, rows, cols, dx0.slice());
         expectClose(wasmSoftmaxBackward(place(y, pinned), place(dy, pinned), rows, cols, place(dx0, pinned)), want, 1e-6, 1e-5);
+      }),
+      runs,
+    );
+  });
+});
+
+describe("WASM relu / reluBackward equal the JS loops bit for bit", () => {
+  const bitsOf = (a: Float32Array): Uint32Array => new Uint32Array(a.slice().buffer);
+  /** Random values with NaN, ±0, ±∞ and subnormals sprinkled in (the cases where max(x, 0) would differ). */
+  const special = [Number.NaN, 0, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-45, -1e-45, 3.4e38, -3.4e38];
+  const values = (n: number, seed: number): Float32Array => {
+    const v = seededFloats(n, seed, 3);
+    for (let i = 0; i < n; i += 1 + (seed % 7)) v[i] = special[(i + seed) % special.length]!;
+    return v;
+  };
+  const vec = fc.record({ n: fc.integer({ min: 1, max: 3000 }), pinned: fc.boolean(), inPlace: fc.boolean(), seed: fc.integer({ min: 1, max: 1 << 30 }) });
+
+  it("relu: x > 0 ? x : 0 (NaN and −0 give +0), pinned or not, in place or not", () => {
+    fc.assert(
+      fc.property(vec, ({ n, pinned, inPlace, seed }) => {
+        const x0 = values(n, seed);
+        const x = place(x0, pinned);
+        const got = wasmRelu(x, inPlace ? x : place(new Float32Array(n), pinned));
+        expect(bitsOf(got)).toEqual(bitsOf(reluReference(x0)));
+      }),
+      runs,
+    );
+  });
+
+  it("reluBackward: dx += dy where x > 0, dx untouched elsewhere (−0 stays −0)", () => {
+    fc.assert(
+      fc.property(vec, ({ n, pinned, seed }) => {
+        const x = values(n, seed), dy = values(n, seed + 1), dx0 = values(n, seed + 2);
+        const got = wasmReluBackward(place(x, pinned), place(dy, pinned), place(dx0, pinned));
+        // kernels/activations.ts's loop: `if (x > 0) dx += dy` (the reference adds 0 instead, which
+        // matches up to the sign of a zero dx)
+        const want = dx0.slice();
+        for (let i = 0; i < n; i++) if (x[i]! > 0) want[i] = Math.fround(dx0[i]! + dy[i]!);
+        expect(bitsOf(got)).toEqual(bitsOf(want));
+        expectClose(got, reluBackwardReference(x, dy, dx0.slice()), 0, 0);
       }),
       runs,
     );

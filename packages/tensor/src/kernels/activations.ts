@@ -1,6 +1,7 @@
 import { ShapeError } from "../errors.js";
 import { outArray } from "./check.js";
 import { useWasm } from "../wasm/instance.js";
+import { wasmRelu, wasmReluBackward } from "../wasm/elementwise.js";
 import { wasmSilu, wasmSiluBackward, wasmSwiglu, wasmSwigluBackward } from "../wasm/exp.js";
 
 /**
@@ -63,9 +64,18 @@ export function sigmoid(x: Float32Array, out?: Float32Array): Float32Array {
   return o;
 }
 
+/**
+ * From RELU_WASM_MIN elements relu and its backward go to WASM even with the copies in and out: the
+ * JS loops branch on the sign, and on a layer's activations (signs at random) that branch is
+ * mispredicted about half the time. Measured (1 thread, JS arrays): equal at 512 elements, WASM
+ * 1.4× faster at 1792 (a 7-token sentence × 256), 2.5× at 5888 (23 tokens).
+ */
+const RELU_WASM_MIN = 1024;
+
 export function relu(x: Float32Array, out?: Float32Array): Float32Array {
   const n = x.length;
   const o = outArray("relu", out, n);
+  if (useWasm(n, RELU_WASM_MIN)) return wasmRelu(x, o);
   for (let i = 0; i < n; i++) {
     const v = x[i]!;
     o[i] = v > 0 ? v : 0;
@@ -114,6 +124,7 @@ export function swiglu(gate: Float32Array, up: Float32Array, out?: Float32Array)
 
 export function reluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array): Float32Array {
   const n = sameLength("reluBackward", x, dy, dx);
+  if (useWasm(n, RELU_WASM_MIN)) return wasmReluBackward(x, dy, dx);
   for (let i = 0; i < n; i++) if (x[i]! > 0) dx[i] += dy[i]!;
   return dx;
 }

@@ -37,6 +37,18 @@ export function wasmAxpy(alpha: number, x: Float32Array, y: Float32Array): Float
   return runInHeap([input(x, n), { array: y, n, read: true, write: true }], 0, ([px, py]) => k().axpy(alpha, px!, py!, n, 1));
 }
 
+/** out = relu(x) (x > 0 ? x : 0, bit for bit the JS loop's), branch-free. */
+export function wasmRelu(x: Float32Array, out: Float32Array): Float32Array {
+  const n = x.length;
+  return runInHeap([input(x, n), output(out, n)], 0, ([px, po]) => k().relu(px!, po!, n));
+}
+
+/** dx += dy where x > 0 (accumulates; dx unchanged elsewhere); returns dx. */
+export function wasmReluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array): Float32Array {
+  const n = x.length;
+  return runInHeap([input(x, n), input(dy, n), { array: dx, n, read: true, write: true }], 0, ([px, pdy, pdx]) => k().reluBackward(px!, pdy!, pdx!, n));
+}
+
 let zeroRef: KernelRef | null = null;
 /** Least floats worth handing to a thread (memory.fill writes ~30 GB/s: 64 KiB is a few µs). */
 const ZERO_MIN_PER_THREAD = 1 << 14;

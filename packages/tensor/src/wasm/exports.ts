@@ -57,6 +57,8 @@ export interface ElementwiseExports {
   mul(a: number, b: number, out: number, n: number): void;
   axpy(alpha: number, x: number, y: number, n: number, accumulate: number): void;
   zeroSegments(table: number, count: number): void;
+  relu(x: number, out: number, n: number): void;
+  reluBackward(x: number, dy: number, dx: number, n: number): void;
 }
 
 /** Exports of rope.wat. */
