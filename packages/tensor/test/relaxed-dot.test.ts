@@ -165,6 +165,24 @@ describe("relaxeddot.wat against compact.wat's SIMD128 products", () => {
     for (const p of [px, p8, p16]) heap.release(p);
   });
 
+  it("q8HasMinus128 finds a −128 at any weight of any block (not in the scales), and none in clean blocks", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.nat(), fc.integer({ min: 1, max: 1 << 30 }), (blocks, at, seed) => {
+        const w = randomBlocks("q8_0", blocks, 32, seed);
+        const pw = heap.alloc(Math.ceil(w.length / 4) + 1);
+        const bytes = new Uint8Array(heap.memory.buffer, pw, w.length);
+        bytes.set(w);
+        expect(relaxed.q8HasMinus128(pw, blocks)).toBe(0);
+        bytes[34 * (at % blocks) + 1] = 0x80; // a scale's high byte (−0 · 2^…): not a weight
+        expect(relaxed.q8HasMinus128(pw, blocks)).toBe(0);
+        bytes[34 * (at % blocks) + 2 + (at % 32)] = 0x80;
+        expect(relaxed.q8HasMinus128(pw, blocks)).toBe(1);
+        heap.release(pw);
+      }),
+      { numRuns: 100, seed: 3 },
+    );
+  });
+
   it("WeightMatrix: relaxed and SIMD128 products equal for 1–4 threads; a Q8_0 W holding −128 keeps compact.wat's product", () => {
     const K = 300, N = 70;
     const mats = [

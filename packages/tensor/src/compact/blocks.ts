@@ -75,17 +75,6 @@ export function quantizeRowQ4_0(x: ArrayLike<number>, K: number, out: Uint8Array
   quantizeQ4_0(padded(x, K), out.subarray(offset, offset + blocksPerRow(K) * Q4_0_BYTES));
 }
 
-/**
- * True when some weight of the Q8_0 blocks in w is −128 (0x80): never written by llama.cpp's or
- * mini's encoder (|q| ≤ 127), possible in a hand-made file; relaxeddot.wat cannot take it.
- */
-export function q8HasMinus128(w: Uint8Array): boolean {
-  for (let b = 0; b + Q8_0_BYTES <= w.length; b += Q8_0_BYTES) {
-    for (let j = b + 2; j < b + Q8_0_BYTES; j++) if (w[j] === 0x80) return true;
-  }
-  return false;
-}
-
 /** The Q8_0 row at w[offset ...] with K weights, dequantized into out [K] at outOffset. */
 export function dequantizeRowQ8_0(w: Uint8Array, offset: number, K: number, out: Float32Array, outOffset = 0): void {
   const nb = blocksPerRow(K);

@@ -118,6 +118,15 @@ export function rowDotJob(plan: RowDotPlan, px: number, work: number, M: number,
 }
 
 /**
+ * For a Q8_0 W [N, K] at byte address w: true when the relaxed int8 dot product is in use and some
+ * weight is −128, which it cannot take (relaxeddot.wat; no encoder writes one). A WASM scan of the
+ * bytes, ~GB/s: WeightMatrix asks once, at its first product.
+ */
+export function q8NeedsPlainDot(w: number, N: number, K: number): boolean {
+  return relaxedDot() && wasm!.relaxeddot.q8HasMinus128!(w, N * blocksPerRow(K)) !== 0;
+}
+
+/**
  * The quantized activations of a call: nb blocks a row, qBytes of quantized values (then, for
  * q8_0 / q4_0, the f32 scales: actBytes in all).
  */

@@ -1,12 +1,12 @@
 import { ShapeError } from "../errors.js";
 import { heap } from "../wasm/heap.js";
+import { relaxedDot } from "../wasm/instance.js";
 import { memoryBuffer } from "../wasm/scratch.js";
 import { matmulTransB } from "../kernels/matmul.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
-import { q8HasMinus128 } from "./blocks.js";
 import { decodeRow, encodeWeightsInto } from "./encode.js";
 import { checkKQuantRow, isKQuant } from "./kquant.js";
-import { compactMatmulTransB } from "./matmul.js";
+import { compactMatmulTransB, q8NeedsPlainDot } from "./matmul.js";
 import { compactMatmulTransBGroup } from "./matmul-group.js";
 
 /** Floats of the staging buffer encodeRows converts through (1 MiB), reused by every matrix. */
@@ -23,7 +23,7 @@ export class WeightMatrix {
   private ptr: number;
   /** out of the last accumulating call (reused: a decode step makes one per layer) */
   private sum: Float32Array | null = null;
-  /** q8_0: whether some weight is −128 (found at the first product; matmul.ts says why it matters) */
+  /** q8_0: whether some weight is −128 (found at the first product with the relaxed dot in use; matmul.ts says why) */
   private minus128: boolean | null = null;
 
   private constructor(
@@ -146,7 +146,7 @@ export class WeightMatrix {
 
   /** A Q8_0 matrix holding a −128 (the one weight relaxeddot.wat's product cannot take), found once. */
   private hasMinus128(): boolean {
-    if (this.dtype === "q8_0") this.minus128 ??= q8HasMinus128(this.bytes());
+    if (this.dtype === "q8_0" && this.minus128 === null && relaxedDot()) this.minus128 = q8NeedsPlainDot(this.ptr, this.rows, this.cols);
     return this.minus128 === true;
   }
 

@@ -126,6 +126,8 @@ export interface RelaxedDotExports {
   dotQ4_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
   /** x f32 [M, K] → 64-byte blocks (q i8[32], then the Q4_0 correction −8·Σq in 4 i32 lanes) at xq, d f32 [M, nb] at xd */
   quantizeActs8(x: number, M: number, K: number, xq: number, xd: number): void;
+  /** 1 when some weight of the n Q8_0 blocks at w is −128 (which dotQ8_0 here cannot take), else 0 */
+  q8HasMinus128(w: number, n: number): number;
 }
 
 /** Exports of stream.wat (the bandwidth probe of the benchmarks). */

@@ -23,7 +23,7 @@
 ;;         (q_w·q_x = (±q_w)·|q_x|); each half widened on its own (two would overflow i16). Exact
 ;;         for q_w ∈ [−127, 127]; q_w = −128 (never written by llama.cpp's or mini's encoder,
 ;;         possible in a hand-made file) would negate to itself, so a matrix holding one uses
-;;         compact.wat's product instead (WeightMatrix checks its bytes).
+;;         compact.wat's product instead (WeightMatrix checks its bytes: q8HasMinus128).
 ;;
 ;; Activation blocks (64 bytes each, the size of compact.wat's, so the scratch layout is shared):
 ;; q_x i8[32] @0, then i32x4 @32: lane l = −8·(q_x[4l..4l+3] + q_x[16+4l..16+4l+3]) (the Q4_0
@@ -104,6 +104,22 @@
         (br $block)))
       (local.set $m (i32.add (local.get $m) (i32.const 1)))
       (br $rowLoop))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; q8HasMinus128: 1 when some weight of the n Q8_0 blocks at w is −128 (0x80; such a matrix keeps
+  ;; compact.wat's product: see the header), else 0. Streams the bytes once (a model load's cost).
+  ;; ---------------------------------------------------------------------------------------------
+  (func (export "q8HasMinus128") (param $w i32) (param $n i32) (result i32)
+    (local $end i32) (local $hit v128)
+    (local.set $end (i32.add (local.get $w) (i32.mul (local.get $n) (i32.const 34))))
+    (block $done (loop $b
+      (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
+      (local.set $hit (v128.or (local.get $hit) (v128.or
+        (i8x16.eq (v128.load offset=2 (local.get $w)) (v128.const i8x16 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128))
+        (i8x16.eq (v128.load offset=18 (local.get $w)) (v128.const i8x16 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128)))))
+      (local.set $w (i32.add (local.get $w) (i32.const 34)))
+      (br $b)))
+    (v128.any_true (local.get $hit)))
 
   ;; ---------------------------------------------------------------------------------------------
   ;; dotQ8_0 / dotQ4_0: out[m·ldo + r] = Σ_k x[m, k]·W[r, k], activations from quantizeActs8,
