@@ -163,6 +163,7 @@ describe("BatchedLlama.forwardBatch", () => {
         { tokens: prompt.slice(0, 20), position: 0, blockTable: [5, 4] },
       ], kv);
       kv.dispose();
+      batched.dispose();
       return Float32Array.from([...first, ...next, ...a, ...b]);
     };
     const before = poolRounds();
@@ -172,21 +173,26 @@ describe("BatchedLlama.forwardBatch", () => {
     expect(new Uint32Array(two.buffer)).toEqual(new Uint32Array(one.buffer));
   });
 
-  it("the lm_head packed once gives the logits of the head packed per call, bit for bit (a step of 5 sequences)", () => {
+  it("weights packed once give the logits of gemm packing per call, bit for bit (prefill and a step of 5 sequences)", () => {
     const { model } = models[0]!;
+    const c = model.config;
     const batched = new BatchedLlama(model);
-    expect(batched.packedHeadBytes).toBeGreaterThanOrEqual(model.config.vocabSize * model.config.hiddenSize * 4);
+    expect(batched.packedBytes).toBeGreaterThanOrEqual((c.vocabSize + c.numLayers * 3 * c.intermediateSize) * c.hiddenSize * 4);
     const kv = batched.newPagedKV(16, 16);
-    const prompts = Array.from({ length: 5 }, (_, s) => Array.from({ length: 9 + s }, (_, i) => (i * 29 + s * 7 + 3) % model.config.vocabSize));
+    const prompts = Array.from({ length: 5 }, (_, s) => Array.from({ length: 9 + s }, (_, i) => (i * 29 + s * 7 + 3) % c.vocabSize));
     const entries = (step: boolean): BatchEntry[] =>
       prompts.map((p, s) => (step ? { tokens: [11 + s], position: p.length, blockTable: [s * 3, s * 3 + 1] } : { tokens: p, position: 0, blockTable: [s * 3, s * 3 + 1] }));
-    batched.forwardBatch(entries(false), kv);
+    const prefill = batched.forwardBatch(entries(false), kv).slice();
     const packed = batched.forwardBatch(entries(true), kv).slice();
-    const perCall = new BatchForward(model.config, model.rs).run(entries(true), kv as LlamaPagedKV, model.ropeTable).slice();
-    expect(new Uint32Array(packed.buffer)).toEqual(new Uint32Array(perCall.buffer));
-    kv.dispose();
     batched.dispose();
-    expect(batched.packedHeadBytes).toBe(0);
+    expect(batched.packedBytes).toBe(0);
+    expect(model.rs.packed.size).toBe(0); // the model multiplies by its own weights again
+    const perCall = new BatchForward(c, model.rs);
+    const prefillPerCall = perCall.run(entries(false), kv as LlamaPagedKV, model.ropeTable).slice();
+    const stepPerCall = perCall.run(entries(true), kv as LlamaPagedKV, model.ropeTable).slice();
+    expect(new Uint32Array(prefill.buffer)).toEqual(new Uint32Array(prefillPerCall.buffer));
+    expect(new Uint32Array(packed.buffer)).toEqual(new Uint32Array(stepPerCall.buffer));
+    kv.dispose();
   });
 
   it("refuses a batch it cannot run, naming the entry", () => {

@@ -11,7 +11,7 @@
  *   blocks (kernels.attention, which walks the block table);  x += att·Woᵀ (+ bias);  the MLP over all N rows (layer-mlp.ts: dense or routed).
  * then the final norm and lm_head on each entry's last row only ([M, hidden] · lm_headᵀ).
  */
-import { heap, kernels, type PackedTransB, type RopeTable } from "@mini/tensor";
+import { heap, kernels, type RopeTable } from "@mini/tensor";
 import type { BatchEntry, PagedKV } from "../causal-lm.js";
 import { embeddingRow, linear } from "./compact-weights.js";
 import type { LlamaConfig } from "./config.js";
@@ -56,8 +56,6 @@ export class BatchForward {
   constructor(
     private readonly c: LlamaConfig,
     private readonly rs: RunState,
-    /** lm_head packed once for gemm (f32 only): the same logits, without packing it every step. */
-    private readonly packedHead: PackedTransB | null = null,
   ) {}
 
   /** Runs the pass; returns the logits of each entry's last token ([M, vocab], a reused buffer). */
@@ -147,7 +145,6 @@ export class BatchForward {
     });
     const m = entries.length;
     rmsNorm(xb.subarray(0, m * H), rs.finalNorm, m, H, eps, xb.subarray(0, m * H));
-    if (this.packedHead !== null) this.packedHead.matmulTransB(xb, m, rs.vlogitsAll);
-    else linear(xb, rs.lmHead, m, H, c.vocabSize, rs.vlogitsAll);
+    linear(xb, rs.lmHead, m, H, c.vocabSize, rs.vlogitsAll);
   }
 }

@@ -7,10 +7,10 @@
  *   const kv = model.newPagedKV(numBlocks, 16);
  *   const logits = model.forwardBatch([{ tokens: [id], position: 40, blockTable: [3, 7, 9] }, …], kv);
  */
-import { HeapGrowthError, kernels, PackedTransB, reserveScratch, threadCount } from "@mini/tensor";
+import { HeapGrowthError, kernels, PackedTransB, reserveScratch, threadCount, WeightMatrix } from "@mini/tensor";
 import type { BatchedCausalLM, BatchEntry, ForwardOptions, KVCache, PagedKV } from "../causal-lm.js";
 import { BatchForward, checkBatch } from "./batch-forward.js";
-import { linearView } from "./compact-weights.js";
+import type { LinearWeight } from "./compact-weights.js";
 import type { LlamaConfig } from "./config.js";
 import type { LlamaKVCache } from "./kv-cache.js";
 import type { LlamaModel } from "./model.js";
@@ -19,17 +19,20 @@ import { LlamaPagedKV } from "./paged-kv.js";
 export class BatchedLlama implements BatchedCausalLM {
   readonly config: LlamaConfig;
   private readonly pass: BatchForward;
-  private readonly packedHead: PackedTransB | null;
+  /** The f32 Linear weights this instance packed (in model.rs.packed until dispose). */
+  private readonly packed: Map<LinearWeight, PackedTransB>;
 
   constructor(readonly model: LlamaModel) {
     this.config = model.config;
-    this.packedHead = packHead(model);
-    this.pass = new BatchForward(model.config, model.rs, this.packedHead);
+    this.packed = packLinearWeights(model);
+    this.pass = new BatchForward(model.config, model.rs);
   }
 
-  /** Heap bytes of the lm_head packed for gemm (0: none; see packHead). */
-  get packedHeadBytes(): number {
-    return this.packedHead?.byteLength ?? 0;
+  /** Heap bytes of the Linear weights packed for gemm by this instance (0: none; see packLinearWeights). */
+  get packedBytes(): number {
+    let n = 0;
+    for (const p of this.packed.values()) n += p.byteLength;
+    return n;
   }
 
   get kvBytesPerPosition(): number {
@@ -61,24 +64,40 @@ export class BatchedLlama implements BatchedCausalLM {
     return this.pass.run(entries, kv as LlamaPagedKV, this.model.ropeTable); // the model's RoPE table (grown on demand)
   }
 
-  /** Frees the packed lm_head (the pass works in the model's buffers and the kernels' scratch). */
+  /** Frees the packed weights (the pass works in the model's buffers and the kernels' scratch). */
   dispose(): void {
-    this.packedHead?.dispose();
+    for (const [t, p] of this.packed) {
+      if (this.model.rs.packed.get(t) === p) this.model.rs.packed.delete(t);
+      p.dispose();
+    }
+    this.packed.clear();
   }
 }
 
 /**
- * An f32 lm_head packed once for gemm: a decode step of M ≥ 3 sequences multiplies by it, and
- * gemm would pack all of it (vocab × hidden, read from DRAM) on every step. Null for compact
- * weights, or when the heap has no room for the copy (the pass then packs per call, as before).
+ * The model's f32 Linear weights (q, k, v, o, gate, up, down, lm_head) packed once for gemm
+ * (PackedTransB, put in model.rs.packed so every pass multiplies by them): gemm would pack each of
+ * them again for every product of M ≥ 3 rows (a batched decode step, a prefill chunk), and for a
+ * large one (the vocabulary head) from DRAM. The same bits either way; the cost is a second copy of
+ * those weights in the heap. None when another BatchedLlama of this model packed them already,
+ * for compact weights, or when the heap has no room for the copies (then gemm packs per call).
  */
-function packHead(model: LlamaModel): PackedTransB | null {
-  const head = linearView(model.weights.lmHead);
-  if (!(head instanceof Float32Array)) return null;
+function packLinearWeights(model: LlamaModel): Map<LinearWeight, PackedTransB> {
+  const packed = new Map<LinearWeight, PackedTransB>();
+  if (model.rs.packed.size > 0) return packed;
+  const w = model.weights;
+  const mats = [w.lmHead, ...w.layers.flatMap((l) => [l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown])];
   try {
-    return new PackedTransB(head, model.config.vocabSize, model.config.hiddenSize, "lm_head");
+    for (const t of mats) {
+      if (t === null || t instanceof WeightMatrix || packed.has(t)) continue;
+      const [N, K] = t.shape as [number, number];
+      packed.set(t, new PackedTransB(t.data, N, K, "Linear weight"));
+    }
   } catch (e) {
-    if (e instanceof HeapGrowthError) return null;
+    for (const p of packed.values()) p.dispose();
+    if (e instanceof HeapGrowthError) return new Map();
     throw e;
   }
+  for (const [t, p] of packed) model.rs.packed.set(t, p);
+  return packed;
 }

@@ -5,7 +5,7 @@
  * `embeddingRow`, which dispatch on which it is; norms, RoPE, softmax, the residual stream and the
  * KV cache stay float32.
  */
-import { compact, kernels, type Tensor, type TensorSource, WeightMatrix, type WeightDtype } from "@mini/tensor";
+import { compact, kernels, PackedTransB, type Tensor, type TensorSource, WeightMatrix, type WeightDtype } from "@mini/tensor";
 import { matrixDtype } from "./dtype-recipe.js";
 import { EMBED_NAME, LM_HEAD_NAME, type LlamaWeights, type MatrixLoader } from "./weights.js";
 
@@ -13,15 +13,22 @@ import { EMBED_NAME, LM_HEAD_NAME, type LlamaWeights, type MatrixLoader } from "
 export type LinearWeight = Tensor | WeightMatrix;
 
 /** What the forward pass holds for a LinearWeight: an f32 view of the heap, or the matrix. */
-export type LinearView = Float32Array | WeightMatrix;
+export type WeightView = Float32Array | WeightMatrix;
 
-export const linearView = (w: LinearWeight): LinearView => (w instanceof WeightMatrix ? w : w.data);
+/** A Linear weight as the pass multiplies by it: also an f32 one packed once for gemm (BatchedLlama). */
+export type LinearView = WeightView | PackedTransB;
+
+export const linearView = (w: LinearWeight): WeightView => (w instanceof WeightMatrix ? w : w.data);
 
 /** out [M, N] = x [M, K]·Wᵀ, or out += x·Wᵀ with accumulate (the residual adds). */
 export function linear(x: Float32Array, w: LinearView, M: number, K: number, N: number, out: Float32Array, accumulate = false): void {
   if (w instanceof WeightMatrix) w.matmulTransB(x, M, out, accumulate);
+  else if (w instanceof PackedTransB) w.matmulTransB(x, M, out, 1, accumulate ? 1 : 0);
   else kernels.matmulTransB(x, w, M, K, N, out, 1, accumulate ? 1 : 0);
 }
+
+/** The f32 weight itself when a packed one would not use its panels (M ≤ 2: gemv), so the group stays one round. */
+const plainF32 = (w: LinearView, M: number): Float32Array | null => (w instanceof Float32Array ? w : w instanceof PackedTransB && M <= 2 ? w.w : null);
 
 /** One product of linearGroup: out [M, N] = x·Wᵀ. */
 export interface LinearProduct {
@@ -37,8 +44,8 @@ export interface LinearProduct {
  * through WeightMatrix.matmulTransBGroup (x quantized once); anything else call by call.
  */
 export function linearGroup(x: Float32Array, M: number, K: number, products: readonly LinearProduct[]): void {
-  if (products.every((p) => !(p.w instanceof WeightMatrix))) {
-    kernels.matmulGroup(products.map((p) => ({ layout: "nt" as const, a: x, b: p.w as Float32Array, M, K, N: p.N, out: p.out })));
+  if (products.every((p) => plainF32(p.w, M) !== null)) {
+    kernels.matmulGroup(products.map((p) => ({ layout: "nt" as const, a: x, b: plainF32(p.w, M)!, M, K, N: p.N, out: p.out })));
     return;
   }
   const compact = products.every((p) => p.w instanceof WeightMatrix && p.w.cols === K && p.w.rows === p.N);
@@ -47,7 +54,7 @@ export function linearGroup(x: Float32Array, M: number, K: number, products: rea
 }
 
 /** Embedding row `token` (dequantized if compact) into out[dst … dst + H). */
-export function embeddingRow(embed: LinearView, token: number, H: number, out: Float32Array, dst: number): void {
+export function embeddingRow(embed: WeightView, token: number, H: number, out: Float32Array, dst: number): void {
   if (embed instanceof WeightMatrix) embed.row(token, out, dst);
   else out.set(embed.subarray(token * H, (token + 1) * H), dst);
 }

@@ -7,7 +7,8 @@
  * last one (between passes; during one, growth is forbidden: heap.frozen).
  */
 import { Tensor } from "@mini/tensor";
-import { linearView, type LinearView } from "./compact-weights.js";
+import type { PackedTransB } from "@mini/tensor";
+import { linearView, type LinearView, type LinearWeight, type WeightView } from "./compact-weights.js";
 import type { LlamaConfig } from "./config.js";
 import { RoutedMlp, type RoutedMlpWeights } from "./routed-mlp.js";
 import type { LlamaWeights } from "./weights.js";
@@ -63,10 +64,12 @@ export class RunState {
   /** Single-token (decode) views: the first row of hb and hb2 ([I] each). */
   hbRow: Float32Array = new Float32Array(0);
   hb2Row: Float32Array = new Float32Array(0);
-  embed: LinearView = new Float32Array(0);
+  embed: WeightView = new Float32Array(0);
   finalNorm: Float32Array = new Float32Array(0);
   lmHead: LinearView = new Float32Array(0);
   layers: LayerViews[] = [];
+  /** f32 Linear weights packed once for gemm (BatchedLlama): the pass multiplies by these instead. */
+  readonly packed = new Map<LinearWeight, PackedTransB>();
 
   constructor(
     private readonly c: LlamaConfig,
@@ -111,13 +114,14 @@ export class RunState {
     this.vlogitsAll = this.logitsAll.data;
     this.embed = linearView(this.w.embed);
     this.finalNorm = this.w.finalNorm.data;
-    this.lmHead = linearView(this.w.lmHead);
+    const lin = (t: LinearWeight): LinearView => this.packed.get(t) ?? linearView(t);
+    this.lmHead = lin(this.w.lmHead);
     this.layers = this.w.layers.map((l) => ({
       attnNorm: l.attnNorm.data,
-      wq: linearView(l.wq),
-      wk: linearView(l.wk),
-      wv: linearView(l.wv),
-      wo: linearView(l.wo),
+      wq: lin(l.wq),
+      wk: lin(l.wk),
+      wv: lin(l.wv),
+      wo: lin(l.wo),
       bq: l.bq?.data ?? null,
       bk: l.bk?.data ?? null,
       bv: l.bv?.data ?? null,
@@ -125,9 +129,9 @@ export class RunState {
       qNorm: l.qNorm?.data ?? null,
       kNorm: l.kNorm?.data ?? null,
       mlpNorm: l.mlpNorm.data,
-      wGate: l.wGate === null ? null : linearView(l.wGate),
-      wUp: l.wUp === null ? null : linearView(l.wUp),
-      wDown: l.wDown === null ? null : linearView(l.wDown),
+      wGate: l.wGate === null ? null : lin(l.wGate),
+      wUp: l.wUp === null ? null : lin(l.wUp),
+      wDown: l.wDown === null ? null : lin(l.wDown),
     }));
   }
 
