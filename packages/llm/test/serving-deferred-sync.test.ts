@@ -1,7 +1,8 @@
 /**
  * A chat's deferred sync (the conversation re-fed for its next turn, BatchScheduler.startSync)
  * stays out of the way of the next request: it waits for a quiet moment, and a request of another
- * conversation that shares only the system prompt does not wait for it.
+ * conversation that shares only the system prompt does not wait for it; and it never writes into
+ * a block others share (the prefix tree's).
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { ChatTemplate, type ChatMessage } from "../src/chat/template.js";
@@ -99,6 +100,29 @@ describe("deferred sync", () => {
     expect(r2.cachedTokens).toBeGreaterThan(idsA.length);
     expect(r2.text).toBe(freshChat(turn2, 8));
     await engine.idle();
+    engine.dispose();
+  });
+
+  it("a sync that parts from the prompt inside a cached block leaves that block as it was (the same prompt again answers as fresh)", async () => {
+    // Renders the conversation differently once it holds an answer: the sync parts from the prompt
+    // within its first (cached) block.
+    const source =
+      "{% if messages[-1]['role'] == 'assistant' %}The big red dog ran to the old barn by the hill.{% else %}Once upon a time there was a little cat who lived in a house.{% endif %}" +
+      "{% for m in messages %} {{ m['content'] }}{% endfor %}{% if add_generation_prompt %} Then{% endif %}";
+    const custom = new ChatTemplate(source);
+    const engine = new ServingEngine({ model: story, tokenizer, eosIds, blockSize: 16, idleSyncDelayMs: 0, template: custom });
+    const chat = [{ role: "user", content: "She liked to play with a red ball in the sun every day. Her friend the dog liked to run and jump in the park with her." }];
+    const ids = encodeChat(custom, tokenizer, chat, true);
+    const withAnswer = encodeChat(custom, tokenizer, [...chat, { role: "assistant", content: "x" }], false);
+    expect(ids.length).toBeGreaterThan(32);
+    expect(commonPrefixLength(ids, withAnswer)).toBeLessThan(16);
+    const first = await engine.submit({ prompt: { messages: chat }, sampling: GREEDY, maxTokens: 12 }).result;
+    await engine.idle(); // the sync ran
+    const again = await engine.submit({ prompt: { messages: chat }, sampling: GREEDY, maxTokens: 12 }).result;
+    expect(again.cachedTokens).toBeGreaterThanOrEqual(32); // the prompt's blocks were found
+    const fresh = tokenizer.decode(generateAll(story, ids, { maxNewTokens: 12, stopIds: chatStopIds(tokenizer, custom, eosIds) }).ids, { skipSpecialTokens: true });
+    expect(first.text).toBe(fresh);
+    expect(again.text).toBe(fresh);
     engine.dispose();
   });
 });

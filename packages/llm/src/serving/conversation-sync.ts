@@ -17,14 +17,16 @@ export function startSync(s: Sequence, alloc: BlockAllocator): boolean {
   const target = s.spec.renderWithAnswer?.(s.answer);
   if (target === undefined || target.length > s.spec.contextLength || s.cancelled) return false;
   let keep = commonPrefixLength(s.tokens.slice(0, s.position), target);
-  // Shared blocks (in the prefix tree, or used by others) are a prefix of the table: never
-  // written into; a divergence inside one restarts at its start.
+  // Shared blocks (in the prefix tree, or used by others) are a prefix of the table and are never
+  // written into: when the feed starts inside or at one, it restarts at that block's start in a
+  // block of its own (the table is cut there; the step that feeds it allocates), and the shared
+  // block stays as its other holders and its tree key have it.
   const j = Math.floor(keep / bs);
   const b = s.table[j];
-  if (keep % bs !== 0 && b !== undefined && (alloc.isCached(b) || alloc.refcount(b) > 1)) keep = j * bs;
+  const shared = b !== undefined && (alloc.isCached(b) || alloc.refcount(b) > 1);
+  if (shared) keep = j * bs;
   if (keep >= target.length) return false;
-  const needed = Math.ceil(target.length / bs);
-  for (const extra of s.table.splice(needed)) alloc.release(extra);
+  for (const extra of s.table.splice(shared ? j : Math.ceil(target.length / bs))) alloc.release(extra);
   s.tokens = target;
   s.position = keep;
   s.syncing = true;
