@@ -2,6 +2,8 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { matmul, matmulGroup, matmulTransA, matmulTransB, type MatmulGroupItem } from "../src/kernels/matmul.js";
 import { heap } from "../src/wasm/heap.js";
+import { matmulGroupScratchFloats } from "../src/wasm/matmul-group.js";
+import { releaseScratch, scratchSize } from "../src/wasm/scratch.js";
 import { getThreads, poolRounds, setThreads } from "../src/wasm/pool.js";
 import { seededFloats } from "./helpers.js";
 
@@ -128,6 +130,25 @@ describe("matmulGroup", () => {
       expect(poolRounds() - rounds, `M = ${M}`).toBe(1);
       outs.forEach((o, i) => expect(bits(o)).toEqual(bits(matmulTransB(x, w[i]!, M, H, o.length / M))));
     }
+  });
+
+  it("matmulGroupScratchFloats(products, threads), asked at 1 thread, covers the group's scratch at that many threads", () => {
+    const M = 128, K = 312, Ns = [312, 104, 104];
+    const ptrs: number[] = [];
+    const items = Ns.map((N, i) => operands({ layout: "nt", M, K, N, beta: 0, pinned: true, seed: 40 + i }, ptrs));
+    for (const it of items) it.a = items[0]!.a;
+    for (const t of [2, 3, 4]) {
+      setThreads(1);
+      const bound = matmulGroupScratchFloats(items, t);
+      expect(bound).toBeGreaterThan(0);
+      setThreads(t);
+      releaseScratch(); // the group takes exactly what it needs (at least 1024 floats)
+      const rounds = poolRounds();
+      matmulGroup(items);
+      expect(poolRounds() - rounds).toBe(1);
+      expect(scratchSize(), `${t} threads`).toBeLessThanOrEqual(Math.max(bound, 1024));
+    }
+    for (const ptr of ptrs) heap.release(ptr);
   });
 
   it("names the product whose sizes do not fit", () => {

@@ -43,9 +43,8 @@ interface Plan extends Cuttable {
 let gemmRef: KernelRef | null = null;
 let gemvTRef: KernelRef | null = null;
 
-/** The plans of a group at the current thread count, or null when it does not go as one round. */
-function planGroup(products: readonly Dims[]): Plan[] | null {
-  const T = threadCount();
+/** The plans of a group at T threads (default: the current count), or null when it does not go as one round. */
+function planGroup(products: readonly Dims[], T = threadCount()): Plan[] | null {
   if (T < 2 || products.length < 2) return null;
   const plans: Plan[] = [];
   let total = 0;
@@ -103,14 +102,15 @@ const jobsOf = (plan: Plan): number => plan.bounds.length - 1;
 
 /**
  * Floats of kernel scratch wasmMatmulGroup takes at most for these products, or the same with
- * fewer rows M, at the current thread count: gemm's packing panels, one per job (at most one per
- * product plus one per cut), none for matrix-vector products or when they run one by one (which
- * matmulScratchFloats covers). What a model reserves at load for its grouped calls.
+ * fewer rows M, at `threads` threads (default: the current count) or fewer: gemm's packing panels,
+ * one per job (at most one per product plus one per cut), none for matrix-vector products or when
+ * they run one by one (which matmulScratchFloats covers). What a model reserves at load for its
+ * grouped calls.
  */
-export function matmulGroupScratchFloats(products: readonly Dims[]): number {
-  const plans = planGroup(products);
+export function matmulGroupScratchFloats(products: readonly Dims[], threads = threadCount()): number {
+  const plans = planGroup(products, threads);
   if (plans === null) return 0;
-  return (plans.length + threadCount() - 1) * Math.max(...plans.map((plan) => plan.each));
+  return (plans.length + threads - 1) * Math.max(...plans.map((plan) => plan.each));
 }
 
 /**

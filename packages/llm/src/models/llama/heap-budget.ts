@@ -62,17 +62,20 @@ export function llamaScratchFloats(c: LlamaConfig, chunk: number, dtype: WeightD
   const linears: [number, number][] = [[H, Q], [H, KV], [Q, H], [H, I], [I, H]]; // [K, N] of x·Wᵀ
   let floats = linearScratchFloats(outputMatrixDtype(dtype, H), chunk, H, c.vocabSize); // lm_head, in its own dtype
   for (const [K, N] of linears) floats = Math.max(floats, linearScratchFloats(dtype, chunk, K, N));
-  if (dtype === "f32") {
-    // q, k, v and gate, up as one pool round each (linearGroup)
-    const group = (K: number, Ns: number[]): number => matmulGroupScratchFloats(Ns.map((N) => ({ layout: "nt", M: chunk, K, N })));
-    floats = Math.max(floats, group(H, [Q, KV, KV]), group(H, [I, I]));
-  }
   // the fused attention (one block: the contiguous cache) and RoPE's copies of its cos/sin rows [C, hd/2] each
   floats = Math.max(floats, kernels.attentionScratchFloats(keysPerRow(c, context), 1, Math.min(c.numHeads, threadCount())));
   floats = Math.max(floats, 2 * Math.ceil((chunk * c.headDim) / 8) * 4);
   // Per-thread parts grow at most in proportion to the threads: room for the default count too, so
   // a setThreads up to it after the load still runs in the reservation.
-  return floats * Math.ceil(Math.max(defaultThreads(), threadCount()) / threadCount());
+  const threads = Math.max(defaultThreads(), threadCount());
+  floats *= Math.ceil(threads / threadCount());
+  if (dtype === "f32") {
+    // q, k, v and gate, up as one pool round each (linearGroup), at up to that many threads (a
+    // group does not form at 1 thread, so its scratch is not scaled from the current count)
+    const group = (K: number, Ns: number[]): number => matmulGroupScratchFloats(Ns.map((N) => ({ layout: "nt", M: chunk, K, N })), threads);
+    floats = Math.max(floats, group(H, [Q, KV, KV]), group(H, [I, I]));
+  }
+  return floats;
 }
 
 /** The budget of a model of config `c` with matrices in `dtype`, prefill chunks of `chunk` rows and caches of `context` positions. */
