@@ -25,7 +25,7 @@ let gemmPackedRef: KernelRef | null = null;
 export class PackedTransB {
   private ptr = 0;
   private readonly Npad: number;
-  private readonly own: Float32Array;
+  private own: Float32Array;
   /** W's byte address when it is in the heap (views of the heap are re-made after a growth). */
   private readonly wAt: number;
 
@@ -42,9 +42,10 @@ export class PackedTransB {
     wasm!.gemm.packBT(this.wAt, N, K, this.ptr);
   }
 
-  /** W itself (a current view when it lives in the heap). */
+  /** W itself (a current view when it lives in the heap: re-made only after the heap grew). */
   get w(): Float32Array {
-    return this.wAt < 0 ? this.own : new Float32Array(memoryBuffer(), this.wAt, this.N * this.K);
+    if (this.wAt >= 0 && this.own.buffer !== memoryBuffer()) this.own = new Float32Array(memoryBuffer(), this.wAt, this.N * this.K);
+    return this.own;
   }
 
   /** Bytes of the packed copy (0 when there is none). */
