@@ -12,6 +12,8 @@
  *
  *   npx tsx --conditions=@mini/source bench/dtypes.ts [--rounds 3] [--models chat32m,smollm135m] [--prompt 128] [--decode 256] [--check 32]
  */
+// First import, as in the CLI: Node 20's relaxed-SIMD flag on before @mini/tensor compiles its kernels.
+import "../src/relaxed-simd.js";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +22,7 @@ import { fileURLToPath } from "node:url";
 import { layerTensors, loadModelDir, type LlamaModel } from "@mini/llm/models";
 import { argmax } from "@mini/llm/sampling";
 import { synthesizeModelDir } from "@mini/llm/testing";
-import { createRng, getThreads, isKQuant, measureReadBandwidth, setThreads, WEIGHT_DTYPES, type WeightDtype } from "@mini/tensor";
+import { createRng, getThreads, isKQuant, measureReadBandwidth, relaxedDot, relaxedSimd, setThreads, WEIGHT_DTYPES, type WeightDtype } from "@mini/tensor";
 import { benchModelDir } from "./infer.js";
 import { benchGguf, greedyCheck, llamaCppCell, llamaCppDtypes, type LlamaCppCell } from "./llamacpp.js";
 
@@ -141,7 +143,8 @@ if (argv[0] === "--child") {
   const med = (v: number[]): number => sorted(v)[Math.floor(v.length / 2)]!;
   const ratio = (a: number[], b: number[]): string => (b.length === 0 ? "—" : `${(med(a) / med(b)).toFixed(2)}×`);
   console.log(`\n${rounds} interleaved processes per cell; min / median / max; ${promptLen}-token prompt, ${decodeLen} decoded tokens; ` +
-    `llama.cpp = node-llama-cpp 3.21.1 on GGUF written by mini (flash attention off, f32 KV cache); ratios are mini / llama.cpp of the medians\n`);
+    `llama.cpp = node-llama-cpp 3.21.1 on GGUF written by mini (flash attention off, f32 KV cache); ratios are mini / llama.cpp of the medians; ` +
+    `Node ${process.versions.node}, mini's kernels: ${relaxedSimd ? "relaxed SIMD (FMA in bf16/f16 products)" : "SIMD128"}, int8 dot for q8_0/q4_0: ${relaxedDot() ? "relaxed" : "SIMD128 i16"}\n`);
   console.log("| model | dtype | threads | weights MB | prefill tok/s | decode tok/s | peak RSS MB | load ms | bandwidth GB/s | decode / ceiling | " +
     "llama.cpp prefill | llama.cpp decode | llama.cpp RSS MB | llama.cpp load ms | prefill mini/l.cpp | decode mini/l.cpp |");
   console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

@@ -2,6 +2,8 @@
  * Entry point: `llama-infer <generate|chat|synth> [options]` (see README.md). Exit code 0 on
  * success, 1 on any failure (one line on stderr, no stack; LLAMA_INFER_DEBUG=1 adds it).
  */
+// First import: sets V8's relaxed-SIMD flag on Node 20 before @mini/tensor compiles its kernels.
+import "./relaxed-simd.js";
 import { runCli } from "./cli.js";
 
 // `pnpm --filter llama-infer start -- …` runs this in the app's directory; resolve the user's

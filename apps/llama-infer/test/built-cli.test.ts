@@ -36,7 +36,8 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const run = (args: string[], input?: string) => spawnSync(process.execPath, [cli, ...args], { cwd: dir, env, encoding: "utf8", timeout: 60_000, ...(input !== undefined ? { input } : {}) });
+const run = (args: string[], input?: string, extraEnv: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [cli, ...args], { cwd: dir, env: { ...env, ...extraEnv }, encoding: "utf8", timeout: 60_000, ...(input !== undefined ? { input } : {}) });
 
 describe("the built single-file CLI", () => {
   it("has no package to resolve beside it: tsx is not installed there", () => {
@@ -60,5 +61,15 @@ describe("the built single-file CLI", () => {
     const bad = run(["generate", "--model", STORY, "--prompt", "hi", "--top-p", "1.5"]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toBe("error: invalid --top-p: must be in (0, 1], got 1.5\n");
+  });
+
+  it("uses relaxed SIMD on plain node (Node 20: the CLI sets V8's flag itself) and names the kernels in --stats; q8_0's int8 dot gives SIMD128's bits", () => {
+    const args = ["generate", "--model", STORY, "--prompt", fixture.prompt, "--temperature", "0", "--max-new-tokens", "10", "--dtype", "q8_0", "--threads", "1", "--stats"];
+    const relaxed = run(args);
+    const plain = run(args, undefined, { MINI_NO_RELAXED_SIMD: "1" });
+    expect(relaxed.status).toBe(0);
+    expect(relaxed.stderr).toMatch(/\[stats\] kernels: WASM relaxed SIMD \(FMA, int8 dot\), 1 thread\n/);
+    expect(plain.stderr).toMatch(/\[stats\] kernels: WASM SIMD128, 1 thread\n/);
+    expect(relaxed.stdout).toBe(plain.stdout);
   });
 });
