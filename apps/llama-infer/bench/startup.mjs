@@ -33,7 +33,11 @@ for (let i = 0; i < runs; i++) {
         first = true;
       });
       child.on("error", reject);
-      child.on("exit", (code) => (code === 0 ? (times[name].exit.push(performance.now() - t0), resolve()) : reject(new Error(`${name} exited with ${code}`))));
+      child.on("exit", (code) => {
+        if (code !== 0) return reject(new Error(`${name} exited with ${code}`));
+        times[name].exit.push(performance.now() - t0);
+        resolve();
+      });
     });
   }
 }

@@ -96,7 +96,7 @@ export function mountTrainPage(root: HTMLElement): void {
   );
   syncData();
 
-  let onChatDone: (() => void) | null = null;
+  const onChatDone: (() => void) | null = null;
   worker.onerror = (ev) => fail(`worker: ${ev.message}`);
   worker.onmessage = (ev: MessageEvent<TrainEvent>) => handle(ev.data);
 

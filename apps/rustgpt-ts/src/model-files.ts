@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { loadModel, type Tokenizer } from "@mini/llm";
-import { saveAsHfModelDir, saveRustGptDir, RustGptModel, TinyLlama } from "@mini/llm/models";
+import { saveAsHfModelDir, saveRustGptDir, type RustGptModel, TinyLlama } from "@mini/llm/models";
 import { AppError } from "./errors.js";
 
 export interface TrainedModel {

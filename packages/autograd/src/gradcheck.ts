@@ -1,4 +1,4 @@
-import { Tensor, createRng, type Rng } from "@mini/tensor";
+import { type Tensor, createRng, type Rng } from "@mini/tensor";
 import { noGrad } from "./no-grad.js";
 import { Variable } from "./variable.js";
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { PromptTooLongError, generate, generateAll, generateAsync } from "../src/generate.js";
 import type { CausalLM, KVCache } from "../src/models/causal-lm.js";

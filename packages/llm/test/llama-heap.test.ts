@@ -3,7 +3,7 @@
  * WASM heap and never grow it, and a pass that would need more than is there throws HeapGrowthError
  * naming the pass and what asked, instead of growing the memory under the views it holds.
  */
-import { getThreads, heap, HeapGrowthError, releaseScratch, scratchSize, setThreads, Tensor, WasmHeap, WeightMatrix } from "@mini/tensor";
+import { getThreads, heap, HeapGrowthError, releaseScratch, scratchSize, setThreads, type Tensor, WasmHeap, WeightMatrix } from "@mini/tensor";
 import { describe, expect, it } from "vitest";
 import { loadModelDir } from "../src/loaders/index.js";
 import { BatchedLlama } from "../src/models/llama/batched-llama.js";

@@ -33,7 +33,6 @@ const small = rustGptConfig({ vocabSize: 10, hiddenSize: 8, intermediateSize: 12
 /** RustGPT's forward written as plain loops over the state dict (float64). */
 function referenceLogits(sd: Record<string, Float32Array>, ids: number[]): number[][] {
   const { hiddenSize: d, intermediateSize: h, vocabSize: V, numLayers } = small;
-  const T = ids.length;
   const linear = (x: number[], w: Float32Array, b: Float32Array | null, out: number): number[] =>
     Array.from({ length: out }, (_, o) => x.reduce((s, xi, i) => s + xi * w[o * x.length + i]!, b ? b[o]! : 0));
   const layerNorm = (x: number[], g: Float32Array, b: Float32Array): number[] => {

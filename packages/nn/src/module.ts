@@ -1,5 +1,5 @@
 import type { Variable } from "@mini/autograd";
-import { Tensor } from "@mini/tensor";
+import type { Tensor } from "@mini/tensor";
 import { StateDictError } from "./errors.js";
 import { Parameter } from "./parameter.js";
 import { asTensorSource, sameShape, type Tensors } from "./param-source.js";

@@ -1,7 +1,7 @@
 import { Tensor } from "@mini/tensor";
 import { describe, expect, it } from "vitest";
 import { Embedding, ParamSource, PositionalEmbedding } from "../src/index.js";
-import { closeTo, expectGradOk, layerGradCheck, randn, v } from "./helpers.js";
+import { expectGradOk, layerGradCheck, randn, v } from "./helpers.js";
 
 const table = Tensor.from(new Float32Array([1, 2, 3, 4, 5, 6]), [3, 2]);
 

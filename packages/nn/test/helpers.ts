@@ -1,7 +1,7 @@
 import { Variable, gradCheck, type GradCheckOptions, type GradCheckResult } from "@mini/autograd";
 import { Tensor, createRng } from "@mini/tensor";
 import { expect } from "vitest";
-import { Module, Parameter } from "../src/index.js";
+import { type Module, Parameter } from "../src/index.js";
 
 /**
  * gradCheck (from @mini/autograd) of a layer w.r.t. its inputs AND its parameters: the layer's

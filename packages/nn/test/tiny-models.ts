@@ -1,11 +1,11 @@
-import { Variable, add, relu } from "@mini/autograd";
+import { type Variable, add, relu } from "@mini/autograd";
 import { Tensor, createRng } from "@mini/tensor";
 import {
   Embedding,
   LayerNorm,
   Linear,
   Module,
-  ParamSource,
+  type ParamSource,
   PositionalEmbedding,
   TransformerBlock,
   crossEntropyLoss,

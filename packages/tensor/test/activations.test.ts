@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { kernels as k } from "../src/index.js";
 import { expectClose, floats } from "./helpers.js";
 

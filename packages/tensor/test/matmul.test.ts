@@ -7,7 +7,6 @@ import {
   matmulReference, matmulTransAReference, matmulTransBReference,
 } from "../src/kernels/matmul.js";
 import { heap, HeapGrowthError } from "../src/wasm/heap.js";
-import { wasmAvailable } from "../src/wasm/instance.js";
 import { wasmMatmul, type MatmulLayout } from "../src/wasm/matmul.js";
 import { releaseScratch, scratchSize } from "../src/wasm/scratch.js";
 import { seededFloats } from "./helpers.js";

@@ -12,7 +12,6 @@ import { logSoftmaxReference, softmaxBackwardReference, softmaxReference } from 
 import { wasmAdd, wasmAxpy, wasmMul, wasmMulScalar, wasmRelu, wasmReluBackward, wasmSub } from "../src/wasm/elementwise.js";
 import { wasmLogSoftmax, wasmSilu, wasmSiluBackward, wasmSoftmax, wasmSoftmaxBackward, wasmSwiglu, wasmSwigluBackward } from "../src/wasm/exp.js";
 import { heap } from "../src/wasm/heap.js";
-import { wasmAvailable } from "../src/wasm/instance.js";
 import {
   wasmLayerNorm, wasmLayerNormBackward, wasmLayerNormStdEps, wasmLayerNormStdEpsBackward, wasmRmsNorm, wasmRmsNormBackward,
 } from "../src/wasm/norm.js";

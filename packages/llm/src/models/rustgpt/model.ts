@@ -13,7 +13,7 @@
  * @mini/nn's Linear (RustGPT stores [in, out]); the function is the same.
  */
 import type { Variable } from "@mini/autograd";
-import { Embedding, Linear, Module, ParamSource, PositionalEmbedding, TransformerBlock, init, type Parameter } from "@mini/nn";
+import { Embedding, Linear, Module, type ParamSource, PositionalEmbedding, TransformerBlock, init, type Parameter } from "@mini/nn";
 import { TrainableModel, type RunInputs } from "../../training/trainable-model.js";
 import type { RustGptConfig } from "./config.js";
 

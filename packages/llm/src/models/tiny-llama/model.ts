@@ -16,7 +16,7 @@
  * ([headDim]), saved as the family that computes them (config.ts).
  */
 import type { Variable } from "@mini/autograd";
-import { Embedding, Linear, Module, ParamSource, RMSNorm, TransformerBlock, init } from "@mini/nn";
+import { Embedding, Linear, Module, type ParamSource, RMSNorm, TransformerBlock, init } from "@mini/nn";
 import { TrainableModel, type RunInputs } from "../../training/trainable-model.js";
 import { headDimOf, type TinyLlamaConfig } from "./config.js";
 
