@@ -145,26 +145,31 @@ export function quantizeQ4_0(x: Float32Array, out: Uint8Array = new Uint8Array((
     }
     const bestBits = search.bits;
     if (bestBits < 0) continue;
-    let usesMinus8 = false;
-    for (let j = 0; j < 32; j++) {
-      const n = bestQs[j]! + 8;
-      nibbles[j] = n;
-      if (n === 0) usesMinus8 = true;
-    }
-    // Without a −8 the integers lie in [−7, 7] and (−d, −q) decodes to the same values: take d > 0,
-    // so a decoded block re-encodes to these very bytes whichever of two equal-magnitude values
-    // is met first (the search's first candidate puts the largest value on −7).
-    const flip = !usesMinus8 && f16ToF32(bestBits) < 0;
-    const bits = flip ? bestBits ^ 0x8000 : bestBits;
-    out[p] = bits & 0xff;
-    out[p + 1] = bits >>> 8;
-    for (let j = 0; j < 16; j++) {
-      const lo = flip ? 16 - nibbles[j]! : nibbles[j]!;
-      const hi = flip ? 16 - nibbles[j + 16]! : nibbles[j + 16]!;
-      out[p + 2 + j] = lo | (hi << 4);
-    }
+    for (let j = 0; j < 32; j++) nibbles[j] = bestQs[j]! + 8;
+    writeQ4_0Block(out, p, bestBits, nibbles);
   }
   return out;
+}
+
+/**
+ * Writes one Q4_0 block at out[p]: the f16 scale's bits, then the 32 stored nibbles (integer + 8)
+ * two a byte, element j in the low half of byte j and j + 16 in the high half.
+ */
+export function writeQ4_0Block(out: Uint8Array, p: number, scaleBits: number, nibbles: Uint8Array): void {
+  let usesMinus8 = false;
+  for (let j = 0; j < 32; j++) if (nibbles[j] === 0) usesMinus8 = true;
+  // Without a −8 the integers lie in [−7, 7] and (−d, −q) decodes to the same values: take d > 0,
+  // so a decoded block re-encodes to these very bytes whichever of two equal-magnitude values
+  // is met first (the search's first candidate puts the largest value on −7).
+  const flip = !usesMinus8 && f16ToF32(scaleBits) < 0;
+  const bits = flip ? scaleBits ^ 0x8000 : scaleBits;
+  out[p] = bits & 0xff;
+  out[p + 1] = bits >>> 8;
+  for (let j = 0; j < 16; j++) {
+    const lo = flip ? 16 - nibbles[j]! : nibbles[j]!;
+    const hi = flip ? 16 - nibbles[j + 16]! : nibbles[j + 16]!;
+    out[p + 2 + j] = lo | (hi << 4);
+  }
 }
 
 /** r clamped to Q4_0's integers [−8, 7] (NaN stays NaN, as with Math.max/min, which measured ~1.5× slower in these loops). */

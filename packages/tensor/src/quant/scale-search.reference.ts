@@ -1,5 +1,5 @@
 import { f16ToF32, f32ToF16 } from "../io/half.js";
-import { largestMagnitude, Q4_0_BLOCK, Q4_0_BYTES, quantizeQ4_0Reference } from "./q4_0.js";
+import { largestMagnitude, Q4_0_BLOCK, Q4_0_BYTES, quantizeQ4_0Reference, writeQ4_0Block } from "./q4_0.js";
 
 /**
  * The scale of a symmetric block (Q4_0: value = d · q, d one f16, q an integer in [qmin, qmax])
@@ -129,24 +129,8 @@ export function quantizeQ4_0SearchedReference(x: Float32Array, out: Uint8Array =
     const h = searchBlockScale(x, o, Q4_0_BLOCK, -8, 7, blockErr.squared, blockErr.weighted);
     if (h < 0) continue;
     const d = f16ToF32(h);
-    let usesMinus8 = false;
-    for (let j = 0; j < 32; j++) {
-      const n = nibble(x[o + j]!, d);
-      nibbles[j] = n;
-      if (n === 0) usesMinus8 = true;
-    }
-    // Without a −8 the integers lie in [−7, 7] and (−d, −q) decodes to the same values: take d > 0,
-    // so a decoded block re-encodes to these very bytes whichever of two equal-magnitude values
-    // is met first (the search's first candidate puts the largest value on −7).
-    const flip = !usesMinus8 && d < 0;
-    const bits = flip ? h ^ 0x8000 : h;
-    out[p] = bits & 0xff;
-    out[p + 1] = bits >>> 8;
-    for (let j = 0; j < 16; j++) {
-      const lo = flip ? 16 - nibbles[j]! : nibbles[j]!;
-      const hi = flip ? 16 - nibbles[j + 16]! : nibbles[j + 16]!;
-      out[p + 2 + j] = lo | (hi << 4);
-    }
+    for (let j = 0; j < 32; j++) nibbles[j] = nibble(x[o + j]!, d);
+    writeQ4_0Block(out, p, h, nibbles);
   }
   return out;
 }
