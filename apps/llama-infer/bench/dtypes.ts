@@ -14,8 +14,8 @@
  */
 // First import, as in the CLI: Node 20's relaxed-SIMD flag on before @mini/tensor compiles its kernels.
 import "../src/relaxed-simd.js";
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,12 +36,30 @@ function modelDir(name: string): string {
   if (name !== "smollm135m") return benchModelDir(name);
   const dir = join(tmpdir(), "mini-llm-bench-smollm135m-seed0");
   if (!existsSync(join(dir, "model.safetensors"))) synthesizeModelDir({ config: SMOLLM_SHAPE, outDir: dir, seed: 0 });
+  // the 32M model's tokenizer (same ids as in the GGUF files), so the CLI can run this directory too
+  for (const f of ["tokenizer.json", "tokenizer_config.json"]) if (!existsSync(join(dir, f))) copyFileSync(join(benchModelDir("chat32m"), f), join(dir, f));
   return dir;
 }
 
 /** The GGUF file llama.cpp reads for a model and dtype (the SmolLM-shaped model borrows the 32M model's tokenizer). */
 const ggufFor = (name: string, dtype: WeightDtype): Promise<string> =>
   benchGguf(modelDir(name), name, dtype, name === "smollm135m" ? modelDir("chat32m") : modelDir(name));
+
+const CLI = fileURLToPath(new URL("../bin/llama-infer.mjs", import.meta.url));
+const CLI_PROMPT = "Once upon a time, in a small town by the sea, there lived an old fisherman and his dog. ".repeat(6);
+
+/**
+ * Peak RSS of the built CLI as users run it (plain node, one bundled file: no tsx loader in the
+ * process): `llama-infer generate --stats` with a ~130-token prompt and 16 new tokens.
+ */
+function cliPeakRssMB(dir: string, dtype: WeightDtype, threads: number): number {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_OPTIONS"));
+  const args = ["generate", "--model", dir, "--dtype", dtype, "--threads", String(threads), "--prompt", CLI_PROMPT, "--max-new-tokens", "16", "--temperature", "0", "--stats"];
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env });
+  const m = /\[stats\] peak memory: (\d+) MB/.exec(r.stderr);
+  if (r.status !== 0 || m === null) throw new Error(`llama-infer generate --dtype ${dtype} on ${dir} failed: ${r.stderr.trim()}`);
+  return Number(m[1]);
+}
 
 /** The same seeded prompt ids for every cell of a model, in both systems. */
 function benchPrompt(vocabSize: number, len: number): number[] {
@@ -129,11 +147,12 @@ if (argv[0] === "--child") {
   }
   // q4_k / q6_k left out: neither bench model's rows (312 / 576 wide) are whole 256-weight super-blocks
   const dtypes = WEIGHT_DTYPES.filter((d) => !isKQuant(d));
-  const cells = models.flatMap((m) => dtypes.flatMap((d) => threadCounts.map((t) => ({ m, d, t, runs: [] as Cell[], cpp: [] as LlamaCppCell[] }))));
+  const cells = models.flatMap((m) => dtypes.flatMap((d) => threadCounts.map((t) => ({ m, d, t, runs: [] as Cell[], cpp: [] as LlamaCppCell[], cliRss: [] as number[] }))));
   for (let r = 0; r < rounds; r++) {
     for (const c of cells) {
       const args = [c.m, c.d, String(c.t), String(promptLen), String(decodeLen)];
       c.runs.push(run<Cell>(["--child", ...args]));
+      c.cliRss.push(cliPeakRssMB(modelDir(c.m), c.d, c.t));
       if (llamaCppDtypes(c.m).includes(c.d)) c.cpp.push(run<LlamaCppCell>(["--child-llamacpp", ...args]));
     }
   }
@@ -144,10 +163,11 @@ if (argv[0] === "--child") {
   const ratio = (a: number[], b: number[]): string => (b.length === 0 ? "—" : `${(med(a) / med(b)).toFixed(2)}×`);
   console.log(`\n${rounds} interleaved processes per cell; min / median / max; ${promptLen}-token prompt, ${decodeLen} decoded tokens; ` +
     `llama.cpp = node-llama-cpp 3.21.1 on GGUF written by mini (flash attention off, f32 KV cache); ratios are mini / llama.cpp of the medians; ` +
-    `Node ${process.versions.node}, mini's kernels: ${relaxedSimd ? "relaxed SIMD (FMA in bf16/f16 products)" : "SIMD128"}, int8 dot for q8_0/q4_0: ${relaxedDot() ? "relaxed" : "SIMD128 i16"}\n`);
-  console.log("| model | dtype | threads | weights MB | prefill tok/s | decode tok/s | peak RSS MB | load ms | bandwidth GB/s | decode / ceiling | " +
+    `Node ${process.versions.node}, mini's kernels: ${relaxedSimd ? "relaxed SIMD (FMA in bf16/f16 products)" : "SIMD128"}, int8 dot for q8_0/q4_0: ${relaxedDot() ? "relaxed" : "SIMD128 i16"}. ` +
+    `Peak RSS: the bench cell's process (Node + the tsx loader + the model); CLI peak RSS: \`llama-infer generate --stats\` on plain node, as users run it (~130-token prompt, 16 new tokens)\n`);
+  console.log("| model | dtype | threads | weights MB | prefill tok/s | decode tok/s | peak RSS MB | load ms | bandwidth GB/s | decode / ceiling | CLI peak RSS MB (÷ f32) | " +
     "llama.cpp prefill | llama.cpp decode | llama.cpp RSS MB | llama.cpp load ms | prefill mini/l.cpp | decode mini/l.cpp |");
-  console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const c of cells) {
     const ceiling = med(c.runs.map((r) => (r.bandwidth * 1e3) / r.weightMB)); // tok/s the bandwidth allows
     const pick = (k: keyof LlamaCppCell): number[] => c.cpp.map((r) => r[k]);
@@ -155,6 +175,7 @@ if (argv[0] === "--child") {
     console.log(
       `| ${c.m} | ${c.d} | ${c.t} | ${f(c.runs[0]!.weightMB)} | ${mmm(c.runs.map((r) => r.prefill))} | ${mmm(c.runs.map((r) => r.decode))} | ` +
         `${mmm(c.runs.map((r) => r.rssMB))} | ${mmm(c.runs.map((r) => r.loadMs))} | ${mmm(c.runs.map((r) => r.bandwidth))} | ${(100 * med(c.runs.map((r) => r.decode)) / ceiling).toFixed(0)} % | ` +
+        `${mmm(c.cliRss)} (${(med(c.cliRss) / med(cells.find((x) => x.m === c.m && x.t === c.t && x.d === "f32")!.cliRss)).toFixed(2)}) | ` +
         `${mmm(pick("prefill"))} | ${mmm(pick("decode"))} | ${mmm(pick("rssMB"))} | ${mmm(pick("loadMs"))} | ` +
         `${ratio(c.runs.map((r) => r.prefill), pick("prefill"))} | ${ratio(c.runs.map((r) => r.decode), pick("decode"))}${differs} |`,
     );

@@ -15,6 +15,7 @@ export function formatStats(r: GenerationResult, extra: Record<string, string | 
     ["decode", `${r.decodeMs.toFixed(1)} ms, ${rate(r.decodeSteps, r.decodeMs)}`],
     ["finish", r.finishReason],
     ["kernels", kernelsInUse()],
+    ["peak memory", `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB resident (the whole process, loading included)`],
     ...Object.entries(extra).map(([k, v]): [string, string] => [k, String(v)]),
   ];
   return fields.map(([k, v]) => `[stats] ${k}: ${v}`).join("\n");
