@@ -19,19 +19,27 @@
  * `relaxedWasmModules` (the #if lines); instance.ts takes the relaxed one when the engine
  * validates it. Dropped lines are left blank, so wabt's line numbers match the file.
  *
- * Shared passages: a line `;;#include NAME` is replaced by the text of src/wasm/include/NAME (one
- * home for code several modules need, e.g. the exp of softmax and of the fused attention). Line
- * numbers in wabt's messages then count the included lines too.
+ * Parts: a line `;;#include PATH` is replaced by the text of src/wasm/include/PATH, which may sit
+ * in a subfolder (include/compact/q8_0.wat) and may itself hold `;;#include` lines. A module file
+ * is then short: its imports, globals and a table of contents of `;;#include` lines, each part one
+ * concept; code several modules need (the exp of softmax and of the fused attention) is one part
+ * included by each. Every line of the assembled text remembers the file and line it came from, so
+ * wabt's messages and this script's name the part file: `include/compact/q8_0.wat:12:5: error: …`.
  *
  * Usage (from packages/tensor): node scripts/build-wasm.mjs          write kernels.wasm.ts
  *                               node scripts/build-wasm.mjs --check  exit 1 if it is stale
+ *   --dir DIR             read the .wat files (and DIR/include) and kernels.wasm.ts from DIR instead of src/wasm
+ *   --print NAME.wat      print one module's assembled text (its parts included), the SIMD128
+ *                         variant, or with --relaxed the relaxed-SIMD one; nothing is written
  */
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import wabtInit from "wabt";
 
-const wasmDir = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "wasm");
+const args = process.argv.slice(2);
+const option = (flag) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+const wasmDir = option("--dir") ?? join(dirname(fileURLToPath(import.meta.url)), "..", "src", "wasm");
 const target = join(wasmDir, "kernels.wasm.ts");
 const FEATURES = { simd: true, threads: true, relaxed_simd: true };
 
@@ -40,31 +48,43 @@ function watFiles() {
   return readdirSync(wasmDir).filter((f) => f.endsWith(".wat")).sort();
 }
 
-/** The text with every `;;#include NAME` line replaced by src/wasm/include/NAME (not nested). */
-function withIncludes(name, text) {
-  return text
-    .split("\n")
-    .map((line, i) => {
-      const m = /^\s*;;#include\s+(\S+)\s*$/.exec(line);
-      if (!m) return line;
-      try {
-        return readFileSync(join(wasmDir, "include", m[1]), "utf8").replace(/\n$/, "");
-      } catch {
-        throw new Error(`${name}:${i + 1}: cannot include ${m[1]} (expected src/wasm/include/${m[1]})`);
-      }
-    })
-    .join("\n");
+/**
+ * A module's lines with every `;;#include PATH` replaced, recursively, by src/wasm/include/PATH.
+ * Each line is { text, file, line }: file relative to src/wasm ("compact.wat",
+ * "include/compact/q8_0.wat"), line 1-based in that file. `stack` holds the files being included
+ * (a file including itself, directly or not, is refused).
+ */
+function expand(file, stack = []) {
+  if (stack.includes(file)) throw new Error(`${stack.at(-1)}: includes ${file} again (${[...stack, file].join(" → ")})`);
+  const text = readFileSync(join(wasmDir, file), "utf8").replace(/\n$/, "");
+  return text.split("\n").flatMap((line, i) => {
+    const m = /^\s*;;#include\s+(\S+)\s*$/.exec(line);
+    if (!m) return [{ text: line, file, line: i + 1 }];
+    const part = `include/${m[1]}`;
+    if (!existsSync(join(wasmDir, part))) throw new Error(`${file}:${i + 1}: cannot include ${m[1]} (expected src/wasm/${part})`);
+    return expand(part, [...stack, file]);
+  });
 }
 
-/** The text of one variant: relaxed = true keeps the `;;#if relaxed` lines, false the `;;#else` ones. */
-function variant(name, text, relaxed) {
+/** Where line n (1-based) of the assembled text came from: "include/compact/q8_0.wat:12". */
+const origin = (lines, n) => (lines[n - 1] ? `${lines[n - 1].file}:${lines[n - 1].line}` : `line ${n}`);
+
+/**
+ * The text of one variant: relaxed = true keeps the `;;#if relaxed` lines, false the `;;#else`
+ * ones (a passage may not cross a part's end, so each part reads on its own). Dropped lines are
+ * left blank, so the text keeps one line per entry of `lines`.
+ */
+function variant(lines, relaxed) {
   let state = "both"; // "both" | "if" | "else"
-  const out = text.split("\n").map((line, i) => {
-    const t = line.trim();
-    const where = `${name}:${i + 1}`;
+  let opened = null; // the line of the open ;;#if
+  const out = lines.map((l, i) => {
+    const t = l.text.trim();
+    const where = origin(lines, i + 1);
+    if (state !== "both" && l.file !== opened.file) throw new Error(`${opened.file}:${opened.line}: ;;#if relaxed not closed by ;;#end in that file`);
     if (t === ";;#if relaxed") {
       if (state !== "both") throw new Error(`${where}: nested ;;#if`);
       state = "if";
+      opened = l;
       return "";
     }
     if (t === ";;#else") {
@@ -77,15 +97,21 @@ function variant(name, text, relaxed) {
       state = "both";
       return "";
     }
-    if (state === "both" || (state === "if") === relaxed) return line;
+    if (state === "both" || (state === "if") === relaxed) return l.text;
     return "";
   });
-  if (state !== "both") throw new Error(`${name}: ;;#if relaxed not closed by ;;#end`);
+  if (state !== "both") throw new Error(`${opened.file}:${opened.line}: ;;#if relaxed not closed by ;;#end`);
   return out.join("\n");
 }
 
-/** Assembles one .wat text into wasm bytes (no debug names, so the bytes are stable). */
-function assemble(wabt, name, text) {
+/** wabt's message with every `name:LINE:COL` pointed at the part file and line the text came from. */
+function located(name, lines, message) {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return message.replace(new RegExp(`${escaped}:(\\d+):(\\d+)`, "g"), (_, n, col) => `${origin(lines, Number(n))}:${col}`);
+}
+
+/** Assembles one module's text into wasm bytes (no debug names, so the bytes are stable). */
+function assemble(wabt, name, lines, text) {
   if (!/\(import "env" "memory" \(memory \d+ \d+ shared\)\)/.test(text)) {
     throw new Error(`${name}: the memory import must be declared shared: (import "env" "memory" (memory 1 65536 shared))`);
   }
@@ -94,13 +120,13 @@ function assemble(wabt, name, text) {
     mod = wabt.parseWat(name, text, FEATURES);
   } catch (e) {
     // wabt's message holds the file:line:col diagnostics; its stack would dump wabt's minified source
-    throw new Error(`${name}: ${e.message}`);
+    throw new Error(`${name}: ${located(name, lines, e.message)}`);
   }
   try {
     mod.validate(FEATURES);
     return new Uint8Array(mod.toBinary({ log: false, write_debug_names: false }).buffer);
   } catch (e) {
-    throw new Error(`${name}: ${e.message}`);
+    throw new Error(`${name}: ${located(name, lines, e.message)}`);
   } finally {
     mod.destroy();
   }
@@ -118,11 +144,11 @@ async function generate() {
   const plain = [];
   const relaxed = [];
   for (const file of watFiles()) {
-    const text = withIncludes(file, readFileSync(join(wasmDir, file), "utf8"));
+    const lines = expand(file);
     const name = file.slice(0, -".wat".length);
-    plain.push(entry(name, file, assemble(wabt, file, variant(file, text, false))));
-    if (text.split("\n").some((l) => l.trim() === ";;#if relaxed")) {
-      relaxed.push(entry(name, `${file} (relaxed SIMD)`, assemble(wabt, file, variant(file, text, true))));
+    plain.push(entry(name, file, assemble(wabt, file, lines, variant(lines, false))));
+    if (lines.some((l) => l.text.trim() === ";;#if relaxed")) {
+      relaxed.push(entry(name, `${file} (relaxed SIMD)`, assemble(wabt, file, lines, variant(lines, true))));
     }
   }
   return [
@@ -141,6 +167,17 @@ async function generate() {
   ].join("\n");
 }
 
+const printed = option("--print");
+if (printed !== undefined) {
+  try {
+    process.stdout.write(`${variant(expand(printed), args.includes("--relaxed"))}\n`);
+  } catch (e) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
 let source;
 try {
   source = await generate();
@@ -148,7 +185,7 @@ try {
   console.error(e.message);
   process.exit(1);
 }
-if (process.argv.includes("--check")) {
+if (args.includes("--check")) {
   let current = "";
   try {
     current = readFileSync(target, "utf8");

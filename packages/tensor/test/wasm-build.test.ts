@@ -1,5 +1,6 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -34,6 +35,57 @@ describe("kernels.wasm.ts", () => {
 
   it("starts with the do-not-edit header", () => {
     expect(readFileSync(join(wasmDir, "kernels.wasm.ts"), "utf8")).toMatch(/^\/\/ generated from src\/wasm\/\*\.wat by scripts\/build-wasm\.mjs; do not edit/);
+  });
+});
+
+/** Runs build-wasm.mjs --check on a folder of .wat files { path: text }; its exit code and stderr. */
+function buildIn(files: Record<string, string>, ...extra: string[]): { status: number; stderr: string; stdout: string } {
+  const dir = mkdtempSync(join(tmpdir(), "wat-"));
+  try {
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    const out = spawnSync(process.execPath, [join(root, "scripts", "build-wasm.mjs"), "--dir", dir, ...extra], { encoding: "utf8" });
+    return { status: out.status ?? -1, stderr: out.stderr, stdout: out.stdout };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("build-wasm.mjs parts (;;#include)", () => {
+  const head = '(module\n  (import "env" "memory" (memory 1 65536 shared))\n';
+  // m.wat includes include/m/outer.wat, which includes include/m/inner.wat
+  const files = (inner: string, outer = ";; outer\n;;#include m/inner.wat\n") => ({
+    "m.wat": `${head}  ;;#include m/outer.wat\n)\n`,
+    "include/m/outer.wat": outer,
+    "include/m/inner.wat": inner,
+  });
+  const good = ";; inner\n  (func (export \"one\") (result i32)\n    i32.const 1)\n";
+
+  it("a wabt error in a nested part names that part's file and line, not the assembled text's", () => {
+    const r = buildIn(files(";; inner\n  (func (export \"one\") (result i32)\n    f32.const 1)\n"), "--check");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/include\/m\/inner\.wat:3:5: error: type mismatch/);
+    const parse = buildIn(files(";; inner\n\n  (func (export \"one\") (result i32)\n    i32.bogus)\n"), "--check");
+    expect(parse.stderr).toMatch(/include\/m\/inner\.wat:4:5: error: unexpected token i32\.bogus/);
+  });
+
+  it("--print shows the module with its parts in place; a good module assembles (only the stale check fails)", () => {
+    const r = buildIn(files(good), "--print", "m.wat");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${head};; outer\n;; inner\n  (func (export "one") (result i32)\n    i32.const 1)\n)\n`);
+    expect(buildIn(files(good), "--check").stderr).toMatch(/kernels\.wasm\.ts is stale/);
+  });
+
+  it("refuses a missing part, an include cycle and a ;;#if passage left open at a part's end, naming file and line", () => {
+    expect(buildIn(files(good, ";; outer\n;;#include m/none.wat\n"), "--check").stderr).toMatch(
+      /include\/m\/outer\.wat:2: cannot include m\/none\.wat \(expected src\/wasm\/include\/m\/none\.wat\)/,
+    );
+    expect(buildIn(files(";;#include m/outer.wat\n"), "--check").stderr).toMatch(/includes include\/m\/outer\.wat again/);
+    expect(buildIn(files(good, ";; outer\n;;#if relaxed\n;;#include m/inner.wat\n;;#else\n;;#end\n"), "--check").stderr).toMatch(
+      /include\/m\/outer\.wat:2: ;;#if relaxed not closed by ;;#end in that file/,
+    );
   });
 });
 

@@ -32,10 +32,8 @@
     (if (i32.ge_u (local.get $t) (i32.const 3)) (then (local.set $v (f32x4.replace_lane 2 (local.get $v) (f32.load offset=8 (local.get $p))))))
     (local.get $v))
 
-  ;; (a0 + a2) + (a1 + a3): one key's score from its 4-lane partial sums
-  (func $hsum (param $a v128) (result f32)
-    (local.set $a (f32x4.add (local.get $a) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a) (local.get $a))))
-    (f32.add (f32x4.extract_lane 0 (local.get $a)) (f32x4.extract_lane 1 (local.get $a))))
+  ;; $hsum, (a0 + a2) + (a1 + a3): one key's score from its 4-lane partial sums
+  ;;#include hsum.wat
 
   ;; ---------------------------------------------------------------------------------------------
   ;; scoreRun: s[j] = scale·q·k_j for the r keys k_j = k + j·hd·4 (contiguous: one block's run).

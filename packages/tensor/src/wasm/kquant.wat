@@ -27,10 +27,7 @@
       (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (local.get $h) (i32.const 0x7fff)) (i32.const 13))) (f32.const 0x1p112))
       (f32.reinterpret_i32 (i32.shl (local.get $h) (i32.const 16)))))
 
-  ;; Σ of the 4 lanes
-  (func $hsum (param $v v128) (result f32)
-    (local.set $v (f32x4.add (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
-    (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v))))
+  ;;#include hsum.wat
 
   ;; ---------------------------------------------------------------------------------------------
   ;; dot(activation blocks xq, Q4_K super-blocks w), nsb super-blocks (one activation block each).
