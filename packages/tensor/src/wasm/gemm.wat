@@ -15,9 +15,12 @@
 ;; C(i, j) is at c + 4·(i·ldc + j): ldc = N for a whole C, larger for a block of columns of a wider
 ;; C (the kernel pool splits a product by columns; each element is still summed in the same order).
 ;;
-;; Only plain SIMD: the product-sum is f32x4.mul then f32x4.add (relaxed-SIMD FMA needs a flag in
-;; Node 20). V8 on x64 gives WASM 16 xmm registers; the 4×8 tile (8 accumulators + 2 B vectors +
-;; 1 broadcast + 1 product) is the biggest that does not spill: 6×8 and 4×12 measured ~2x slower.
+;; The product-sum: SIMD128 f32x4.mul then f32x4.add; the relaxed-SIMD build (`;;#if relaxed` in the
+;; two k loops) f32x4.relaxed_madd, one rounding per term where the engine fuses (instance.ts uses
+;; it only then: relaxed-probe.ts), everything else in the same order. Fused: ~1.2x the GFLOP/s on
+;; the 2-core AMD EPYC of issue 11 (bench/fma-micro.ts). V8 on x64 gives WASM 16 xmm registers;
+;; the 4×8 tile (8 accumulators + 2 B vectors + 1 broadcast + 1 product) is the biggest that does
+;; not spill: 6×8 and 4×12 measured ~2x slower.
 
 (module
   (import "env" "memory" (memory 1 65536 shared))
@@ -243,6 +246,22 @@
       (local.set $c30 (local.get $zero)) (local.set $c31 (local.get $zero))
       (if (i32.gt_s (local.get $kc) (i32.const 0)) (then
         (loop $k
+          ;;#if relaxed
+          (local.set $b0 (v128.load (local.get $bp)))
+          (local.set $b1 (v128.load offset=16 (local.get $bp)))
+          (local.set $s (v128.load32_splat (local.get $ap)))
+          (local.set $c00 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c00)))
+          (local.set $c01 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c01)))
+          (local.set $s (v128.load32_splat offset=4 (local.get $ap)))
+          (local.set $c10 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c10)))
+          (local.set $c11 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c11)))
+          (local.set $s (v128.load32_splat offset=8 (local.get $ap)))
+          (local.set $c20 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c20)))
+          (local.set $c21 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c21)))
+          (local.set $s (v128.load32_splat offset=12 (local.get $ap)))
+          (local.set $c30 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c30)))
+          (local.set $c31 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c31)))
+          ;;#else
           (local.set $b0 (v128.load (local.get $bp)))
           (local.set $b1 (v128.load offset=16 (local.get $bp)))
           (local.set $s (v128.load32_splat (local.get $ap)))
@@ -257,6 +276,7 @@
           (local.set $s (v128.load32_splat offset=12 (local.get $ap)))
           (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $b0))))
           (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $b1))))
+          ;;#end
           (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
           (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
           (br_if $k (local.tee $kc (i32.sub (local.get $kc) (i32.const 1)))))))
@@ -420,6 +440,22 @@
       (local.set $c30 (local.get $zero)) (local.set $c31 (local.get $zero))
       (if (i32.gt_s (local.get $kc) (i32.const 0)) (then
         (loop $k
+          ;;#if relaxed
+          (local.set $b0 (v128.load (local.get $bp)))
+          (local.set $b1 (v128.load offset=16 (local.get $bp)))
+          (local.set $s (v128.load32_splat (local.get $p0)))
+          (local.set $c00 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c00)))
+          (local.set $c01 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c01)))
+          (local.set $s (v128.load32_splat (local.get $p1)))
+          (local.set $c10 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c10)))
+          (local.set $c11 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c11)))
+          (local.set $s (v128.load32_splat (local.get $p2)))
+          (local.set $c20 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c20)))
+          (local.set $c21 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c21)))
+          (local.set $s (v128.load32_splat (local.get $p3)))
+          (local.set $c30 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $c30)))
+          (local.set $c31 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $c31)))
+          ;;#else
           (local.set $b0 (v128.load (local.get $bp)))
           (local.set $b1 (v128.load offset=16 (local.get $bp)))
           (local.set $s (v128.load32_splat (local.get $p0)))
@@ -434,6 +470,7 @@
           (local.set $s (v128.load32_splat (local.get $p3)))
           (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $s) (local.get $b0))))
           (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $s) (local.get $b1))))
+          ;;#end
           (local.set $p0 (i32.add (local.get $p0) (local.get $ka)))
           (local.set $p1 (i32.add (local.get $p1) (local.get $ka)))
           (local.set $p2 (i32.add (local.get $p2) (local.get $ka)))

@@ -2,7 +2,7 @@ import type {} from "./webassembly-types.js";
 import { heap } from "./heap.js";
 import { relaxedWasmModules, wasmModules } from "./kernels.wasm.js";
 import { memoryBuffer } from "./scratch.js";
-import { relaxedDotWorks, relaxedKernelsWork } from "./relaxed-probe.js";
+import { relaxedDotWorks, relaxedKernelsWork, relaxedMaddFuses } from "./relaxed-probe.js";
 import { unshareMemoryImports } from "./unshare.js";
 import type { WasmKernels } from "./exports.js";
 
@@ -75,13 +75,20 @@ export const relaxedDotSupported: boolean =
   relaxedSimdSupported && relaxedDotWorks(new WebAssembly.Module(moduleBytes(relaxedWasmModules["relaxeddot"]!)), heap.shared);
 
 /**
- * Compiles every kernel module, taking the relaxed-SIMD variant where there is one if `relaxed`.
- * The kernel pool instantiates the same compiled modules in its workers.
+ * True when, besides, gemm.wat's relaxed variant fuses each multiply-add (one rounding: relaxed-probe.ts).
+ * Only then is that variant used; otherwise gemm keeps SIMD128 (mul, then add) with the other relaxed modules.
+ */
+export const relaxedGemmFuses: boolean =
+  relaxedSimdSupported && relaxedMaddFuses(new WebAssembly.Module(moduleBytes(relaxedWasmModules["gemm"]!)), heap.shared);
+
+/**
+ * Compiles every kernel module, taking the relaxed-SIMD variant where there is one if `relaxed`
+ * (gemm's only where it fuses). The kernel pool instantiates the same compiled modules in its workers.
  */
 export function compileKernels(relaxed: boolean): Record<string, WebAssembly.Module> {
   const out: Record<string, WebAssembly.Module> = {};
   for (const [name, b64] of Object.entries(wasmModules)) {
-    const chosen = relaxed ? (relaxedWasmModules[name] ?? b64) : b64;
+    const chosen = relaxed && (name !== "gemm" || relaxedGemmFuses) ? (relaxedWasmModules[name] ?? b64) : b64;
     out[name] = new WebAssembly.Module(moduleBytes(chosen));
   }
   return out;
@@ -122,6 +129,13 @@ export const wasmKernelModules: Readonly<Record<string, WebAssembly.Module>> = l
 
 /** True when the kernels in use are the relaxed-SIMD variants. */
 export const relaxedSimd: boolean = loaded.relaxed;
+
+/**
+ * True when the f32 matrix products in use (gemm.wat: every A·B with M, N ≥ 2, PackedTransB,
+ * grouped products) sum with a fused multiply-add, one rounding per term, instead of mul then add.
+ * gemv.wat (M = 1 or N = 1, memory-bound) is the same in both variants.
+ */
+export const fusedGemm: boolean = loaded.relaxed && relaxedGemmFuses;
 
 let relaxedDotOn = loaded.relaxed && relaxedDotSupported;
 

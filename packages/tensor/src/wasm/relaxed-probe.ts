@@ -1,5 +1,5 @@
 import type {} from "./webassembly-types.js";
-import type { CompactExports, RelaxedDotExports } from "./exports.js";
+import type { CompactExports, GemmExports, RelaxedDotExports } from "./exports.js";
 
 /**
  * Checks that the engine computes relaxed SIMD the way compact.wat relies on, by running the
@@ -68,6 +68,32 @@ export function relaxedDotWorks(relaxeddot: WebAssembly.Module, shared: boolean)
     const want8 = x.reduce((s, v, j) => s + v * w8[j]!, 0);
     const want4 = x.reduce((s, v, j) => s + v * (j < 16 ? j - 8 : 7 - (j - 16)), 0);
     return view.getFloat32(1024, true) === want8 && view.getFloat32(1028, true) === want4;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when gemm.wat's relaxed variant rounds once per multiply-add: f32x4.relaxed_madd may be
+ * fused or not (the spec leaves it to the engine; V8 fuses where the CPU has FMA). The probe
+ * sums 1·(−1) + (1 + 2⁻¹²)² through both micro-kernels (the direct one, A·B with one row, and the
+ * packed one, A·Bᵀ): the exact square is 1 + 2⁻¹¹ + 2⁻²⁴, which a separate multiply rounds to
+ * 1 + 2⁻¹¹ (a tie, to even), so mul + add gives 2⁻¹¹ and a fused multiply-add 2⁻¹¹ + 2⁻²⁴.
+ * Where it does not fuse, instance.ts keeps gemm's SIMD128 variant, so the f32 products have one
+ * summation order per variant (and tests one reference each).
+ */
+export function relaxedMaddFuses(gemm: WebAssembly.Module, shared: boolean): boolean {
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared });
+    const k = new WebAssembly.Instance(gemm, { env: { memory } }).exports as unknown as GemmExports;
+    const f = new Float32Array(memory.buffer, 0, 64);
+    const x = 1 + 2 ** -12;
+    f.set([1, x], 0); // A [1, 2]
+    f.set([-1, x], 4); // B [2, 1] (= Bᵀ [1, 2])
+    const want = 2 ** -11 + 2 ** -24;
+    k.gemm(1, 1, 2, 0, 2, 1, 16, 1, 1, 32, 1, 1, 0, 256, 1024, 2048); // A·B: direct path
+    k.gemm(1, 1, 2, 0, 2, 1, 16, 1, 2, 36, 1, 1, 0, 256, 1024, 2048); // A·Bᵀ: packed path
+    return f[8] === want && f[9] === want;
   } catch {
     return false;
   }
