@@ -57,7 +57,13 @@ function watFiles() {
 function expand(file, stack = []) {
   if (stack.includes(file)) throw new Error(`${stack.at(-1)}: includes ${file} again (${[...stack, file].join(" → ")})`);
   const text = readFileSync(join(wasmDir, file), "utf8").replace(/\n$/, "");
-  return text.split("\n").flatMap((line, i) => {
+  const own = text.split("\n");
+  // a passage's ;;#if, ;;#else and ;;#end stand in one file (a whole part may sit inside one)
+  const open = own.findLastIndex((l) => l.trim() === ";;#if relaxed");
+  if (open >= 0 && !own.slice(open).some((l) => l.trim() === ";;#end")) {
+    throw new Error(`${file}:${open + 1}: ;;#if relaxed not closed by ;;#end in that file`);
+  }
+  return own.flatMap((line, i) => {
     const m = /^\s*;;#include\s+(\S+)\s*$/.exec(line);
     if (!m) return [{ text: line, file, line: i + 1 }];
     const part = `include/${m[1]}`;
@@ -71,8 +77,9 @@ const origin = (lines, n) => (lines[n - 1] ? `${lines[n - 1].file}:${lines[n - 1
 
 /**
  * The text of one variant: relaxed = true keeps the `;;#if relaxed` lines, false the `;;#else`
- * ones (a passage may not cross a part's end, so each part reads on its own). Dropped lines are
- * left blank, so the text keeps one line per entry of `lines`.
+ * ones. A passage opens and closes in one file (expand checks), and may hold `;;#include` lines:
+ * relaxeddot.wat's parts exist only in the relaxed build. Dropped lines are left blank, so the
+ * text keeps one line per entry of `lines`.
  */
 function variant(lines, relaxed) {
   let state = "both"; // "both" | "if" | "else"
@@ -80,12 +87,14 @@ function variant(lines, relaxed) {
   const out = lines.map((l, i) => {
     const t = l.text.trim();
     const where = origin(lines, i + 1);
-    if (state !== "both" && l.file !== opened.file) throw new Error(`${opened.file}:${opened.line}: ;;#if relaxed not closed by ;;#end in that file`);
     if (t === ";;#if relaxed") {
       if (state !== "both") throw new Error(`${where}: nested ;;#if`);
       state = "if";
       opened = l;
       return "";
+    }
+    if ((t === ";;#else" || t === ";;#end") && opened && l.file !== opened.file) {
+      throw new Error(`${where}: ${t} of the ;;#if relaxed at ${opened.file}:${opened.line}, which is in another file`);
     }
     if (t === ";;#else") {
       if (state !== "if") throw new Error(`${where}: ;;#else without ;;#if relaxed`);

@@ -83,9 +83,16 @@ describe("build-wasm.mjs parts (;;#include)", () => {
       /include\/m\/outer\.wat:2: cannot include m\/none\.wat \(expected src\/wasm\/include\/m\/none\.wat\)/,
     );
     expect(buildIn(files(";;#include m/outer.wat\n"), "--check").stderr).toMatch(/includes include\/m\/outer\.wat again/);
-    expect(buildIn(files(good, ";; outer\n;;#if relaxed\n;;#include m/inner.wat\n;;#else\n;;#end\n"), "--check").stderr).toMatch(
-      /include\/m\/outer\.wat:2: ;;#if relaxed not closed by ;;#end in that file/,
-    );
+    expect(buildIn(files(`;;#if relaxed\n${good}`), "--check").stderr).toMatch(/include\/m\/inner\.wat:1: ;;#if relaxed not closed by ;;#end in that file/);
+  });
+
+  it("a part may sit inside a ;;#if relaxed passage: it is then in the relaxed build only", () => {
+    const relaxedOnly = files(good, ";; outer\n;;#if relaxed\n;;#include m/inner.wat\n;;#else\n;;#end\n");
+    expect(buildIn(relaxedOnly, "--print", "m.wat", "--relaxed").stdout).toMatch(/\(func \(export "one"\)/);
+    expect(buildIn(relaxedOnly, "--print", "m.wat").stdout).not.toMatch(/func/);
+    // a directive of that passage inside the part is refused
+    const crossed = files(`${good};;#else\n`, ";; outer\n;;#if relaxed\n;;#include m/inner.wat\n;;#end\n");
+    expect(buildIn(crossed, "--check").stderr).toMatch(/include\/m\/inner\.wat:4: ;;#else of the ;;#if relaxed at include\/m\/outer\.wat:2, which is in another file/);
   });
 });
 
