@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
@@ -33,9 +33,10 @@ const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteO
 const relaxedModule = new WebAssembly.Module(Buffer.from(relaxedWasmModules["relaxeddot"]!, "base64"));
 const probePasses = relaxedDotWorks(relaxedModule, true);
 
-/** relaxeddot.wat's relaxed build with every i16x8.relaxed_dot_i8x16_i7x16_s (a b) rewritten by `edit`. */
+/** relaxeddot.wat's relaxed build (its parts in place: build-wasm.mjs --print) with every i16x8.relaxed_dot_i8x16_i7x16_s (a b) rewritten by `edit`. */
 async function variantModule(edit: (a: string, b: string) => string): Promise<WebAssembly.Module> {
-  const text = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../src/wasm/relaxeddot.wat"), "utf8").replace(/^;;#(if relaxed|else|end)$/gm, "");
+  const script = join(dirname(fileURLToPath(import.meta.url)), "../scripts/build-wasm.mjs");
+  const text = execFileSync(process.execPath, [script, "--print", "relaxeddot.wat", "--relaxed"], { encoding: "utf8" });
   const op = "(i16x8.relaxed_dot_i8x16_i7x16_s ";
   /** the balanced s-expression starting at i (after spaces): [text, end] */
   const sexp = (i: number): [string, number] => {
