@@ -5,6 +5,11 @@
  * and leave between steps; the event loop gets a turn (setImmediate) after every step, so the
  * server keeps accepting connections and noticing disconnects while it generates.
  *
+ * Bursts: Node accepts one new connection per event-loop turn, so clients that connect together
+ * arrive one turn apart. While a turn brings a request and batch slots are free, the loop gives
+ * the event loop another turn (microseconds) before stepping: a burst is admitted together, not
+ * one step apart (8 clients: the 8th prompt waited for 7 steps).
+ *
  * KV-cache room (BlockAllocator, PrefixTree):
  *   admit     the oldest waiting sequence starts when its prompt fits: its longest cached prefix
  *             is shared (full blocks) or copied (inside a block), and the blocks for the rest of
@@ -14,18 +19,12 @@
  *             tree, it returns to the head of the queue and recomputes later, mostly from cache);
  *   share     a prompt's full blocks enter the prefix tree once prefilled (so concurrent requests
  *             with the same system prompt share it), and all of a sequence's blocks when it ends;
- *   sync      after a chat answer (delivered at once: the client does not wait for this), the
- *             sequence feeds the conversation as the client will send it back (the answer's text
- *             re-tokenized, the end-of-turn tokens) from where it differs from what was generated,
- *             so the next turn finds all of it. That is work for a turn that may never come (with
- *             a model whose answers re-tokenize differently, as much as the answer itself), so it
- *             is deferred: fed only once the engine has had nothing else to run for
- *             `idleSyncDelayMs` (a client sends its next request as soon as it has an answer:
- *             that request should not find a sync step in its way), then at most IDLE_SYNC_ROWS
- *             rows a step (a request arriving meanwhile waits little); or at once when a waiting
- *             request continues the conversation (it holds all of that conversation's prompt, and
- *             waits for the sync). A deferred sync holds no batch slot, and gives its blocks up
- *             (retires) when a request needs them.
+ *   sync      after a chat answer (delivered at once), the conversation as the client will send it
+ *             back is fed for its next turn (conversation-sync.ts). Deferred: only once the engine
+ *             has had nothing else to run for `idleSyncDelayMs`, then at most IDLE_SYNC_ROWS rows a
+ *             step; or at once when a waiting request continues the conversation (it holds all of
+ *             that conversation's prompt). A deferred sync holds no batch slot, and gives its
+ *             blocks up (retires) when a request needs them.
  */
 import type { BatchedCausalLM, BatchEntry, PagedKV } from "../models/causal-lm.js";
 import type { BlockAllocator } from "./block-allocator.js";
@@ -66,6 +65,8 @@ export class BatchScheduler {
   /** When the last step with work other than deferred syncs ended (or a request came). */
   private lastWorkAt = -Infinity;
   private idleWaiters: (() => void)[] = [];
+  /** A request was added since the loop last ran (the turn brought one: more may follow). */
+  private arrived = false;
   private readonly bs: number;
   private readonly idleSyncDelayMs: number;
 
@@ -82,13 +83,12 @@ export class BatchScheduler {
 
   /** Running sequences that hold a batch slot (deferred syncs do not). */
   get slotsInUse(): number {
-    let n = 0;
-    for (const s of this.running) if (!s.syncing) n++;
-    return n;
+    return this.running.filter((s) => !s.syncing).length;
   }
 
   add(seq: Sequence): void {
     this.waiting.push(seq);
+    this.arrived = true;
     this.lastWorkAt = performance.now();
     if (this.quietTimer !== undefined) {
       clearTimeout(this.quietTimer);
@@ -112,6 +112,13 @@ export class BatchScheduler {
 
   private loop(): void {
     this.quietTimer = undefined;
+    // A burst arrives one turn apart (see the file comment): wait while it fills free slots.
+    const arrived = this.arrived;
+    this.arrived = false;
+    if (arrived && this.waiting.length < this.opts.maxRunning - this.slotsInUse) {
+      setImmediate(() => this.loop());
+      return;
+    }
     this.step();
     if (this.running.length === 0 && this.waiting.length === 0) {
       this.looping = false;
@@ -125,9 +132,7 @@ export class BatchScheduler {
   }
 
   /** Nothing to run but syncs nobody waits for. */
-  private onlyDeferredSyncs(): boolean {
-    return this.waiting.length === 0 && this.running.every((s) => s.syncing && !s.syncWanted);
-  }
+  private onlyDeferredSyncs = (): boolean => this.waiting.length === 0 && this.running.every((s) => s.syncing && !s.syncWanted);
 
   /** One engine step (see the file comment). */
   step(): void {
@@ -243,9 +248,7 @@ export class BatchScheduler {
     return true;
   }
 
-  private deferredSync(): Sequence | undefined {
-    return this.running.find((r) => r.syncing && !r.syncWanted);
-  }
+  private deferredSync = (): Sequence | undefined => this.running.find((r) => r.syncing && !r.syncWanted);
 
   /** Gives `s` blocks up to `positions`, preempting newer sequences if needed; false if s itself was preempted. */
   private grow(s: Sequence, positions: number): boolean {

@@ -2,6 +2,9 @@
  * After a chat answer, the sequence is brought up to the conversation as the client will send it
  * back (BatchScheduler's "sync"): the answer's text re-tokenized and the end-of-turn tokens, fed
  * from where they differ from the ids that were generated, so the next turn finds all of it.
+ * That is work for a turn that may never come (with a model whose answers re-tokenize
+ * differently, as much as the answer itself), so the scheduler defers it: a client sends its next
+ * request as soon as it has an answer, and that request should not find a sync step in its way.
  */
 import type { BlockAllocator } from "./block-allocator.js";
 import { commonPrefixLength } from "./common-prefix.js";
