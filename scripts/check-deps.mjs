@@ -2,7 +2,7 @@
 // Enforces the dependency direction tensor ← autograd ← nn ← llm ← apps:
 // a package may import (and declare) only packages to its left, never sideways or upward,
 // and the core packages (tensor, autograd, nn) have no runtime dependencies outside @mini.
-// Also enforces the line budget: a source file (packages/*/src, apps/*/src) has at most 300 lines.
+// Also enforces the line budget: a source file (packages/*/src, apps/*/src; .ts/.js and the .wat kernels) has at most 300 lines.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
@@ -28,7 +28,7 @@ function* sourceFiles(dir) {
     if (name === "node_modules" || name === "dist") continue;
     const p = join(dir, name);
     if (statSync(p).isDirectory()) yield* sourceFiles(p);
-    else if (/\.(ts|mts|js|mjs)$/.test(name)) yield p;
+    else if (/\.(ts|mts|js|mjs|wat)$/.test(name)) yield p; // .wat: the WASM kernels (line budget only)
   }
 }
 

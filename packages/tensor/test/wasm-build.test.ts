@@ -33,6 +33,14 @@ describe("kernels.wasm.ts", () => {
     }
   });
 
+  it("every part under src/wasm/include is included somewhere (no part left behind by a split)", () => {
+    const parts = (readdirSync(join(wasmDir, "include"), { recursive: true }) as string[]).filter((f) => f.endsWith(".wat")).map((f) => f.split("\\").join("/"));
+    const texts = [...readdirSync(wasmDir).filter((f) => f.endsWith(".wat")), ...parts.map((p) => `include/${p}`)].map((f) => readFileSync(join(wasmDir, f), "utf8"));
+    const included = new Set(texts.flatMap((t) => [...t.matchAll(/^\s*;;#include\s+(\S+)\s*$/gm)].map((m) => m[1])));
+    expect(parts.filter((p) => !included.has(p))).toEqual([]);
+    expect(parts.length).toBeGreaterThan(20);
+  });
+
   it("starts with the do-not-edit header", () => {
     expect(readFileSync(join(wasmDir, "kernels.wasm.ts"), "utf8")).toMatch(/^\/\/ generated from src\/wasm\/\*\.wat by scripts\/build-wasm\.mjs; do not edit/);
   });

@@ -1,6 +1,6 @@
 /** Types of the kernel modules' exports, one interface per .wat file (byte addresses into the heap of heap.ts). */
 
-/** Exports of gemm.wat (byte addresses, strides in floats; see the .wat for the contracts). */
+/** Exports of gemm.wat (byte addresses, strides in floats; the contracts are in its parts, src/wasm/include/gemm/). */
 export interface GemmExports {
   gemm(
     M: number, N: number, K: number,
@@ -66,7 +66,7 @@ export interface RopeExports {
   rope(x: number, out: number, seq: number, nHeads: number, headDim: number, cos: number, sin: number, interleaved: number, inverse: number): void;
 }
 
-/** Exports of attention.wat (byte addresses; see the .wat for the cache layout and the contract). */
+/** Exports of attention.wat (byte addresses; the cache layout in its header, the contract in include/attention/attend.wat). */
 export interface AttentionExports {
   attention(
     q: number, out: number, nQ: number, pos0: number, h0: number, h1: number, nHeads: number, nKv: number, hd: number,

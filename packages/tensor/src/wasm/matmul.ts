@@ -25,7 +25,7 @@ import { kernelRef, runJobs, splitRange, type KernelRef } from "./pool.js";
  *     Each row is then bit-identical to its M = 1 product. (M = 3 stays on gemm: a 3-token chunk
  *     summed in gemvT's order moved a test's logits past its float32 bound vs float64.)
  *   - everything else goes to the packed, register-blocked gemm. Inside it, up to DIRECT_M (16)
- *     rows of A·B or Aᵀ·B skip packing and read A and B in place (gemm.wat $direct: a training
+ *     rows of A·B or Aᵀ·B skip packing and read A and B in place (include/gemm/direct.wat: a training
  *     step's dx = dy·W on one 7-token sentence was copying all of W for 2 row tiles), with the
  *     same summation order per element, so the same bits (test/gemm-order.test.ts); 5–8 rows of
  *     A·Bᵀ (x·Wᵀ of a short sentence) run as Cᵀ = W·xᵀ with W read in place ($directT).

@@ -10,8 +10,8 @@ const NT = 0;
 let gemmPackedRef: KernelRef | null = null;
 
 /**
- * A weight W [N, K] (Linear layout) kept a second time as gemm's packed B panels of Wᵀ (gemm.wat
- * packBT), for products x·Wᵀ with a few rows that go through gemm: a decode step of several
+ * A weight W [N, K] (Linear layout) kept a second time as gemm's packed B panels of Wᵀ (gemm.wat's
+ * packBT, include/gemm/packed-b.wat), for products x·Wᵀ with a few rows that go through gemm: a decode step of several
  * sequences. gemm packs B on every call: for a W that does not stay in cache (a vocabulary head,
  * 32002×312 = 40 MB) that pass over W cost as much as the product (lm_head at M = 8, one thread:
  * 16 GFLOP/s packing per call, 39 with the panels packed once). The products are bit-identical to
