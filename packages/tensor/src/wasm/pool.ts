@@ -2,6 +2,9 @@ import { heap } from "./heap.js";
 import { wasm, wasmKernelModules } from "./instance.js";
 import { kernelWorkersAvailable, startKernelWorker } from "#platform/threads";
 import type { KernelWorker } from "../platform/kernel-worker.js";
+import {
+  CLAIM, DONE, HEADER_BYTES, JOB_BITS, JOB_MASK, MAX_ARGS, MAX_JOBS, MAX_THREADS, QUIT, SEQ, SLOT_BYTES, SPIN, TRAPPED, WORKER_LOOP, WORKER_SETUP,
+} from "./pool-protocol.js";
 
 /**
  * The kernel thread pool: N − 1 `worker_threads` that instantiate the same kernel modules on the
@@ -17,17 +20,7 @@ import type { KernelWorker } from "../platform/kernel-worker.js";
  * of waiting for a thread the OS is not running (with one job per thread assigned in advance, a
  * 2-thread round on a machine shared with other busy processes took 3–5× the 1-thread time).
  *
- * Control block (heap memory, 32 + 144·256 bytes: a slot per job of a round, at most 256):
- *   i32 [0] seq      bumped by the caller to start a round; sleeping workers wait on it
- *   i32 [1] done     jobs of this round finished; the thread finishing the last one notifies
- *   i32 [2] quit     1 = leave the loop (setThreads resizing, shutdown)
- *   i32 [3] trapped  1 + the index of a job that threw (a WASM trap), else 0
- *   i32 [4] claim    (jobs << 16) | next: the round's job count and the next unclaimed job. The
- *                    caller writes it last when opening a round, and a claim is one Atomics.add, so a
- *                    claim always reads the count of the round it belongs to: a late worker's claim
- *                    on an exhausted round gets next ≥ jobs and runs nothing
- *   slot j at 32 + 144·j: i32 function index, pad, f64 args[16] at +16 (job j's call)
- * Workers spin on seq for a few microseconds before Atomics.wait, so back-to-back calls (a decode
+ * The control block's layout and the workers' program are in pool-protocol.ts. Workers spin on seq for a few microseconds before Atomics.wait, so back-to-back calls (a decode
  * step makes ~50) do not pay a futex wake-up each. A round may hold more jobs than threads (up to MAX_JOBS), each naming its own export: a group of
  * products (matmul-group.ts: a layer's q, k, v) is one round of pieces cut to balance the threads.
  * Determinism is the splitter's job: each output element must be computed by one job, in the
@@ -39,53 +32,6 @@ import type { KernelWorker } from "../platform/kernel-worker.js";
  * (≥ 20.16, for process.getBuiltinModule), Web Workers on a cross-origin isolated page. Where there
  * is no SharedArrayBuffer (the heap is not shared) or no workers, every call runs on the calling thread.
  */
-
-const MAX_ARGS = 16;
-const MAX_THREADS = 256;
-const MAX_JOBS = MAX_THREADS; // jobs in one round: the control block's slots
-const HEADER_BYTES = 32;
-const SLOT_BYTES = 16 + 8 * MAX_ARGS;
-const SPIN = 20000;
-const SEQ = 0, DONE = 1, QUIT = 2, TRAPPED = 3, CLAIM = 4;
-const JOB_BITS = 16, JOB_MASK = (1 << JOB_BITS) - 1;
-
-/**
- * The worker's program (plain JS: it must not import the package's TS sources), in two parts so
- * the platform adapter (#platform/threads) can signal "ready" between them; `workerData` is in scope.
- */
-const WORKER_SETUP = `
-const { memory, modules, table: names, ctl, slots, seq, spin } = workerData;
-const table = [];
-for (const [mod, fns] of names) {
-  const exports = new WebAssembly.Instance(modules[mod], { env: { memory, log: Math.log } }).exports;
-  for (const f of fns) table.push(exports[f]);
-}
-const state = new Int32Array(memory.buffer, ctl, ${HEADER_BYTES / 4});
-const heads = [], args = [];
-for (let j = 0; j < slots; j++) {
-  heads.push(new Int32Array(memory.buffer, ctl + ${HEADER_BYTES} + ${SLOT_BYTES} * j, 1));
-  args.push(new Float64Array(memory.buffer, ctl + ${HEADER_BYTES + 16} + ${SLOT_BYTES} * j, ${MAX_ARGS}));
-}
-`;
-const WORKER_LOOP = `
-let seen = seq;
-for (;;) {
-  let s = Atomics.load(state, ${SEQ});
-  for (let n = 0; s === seen && n < spin; n++) s = Atomics.load(state, ${SEQ});
-  while (s === seen) { Atomics.wait(state, ${SEQ}, seen); s = Atomics.load(state, ${SEQ}); }
-  seen = s;
-  if (Atomics.load(state, ${QUIT}) !== 0) break;
-  for (;;) {
-    const c = Atomics.add(state, ${CLAIM}, 1);
-    const jobs = c >>> ${JOB_BITS}, j = c & ${JOB_MASK};
-    if (j >= jobs) break;
-    const a = args[j];
-    try { table[heads[j][0]](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]); }
-    catch { Atomics.store(state, ${TRAPPED}, 1 + j); }
-    if (Atomics.add(state, ${DONE}, 1) + 1 === jobs) Atomics.notify(state, ${DONE});
-  }
-}
-`;
 
 /** A WASM export the pool can call: its index in the workers' table and the caller's own function. */
 export interface KernelRef {
