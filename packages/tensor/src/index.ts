@@ -22,6 +22,7 @@ export { PackedTransB } from "./wasm/packed-transb.js";
 export { linearScratchFloats } from "./compact/matmul.js";
 // The kernel pool (worker threads on the shared heap) and the relaxed-SIMD detection.
 export { setThreads, getThreads, defaultThreads, threadCount, parseThreads, poolSupported, startThreadPool, prepareThreadPool, poolRounds } from "./wasm/pool.js";
+export { profileRounds, type RoundProfiler } from "./wasm/pool-profile.js";
 export { fusedGemm, relaxedDot, relaxedDotSupported, relaxedGemmFuses, relaxedSimd, relaxedSimdSupported, setRelaxedDot } from "./wasm/instance.js";
 export { measureReadBandwidth } from "./wasm/bandwidth.js";
 // Weights kept compact (bf16, f16, q8_0, q4_0, q4_k, q6_k): the matrix type, and the block formats for readers of other files (GGUF).

@@ -5,6 +5,7 @@ import { matmulReference, matmulTransAReference, matmulTransBReference } from ".
 import { adamStep } from "../src/kernels/optim.js";
 import { heap } from "../src/wasm/heap.js";
 import { getThreads, kernelRef, poolSupported, runJobs, setThreads, splitRange, threadCount } from "../src/wasm/pool.js";
+import { profileRounds } from "../src/wasm/pool-profile.js";
 import { seededFloats } from "./helpers.js";
 
 /**
@@ -131,6 +132,26 @@ describe("kernel pool", () => {
       heap.release(px);
       heap.release(py);
     }
+  });
+
+  it("profileRounds runs a round's jobs here, in order, and reports each one's kernel and time", () => {
+    setThreads(2);
+    const axpy = kernelRef("elementwise", "axpy");
+    const px = heap.alloc(8), py = heap.alloc(24, { zero: true });
+    heap.view(px, 8).fill(2);
+    const seen: [readonly string[], readonly number[]][] = [];
+    profileRounds((names, ms) => void seen.push([names, ms]));
+    try {
+      runJobs(axpy, [0, 1, 2].map((j) => [1, px, py + 32 * j, 8, 1]));
+    } finally {
+      profileRounds(null);
+    }
+    expect(seen.length).toBe(1);
+    expect(seen[0]![0]).toEqual(["elementwise.axpy", "elementwise.axpy", "elementwise.axpy"]);
+    expect(seen[0]![1].every((m) => m >= 0)).toBe(true);
+    expect([...heap.view(py, 24)].every((v) => v === 2)).toBe(true);
+    heap.release(px);
+    heap.release(py);
   });
 
   it("setThreads refuses what is not a thread count", () => {

@@ -5,6 +5,7 @@ import { wasmEnabled } from "../wasm/instance.js";
 import { wasmAttention } from "../wasm/attention.js";
 
 export { attentionScratchFloats } from "../wasm/attention.js";
+export { attentionMaxJobs } from "../wasm/attention-split.js";
 
 /**
  * Fused causal attention of the query rows of one sequence over its key/value cache, in one call:
@@ -20,7 +21,8 @@ export { attentionScratchFloats } from "../wasm/attention.js";
  *
  * Query row i is at position `position + i` and sees keys lo … position + i (lo = position + i −
  * window + 1 with a window, else 0), which must already be in the cache. Split across the kernel
- * pool by query heads; every output element is computed by one thread in one order, so results
+ * pool by query heads and, for heads that do not divide among the threads, by query rows of equal
+ * causal work (wasm/attention-split.ts); every output element is computed by one thread in one order, so results
  * are bit-identical for every thread count. Reference: attention.reference.ts.
  */
 export interface AttentionArgs {

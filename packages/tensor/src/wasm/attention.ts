@@ -1,20 +1,14 @@
 import type { AttentionArgs } from "../kernels/attention.js";
-import { kernelRef, runJobs, splitRange, threadCount, type KernelRef } from "./pool.js";
+import { attentionSplit } from "./attention-split.js";
+import { kernelRef, runJobs, type KernelRef } from "./pool.js";
 import { memoryBuffer, reserveScratchHoldingViews, roundUp4, runInHeap } from "./scratch.js";
 
 /**
- * JS side of attention.wat: writes the block table (as byte offsets) and each thread's scores row
- * into scratch, splits the query heads across the kernel pool and runs the call. Called by
+ * JS side of attention.wat: writes the block table (as byte offsets) and each job's scores rows
+ * into scratch, splits the call across the kernel pool (attention-split.ts: by query heads, and
+ * the heads left over by query rows of equal causal work) and runs it. Called by
  * src/kernels/attention.ts after its checks.
- *
- * Split: ranges of whole query heads (whole kv-head groups when there are enough, so each thread
- * reads only its own kv heads' keys and values). Each (row, head) output is computed by one call,
- * so the split does not change a bit. Calls under MIN_MACS_PER_THREAD of work per thread stay on
- * the calling thread.
  */
-
-/** Least multiply-adds worth handing to a thread (a wake-up costs a few microseconds). */
-const MIN_MACS_PER_THREAD = 1 << 14;
 
 let ref: KernelRef | null = null;
 
@@ -29,8 +23,8 @@ function heapInts(): Int32Array {
 
 /**
  * Floats of kernel scratch (scratch.ts) one attention call takes: its block table, and two scores
- * rows (two heads of a kv head go together) of the keys one query sees for each of `jobs` threads
- * (at most nHeads, at most threadCount()).
+ * rows (two heads of a kv head go together) of the keys one query sees for each of `jobs` jobs
+ * (at most attentionMaxJobs(threadCount()): attention-split.ts).
  * For reserving scratch ahead of a pass: keysSeen = min(window, position + nQ), blocks = ⌈(position + nQ) / blockSize⌉.
  */
 export function attentionScratchFloats(keysSeen: number, blocks: number, jobs: number): number {
@@ -39,15 +33,11 @@ export function attentionScratchFloats(keysSeen: number, blocks: number, jobs: n
 
 export function wasmAttention(a: AttentionArgs, window: number, out: Float32Array): Float32Array {
   const { nQ, position, nHeads, nKvHeads, headDim: hd, blockSize: bs, blocks } = a;
-  const group = nHeads / nKvHeads;
   const end = position + nQ;
   const nBlocks = Math.ceil(end / bs);
-  // keys one query row sees at most (the scores row of one call), and the work of one head
-  const seen = window > 0 ? Math.min(window, end) : end;
-  const keysPerHead = window > 0 ? nQ * seen : nQ * (position + (nQ + 1) / 2);
-  const minHeads = Math.ceil(MIN_MACS_PER_THREAD / Math.max(1, 2 * keysPerHead * hd));
-  const bounds = splitRange(nHeads, nKvHeads >= threadCount() ? group : 1, minHeads);
-  const jobs = bounds.length - 1;
+  const seen = window > 0 ? Math.min(window, end) : end; // keys one query row sees at most (the scores row of one call)
+  const parts = attentionSplit(nQ, position, window, nHeads, nKvHeads, hd);
+  const jobs = parts.length;
   const tableFloats = roundUp4(nBlocks);
   const work = attentionScratchFloats(seen, nBlocks, jobs);
   const what = (): string => `attention [${nQ} queries at ${position}, ${nHeads} heads, head dim ${hd}]`;
@@ -56,9 +46,11 @@ export function wasmAttention(a: AttentionArgs, window: number, out: Float32Arra
     for (let b = 0, at = w >> 2; b < nBlocks; b++, at++) ints[at] = 4 * blocks[b]!; // byte offsets
     ref ??= kernelRef("attention", "attention");
     const args: number[][] = [];
+    const rowBytes = 4 * nHeads * hd; // one query row of q and of out
     for (let t = 0; t < jobs; t++) {
+      const { h0, h1, r0, r1 } = parts[t]!;
       const scores = w + 4 * (tableFloats + t * 2 * roundUp4(seen));
-      args.push([pq, po, nQ, position, bounds[t]!, bounds[t + 1]!, nHeads, nKvHeads, hd, pk, pv, bs, w, window, a.scale, scores]);
+      args.push([pq + r0 * rowBytes, po + r0 * rowBytes, r1 - r0, position + r0, h0, h1, nHeads, nKvHeads, hd, pk, pv, bs, w, window, a.scale, scores]);
     }
     runJobs(ref, args);
   };

@@ -1,5 +1,6 @@
 import { heap } from "./heap.js";
 import { wasm, wasmKernelModules } from "./instance.js";
+import { roundProfiler, runProfiled } from "./pool-profile.js";
 import { kernelWorkersAvailable, startKernelWorker } from "#platform/threads";
 import type { KernelWorker } from "../platform/kernel-worker.js";
 import {
@@ -10,8 +11,7 @@ import {
  * The kernel thread pool: N − 1 `worker_threads` that instantiate the same kernel modules on the
  * one shared WebAssembly.Memory (heap.ts), plus the calling thread. A kernel call is split into
  * jobs (each a call of one WASM export with its own arguments: a block of output rows, a slice of
- * W) and synchronised with Atomics.wait / Atomics.notify on a control block in that memory: no
- * postMessage and no copies per call.
+ * W) and synchronised with Atomics.wait / Atomics.notify on a control block in that memory (no postMessage, no copies).
  *
  * Jobs are claimed, not assigned: every thread, the caller included, takes the next unclaimed job
  * (an Atomics.add on one word) until none is left, and the caller then waits only for jobs a worker
@@ -189,6 +189,8 @@ const refAt = (k: KernelRef | readonly KernelRef[], j: number): KernelRef => ("i
 export function runJobs(kernel: KernelRef | readonly KernelRef[], jobs: readonly (readonly number[])[]): void {
   const n = jobs.length;
   if (n > MAX_JOBS) throw new Error(`runJobs: ${n} jobs in one round, the pool takes at most ${MAX_JOBS}`);
+  const profiler = roundProfiler(); // a bench's (pool-profile.ts): the jobs run here, timed
+  if (profiler !== null) return runProfiled((j) => refAt(kernel, j), jobs, profiler);
   if (n > 1 && threadCount() > 1 && state === null) startWorkers(threadCount());
   // One job, one thread, or Web Workers that have not started yet (startThreadPool was not awaited): here, in order.
   if (n === 1 || threadCount() === 1 || !workers.every((w) => w.ready)) {

@@ -55,7 +55,7 @@ export class BatchedLlama implements BatchedCausalLM {
     const kv = new LlamaPagedKV(this.config, numBlocks, blockSize);
     // the batched attention's scratch (a block table of the whole context), before any pass
     const c = this.config;
-    reserveScratch(kernels.attentionScratchFloats(c.maxSeqLen, Math.ceil(c.maxSeqLen / blockSize), Math.min(c.numHeads, threadCount())), "BatchedLlama attention scratch");
+    reserveScratch(kernels.attentionScratchFloats(c.maxSeqLen, Math.ceil(c.maxSeqLen / blockSize), kernels.attentionMaxJobs(threadCount())), "BatchedLlama attention scratch");
     return kv;
   }
 

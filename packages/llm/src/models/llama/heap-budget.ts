@@ -63,7 +63,7 @@ export function llamaScratchFloats(c: LlamaConfig, chunk: number, dtype: WeightD
   let floats = linearScratchFloats(outputMatrixDtype(dtype, H), chunk, H, c.vocabSize); // lm_head, in its own dtype
   for (const [K, N] of linears) floats = Math.max(floats, linearScratchFloats(dtype, chunk, K, N));
   // the fused attention (one block: the contiguous cache) and RoPE's copies of its cos/sin rows [C, hd/2] each
-  floats = Math.max(floats, kernels.attentionScratchFloats(keysPerRow(c, context), 1, Math.min(c.numHeads, threadCount())));
+  floats = Math.max(floats, kernels.attentionScratchFloats(keysPerRow(c, context), 1, kernels.attentionMaxJobs(threadCount())));
   floats = Math.max(floats, 2 * Math.ceil((chunk * c.headDim) / 8) * 4);
   // Per-thread parts grow at most in proportion to the threads: room for the default count too, so
   // a setThreads up to it after the load still runs in the reservation.
