@@ -11,10 +11,14 @@
  * sequences over the single forward's is what batching can give the server at most.
  *
  *   npx tsx --conditions=@mini/source bench/batch-step.ts [--batches 1,8,16] [--rounds 5] [--steps 16] [--model DIR]
+ *
+ * Kernels as the CLI and server run them: relaxed SIMD where the runtime has it (on Node 20 the
+ * flag is set first, as by the CLI); MINI_NO_RELAXED_SIMD=1 measures the SIMD128 kernels.
  */
+import "../src/relaxed-simd.js";
 import { parseArgs } from "node:util";
 import { BatchedLlama, loadModelDir, type LlamaModel } from "@mini/llm/models";
-import { getThreads, setThreads } from "@mini/tensor";
+import { fusedGemm, getThreads, relaxedSimd, setThreads } from "@mini/tensor";
 import { benchModelDir } from "./infer.js";
 
 const { values } = parseArgs({
@@ -81,7 +85,8 @@ setThreads(threads);
 const cpuTokS = new Map<number, number>(configs.map((m) => [m, med(cpu.get(m)!)]));
 
 const f = (x: number, d = 1) => x.toFixed(d);
-console.log(`## Batched decode step, ${values.model}: ${PROMPT} cached positions, ${STEPS} steps × ${ROUNDS} rounds, ${threads} threads\n`);
+console.log(`## Batched decode step, ${values.model}: ${PROMPT} cached positions, ${STEPS} steps × ${ROUNDS} rounds, ${threads} threads; ` +
+  `Node ${process.versions.node}, kernels: ${relaxedSimd ? "relaxed SIMD" : "SIMD128"}, f32 gemm ${fusedGemm ? "fused multiply-add" : "mul + add"}\n`);
 console.log("| step | ms per step (min / median / max) | tok/s (median) | × single | tok per CPU-s, 1 thread (median) | × single |");
 console.log("| --- | --- | --- | --- | --- | --- |");
 const singleTokS = 1000 / med(wall.get(0)!);

@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url";
 import { layerTensors, loadModelDir, type LlamaModel } from "@mini/llm/models";
 import { argmax } from "@mini/llm/sampling";
 import { synthesizeModelDir } from "@mini/llm/testing";
-import { createRng, getThreads, isKQuant, measureReadBandwidth, relaxedDot, relaxedSimd, setThreads, WEIGHT_DTYPES, type WeightDtype } from "@mini/tensor";
+import { createRng, fusedGemm, getThreads, isKQuant, measureReadBandwidth, relaxedDot, relaxedSimd, setThreads, WEIGHT_DTYPES, type WeightDtype } from "@mini/tensor";
 import { benchModelDir } from "./infer.js";
 import { benchGguf, greedyCheck, llamaCppCell, llamaCppDtypes, type LlamaCppCell } from "./llamacpp.js";
 
@@ -163,7 +163,7 @@ if (argv[0] === "--child") {
   const ratio = (a: number[], b: number[]): string => (b.length === 0 ? "—" : `${(med(a) / med(b)).toFixed(2)}×`);
   console.log(`\n${rounds} interleaved processes per cell; min / median / max; ${promptLen}-token prompt, ${decodeLen} decoded tokens; ` +
     `llama.cpp = node-llama-cpp 3.21.1 on GGUF written by mini (flash attention off, f32 KV cache); ratios are mini / llama.cpp of the medians; ` +
-    `Node ${process.versions.node}, mini's kernels: ${relaxedSimd ? "relaxed SIMD (FMA in bf16/f16 products)" : "SIMD128"}, int8 dot for q8_0/q4_0: ${relaxedDot() ? "relaxed" : "SIMD128 i16"}. ` +
+    `Node ${process.versions.node}, mini's kernels: ${relaxedSimd ? `relaxed SIMD (FMA in ${fusedGemm ? "f32 gemm and " : ""}bf16/f16 products)` : "SIMD128"}, int8 dot for q8_0/q4_0: ${relaxedDot() ? "relaxed" : "SIMD128 i16"}. ` +
     `Peak RSS: the bench cell's process (Node + the tsx loader + the model); CLI peak RSS: \`llama-infer generate --stats\` on plain node, as users run it (~130-token prompt, 16 new tokens)\n`);
   console.log("| model | dtype | threads | weights MB | prefill tok/s | decode tok/s | peak RSS MB | load ms | bandwidth GB/s | decode / ceiling | CLI peak RSS MB (÷ f32) | " +
     "llama.cpp prefill | llama.cpp decode | llama.cpp RSS MB | llama.cpp load ms | prefill mini/l.cpp | decode mini/l.cpp |");

@@ -3,7 +3,7 @@
  * against f32x4.mul + f32x4.add (SIMD128), one thread, both modules in one process on one heap:
  * the packed path of gemm (x·Wᵀ: B packed per call; for M = 5–8 the B·Aᵀ path without packing)
  * and gemmPackedB (PackedTransB: W packed once), on the shapes of the synthesized 32M model
- * (hidden 312, intermediate 1092) and SmolLM2-135M (576, 1536), M rows of x.
+ * (hidden 312, intermediate 1092, vocabulary 32002) and SmolLM2-135M (576, 1536, 49152), M rows of x.
  *
  *   cd packages/tensor && pnpm bench:gemm-fma                 (--rounds 7 --ms 8,16,64,128)
  *
@@ -38,8 +38,10 @@ console.log("| K → N | M | path | SIMD128 GFLOP/s (best) | FMA GFLOP/s (best) 
 
 const scratch = heap.alloc(128 * 256 + 256 * 2048 + 32);
 const ap = scratch, bp = scratch + 4 * 128 * 256, tile = bp + 4 * 256 * 2048;
-for (const [K, N] of [[312, 1092], [1092, 312], [576, 1536], [1536, 576]] as const) {
-  for (const M of Ms) {
+// the layers' projections, then the vocabulary heads (32M: 32002 tokens; SmolLM2: 49152) at the smaller M
+const shapes: [number, number, number[]][] = [[312, 1092, Ms], [1092, 312, Ms], [576, 1536, Ms], [1536, 576, Ms], [312, 32002, Ms.slice(0, 2)], [576, 49152, Ms.slice(0, 2)]];
+for (const [K, N, shapeMs] of shapes) {
+  for (const M of shapeMs) {
     const Npad = Math.ceil(N / 8) * 8;
     const [a, w, c, packed] = [heap.alloc(M * K), heap.alloc(N * K), heap.alloc(M * N), heap.alloc(Npad * K)];
     for (const [p, n] of [[a, M * K], [w, N * K]] as const) heap.view(p, n).forEach((_, i, v) => { v[i] = Math.sin(i * 0.37 + p); });
