@@ -2,7 +2,7 @@ import { ShapeError } from "../errors.js";
 import { needDims, needLength, outArray } from "./check.js";
 import { attentionReference } from "./attention.reference.js";
 import { wasmEnabled } from "../wasm/instance.js";
-import { wasmAttention } from "../wasm/attention.js";
+import { wasmAttention, wasmAttentionBatch } from "../wasm/attention.js";
 
 export { attentionScratchFloats } from "../wasm/attention.js";
 export { attentionMaxJobs } from "../wasm/attention-split.js";
@@ -48,27 +48,46 @@ export interface AttentionArgs {
 }
 
 export function attention(a: AttentionArgs): Float32Array {
+  const { window, out } = checked("attention", a);
+  if (a.nQ === 0 || a.nHeads === 0) return out;
+  if (wasmEnabled()) return wasmAttention(a, window, out);
+  return attentionReference({ ...a, out });
+}
+
+/**
+ * Several attention calls (a batch of sequences, each over its own cache), each with its `out`:
+ * the same bits as calling `attention` on each, but run together on the kernel pool (one round
+ * holds every call's jobs), so calls too small to split (one decoding query) still use every
+ * thread. Every call is checked before any runs.
+ */
+export function attentionBatch(calls: readonly (AttentionArgs & { out: Float32Array })[]): void {
+  const checkedCalls = calls.map((a, i) => ({ a, ...checked(`attentionBatch: calls[${i}]`, a) })).filter((c) => c.a.nQ > 0 && c.a.nHeads > 0);
+  if (wasmEnabled()) wasmAttentionBatch(checkedCalls);
+  else for (const c of checkedCalls) attentionReference({ ...c.a, out: c.out });
+}
+
+/** Checks a call's sizes and every block it may read; returns its window (0 = none) and output. */
+function checked(name: string, a: AttentionArgs): { window: number; out: Float32Array } {
   const { nQ, position, nHeads, nKvHeads, headDim, blockSize, blocks } = a;
-  needDims("attention", { nQ, position, nHeads, nKvHeads, headDim, blockSize });
+  needDims(name, { nQ, position, nHeads, nKvHeads, headDim, blockSize });
   const window = a.window ?? 0;
-  if (!Number.isInteger(window) || window < 0) throw new ShapeError(`attention: window must be an integer ≥ 1 (or absent), got ${a.window}`);
-  if (nKvHeads < 1 || nHeads % nKvHeads !== 0) throw new ShapeError(`attention: nHeads (${nHeads}) must be a multiple of nKvHeads (${nKvHeads})`);
-  if (blockSize < 1 || headDim < 1) throw new ShapeError(`attention: blockSize and headDim must be ≥ 1, got ${blockSize} and ${headDim}`);
+  if (!Number.isInteger(window) || window < 0) throw new ShapeError(`${name}: window must be an integer ≥ 1 (or absent), got ${a.window}`);
+  if (nKvHeads < 1 || nHeads % nKvHeads !== 0) throw new ShapeError(`${name}: nHeads (${nHeads}) must be a multiple of nKvHeads (${nKvHeads})`);
+  if (blockSize < 1 || headDim < 1) throw new ShapeError(`${name}: blockSize and headDim must be ≥ 1, got ${blockSize} and ${headDim}`);
   const n = nQ * nHeads * headDim;
-  needLength("attention", "q", a.q, n);
-  const out = outArray("attention", a.out, n);
-  if (nQ === 0 || nHeads === 0) return out;
+  needLength(name, "q", a.q, n);
+  const out = outArray(name, a.out, n);
+  if (nQ === 0 || nHeads === 0) return { window, out };
   // every block a query may read lies inside keys and values
   const end = position + nQ;
   const nBlocks = Math.ceil(end / blockSize);
-  if (blocks.length < nBlocks) throw new ShapeError(`attention: blocks has ${blocks.length} entries, positions up to ${end} need ${nBlocks} of ${blockSize}`);
+  if (blocks.length < nBlocks) throw new ShapeError(`${name}: blocks has ${blocks.length} entries, positions up to ${end} need ${nBlocks} of ${blockSize}`);
   const slab = nKvHeads * blockSize * headDim;
   for (let b = Math.floor((window > 0 ? Math.max(0, position - window + 1) : 0) / blockSize); b < nBlocks; b++) {
     const o = blocks[b]!;
     if (!Number.isInteger(o) || o < 0 || o + slab > Math.min(a.keys.length, a.values.length)) {
-      throw new ShapeError(`attention: blocks[${b}] = ${o} does not start a block of ${slab} floats inside keys (${a.keys.length}) and values (${a.values.length})`);
+      throw new ShapeError(`${name}: blocks[${b}] = ${o} does not start a block of ${slab} floats inside keys (${a.keys.length}) and values (${a.values.length})`);
     }
   }
-  if (wasmEnabled()) return wasmAttention(a, window, out);
-  return attentionReference({ ...a, out });
+  return { window, out };
 }

@@ -8,7 +8,8 @@
  * Per layer, as in LlamaModel.forwardChunk (x: [N, hidden]):
  *   xb = rmsNorm(x);  q, k, v = xb·Wᵀ (+ bias, q/k norms: qkv-projection.ts);  per row: rotate q, k at the row's own
  *   position, write k, v into its sequence's block;  per sequence: one fused attention call over its
- *   blocks (kernels.attention, which walks the block table);  x += att·Woᵀ (+ bias);  the MLP over all N rows (layer-mlp.ts: dense or routed).
+ *   blocks (the kernel walks the block table; kernels.attentionBatch runs every sequence's call in
+ *   one pool round);  x += att·Woᵀ (+ bias);  the MLP over all N rows (layer-mlp.ts: dense or routed).
  * then the final norm and lm_head on each entry's last row only ([M, hidden] · lm_headᵀ).
  */
 import { heap, kernels, type RopeTable } from "@mini/tensor";
@@ -21,7 +22,7 @@ import { addRowBias, projectQkv } from "./qkv-projection.js";
 import { LlamaPagedKV } from "./paged-kv.js";
 import type { RunState } from "./run-state.js";
 
-const { attention, rmsNorm, rope } = kernels;
+const { attentionBatch, rmsNorm, rope } = kernels;
 
 /** Checks a batch before any work (each error names the entry); returns its highest position + 1. */
 export function checkBatch(c: LlamaConfig, entries: readonly BatchEntry[], kv: PagedKV, maxRows: number): number {
@@ -102,12 +103,13 @@ export class BatchForward {
       rmsNorm(x, w.attnNorm, n, H, eps, xb);
       projectQkv(w, { hidden: H, headDim: hd, numHeads: c.numHeads, numKvHeads: c.numKvHeads, eps }, xb, n, q, k, v);
       // Per entry: q and k rotated in place (its rows are positions e.position …), k and v
-      // copied into each row's block slot; then its attention over its blocks, one kernel call.
+      // copied into each row's block slot; then every entry's attention over its own blocks, as
+      // one batch of kernel calls (one pool round: a decoding entry alone is too small to split).
       const layerOff = l * kv.layerStride; // keys/values from this layer's slab of block 0
       const layerKeys = keys.subarray(layerOff);
       const layerValues = values.subarray(layerOff);
       row = 0;
-      entries.forEach((e, i) => {
+      const calls = entries.map((e, i) => {
         const m = e.tokens.length;
         const qe = q.subarray(row * qDim, (row + m) * qDim);
         const ke = k.subarray(row * kvDim, (row + m) * kvDim);
@@ -124,13 +126,15 @@ export class BatchForward {
             for (let j = 0; j < hd; j++) values[dst + j] = v[src + j]!;
           }
         }
-        attention({
+        const call = {
           q: qe, out: att.subarray(row * qDim, (row + m) * qDim), nQ: m, position: e.position,
           nHeads: c.numHeads, nKvHeads: c.numKvHeads, headDim: hd, keys: layerKeys, values: layerValues,
           blockSize: bs, blocks, window: layerWindow(c, l), scale,
-        });
+        };
         row += m;
+        return call;
       });
+      attentionBatch(calls);
       linear(att, w.wo, n, qDim, H, x, true); // x += att·Woᵀ
       if (w.bo !== null) addRowBias(x, w.bo, n, H);
       rmsNorm(x, w.mlpNorm, n, H, eps, xb);
