@@ -5,7 +5,8 @@
  *     after the other on this thread, each timed. Per kernel (all its calls in the pass): 1-thread time, the work of the T-thread split (sum of its jobs:
  *     more than the 1-thread time where a split repeats work), and its makespan if the jobs are
  *     claimed in order by T threads (the round's time on an idle machine, wake-ups and barrier not
- *     counted). "serial" = the pass's time outside runJobs (kernels left unsplit, RoPE, JS, copies).
+ *     counted). "serial" = the pass's time outside runJobs (kernels left unsplit, RoPE, JS, copies),
+ *     scaled by the pass's CPU/wall (the share of it this thread was scheduled on a loaded machine).
  *     These come from one thread's timings, so the machine's other load disturbs them little.
  *   - measured: the whole prefill at 1 and 2 threads, wall and process CPU time, interleaved.
  * Cells are medians over `rounds` interleaved rounds (each the best of `reps` prefills).
@@ -65,6 +66,10 @@ const best = (f: () => void): number => {
   return m;
 };
 
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 /** Makespan of jobs claimed in order by T threads (each takes the next job when free). */
 function makespan(ms: readonly number[], T: number): number {
   const free = new Array<number>(T).fill(0);
@@ -88,8 +93,9 @@ function profile(T: number): Profile {
   setThreads(T);
   const jobMs = new Map<string, number[]>(); // "kernel #ordinal in the pass" → least time of each job
   let seen = new Map<string, number>(); // calls per kernel name so far in this pass
-  let inCalls = 0; // ms in pool calls so far in this pass
+  let inCalls = 0; // ms in pool calls (and in this profiler) so far in this pass
   profileRounds((names, ms) => {
+    const t0 = performance.now();
     const name = [...new Set(names)].join("+");
     const i = seen.get(name) ?? 0;
     seen.set(name, i + 1);
@@ -97,15 +103,18 @@ function profile(T: number): Profile {
     for (const m of ms) inCalls += m;
     const least = jobMs.get(key);
     jobMs.set(key, least === undefined ? [...ms] : least.map((m, j) => Math.min(m, ms[j]!)));
+    inCalls += performance.now() - t0; // this bookkeeping is not the pass's serial time
   });
   let serial = Infinity;
   for (let r = 0; r < reps; r++) {
     seen = new Map();
     inCalls = 0;
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = cpuMs();
     forward();
     const whole = performance.now() - t0;
-    serial = Math.min(serial, whole - inCalls);
+    // Only this thread runs (the workers sleep), so CPU / wall is the share of the pass it was scheduled:
+    // the serial gaps, unlike the least-of-reps jobs, keep their preemptions, so scale them by it.
+    serial = Math.min(serial, (whole - inCalls) * Math.min(1, (cpuMs() - c0) / whole));
   }
   profileRounds(null);
   // per kernel (group): the 1-thread pass calls a grouped product's parts one by one, so places within a layer do not match
@@ -122,10 +131,6 @@ function profile(T: number): Profile {
 }
 
 const med = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 const cells = new Map<string, number[]>();
 const put = (k: string, v: number): void => void cells.set(k, [...(cells.get(k) ?? []), v]);
 let rounds2 = 0;
