@@ -8,6 +8,7 @@ import { isKQuant, type KQuantDtype } from "../src/compact/kquant.js";
 import { WeightMatrix } from "../src/compact/matrix.js";
 import { compactMatmulReference, quantizedMatmulF32 } from "../src/compact/matmul.reference.js";
 import { f16ToF32 } from "../src/io/half.js";
+import { Tensor } from "../src/tensor.js";
 import { heap } from "../src/wasm/heap.js";
 import { compileKernels, instantiateKernels, type CompactExports } from "../src/wasm/instance.js";
 import { relaxedWasmModules } from "../src/wasm/kernels.wasm.js";
@@ -209,6 +210,32 @@ describe("WeightMatrix on the kernel pool", () => {
       out.forEach((v, i) => expect(v).toBeCloseTo(plain[i]! + i, 5));
       m.dispose();
     }
+  });
+
+  // index of the first element whose bits differ, or -1 (toEqual on 38 400 elements takes seconds)
+  const firstDiff = (a: Float32Array, b: Float32Array): number => bits(a).findIndex((v, i) => v !== bits(b)[i]);
+
+  it("accumulate is exactly out + x·Wᵀ (f32 adds) for 1–4 threads, prefill-sized, out pinned or not", () => {
+    const M = 128, K = 72, N = 300; // M·N above the add's per-thread split; M ≥ 4: bf16 / f16 widen for gemm
+    const x = seededFloats(M * K, 6, 2);
+    const start = seededFloats(M * N, 7, 3);
+    // the widened-gemm path (bf16, f16) and the row-dot path (the K-quants take the same one)
+    const mats = (["bf16", "f16", "q8_0", "q4_0"] as const).map((dtype) => WeightMatrix.fromF32(seededFloats(N * K, 5, 0.5), N, K, dtype));
+    setThreads(1);
+    const expected = mats.map((m) => Float32Array.from(m.matmulTransB(x, M), (v, i) => start[i]! + v));
+    const pinned = Tensor.pinned([M, N]);
+    for (const t of [1, 2, 3, 4]) {
+      setThreads(t);
+      mats.forEach((m, d) => {
+        const out = m.matmulTransB(x, M, Float32Array.from(start), true);
+        expect(firstDiff(out, expected[d]!), `${m.dtype} at ${t} threads`).toBe(-1);
+        pinned.data.set(start);
+        m.matmulTransB(x, M, pinned.data, true);
+        expect(firstDiff(pinned.data, expected[d]!), `${m.dtype} pinned at ${t} threads`).toBe(-1);
+      });
+    }
+    pinned.dispose();
+    for (const m of mats) m.dispose();
   });
 
   it("row() dequantizes exactly what the product uses", () => {

@@ -3,6 +3,7 @@ import { relaxedDot, wasm, wasmEnabled } from "../wasm/instance.js";
 import { kernelRef, runJobs, splitRange, type KernelRef } from "../wasm/pool.js";
 import { gemmScratch, matmulScratchFloats, runGemm } from "../wasm/matmul.js";
 import { roundUp4, runInHeap } from "../wasm/scratch.js";
+import { runRowsSplit } from "../wasm/split-rows.js";
 import { ACT_Q16, blocksPerRow } from "./blocks.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
 import { ACT_Q8K_BYTES, isKQuant, SUPER_BLOCK } from "./kquant.js";
@@ -32,6 +33,8 @@ export const GEMM_MIN_M = 4;
 const PANEL_FLOATS = 1 << 18;
 /** Least weights worth handing to a thread for widening. */
 const MIN_WIDEN_PER_THREAD = 1 << 14;
+/** Least elements of an accumulate's out += y worth handing to a thread. */
+const MIN_ADD_PER_THREAD = 1 << 14;
 
 const refs: Partial<Record<string, KernelRef>> = {};
 function ref(name: string): KernelRef {
@@ -46,31 +49,51 @@ const dotName: Record<Exclude<WeightDtype, "f32">, string> = {
 
 export function compactMatmulTransB(
   x: Float32Array, M: number, K: number, w: number, bytes: () => Uint8Array, dtype: Exclude<WeightDtype, "f32">, N: number, out: Float32Array,
-  q8Minus128 = false,
+  q8Minus128 = false, accumulate = false,
 ): Float32Array {
   if (x.length < M * K) throw new ShapeError(`compact matmul: x has ${x.length} elements, [M, K] = [${M}, ${K}] needs ${M * K}`);
   if (out.length < M * N) throw new ShapeError(`compact matmul: out has ${out.length} elements, [M, N] = [${M}, ${N}] needs ${M * N}`);
   if (M === 0 || N === 0) return out;
   if (!wasmEnabled() || wasm === null) {
     const { out: r } = compactMatmulReference(x, M, K, bytes(), dtype, N);
-    for (let i = 0; i < M * N; i++) out[i] = r[i]!;
+    for (let i = 0; i < M * N; i++) out[i] = accumulate ? out[i]! + r[i]! : r[i]!;
     return out;
   }
   const quantized = dtype !== "bf16" && dtype !== "f16";
-  if (!quantized && M >= GEMM_MIN_M) return widenedGemm(x, M, K, w, dtype, N, out);
-  const plan = rowDotPlan(dtype, M, K, q8Minus128);
+  // With accumulate the product goes to y [M, N] in scratch (after the kernels' own), then out += y on the pool.
+  const ySize = accumulate ? roundUp4(M * N) : 0;
   const ops = [
     { array: x, n: M * K, read: true, write: false },
-    { array: out, n: M * N, read: false, write: true },
+    { array: out, n: M * N, read: accumulate, write: true },
   ];
-  return runInHeap(ops, Math.ceil(plan.actBytes / 4), ([px, po], work) => {
+  if (!quantized && M >= GEMM_MIN_M) {
+    const scratch = widenedScratch(M, K, N);
+    return runInHeap(ops, scratch + ySize, ([px, po], work) => {
+      const py = accumulate ? work + 4 * scratch : po!;
+      widenedGemm(px!, M, K, w, dtype, N, py, work);
+      if (accumulate) addInPlace(po!, py, M, N);
+    }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}] (widened)`);
+  }
+  const plan = rowDotPlan(dtype, M, K, q8Minus128);
+  const act = roundUp4(Math.ceil(plan.actBytes / 4));
+  return runInHeap(ops, act + ySize, ([px, po], work) => {
+    const py = accumulate ? work + 4 * act : po!;
     quantizeActivations(plan, px!, M, K, work);
     const rb = rowBytes(dtype, K);
     const bounds = splitRange(N, 4, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
     const jobs: number[][] = [];
-    for (let t = 0; t + 1 < bounds.length; t++) jobs.push(rowDotJob(plan, px!, work, M, K, w + bounds[t]! * rb, bounds[t + 1]! - bounds[t]!, po! + 4 * bounds[t]!, N));
+    for (let t = 0; t + 1 < bounds.length; t++) jobs.push(rowDotJob(plan, px!, work, M, K, w + bounds[t]! * rb, bounds[t + 1]! - bounds[t]!, py + 4 * bounds[t]!, N));
     runJobs(plan.dot, jobs);
+    if (accumulate) addInPlace(po!, py, M, N);
   }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}]`);
+}
+
+/**
+ * out [M, N] += y [M, N] (byte addresses), split by rows across the pool: f32 adds, each element's
+ * once, so the same bits as the JS loop and for every thread count.
+ */
+function addInPlace(po: number, py: number, M: number, N: number): void {
+  runRowsSplit("elementwise", "add", M, N, 1, MIN_ADD_PER_THREAD, (r0, r1) => [po + 4 * r0 * N, py + 4 * r0 * N, po + 4 * r0 * N, (r1 - r0) * N]);
 }
 
 /** How the row-dots of a call run: its activation blocks (none for bf16 / f16) and its kernels. */
@@ -144,47 +167,46 @@ const panelRows = (K: number, N: number): number => Math.min(N, Math.max(8, Math
 /**
  * Floats of kernel scratch out [M, N] = x [M, K]·Wᵀ takes with W in `dtype` and x, out in the heap
  * (quantized activations, a widened panel and gemm's panels, or for f32 gemm's panels), at the
- * current thread count: what a model reserves at load for its largest call.
+ * current thread count: what a model reserves at load for its largest call. `accumulate` (out +=
+ * x·Wᵀ, a residual add) takes room for the product as well.
  */
-export function linearScratchFloats(dtype: WeightDtype, M: number, K: number, N: number): number {
+export function linearScratchFloats(dtype: WeightDtype, M: number, K: number, N: number, accumulate = false): number {
   if (M === 0 || N === 0) return 0;
   if (dtype === "f32") return matmulScratchFloats("nt", M, K, N);
-  if (dtype === "bf16" || dtype === "f16") {
-    if (M < GEMM_MIN_M) return 0;
-    const rows = panelRows(K, N);
-    const { each, parts } = gemmScratch(M, K, rows);
-    return roundUp4(rows * K) + parts * each;
-  }
-  return Math.ceil(activationLayout(dtype, M, K).actBytes / 4);
+  const y = accumulate ? roundUp4(M * N) : 0; // the product, added to out after
+  if (dtype === "bf16" || dtype === "f16") return M < GEMM_MIN_M ? y : widenedScratch(M, K, N) + y;
+  return roundUp4(Math.ceil(activationLayout(dtype, M, K).actBytes / 4)) + y;
+}
+
+/** Scratch floats of widenedGemm: one widened panel of W and gemm's packing panels. */
+function widenedScratch(M: number, K: number, N: number): number {
+  const rows = panelRows(K, N);
+  const { each, parts } = gemmScratch(M, K, rows);
+  return roundUp4(rows * K) + parts * each;
 }
 
 /**
  * bf16 / f16 prefill: W [N, K] in panels of `rows` rows, each widened to f32 once (split by rows
  * across the pool) and multiplied by gemm.wat (split by columns), out[:, n0 : n0 + rows] with row
  * stride N. gemm sums each element in the same order whatever the columns around it, so the
- * result does not depend on the panel size or the thread count.
+ * result does not depend on the panel size or the thread count. x at px, out at po (row stride N),
+ * `panel`: widenedScratch(M, K, N) floats of scratch.
  */
-function widenedGemm(x: Float32Array, M: number, K: number, w: number, dtype: "bf16" | "f16", N: number, out: Float32Array): Float32Array {
+function widenedGemm(px: number, M: number, K: number, w: number, dtype: "bf16" | "f16", N: number, po: number, panel: number): void {
   const rows = panelRows(K, N);
-  const { each, parts } = gemmScratch(M, K, rows);
+  const { each } = gemmScratch(M, K, rows);
   const panelFloats = roundUp4(rows * K);
-  const ops = [
-    { array: x, n: M * K, read: true, write: false },
-    { array: out, n: M * N, read: false, write: true },
-  ];
-  return runInHeap(ops, panelFloats + parts * each, ([px, po], panel) => {
-    const widen = ref(dtype === "bf16" ? "widenBf16" : "widenF16");
-    for (let n0 = 0; n0 < N; n0 += rows) {
-      const n = Math.min(rows, N - n0);
-      const bounds = splitRange(n, 1, Math.ceil(MIN_WIDEN_PER_THREAD / K));
-      const jobs: number[][] = [];
-      for (let t = 0; t + 1 < bounds.length; t++) {
-        const r0 = bounds[t]!, r1 = bounds[t + 1]!;
-        jobs.push([w + 2 * (n0 + r0) * K, (r1 - r0) * K, panel + 4 * r0 * K]);
-      }
-      runJobs(widen, jobs);
-      // A(i,k) = x[i, k]; B(k,j) = panel[j, k]; C(i,j) = out[i, n0 + j]
-      runGemm(px!, K, 1, panel, 1, K, po! + 4 * n0, N, M, K, n, 1, 0, panel + 4 * panelFloats, each);
+  const widen = ref(dtype === "bf16" ? "widenBf16" : "widenF16");
+  for (let n0 = 0; n0 < N; n0 += rows) {
+    const n = Math.min(rows, N - n0);
+    const bounds = splitRange(n, 1, Math.ceil(MIN_WIDEN_PER_THREAD / K));
+    const jobs: number[][] = [];
+    for (let t = 0; t + 1 < bounds.length; t++) {
+      const r0 = bounds[t]!, r1 = bounds[t + 1]!;
+      jobs.push([w + 2 * (n0 + r0) * K, (r1 - r0) * K, panel + 4 * r0 * K]);
     }
-  }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}] (widened)`);
+    runJobs(widen, jobs);
+    // A(i,k) = x[i, k]; B(k,j) = panel[j, k]; C(i,j) = out[i, n0 + j]
+    runGemm(px, K, 1, panel, 1, K, po + 4 * n0, N, M, K, n, 1, 0, panel + 4 * panelFloats, each);
+  }
 }

@@ -21,8 +21,6 @@ let staging = new Float32Array(0);
  */
 export class WeightMatrix {
   private ptr: number;
-  /** out of the last accumulating call (reused: a decode step makes one per layer) */
-  private sum: Float32Array | null = null;
   /** q8_0: whether some weight is −128 (found at the first product with the relaxed dot in use; matmul.ts says why) */
   private minus128: boolean | null = null;
 
@@ -101,16 +99,11 @@ export class WeightMatrix {
   /** out [M, rows] = x [M, cols] · Wᵀ, or out += x·Wᵀ with `accumulate` (a residual add). */
   matmulTransB(x: Float32Array, M: number, out: Float32Array = new Float32Array(M * this.rows), accumulate = false): Float32Array {
     this.live();
-    const n = M * this.rows;
     if (this.dtype === "f32") {
       return matmulTransB(x, new Float32Array(memoryBuffer(), this.ptr, this.rows * this.cols), M, this.cols, this.rows, out, 1, accumulate ? 1 : 0);
     }
-    const m128 = this.hasMinus128();
-    if (!accumulate) return compactMatmulTransB(x, M, this.cols, this.ptr, () => this.bytes(), this.dtype, this.rows, out, m128);
-    if (this.sum === null || this.sum.length < n) this.sum = new Float32Array(n);
-    const y = compactMatmulTransB(x, M, this.cols, this.ptr, () => this.bytes(), this.dtype, this.rows, this.sum.subarray(0, n), m128);
-    for (let i = 0; i < n; i++) out[i]! += y[i]!;
-    return out;
+    // accumulate: the product in kernel scratch, then out += it on the pool (compact/matmul.ts)
+    return compactMatmulTransB(x, M, this.cols, this.ptr, () => this.bytes(), this.dtype, this.rows, out, this.hasMinus128(), accumulate);
   }
 
   /**

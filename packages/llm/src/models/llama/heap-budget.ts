@@ -59,9 +59,10 @@ function runStateBytes(c: LlamaConfig, chunk: number): number {
 /** Floats of kernel scratch the largest call of a pass of `chunk` rows takes. */
 export function llamaScratchFloats(c: LlamaConfig, chunk: number, dtype: WeightDtype, context: number): number {
   const H = c.hiddenSize, I = c.intermediateSize, Q = c.numHeads * c.headDim, KV = c.numKvHeads * c.headDim;
-  const linears: [number, number][] = [[H, Q], [H, KV], [Q, H], [H, I], [I, H]]; // [K, N] of x·Wᵀ
+  // [K, N] of x·Wᵀ, and whether it is added to the residual (o, down: a compact product then needs room for itself)
+  const linears: [number, number, boolean][] = [[H, Q, false], [H, KV, false], [Q, H, true], [H, I, false], [I, H, true]];
   let floats = linearScratchFloats(outputMatrixDtype(dtype, H), chunk, H, c.vocabSize); // lm_head, in its own dtype
-  for (const [K, N] of linears) floats = Math.max(floats, linearScratchFloats(dtype, chunk, K, N));
+  for (const [K, N, add] of linears) floats = Math.max(floats, linearScratchFloats(dtype, chunk, K, N, add));
   // the fused attention (one block: the contiguous cache) and RoPE's copies of its cos/sin rows [C, hd/2] each
   floats = Math.max(floats, kernels.attentionScratchFloats(keysPerRow(c, context), 1, kernels.attentionMaxJobs(threadCount())));
   floats = Math.max(floats, 2 * Math.ceil((chunk * c.headDim) / 8) * 4);
