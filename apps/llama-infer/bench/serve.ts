@@ -24,12 +24,12 @@
  * Timings on a shared machine are distorted by the other jobs: read the ratios, and re-run on an
  * idle machine for figures. Small counts (--clients 1,4 --rounds 1 --conversations 20) check that it works.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseArgs, promisify } from "node:util";
 import { ChatTemplate, generateAll, loadTokenizer } from "@mini/llm";
 import { loadModelDir } from "@mini/llm/models";
 import { encodeChat } from "@mini/llm/serving";
@@ -173,12 +173,16 @@ if (values["child-generate"]) {
   process.exit(0);
 }
 
-/** `generate` alone in a fresh process (the server, if running, is idle meanwhile). */
-function generateAlone(): { tokS: number; cpuMsPerToken: number; threads: number } {
+/**
+ * `generate` alone in a fresh process (the server, if running, is idle meanwhile). Awaited, not
+ * run synchronously: a client blocked for seconds could not see the server close its idle
+ * keep-alive connections (after 5 s), and the next request on one failed ("other side closed").
+ */
+async function generateAlone(): Promise<{ tokS: number; cpuMsPerToken: number; threads: number }> {
   const args = [...process.execArgv, fileURLToPath(import.meta.url), "--child-generate", "--model", values.model, "--max-tokens", String(MAX_TOKENS)];
   const env = values.threads === undefined ? process.env : { ...process.env, MINI_THREADS: values.threads };
-  const out = execFileSync(process.execPath, args, { encoding: "utf8", env, stdio: ["ignore", "pipe", "inherit"] });
-  return JSON.parse(out.trim().split("\n").pop()!) as { tokS: number; cpuMsPerToken: number; threads: number };
+  const { stdout } = await promisify(execFile)(process.execPath, args, { encoding: "utf8", env });
+  return JSON.parse(stdout.trim().split("\n").pop()!) as { tokS: number; cpuMsPerToken: number; threads: number };
 }
 
 const tokenizer = await loadTokenizer(dir);
@@ -210,7 +214,7 @@ const baselineCpu: number[] = [];
 let baseThreads = NaN;
 const runs = new Map<number, { total: number[]; per: number[]; cpu: number[]; ttfts: number[]; gaps: number[] }>(CLIENTS.map((c) => [c, { total: [], per: [], cpu: [], ttfts: [], gaps: [] }]));
 for (let round = 0; round < ROUNDS; round++) {
-  const g = generateAlone();
+  const g = await generateAlone();
   baseline.push(g.tokS);
   baselineCpu.push(g.cpuMsPerToken);
   baseThreads = g.threads;
