@@ -48,7 +48,7 @@ export function compactMatmulTransBGroup(x: Float32Array, M: number, K: number, 
       for (let t = 0; t + 1 < b.length; t++) jobs.push(rowDotJob(plan, px, work, M, K, it.w + b[t]! * rb, b[t + 1]! - b[t]!, addrs[1 + i]! + 4 * b[t]!, it.N));
     });
     if (pieces > 1) runJobs(plan.dot, jobs);
-    else for (const job of jobs) plan.dot.call(...job); // too little work to wake a thread: here, in order
+    else for (const job of jobs) runJobs(plan.dot, [job]); // too little work to wake a thread: here, in order (one job a call runs inline)
   }, 1, () => `compact matmul group ${dtype} [${M}, ${K}, ${items.map((it) => it.N).join(" + ")}]`);
   return true;
 }
