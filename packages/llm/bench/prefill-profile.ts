@@ -8,7 +8,8 @@
  *     counted). "serial" = the pass's time outside runJobs (kernels left unsplit, RoPE, JS, copies),
  *     scaled by the pass's CPU/wall (the share of it this thread was scheduled on a loaded machine).
  *     These come from one thread's timings, so the machine's other load disturbs them little.
- *   - measured: the whole prefill at 1 and 2 threads, wall and process CPU time, interleaved.
+ *   - measured: the whole prefill at 1 and 2 threads, wall and process CPU time, interleaved; at 2
+ *     threads, how many jobs the worker ran and how often it fell asleep between rounds (poolCounters).
  * Cells are medians over `rounds` interleaved rounds (each the best of `reps` prefills).
  *
  *   npx tsx --conditions=@mini/source bench/prefill-profile.ts [--model chat32m|smollm135m] [--dtype f32] [--rounds 5] [--reps 5]
@@ -17,7 +18,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRng, poolRounds, profileRounds, setThreads, type WeightDtype } from "@mini/tensor";
+import { createRng, poolCounters, poolRounds, profileRounds, setThreads, type WeightDtype } from "@mini/tensor";
 import { loadModelDir } from "../src/loaders/index.js";
 import type { LlamaModel } from "../src/models/llama/index.js";
 import { synthesizeModelDir } from "../src/synth.js";
@@ -138,10 +139,15 @@ for (let r = 0; r < rounds; r++) {
   for (const T of [1, 2]) {
     setThreads(T);
     forward(); // warm (workers started)
-    const r0 = poolRounds(), c0 = cpuMs();
+    const r0 = poolRounds(), c0 = cpuMs(), k0 = poolCounters();
     put(`wall ${T}`, best(forward));
     put(`cpu ${T}`, (cpuMs() - c0) / reps);
-    if (T === 2) rounds2 = (poolRounds() - r0) / reps;
+    if (T === 2) {
+      rounds2 = (poolRounds() - r0) / reps;
+      const k = poolCounters();
+      put("sleeps", (k.sleeps - k0.sleeps) / reps);
+      put("worker jobs", (k.workerJobs - k0.workerJobs) / reps);
+    }
     forward();
     const p = profile(T);
     put(`serial ${T}`, p.serial);
@@ -160,12 +166,13 @@ console.log(`\n${modelName} ${dtype}: ${N}-token prefill, ${L} layers (hidden ${
   `median of ${rounds} interleaved rounds, best of ${reps}; load average ${loadavg().map(f2).join(" ")}; pool rounds per prefill at 2 threads: ${rounds2}\n`);
 console.log("| kernel (all its pool calls in a prefill) | 1 thread ms | 2-thread split: work ms | makespan ms | jobs | 1t / makespan |");
 console.log("|---|---:|---:|---:|---:|---:|");
-let t1Sum = 0, spanSum = 0;
+let t1Sum = 0, spanSum = 0, jobs2 = 0;
 const keys = [...cells.keys()].filter((k) => k.startsWith("work 1 ") || k.startsWith("work 2 ")).map((k) => k.slice(7));
 for (const k of [...new Set(keys)]) {
   const t1 = get(`work 1 ${k}`), w2 = get(`work 2 ${k}`), s2 = get(`span 2 ${k}`);
   t1Sum += t1;
   spanSum += s2;
+  jobs2 += get(`jobs 2 ${k}`);
   console.log(`| ${k} | ${f2(t1)} | ${f2(w2)} | ${f2(s2)} | ${get(`jobs 2 ${k}`)} | ${f2(t1 / s2)}× |`);
 }
 const s1 = get("serial 1"), s2 = get("serial 2");
@@ -173,4 +180,5 @@ console.log(`| serial (outside pool calls) | ${f2(s1)} | ${f2(s2)} | ${f2(s2)} |
 console.log(`| **sum** | ${f2(t1Sum + s1)} | | ${f2(spanSum + s2)} | | ${f2((t1Sum + s1) / (spanSum + s2))}× |`);
 const w1 = get("wall 1"), w2 = get("wall 2");
 console.log(`\nmeasured: prefill ${f2(w1)} ms → ${f2(w2)} ms (${((N * 1000) / w1).toFixed(0)} → ${((N * 1000) / w2).toFixed(0)} tok/s, ${f2(w1 / w2)}×); ` +
-  `CPU ms per prefill ${f2(get("cpu 1"))} → ${f2(get("cpu 2"))}`);
+  `CPU ms per prefill ${f2(get("cpu 1"))} → ${f2(get("cpu 2"))}; at 2 threads per prefill: the worker ran ${f2(get("worker jobs"))} jobs ` +
+  `(of at most ${f2(jobs2)} in ${rounds2} rounds) and fell asleep ${f2(get("sleeps"))} times between rounds`);

@@ -21,7 +21,7 @@ export { matmulGroupScratchFloats } from "./wasm/matmul-group.js";
 export { PackedTransB } from "./wasm/packed-transb.js";
 export { linearScratchFloats } from "./compact/matmul.js";
 // The kernel pool (worker threads on the shared heap) and the relaxed-SIMD detection.
-export { setThreads, getThreads, defaultThreads, threadCount, parseThreads, poolSupported, startThreadPool, prepareThreadPool, poolRounds } from "./wasm/pool.js";
+export { setThreads, getThreads, defaultThreads, threadCount, parseThreads, poolSupported, startThreadPool, prepareThreadPool, poolRounds, poolCounters } from "./wasm/pool.js";
 export { profileRounds, type RoundProfiler } from "./wasm/pool-profile.js";
 export { fusedGemm, relaxedDot, relaxedDotSupported, relaxedGemmFuses, relaxedSimd, relaxedSimdSupported, setRelaxedDot } from "./wasm/instance.js";
 export { measureReadBandwidth } from "./wasm/bandwidth.js";

@@ -4,7 +4,7 @@ import { matmul, matmulTransA, matmulTransB } from "../src/kernels/matmul.js";
 import { matmulReference, matmulTransAReference, matmulTransBReference } from "../src/kernels/matmul.reference.js";
 import { adamStep } from "../src/kernels/optim.js";
 import { heap } from "../src/wasm/heap.js";
-import { getThreads, kernelRef, poolSupported, runJobs, setThreads, splitRange, threadCount } from "../src/wasm/pool.js";
+import { getThreads, kernelRef, poolCounters, poolSupported, runJobs, setThreads, splitRange, threadCount } from "../src/wasm/pool.js";
 import { profileRounds } from "../src/wasm/pool-profile.js";
 import { seededFloats } from "./helpers.js";
 
@@ -152,6 +152,24 @@ describe("kernel pool", () => {
     expect([...heap.view(py, 24)].every((v) => v === 2)).toBe(true);
     heap.release(px);
     heap.release(py);
+  });
+
+  it("poolCounters: the workers' jobs are at most the round jobs run, and both counters only grow", () => {
+    setThreads(2);
+    const axpy = kernelRef("elementwise", "axpy");
+    const px = heap.alloc(64), py = heap.alloc(128, { zero: true });
+    runJobs(axpy, [[1, px, py, 64, 1], [1, px, py + 256, 64, 1]]); // workers started
+    const before = poolCounters();
+    const R = 200;
+    for (let r = 0; r < R; r++) runJobs(axpy, [[1, px, py, 64, 1], [1, px, py + 256, 64, 1]]);
+    const after = poolCounters();
+    expect(after.workerJobs - before.workerJobs).toBeGreaterThanOrEqual(0);
+    expect(after.workerJobs - before.workerJobs).toBeLessThanOrEqual(2 * R);
+    expect(after.sleeps).toBeGreaterThanOrEqual(before.sleeps);
+    heap.release(px);
+    heap.release(py);
+    setThreads(1);
+    expect(poolCounters()).toEqual({ sleeps: 0, workerJobs: 0 }); // no workers at 1 thread
   });
 
   it("setThreads refuses what is not a thread count", () => {

@@ -11,6 +11,9 @@
  *                    caller writes it last when opening a round, and a claim is one Atomics.add, so a
  *                    claim always reads the count of the round it belongs to: a late worker's claim
  *                    on an exhausted round gets next ≥ jobs and runs nothing
+ *   i32 [5] sleeps   times a worker found no round after its spin and went to Atomics.wait
+ *   i32 [6] worker jobs  jobs the workers ran (the rest ran on the calling thread); [5] and [6]
+ *                    only count (poolCounters: how often the second thread was asleep or late)
  *   slot j at 32 + 144·j: i32 function index, pad, f64 args[16] at +16 (job j's call)
  */
 
@@ -20,7 +23,7 @@ export const MAX_JOBS = MAX_THREADS; // jobs in one round: the control block's s
 export const HEADER_BYTES = 32;
 export const SLOT_BYTES = 16 + 8 * MAX_ARGS;
 export const SPIN = 20000;
-export const SEQ = 0, DONE = 1, QUIT = 2, TRAPPED = 3, CLAIM = 4;
+export const SEQ = 0, DONE = 1, QUIT = 2, TRAPPED = 3, CLAIM = 4, SLEEPS = 5, WORKER_JOBS = 6;
 export const JOB_BITS = 16, JOB_MASK = (1 << JOB_BITS) - 1;
 
 /**
@@ -46,6 +49,7 @@ let seen = seq;
 for (;;) {
   let s = Atomics.load(state, ${SEQ});
   for (let n = 0; s === seen && n < spin; n++) s = Atomics.load(state, ${SEQ});
+  if (s === seen) Atomics.add(state, ${SLEEPS}, 1);
   while (s === seen) { Atomics.wait(state, ${SEQ}, seen); s = Atomics.load(state, ${SEQ}); }
   seen = s;
   if (Atomics.load(state, ${QUIT}) !== 0) break;
@@ -56,6 +60,7 @@ for (;;) {
     const a = args[j];
     try { table[heads[j][0]](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]); }
     catch { Atomics.store(state, ${TRAPPED}, 1 + j); }
+    Atomics.add(state, ${WORKER_JOBS}, 1);
     if (Atomics.add(state, ${DONE}, 1) + 1 === jobs) Atomics.notify(state, ${DONE});
   }
 }

@@ -4,7 +4,8 @@ import { roundProfiler, runProfiled } from "./pool-profile.js";
 import { kernelWorkersAvailable, startKernelWorker } from "#platform/threads";
 import type { KernelWorker } from "../platform/kernel-worker.js";
 import {
-  CLAIM, DONE, HEADER_BYTES, JOB_BITS, JOB_MASK, MAX_ARGS, MAX_JOBS, MAX_THREADS, QUIT, SEQ, SLOT_BYTES, SPIN, TRAPPED, WORKER_LOOP, WORKER_SETUP,
+  CLAIM, DONE, HEADER_BYTES, JOB_BITS, JOB_MASK, MAX_ARGS, MAX_JOBS, MAX_THREADS, QUIT, SEQ, SLEEPS, SLOT_BYTES, SPIN, TRAPPED, WORKER_JOBS, WORKER_LOOP,
+  WORKER_SETUP,
 } from "./pool-protocol.js";
 
 /**
@@ -97,6 +98,16 @@ let rounds = 0;
 /** Kernel calls so far that ran split across the worker threads (for "is the pool in use" checks). */
 export function poolRounds(): number {
   return rounds;
+}
+
+/**
+ * Since the workers (re)started: how many times a worker's spin ran out with no round and it went to
+ * sleep (the next round then waits for a wake-up, or runs on the caller), and how many jobs the
+ * workers ran (the rest the calling thread did). Zeros where no workers run. For benches.
+ */
+export function poolCounters(): { sleeps: number; workerJobs: number } {
+  if (state === null) return { sleeps: 0, workerJobs: 0 };
+  return { sleeps: Atomics.load(state, SLEEPS), workerJobs: Atomics.load(state, WORKER_JOBS) };
 }
 
 /** Threads a kernel call may use now (1 where there is no pool). */
