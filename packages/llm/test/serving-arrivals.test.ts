@@ -5,13 +5,13 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadModelDir } from "../src/loaders/index.js";
-import type { BatchEntry } from "../src/models/causal-lm.js";
-import { BatchedLlama, type LlamaModel } from "../src/models/llama/index.js";
+import type { LlamaModel } from "../src/models/llama/index.js";
 import { ServingEngine } from "../src/serving/engine.js";
 import type { ServeJob } from "../src/serving/engine.js";
 import { loadTokenizer } from "../src/tokenizers/index.js";
 import type { Tokenizer } from "../src/tokenizers/tokenizer.js";
 import { STORY_DIR } from "./llama-helpers.js";
+import { recordingBatchedLlama } from "./recorded-passes.js";
 
 const GREEDY = { temperature: 0 };
 let story: LlamaModel;
@@ -27,13 +27,7 @@ beforeAll(async () => {
 
 /** An engine whose forward passes are recorded: each pass's entries as (position, rows). */
 function recordingEngine(maxSessions: number) {
-  const passes: { position: number; rows: number }[][] = [];
-  const model = new BatchedLlama(story);
-  const forward = model.forwardBatch.bind(model);
-  model.forwardBatch = (entries: BatchEntry[], kv) => {
-    passes.push(entries.map((e) => ({ position: e.position, rows: e.tokens.length })));
-    return forward(entries, kv);
-  };
+  const { model, passes } = recordingBatchedLlama(story);
   return { passes, engine: new ServingEngine({ model, tokenizer, eosIds, maxSessions }) };
 }
 

@@ -8,14 +8,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ChatTemplate, type ChatMessage } from "../src/chat/template.js";
 import { generateAll } from "../src/generate.js";
 import { loadModelDir } from "../src/loaders/index.js";
-import type { BatchEntry } from "../src/models/causal-lm.js";
-import { BatchedLlama, type LlamaModel } from "../src/models/llama/index.js";
+import type { LlamaModel } from "../src/models/llama/index.js";
 import { chatStopIds, encodeChat } from "../src/serving/chat-prompt.js";
 import { commonPrefixLength } from "../src/serving/common-prefix.js";
 import { ServingEngine } from "../src/serving/engine.js";
 import { loadTokenizer } from "../src/tokenizers/index.js";
 import type { Tokenizer } from "../src/tokenizers/tokenizer.js";
 import { STORY_DIR } from "./llama-helpers.js";
+import { recordingBatchedLlama } from "./recorded-passes.js";
 
 const GREEDY = { temperature: 0 };
 const BLOCK = 32;
@@ -34,13 +34,7 @@ beforeAll(async () => {
 
 /** An engine whose forward passes are recorded: the entries (position, rows) of each. */
 function recordingEngine(idleSyncDelayMs: number) {
-  const passes: { position: number; rows: number }[][] = [];
-  const model = new BatchedLlama(story);
-  const forward = model.forwardBatch.bind(model);
-  model.forwardBatch = (entries: BatchEntry[], kv) => {
-    passes.push(entries.map((e) => ({ position: e.position, rows: e.tokens.length })));
-    return forward(entries, kv);
-  };
+  const { model, passes } = recordingBatchedLlama(story);
   return { passes, engine: new ServingEngine({ model, tokenizer, eosIds, blockSize: BLOCK, idleSyncDelayMs }) };
 }
 
