@@ -97,6 +97,9 @@ export interface CompactExports {
   /** xq, xd: activations quantized by quantizeActs16 (nb blocks a row), W Q8_0 / Q4_0 [rows, nb blocks] */
   dotQ8_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
   dotQ4_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
+  /** dotQ8_0 / dotQ4_0 for many rows of x (prefill), the same bits: W packed 4 rows at a time into `panel` (INT_GEMM_PANEL_BYTES·nb bytes) */
+  gemmQ8_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number, panel: number): void;
+  gemmQ4_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number, panel: number): void;
   /** x f32 [M, K] → q i16 [M, nb, 32] at xq and d f32 [M, nb] at xd (zero-padded past K) */
   quantizeActs16(x: number, M: number, K: number, xq: number, xd: number): void;
   /** bf16 / f16 [n] → f32 [n] (embedding rows; panels of W for the f32 gemm) */
