@@ -3,6 +3,7 @@ import { cutEvenly, type Cuttable } from "../wasm/matmul-group.js";
 import { runJobs, threadCount } from "../wasm/pool.js";
 import { runInHeap, type Operand } from "../wasm/scratch.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
+import { usesIntGemm } from "./int-gemm.js";
 import { GEMM_MIN_M, MIN_MACS_PER_THREAD, quantizeActivations, rowDotJob, rowDotPlan } from "./matmul.js";
 
 /**
@@ -25,14 +26,13 @@ export interface CompactGroupItem {
 /**
  * Runs the group and returns true, or returns false having done nothing where it does not apply
  * (no WASM; bf16 / f16 from GEMM_MIN_M rows, which widen W for gemm; q8_0 / q4_0 from
- * INT_GEMM_MIN_M rows, which pack W into panels; products of a Q8_0 group
+ * INT_GEMM_MIN_M rows, which pack it (int-gemm.ts); products of a Q8_0 group
  * that would take different kernels). No out may overlap x or another out.
  */
 export function compactMatmulTransBGroup(x: Float32Array, M: number, K: number, dtype: Exclude<WeightDtype, "f32">, items: readonly CompactGroupItem[]): boolean {
   if (!wasmEnabled() || wasm === null || M === 0 || items.length === 0) return false;
-  if ((dtype === "bf16" || dtype === "f16") && M >= GEMM_MIN_M) return false;
+  if (((dtype === "bf16" || dtype === "f16") && M >= GEMM_MIN_M) || usesIntGemm(dtype, M)) return false;
   const plan = rowDotPlan(dtype, M, K, items[0]!.q8Minus128);
-  if (plan.panelBytes > 0) return false; // prefill's gemmQ8_0 / gemmQ4_0: each product a round of its own, with its panels
   for (const it of items) if (rowDotPlan(dtype, M, K, it.q8Minus128).dot !== plan.dot) return false;
   const cuts: Cuttable[] = items.map((it) => ({ units: it.N, align: 4, cost: M * K, bounds: [] }));
   const total = items.reduce((s, it) => s + it.N * M * K, 0);
@@ -47,7 +47,7 @@ export function compactMatmulTransBGroup(x: Float32Array, M: number, K: number, 
     const jobs: number[][] = [];
     items.forEach((it, i) => {
       const b = cuts[i]!.bounds;
-      for (let t = 0; t + 1 < b.length; t++) jobs.push(rowDotJob(plan, px, work, M, K, it.w + b[t]! * rb, b[t + 1]! - b[t]!, addrs[1 + i]! + 4 * b[t]!, it.N, jobs.length));
+      for (let t = 0; t + 1 < b.length; t++) jobs.push(rowDotJob(plan, px, work, M, K, it.w + b[t]! * rb, b[t + 1]! - b[t]!, addrs[1 + i]! + 4 * b[t]!, it.N));
     });
     if (pieces > 1) runJobs(plan.dot, jobs);
     else for (const job of jobs) runJobs(plan.dot, [job]); // too little work to wake a thread: here, in order (one job a call runs inline)

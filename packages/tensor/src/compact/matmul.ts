@@ -1,12 +1,13 @@
 import { ShapeError } from "../errors.js";
 import { relaxedDot, wasm, wasmEnabled } from "../wasm/instance.js";
-import { kernelRef, runJobs, splitRange, threadCount, type KernelRef } from "../wasm/pool.js";
+import { kernelRef, runJobs, splitRange, type KernelRef } from "../wasm/pool.js";
 import { gemmScratch, matmulScratchFloats, runGemm } from "../wasm/matmul.js";
 import { roundUp4, runInHeap } from "../wasm/scratch.js";
 import { runRowsSplit } from "../wasm/split-rows.js";
 import { ACT_Q16, blocksPerRow } from "./blocks.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
 import { ACT_Q8K_BYTES, isKQuant, SUPER_BLOCK } from "./kquant.js";
+import { intGemmScratchFloats, runIntGemm, usesIntGemm } from "./int-gemm.js";
 import { compactMatmulReference } from "./matmul.reference.js";
 
 /**
@@ -19,19 +20,13 @@ import { compactMatmulReference } from "./matmul.reference.js";
  * order for every thread count, so results are bit-identical whatever setThreads says.
  * bf16 / f16 with M ≥ GEMM_MIN_M (prefill) widen W panel by panel and run the f32 gemm instead
  * (widenedGemm below): a row-dot would widen every weight once per row of x.
- * q8_0 / q4_0 with M ≥ INT_GEMM_MIN_M (prefill) run gemmQ8_0 / gemmQ4_0 (compact/int-gemm.wat):
- * each job packs its W rows 4 at a time into a panel of i16 pairs, in scratch of its own, and
- * multiplies it by 4 rows of x at a time. With fewer rows they take relaxeddot.wat's int8 dot
- * products where relaxedDot() says so, except a Q8_0 W holding a −128 (`q8Minus128`: that one
- * weight value the relaxed product cannot take, see the .wat), which keeps compact.wat's. All of
- * them give the same results bit for bit.
+ * q8_0 / q4_0 with M ≥ INT_GEMM_MIN_M (prefill) pack W for the int16 gemm of int-gemm.ts; with
+ * fewer rows they take relaxeddot.wat's int8 dot products where relaxedDot() says so (the same
+ * results bit for bit), except a Q8_0 W holding a −128 (`q8Minus128`: that one weight value the
+ * relaxed product cannot take, see the .wat), which keeps compact.wat's.
  * Without WASM it runs the float64 reference loop (matmul.reference.ts).
  */
 
-/** Rows of x from which q8_0 / q4_0 pack W into panels and run gemmQ8_0 / gemmQ4_0 (fewer: the row-dots, reading W as it is). */
-export const INT_GEMM_MIN_M = 8;
-/** Bytes of a gemmQ8_0 / gemmQ4_0 panel per activation block (32 columns of W): 4 rows' i16 weights and f32 scales. */
-const INT_GEMM_PANEL_BYTES = 272;
 /** Least multiply-adds worth handing to a thread. */
 export const MIN_MACS_PER_THREAD = 1 << 15;
 /** Rows of x from which bf16 / f16 widen panels of W once and run gemm (fewer: the row-dots, widening per row of x). */
@@ -81,15 +76,23 @@ export function compactMatmulTransB(
       if (accumulate) addInPlace(po!, py, M, N);
     }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}] (widened)`);
   }
+  if (usesIntGemm(dtype, M)) {
+    const scratch = intGemmScratchFloats(M, K, N);
+    return runInHeap(ops, scratch + ySize, ([px, po], work) => {
+      const py = accumulate ? work + 4 * scratch : po!;
+      runIntGemm(dtype, px!, M, K, w, N, py, work);
+      if (accumulate) addInPlace(po!, py, M, N);
+    }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}] (packed)`);
+  }
   const plan = rowDotPlan(dtype, M, K, q8Minus128);
-  const act = rowDotScratchFloats(plan, threadCount());
+  const act = roundUp4(Math.ceil(plan.actBytes / 4));
   return runInHeap(ops, act + ySize, ([px, po], work) => {
     const py = accumulate ? work + 4 * act : po!;
     quantizeActivations(plan, px!, M, K, work);
     const rb = rowBytes(dtype, K);
     const bounds = splitRange(N, 4, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
     const jobs: number[][] = [];
-    for (let t = 0; t + 1 < bounds.length; t++) jobs.push(rowDotJob(plan, px!, work, M, K, w + bounds[t]! * rb, bounds[t + 1]! - bounds[t]!, py + 4 * bounds[t]!, N, t));
+    for (let t = 0; t + 1 < bounds.length; t++) jobs.push(rowDotJob(plan, px!, work, M, K, w + bounds[t]! * rb, bounds[t + 1]! - bounds[t]!, py + 4 * bounds[t]!, N));
     runJobs(plan.dot, jobs);
     if (accumulate) addInPlace(po!, py, M, N);
   }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}]`);
@@ -114,8 +117,6 @@ export interface RowDotPlan {
   actBytes: number;
   quantize: KernelRef | null;
   dot: KernelRef;
-  /** gemmQ8_0 / gemmQ4_0: bytes of one job's panel (after the activations, one per job); 0 for the row-dots. */
-  panelBytes: number;
 }
 
 export function rowDotPlan(dtype: Exclude<WeightDtype, "f32">, M: number, K: number, q8Minus128: boolean): RowDotPlan {
@@ -123,23 +124,10 @@ export function rowDotPlan(dtype: Exclude<WeightDtype, "f32">, M: number, K: num
   // q8_0 / q4_0 take 16-bit activation blocks, q i16 [M, nb, 32] then d f32 [M, nb] (ACT_Q16,
   // blocks.ts); the K-quants one 8-bit block per 256-weight super-block (ACT_Q8K_BYTES, kquant.ts).
   const wide = dtype === "q8_0" || dtype === "q4_0";
-  const layout = activationLayout(dtype, M, K);
-  const panelBytes = intGemmPanelBytes(dtype, M, K);
-  if (panelBytes > 0) return { quantized, wide, ...layout, quantize: ref("quantizeActs16"), dot: ref(dtype === "q8_0" ? "gemmQ8_0" : "gemmQ4_0"), panelBytes };
   // relaxeddot.wat's activation blocks are 64 bytes like ACT_Q16's (q i8[32], the Q4_0 correction)
   const int8 = wide && relaxedDot() && !(dtype === "q8_0" && q8Minus128);
   const quantize = !quantized ? null : ref(int8 ? "relaxeddot.quantizeActs8" : wide ? "quantizeActs16" : "kquant.quantizeActsK");
-  return { quantized, wide, ...layout, quantize, dot: ref(int8 ? `relaxeddot.${dotName[dtype]}` : dotName[dtype]), panelBytes: 0 };
-}
-
-/** Bytes of one gemmQ8_0 / gemmQ4_0 job's panel where the call takes them (q8_0 / q4_0 from INT_GEMM_MIN_M rows), else 0. */
-function intGemmPanelBytes(dtype: WeightDtype, M: number, K: number): number {
-  return (dtype === "q8_0" || dtype === "q4_0") && M >= INT_GEMM_MIN_M ? blocksPerRow(K) * INT_GEMM_PANEL_BYTES : 0;
-}
-
-/** Scratch floats of a row-dot call with up to `jobs` jobs: its activation blocks, then one panel a job. */
-function rowDotScratchFloats(plan: { actBytes: number; panelBytes: number }, jobs: number): number {
-  return roundUp4(Math.ceil(plan.actBytes / 4)) + (jobs * plan.panelBytes) / 4;
+  return { quantized, wide, ...activationLayout(dtype, M, K), quantize, dot: ref(int8 ? `relaxeddot.${dotName[dtype]}` : dotName[dtype]) };
 }
 
 /** Quantizes the M rows of x (at px) into the plan's activation blocks at `work`, split by rows of x; nothing for bf16 / f16. */
@@ -156,12 +144,8 @@ export function quantizeActivations(plan: RowDotPlan, px: number, M: number, K: 
   runJobs(plan.quantize, jobs);
 }
 
-/** The row-dot call (job `slot` of its round) for `rows` rows of W starting at byte address wRows, into out at po (row stride N). */
-export function rowDotJob(plan: RowDotPlan, px: number, work: number, M: number, K: number, wRows: number, rows: number, po: number, N: number, slot: number): number[] {
-  if (plan.panelBytes > 0) {
-    const panel = work + 4 * rowDotScratchFloats(plan, 0) + slot * plan.panelBytes;
-    return [work, work + plan.qBytes, M, plan.nb, wRows, rows, po, N, panel];
-  }
+/** The row-dot call for `rows` rows of W starting at byte address wRows, into out at po (row stride N). */
+export function rowDotJob(plan: RowDotPlan, px: number, work: number, M: number, K: number, wRows: number, rows: number, po: number, N: number): number[] {
   if (plan.wide) return [work, work + plan.qBytes, M, plan.nb, wRows, rows, po, N];
   return [plan.quantized ? work : px, M, plan.quantized ? plan.nb : K, wRows, rows, po, N];
 }
@@ -201,8 +185,8 @@ export function linearScratchFloats(dtype: WeightDtype, M: number, K: number, N:
   if (dtype === "f32") return matmulScratchFloats("nt", M, K, N);
   const y = accumulate ? roundUp4(M * N) : 0; // the product, added to out after
   if (dtype === "bf16" || dtype === "f16") return M < GEMM_MIN_M ? y : widenedScratch(M, K, N) + y;
-  const plan = { actBytes: activationLayout(dtype, M, K).actBytes, panelBytes: intGemmPanelBytes(dtype, M, K) };
-  return rowDotScratchFloats(plan, threadCount()) + y;
+  if (usesIntGemm(dtype, M)) return intGemmScratchFloats(M, K, N) + y;
+  return roundUp4(Math.ceil(activationLayout(dtype, M, K).actBytes / 4)) + y;
 }
 
 /** Scratch floats of widenedGemm: one widened panel of W and gemm's packing panels. */

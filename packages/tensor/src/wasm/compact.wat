@@ -29,8 +29,9 @@
   ;;   compact/q4_0.wat            export dotQ4_0 (the same against Q4_0 blocks)
   ;;   compact/quantize-acts.wat   export quantizeActs16 (x f32 → the 16-bit activation blocks)
   ;;   compact/widen.wat           exports widenBf16, widenF16 (16-bit weights → f32 rows)
-  ;;   compact/int-gemm.wat        exports gemmQ8_0, gemmQ4_0 (prefill: packed panels of 4 W rows · 4 rows of x)
-  ;;   compact/int-gemm-pack.wat   $packQ8_0, $packQ4_0 (4 W rows → the panel of int-gemm.wat)
+  ;;   compact/int-gemm.wat        exports gemmQ8_0, gemmQ4_0 (prefill: panels of 8 W rows · 4 rows of x)
+  ;;   compact/int-gemm-pack.wat   $packQ8_0, $packQ4_0 (8 W rows → a panel)
+  ;;   compact/int-gemm-acts.wat   export pairActs16 (x by pairs of rows)
   ;;#include compact/f16.wat
   ;;#include hsum.wat
   ;;#include compact/row-dot-16bit.wat
@@ -40,4 +41,5 @@
   ;;#include compact/widen.wat
   ;;#include compact/int-gemm.wat
   ;;#include compact/int-gemm-pack.wat
+  ;;#include compact/int-gemm-acts.wat
 )

@@ -97,9 +97,11 @@ export interface CompactExports {
   /** xq, xd: activations quantized by quantizeActs16 (nb blocks a row), W Q8_0 / Q4_0 [rows, nb blocks] */
   dotQ8_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
   dotQ4_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
-  /** dotQ8_0 / dotQ4_0 for many rows of x (prefill), the same bits: W packed 4 rows at a time into `panel` (INT_GEMM_PANEL_BYTES·nb bytes) */
-  gemmQ8_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number, panel: number): void;
-  gemmQ4_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number, panel: number): void;
+  /** quantizeActs16's blocks laid out by pairs of rows for gemmQ8_0 / gemmQ4_0 (pairs j0 … j1−1 of 2·⌈M/4⌉; compact/int-gemm-pack.wat) */
+  pairActs16(xq: number, xd: number, M: number, nb: number, x2: number, j0: number, j1: number): void;
+  /** dotQ8_0 / dotQ4_0 for many rows of x (prefill), the same bits: x from pairActs16, W packed 8 rows at a time into `panel` (nb·1088 bytes) */
+  gemmQ8_0(x2: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number, panel: number): void;
+  gemmQ4_0(x2: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number, panel: number): void;
   /** x f32 [M, K] → q i16 [M, nb, 32] at xq and d f32 [M, nb] at xd (zero-padded past K) */
   quantizeActs16(x: number, M: number, K: number, xq: number, xd: number): void;
   /** bf16 / f16 [n] → f32 [n] (embedding rows; panels of W for the f32 gemm) */

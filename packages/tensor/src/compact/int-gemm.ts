@@ -1,0 +1,75 @@
+import { kernelRef, runJobs, splitRange, type KernelRef } from "../wasm/pool.js";
+import { roundUp4 } from "../wasm/scratch.js";
+import { ACT_Q16, blocksPerRow } from "./blocks.js";
+import { rowBytes, type WeightDtype } from "./dtype.js";
+
+/**
+ * Prefill's products with Q8_0 / Q4_0 W (compact/int-gemm.wat): out [M, N] = x [M, K] · Wᵀ for
+ * M ≥ INT_GEMM_MIN_M, the same bits as the row-dots (compact/q8_0.wat) and so the same for every
+ * thread count. Three steps, each on the kernel pool:
+ *   1. x quantized by quantizeActs16 (16-bit blocks), split by rows of x;
+ *   2. pairActs16 lays the rows out by pairs, each k-pair repeated for the dot products' lanes;
+ *   3. gemmQ8_0 / gemmQ4_0, split by rows of W (8-row groups): each job packs its rows 8 at a time
+ *      into a panel of its own and multiplies it by 4 rows of x at a time.
+ * Scratch (intGemmScratchFloats): the activation blocks, the pairs, one panel per job.
+ */
+
+/** Rows of x from which q8_0 / q4_0 products take the packed gemm (fewer: the row-dots, which read W as it is). */
+export const INT_GEMM_MIN_M = 8;
+/** Bytes of pairActs16's layout per block and pair of rows of x (16 k-pairs × 16 bytes, 4 scales). */
+const PAIR_BYTES = 272;
+/** Bytes of a gemm panel per block (8 rows of W: 16 k-pairs × 4 vectors of 16 bytes, 4 scale vectors). */
+const PANEL_BYTES = 1088;
+/** Least multiply-adds worth handing to a thread. */
+const MIN_MACS_PER_THREAD = 1 << 15;
+
+/** Whether out = x·Wᵀ with x [M, K] and W in `dtype` takes runIntGemm. */
+export function usesIntGemm(dtype: WeightDtype, M: number): dtype is "q8_0" | "q4_0" {
+  return (dtype === "q8_0" || dtype === "q4_0") && M >= INT_GEMM_MIN_M;
+}
+
+/** The scratch of one call: byte offsets from its start, and its floats for `jobs` jobs. */
+function layout(M: number, K: number, jobs: number): { xd: number; x2: number; panels: number; floats: number } {
+  const nb = blocksPerRow(K), pairs = 2 * Math.ceil(M / 4); // ⌈M/2⌉ rounded up to even: gemm reads 2 pairs a pass
+  const xd = M * nb * ACT_Q16.blockBytes;
+  const x2 = 16 * Math.ceil((xd + 4 * M * nb) / 16);
+  const panels = x2 + nb * pairs * PAIR_BYTES;
+  return { xd, x2, panels, floats: roundUp4((panels + jobs * nb * PANEL_BYTES) / 4) };
+}
+
+/** Floats of scratch a call of [M, K] · [N, K]ᵀ takes at the current thread count (or fewer). */
+export function intGemmScratchFloats(M: number, K: number, N: number): number {
+  return layout(M, K, rowSplit(M, K, N).length - 1).floats;
+}
+
+const rowSplit = (M: number, K: number, N: number): number[] => splitRange(N, 8, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
+
+let refs: Record<string, KernelRef> | null = null;
+function kernels(): Record<string, KernelRef> {
+  return (refs ??= Object.fromEntries(["quantizeActs16", "pairActs16", "gemmQ8_0", "gemmQ4_0"].map((n) => [n, kernelRef("compact", n)])));
+}
+
+/** out [M, N] (byte address po, row stride N) = x (px) · Wᵀ, W at byte address w; `work`: intGemmScratchFloats(M, K, N) floats. */
+export function runIntGemm(dtype: "q8_0" | "q4_0", px: number, M: number, K: number, w: number, N: number, po: number, work: number): void {
+  const k = kernels(), nb = blocksPerRow(K);
+  const bounds = rowSplit(M, K, N);
+  const at = layout(M, K, bounds.length - 1);
+  const xq = work, xd = work + at.xd, x2 = work + at.x2;
+  runJobs(k.quantizeActs16!, split(M, Math.ceil(4096 / K), (m0, m1) => [px + 4 * m0 * K, m1 - m0, K, xq + m0 * nb * ACT_Q16.blockBytes, xd + 4 * m0 * nb]));
+  runJobs(k.pairActs16!, split(2 * Math.ceil(M / 4), Math.ceil(2048 / K), (j0, j1) => [xq, xd, M, nb, x2, j0, j1]));
+  const rb = rowBytes(dtype, K), gemm = dtype === "q8_0" ? k.gemmQ8_0! : k.gemmQ4_0!;
+  const jobs: number[][] = [];
+  for (let t = 0; t + 1 < bounds.length; t++) {
+    const r0 = bounds[t]!;
+    jobs.push([x2, M, nb, w + r0 * rb, bounds[t + 1]! - r0, po + 4 * r0, N, work + at.panels + t * nb * PANEL_BYTES]);
+  }
+  runJobs(gemm, jobs);
+}
+
+/** Jobs over [0, count) split across the threads, at least minItems each. */
+function split(count: number, minItems: number, job: (i0: number, i1: number) => number[]): number[][] {
+  const b = splitRange(count, 1, minItems), jobs: number[][] = [];
+  for (let t = 0; t + 1 < b.length; t++) jobs.push(job(b[t]!, b[t + 1]!));
+  return jobs;
+}
+
