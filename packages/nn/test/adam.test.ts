@@ -86,6 +86,26 @@ describe("AdamW", () => {
     expect(p2.value.toArray()).toEqual(a.p.value.toArray());
   });
 
+  it("stateDict(reuse) overwrites the earlier copy's buffers with the current state, and later steps leave it alone", () => {
+    const a = run((ps) => new AdamW(ps, { lr: 0.05, weightDecay: 0.1 }));
+    const first = a.opt.stateDict();
+    const m1 = first.tensors["w.exp_avg"]!.toArray();
+    a.p.grad = Tensor.from(new Float32Array([0.3, 0.3, -0.7]), [3]);
+    a.opt.step();
+    expect(first.tensors["w.exp_avg"]!.toArray()).toEqual(m1); // a copy: the step did not change it
+    const fresh = a.opt.stateDict();
+    const reused = a.opt.stateDict(first);
+    expect(reused.step).toBe(3);
+    expect(reused.tensors["w.exp_avg"]!.data).toBe(first.tensors["w.exp_avg"]!.data); // same buffer
+    expect(reused.tensors["w.exp_avg"]!.toArray()).not.toEqual(m1);
+    for (const name of ["w.exp_avg", "w.exp_avg_sq"]) expect(reused.tensors[name]!.toArray()).toEqual(fresh.tensors[name]!.toArray());
+    // a reuse whose tensor has another size is not written into: a fresh buffer is made
+    const other = { ...first, tensors: { ...first.tensors, "w.exp_avg": Tensor.zeros([2]) } };
+    const again = a.opt.stateDict(other);
+    expect(again.tensors["w.exp_avg"]!.data).not.toBe(other.tensors["w.exp_avg"].data);
+    expect(again.tensors["w.exp_avg"]!.toArray()).toEqual(fresh.tensors["w.exp_avg"]!.toArray());
+  });
+
   it("loadStateDict names missing and mis-shaped state tensors, and refuses another kind", () => {
     const a = new AdamW([new Parameter(Tensor.zeros([2, 3]), "w"), new Parameter(Tensor.zeros([3]), "b")]);
     const b = new AdamW([new Parameter(Tensor.zeros([3, 2]), "w"), new Parameter(Tensor.zeros([3]), "c")]);

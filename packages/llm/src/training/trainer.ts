@@ -187,7 +187,7 @@ export async function train(model: TrainableLM, phases: readonly PhaseSpec[], op
       Object.assign(state, { stepInEpoch: 0, epochLossSum: 0, epochLossSteps: 0 });
       const finished = state.epoch + 1;
       const atEpochEnd = { ...state, epoch: finished };
-      snapshot = takeSnapshot(params, optimizer, atEpochEnd);
+      snapshot = takeSnapshot(params, optimizer, atEpochEnd, snapshot);
       opts.onEpoch?.({ phase: spec.name, epoch: state.epoch, epochs: spec.epochs, meanLoss, seconds: prog.seconds, tokensPerSecond: prog.tokens / Math.max(prog.seconds, 1e-9) });
       if (opts.checkpoint && opts.checkpoint.everyEpochs > 0 && finished % opts.checkpoint.everyEpochs === 0 && finished < spec.epochs) {
         await save(atEpochEnd);
@@ -262,8 +262,19 @@ interface Snapshot {
   state: TrainingState;
 }
 
-function takeSnapshot(params: ReturnType<TrainableLM["parameters"]>, optimizer: Optimizer, state: TrainingState): Snapshot {
-  return { values: params.map((p) => new Float32Array(p.value.data)), optimizer: optimizer.stateDict(), state: structuredClone(state) };
+/**
+ * Copies of the weights, optimizer state and training state. With `reuse` (this phase's previous
+ * snapshot), its buffers are overwritten rather than new ones allocated: the copies are the size of
+ * the model three times over, and allocating them every epoch made a major GC per epoch.
+ */
+function takeSnapshot(params: ReturnType<TrainableLM["parameters"]>, optimizer: Optimizer, state: TrainingState, reuse?: Snapshot): Snapshot {
+  const values = params.map((p, i) => {
+    const old = reuse?.values[i];
+    if (old === undefined || old.length !== p.value.data.length) return new Float32Array(p.value.data);
+    old.set(p.value.data);
+    return old;
+  });
+  return { values, optimizer: optimizer.stateDict(reuse?.optimizer), state: structuredClone(state) };
 }
 
 function restoreSnapshot(s: Snapshot, params: ReturnType<TrainableLM["parameters"]>, optimizer: Optimizer): TrainingState {

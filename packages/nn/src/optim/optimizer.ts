@@ -106,12 +106,23 @@ export abstract class Optimizer {
     kernels.zeroArrays(grads);
   }
 
-  /** A copy of the state (later steps do not change it). */
-  stateDict(): OptimizerState {
+  /**
+   * A copy of the state (later steps do not change it). With `reuse` (an earlier stateDict of this
+   * optimizer that nothing else holds), the copy is written into reuse's tensors where a name and
+   * size match, instead of new buffers: a trainer's per-epoch snapshot then allocates nothing
+   * (RustGPT's moments are 4 MB, and fresh buffers that size every epoch cost a major GC each).
+   */
+  stateDict(reuse?: OptimizerState): OptimizerState {
     const tensors: Record<string, Tensor> = {};
     for (const slot of this.slotStore.keys()) {
       this.params.forEach((p, i) => {
-        tensors[`${this.names[i]}.${slot}`] = Tensor.from(new Float32Array(this.slot(slot, i)), p.value.shape);
+        const name = `${this.names[i]}.${slot}`;
+        const source = this.slot(slot, i);
+        const old = reuse?.tensors[name];
+        if (old !== undefined && old.data.length === source.length && same(old.shape, p.value.shape)) {
+          old.data.set(source);
+          tensors[name] = old;
+        } else tensors[name] = Tensor.from(new Float32Array(source), p.value.shape);
       });
     }
     return { kind: this.kind, step: this.stepCount, hyper: this.hyperparameters(), tensors };
