@@ -11,6 +11,8 @@
  *
  * (epoch.bench.ts runs the same workloads under `pnpm bench`.)
  */
+// First import, as in the app: Node 20's relaxed-SIMD flag on before @mini/tensor compiles its kernels.
+import "../src/relaxed-simd.js";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ParamSource } from "@mini/nn";

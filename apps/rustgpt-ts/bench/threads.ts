@@ -18,6 +18,8 @@
  *
  *   npx tsx --conditions=@mini/source bench/threads.ts [--rounds 3] [--epochs 10] [--threads 1,2]
  */
+// First import, as in the app: Node 20's relaxed-SIMD flag on before @mini/tensor compiles its kernels.
+import "../src/relaxed-simd.js";
 import { execFileSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";

@@ -11,6 +11,8 @@
  * ~60 ms is killed with SIGKILL, which would lose the checkpoint.) Ctrl-C (or SIGTERM, SIGHUP)
  * once: the worker finishes its step, saves a checkpoint and exits 130; twice: exit at once.
  */
+// First import: Node 20's relaxed-SIMD flag on before the worker compiles any kernel.
+import "./relaxed-simd.js";
 import { Worker } from "node:worker_threads";
 import type { WorkerInput, WorkerResult } from "./worker.js";
 
