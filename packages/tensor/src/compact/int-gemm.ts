@@ -1,3 +1,4 @@
+import { relaxedDot } from "../wasm/instance.js";
 import { kernelRef, runJobs, splitRange, type KernelRef } from "../wasm/pool.js";
 import { roundUp4 } from "../wasm/scratch.js";
 import { ACT_Q16, blocksPerRow } from "./blocks.js";
@@ -11,14 +12,16 @@ import { rowBytes, type WeightDtype } from "./dtype.js";
  *   2. pairActs16 lays the rows out by pairs, each k-pair repeated for the dot products' lanes;
  *   3. gemmQ8_0 / gemmQ4_0, split by rows of W (8-row groups): each job packs its rows 8 at a time
  *      into a panel of its own and multiplies it by 4 rows of x at a time.
+ * Q4_0 where relaxedDot() is true takes relaxeddot.wat's pairActs8 / gemmQ4_0 instead: the same
+ * tiling on bytes (the nibbles are the int8 dot product's unsigned operand), the same bits.
  * Scratch (intGemmScratchFloats): the activation blocks, the pairs, one panel per job.
  */
 
 /** Rows of x from which q8_0 / q4_0 products take the packed gemm (fewer: the row-dots, which read W as it is). */
 export const INT_GEMM_MIN_M = 8;
-/** Bytes of pairActs16's layout per block and pair of rows of x (16 k-pairs × 16 bytes, 4 scales). */
+/** Bytes of pairActs16's layout per block and pair of rows of x (16 k-pairs × 16 bytes, 4 scales); pairActs8's take 160. */
 const PAIR_BYTES = 272;
-/** Bytes of a gemm panel per block (8 rows of W: 16 k-pairs × 4 vectors of 16 bytes, 4 scale vectors). */
+/** Bytes of a gemm panel per block (8 rows of W: 16 k-pairs × 4 vectors of 16 bytes, 4 scale vectors); relaxeddot's take 576. */
 const PANEL_BYTES = 1088;
 /** Least multiply-adds worth handing to a thread. */
 const MIN_MACS_PER_THREAD = 1 << 15;
@@ -44,26 +47,30 @@ export function intGemmScratchFloats(M: number, K: number, N: number): number {
 
 const rowSplit = (M: number, K: number, N: number): number[] => splitRange(N, 8, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
 
-let refs: Record<string, KernelRef> | null = null;
-function kernels(): Record<string, KernelRef> {
-  return (refs ??= Object.fromEntries(["quantizeActs16", "pairActs16", "gemmQ8_0", "gemmQ4_0"].map((n) => [n, kernelRef("compact", n)])));
+const refs: Record<string, KernelRef> = {};
+const ref = (module: string, name: string): KernelRef => (refs[`${module}.${name}`] ??= kernelRef(module, name));
+
+/** A call's kernels: relaxeddot.wat's for Q4_0 where its int8 dot product is in use, else compact.wat's. */
+function kernels(dtype: "q8_0" | "q4_0"): { pairs: KernelRef; gemm: KernelRef } {
+  if (dtype === "q4_0" && relaxedDot()) return { pairs: ref("relaxeddot", "pairActs8"), gemm: ref("relaxeddot", "gemmQ4_0") };
+  return { pairs: ref("compact", "pairActs16"), gemm: ref("compact", dtype === "q8_0" ? "gemmQ8_0" : "gemmQ4_0") };
 }
 
 /** out [M, N] (byte address po, row stride N) = x (px) · Wᵀ, W at byte address w; `work`: intGemmScratchFloats(M, K, N) floats. */
 export function runIntGemm(dtype: "q8_0" | "q4_0", px: number, M: number, K: number, w: number, N: number, po: number, work: number): void {
-  const k = kernels(), nb = blocksPerRow(K);
+  const k = kernels(dtype), nb = blocksPerRow(K);
   const bounds = rowSplit(M, K, N);
   const at = layout(M, K, bounds.length - 1);
   const xq = work, xd = work + at.xd, x2 = work + at.x2;
-  runJobs(k.quantizeActs16!, split(M, Math.ceil(4096 / K), (m0, m1) => [px + 4 * m0 * K, m1 - m0, K, xq + m0 * nb * ACT_Q16.blockBytes, xd + 4 * m0 * nb]));
-  runJobs(k.pairActs16!, split(2 * Math.ceil(M / 4), Math.ceil(2048 / K), (j0, j1) => [xq, xd, M, nb, x2, j0, j1]));
-  const rb = rowBytes(dtype, K), gemm = dtype === "q8_0" ? k.gemmQ8_0! : k.gemmQ4_0!;
+  runJobs(ref("compact", "quantizeActs16"), split(M, Math.ceil(4096 / K), (m0, m1) => [px + 4 * m0 * K, m1 - m0, K, xq + m0 * nb * ACT_Q16.blockBytes, xd + 4 * m0 * nb]));
+  runJobs(k.pairs, split(2 * Math.ceil(M / 4), Math.ceil(2048 / K), (j0, j1) => [xq, xd, M, nb, x2, j0, j1]));
+  const rb = rowBytes(dtype, K);
   const jobs: number[][] = [];
   for (let t = 0; t + 1 < bounds.length; t++) {
     const r0 = bounds[t]!;
     jobs.push([x2, M, nb, w + r0 * rb, bounds[t + 1]! - r0, po + 4 * r0, N, work + at.panels + t * nb * PANEL_BYTES]);
   }
-  runJobs(gemm, jobs);
+  runJobs(k.gemm, jobs);
 }
 
 /** Jobs over [0, count) split across the threads, at least minItems each. */

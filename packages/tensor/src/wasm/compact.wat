@@ -32,6 +32,7 @@
   ;;   compact/int-gemm.wat        exports gemmQ8_0, gemmQ4_0 (prefill: panels of 8 W rows · 4 rows of x)
   ;;   compact/int-gemm-pack.wat   $packQ8_0, $packQ4_0 (8 W rows → a panel)
   ;;   compact/int-gemm-acts.wat   export pairActs16 (x by pairs of rows)
+  ;;   packed-rows.wat             $rowAt, $scales4 (row addresses, 4 f16 block scales widened; shared with relaxeddot.wat)
   ;;#include compact/f16.wat
   ;;#include hsum.wat
   ;;#include compact/row-dot-16bit.wat
@@ -42,4 +43,5 @@
   ;;#include compact/int-gemm.wat
   ;;#include compact/int-gemm-pack.wat
   ;;#include compact/int-gemm-acts.wat
+  ;;#include packed-rows.wat
 )

@@ -133,6 +133,10 @@ export interface RelaxedDotExports {
   quantizeActs8(x: number, M: number, K: number, xq: number, xd: number): void;
   /** 1 when some weight of the n Q8_0 blocks at w is −128 (which dotQ8_0 here cannot take), else 0 */
   q8HasMinus128(w: number, n: number): number;
+  /** quantizeActs16's blocks by pairs of rows, as bytes, for gemmQ4_0 here (pairs j0 … j1−1 of 2·⌈M/4⌉; relaxeddot/q4_0-gemm-pack.wat) */
+  pairActs8(xq: number, xd: number, M: number, nb: number, x2: number, j0: number, j1: number): void;
+  /** compact.wat's gemmQ4_0 on the int8 dot product: x from pairActs8, W packed 8 rows at a time into `panel` (nb·576 bytes) */
+  gemmQ4_0(x2: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number, panel: number): void;
 }
 
 /** Exports of stream.wat (the bandwidth probe of the benchmarks). */

@@ -38,11 +38,17 @@
   ;;   relaxeddot/q8-minus128.wat      export q8HasMinus128 (does a Q8_0 matrix hold a −128?)
   ;;   relaxeddot/q8_0.wat             export dotQ8_0 (activation blocks · Q8_0 blocks, 4 rows at a time)
   ;;   relaxeddot/q4_0.wat             export dotQ4_0 (the same against Q4_0 blocks)
+  ;;   relaxeddot/q4_0-gemm.wat        export gemmQ4_0 (prefill: panels of 8 W rows · 4 rows of x, by quads of k)
+  ;;   relaxeddot/q4_0-gemm-pack.wat   $packNibbles (8 W rows → a panel); export pairActs8 (x by pairs of rows)
+  ;;   packed-rows.wat                 $rowAt, $scales4, $store2x2 (shared with compact.wat)
 ;;#if relaxed
   ;;#include relaxeddot/quantize-acts8.wat
   ;;#include relaxeddot/q8-minus128.wat
   ;;#include relaxeddot/q8_0.wat
   ;;#include relaxeddot/q4_0.wat
+  ;;#include relaxeddot/q4_0-gemm.wat
+  ;;#include relaxeddot/q4_0-gemm-pack.wat
+  ;;#include packed-rows.wat
 ;;#else
 ;;#end
 )

@@ -1,7 +1,7 @@
 ;; compact/int-gemm-acts.wat (compact.wat): pairActs16, x's side of gemmQ8_0 / gemmQ4_0
 ;; (compact/int-gemm.wat): quantizeActs16's rows of x by pairs (a, b), per block and pair of rows
 ;; (272 bytes) the i16x8 [a k0, a k1, a k0, a k1, b k0, b k1, b k0, b k1] of k-pair p at 16·p,
-;; then the f32x4 [d_a, d_a, d_b, d_b]. Uses $rowAt (compact/int-gemm-pack.wat).
+;; then the f32x4 [d_a, d_a, d_b, d_b]. Uses $rowAt (packed-rows.wat).
 
   ;; ---------------------------------------------------------------------------------------------
   ;; pairActs16: quantizeActs16's blocks (q i16 [M][nb][32] at xq, d f32 [M][nb] at xd) → x2,

@@ -4,6 +4,7 @@
 ;;     Q = 0…3 (rows A = 2Q, B = 2Q+1) the i16x8 [A k0, A k1, B k0, B k1, A k0, A k1, B k0, B k1]
 ;;     at 64·p + 16·Q, then per Q the f32x4 [d_A, d_B, d_A, d_B] at 1024 + 16·Q;
 ;;   x: compact/int-gemm-acts.wat's pairActs16.
+;; Uses $rowAt, $scales4 (packed-rows.wat).
 
   ;; rows r … r+7 of W [rows][nb] Q8_0 blocks (34 bytes: d f16 @0, q i8[32] @2) at w into the
   ;; panel (past the last row: the last row again; gemm does not store it). Straight-line per
@@ -254,15 +255,3 @@
       (local.set $panel (i32.add (local.get $panel) (i32.const 1088)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $block))))
-
-  ;; the byte address of row min(r, rows − 1) (rb bytes a row)
-  (func $rowAt (param $w i32) (param $rb i32) (param $r i32) (param $rows i32) (result i32)
-    (i32.add (local.get $w) (i32.mul (select (local.get $r) (i32.sub (local.get $rows) (i32.const 1)) (i32.lt_u (local.get $r) (local.get $rows))) (local.get $rb))))
-
-  ;; the f16 scales at b0 … b3 widened to f32x4 as dotQ8_0 widens them (finite halves)
-  (func $scales4 (param $b0 i32) (param $b1 i32) (param $b2 i32) (param $b3 i32) (result v128)
-    (local $h v128)
-    (local.set $h (v128.load16_lane 6 (local.get $b3) (v128.load16_lane 4 (local.get $b2)
-      (v128.load16_lane 2 (local.get $b1) (v128.load16_lane 0 (local.get $b0) (v128.const i32x4 0 0 0 0))))))
-    (v128.or (f32x4.mul (i32x4.shl (v128.and (local.get $h) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)) (i32.const 13)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
-             (v128.and (i32x4.shl (local.get $h) (i32.const 16)) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))

@@ -1,7 +1,7 @@
 ;; compact/int-gemm.wat (compact.wat): gemmQ8_0, gemmQ4_0 — the products of prefill (many rows of
 ;; x) with Q8_0 / Q4_0 W, the same numbers as dotQ8_0 / dotQ4_0 bit for bit, laid out so that the
 ;; inner loop is only i32x4.dot_i16x8_s and i32x4.add on operands loaded as they are.
-;; Uses the panels of compact/int-gemm-pack.wat.
+;; Uses the panels of compact/int-gemm-pack.wat and $store2x2 (packed-rows.wat).
 ;;
 ;; Why a second kernel: the row-dots (compact/q8_0.wat) widen each weight byte to i16 once per one
 ;; or two rows of x and add the four rows' lane sums across lanes (transposes) every block. Here
@@ -107,15 +107,3 @@
       (local.set $o (i32.add (local.get $o) (i32.shl (local.get $ldo) (i32.const 3))))
       (local.set $m (i32.add (local.get $m) (i32.const 4)))
       (br $rows4))))
-
-  ;; an accumulator's lanes (A, a), (B, a), (A, b), (B, b) to o (row a, columns A, B) and o + 4·ldo
-  ;; (row b): `cols` columns from o on and `xrows` rows from row a on are the product's
-  (func $store2x2 (param $o i32) (param $v v128) (param $cols i32) (param $ldo i32) (param $xrows i32)
-    (if (i32.le_s (local.get $cols) (i32.const 0)) (then (return)))
-    (if (i32.ge_s (local.get $cols) (i32.const 2))
-      (then
-        (if (i32.ge_s (local.get $xrows) (i32.const 1)) (then (v128.store64_lane 0 (local.get $o) (local.get $v))))
-        (if (i32.ge_s (local.get $xrows) (i32.const 2)) (then (v128.store64_lane 1 (i32.add (local.get $o) (i32.shl (local.get $ldo) (i32.const 2))) (local.get $v)))))
-      (else
-        (if (i32.ge_s (local.get $xrows) (i32.const 1)) (then (f32.store (local.get $o) (f32x4.extract_lane 0 (local.get $v)))))
-        (if (i32.ge_s (local.get $xrows) (i32.const 2)) (then (f32.store (i32.add (local.get $o) (i32.shl (local.get $ldo) (i32.const 2))) (f32x4.extract_lane 2 (local.get $v))))))))
