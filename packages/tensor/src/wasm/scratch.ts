@@ -101,16 +101,14 @@ function firstWithArray(ops: readonly Operand[], i: number): number {
   return i;
 }
 
-/** What all operands holding ops[i].array need: the largest n, and whether any reads or writes it. */
-function merged(ops: readonly Operand[], i: number): { n: number; read: boolean; write: boolean } {
-  let n = 0, read = false, write = false;
-  for (const op of ops) {
-    if (op.array !== ops[i]!.array) continue;
-    n = Math.max(n, op.n);
-    read ||= op.read;
-    write ||= op.write;
-  }
-  return { n, read, write };
+// A view of the whole heap, for copies at a float index without a view per operand (building a
+// typed-array view costs about as much as copying a few KB, and most operands are that small).
+let heapView = new Float32Array(memoryBuffer());
+
+function heapFloats(): Float32Array {
+  const buffer = memoryBuffer();
+  if (heapView.buffer !== buffer) heapView = new Float32Array(buffer);
+  return heapView;
 }
 
 /**
@@ -129,7 +127,10 @@ export function runInHeap(
   const buffer = memoryBuffer();
   const count = ops.length;
   const addrs = new Array<number>(count);
-  // 1. In-heap operands: their addresses; the rest need room in the scratch.
+  // 1. In-heap operands: their addresses; the rest need room in the scratch. An array passed
+  //    several times (first: its first operand) gets one copy of the largest n any of them uses.
+  const first = new Array<number>(count);
+  const floatsOf = new Array<number>(count).fill(0);
   let floats = roundUp4(workFloats);
   let copies = false;
   let holdsViews = false;
@@ -137,40 +138,46 @@ export function runInHeap(
     const a = ops[i]!.array;
     if (a.buffer === buffer) {
       addrs[i] = a.byteOffset;
+      first[i] = i;
       holdsViews = true;
     } else {
       addrs[i] = -1;
       copies = true;
-      if (firstWithArray(ops, i) === i) floats += roundUp4(merged(ops, i).n);
+      const f = firstWithArray(ops, i);
+      first[i] = f;
+      floatsOf[f] = Math.max(floatsOf[f]!, ops[i]!.n);
     }
   }
+  for (let i = 0; i < count; i++) if (addrs[i] === -1 && first[i] === i) floats += roundUp4(floatsOf[i]!);
   // 2. Scratch: [work | a copy of each distinct operand not in the heap], each 16-byte aligned.
   const work = floats === 0 ? 0 : holdsViews ? reserveScratchHoldingViews(floats, what) : floats <= scratchFloats ? scratchPtr : reserveScratch(floats, what());
   if (copies) {
-    const mem = memoryBuffer(); // the memory may have grown (no operand was in it then)
+    const mem = heapFloats(); // the memory may have grown (no operand was in it then)
     let next = work + roundUp4(workFloats) * 4;
     for (let i = 0; i < count; i++) {
-      if (addrs[i]! >= 0) continue;
-      const first = firstWithArray(ops, i);
-      if (first < i) {
-        addrs[i] = addrs[first]!;
-        continue;
-      }
-      const { n, read } = merged(ops, i);
+      if (addrs[i]! >= 0 || first[i] !== i) continue;
       addrs[i] = next;
+      const n = floatsOf[i]!;
       next += roundUp4(n) * 4;
-      if (read && n > 0) new Float32Array(mem, addrs[i]!, n).set(ops[i]!.array.subarray(0, n));
+      let read = false;
+      for (let j = i; j < count; j++) if (first[j] === i && ops[j]!.read) read = true;
+      const a = ops[i]!.array;
+      if (read && n > 0) mem.set(n === a.length ? a : a.subarray(0, n), addrs[i]! >> 2);
     }
+    for (let i = 0; i < count; i++) if (first[i] !== i) addrs[i] = addrs[first[i]!]!;
   }
   kernel(addrs, work);
   // 3. Copy back what the kernel wrote into scratch copies.
   if (copies) {
-    const mem = memoryBuffer();
+    const mem = heapFloats();
     for (let i = 0; i < count; i++) {
       const a = ops[i]!.array;
-      if (a.buffer === buffer || firstWithArray(ops, i) !== i) continue;
-      const { n, write } = merged(ops, i);
-      if (write && n > 0) a.set(new Float32Array(mem, addrs[i]!, n));
+      if (a.buffer === buffer || first[i] !== i) continue;
+      let write = false;
+      for (let j = i; j < count; j++) if (first[j] === i && ops[j]!.write) write = true;
+      const n = floatsOf[i]!;
+      const at = addrs[i]! >> 2;
+      if (write && n > 0) a.set(mem.subarray(at, at + n));
     }
   }
   return ops[result]!.array;
