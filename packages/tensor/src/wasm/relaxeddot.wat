@@ -18,7 +18,8 @@
 ;; always in [0, 127], so each i16 lane is exactly a·b + a'·b', |·| ≤ 2·128·127 = 32512:
 ;;   Q4_0: b = the stored nibbles n ∈ [0, 15], a = q_x; the two halves' pair sums (|·| ≤ 2·127·15
 ;;         each) are added in i16, widened by i32x4.dot_i16x8_s with ones, and −8·Σq_x
-;;         (precomputed per block by quantizeActs8) is added: Σ q_x·(n − 8).
+;;         (precomputed per block by quantizeActs8) is added to the four rows' transposed sums:
+;;         Σ q_x·(n − 8).
 ;;   Q8_0: b = |q_x| ∈ [0, 127], a = q_w with q_x's sign: (q_w ⊕ m) − m, m = −1 where q_x < 0
 ;;         (q_w·q_x = (±q_w)·|q_x|); each half widened on its own (two would overflow i16). Exact
 ;;         for q_w ∈ [−127, 127]; q_w = −128 (never written by llama.cpp's or mini's encoder,
@@ -26,8 +27,8 @@
 ;;         compact.wat's product instead (WeightMatrix checks its bytes: q8HasMinus128).
 ;;
 ;; Activation blocks (64 bytes each, the size of compact.wat's, so the scratch layout is shared):
-;; q_x i8[32] @0, then i32x4 @32: lane l = −8·(q_x[4l..4l+3] + q_x[16+4l..16+4l+3]) (the Q4_0
-;; correction, in the lanes its pair sums are widened into); d_x f32 [M][nb] apart at xd.
+;; q_x i8[32] @0, then i32x4 @32: −8·Σq_x in every lane (the Q4_0 correction, one per block for
+;; the four rows' sums at once); d_x f32 [M][nb] apart at xd.
 
 (module
   (import "env" "memory" (memory 1 65536 shared))

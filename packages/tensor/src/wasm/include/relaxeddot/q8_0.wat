@@ -1,5 +1,5 @@
 ;; relaxeddot/q8_0.wat (relaxeddot.wat, relaxed build only): the export dotQ8_0 on
-;; i16x8.relaxed_dot_i8x16_i7x16_s: activation blocks of 64 bytes (q_x i8[32] @0, the Q4_0 correction i32x4 @32; d_x f32 at xd)
+;; i16x8.relaxed_dot_i8x16_i7x16_s: activation blocks of 64 bytes (q_x i8[32] @0, the Q4_0 correction −8·Σq_x in all 4 i32 lanes @32; d_x f32 at xd)
 ;; against W [rows][nb] Q8_0 blocks (34 bytes), out[m·ldo + r] f32; bit for bit compact.wat's dotQ8_0.
 
   ;; ---------------------------------------------------------------------------------------------
@@ -90,11 +90,11 @@
                                     (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3))))
           (local.set $t0 (i32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $t0) (local.get $t2))
                                     (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $t0) (local.get $t2))))
-          ;; the 4 rows' f16 scales d_w (low halves of i32 lanes), widened (finite halves)
-          (local.set $h (v128.load16_lane 6 (local.get $p3) (v128.load16_lane 4 (local.get $p2)
-            (v128.load16_lane 2 (local.get $p1) (v128.load16_lane 0 (local.get $p0) (v128.const i32x4 0 0 0 0))))))
-          (local.set $f (v128.or (f32x4.mul (i32x4.shl (v128.and (local.get $h) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)) (i32.const 13)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
-                                 (v128.and (i32x4.shl (local.get $h) (i32.const 16)) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+          ;; the 4 rows' f16 scales d_w in the high halves of i32 lanes (so already · 2^16), widened
+          ;; as the f16 row-dot widens (compact/row-dot-16bit.wat: exact for finite halves)
+          (local.set $h (v128.load16_lane 7 (local.get $p3) (v128.load16_lane 5 (local.get $p2)
+            (v128.load16_lane 3 (local.get $p1) (v128.load16_lane 1 (local.get $p0) (v128.const i32x4 0 0 0 0))))))
+          (local.set $f (f32x4.mul (v128.and (i32x4.shr_s (local.get $h) (i32.const 3)) (v128.const i32x4 0x8fffffff 0x8fffffff 0x8fffffff 0x8fffffff)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112)))
           ;; acc += f32(Σ) · (d_w · d_x): compact.wat's float operations, in its order
           (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (f32x4.convert_i32x4_s (local.get $s0)) (f32x4.mul (local.get $f) (v128.load32_splat (local.get $d))))))
           (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (f32x4.convert_i32x4_s (local.get $t0)) (f32x4.mul (local.get $f) (v128.load32_splat (i32.add (local.get $d) (local.get $ds)))))))
@@ -158,11 +158,11 @@
                                     (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s2) (local.get $s3))))
           (local.set $s0 (i32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $s0) (local.get $s2))
                                     (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $s0) (local.get $s2))))
-          ;; the 4 rows' f16 scales d_w (low halves of i32 lanes), widened (finite halves)
-          (local.set $h (v128.load16_lane 6 (local.get $p3) (v128.load16_lane 4 (local.get $p2)
-            (v128.load16_lane 2 (local.get $p1) (v128.load16_lane 0 (local.get $p0) (v128.const i32x4 0 0 0 0))))))
-          (local.set $f (v128.or (f32x4.mul (i32x4.shl (v128.and (local.get $h) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)) (i32.const 13)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
-                                 (v128.and (i32x4.shl (local.get $h) (i32.const 16)) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+          ;; the 4 rows' f16 scales d_w in the high halves of i32 lanes (so already · 2^16), widened
+          ;; as the f16 row-dot widens (compact/row-dot-16bit.wat: exact for finite halves)
+          (local.set $h (v128.load16_lane 7 (local.get $p3) (v128.load16_lane 5 (local.get $p2)
+            (v128.load16_lane 3 (local.get $p1) (v128.load16_lane 1 (local.get $p0) (v128.const i32x4 0 0 0 0))))))
+          (local.set $f (f32x4.mul (v128.and (i32x4.shr_s (local.get $h) (i32.const 3)) (v128.const i32x4 0x8fffffff 0x8fffffff 0x8fffffff 0x8fffffff)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112)))
           ;; acc += f32(Σ) · (d_w · d_x): compact.wat's float operations, in its order
           (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (f32x4.convert_i32x4_s (local.get $s0)) (f32x4.mul (local.get $f) (v128.load32_splat (local.get $d))))))
           (local.set $p0 (i32.add (local.get $p0) (i32.const 34)))

@@ -1,5 +1,5 @@
 ;; relaxeddot/quantize-acts8.wat (relaxeddot.wat, relaxed build only): the export quantizeActs8,
-;; x f32 [M, K] → M·nb activation blocks of 64 bytes (q_x i8[32] @0, the Q4_0 correction i32x4 @32; d_x f32 at xd), nb = ⌈K/32⌉.
+;; x f32 [M, K] → M·nb activation blocks of 64 bytes (q_x i8[32] @0, the Q4_0 correction −8·Σq_x in all 4 i32 lanes @32; d_x f32 at xd), nb = ⌈K/32⌉.
 
   ;; ---------------------------------------------------------------------------------------------
   ;; quantizeActs8: x f32 [M, K] → activation blocks (above) at xq + 64·(m·nb + b), d f32 at
@@ -41,9 +41,12 @@
                   (else (i32.const 0))))
               (local.set $j (i32.add (local.get $j) (i32.const 1)))
               (br $quant)))))
-        ;; −8·Σq per lane: i16 pair sums of both halves (|·| ≤ 4·127), then i32 pairs
+        ;; −8·Σq in every lane of @32: i16 pair sums of both halves (|·| ≤ 4·127), i32 pairs, then the
+        ;; lanes summed (dotQ4_0 adds it to the four rows' transposed sums at once)
         (local.set $v (i16x8.add (i16x8.extadd_pairwise_i8x16_s (v128.load (local.get $xq))) (i16x8.extadd_pairwise_i8x16_s (v128.load offset=16 (local.get $xq)))))
-        (v128.store offset=32 (local.get $xq) (i32x4.mul (i32x4.extadd_pairwise_i16x8_s (local.get $v)) (v128.const i32x4 -8 -8 -8 -8)))
+        (local.set $v (i32x4.mul (i32x4.extadd_pairwise_i16x8_s (local.get $v)) (v128.const i32x4 -8 -8 -8 -8)))
+        (local.set $v (i32x4.add (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+        (v128.store offset=32 (local.get $xq) (i32x4.add (local.get $v) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $v) (local.get $v))))
         (local.set $xq (i32.add (local.get $xq) (i32.const 64)))
         (local.set $xd (i32.add (local.get $xd) (i32.const 4)))
         (local.set $p (i32.add (local.get $p) (i32.const 128)))
