@@ -51,8 +51,8 @@ describe("the Llama's heap is reserved at load", () => {
     expect(err).toBeInstanceOf(HeapGrowthError);
     const e = err as HeapGrowthError;
     expect(e.pass).toBe("LlamaModel.forward");
-    // the first product of the pass: the layer's q_proj, by the packed int16 gemm of prefill (compact/int-gemm.ts)
-    expect(e.what).toMatch(/^compact matmul q8_0 \[\d+, 128, 128\] \(packed\) \(\d+ floats of scratch\)$/);
+    // the first product of the pass: the layer's q, k, v (rows 128 + 64 + 64) as one group, on prefill's packed gemm
+    expect(e.what).toMatch(/^compact matmul group q8_0 \[\d+, 128, 128 \+ 64 \+ 64\] \(packed\) \(\d+ floats of scratch\)$/);
     expect(e.message).toMatch(/asked for \d+ bytes of WASM heap during .*growth is not allowed during a pass/);
     expect(heap.generation).toBe(generation); // nothing grew
     expect(heap.capacity).toBe(capacity);

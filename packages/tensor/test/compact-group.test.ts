@@ -5,6 +5,7 @@
  * from 4 rows of x (widened gemm) and mixed dtypes are declined, doing nothing.
  */
 import { afterAll, describe, expect, it } from "vitest";
+import { INT_GEMM_MIN_M } from "../src/compact/int-gemm.js";
 import { WeightMatrix } from "../src/compact/matrix.js";
 import type { WeightDtype } from "../src/compact/dtype.js";
 import { getThreads, poolRounds, setThreads } from "../src/wasm/pool.js";
@@ -20,9 +21,11 @@ describe("WeightMatrix.matmulTransBGroup", () => {
     ["q4_k", 256, [260, 40, 40]], ["q6_k", 512, [64, 65]],
   ];
   for (const [dtype, K, Ns] of cases) {
-    it(`${dtype}, K = ${K}, rows ${Ns.join(" + ")}: the bits of one call each, M = 1–3, at 1–4 threads`, () => {
+    // q8_0 / q4_0 from INT_GEMM_MIN_M rows: the packed gemm's group (int-gemm.ts)
+    const Ms = dtype === "q8_0" || dtype === "q4_0" ? [1, 2, 3, INT_GEMM_MIN_M, 13, 40] : [1, 2, 3];
+    it(`${dtype}, K = ${K}, rows ${Ns.join(" + ")}: the bits of one call each, M = ${Ms.join(", ")}, at 1–4 threads`, () => {
       const ws = Ns.map((N, i) => WeightMatrix.fromF32(seededFloats(N * K, 10 + i), N, K, dtype, `w${i}`));
-      for (const M of [1, 2, 3]) {
+      for (const M of Ms) {
         const x = seededFloats(M * K, 3 + M, 2);
         setThreads(1);
         const want = ws.map((w) => bits(w.matmulTransB(x, M)));
@@ -37,13 +40,17 @@ describe("WeightMatrix.matmulTransBGroup", () => {
     });
   }
 
-  it("a decode step's q8_0 q, k, v go as one pool round at 2 threads", () => {
+  it("a decode step's q8_0 q, k, v go as one pool round at 2 threads, a prefill's as three", () => {
     const K = 312, Ns = [312, 104, 104];
     const ws = Ns.map((N, i) => WeightMatrix.fromF32(seededFloats(N * K, 20 + i), N, K, "q8_0"));
     setThreads(2);
     const rounds = poolRounds();
     expect(WeightMatrix.matmulTransBGroup(seededFloats(K, 5), 1, ws.map((w, i) => ({ w, out: new Float32Array(Ns[i]!) })))).toBe(true);
     expect(poolRounds() - rounds).toBe(1);
+    // a prefill's: x quantized, laid out by pairs, then one gemm round over the three products
+    const prefill = poolRounds();
+    expect(WeightMatrix.matmulTransBGroup(seededFloats(64 * K, 6), 64, ws.map((w, i) => ({ w, out: new Float32Array(64 * Ns[i]!) })))).toBe(true);
+    expect(poolRounds() - prefill).toBe(3);
     for (const w of ws) w.dispose();
   });
 

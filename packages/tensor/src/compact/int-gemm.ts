@@ -1,5 +1,6 @@
 import { relaxedDot } from "../wasm/instance.js";
-import { kernelRef, runJobs, splitRange, type KernelRef } from "../wasm/pool.js";
+import { cutEvenly, type Cuttable } from "../wasm/matmul-group.js";
+import { kernelRef, runJobs, splitRange, threadCount, type KernelRef } from "../wasm/pool.js";
 import { roundUp4 } from "../wasm/scratch.js";
 import { ACT_Q16, blocksPerRow } from "./blocks.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
@@ -12,6 +13,8 @@ import { rowBytes, type WeightDtype } from "./dtype.js";
  *   2. pairActs16 lays the rows out by pairs, each k-pair repeated for the dot products' lanes;
  *   3. gemmQ8_0 / gemmQ4_0, split by rows of W (8-row groups): each job packs its rows 8 at a time
  *      into a panel of its own and multiplies it by 4 rows of x at a time.
+ * Several products of one x (a layer's q, k, v; gate and up: up to INT_GEMM_GROUP_MAX) share
+ * steps 1 and 2, and their rows are cut into one piece per thread for one round of step 3.
  * Q4_0 where relaxedDot() is true takes relaxeddot.wat's pairActs8 / gemmQ4_0 instead: the same
  * tiling on bytes (the nibbles are the int8 dot product's unsigned operand), the same bits.
  * Scratch (intGemmScratchFloats): the activation blocks, the pairs, one panel per job.
@@ -25,6 +28,8 @@ const PAIR_BYTES = 272;
 const PANEL_BYTES = 1088;
 /** Least multiply-adds worth handing to a thread. */
 const MIN_MACS_PER_THREAD = 1 << 15;
+/** Most products of one x in one runIntGemm (the scratch holds a panel for each job: threads + this − 1). */
+export const INT_GEMM_GROUP_MAX = 3;
 
 /** Whether out = x·Wᵀ with x [M, K] and W in `dtype` takes runIntGemm. */
 export function usesIntGemm(dtype: WeightDtype, M: number): dtype is "q8_0" | "q4_0" {
@@ -40,12 +45,17 @@ function layout(M: number, K: number, jobs: number): { xd: number; x2: number; p
   return { xd, x2, panels, floats: roundUp4((panels + jobs * nb * PANEL_BYTES) / 4) };
 }
 
-/** Floats of scratch a call of [M, K] · [N, K]ᵀ takes at the current thread count (or fewer). */
-export function intGemmScratchFloats(M: number, K: number, N: number): number {
-  return layout(M, K, rowSplit(M, K, N).length - 1).floats;
+/** Floats of scratch of a runIntGemm with x [M, K] at the current thread count (or fewer). */
+export function intGemmScratchFloats(M: number, K: number): number {
+  return layout(M, K, threadCount() + INT_GEMM_GROUP_MAX - 1).floats;
 }
 
-const rowSplit = (M: number, K: number, N: number): number[] => splitRange(N, 8, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
+/** One product of runIntGemm: W [N, K] at byte address w, out [M, N] at byte address po. */
+export interface IntGemmProduct {
+  w: number;
+  N: number;
+  po: number;
+}
 
 const refs: Record<string, KernelRef> = {};
 const ref = (module: string, name: string): KernelRef => (refs[`${module}.${name}`] ??= kernelRef(module, name));
@@ -56,20 +66,30 @@ function kernels(dtype: "q8_0" | "q4_0"): { pairs: KernelRef; gemm: KernelRef } 
   return { pairs: ref("compact", "pairActs16"), gemm: ref("compact", dtype === "q8_0" ? "gemmQ8_0" : "gemmQ4_0") };
 }
 
-/** out [M, N] (byte address po, row stride N) = x (px) · Wᵀ, W at byte address w; `work`: intGemmScratchFloats(M, K, N) floats. */
-export function runIntGemm(dtype: "q8_0" | "q4_0", px: number, M: number, K: number, w: number, N: number, po: number, work: number): void {
+/**
+ * out_i [M, N_i] = x (byte address px, [M, K]) · W_iᵀ for each product (at most INT_GEMM_GROUP_MAX;
+ * outs must not overlap x or each other); `work`: intGemmScratchFloats(M, K) floats.
+ */
+export function runIntGemm(dtype: "q8_0" | "q4_0", px: number, M: number, K: number, products: readonly IntGemmProduct[], work: number): void {
+  if (products.length > INT_GEMM_GROUP_MAX) throw new Error(`runIntGemm: ${products.length} products of one x, at most ${INT_GEMM_GROUP_MAX}`);
   const k = kernels(dtype), nb = blocksPerRow(K);
-  const bounds = rowSplit(M, K, N);
-  const at = layout(M, K, bounds.length - 1);
+  const at = layout(M, K, 0);
   const xq = work, xd = work + at.xd, x2 = work + at.x2;
   runJobs(ref("compact", "quantizeActs16"), split(M, Math.ceil(4096 / K), (m0, m1) => [px + 4 * m0 * K, m1 - m0, K, xq + m0 * nb * ACT_Q16.blockBytes, xd + 4 * m0 * nb]));
   runJobs(k.pairs, split(2 * Math.ceil(M / 4), Math.ceil(2048 / K), (j0, j1) => [xq, xd, M, nb, x2, j0, j1]));
+  // every product's rows end to end, cut into one piece per thread of about equal work (8-row units)
+  const cuts: Cuttable[] = products.map((p) => ({ units: p.N, align: 8, cost: M * K, bounds: [] }));
+  const total = products.reduce((s, p) => s + p.N * M * K, 0);
+  cutEvenly(cuts, Math.max(1, Math.min(threadCount(), Math.floor(total / MIN_MACS_PER_THREAD))));
   const rb = rowBytes(dtype, K);
   const jobs: number[][] = [];
-  for (let t = 0; t + 1 < bounds.length; t++) {
-    const r0 = bounds[t]!;
-    jobs.push([x2, M, nb, w + r0 * rb, bounds[t + 1]! - r0, po + 4 * r0, N, work + at.panels + t * nb * PANEL_BYTES]);
-  }
+  products.forEach((p, i) => {
+    const b = cuts[i]!.bounds;
+    for (let t = 0; t + 1 < b.length; t++) {
+      const panel = work + at.panels + jobs.length * nb * PANEL_BYTES;
+      jobs.push([x2, M, nb, p.w + b[t]! * rb, b[t + 1]! - b[t]!, p.po + 4 * b[t]!, p.N, panel]);
+    }
+  });
   runJobs(k.gemm, jobs);
 }
 

@@ -3,7 +3,7 @@ import { cutEvenly, type Cuttable } from "../wasm/matmul-group.js";
 import { runJobs, threadCount } from "../wasm/pool.js";
 import { runInHeap, type Operand } from "../wasm/scratch.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
-import { usesIntGemm } from "./int-gemm.js";
+import { INT_GEMM_GROUP_MAX, intGemmScratchFloats, runIntGemm, usesIntGemm } from "./int-gemm.js";
 import { GEMM_MIN_M, MIN_MACS_PER_THREAD, quantizeActivations, rowDotJob, rowDotPlan } from "./matmul.js";
 
 /**
@@ -12,6 +12,8 @@ import { GEMM_MIN_M, MIN_MACS_PER_THREAD, quantizeActivations, rowDotJob, rowDot
  * and cut into one piece per thread of about equal work, each piece one row-dot job per product
  * it covers (wasm/matmul-group.ts's cutEvenly). Every output row is one row-dot, computed the same
  * way wherever the rows are cut, so each product gets the bits of its own compactMatmulTransB call.
+ * q8_0 / q4_0 from INT_GEMM_MIN_M rows (prefill) do the same with the packed gemm (int-gemm.ts): x
+ * quantized and laid out by pairs once, then one gemm round over all the products' rows.
  */
 export interface CompactGroupItem {
   /** Byte address of W [N, K] in the heap. */
@@ -25,21 +27,29 @@ export interface CompactGroupItem {
 
 /**
  * Runs the group and returns true, or returns false having done nothing where it does not apply
- * (no WASM; bf16 / f16 from GEMM_MIN_M rows, which widen W for gemm; q8_0 / q4_0 from
- * INT_GEMM_MIN_M rows, which pack it (int-gemm.ts); products of a Q8_0 group
+ * (no WASM; bf16 / f16 from GEMM_MIN_M rows, which widen W for gemm; more than
+ * INT_GEMM_GROUP_MAX q8_0 / q4_0 products from INT_GEMM_MIN_M rows; products of a Q8_0 group
  * that would take different kernels). No out may overlap x or another out.
  */
 export function compactMatmulTransBGroup(x: Float32Array, M: number, K: number, dtype: Exclude<WeightDtype, "f32">, items: readonly CompactGroupItem[]): boolean {
   if (!wasmEnabled() || wasm === null || M === 0 || items.length === 0) return false;
-  if (((dtype === "bf16" || dtype === "f16") && M >= GEMM_MIN_M) || usesIntGemm(dtype, M)) return false;
+  if ((dtype === "bf16" || dtype === "f16") && M >= GEMM_MIN_M) return false;
+  const ops: Operand[] = [{ array: x, n: M * K, read: true, write: false }];
+  for (const it of items) ops.push({ array: it.out, n: M * it.N, read: false, write: true });
+  const what = (): string => `compact matmul group ${dtype} [${M}, ${K}, ${items.map((it) => it.N).join(" + ")}]`;
+  if (usesIntGemm(dtype, M)) {
+    if (items.length > INT_GEMM_GROUP_MAX) return false;
+    runInHeap(ops, intGemmScratchFloats(M, K), (addrs, work) => {
+      runIntGemm(dtype, addrs[0]!, M, K, items.map((it, i) => ({ w: it.w, N: it.N, po: addrs[1 + i]! })), work);
+    }, 1, () => `${what()} (packed)`);
+    return true;
+  }
   const plan = rowDotPlan(dtype, M, K, items[0]!.q8Minus128);
   for (const it of items) if (rowDotPlan(dtype, M, K, it.q8Minus128).dot !== plan.dot) return false;
   const cuts: Cuttable[] = items.map((it) => ({ units: it.N, align: 4, cost: M * K, bounds: [] }));
   const total = items.reduce((s, it) => s + it.N * M * K, 0);
   const pieces = Math.max(1, Math.min(threadCount(), Math.floor(total / MIN_MACS_PER_THREAD)));
   cutEvenly(cuts, pieces);
-  const ops: Operand[] = [{ array: x, n: M * K, read: true, write: false }];
-  for (const it of items) ops.push({ array: it.out, n: M * it.N, read: false, write: true });
   const rb = rowBytes(dtype, K);
   runInHeap(ops, Math.ceil(plan.actBytes / 4), (addrs, work) => {
     const px = addrs[0]!;
@@ -51,6 +61,6 @@ export function compactMatmulTransBGroup(x: Float32Array, M: number, K: number, 
     });
     if (pieces > 1) runJobs(plan.dot, jobs);
     else for (const job of jobs) runJobs(plan.dot, [job]); // too little work to wake a thread: here, in order (one job a call runs inline)
-  }, 1, () => `compact matmul group ${dtype} [${M}, ${K}, ${items.map((it) => it.N).join(" + ")}]`);
+  }, 1, what);
   return true;
 }

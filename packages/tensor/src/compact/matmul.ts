@@ -77,10 +77,10 @@ export function compactMatmulTransB(
     }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}] (widened)`);
   }
   if (usesIntGemm(dtype, M)) {
-    const scratch = intGemmScratchFloats(M, K, N);
+    const scratch = intGemmScratchFloats(M, K);
     return runInHeap(ops, scratch + ySize, ([px, po], work) => {
       const py = accumulate ? work + 4 * scratch : po!;
-      runIntGemm(dtype, px!, M, K, w, N, py, work);
+      runIntGemm(dtype, px!, M, K, [{ w, N, po: py }], work);
       if (accumulate) addInPlace(po!, py, M, N);
     }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}] (packed)`);
   }
@@ -185,7 +185,7 @@ export function linearScratchFloats(dtype: WeightDtype, M: number, K: number, N:
   if (dtype === "f32") return matmulScratchFloats("nt", M, K, N);
   const y = accumulate ? roundUp4(M * N) : 0; // the product, added to out after
   if (dtype === "bf16" || dtype === "f16") return M < GEMM_MIN_M ? y : widenedScratch(M, K, N) + y;
-  if (usesIntGemm(dtype, M)) return intGemmScratchFloats(M, K, N) + y;
+  if (usesIntGemm(dtype, M)) return intGemmScratchFloats(M, K) + y;
   return roundUp4(Math.ceil(activationLayout(dtype, M, K).actBytes / 4)) + y;
 }
 
