@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { ParamSource } from "@mini/nn";
 import { RustGptModel, rustGptConfig, TinyLlama, tinyLlamaConfig } from "@mini/llm/models";
 import { buildWordLevelTokenizer } from "@mini/llm/tokenizers";
-import { readTextDataset, tokenizeDataset, train, type PhaseSpec, type TrainableLM } from "@mini/llm/training";
+import { readTextDataset, tokenizeDataset, train, type PhaseSpec, type StepReport, type TrainableLM } from "@mini/llm/training";
 
 const APP = join(fileURLToPath(import.meta.url), "../..");
 export const RUSTGPT_DATA = process.env["RUSTGPT_DATA"] ?? join(APP, "../../../shared/data/rustgpt");
@@ -29,9 +29,9 @@ export interface Workload {
   anchors: { rustgpt?: number; pytorch?: number };
   /**
    * Runs `epochs` epochs; returns training seconds and real tokens processed. onEpoch gets each
-   * epoch's training seconds (the trainer's clock) as it ends.
+   * epoch's training seconds (the trainer's clock) as it ends, onStep each step's.
    */
-  run(epochs: number, onEpoch?: (seconds: number) => void): Promise<{ seconds: number; tokens: number }>;
+  run(epochs: number, onEpoch?: (seconds: number) => void, onStep?: (stepInEpoch: number, seconds: number) => void): Promise<{ seconds: number; tokens: number }>;
 }
 
 function datasets(dir: { pre: string; chat: string }, maxSeqLen = 80) {
@@ -46,11 +46,18 @@ function datasets(dir: { pre: string; chat: string }, maxSeqLen = 80) {
   };
 }
 
-async function timeEpochs(model: TrainableLM, phase: PhaseSpec, padId: number, onEpoch?: (seconds: number) => void): Promise<{ seconds: number; tokens: number }> {
+async function timeEpochs(
+  model: TrainableLM,
+  phase: PhaseSpec,
+  padId: number,
+  onEpoch?: (seconds: number) => void,
+  onStep?: (stepInEpoch: number, seconds: number) => void,
+): Promise<{ seconds: number; tokens: number }> {
   let before = 0; // EpochReport.seconds is the phase's running total
   const r = await train(model, [phase], {
     seed: 42,
     padId,
+    ...(onStep ? { onStep: (s: StepReport) => onStep(s.stepInEpoch, s.seconds) } : {}),
     onEpoch: (e) => {
       onEpoch?.(e.seconds - before);
       before = e.seconds;
@@ -72,12 +79,12 @@ export function workloads(): Workload[] {
     {
       name: "rustgpt pre-training",
       anchors: { rustgpt: 0.047, pytorch: 0.077 },
-      run: (epochs, onEpoch) => timeEpochs(rustgpt(), { name: "p", data: rg.pre, epochs, lr: 5e-4, ...rgPhase }, rg.padId, onEpoch),
+      run: (epochs, onEpoch, onStep) => timeEpochs(rustgpt(), { name: "p", data: rg.pre, epochs, lr: 5e-4, ...rgPhase }, rg.padId, onEpoch, onStep),
     },
     {
       name: "rustgpt instruction tuning",
       anchors: { rustgpt: 0.147, pytorch: 0.21 },
-      run: (epochs, onEpoch) => timeEpochs(rustgpt(), { name: "i", data: rg.chat, epochs, lr: 1e-4, ...rgPhase }, rg.padId, onEpoch),
+      run: (epochs, onEpoch, onStep) => timeEpochs(rustgpt(), { name: "i", data: rg.chat, epochs, lr: 1e-4, ...rgPhase }, rg.padId, onEpoch, onStep),
     },
     {
       name: "default pre-training",

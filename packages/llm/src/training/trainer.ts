@@ -58,6 +58,8 @@ export interface StepReport {
   /** Real tokens in this batch and the phase's running throughput. */
   tokens: number;
   tokensPerSecond: number;
+  /** This step's seconds on the trainer's clock (batch assembly, forward, backward, optimizer step). */
+  seconds: number;
 }
 
 export interface EpochReport {
@@ -165,12 +167,14 @@ export async function train(model: TrainableLM, phases: readonly PhaseSpec[], op
         state.phaseStep++;
         state.epochLossSum += lossValue;
         state.epochLossSteps++;
-        prog.seconds += (performance.now() - t0) / 1000;
+        const stepSeconds = (performance.now() - t0) / 1000;
+        prog.seconds += stepSeconds;
         prog.tokens += batch.realTokens;
         prog.steps++;
         opts.onStep?.({
           phase: spec.name, epoch: state.epoch, stepInEpoch: state.stepInEpoch, stepsPerEpoch, phaseStep: state.phaseStep,
           loss: lossValue, lr: optimizer.lr, gradNorm: norm, tokens: batch.realTokens, tokensPerSecond: prog.tokens / Math.max(prog.seconds, 1e-9),
+          seconds: stepSeconds,
         });
         if (opts.signal?.aborted) {
           state.stepInEpoch++;
