@@ -40,8 +40,11 @@ const MIN_ADD_PER_THREAD = 1 << 14;
 
 const refs: Partial<Record<string, KernelRef>> = {};
 function ref(name: string): KernelRef {
+  // looked up first: a decode step asks ~200 times, and splitting the name each time showed in its profile
+  const known = refs[name];
+  if (known !== undefined) return known;
   const [module, fn] = name.includes(".") ? name.split(".") as [string, string] : ["compact", name];
-  return (refs[name] ??= kernelRef(module, fn));
+  return (refs[name] = kernelRef(module, fn));
 }
 
 /** Each dtype's row-dot export (module.name; compact.wat's by default). */
