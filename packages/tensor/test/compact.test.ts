@@ -150,6 +150,21 @@ describe("compact.wat against the reference loops", () => {
         { numRuns: 60, seed: 5 },
       );
     });
+
+    // decode (M = 1) walks all W rows in one loop, M > 1 one row per call: the same arithmetic per row
+    it(`${name}: bf16 / f16 with one x row give the bits of that row among three`, () => {
+      fc.assert(
+        fc.property(shapes, fc.constantFrom("bf16", "f16" as const), ({ K, N, seed }, dtype) => {
+          const x = seededFloats(3 * K, seed, 2), w = encodeWeights(seededFloats(N * K, seed + 1, 0.5), N, K, dtype, "w");
+          const three = runKernel(kernels, dtype, x, 3, K, w, N);
+          for (let m = 0; m < 3; m++) {
+            const one = runKernel(kernels, dtype, x.subarray(m * K, (m + 1) * K), 1, K, w, N);
+            expect(bits(one), `${name} ${dtype} row ${m} K=${K} N=${N}`).toEqual(bits(three.subarray(m * N, (m + 1) * N)));
+          }
+        }),
+        { numRuns: 40, seed: 11 },
+      );
+    });
   }
 });
 
