@@ -1,7 +1,7 @@
 import { ShapeError } from "../errors.js";
 import { relaxedDot, wasm, wasmEnabled } from "../wasm/instance.js";
 import { kernelRef, runJobs, splitRange, type KernelRef } from "../wasm/pool.js";
-import { gemmScratch, matmulScratchFloats, runGemm } from "../wasm/matmul.js";
+import { gemmBlocks, gemmJobs, gemmScratch, matmulScratchFloats } from "../wasm/matmul.js";
 import { roundUp4, runInHeap } from "../wasm/scratch.js";
 import { runRowsSplit } from "../wasm/split-rows.js";
 import { ACT_Q16, blocksPerRow } from "./blocks.js";
@@ -18,7 +18,7 @@ import { compactMatmulReference } from "./matmul.reference.js";
  * activation blocks (split by rows of x; blocks.ts), then W's rows are split across the threads (each streams its own slice of
  * W: tensor parallelism). Each output element is one row-dot computed by one thread, in the same
  * order for every thread count, so results are bit-identical whatever setThreads says.
- * bf16 / f16 with M ≥ GEMM_MIN_M (prefill) widen W panel by panel and run the f32 gemm instead
+ * bf16 / f16 with M ≥ GEMM_MIN_M (prefill) run the f32 gemm with W widened as it is packed
  * (widenedGemm below): a row-dot would widen every weight once per row of x.
  * q8_0 / q4_0 with M ≥ INT_GEMM_MIN_M (prefill) pack W for the int16 gemm of int-gemm.ts; with
  * fewer rows they take relaxeddot.wat's int8 dot products where relaxedDot() says so (the same
@@ -29,12 +29,8 @@ import { compactMatmulReference } from "./matmul.reference.js";
 
 /** Least multiply-adds worth handing to a thread. */
 export const MIN_MACS_PER_THREAD = 1 << 15;
-/** Rows of x from which bf16 / f16 widen panels of W once and run gemm (fewer: the row-dots, widening per row of x). */
+/** Rows of x from which bf16 / f16 run gemm on W widened as it is packed (fewer: the row-dots, widening per row of x). */
 export const GEMM_MIN_M = 4;
-/** Floats of W widened at once (1 MiB: in L2 while gemm packs it); at least 8 rows. */
-const PANEL_FLOATS = 1 << 18;
-/** Least weights worth handing to a thread for widening. */
-const MIN_WIDEN_PER_THREAD = 1 << 14;
 /** Least elements of an accumulate's out += y worth handing to a thread. */
 const MIN_ADD_PER_THREAD = 1 << 14;
 
@@ -174,12 +170,9 @@ function activationLayout(dtype: WeightDtype, M: number, K: number): { nb: numbe
   return { nb, qBytes, actBytes: qBytes + (wide ? 4 * M * nb : 0) };
 }
 
-/** Rows of W widened per panel by widenedGemm. */
-const panelRows = (K: number, N: number): number => Math.min(N, Math.max(8, Math.floor(PANEL_FLOATS / K / 8) * 8));
-
 /**
  * Floats of kernel scratch out [M, N] = x [M, K]·Wᵀ takes with W in `dtype` and x, out in the heap
- * (quantized activations, a widened panel and gemm's panels, or for f32 gemm's panels), at the
+ * (quantized activations or packed panels of W, gemm's panels for f32, bf16, f16), at the
  * current thread count: what a model reserves at load for its largest call. `accumulate` (out +=
  * x·Wᵀ, a residual add) takes room for the product as well.
  */
@@ -192,35 +185,24 @@ export function linearScratchFloats(dtype: WeightDtype, M: number, K: number, N:
   return roundUp4(Math.ceil(activationLayout(dtype, M, K).actBytes / 4)) + y;
 }
 
-/** Scratch floats of widenedGemm: one widened panel of W and gemm's packing panels. */
+/** Scratch floats of widenedGemm: gemm's packing panels, one set per job. */
 function widenedScratch(M: number, K: number, N: number): number {
-  const rows = panelRows(K, N);
-  const { each, parts } = gemmScratch(M, K, rows);
-  return roundUp4(rows * K) + parts * each;
+  const { each, parts } = gemmScratch(M, K, N);
+  return parts * each;
 }
 
 /**
- * bf16 / f16 prefill: W [N, K] in panels of `rows` rows, each widened to f32 once (split by rows
- * across the pool) and multiplied by gemm.wat (split by columns), out[:, n0 : n0 + rows] with row
- * stride N. gemm sums each element in the same order whatever the columns around it, so the
- * result does not depend on the panel size or the thread count. x at px, out at po (row stride N),
- * `panel`: widenedScratch(M, K, N) floats of scratch.
+ * bf16 / f16 prefill: gemm.wat's gemmW16, which widens W's blocks to f32 as it packs them, split by
+ * columns (rows of W) across the pool: each element summed as gemm sums it on the widened W,
+ * whatever the split, so the same bits for every thread count (and as a gemm on an f32 copy of W).
+ * x at px, out at po (row stride N), `work`: widenedScratch(M, K, N) floats.
  */
-function widenedGemm(px: number, M: number, K: number, w: number, dtype: "bf16" | "f16", N: number, po: number, panel: number): void {
-  const rows = panelRows(K, N);
-  const { each } = gemmScratch(M, K, rows);
-  const panelFloats = roundUp4(rows * K);
-  const widen = ref(dtype === "bf16" ? "widenBf16" : "widenF16");
-  for (let n0 = 0; n0 < N; n0 += rows) {
-    const n = Math.min(rows, N - n0);
-    const bounds = splitRange(n, 1, Math.ceil(MIN_WIDEN_PER_THREAD / K));
-    const jobs: number[][] = [];
-    for (let t = 0; t + 1 < bounds.length; t++) {
-      const r0 = bounds[t]!, r1 = bounds[t + 1]!;
-      jobs.push([w + 2 * (n0 + r0) * K, (r1 - r0) * K, panel + 4 * r0 * K]);
-    }
-    runJobs(widen, jobs);
-    // A(i,k) = x[i, k]; B(k,j) = panel[j, k]; C(i,j) = out[i, n0 + j]
-    runGemm(px, K, 1, panel, 1, K, po + 4 * n0, N, M, K, n, 1, 0, panel + 4 * panelFloats, each);
-  }
+function widenedGemm(px: number, M: number, K: number, w: number, dtype: "bf16" | "f16", N: number, po: number, work: number): void {
+  const { each } = gemmScratch(M, K, N);
+  const bounds = splitRange(N, gemmBlocks().NR, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
+  // gemm's jobs for A = x, B = Wᵀ (B at byte 0, so job[6] = 4·n0·K), then W's 16-bit rows from n0
+  const f16 = dtype === "f16" ? 1 : 0;
+  const jobs = gemmJobs(px, K, 1, 0, 1, K, po, N, M, K, 1, 0, bounds, work, each)
+    .map((j) => [j[0]!, j[1]!, j[2]!, j[3]!, j[4]!, j[5]!, w + j[6]! / 2, f16, j[9]!, j[10]!, j[13]!, j[14]!, j[15]!]);
+  runJobs(ref("gemm.gemmW16"), jobs);
 }

@@ -9,8 +9,8 @@
 ;; Addresses are BYTE addresses into the shared memory of heap.ts.
 ;;
 ;; BF16 / F16 (x f32): one W row at a time, widened to f32 in registers, used against all M rows
-;; of x while it sits in L1. (Prefill, M > 1, widens panels of W once and runs gemm.wat instead:
-;; src/compact/matmul.ts.)
+;; of x while it sits in L1. (Prefill, M ≥ 4, runs gemm.wat's gemmW16 instead, which widens W
+;; while packing it: src/compact/matmul.ts.)
 ;; Q8_0 / Q4_0: the activations are quantized once per call by quantizeActs16 into 16-bit blocks
 ;; (d·q, |q| ≤ 127), and four W rows at a time are multiplied as integers with
 ;; i32x4.dot_i16x8_s (see include/compact/q8_0.wat). The relaxed-SIMD variant differs only in the bf16 / f16

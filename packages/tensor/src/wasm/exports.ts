@@ -17,6 +17,8 @@ export interface GemmExports {
     ap: number, tile: number,
   ): void;
   packBT(w: number, N: number, K: number, dst: number): void;
+  /** C [M, N] = A·Wᵀ, W [N, K] bf16 (f16 = 0) or f16 (f16 = 1) at byte address w, widened while packed: gemm's bits on the widened W */
+  gemmW16(M: number, N: number, K: number, a: number, rsA: number, csA: number, w: number, f16: number, c: number, ldc: number, ap: number, bp: number, tile: number): void;
   MR: WebAssembly.Global;
   NR: WebAssembly.Global;
   KC: WebAssembly.Global;
@@ -104,7 +106,7 @@ export interface CompactExports {
   gemmQ4_0(x2: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number, panel: number): void;
   /** x f32 [M, K] → q i16 [M, nb, 32] at xq and d f32 [M, nb] at xd (zero-padded past K) */
   quantizeActs16(x: number, M: number, K: number, xq: number, xd: number): void;
-  /** bf16 / f16 [n] → f32 [n] (embedding rows; panels of W for the f32 gemm) */
+  /** bf16 / f16 [n] → f32 [n] (embedding rows) */
   widenBf16(w: number, n: number, out: number): void;
   widenF16(w: number, n: number, out: number): void;
 }

@@ -46,12 +46,14 @@
   (global $DIRECT_T_M (export "DIRECT_T_M") i32 (i32.const 8))
 
   ;; Table of contents (in this order: the order fixes the function indices, so the bytes):
-  ;;   gemm/blocked.wat        export gemm: the blocked loop nest over packed panels
+  ;;   gemm/blocked.wat        exports gemm, gemmW16: the blocked loop nest over packed panels
   ;;   gemm/packed-b.wat       exports gemmPackedB, packBT: products against a weight packed once
   ;;   $min below              the smaller of two i32
   ;;   gemm/micro-kernel.wat   $kernelColumn: one column of 4×8 register tiles from packed panels
   ;;   gemm/direct.wat         $direct, $directT, $kernelDirect: few rows of C, operands read in place
   ;;   gemm/pack.wat           $packA, $packB: blocks of A and B into panels
+  ;;   gemm/pack16.wat         $packB16: blocks of B = Wᵀ from bf16 / f16 rows, widened (gemmW16)
+  ;;   compact/f16.wat         $f16: one f16 → f32 (inf/NaN kept; shared with compact.wat)
   ;;#include gemm/blocked.wat
   ;;#include gemm/packed-b.wat
 
@@ -61,4 +63,6 @@
   ;;#include gemm/micro-kernel.wat
   ;;#include gemm/direct.wat
   ;;#include gemm/pack.wat
+  ;;#include gemm/pack16.wat
+  ;;#include compact/f16.wat
 )

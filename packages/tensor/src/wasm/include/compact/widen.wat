@@ -1,9 +1,9 @@
-;; compact/widen.wat (compact.wat): widenBf16 / widenF16, n 16-bit values → n f32 (W panels for
-;; gemm.wat in prefill, embedding rows). Uses $f16 (compact/f16.wat) for tails and inf/NaN groups.
+;; compact/widen.wat (compact.wat): widenBf16 / widenF16, n 16-bit values → n f32 (embedding
+;; rows; gemm.wat's gemmW16 widens the same way while packing, include/gemm/pack16.wat). Uses $f16 (compact/f16.wat) for tails and inf/NaN groups.
 
   ;; ---------------------------------------------------------------------------------------------
-  ;; widenBf16 / widenF16: n 16-bit values at w → n f32 at out (both any alignment): W panels for
-  ;; gemm.wat (prefill) and embedding rows. Eight at a time: the halves unpacked above 16 zero
+  ;; widenBf16 / widenF16: n 16-bit values at w → n f32 at out (both any alignment): embedding
+  ;; rows. Eight at a time: the halves unpacked above 16 zero
   ;; bits; for f16 that is (s|e5|m10) << 16, shifted right 3 as signed (sign repeated in bits
   ;; 28–30, cleared by the mask) and rescaled by 2^112: exact for finite halves. The tail, and any
   ;; group of 8 holding an inf/NaN half, through $f16 (the vector path would turn inf into 2^16·1.x).

@@ -22,6 +22,33 @@
     (param $b i32) (param $rsB i32) (param $csB i32)
     (param $c i32) (param $ldc i32) (param $alpha f32) (param $beta f32)
     (param $ap i32) (param $bp i32) (param $tile i32)
+    (call $gemmLoops (local.get $M) (local.get $N) (local.get $K) (local.get $a) (local.get $rsA) (local.get $csA)
+      (local.get $b) (local.get $rsB) (local.get $csB) (local.get $c) (local.get $ldc) (local.get $alpha) (local.get $beta)
+      (local.get $ap) (local.get $bp) (local.get $tile) (i32.const 0)))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; gemmW16: C [M, N] (row stride ldc) = A·Wᵀ for W [N, K] stored as bf16 (f16 = 0) or f16
+  ;; (f16 = 1) at byte address w (rows of K 16-bit values), A(i,k) at a + 4·(i·rsA + k·csA): the
+  ;; prefill of a bf16 / f16 Linear. gemm's loop nest and micro-kernel with W widened to f32 while
+  ;; its blocks are packed ($packB16), so each element is summed exactly as gemm sums it on the
+  ;; widened W (alpha 1, beta 0): the same bits, without a widened copy of W.
+  ;; ---------------------------------------------------------------------------------------------
+  (func (export "gemmW16")
+    (param $M i32) (param $N i32) (param $K i32)
+    (param $a i32) (param $rsA i32) (param $csA i32) (param $w i32) (param $f16 i32)
+    (param $c i32) (param $ldc i32) (param $ap i32) (param $bp i32) (param $tile i32)
+    (call $gemmLoops (local.get $M) (local.get $N) (local.get $K) (local.get $a) (local.get $rsA) (local.get $csA)
+      (local.get $w) (i32.const 1) (local.get $K) (local.get $c) (local.get $ldc) (f32.const 1) (f32.const 0)
+      (local.get $ap) (local.get $bp) (local.get $tile) (i32.add (local.get $f16) (i32.const 1))))
+
+  ;; the loop nest of gemm and gemmW16; bKind: 0 B in f32 (strides rsB, csB), 1 bf16 / 2 f16 W
+  ;; rows (rsB = 1, csB = K, b a byte address of 16-bit values)
+  (func $gemmLoops
+    (param $M i32) (param $N i32) (param $K i32)
+    (param $a i32) (param $rsA i32) (param $csA i32)
+    (param $b i32) (param $rsB i32) (param $csB i32)
+    (param $c i32) (param $ldc i32) (param $alpha f32) (param $beta f32)
+    (param $ap i32) (param $bp i32) (param $tile i32) (param $bKind i32)
     (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
     (local $jr i32) (local $betaK f32)
     (local.set $jc (i32.const 0))
@@ -33,7 +60,7 @@
         (br_if $donePc (i32.ge_u (local.get $pc) (local.get $K)))
         (local.set $kc (call $min (global.get $KC) (i32.sub (local.get $K) (local.get $pc))))
         (local.set $betaK (select (local.get $beta) (f32.const 1) (i32.eqz (local.get $pc))))
-        (if (i32.and (i32.eq (local.get $csB) (i32.const 1)) (i32.le_s (local.get $M) (global.get $DIRECT_M))) (then
+        (if (i32.and (i32.eqz (local.get $bKind)) (i32.and (i32.eq (local.get $csB) (i32.const 1)) (i32.le_s (local.get $M) (global.get $DIRECT_M)))) (then
           ;; Few rows and B's rows contiguous (A·B, Aᵀ·B): no packing (see $direct). Same loop
           ;; order per element as below, so the same bits.
           (call $direct (local.get $M) (local.get $nc) (local.get $kc)
@@ -46,7 +73,7 @@
             (local.get $alpha) (local.get $betaK) (local.get $bp) (local.get $tile))
           (local.set $pc (i32.add (local.get $pc) (global.get $KC)))
           (br $nextPc)))
-        (if (i32.and (i32.eq (local.get $rsB) (i32.const 1))
+        (if (i32.and (i32.and (i32.eqz (local.get $bKind)) (i32.eq (local.get $rsB) (i32.const 1)))
               (i32.and (i32.gt_s (local.get $M) (i32.const 4)) (i32.le_s (local.get $M) (global.get $DIRECT_T_M)))) (then
           ;; Few rows of A·Bᵀ: Cᵀ = B·Aᵀ with B read in place (see $directT). Same bits.
           (call $directT (local.get $M) (local.get $nc) (local.get $kc)
@@ -60,10 +87,14 @@
           (local.set $pc (i32.add (local.get $pc) (global.get $KC)))
           (br $nextPc)))
         ;; B block starts at B(pc, jc)
-        (call $packB
-          (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $pc) (local.get $rsB))
-                                                    (i32.mul (local.get $jc) (local.get $csB))) (i32.const 2)))
-          (local.get $rsB) (local.get $csB) (local.get $kc) (local.get $nc) (local.get $bp))
+        (if (i32.eqz (local.get $bKind))
+          (then (call $packB
+            (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $pc) (local.get $rsB))
+                                                      (i32.mul (local.get $jc) (local.get $csB))) (i32.const 2)))
+            (local.get $rsB) (local.get $csB) (local.get $kc) (local.get $nc) (local.get $bp)))
+          (else (call $packB16
+            (i32.add (local.get $b) (i32.shl (i32.add (local.get $pc) (i32.mul (local.get $jc) (local.get $csB))) (i32.const 1)))
+            (local.get $csB) (local.get $kc) (local.get $nc) (local.get $bp) (i32.eq (local.get $bKind) (i32.const 2)))))
         (local.set $ic (i32.const 0))
         (block $doneIc (loop $nextIc
           (br_if $doneIc (i32.ge_u (local.get $ic) (local.get $M)))
