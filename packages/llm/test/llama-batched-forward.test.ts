@@ -2,7 +2,7 @@
  * BatchedLlama.forwardBatch against LlamaModel.forward: sequences that join and leave, prefill
  * chunks and decode steps in the same pass, over a paged cache with scattered blocks. Per step,
  * every sequence's logits match its solitary run (within the float32 reordering of the kernels)
- * and greedy ids are identical. On the story model (GQA 8/4), a synthesized Mistral (GQA 4/2,
+ * and greedy ids are identical; the story model also in q8_0 and q4_0. On the story model (GQA 8/4), a synthesized Mistral (GQA 4/2,
  * sliding window 5: shorter than the sequences and than a block), and the synthesized Llama 3
  * (llama3 RoPE frequencies), Qwen2 (biases, a window on layer 1 only), Qwen3 (q/k norms) and
  * Mixtral (routed MLP) of families/.
@@ -43,6 +43,10 @@ const models: { name: string; model: LlamaModel; tol: number }[] = [];
 beforeAll(async () => {
   tmp = makeTempDir("batched");
   models.push({ name: "story (GQA 8/4)", model: (await loadModelDir(STORY_DIR)).model, tol: 1e-4 });
+  // q8_0 / q4_0: a solitary decode step's row-dots and a batched step's packed gemm (from 8 rows,
+  // compact/int-gemm.ts) give the same bits; what is left is attention over a prefill cut into
+  // chunks (one sequence here), measured 1.9e-6
+  for (const dtype of ["q8_0", "q4_0"] as const) models.push({ name: `story ${dtype}`, model: (await loadModelDir(STORY_DIR, { dtype })).model, tol: 1e-5 });
   const dir = synthesizeModelDir({ config: MISTRAL_CONFIG, outDir: join(tmp, "mistral"), seed: 4, std: 0.2 });
   models.push({ name: "synthetic mistral (GQA 4/2, window 5)", model: (await loadModelDir(dir)).model, tol: 1e-5 });
   for (const [name, config] of [["llama3", LLAMA3_CONFIG], ["qwen2", QWEN2_CONFIG], ["qwen3", QWEN3_CONFIG], ["mixtral", MIXTRAL_CONFIG]] as const) {
@@ -140,7 +144,7 @@ describe("BatchedLlama.forwardBatch", () => {
         const { ids, maxDiff } = runBatched(model, seqs, 24, blockSize);
         seqs.forEach((q, i) => {
           expect(ids[i], `${name}, sequence ${i}`).toEqual(solitary(model, q.prompt, q.maxNew).ids);
-          expect(maxDiff[i], `${name}, sequence ${i} logits`).toBeLessThan(tol);
+          expect(maxDiff[i], `${name}, sequence ${i} logits`).toBeLessThanOrEqual(tol);
         });
       }
     });
