@@ -3,14 +3,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { matmulTransB } from "../src/kernels/matmul.js";
 import { matmulTransBReference } from "../src/kernels/matmul.reference.js";
 import { heap } from "../src/wasm/heap.js";
-import { getThreads, setThreads } from "../src/wasm/pool.js";
+import { getThreads, poolRounds, setThreads } from "../src/wasm/pool.js";
 import { PackedTransB } from "../src/wasm/packed-transb.js";
 import { seededFloats } from "./helpers.js";
 
 /**
  * PackedTransB (W packed once as gemm's B panels): x·Wᵀ has the bits of matmulTransB on W itself
  * at 1–4 threads, every M (the gemm rows and the gemv ones it hands on), odd shapes, alpha/beta;
- * both are close to the plain reference loop; bad sizes are refused naming the matrix.
+ * both are close to the plain reference loop; a group of products of one x is one pool round with
+ * each product's bits; bad sizes are refused naming the matrix.
  */
 const initial = getThreads();
 afterAll(() => setThreads(initial));
@@ -68,6 +69,36 @@ describe("PackedTransB", () => {
         packed.dispose();
         expect(packed.byteLength).toBe(0);
       }
+    } finally {
+      for (const p of ptrs) heap.release(p);
+    }
+  });
+
+  it("matmulTransBGroup: each product's own bits, at 1–4 threads, as one pool round at 2; declines what would not take gemm", () => {
+    const ptrs: number[] = [];
+    try {
+      for (const [M, K, Ns] of [[3, 312, [312, 104, 104]], [16, 257, [1092, 1092]], [7, 65, [9, 700, 33]]] as [number, number, number[]][]) {
+        const x = pinned(seededFloats(M * K, 7), ptrs);
+        const ws = Ns.map((N, i) => new PackedTransB(pinned(seededFloats(N * K, 20 + i), ptrs), N, K, `w${i}`));
+        setThreads(1);
+        const want = ws.map((w) => bits(w.matmulTransB(x, M, pinned(new Float32Array(M * w.N), ptrs))));
+        for (const t of [1, 2, 3, 4]) {
+          setThreads(t);
+          const outs = ws.map((w) => pinned(new Float32Array(M * w.N), ptrs));
+          const rounds = poolRounds();
+          expect(PackedTransB.matmulTransBGroup(x, M, ws.map((w, i) => ({ w, out: outs[i]! })))).toBe(true);
+          if (t === 2) expect(poolRounds() - rounds).toBe(1);
+          outs.forEach((o, i) => expect(bits(o), `[${M}, ${K}] product ${i}, ${t} threads`).toEqual(want[i]));
+        }
+        for (const w of ws) w.dispose();
+      }
+      // M = 2 goes to gemvT (matmulTransB), an out outside the heap cannot be a job's: declined, nothing written
+      const w = new PackedTransB(pinned(seededFloats(64 * 32, 1), ptrs), 64, 32, "w");
+      const out = pinned(new Float32Array(2 * 64), ptrs);
+      expect(PackedTransB.matmulTransBGroup(pinned(seededFloats(2 * 32, 2), ptrs), 2, [{ w, out }])).toBe(false);
+      expect(PackedTransB.matmulTransBGroup(pinned(seededFloats(8 * 32, 2), ptrs), 8, [{ w, out: new Float32Array(8 * 64) }])).toBe(false);
+      expect(out.every((v) => v === 0)).toBe(true);
+      w.dispose();
     } finally {
       for (const p of ptrs) heap.release(p);
     }

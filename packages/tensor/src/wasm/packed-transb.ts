@@ -3,7 +3,8 @@ import { matmulTransB } from "../kernels/matmul.js";
 import { heap } from "./heap.js";
 import { wasm, wasmEnabled } from "./instance.js";
 import { gemmBlocks, gemmScratch, MIN_MACS_PER_THREAD, routesToGemm, WASM_MIN_MACS } from "./matmul.js";
-import { kernelRef, runJobs, splitRange, type KernelRef } from "./pool.js";
+import { cutEvenly, type Cuttable } from "./matmul-group.js";
+import { kernelRef, runJobs, splitRange, threadCount, type KernelRef } from "./pool.js";
 import { memoryBuffer, reserveScratchHoldingViews, roundUp4 } from "./scratch.js";
 
 const NT = 0;
@@ -61,21 +62,54 @@ export class PackedTransB {
       return matmulTransB(x, this.w, M, K, N, out, alpha, beta); // checks the sizes
     }
     // runGemm's split (blocks of NR columns) and scratch layout (packed A, [B panel], tile per job)
-    const { MR, NR, KC, MC, NC } = gemmBlocks();
     const { each, parts } = gemmScratch(M, K, N);
     const work = reserveScratchHoldingViews(each * parts, () => `PackedTransB ${this.name} [${M}, ${K}, ${N}]`);
-    const bounds = splitRange(N, NR, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
+    const bounds = splitRange(N, gemmBlocks().NR, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
     const jobs: number[][] = [];
-    for (let t = 0; t + 1 < bounds.length; t++) {
-      const n0 = bounds[t]!, n1 = bounds[t + 1]!;
-      const kc = Math.min(K, KC), mc = Math.min(M, MC), nc = Math.min(n1 - n0, NC);
-      const ap = work + 4 * t * each;
-      const tile = ap + (roundUp4(Math.ceil(mc / MR) * MR * kc) + roundUp4(kc * Math.ceil(nc / NR) * NR)) * 4;
-      jobs.push([M, n1 - n0, K, x.byteOffset, K, 1, this.ptr, this.Npad, n0, out.byteOffset + 4 * n0, N, alpha, beta, ap, tile]);
-    }
+    for (let t = 0; t + 1 < bounds.length; t++) jobs.push(this.job(x, M, bounds[t]!, bounds[t + 1]!, out, alpha, beta, work + 4 * t * each));
     gemmPackedRef ??= kernelRef("gemm", "gemmPackedB");
     runJobs(gemmPackedRef, jobs);
     return out;
+  }
+
+  /**
+   * Products of one x [M, K] by several packed weights (a layer's q, k, v; gate and up) as ONE
+   * pool round: the products' columns laid end to end and cut into one piece per thread of about
+   * equal work (whole NR panels; wasm/matmul-group.ts's cutEvenly), each piece one gemmPackedB job
+   * per product it covers. Each element is summed as in its own matmulTransB call (gemm's order
+   * does not depend on the columns around it), so the same bits. Returns false, having done
+   * nothing, where a product would not take gemmPackedB (then call matmulTransB one by one).
+   */
+  static matmulTransBGroup(x: Float32Array, M: number, items: readonly { w: PackedTransB; out: Float32Array }[]): boolean {
+    const buffer = memoryBuffer();
+    const K = items[0]?.w.K ?? 0;
+    if (wasm === null || !wasmEnabled() || items.length === 0 || x.buffer !== buffer || x.length < M * K) return false;
+    for (const { w, out } of items) {
+      if (w.ptr === 0 || w.K !== K || M * K * w.N < WASM_MIN_MACS || !routesToGemm(NT, M, K, w.N) || out.buffer !== buffer || out.length < M * w.N) return false;
+    }
+    const { NR } = gemmBlocks();
+    const cuts: Cuttable[] = items.map(({ w }) => ({ units: w.N, align: NR, cost: M * K, bounds: [] }));
+    const total = items.reduce((s, { w }) => s + w.N * M * K, 0);
+    cutEvenly(cuts, Math.max(1, Math.min(threadCount(), Math.floor(total / MIN_MACS_PER_THREAD))));
+    const each = Math.max(...items.map(({ w }) => gemmScratch(M, K, w.N).each));
+    const count = cuts.reduce((s, c) => s + c.bounds.length - 1, 0);
+    const work = reserveScratchHoldingViews(each * count, () => `PackedTransB group [${M}, ${K}, ${items.map(({ w }) => w.N).join(" + ")}]`);
+    const jobs: number[][] = [];
+    items.forEach(({ w, out }, i) => {
+      const b = cuts[i]!.bounds;
+      for (let t = 0; t + 1 < b.length; t++) jobs.push(w.job(x, M, b[t]!, b[t + 1]!, out, 1, 0, work + 4 * jobs.length * each));
+    });
+    gemmPackedRef ??= kernelRef("gemm", "gemmPackedB");
+    runJobs(gemmPackedRef, jobs);
+    return true;
+  }
+
+  /** gemmPackedB's arguments for columns [n0, n1) of out = beta·out + alpha·x·Wᵀ, its scratch (packed A, tile) at `ap`. */
+  private job(x: Float32Array, M: number, n0: number, n1: number, out: Float32Array, alpha: number, beta: number, ap: number): number[] {
+    const { MR, NR, KC, MC, NC } = gemmBlocks();
+    const K = this.K, kc = Math.min(K, KC), mc = Math.min(M, MC), nc = Math.min(n1 - n0, NC);
+    const tile = ap + (roundUp4(Math.ceil(mc / MR) * MR * kc) + roundUp4(kc * Math.ceil(nc / NR) * NR)) * 4;
+    return [M, n1 - n0, K, x.byteOffset, K, 1, this.ptr, this.Npad, n0, out.byteOffset + 4 * n0, this.N, alpha, beta, ap, tile];
   }
 
   /** Frees the packed copy (W itself belongs to its owner). */

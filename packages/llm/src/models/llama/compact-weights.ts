@@ -40,14 +40,18 @@ export interface LinearProduct {
 /**
  * The products of one input x [M, K] (a layer's q, k, v; gate and up) as one kernel-pool round
  * where each would be its own (and the small ones on the calling thread alone), each with the bits
- * of its own `linear` call: f32 weights through kernels.matmulGroup, compact ones of one dtype
- * through WeightMatrix.matmulTransBGroup (x quantized once); anything else call by call.
+ * of its own `linear` call: f32 weights through kernels.matmulGroup, packed ones (BatchedLlama)
+ * through PackedTransB.matmulTransBGroup, compact ones of one dtype through
+ * WeightMatrix.matmulTransBGroup (x quantized once); anything else call by call.
  */
 export function linearGroup(x: Float32Array, M: number, K: number, products: readonly LinearProduct[]): void {
   if (products.every((p) => plainF32(p.w, M) !== null)) {
     kernels.matmulGroup(products.map((p) => ({ layout: "nt" as const, a: x, b: plainF32(p.w, M)!, M, K, N: p.N, out: p.out })));
     return;
   }
+  // f32 weights packed once (BatchedLlama), M > 2: gemmPackedB jobs of all the products in one round
+  const packed = products.every((p) => p.w instanceof PackedTransB && p.w.K === K && p.w.N === p.N);
+  if (packed && PackedTransB.matmulTransBGroup(x, M, products.map((p) => ({ w: p.w as PackedTransB, out: p.out })))) return;
   const compact = products.every((p) => p.w instanceof WeightMatrix && p.w.cols === K && p.w.rows === p.N);
   if (compact && WeightMatrix.matmulTransBGroup(x, M, products.map((p) => ({ w: p.w as WeightMatrix, out: p.out })))) return;
   for (const p of products) linear(x, p.w, M, K, p.N, p.out);
