@@ -12,7 +12,7 @@ import { fmt } from "../shape-check.js";
  *   forward:  each output row starts as a copy of the bias, and the kernel adds x·Wᵀ on top (beta = 1);
  *   backward: dx += dy·W,  dW += dyᵀ·x  (beta = 1, straight into the grads; one matmulGroup, so the
  *             kernel pool runs them side by side),  db += Σ_rows dy
- *             (a column sum, where the broadcast add would go through reduceToShape and a temporary).
+ *             (kernels.addColumnSums, where the broadcast add would go through reduceToShape and a temporary).
  * All leading dims of x are folded into the rows: ONE kernel call forward, one per gradient backward.
  */
 export function linear(x: Variable, weight: Variable, bias: Variable | null = null): Variable {
@@ -46,12 +46,6 @@ export function linear(x: Variable, weight: Variable, bias: Variable | null = nu
       if (x.requiresGrad) kernels.matmul(dy, weight.data, M, N, K, gradOf(x), 1, 1); // [M,N]·[N,K]
       if (weight.requiresGrad) kernels.matmulTransA(dy, x.data, N, M, K, gradOf(weight), 1, 1); // [M,N]ᵀ·[M,K]
     }
-    if (bias !== null && bias.requiresGrad) {
-      const db = gradOf(bias);
-      for (let r = 0; r < M; r++) {
-        const base = r * N;
-        for (let j = 0; j < N; j++) db[j] += dy[base + j]!;
-      }
-    }
+    if (bias !== null && bias.requiresGrad) kernels.addColumnSums(dy, M, N, gradOf(bias)); // db [N] += Σ_rows dy
   });
 }

@@ -38,3 +38,9 @@ export function axpyReference(alpha: number, x: Float32Array, y: Float32Array): 
   for (let i = 0; i < x.length; i++) y[i] = y[i]! + alpha * x[i]!;
   return y;
 }
+
+/** y += Σ over the rows of x [rows, cols], row by row (y [cols]). */
+export function addColumnSumsReference(x: Float32Array, rows: number, cols: number, y: Float32Array): Float32Array {
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) y[j] = y[j]! + x[r * cols + j]!;
+  return y;
+}

@@ -49,6 +49,11 @@ export function wasmReluBackward(x: Float32Array, dy: Float32Array, dx: Float32A
   return runInHeap([input(x, n), input(dy, n), { array: dx, n, read: true, write: true }], 0, ([px, pdy, pdx]) => k().reluBackward(px!, pdy!, pdx!, n));
 }
 
+/** y += the column sums of x [rows, cols] (rows in order, float32 adds); returns y. */
+export function wasmAddColumnSums(x: Float32Array, rows: number, cols: number, y: Float32Array): Float32Array {
+  return runInHeap([input(x, rows * cols), { array: y, n: cols, read: true, write: true }], 0, ([px, py]) => k().addColumnSums(px!, rows, cols, py!));
+}
+
 let zeroRef: KernelRef | null = null;
 /** Least floats worth handing to a thread (memory.fill writes ~30 GB/s: 64 KiB is a few µs). */
 const ZERO_MIN_PER_THREAD = 1 << 14;

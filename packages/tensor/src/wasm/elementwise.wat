@@ -10,7 +10,7 @@
   (import "env" "memory" (memory 1 65536 shared))
 
   ;; add: out[i] = a[i] + b[i]
-  (func (export "add") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $add (export "add") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $o i32) (local $end i32) (local $end4 i32)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
@@ -143,4 +143,16 @@
       (memory.fill (i32.load (local.get $e)) (i32.const 0) (i32.shl (i32.load offset=4 (local.get $e)) (i32.const 2)))
       (local.set $e (i32.add (local.get $e) (i32.const 8)))
       (br $next))))
+
+  ;; addColumnSums: y[j] += Σ_r x[r·cols + j] for x [rows, cols], y [cols]: a bias's gradient (the
+  ;; column sums of dy). Row by row, r ascending, each add rounded to float32: the JS loop's bits.
+  (func (export "addColumnSums") (param $x i32) (param $rows i32) (param $cols i32) (param $y i32)
+    (local $r i32) (local $stride i32)
+    (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (call $add (local.get $y) (local.get $x) (local.get $y) (local.get $cols))
+      (local.set $x (i32.add (local.get $x) (local.get $stride)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
 )

@@ -61,6 +61,7 @@ export interface ElementwiseExports {
   zeroSegments(table: number, count: number): void;
   relu(x: number, out: number, n: number): void;
   reluBackward(x: number, dy: number, dx: number, n: number): void;
+  addColumnSums(x: number, rows: number, cols: number, y: number): void;
 }
 
 /** Exports of rope.wat. */
