@@ -1,4 +1,5 @@
 import { relaxedDot } from "../wasm/instance.js";
+import { MIN_MACS_PER_THREAD } from "../wasm/matmul.js";
 import { cutEvenly, type Cuttable } from "../wasm/matmul-group.js";
 import { kernelRef, runJobs, splitRange, threadCount, type KernelRef } from "../wasm/pool.js";
 import { roundUp4 } from "../wasm/scratch.js";
@@ -26,8 +27,6 @@ export const INT_GEMM_MIN_M = 8;
 const PAIR_BYTES = 272;
 /** Bytes of a gemm panel per block (8 rows of W: 16 k-pairs × 4 vectors of 16 bytes, 4 scale vectors); relaxeddot's take 576. */
 const PANEL_BYTES = 1088;
-/** Least multiply-adds worth handing to a thread. */
-const MIN_MACS_PER_THREAD = 1 << 15;
 /** Most products of one x in one runIntGemm (the scratch holds a panel for each job: threads + this − 1). */
 export const INT_GEMM_GROUP_MAX = 3;
 

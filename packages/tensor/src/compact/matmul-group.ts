@@ -1,10 +1,11 @@
 import { wasm, wasmEnabled } from "../wasm/instance.js";
+import { MIN_MACS_PER_THREAD } from "../wasm/matmul.js";
 import { cutEvenly, type Cuttable } from "../wasm/matmul-group.js";
 import { runJobs, threadCount } from "../wasm/pool.js";
 import { runInHeap, type Operand } from "../wasm/scratch.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
 import { INT_GEMM_GROUP_MAX, intGemmScratchFloats, runIntGemm, usesIntGemm } from "./int-gemm.js";
-import { GEMM_MIN_M, MIN_MACS_PER_THREAD, quantizeActivations, rowDotJob, rowDotPlan } from "./matmul.js";
+import { GEMM_MIN_M, quantizeActivations, rowDotJob, rowDotPlan } from "./matmul.js";
 
 /**
  * Compact products of ONE input x [M, K] (a layer's q, k, v; gate and up) in one kernel-pool

@@ -1,7 +1,7 @@
 import { ShapeError } from "../errors.js";
 import { relaxedDot, wasm, wasmEnabled } from "../wasm/instance.js";
 import { kernelRef, runJobs, splitRange, type KernelRef } from "../wasm/pool.js";
-import { gemmBlocks, gemmJobs, gemmScratch, matmulScratchFloats } from "../wasm/matmul.js";
+import { gemmBlocks, gemmJobs, gemmScratch, matmulScratchFloats, MIN_MACS_PER_THREAD } from "../wasm/matmul.js";
 import { roundUp4, runInHeap } from "../wasm/scratch.js";
 import { runRowsSplit } from "../wasm/split-rows.js";
 import { ACT_Q16, blocksPerRow } from "./blocks.js";
@@ -27,8 +27,6 @@ import { compactMatmulReference } from "./matmul.reference.js";
  * Without WASM it runs the float64 reference loop (matmul.reference.ts).
  */
 
-/** Least multiply-adds worth handing to a thread. */
-export const MIN_MACS_PER_THREAD = 1 << 15;
 /** Rows of x from which bf16 / f16 run gemm on W widened as it is packed (fewer: the row-dots, widening per row of x). */
 export const GEMM_MIN_M = 4;
 /** Least elements of an accumulate's out += y worth handing to a thread. */
