@@ -9,22 +9,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { kernels, ShapeError } from "../src/index.js";
 import { addColumnSumsReference } from "../src/kernels/elementwise.reference.js";
 import { wasmAddColumnSums } from "../src/wasm/elementwise.js";
-import { heap } from "../src/wasm/heap.js";
-import { seededFloats } from "./helpers.js";
+import { placed as place, releasePlaced, seededFloats } from "./helpers.js";
 
-const blocks: number[] = [];
-afterEach(() => {
-  while (blocks.length > 0) heap.release(blocks.pop()!);
-});
-
-function place(src: Float32Array, pinned: boolean): Float32Array {
-  if (!pinned) return src.slice();
-  const ptr = heap.alloc(src.length);
-  blocks.push(ptr);
-  const v = heap.view(ptr, src.length);
-  v.set(src);
-  return v;
-}
+afterEach(releasePlaced);
 
 const bitsOf = (a: Float32Array): Uint32Array => new Uint32Array(a.slice().buffer);
 const special = [0, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-45, -1e-45, 3.4e38, -3.4e38];

@@ -1,11 +1,10 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { heap } from "../src/wasm/heap.js";
 import { fusedGemm, wasmAvailable } from "../src/wasm/instance.js";
 import { layoutCode, routesToGemm, wasmMatmul, type MatmulLayout } from "../src/wasm/matmul.js";
 import { getThreads, setThreads } from "../src/wasm/pool.js";
 import { gemmOrderReference } from "./gemm-reference.js";
-import { seededFloats } from "./helpers.js";
+import { placed, releasePlaced, seededFloats } from "./helpers.js";
 
 /**
  * gemm.wat's summation order, bit for bit: every element of C is a float32 sum over k ascending
@@ -37,23 +36,13 @@ const caseArb = (maxM: number): fc.Arbitrary<Case> =>
     seed: fc.integer({ min: 1, max: 1 << 30 }),
   });
 
-function place(src: Float32Array, pinned: boolean, ptrs: number[]): Float32Array {
-  if (!pinned) return src.slice();
-  const ptr = heap.alloc(src.length);
-  ptrs.push(ptr);
-  const v = heap.view(ptr, src.length);
-  v.set(src);
-  return v;
-}
-
 function check(c: Case, threads: number): void {
   const { layout, M, K, N, alpha, beta } = c;
   const a0 = seededFloats(M * K, c.seed, 2), b0 = seededFloats(K * N, c.seed + 1, 2), c0 = seededFloats(M * N, c.seed + 2, 2);
   const want = gemmOrderReference(layout, a0, b0, M, K, N, c0.slice(), alpha, beta, fusedGemm);
-  const ptrs: number[] = [];
   setThreads(threads);
-  const got = wasmMatmul(layout, place(a0, c.pinned, ptrs), place(b0, c.pinned, ptrs), M, K, N, place(c0, c.pinned, ptrs), alpha, beta).slice();
-  for (const p of ptrs) heap.release(p);
+  const got = wasmMatmul(layout, placed(a0, c.pinned), placed(b0, c.pinned), M, K, N, placed(c0, c.pinned), alpha, beta).slice();
+  releasePlaced();
   const gb = bits(got), wb = bits(want);
   for (let i = 0; i < M * N; i++) {
     if (gb[i] !== wb[i]) expect.fail(`${layout} [${M}, ${K}, ${N}] alpha ${alpha} beta ${beta} at ${threads} threads: element ${i} is ${got[i]}, gemm's ${fusedGemm ? "fused " : ""}order gives ${want[i]}`);

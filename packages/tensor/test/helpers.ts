@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { expect } from "vitest";
+import { heap } from "../src/wasm/heap.js";
 
 /** A Float32Array of length n with values in [-scale, scale], drawn from a seeded fast-check run. */
 export function floats(n: number, scale = 4): fc.Arbitrary<Float32Array> {
@@ -43,3 +44,21 @@ export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, atol = 1
 
 /** Dims including sizes that are not multiples of 4/8/16. */
 export const dim = (max = 37) => fc.integer({ min: 1, max });
+
+/** WASM heap blocks handed out by placed(), freed by releasePlaced() (a test file's afterEach). */
+const placedBlocks: number[] = [];
+
+/** A copy of src in the WASM heap (like a pinned tensor's data) when `pinned`, else on the JS heap. */
+export function placed(src: Float32Array, pinned: boolean): Float32Array {
+  if (!pinned) return src.slice();
+  const ptr = heap.alloc(src.length);
+  placedBlocks.push(ptr);
+  const v = heap.view(ptr, src.length);
+  v.set(src);
+  return v;
+}
+
+/** Frees every block placed() handed out. */
+export function releasePlaced(): void {
+  while (placedBlocks.length > 0) heap.release(placedBlocks.pop()!);
+}

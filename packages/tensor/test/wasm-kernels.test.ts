@@ -11,12 +11,11 @@ import { RopeTable } from "../src/kernels/rope.js";
 import { logSoftmaxReference, softmaxBackwardReference, softmaxReference } from "../src/kernels/softmax.reference.js";
 import { wasmAdd, wasmAxpy, wasmMul, wasmMulScalar, wasmRelu, wasmReluBackward, wasmSub } from "../src/wasm/elementwise.js";
 import { wasmLogSoftmax, wasmSilu, wasmSiluBackward, wasmSoftmax, wasmSoftmaxBackward, wasmSwiglu, wasmSwigluBackward } from "../src/wasm/exp.js";
-import { heap } from "../src/wasm/heap.js";
 import {
   wasmLayerNorm, wasmLayerNormBackward, wasmLayerNormStdEps, wasmLayerNormStdEpsBackward, wasmRmsNorm, wasmRmsNormBackward,
 } from "../src/wasm/norm.js";
 import { wasmRope } from "../src/wasm/rope.js";
-import { expectClose, seededFloats } from "./helpers.js";
+import { expectClose, placed as place, releasePlaced, seededFloats } from "./helpers.js";
 
 /**
  * Every WASM kernel (besides matmul: matmul.test.ts) against its readable reference, on random
@@ -24,20 +23,7 @@ import { expectClose, seededFloats } from "./helpers.js";
  * or on the JS heap (copied in and out), and in place where the kernel allows it.
  */
 
-const pinnedBlocks: number[] = [];
-afterEach(() => {
-  while (pinnedBlocks.length > 0) heap.release(pinnedBlocks.pop()!);
-});
-
-/** A copy of src in the WASM heap (like a pinned tensor's data) or on the JS heap. */
-function place(src: Float32Array, pinned: boolean): Float32Array {
-  if (!pinned) return src.slice();
-  const ptr = heap.alloc(src.length);
-  pinnedBlocks.push(ptr);
-  const v = heap.view(ptr, src.length);
-  v.set(src);
-  return v;
-}
+afterEach(releasePlaced);
 
 const shape = fc.record({
   rows: fc.integer({ min: 1, max: 9 }),
