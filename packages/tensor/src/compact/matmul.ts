@@ -1,7 +1,7 @@
 import { ShapeError } from "../errors.js";
 import { relaxedDot, wasm, wasmEnabled } from "../wasm/instance.js";
 import { kernelRef, runJobs, splitRange, type KernelRef } from "../wasm/pool.js";
-import { gemmBlocks, gemmJobs, gemmScratch, matmulScratchFloats, MIN_MACS_PER_THREAD } from "../wasm/matmul.js";
+import { gemmBlocks, gemmJobScratch, gemmScratch, matmulScratchFloats, MIN_MACS_PER_THREAD } from "../wasm/matmul.js";
 import { roundUp4, runInHeap } from "../wasm/scratch.js";
 import { runRowsSplit } from "../wasm/split-rows.js";
 import { ACT_Q16, blocksPerRow } from "./blocks.js";
@@ -198,9 +198,12 @@ function widenedScratch(M: number, K: number, N: number): number {
 function widenedGemm(px: number, M: number, K: number, w: number, dtype: "bf16" | "f16", N: number, po: number, work: number): void {
   const { each } = gemmScratch(M, K, N);
   const bounds = splitRange(N, gemmBlocks().NR, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
-  // gemm's jobs for A = x, B = Wᵀ (B at byte 0, so job[6] = 4·n0·K), then W's 16-bit rows from n0
-  const f16 = dtype === "f16" ? 1 : 0;
-  const jobs = gemmJobs(px, K, 1, 0, 1, K, po, N, M, K, 1, 0, bounds, work, each)
-    .map((j) => [j[0]!, j[1]!, j[2]!, j[3]!, j[4]!, j[5]!, w + j[6]! / 2, f16, j[9]!, j[10]!, j[13]!, j[14]!, j[15]!]);
+  const jobs: number[][] = [];
+  for (let t = 0; t + 1 < bounds.length; t++) {
+    // columns [n0, n1) of out: W's rows from n0 (2·K bytes each), job t's scratch at work + 4·t·each
+    const n0 = bounds[t]!, n1 = bounds[t + 1]!, ap = work + 4 * t * each;
+    const { bp, tile } = gemmJobScratch(M, K, n1 - n0, ap);
+    jobs.push([M, n1 - n0, K, px, K, 1, w + 2 * n0 * K, dtype === "f16" ? 1 : 0, po + 4 * n0, N, ap, bp, tile]);
+  }
   runJobs(ref("gemm.gemmW16"), jobs);
 }

@@ -86,9 +86,20 @@ export function workFloats(code: number, M: number, K: number, N: number): numbe
 
 /** gemm's packed-panel sizes for these dims: A block ⌈mc/MR⌉·MR × kc, B block kc × ⌈nc/NR⌉·NR, one tile. */
 function gemmFloats(M: number, K: number, N: number): number {
+  return gemmJobScratch(M, K, N, 0).floats;
+}
+
+/**
+ * The scratch of one gemm job (gemm, gemmW16, gemmPackedB) over N columns of an [M, K] product,
+ * from byte address ap: the packed A block at ap, the packed B block at bp (gemmPackedB's B is
+ * packed already and leaves it unused), the MR×NR tile at tile; `floats` floats in all.
+ */
+export function gemmJobScratch(M: number, K: number, N: number, ap: number): { bp: number; tile: number; floats: number } {
   const { MR, NR, KC, MC, NC } = gemmBlocks();
   const kc = Math.min(K, KC), mc = Math.min(M, MC), nc = Math.min(N, NC);
-  return roundUp4(Math.ceil(mc / MR) * MR * kc) + roundUp4(kc * Math.ceil(nc / NR) * NR) + MR * NR;
+  const bp = ap + roundUp4(Math.ceil(mc / MR) * MR * kc) * 4;
+  const tile = bp + roundUp4(kc * Math.ceil(nc / NR) * NR) * 4;
+  return { bp, tile, floats: (tile - ap) / 4 + MR * NR };
 }
 
 function smallM(code: number, M: number, K: number, N: number): boolean {
@@ -175,15 +186,12 @@ export function gemmJobs(
   pa: number, rsA: number, csA: number, pb: number, rsB: number, csB: number, pc: number, ldc: number,
   M: number, K: number, alpha: number, beta: number, bounds: readonly number[], work: number, each: number,
 ): number[][] {
-  const { MR, NR, KC, MC, NC } = gemmBlocks();
   const jobs: number[][] = [];
   for (let t = 0; t + 1 < bounds.length; t++) {
     // columns [n0, n1) of C: B's columns from B(0, n0), C's from C(0, n0)
     const n0 = bounds[t]!, n1 = bounds[t + 1]!;
-    const kc = Math.min(K, KC), mc = Math.min(M, MC), nc = Math.min(n1 - n0, NC);
     const ap = work + 4 * t * each;
-    const bp = ap + roundUp4(Math.ceil(mc / MR) * MR * kc) * 4;
-    const tile = bp + roundUp4(kc * Math.ceil(nc / NR) * NR) * 4;
+    const { bp, tile } = gemmJobScratch(M, K, n1 - n0, ap);
     jobs.push([M, n1 - n0, K, pa, rsA, csA, pb + 4 * n0 * csB, rsB, csB, pc + 4 * n0, ldc, alpha, beta, ap, bp, tile]);
   }
   return jobs;

@@ -2,10 +2,10 @@ import { ShapeError } from "../errors.js";
 import { matmulTransB } from "../kernels/matmul.js";
 import { heap } from "./heap.js";
 import { wasm, wasmEnabled } from "./instance.js";
-import { gemmBlocks, gemmScratch, MIN_MACS_PER_THREAD, routesToGemm, WASM_MIN_MACS } from "./matmul.js";
+import { gemmBlocks, gemmJobScratch, gemmScratch, MIN_MACS_PER_THREAD, routesToGemm, WASM_MIN_MACS } from "./matmul.js";
 import { cutEvenly, type Cuttable } from "./matmul-group.js";
 import { kernelRef, runJobs, splitRange, threadCount, type KernelRef } from "./pool.js";
-import { memoryBuffer, reserveScratchHoldingViews, roundUp4 } from "./scratch.js";
+import { memoryBuffer, reserveScratchHoldingViews } from "./scratch.js";
 
 const NT = 0;
 let gemmPackedRef: KernelRef | null = null;
@@ -106,10 +106,8 @@ export class PackedTransB {
 
   /** gemmPackedB's arguments for columns [n0, n1) of out = beta·out + alpha·x·Wᵀ, its scratch (packed A, tile) at `ap`. */
   private job(x: Float32Array, M: number, n0: number, n1: number, out: Float32Array, alpha: number, beta: number, ap: number): number[] {
-    const { MR, NR, KC, MC, NC } = gemmBlocks();
-    const K = this.K, kc = Math.min(K, KC), mc = Math.min(M, MC), nc = Math.min(n1 - n0, NC);
-    const tile = ap + (roundUp4(Math.ceil(mc / MR) * MR * kc) + roundUp4(kc * Math.ceil(nc / NR) * NR)) * 4;
-    return [M, n1 - n0, K, x.byteOffset, K, 1, this.ptr, this.Npad, n0, out.byteOffset + 4 * n0, this.N, alpha, beta, ap, tile];
+    const { tile } = gemmJobScratch(M, this.K, n1 - n0, ap);
+    return [M, n1 - n0, this.K, x.byteOffset, this.K, 1, this.ptr, this.Npad, n0, out.byteOffset + 4 * n0, this.N, alpha, beta, ap, tile];
   }
 
   /** Frees the packed copy (W itself belongs to its owner). */
