@@ -45,6 +45,25 @@ export function dequantizeQ4_K(src: Uint8Array, n: number, out: Float32Array = n
   return out;
 }
 
+/**
+ * Super-block b's integers (what the kernels multiply exactly): ints[k] = sc[s]·q for its 256
+ * values (s = k / 32, ≤ 63·15) and mins[s] = m[s], so value k = d·ints[k] − dmin·mins[k / 32].
+ */
+export function integersQ4_K(src: Uint8Array, b: number, ints: Int32Array, mins: Int32Array): void {
+  const p = b * Q4_K_BYTES;
+  for (let c = 0; c < 4; c++) {
+    const [sc0, m0] = scaleMin(src, p + 4, 2 * c);
+    const [sc1, m1] = scaleMin(src, p + 4, 2 * c + 1);
+    mins[2 * c] = m0;
+    mins[2 * c + 1] = m1;
+    for (let l = 0; l < 32; l++) {
+      const q = src[p + 16 + c * 32 + l]!;
+      ints[c * 64 + l] = sc0 * (q & 0xf);
+      ints[c * 64 + 32 + l] = sc1 * (q >> 4);
+    }
+  }
+}
+
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
 /**

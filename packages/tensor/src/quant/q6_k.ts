@@ -42,6 +42,21 @@ export function dequantizeQ6_K(src: Uint8Array, n: number, out: Float32Array = n
   return out;
 }
 
+/** Super-block b's integers (what the kernels multiply exactly): ints[k] = scales[k / 16]·(q − 32), so value k = d·ints[k]. */
+export function integersQ6_K(src: Uint8Array, b: number, ints: Int32Array): void {
+  const p = b * Q6_K_BYTES;
+  for (let h = 0; h < 2; h++) {
+    const ql = p + h * 64, qh = p + 128 + h * 32, sc = p + 192 + h * 8, o = h * 128;
+    for (let l = 0; l < 32; l++) {
+      const is = l >> 4, hb = src[qh + l]!;
+      ints[o + l] = ((src[sc + is]! << 24) >> 24) * (((src[ql + l]! & 0xf) | ((hb & 3) << 4)) - 32);
+      ints[o + l + 32] = ((src[sc + is + 2]! << 24) >> 24) * (((src[ql + l + 32]! & 0xf) | (((hb >> 2) & 3) << 4)) - 32);
+      ints[o + l + 64] = ((src[sc + is + 4]! << 24) >> 24) * (((src[ql + l]! >> 4) | (((hb >> 4) & 3) << 4)) - 32);
+      ints[o + l + 96] = ((src[sc + is + 6]! << 24) >> 24) * (((src[ql + l + 32]! >> 4) | (((hb >> 6) & 3) << 4)) - 32);
+    }
+  }
+}
+
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
 /**

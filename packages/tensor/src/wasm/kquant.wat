@@ -14,15 +14,19 @@
 ;;     q i8[256] @0 | d f32 @256 | Σq of each 32 i16[8] @260        x ≈ d·q, |q| ≤ 127
 ;; Integer products: i16x8.extmul of i8 pairs, summed in i16 (Q4_K: 4 products ≤ 15·127 each;
 ;; Q6_K: 2 products ≤ 32·127 each), then i32x4.dot_i16x8_s against the splatted sub-block scale:
-;; exact in i32 (a super-block's total stays below 2^26). The order of the float operations is
-;; fixed by the row alone, so a row's result is the same whichever thread computes it.
+;; exact in i32 (a super-block's total stays below 2^27). Each super-block's totals are then
+;; summed to one i32 (Q4_K: two, Σ and the mins') and scaled in f32 scalars, in super-block order:
+;;     acc ← (acc + f32(Σ)·(d·d_x)) − f32(Σmins)·(dmin·d_x)        (Q6_K: acc ← acc + f32(Σ)·(d·d_x))
+;; — one float chain per (W row, x row), which the prefill gemms (kquant/gemm.wat) keep lane by
+;; lane, so decode and prefill give the same bits. The order is fixed by the row alone, so a row's
+;; result is the same whichever thread computes it.
 
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
   ;; Table of contents (in this order: the order fixes the function indices, so the bytes):
   ;;   $f16 below                  one finite f16 → f32 (the super-blocks' scales)
-  ;;   hsum.wat                    $hsum: Σ of 4 f32 lanes (shared with compact.wat, attention.wat)
+  ;;   $isum4 below                Σ of 4 i32 lanes (exact)
   ;;   kquant/q4_k.wat             $rowQ4_K: one Q4_K row · one row of activation blocks
   ;;   kquant/q6_k.wat             $rowQ6_K: one Q6_K row · one row of activation blocks
   ;;   kquant/products.wat         exports dotQ4_K, dotQ6_K (every W row · every activation row)
@@ -35,7 +39,11 @@
       (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (local.get $h) (i32.const 0x7fff)) (i32.const 13))) (f32.const 0x1p112))
       (f32.reinterpret_i32 (i32.shl (local.get $h) (i32.const 16)))))
 
-  ;;#include hsum.wat
+  ;; Σ of the 4 i32 lanes (exact: the K-quant sums stay far below 2^31)
+  (func $isum4 (param $v v128) (result i32)
+    (local.set $v (i32x4.add (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+    (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v))))
+
   ;;#include kquant/q4_k.wat
   ;;#include kquant/q6_k.wat
   ;;#include kquant/products.wat

@@ -1,5 +1,5 @@
 ;; hsum.wat: Σ of the 4 f32 lanes of a v128, as (v0 + v2) + (v1 + v3) (one shuffle, one add, one
-;; scalar add). Included (;;#include hsum.wat) by compact.wat, kquant.wat and attention.wat, which
+;; scalar add). Included (;;#include hsum.wat) by compact.wat and attention.wat, which
 ;; all sum their lane-wise partial dot products this way; the order is part of their results.
 ;; $hsum (v: v128) → f32.
 
