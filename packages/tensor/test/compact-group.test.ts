@@ -21,8 +21,8 @@ describe("WeightMatrix.matmulTransBGroup", () => {
     ["q4_k", 256, [260, 40, 40]], ["q6_k", 512, [64, 65]],
   ];
   for (const [dtype, K, Ns] of cases) {
-    // q8_0 / q4_0 from INT_GEMM_MIN_M rows: the packed gemm's group (int-gemm.ts)
-    const Ms = dtype === "q8_0" || dtype === "q4_0" ? [1, 2, 3, INT_GEMM_MIN_M, 13, 40] : [1, 2, 3];
+    // q8_0 / q4_0 / q4_k / q6_k from INT_GEMM_MIN_M rows: the packed gemm's group (int-gemm.ts)
+    const Ms = dtype !== "bf16" && dtype !== "f16" ? [1, 2, 3, INT_GEMM_MIN_M, 13, 40] : [1, 2, 3];
     it(`${dtype}, K = ${K}, rows ${Ns.join(" + ")}: the bits of one call each, M = ${Ms.join(", ")}, at 1–4 threads`, () => {
       const ws = Ns.map((N, i) => WeightMatrix.fromF32(seededFloats(N * K, 10 + i), N, K, dtype, `w${i}`));
       for (const M of Ms) {

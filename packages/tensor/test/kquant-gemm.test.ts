@@ -1,14 +1,21 @@
+import { setFlagsFromString } from "node:v8";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { encodeWeights } from "../src/compact/encode.js";
+import { INT_GEMM_MIN_M } from "../src/compact/int-gemm.js";
 import type { KQuantDtype } from "../src/compact/kquant.js";
 import { kquantMatmulF32 } from "../src/compact/kquant.reference.js";
 import { WeightMatrix } from "../src/compact/matrix.js";
+import type { KquantExports } from "../src/wasm/exports.js";
+import { heap } from "../src/wasm/heap.js";
+import { compileKernels, instantiateKernels } from "../src/wasm/instance.js";
 import { getThreads, setThreads } from "../src/wasm/pool.js";
 import { seededFloats } from "./helpers.js";
 
 // Q4_K / Q6_K products: the decode row-dots (kquant/q4_k.wat, q6_k.wat) and prefill's packed gemms
 // (kquant/gemm.wat) must both give kquantMatmulF32's numbers bit for bit — the same float chain
 // per (x row, W row) — for any M, K, N and thread count.
+if (Number(process.versions.node.split(".")[0]) < 22) setFlagsFromString("--experimental-wasm-relaxed-simd");
 const initialThreads = getThreads();
 afterAll(() => setThreads(initialThreads));
 
@@ -40,5 +47,87 @@ describe("K-quant row-dots (kquant.wat, decode)", () => {
         }),
       { numRuns: 60, seed: 5 },
     );
+  });
+});
+
+/** Any quant and scale bytes, finite f16 super-block scales (d, Q4_K's dmin) of either sign. */
+function rawSuperBlocks(dtype: KQuantDtype, N: number, K: number, seed: number): Uint8Array {
+  const sb = dtype === "q4_k" ? 144 : 210, halves = dtype === "q4_k" ? [1, 3] : [209];
+  const out = new Uint8Array((N * K / 256) * sb);
+  const r = seededFloats(out.length, seed, 1);
+  for (let i = 0; i < out.length; i++) out[i] = Math.floor((r[i]! + 1) * 128) & 255;
+  for (let b = 0; b < out.length; b += sb) for (const h of halves) out[b + h] = (out[b + h]! % 40) + 0x10 + (out[b + h]! & 0x80); // exponent 4…13
+  return out;
+}
+
+/**
+ * quantizeActsK → pairActsK (in two calls, as two jobs would) → gemmQ4_K / gemmQ6_K on explicit
+ * kernels, one call: out [M, ldo] with the product in columns c0 … c0+N−1, a sentinel elsewhere.
+ */
+function runGemm(k: KquantExports, dtype: KQuantDtype, x: Float32Array, M: number, K: number, w: Uint8Array, N: number, c0: number, ldo: number): Float32Array {
+  const nsb = K / 256, pairs = 2 * Math.ceil(M / 4);
+  const px = heap.alloc(M * K), pw = heap.alloc(Math.ceil(w.length / 4)), po = heap.alloc(M * ldo);
+  const xq = heap.alloc(Math.ceil((M * nsb * 276) / 4)), x2 = heap.alloc(532 * pairs * nsb), panel = heap.alloc((nsb * 8576 + 1088) / 4);
+  heap.view(px, M * K).set(x);
+  new Uint8Array(heap.memory.buffer, pw, w.length).set(w);
+  heap.view(po, M * ldo).fill(-7.25);
+  k.quantizeActsK(px, M, K, xq);
+  k.pairActsK(xq, M, nsb, x2, 0, 1);
+  k.pairActsK(xq, M, nsb, x2, 1, pairs);
+  (dtype === "q4_k" ? k.gemmQ4_K : k.gemmQ6_K)(x2, M, nsb, pw, N, po + 4 * c0, ldo, panel);
+  const out = heap.view(po, M * ldo).slice();
+  for (const p of [px, pw, po, xq, x2, panel]) heap.release(p);
+  return out;
+}
+
+describe("gemmQ4_K / gemmQ6_K (kquant/gemm.wat, prefill)", () => {
+  const builds = [
+    { name: "SIMD128", kernels: instantiateKernels(compileKernels(false)).kquant },
+    { name: "relaxed SIMD", kernels: instantiateKernels(compileKernels(true)).kquant },
+  ];
+  for (const { name, kernels } of builds) {
+    it(`${name}: kquantMatmulF32's numbers bit for bit, odd shapes, raw and encoded weights, only the product's columns written`, () => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...KQUANTS), fc.integer({ min: 1, max: 13 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 21 }),
+          fc.integer({ min: 0, max: 3 }), fc.boolean(), fc.integer({ min: 1, max: 1 << 30 }),
+          (dtype, M, superBlocks, N, pad, raw, seed) => {
+            const K = 256 * superBlocks;
+            const x = seededFloats(M * K, seed, 2);
+            if (seed % 5 === 0) x.fill(0, 0, 256); // a zero activation block (d_x = 0)
+            const w = raw ? rawSuperBlocks(dtype, N, K, seed + 1) : encodeWeights(weights(N * K, seed + 1), N, K, dtype, "w");
+            const c0 = pad > 1 ? 1 : 0, ldo = N + pad;
+            const got = runGemm(kernels, dtype, x, M, K, w, N, c0, ldo);
+            const want = kquantMatmulF32(x, M, K, w, dtype, N);
+            const what = `${name} ${dtype} M=${M} K=${K} N=${N} ldo=${ldo} raw=${raw}`;
+            for (let m = 0; m < M; m++) {
+              expect(bits(got.slice(m * ldo + c0, m * ldo + c0 + N)), what).toEqual(bits(want.slice(m * N, (m + 1) * N)));
+              for (let c = 0; c < ldo; c++) if (c < c0 || c >= c0 + N) expect(got[m * ldo + c], `${what}: column ${c} written`).toBe(-7.25);
+            }
+          },
+        ),
+        { numRuns: 80, seed: 23 },
+      );
+    });
+  }
+
+  it(`WeightMatrix from ${INT_GEMM_MIN_M} rows of x: the row-dots' bits, at 1–4 threads, accumulate too`, () => {
+    const K = 768, N = 75;
+    const mats = KQUANTS.map((dtype, i) => WeightMatrix.fromF32(weights(N * K, 30 + i), N, K, dtype));
+    for (const M of [INT_GEMM_MIN_M, 21, 64]) {
+      const x = seededFloats(M * K, M, 2);
+      for (const mat of mats) {
+        const want = kquantMatmulF32(x, M, K, mat.bytes(), mat.dtype as KQuantDtype, N);
+        const base = seededFloats(M * N, 9, 1);
+        for (const t of [1, 2, 3, 4]) {
+          setThreads(t);
+          const what = `${mat.dtype} M=${M} threads=${t}`;
+          expect(bits(mat.matmulTransB(x, M)), what).toEqual(bits(want));
+          const acc = mat.matmulTransB(x, M, base.slice(), true);
+          expect(bits(acc), `accumulate ${what}`).toEqual(bits(base.map((b, i) => b + want[i]!)));
+        }
+      }
+    }
+    for (const m of mats) m.dispose();
   });
 });

@@ -13,7 +13,7 @@ import { GEMM_MIN_M, quantizeActivations, rowDotJob, rowDotPlan } from "./matmul
  * and cut into one piece per thread of about equal work, each piece one row-dot job per product
  * it covers (wasm/matmul-group.ts's cutEvenly). Every output row is one row-dot, computed the same
  * way wherever the rows are cut, so each product gets the bits of its own compactMatmulTransB call.
- * q8_0 / q4_0 from INT_GEMM_MIN_M rows (prefill) do the same with the packed gemm (int-gemm.ts): x
+ * q8_0 / q4_0 / q4_k / q6_k from INT_GEMM_MIN_M rows (prefill) do the same with the packed gemm (int-gemm.ts): x
  * quantized and laid out by pairs once, then one gemm round over all the products' rows.
  */
 export interface CompactGroupItem {
@@ -29,7 +29,7 @@ export interface CompactGroupItem {
 /**
  * Runs the group and returns true, or returns false having done nothing where it does not apply
  * (no WASM; bf16 / f16 from GEMM_MIN_M rows, which widen W for gemm; more than
- * INT_GEMM_GROUP_MAX q8_0 / q4_0 products from INT_GEMM_MIN_M rows; products of a Q8_0 group
+ * INT_GEMM_GROUP_MAX packed-gemm products from INT_GEMM_MIN_M rows; products of a Q8_0 group
  * that would take different kernels). No out may overlap x or another out.
  */
 export function compactMatmulTransBGroup(x: Float32Array, M: number, K: number, dtype: Exclude<WeightDtype, "f32">, items: readonly CompactGroupItem[]): boolean {
@@ -40,7 +40,7 @@ export function compactMatmulTransBGroup(x: Float32Array, M: number, K: number, 
   const what = (): string => `compact matmul group ${dtype} [${M}, ${K}, ${items.map((it) => it.N).join(" + ")}]`;
   if (usesIntGemm(dtype, M)) {
     if (items.length > INT_GEMM_GROUP_MAX) return false;
-    runInHeap(ops, intGemmScratchFloats(M, K), (addrs, work) => {
+    runInHeap(ops, intGemmScratchFloats(dtype, M, K), (addrs, work) => {
       runIntGemm(dtype, addrs[0]!, M, K, items.map((it, i) => ({ w: it.w, N: it.N, po: addrs[1 + i]! })), work);
     }, 1, () => `${what()} (packed)`);
     return true;

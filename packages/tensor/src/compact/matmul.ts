@@ -20,8 +20,9 @@ import { compactMatmulReference } from "./matmul.reference.js";
  * order for every thread count, so results are bit-identical whatever setThreads says.
  * bf16 / f16 with M ≥ GEMM_MIN_M (prefill) run the f32 gemm with W widened as it is packed
  * (widenedGemm below): a row-dot would widen every weight once per row of x.
- * q8_0 / q4_0 with M ≥ INT_GEMM_MIN_M (prefill) pack W for the int16 gemm of int-gemm.ts; with
- * fewer rows they take relaxeddot.wat's int8 dot products where relaxedDot() says so (the same
+ * q8_0 / q4_0 / q4_k / q6_k with M ≥ INT_GEMM_MIN_M (prefill) pack W for the int16 gemms of
+ * int-gemm.ts (the row-dots' bits); with fewer rows q8_0 / q4_0 take relaxeddot.wat's int8 dot
+ * products where relaxedDot() says so (the same
  * results bit for bit), except a Q8_0 W holding a −128 (`q8Minus128`: that one weight value the
  * relaxed product cannot take, see the .wat), which keeps compact.wat's.
  * Without WASM it runs the float64 reference loop (matmul.reference.ts).
@@ -74,7 +75,7 @@ export function compactMatmulTransB(
     }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}] (widened)`);
   }
   if (usesIntGemm(dtype, M)) {
-    const scratch = intGemmScratchFloats(M, K);
+    const scratch = intGemmScratchFloats(dtype, M, K);
     return runInHeap(ops, scratch + ySize, ([px, po], work) => {
       const py = accumulate ? work + 4 * scratch : po!;
       runIntGemm(dtype, px!, M, K, [{ w, N, po: py }], work);
@@ -179,7 +180,7 @@ export function linearScratchFloats(dtype: WeightDtype, M: number, K: number, N:
   if (dtype === "f32") return matmulScratchFloats("nt", M, K, N);
   const y = accumulate ? roundUp4(M * N) : 0; // the product, added to out after
   if (dtype === "bf16" || dtype === "f16") return M < GEMM_MIN_M ? y : widenedScratch(M, K, N) + y;
-  if (usesIntGemm(dtype, M)) return intGemmScratchFloats(M, K) + y;
+  if (usesIntGemm(dtype, M)) return intGemmScratchFloats(dtype, M, K) + y;
   return roundUp4(Math.ceil(activationLayout(dtype, M, K).actBytes / 4)) + y;
 }
 

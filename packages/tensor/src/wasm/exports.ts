@@ -122,6 +122,11 @@ export interface KquantExports {
   dotQ6_K(xq: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number): void;
   /** x f32 [M, K] (K a multiple of 256) → xq: M rows of K/256 activation blocks */
   quantizeActsK(x: number, M: number, K: number, xq: number): void;
+  /** quantizeActsK's blocks laid out by pairs of rows for gemmQ4_K / gemmQ6_K (pairs j0 … j1−1 of 2·⌈M/4⌉; kquant/gemm-acts.wat) */
+  pairActsK(xq: number, M: number, nsb: number, x2: number, j0: number, j1: number): void;
+  /** dotQ4_K / dotQ6_K for many rows of x (prefill), the same bits: x from pairActsK, W packed 8 rows at a time into `panel` (nsb·8576 + 1088 bytes) */
+  gemmQ4_K(x2: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number, panel: number): void;
+  gemmQ6_K(x2: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number, panel: number): void;
 }
 
 /**

@@ -5,8 +5,8 @@
 ;;
 ;; Every dot* export computes, for r < rows and m < M:
 ;;     out[m·ldo + r] = Σ_k x[m, k] · W[r, k]
-;; W rows are walked in address order, one at a time, each used against all M activation rows
-;; while it sits in L1 (as compact.wat does). Addresses are BYTE addresses into heap.ts's memory.
+;; The row-dots (dot*) walk W rows in address order, one at a time, each used against all M
+;; activation rows while it sits in L1; prefill (many rows of x) takes the packed gemms (gemm*). Addresses are BYTE addresses into heap.ts's memory.
 ;;
 ;; The activations are quantized per call by quantizeActsK into blocks of 256, one per weight
 ;; super-block (like llama.cpp's Q8_K, so a super-block's integer sums are combined in i32 and
@@ -31,6 +31,10 @@
   ;;   kquant/q6_k.wat             $rowQ6_K: one Q6_K row · one row of activation blocks
   ;;   kquant/products.wat         exports dotQ4_K, dotQ6_K (every W row · every activation row)
   ;;   kquant/quantize-acts.wat    export quantizeActsK (x f32 → 276-byte activation blocks)
+  ;;   kquant/gemm.wat             exports gemmQ4_K, gemmQ6_K (prefill: panels of 8 W rows · 4 rows of x)
+  ;;   kquant/gemm-pack.wat        $packK (8 W rows → a panel of scaled i16 pairs)
+  ;;   kquant/gemm-acts.wat        export pairActsK (quantizeActsK's blocks by pairs of rows)
+  ;;   packed-rows.wat             $rowAt, $scales4, $store2x2 (shared with compact.wat, relaxeddot.wat)
 
   ;; f16 bits → f32 for finite halves (the block scales): magnitude moved to an f32's place and
   ;; rescaled by 2^112 (exact for normal and subnormal halves), sign copied.
@@ -48,4 +52,8 @@
   ;;#include kquant/q6_k.wat
   ;;#include kquant/products.wat
   ;;#include kquant/quantize-acts.wat
+  ;;#include kquant/gemm.wat
+  ;;#include kquant/gemm-pack.wat
+  ;;#include kquant/gemm-acts.wat
+  ;;#include packed-rows.wat
 )

@@ -1,6 +1,6 @@
-;; packed-rows.wat (compact.wat, relaxeddot.wat): helpers of the packed gemms (compact/int-gemm.wat,
-;; relaxeddot/q4_0-gemm.wat): W rows and Q8_0 / Q4_0 block scales for their panels, and the store
-;; of an accumulator whose lanes are (W row, x row) pairs.
+;; packed-rows.wat (compact.wat, relaxeddot.wat, kquant.wat): helpers of the packed gemms
+;; (compact/int-gemm.wat, relaxeddot/q4_0-gemm.wat, kquant/gemm.wat): W rows and f16 block scales
+;; for their panels, and the store of an accumulator whose lanes are (W row, x row) pairs.
 
   ;; the byte address of row min(r, rows − 1) (rb bytes a row)
   (func $rowAt (param $w i32) (param $rb i32) (param $r i32) (param $rows i32) (result i32)
