@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GGUF_COMPACT_DTYPE, Tensor, WeightMatrix, type GgmlType, type TensorSource, type WeightDtype } from "@mini/tensor";
+import { GGUF_COMPACT_DTYPE, Tensor, WeightMatrix, type GgmlCompactType, type GgmlType, type TensorSource, type WeightDtype } from "@mini/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { tokenizerFromJson } from "../src/index.js";
 import { checkFitsInMemory } from "../src/loaders/gguf/load.js";
@@ -28,10 +28,10 @@ const meta = ggufTokenizerMetadata(gpt2Json(), tok, tok.vocabSize);
 const HF = { vocab_size: tok.vocabSize, hidden_size: 128, intermediate_size: 192, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 };
 const PROMPT = [5, 17, 42, 99, 3, 250, 7];
 
-const files = new Map<GgmlType, string>();
+const files = new Map<GgmlCompactType, string>();
 // K-quant blocks are 256 values: rows 256 wide (ffn_down's 192-wide rows in HF fall back to F16)
 const HF_K = { ...HF, hidden_size: 256, num_hidden_layers: 1 };
-function fileOf(type: GgmlType): string {
+function fileOf(type: GgmlCompactType): string {
   let p = files.get(type);
   if (p === undefined) {
     p = join(dir, `${type}.gguf`);
@@ -105,7 +105,7 @@ describe("loadGgufModel keeps matrices as stored", () => {
         const stored = k.gguf.tensor(names[i]!).type.name as GgmlType;
         expect(stored, names[i]).toBe(names[i] === "blk.0.ffn_down.weight" ? "F16" : names[i] === "output.weight" ? "Q6_K" : type);
         kQuants += stored === type ? 1 : 0;
-        expect((m as WeightMatrix).dtype, names[i]).toBe(GGUF_COMPACT_DTYPE[stored]);
+        expect((m as WeightMatrix).dtype, names[i]).toBe(GGUF_COMPACT_DTYPE[stored as GgmlCompactType]);
         if (!/attn_[qk]/.test(names[i]!)) expect((m as WeightMatrix).bytes(), names[i]).toEqual(k.gguf.bytes(names[i]!));
       }
       expect(kQuants).toBeGreaterThan(0);
@@ -114,7 +114,7 @@ describe("loadGgufModel keeps matrices as stored", () => {
   });
 
   it("a requested dtype converts every matrix (f32 decodes, another dtype re-encodes; q4_0's output matrix q8_0)", () => {
-    for (const [type, dtype] of [["Q8_0", "f32"], ["Q8_0", "q4_0"], ["F16", "q8_0"], ["Q4_K", "bf16"], ["F32", "f16"]] as [GgmlType, WeightDtype][]) {
+    for (const [type, dtype] of [["Q8_0", "f32"], ["Q8_0", "q4_0"], ["F16", "q8_0"], ["Q4_K", "bf16"], ["F32", "f16"]] as [GgmlCompactType, WeightDtype][]) {
       const g = loadGgufModel(fileOf(type), { dtype });
       for (const [i, m] of matrices(g.model.weights).entries()) {
         if (dtype === "f32") expect(m).toBeInstanceOf(Tensor);

@@ -78,7 +78,7 @@ describe("loadGgufModel refuses what it cannot run, naming file and key or tenso
     ["rope factors of the wrong length", () => variant("freqs-len", { tensors: (t) => t.push({ name: "rope_freqs.weight", type: "F32", shape: [8], data: new Uint8Array(32) }) }), /tensor "rope_freqs.weight": expected F32 \[16\] \(one factor per rotated pair\), got F32 \[8\]$/],
     ["a zero rope factor", () => variant("freqs-zero", { tensors: (t) => t.push({ name: "rope_freqs.weight", type: "F32", shape: [16], data: new Uint8Array(64) }) }), /tensor "rope_freqs.weight": factor 0 is 0, expected a positive number$/],
     ["a wrong shape", () => variant("shape", { metadata: (m) => m.set("llama.feed_forward_length", gguf.u32(96)) }), /tensor "blk.0.ffn_gate.weight": expected shape \[96, 64\] \(row-major\) from the llama.\* keys, got \[128, 64\]/],
-    ["an unsupported tensor type", () => withTypeId(base, "blk.0.ffn_down.weight", 6), /tensor "blk.0.ffn_down.weight": tensor type Q5_0 is not supported/],
+    ["an unsupported tensor type", () => withTypeId(base, "blk.0.ffn_down.weight", 39), /tensor "blk.0.ffn_down.weight": tensor type MXFP4 is not supported/],
     ["tokens and embedding rows disagree", () => variant("tokens", { metadata: shorterVocab }), /key "tokenizer.ggml.tokens": \d+ tokens, but token_embd.weight has \d+ rows$/],
   ];
   for (const [what, make, message] of cases) {

@@ -85,6 +85,8 @@ export {
   ggmlTypeInfo,
   ggmlBytes,
   type GgmlType,
+  type GgmlCompactType,
+  type GgmlDecodedType,
   type GgmlTypeInfo,
 } from "./quant/codec.js";
 // For the browser adapters of the packages above this one (their fs.browser.ts): one home for the

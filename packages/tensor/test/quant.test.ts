@@ -24,7 +24,12 @@ const h16 = (x: number): [number, number] => {
 describe("ggml block formats: reference encoders and decoders", () => {
   // Bounds: half a quantization step of the block's range (with slack for the f16-rounded scales
   // and, for the K types, the 6- or 8-bit sub-block scales).
-  const bound: Record<GgmlType, number> = { F32: 0, F16: 1e-3, BF16: 8e-3, Q8_0: 0.5 / 127 + 1e-3, Q4_0: 1 / 8 + 2e-3, Q4_K: 0.12, Q6_K: 0.04 };
+  // Q5_0 and Q4_0 map the largest magnitude to the negative end, so its opposite may clamp a whole
+  // step off; IQ4_NL's grid ends at −127 and 113 (a gap of 14 at the top), its widest gap is 24.
+  const bound: Record<GgmlType, number> = {
+    F32: 0, F16: 1e-3, BF16: 8e-3, Q8_0: 0.5 / 127 + 1e-3, Q4_0: 1 / 8 + 2e-3, Q4_K: 0.12, Q6_K: 0.04,
+    Q4_1: 1 / 15 + 2e-3, Q5_0: 1 / 16 + 2e-3, Q5_1: 1 / 31 + 2e-3, Q5_K: 0.06, IQ4_NL: 14 / 127 + 2e-3,
+  };
   for (const t of Object.keys(bound) as GgmlType[]) {
     it(`${t}: dequantize(quantize(x)) is within ${bound[t]} of x (relative to max |x|), and decoding is deterministic`, () => {
       fc.assert(

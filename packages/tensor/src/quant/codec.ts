@@ -1,11 +1,15 @@
 /**
- * Every supported ggml type's reference encoder and decoder, by name: bytes (little-endian, block
+ * Every ggml type mini reads and writes: its reference encoder and decoder, by name: bytes (little-endian, block
  * layout as in the file) ↔ float32. These are the plain loops the fast kernels are checked against.
  */
 import { bf16BitsToF32Array, f16BitsToF32Array, f32ToBf16Array, f32ToF16Array } from "../io/half.js";
 import { ggmlTypeInfo, type GgmlType } from "./ggml-types.js";
+import { dequantizeIQ4_NL, quantizeIQ4_NL } from "./iq4.js";
 import { dequantizeQ4_0, quantizeQ4_0 } from "./q4_0.js";
+import { dequantizeQ4_1, quantizeQ4_1 } from "./q4_1.js";
 import { dequantizeQ4_K, quantizeQ4_K } from "./q4_k.js";
+import { dequantizeQ5_0, dequantizeQ5_1, quantizeQ5_0, quantizeQ5_1 } from "./q5.js";
+import { dequantizeQ5_K, quantizeQ5_K } from "./q5_k.js";
 import { dequantizeQ6_K, quantizeQ6_K } from "./q6_k.js";
 import { dequantizeQ8_0, quantizeQ8_0 } from "./q8_0.js";
 
@@ -34,6 +38,11 @@ export function dequantize(t: GgmlType, src: Uint8Array, n: number, out: Float32
     case "Q4_0": return dequantizeQ4_0(src, n, out);
     case "Q4_K": return dequantizeQ4_K(src, n, out);
     case "Q6_K": return dequantizeQ6_K(src, n, out);
+    case "Q4_1": return dequantizeQ4_1(src, n, out);
+    case "Q5_0": return dequantizeQ5_0(src, n, out);
+    case "Q5_1": return dequantizeQ5_1(src, n, out);
+    case "Q5_K": return dequantizeQ5_K(src, n, out);
+    case "IQ4_NL": return dequantizeIQ4_NL(src, n, out);
   }
 }
 
@@ -62,6 +71,11 @@ export function quantize(t: GgmlType, x: Float32Array): Uint8Array {
     case "Q4_0": return quantizeQ4_0(x);
     case "Q4_K": return quantizeQ4_K(x);
     case "Q6_K": return quantizeQ6_K(x);
+    case "Q4_1": return quantizeQ4_1(x);
+    case "Q5_0": return quantizeQ5_0(x);
+    case "Q5_1": return quantizeQ5_1(x);
+    case "Q5_K": return quantizeQ5_K(x);
+    case "IQ4_NL": return quantizeIQ4_NL(x);
   }
 }
 
@@ -72,4 +86,4 @@ function checkLength(t: GgmlType, bytes: number, n: number, op: string): void {
   if (bytes < need) throw new RangeError(`${op} ${t}: ${n} values need ${need} bytes, got ${bytes}`);
 }
 
-export { GGML_TYPES, GGML_TYPE_ID, ggmlTypeInfo, ggmlBytes, type GgmlType, type GgmlTypeInfo } from "./ggml-types.js";
+export { GGML_TYPES, GGML_TYPE_ID, ggmlTypeInfo, ggmlBytes, type GgmlType, type GgmlCompactType, type GgmlDecodedType, type GgmlTypeInfo } from "./ggml-types.js";

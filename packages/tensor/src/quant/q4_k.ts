@@ -1,11 +1,11 @@
 import { f16ToF32, f32ToF16 } from "../io/half.js";
-import { roundAway } from "./q8_0.js";
+import { chooseKScales, scaleMinK4, writeScaleMinK4 } from "./k-scales.js";
 
 /**
  * Q4_K (ggml-common.h block_q4_K): super-blocks of 256 values, 144 bytes each:
  *   [0, 2)     d: f16, the scale of the sub-block scales
  *   [2, 4)     dmin: f16, the scale of the sub-block mins
- *   [4, 16)    scales: 8 six-bit scales and 8 six-bit mins, packed (see scaleMin)
+ *   [4, 16)    scales: 8 six-bit scales and 8 six-bit mins, packed (k-scales.ts scaleMinK4)
  *   [16, 144)  qs: 128 bytes of 4-bit quants
  * Sub-block s (32 values) has scale d·sc[s] and min dmin·m[s]: value = d·sc[s]·q − dmin·m[s].
  * The quants go in 4 chunks of 64 values: byte c·32 + l holds value c·64 + l in its low nibble
@@ -14,16 +14,6 @@ import { roundAway } from "./q8_0.js";
 export const Q4_K_BLOCK = 256;
 export const Q4_K_BYTES = 144;
 
-/**
- * Sub-block s's 6-bit scale and min from the 12 packed bytes at q[p …]: for s < 4 the low 6 bits
- * of bytes s and s + 4; for s ≥ 4 the nibbles of byte s + 4 plus the top 2 bits of bytes s − 4
- * (scale) and s (min).
- */
-function scaleMin(q: Uint8Array, p: number, s: number): [number, number] {
-  if (s < 4) return [q[p + s]! & 63, q[p + s + 4]! & 63];
-  return [(q[p + s + 4]! & 0xf) | ((q[p + s - 4]! >> 6) << 4), (q[p + s + 4]! >> 4) | ((q[p + s]! >> 6) << 4)];
-}
-
 /** Reference dequantizer: n values (a multiple of 256) from src's n/256 super-blocks into out. */
 export function dequantizeQ4_K(src: Uint8Array, n: number, out: Float32Array = new Float32Array(n)): Float32Array {
   for (let b = 0; b < n / Q4_K_BLOCK; b++) {
@@ -31,8 +21,8 @@ export function dequantizeQ4_K(src: Uint8Array, n: number, out: Float32Array = n
     const d = f16ToF32(src[p]! | (src[p + 1]! << 8));
     const dmin = f16ToF32(src[p + 2]! | (src[p + 3]! << 8));
     for (let c = 0; c < 4; c++) {
-      const [sc0, m0] = scaleMin(src, p + 4, 2 * c);
-      const [sc1, m1] = scaleMin(src, p + 4, 2 * c + 1);
+      const [sc0, m0] = scaleMinK4(src, p + 4, 2 * c);
+      const [sc1, m1] = scaleMinK4(src, p + 4, 2 * c + 1);
       const o = b * Q4_K_BLOCK + c * 64;
       const qs = p + 16 + c * 32;
       for (let l = 0; l < 32; l++) {
@@ -52,8 +42,8 @@ export function dequantizeQ4_K(src: Uint8Array, n: number, out: Float32Array = n
 export function integersQ4_K(src: Uint8Array, b: number, ints: Int32Array, mins: Int32Array): void {
   const p = b * Q4_K_BYTES;
   for (let c = 0; c < 4; c++) {
-    const [sc0, m0] = scaleMin(src, p + 4, 2 * c);
-    const [sc1, m1] = scaleMin(src, p + 4, 2 * c + 1);
+    const [sc0, m0] = scaleMinK4(src, p + 4, 2 * c);
+    const [sc1, m1] = scaleMinK4(src, p + 4, 2 * c + 1);
     mins[2 * c] = m0;
     mins[2 * c + 1] = m1;
     for (let l = 0; l < 32; l++) {
@@ -64,36 +54,16 @@ export function integersQ4_K(src: Uint8Array, b: number, ints: Int32Array, mins:
   }
 }
 
-const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
-
 /**
- * A simple quantizer (not llama.cpp's iterative make_qkx2_quants, so its error is somewhat larger,
- * but the blocks are exact Q4_K): each sub-block maps [min(0, x), max(x)] onto 0…15.
+ * A simple quantizer (k-scales.ts chooseKScales, not llama.cpp's iterative make_qkx2_quants, so its
+ * error is somewhat larger, but the blocks are exact Q4_K).
  */
 export function quantizeQ4_K(x: Float32Array, out: Uint8Array = new Uint8Array((x.length / Q4_K_BLOCK) * Q4_K_BYTES)): Uint8Array {
-  const scale = new Float32Array(8);
-  const min = new Float32Array(8);
   const ls = new Uint8Array(8);
   const lm = new Uint8Array(8);
+  const L = new Uint8Array(Q4_K_BLOCK);
   for (let b = 0; b < x.length / Q4_K_BLOCK; b++) {
-    const o = b * Q4_K_BLOCK;
-    for (let s = 0; s < 8; s++) {
-      let lo = 0;
-      let hi = -Infinity;
-      for (let i = 0; i < 32; i++) {
-        const v = x[o + s * 32 + i]!;
-        lo = Math.min(lo, v);
-        hi = Math.max(hi, v);
-      }
-      scale[s] = (hi - lo) / 15;
-      min[s] = -lo;
-    }
-    const d = f16ToF32(f32ToF16(Math.max(...scale) / 63));
-    const dmin = f16ToF32(f32ToF16(Math.max(...min) / 63));
-    for (let s = 0; s < 8; s++) {
-      ls[s] = d === 0 ? 0 : clamp(roundAway(scale[s]! / d), 0, 63);
-      lm[s] = dmin === 0 ? 0 : clamp(roundAway(min[s]! / dmin), 0, 63);
-    }
+    const [d, dmin] = chooseKScales(x, b * Q4_K_BLOCK, 15, ls, lm, L);
     const p = b * Q4_K_BYTES;
     const hd = f32ToF16(d);
     const hm = f32ToF16(dmin);
@@ -101,24 +71,9 @@ export function quantizeQ4_K(x: Float32Array, out: Uint8Array = new Uint8Array((
     out[p + 1] = hd >>> 8;
     out[p + 2] = hm & 0xff;
     out[p + 3] = hm >>> 8;
-    const sp = p + 4;
-    for (let s = 0; s < 12; s++) out[sp + s] = 0;
-    for (let s = 0; s < 8; s++) {
-      if (s < 4) {
-        out[sp + s]! |= ls[s]!;
-        out[sp + s + 4]! |= lm[s]!;
-      } else {
-        out[sp + s + 4] = (ls[s]! & 0xf) | ((lm[s]! & 0xf) << 4);
-        out[sp + s - 4]! |= (ls[s]! >> 4) << 6;
-        out[sp + s]! |= (lm[s]! >> 4) << 6;
-      }
-    }
+    writeScaleMinK4(out, p + 4, ls, lm);
     for (let c = 0; c < 4; c++) {
-      const q = (s: number, i: number): number => {
-        const dl = d * ls[s]!;
-        return dl === 0 ? 0 : clamp(roundAway((x[o + s * 32 + i]! + dmin * lm[s]!) / dl), 0, 15);
-      };
-      for (let l = 0; l < 32; l++) out[p + 16 + c * 32 + l] = q(2 * c, l) | (q(2 * c + 1, l) << 4);
+      for (let l = 0; l < 32; l++) out[p + 16 + c * 32 + l] = L[c * 64 + l]! | (L[c * 64 + 32 + l]! << 4);
     }
   }
   return out;

@@ -5,7 +5,7 @@
  * `tokenizer.*` keys. Faults are ModelLoadError (model) or TokenizerLoadError (tokenizer), naming
  * the file and the key or tensor.
  */
-import { compact, GGUF_COMPACT_DTYPE, GgufError, readGguf, rowBytes, type GgmlType, type GgufFile, type WeightDtype } from "@mini/tensor";
+import { compact, ggufHeldDtype, GgufError, readGguf, rowBytes, type GgmlType, type GgufFile, type WeightDtype } from "@mini/tensor";
 import { ModelLoadError } from "../errors.js";
 import type { LlamaConfig } from "../../models/llama/config.js";
 import { reserveModelHeap } from "../../models/llama/heap-budget.js";
@@ -62,7 +62,8 @@ type TensorSizes = Pick<GgufFile, "file"> & {
 
 /**
  * The bytes the weights take in the WASM heap once loaded: each matrix (each expert's) in its held
- * dtype (heldDtype: as stored, or its dtype under the requested one's recipe), each vector as f32;
+ * dtype (heldDtype: ggufHeldDtype's — as stored, or q8_0 / f16 for a type decoded at load — or its
+ * dtype under the requested one's recipe), each vector as f32;
  * plus, when matrices are converted through f32 (held in a dtype other than the stored one), the
  * largest such matrix's f32 copy, alive while it is converted.
  */
@@ -82,7 +83,7 @@ export function heldWeightBytes(f: TensorSizes, dtype: WeightDtype | undefined):
     // a K-quant needs rows of whole super-blocks: refused here, before any weight loads
     if (compact.isKQuant(d)) compact.checkKQuantRow(d, cols, `${f.file}: tensor "${t.name ?? "?"}"`);
     held += (t.elements / cols) * rowBytes(d, cols);
-    if (dtype !== undefined && d !== "f32" && GGUF_COMPACT_DTYPE[type] !== d) transient = Math.max(transient, 4 * t.shape.at(-2)! * cols);
+    if (dtype !== undefined && d !== "f32" && ggufHeldDtype(type) !== d) transient = Math.max(transient, 4 * t.shape.at(-2)! * cols);
   }
   return held + transient;
 }

@@ -2,9 +2,10 @@
  * A GGUF file as the Llama's TensorSource: HF names in, llama.cpp tensors out, with Wq/Wk rows put
  * back in HF order (names.ts; whole rows, so it works on quantized blocks). Every tensor of the file
  * must be one the Llama uses. `get` decodes to float32 by the reference decoders; `loadMatrix`
- * keeps a matrix in its stored blocks as a compact WeightMatrix (heldDtype).
+ * keeps a matrix in its stored blocks as a compact WeightMatrix, or decodes a type mini does not
+ * multiply into one it does (heldDtype).
  */
-import { dequantize, GGUF_COMPACT_DTYPE, ggufWeightMatrix, Tensor, type GgmlType, type GgufFile, type GgufTensorInfo, type TensorSource, type WeightDtype } from "@mini/tensor";
+import { dequantize, GGML_TYPE_ID, ggufHeldDtype, ggufWeightMatrix, Tensor, type GgmlType, type GgufFile, type GgufTensorInfo, type TensorSource, type WeightDtype } from "@mini/tensor";
 import type { LinearWeight } from "../../models/llama/compact-weights.js";
 import { ModelLoadError } from "../errors.js";
 import type { LlamaConfig } from "../../models/llama/config.js";
@@ -12,24 +13,23 @@ import { matrixDtype } from "../../models/llama/dtype-recipe.js";
 import { expectedTensors } from "../../models/llama/weights.js";
 import { ggufPlace, ggufTied, hfTensorsOf, permutedHeads, permuteRows, ropePermuted, ROPE_FREQS } from "./names.js";
 
-const SUPPORTED = new Set(["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"]);
-
 /**
  * The dtype the GGUF matrix `hfName` (rows of `cols` weights) of type `type` is held in. Without a
- * requested dtype: as stored (F32 as an f32 Tensor, every other type as its blocks). With one (the
- * user's --dtype): its dtype under the recipe (dtype-recipe.ts; `tied`: the file has no
- * output.weight), the requested dtype for all but the output matrix.
+ * requested dtype: ggufHeldDtype's (F32 as an f32 Tensor, a type mini multiplies as its blocks, any
+ * other decoded into q8_0 where that is exact, else f16). With one (the user's --dtype): its dtype
+ * under the recipe (dtype-recipe.ts; `tied`: the file has no output.weight), the requested dtype
+ * for all but the output matrix.
  */
 export function heldDtype(type: GgmlType, requested: WeightDtype | undefined, hfName: string, cols: number, tied: boolean): WeightDtype {
-  return requested === undefined ? GGUF_COMPACT_DTYPE[type] : matrixDtype(requested, hfName, cols, tied);
+  return requested === undefined ? ggufHeldDtype(type) : matrixDtype(requested, hfName, cols, tied);
 }
 
 /** A GGUF TensorSource, plus matrices as held (loadLlamaWeights' matrix loader). */
 export type GgufTensorSource = TensorSource & { loadMatrix(name: string): LinearWeight };
 
 /**
- * `dtype`: the user's requested dtype (undefined: keep as stored). In `loadMatrix`, a matrix
- * already in it is wrapped as stored; any other is decoded to an f32 Tensor, and the Llama
+ * `dtype`: the user's requested dtype (undefined: ggufHeldDtype's). In `loadMatrix`, a matrix
+ * whose ggufHeldDtype is it is wrapped (or decoded into it, one matrix at a time); any other is decoded to an f32 Tensor, and the Llama
  * converts it to `dtype` (compactLlamaWeights), freeing the f32 copy at once.
  */
 export function ggufTensorSource(f: GgufFile, numHeads: number, numKvHeads: number, dtype?: WeightDtype): GgufTensorSource {
@@ -41,8 +41,8 @@ export function ggufTensorSource(f: GgufFile, numHeads: number, numKvHeads: numb
     if (t.name === ROPE_FREQS) continue; // the RoPE frequency factors, read into the config (hyperparams.ts)
     const held = hfTensorsOf(t.name, t.shape);
     if (held === undefined) throw new ModelLoadError(f.file, `tensor "${t.name}"`, "not a tensor of mini's Llama; refusing to ignore it");
-    if (!SUPPORTED.has(t.type.name)) {
-      throw new ModelLoadError(f.file, `tensor "${t.name}"`, `tensor type ${t.type.name} is not supported (supported: ${[...SUPPORTED].join(", ")})`);
+    if (!t.type.supported) {
+      throw new ModelLoadError(f.file, `tensor "${t.name}"`, `tensor type ${t.type.name} is not supported (supported: ${Object.keys(GGML_TYPE_ID).join(", ")})`);
     }
     for (const { hf, expert } of held) places.set(hf, { t, expert });
   }
@@ -61,8 +61,8 @@ export function ggufTensorSource(f: GgufFile, numHeads: number, numKvHeads: numb
       const { t } = place(name);
       const type = t.type.name as GgmlType;
       const held = heldDtype(type, dtype, name, t.shape.at(-1)!, tied);
-      // Stored as the held dtype: the blocks go to the kernels as they are.
-      const asStored = held !== "f32" && GGUF_COMPACT_DTYPE[type] === held;
+      // Held as ggufHeldDtype says: the blocks go to the kernels as they are, or decoded into it (ggufWeightMatrix).
+      const asStored = held !== "f32" && ggufHeldDtype(type) === held;
       return asStored ? ggufWeightMatrix(f, t.name, rowsInHfOrder(name)) : decoded(name, true);
     },
     fileOf: () => f.file,

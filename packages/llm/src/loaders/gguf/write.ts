@@ -9,15 +9,15 @@
  * router kept F32; llama3 rope scaling becomes `rope_freqs.weight` (F32 [headDim/2]).
  * Streaming and atomic (writeGguf).
  */
-import { GGUF_COMPACT_DTYPE, ggmlTypeInfo, quantize, writeGguf, type GgmlType, type GgufTensorEntry, type GgufValue, type TensorSource } from "@mini/tensor";
+import { GGUF_COMPACT_DTYPE, ggmlTypeInfo, quantize, writeGguf, type GgmlCompactType, type GgmlType, type GgufTensorEntry, type GgufValue, type TensorSource } from "@mini/tensor";
 import type { LlamaConfig } from "../../models/llama/config.js";
 import { isOutputMatrix, matrixDtype } from "../../models/llama/dtype-recipe.js";
 import { expectedTensors, llamaParamSource } from "../../models/llama/weights.js";
 import { FILE_TYPE, ggufArchitecture, ggufHyperparams, ggufRopeFactors } from "./hyperparams.js";
 import { ggufPlace, permutedHeads, permuteRows, ropePermuted, ROPE_FREQS } from "./names.js";
 
-/** Every type mini encodes (Q4_K and Q6_K with a simple quantizer, less accurate than llama.cpp's). */
-export type GgufWriteType = GgmlType;
+/** The model types mini writes: those it multiplies (Q4_K and Q6_K with a simple quantizer, less accurate than llama.cpp's). */
+export type GgufWriteType = GgmlCompactType;
 export const GGUF_WRITE_TYPES: readonly GgufWriteType[] = ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"];
 
 export interface WriteModelGgufOptions {
@@ -89,9 +89,9 @@ export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteMod
 }
 
 /** The GGUF type of a matrix in a file of type `type`: its dtype under the recipe (dtype-recipe.ts), as llama-quantize picks it. */
-function recipeType(type: GgmlType, hf: string, cols: number, tied: boolean): GgmlType {
+function recipeType(type: GgufWriteType, hf: string, cols: number, tied: boolean): GgufWriteType {
   const d = matrixDtype(GGUF_COMPACT_DTYPE[type], hf, cols, tied);
-  return (Object.keys(GGUF_COMPACT_DTYPE) as GgmlType[]).find((g) => GGUF_COMPACT_DTYPE[g] === d)!;
+  return (Object.keys(GGUF_COMPACT_DTYPE) as GgufWriteType[]).find((g) => GGUF_COMPACT_DTYPE[g] === d)!;
 }
 
 function tokenizerWarnings(md: ReadonlyMap<string, GgufValue>): string[] {

@@ -5,4 +5,4 @@ export { ggufLayout, serializeGguf, type GgufTensorSpec, type GgufLayout } from 
 export { writeGguf, type GgufTensorEntry } from "./write.js";
 export { GGUF_MAX_ELEMENTS, type GgufTensorInfo } from "./header.js";
 export { gguf, type GgufValue, type GgufScalar, type GgufScalarType } from "./values.js";
-export { ggufWeightMatrix, GGUF_COMPACT_DTYPE } from "./weight-matrix.js";
+export { ggufWeightMatrix, ggufHeldDtype, GGUF_COMPACT_DTYPE } from "./weight-matrix.js";
