@@ -1,5 +1,5 @@
 /**
- * The ggml types mini decodes at load (Q4_1, Q5_0, Q5_1, Q5_K, IQ4_NL): each reference decoder
+ * The ggml types mini decodes at load (Q4_1, Q5_0, Q5_1, Q5_K, Q3_K, Q2_K, IQ4_NL, IQ4_XS): each reference decoder
  * against a plain float64 reading of the block format written here from ggml-common.h's structs
  * (a bit stream read LSB first, not the decoders' loops), llama.cpp's reference rounding for the
  * legacy quantizers, and Q5_0 / IQ4_NL as Q8_0 bit for bit.
@@ -39,6 +39,27 @@ const READERS: Partial<Record<GgmlType, (b: Uint8Array, i: number) => number>> =
     const [sc, m] = kScaleMin(b, 4, s);
     return half(b, 0) * sc * (low + 16 * high) - half(b, 2) * m;
   },
+  // block_q3_K { u8 hmask[32]; u8 qs[64]; u8 scales[12]; half d; }: value v's high bit is bit v of
+  // the 256-bit hmask read column-wise (byte v mod 32, bit v / 32); its 2 low bits are field v mod
+  // 32 of 32 two-bit fields per bit plane, plane v / 32 mod 4, in half v / 128 of qs
+  Q3_K: (b, v) => {
+    const low = bits(b, 32 + 32 * (v >> 7), (v & 31) * 8 + 2 * ((v >> 5) & 3), 2);
+    const high = bits(b, 0, (v & 31) * 8 + (v >> 5), 1);
+    const s = v >> 4;
+    const scale = bits(b, 96, s < 8 ? 8 * s : 8 * (s - 8) + 4, 4) | (bits(b, 104, 8 * (s % 4) + 2 * (s >> 2), 2) << 4);
+    return half(b, 108) * (scale - 32) * (low + 4 * high - 4);
+  },
+  // block_q2_K { u8 scales[16]; u8 qs[64]; half d; half dmin; }
+  Q2_K: (b, v) => {
+    const q = bits(b, 16 + 32 * (v >> 7), (v & 31) * 8 + 2 * ((v >> 5) & 3), 2);
+    return half(b, 80) * bits(b, v >> 4, 0, 4) * q - half(b, 82) * bits(b, v >> 4, 4, 4);
+  },
+  // block_iq4_xs { half d; u16 scales_h; u8 scales_l[4]; u8 qs[128]; }
+  IQ4_XS: (b, v) => {
+    const s = v >> 5;
+    const ls = bits(b, 4, 4 * s, 4) | (bits(b, 2, 2 * s, 2) << 4);
+    return half(b, 0) * (ls - 32) * GRID[nibble(b, 8 + 16 * s, v & 31)]!;
+  },
 };
 
 /** get_scale_min_k4 as bit fields: s < 4 in bytes s and s + 4; s ≥ 4 in byte s + 4's nibbles, top bits from bytes s − 4 and s. */
@@ -48,7 +69,7 @@ function kScaleMin(b: Uint8Array, p: number, s: number): [number, number] {
 }
 
 /** Where each type's f16 fields are (byte offsets in a block): made finite in random blocks. */
-const HALVES: Partial<Record<GgmlType, number[]>> = { Q4_1: [0, 2], Q5_0: [0], Q5_1: [0, 2], IQ4_NL: [0], Q5_K: [0, 2] };
+const HALVES: Partial<Record<GgmlType, number[]>> = { Q4_1: [0, 2], Q5_0: [0], Q5_1: [0, 2], IQ4_NL: [0], Q5_K: [0, 2], Q3_K: [108], Q2_K: [80, 82], IQ4_XS: [0] };
 
 /** `blocks` random blocks of t, their f16 fields finite (exponent < 31) and at most 2^8 in magnitude. */
 function randomBlocks(t: GgmlType, bytes: Uint8Array, blocks: number): Uint8Array {
@@ -130,7 +151,10 @@ describe("Q5_0 and IQ4_NL held as Q8_0", () => {
   }
 
   it("ggufHeldDtype: as stored where mini multiplies the type, q8_0 where exact, else f16", () => {
-    const held = Object.fromEntries((["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q4_1", "Q5_0", "Q5_1", "Q5_K", "IQ4_NL"] as const).map((t) => [t, ggufHeldDtype(t)]));
-    expect(held).toEqual({ F32: "f32", F16: "f16", BF16: "bf16", Q8_0: "q8_0", Q4_0: "q4_0", Q4_K: "q4_k", Q6_K: "q6_k", Q4_1: "f16", Q5_0: "q8_0", Q5_1: "f16", Q5_K: "f16", IQ4_NL: "q8_0" });
+    const types = ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q4_1", "Q5_0", "Q5_1", "Q5_K", "Q3_K", "Q2_K", "IQ4_NL", "IQ4_XS"] as const;
+    expect(Object.fromEntries(types.map((t) => [t, ggufHeldDtype(t)]))).toEqual({
+      F32: "f32", F16: "f16", BF16: "bf16", Q8_0: "q8_0", Q4_0: "q4_0", Q4_K: "q4_k", Q6_K: "q6_k",
+      Q4_1: "f16", Q5_0: "q8_0", Q5_1: "f16", Q5_K: "f16", Q3_K: "f16", Q2_K: "f16", IQ4_NL: "q8_0", IQ4_XS: "f16",
+    });
   });
 });

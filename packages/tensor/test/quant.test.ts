@@ -29,6 +29,10 @@ describe("ggml block formats: reference encoders and decoders", () => {
   const bound: Record<GgmlType, number> = {
     F32: 0, F16: 1e-3, BF16: 8e-3, Q8_0: 0.5 / 127 + 1e-3, Q4_0: 1 / 8 + 2e-3, Q4_K: 0.12, Q6_K: 0.04,
     Q4_1: 1 / 15 + 2e-3, Q5_0: 1 / 16 + 2e-3, Q5_1: 1 / 31 + 2e-3, Q5_K: 0.06, IQ4_NL: 14 / 127 + 2e-3,
+    // Q3_K: Q5_0's clamp on 8 levels (1/4), 6-bit sub-block scales; Q2_K: half of a 3-step range
+    // (1/3), 4-bit scales and mins; IQ4_XS: IQ4_NL's grid, and a sub-block scale opposite to the
+    // largest one clamps at 31 instead of 32 (1/32).
+    Q3_K: 0.3, Q2_K: 0.45, IQ4_XS: 14 / 127 + 1 / 32 + 2e-3,
   };
   for (const t of Object.keys(bound) as GgmlType[]) {
     it(`${t}: dequantize(quantize(x)) is within ${bound[t]} of x (relative to max |x|), and decoding is deterministic`, () => {

@@ -4,7 +4,9 @@
  */
 import { bf16BitsToF32Array, f16BitsToF32Array, f32ToBf16Array, f32ToF16Array } from "../io/half.js";
 import { ggmlTypeInfo, type GgmlType } from "./ggml-types.js";
-import { dequantizeIQ4_NL, quantizeIQ4_NL } from "./iq4.js";
+import { dequantizeIQ4_NL, dequantizeIQ4_XS, quantizeIQ4_NL, quantizeIQ4_XS } from "./iq4.js";
+import { dequantizeQ2_K, quantizeQ2_K } from "./q2_k.js";
+import { dequantizeQ3_K, quantizeQ3_K } from "./q3_k.js";
 import { dequantizeQ4_0, quantizeQ4_0 } from "./q4_0.js";
 import { dequantizeQ4_1, quantizeQ4_1 } from "./q4_1.js";
 import { dequantizeQ4_K, quantizeQ4_K } from "./q4_k.js";
@@ -43,6 +45,9 @@ export function dequantize(t: GgmlType, src: Uint8Array, n: number, out: Float32
     case "Q5_1": return dequantizeQ5_1(src, n, out);
     case "Q5_K": return dequantizeQ5_K(src, n, out);
     case "IQ4_NL": return dequantizeIQ4_NL(src, n, out);
+    case "Q3_K": return dequantizeQ3_K(src, n, out);
+    case "Q2_K": return dequantizeQ2_K(src, n, out);
+    case "IQ4_XS": return dequantizeIQ4_XS(src, n, out);
   }
 }
 
@@ -76,6 +81,9 @@ export function quantize(t: GgmlType, x: Float32Array): Uint8Array {
     case "Q5_1": return quantizeQ5_1(x);
     case "Q5_K": return quantizeQ5_K(x);
     case "IQ4_NL": return quantizeIQ4_NL(x);
+    case "Q3_K": return quantizeQ3_K(x);
+    case "Q2_K": return quantizeQ2_K(x);
+    case "IQ4_XS": return quantizeIQ4_XS(x);
   }
 }
 

@@ -29,8 +29,8 @@ export const GGML_TYPES: ReadonlyMap<number, GgmlTypeInfo> = new Map(
     T(7, "Q5_1", 32, 24, true),
     T(8, "Q8_0", 32, 34, true),
     T(9, "Q8_1", 32, 36),
-    T(10, "Q2_K", 256, 84),
-    T(11, "Q3_K", 256, 110),
+    T(10, "Q2_K", 256, 84, true),
+    T(11, "Q3_K", 256, 110, true),
     T(12, "Q4_K", 256, 144, true),
     T(13, "Q5_K", 256, 176, true),
     T(14, "Q6_K", 256, 210, true),
@@ -42,7 +42,7 @@ export const GGML_TYPES: ReadonlyMap<number, GgmlTypeInfo> = new Map(
     T(20, "IQ4_NL", 32, 18, true),
     T(21, "IQ3_S", 256, 110),
     T(22, "IQ2_S", 256, 82),
-    T(23, "IQ4_XS", 256, 136),
+    T(23, "IQ4_XS", 256, 136, true),
     T(24, "I8", 1, 1),
     T(25, "I16", 1, 2),
     T(26, "I32", 1, 4),
@@ -63,13 +63,13 @@ export type GgmlCompactType = "F32" | "F16" | "BF16" | "Q8_0" | "Q4_0" | "Q4_K" 
  * The types mini reads and writes but does not multiply: a tensor of one is decoded at load into a
  * compact dtype (io/gguf/held-dtype.ts ggufHeldDtype says which).
  */
-export type GgmlDecodedType = "Q4_1" | "Q5_0" | "Q5_1" | "Q5_K" | "IQ4_NL";
+export type GgmlDecodedType = "Q4_1" | "Q5_0" | "Q5_1" | "Q5_K" | "Q3_K" | "Q2_K" | "IQ4_NL" | "IQ4_XS";
 
 /** Every type mini reads and writes (each has a reference encoder and decoder in quant/). */
 export type GgmlType = GgmlCompactType | GgmlDecodedType;
 
 export const GGML_TYPE_ID: Readonly<Record<GgmlType, number>> = {
-  F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q5_0: 6, Q5_1: 7, Q8_0: 8, Q4_K: 12, Q5_K: 13, Q6_K: 14, IQ4_NL: 20, BF16: 30,
+  F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q5_0: 6, Q5_1: 7, Q8_0: 8, Q2_K: 10, Q3_K: 11, Q4_K: 12, Q5_K: 13, Q6_K: 14, IQ4_NL: 20, IQ4_XS: 23, BF16: 30,
 };
 
 export function ggmlTypeInfo(t: GgmlType): GgmlTypeInfo {
