@@ -4,19 +4,21 @@
  * gemm (pairActsK + gemmQ4_K / gemmQ6_K), each with its quantizeActsK, interleaved call by call in
  * ONE process so a loaded machine slows them alike. GFLOP/s = 2·M·N·K / time at min / median /
  * max (wall) and at the min CPU time. Shapes like a 135M model's MLP with K a whole number of
- * super-blocks: up/gate [1536, 512] and down [576, 1536], M = 128.
+ * super-blocks: up/gate [1536, 512] and down [576, 1536], M = 128. Where the relaxed int8 dot
+ * product is in use (Node 22), Q4_K's relaxeddot.wat gemm (pairActsK8 + gemmQ4_K) runs too.
  *
  *   cd packages/tensor && npx tsx --conditions=@mini/source bench/kquant-gemm.ts [rounds]
  */
 import { encodeWeights } from "../src/compact/encode.js";
 import type { KQuantDtype } from "../src/compact/kquant.js";
 import { heap } from "../src/wasm/heap.js";
-import { wasm } from "../src/wasm/instance.js";
+import type { RelaxedDotExports } from "../src/wasm/exports.js";
+import { relaxedDot, wasm } from "../src/wasm/instance.js";
 import { createRng } from "../src/random.js";
 import { randomWeights } from "./random-weights.js";
 
 const rounds = Number(process.argv[2] ?? 30);
-const k = wasm!.kquant;
+const k = wasm!.kquant, int8 = relaxedDot() ? (wasm!.relaxeddot as RelaxedDotExports) : null;
 const rng = createRng(1);
 const M = 128;
 const shapes: [number, number][] = [[1536, 512], [576, 1536]];
@@ -29,7 +31,7 @@ for (const dtype of ["q4_k", "q6_k"] as KQuantDtype[]) {
     const xq = heap.alloc(Math.ceil((M * nsb * 276) / 4)), x2 = heap.alloc(532 * pairs * nsb), panel = heap.alloc((nsb * 8576 + 1088) / 4);
     heap.view(px, M * K).set(randomWeights(rng, M * K));
     new Uint8Array(heap.memory.buffer, pw, w.length).set(w);
-    const kernels = {
+    const kernels: Record<string, () => void> = {
       "row-dots": () => {
         k.quantizeActsK(px, M, K, xq);
         (dtype === "q4_k" ? k.dotQ4_K : k.dotQ6_K)(xq, M, nsb, pw, N, po, N);
@@ -40,6 +42,13 @@ for (const dtype of ["q4_k", "q6_k"] as KQuantDtype[]) {
         (dtype === "q4_k" ? k.gemmQ4_K : k.gemmQ6_K)(x2, M, nsb, pw, N, po, N, panel);
       },
     };
+    if (int8 !== null && dtype === "q4_k") {
+      kernels["packed gemm, int8 dot"] = () => {
+        k.quantizeActsK(px, M, K, xq);
+        int8.pairActsK8(xq, M, nsb, x2, 0, pairs);
+        int8.gemmQ4_K(x2, M, nsb, pw, N, po, N, panel);
+      };
+    }
     const wall = new Map<string, number[]>(), cpu = new Map<string, number[]>();
     for (let r = 0; r < rounds; r++) {
       for (const [name, run] of Object.entries(kernels)) {

@@ -6,9 +6,9 @@ import { INT_GEMM_MIN_M } from "../src/compact/int-gemm.js";
 import type { KQuantDtype } from "../src/compact/kquant.js";
 import { kquantMatmulF32 } from "../src/compact/kquant.reference.js";
 import { WeightMatrix } from "../src/compact/matrix.js";
-import type { KquantExports } from "../src/wasm/exports.js";
+import type { KquantExports, RelaxedDotExports } from "../src/wasm/exports.js";
 import { heap } from "../src/wasm/heap.js";
-import { compileKernels, instantiateKernels } from "../src/wasm/instance.js";
+import { compileKernels, instantiateKernels, relaxedDot, relaxedDotSupported, setRelaxedDot } from "../src/wasm/instance.js";
 import { getThreads, setThreads } from "../src/wasm/pool.js";
 import { seededFloats } from "./helpers.js";
 
@@ -16,8 +16,11 @@ import { seededFloats } from "./helpers.js";
 // (kquant/gemm.wat) must both give kquantMatmulF32's numbers bit for bit — the same float chain
 // per (x row, W row) — for any M, K, N and thread count.
 if (Number(process.versions.node.split(".")[0]) < 22) setFlagsFromString("--experimental-wasm-relaxed-simd");
-const initialThreads = getThreads();
-afterAll(() => setThreads(initialThreads));
+const initialThreads = getThreads(), initialRelaxedDot = relaxedDot();
+afterAll(() => {
+  setThreads(initialThreads);
+  setRelaxedDot(initialRelaxedDot);
+});
 
 const KQUANTS: KQuantDtype[] = ["q4_k", "q6_k"];
 const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
@@ -64,7 +67,7 @@ function rawSuperBlocks(dtype: KQuantDtype, N: number, K: number, seed: number):
  * quantizeActsK → pairActsK (in two calls, as two jobs would) → gemmQ4_K / gemmQ6_K on explicit
  * kernels, one call: out [M, ldo] with the product in columns c0 … c0+N−1, a sentinel elsewhere.
  */
-function runGemm(k: KquantExports, dtype: KQuantDtype, x: Float32Array, M: number, K: number, w: Uint8Array, N: number, c0: number, ldo: number): Float32Array {
+function runGemm(k: KquantExports, dtype: KQuantDtype, x: Float32Array, M: number, K: number, w: Uint8Array, N: number, c0: number, ldo: number, int8?: RelaxedDotExports): Float32Array {
   const nsb = K / 256, pairs = 2 * Math.ceil(M / 4);
   const px = heap.alloc(M * K), pw = heap.alloc(Math.ceil(w.length / 4)), po = heap.alloc(M * ldo);
   const xq = heap.alloc(Math.ceil((M * nsb * 276) / 4)), x2 = heap.alloc(532 * pairs * nsb), panel = heap.alloc((nsb * 8576 + 1088) / 4);
@@ -72,24 +75,28 @@ function runGemm(k: KquantExports, dtype: KQuantDtype, x: Float32Array, M: numbe
   new Uint8Array(heap.memory.buffer, pw, w.length).set(w);
   heap.view(po, M * ldo).fill(-7.25);
   k.quantizeActsK(px, M, K, xq);
-  k.pairActsK(xq, M, nsb, x2, 0, 1);
-  k.pairActsK(xq, M, nsb, x2, 1, pairs);
-  (dtype === "q4_k" ? k.gemmQ4_K : k.gemmQ6_K)(x2, M, nsb, pw, N, po + 4 * c0, ldo, panel);
+  // relaxeddot's int8 Q4_K gemm (its layouts are smaller than the int16 one's), or kquant.wat's
+  const pairActs = int8 ? int8.pairActsK8 : k.pairActsK;
+  pairActs(xq, M, nsb, x2, 0, 1);
+  pairActs(xq, M, nsb, x2, 1, pairs);
+  (int8 ? int8.gemmQ4_K : dtype === "q4_k" ? k.gemmQ4_K : k.gemmQ6_K)(x2, M, nsb, pw, N, po + 4 * c0, ldo, panel);
   const out = heap.view(po, M * ldo).slice();
   for (const p of [px, pw, po, xq, x2, panel]) heap.release(p);
   return out;
 }
 
 describe("gemmQ4_K / gemmQ6_K (kquant/gemm.wat, prefill)", () => {
+  const relaxed = instantiateKernels(compileKernels(true));
   const builds = [
-    { name: "SIMD128", kernels: instantiateKernels(compileKernels(false)).kquant },
-    { name: "relaxed SIMD", kernels: instantiateKernels(compileKernels(true)).kquant },
+    { name: "SIMD128", kernels: instantiateKernels(compileKernels(false)).kquant, int8: undefined, dtypes: KQUANTS },
+    { name: "relaxed SIMD", kernels: relaxed.kquant, int8: undefined, dtypes: KQUANTS },
+    { name: "relaxed int8 dot", kernels: relaxed.kquant, int8: relaxed.relaxeddot as RelaxedDotExports, dtypes: ["q4_k"] as KQuantDtype[] },
   ];
-  for (const { name, kernels } of builds) {
+  for (const { name, kernels, int8, dtypes } of builds) {
     it(`${name}: kquantMatmulF32's numbers bit for bit, odd shapes, raw and encoded weights, only the product's columns written`, () => {
       fc.assert(
         fc.property(
-          fc.constantFrom(...KQUANTS), fc.integer({ min: 1, max: 13 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 21 }),
+          fc.constantFrom(...dtypes), fc.integer({ min: 1, max: 13 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 21 }),
           fc.integer({ min: 0, max: 3 }), fc.boolean(), fc.integer({ min: 1, max: 1 << 30 }),
           (dtype, M, superBlocks, N, pad, raw, seed) => {
             const K = 256 * superBlocks;
@@ -97,7 +104,7 @@ describe("gemmQ4_K / gemmQ6_K (kquant/gemm.wat, prefill)", () => {
             if (seed % 5 === 0) x.fill(0, 0, 256); // a zero activation block (d_x = 0)
             const w = raw ? rawSuperBlocks(dtype, N, K, seed + 1) : encodeWeights(weights(N * K, seed + 1), N, K, dtype, "w");
             const c0 = pad > 1 ? 1 : 0, ldo = N + pad;
-            const got = runGemm(kernels, dtype, x, M, K, w, N, c0, ldo);
+            const got = runGemm(kernels, dtype, x, M, K, w, N, c0, ldo, int8);
             const want = kquantMatmulF32(x, M, K, w, dtype, N);
             const what = `${name} ${dtype} M=${M} K=${K} N=${N} ldo=${ldo} raw=${raw}`;
             for (let m = 0; m < M; m++) {
@@ -119,12 +126,16 @@ describe("gemmQ4_K / gemmQ6_K (kquant/gemm.wat, prefill)", () => {
       for (const mat of mats) {
         const want = kquantMatmulF32(x, M, K, mat.bytes(), mat.dtype as KQuantDtype, N);
         const base = seededFloats(M * N, 9, 1);
-        for (const t of [1, 2, 3, 4]) {
-          setThreads(t);
-          const what = `${mat.dtype} M=${M} threads=${t}`;
-          expect(bits(mat.matmulTransB(x, M)), what).toEqual(bits(want));
-          const acc = mat.matmulTransB(x, M, base.slice(), true);
-          expect(bits(acc), `accumulate ${what}`).toEqual(bits(base.map((b, i) => b + want[i]!)));
+        // where relaxed SIMD's int8 dot product is in use (Node 22 in CI), Q4_K takes relaxeddot.wat's gemm
+        for (const useInt8 of relaxedDotSupported ? [false, true] : [false]) {
+          setRelaxedDot(useInt8);
+          for (const t of [1, 2, 3, 4]) {
+            setThreads(t);
+            const what = `${mat.dtype} M=${M} threads=${t} int8 dot=${relaxedDot()}`;
+            expect(bits(mat.matmulTransB(x, M)), what).toEqual(bits(want));
+            const acc = mat.matmulTransB(x, M, base.slice(), true);
+            expect(bits(acc), `accumulate ${what}`).toEqual(bits(base.map((b, i) => b + want[i]!)));
+          }
         }
       }
     }

@@ -18,8 +18,9 @@ import { ACT_Q8K_BYTES, SUPER_BLOCK } from "./kquant.js";
  *      its rows 8 at a time into a panel of its own and multiplies it by 4 rows of x at a time.
  * Several products of one x (a layer's q, k, v; gate and up: up to INT_GEMM_GROUP_MAX) share
  * steps 1 and 2, and their rows are cut into one piece per thread for one round of step 3.
- * Q4_0 where relaxedDot() is true takes relaxeddot.wat's pairActs8 / gemmQ4_0 instead: the same
- * tiling on bytes (the nibbles are the int8 dot product's unsigned operand), the same bits.
+ * Q4_0 and Q4_K where relaxedDot() is true take relaxeddot.wat's pairActs8 / gemmQ4_0 and
+ * pairActsK8 / gemmQ4_K instead: the same tiling on bytes (the nibbles are the int8 dot product's
+ * unsigned operand), the same bits.
  * Scratch (intGemmScratchFloats): the activation blocks, the pairs, one panel per job.
  */
 
@@ -30,10 +31,12 @@ export const INT_GEMM_MIN_M = 8;
  * included), of the pairs' layout per block and pair of rows (pairActs16: 16 k-pairs × 16 bytes +
  * 4 scales; relaxeddot's pairActs8 take 160; pairActsK: 132 pairs × 16 + 16), of a gemm panel per
  * block (8 W rows: 16 k-pairs × 4 vectors + 4 scale vectors; relaxeddot's 576; kquant/gemm-pack.wat:
- * 132 pairs × 64 + 128) plus a panel's fixed bytes (kquant: 2 rows expanded).
+ * 132 pairs × 64 + 128) plus a panel's fixed bytes (kquant: 2 rows expanded). Q4_K on relaxed
+ * SIMD's int8 dot product takes relaxeddot/q4_k-gemm-pack.wat's (1104 and 4992 + 32 bytes).
  */
 interface Format { nb: number; actBytes: number; pairBytes: number; panelBytes: number; panelFixed: number }
 function format(dtype: IntGemmDtype, K: number): Format {
+  if (dtype === "q4_k" && relaxedDot()) return { nb: K / SUPER_BLOCK, actBytes: ACT_Q8K_BYTES, pairBytes: 1104, panelBytes: 4992, panelFixed: 32 };
   if (dtype === "q4_k" || dtype === "q6_k") return { nb: K / SUPER_BLOCK, actBytes: ACT_Q8K_BYTES, pairBytes: 2128, panelBytes: 8576, panelFixed: 1088 };
   return { nb: blocksPerRow(K), actBytes: ACT_Q16.blockBytes + 4, pairBytes: 272, panelBytes: 1088, panelFixed: 0 };
 }
@@ -75,6 +78,7 @@ const ref = (module: string, name: string): KernelRef => (refs[`${module}.${name
 
 /** A call's kernels: kquant.wat's for the K-quants; relaxeddot.wat's for Q4_0 where its int8 dot product is in use, else compact.wat's. */
 function kernels(dtype: IntGemmDtype): { quantize: KernelRef; pairs: KernelRef; gemm: KernelRef } {
+  if (dtype === "q4_k" && relaxedDot()) return { quantize: ref("kquant", "quantizeActsK"), pairs: ref("relaxeddot", "pairActsK8"), gemm: ref("relaxeddot", "gemmQ4_K") };
   if (dtype === "q4_k" || dtype === "q6_k") return { quantize: ref("kquant", "quantizeActsK"), pairs: ref("kquant", "pairActsK"), gemm: ref("kquant", dtype === "q4_k" ? "gemmQ4_K" : "gemmQ6_K") };
   const quantize = ref("compact", "quantizeActs16");
   if (dtype === "q4_0" && relaxedDot()) return { quantize, pairs: ref("relaxeddot", "pairActs8"), gemm: ref("relaxeddot", "gemmQ4_0") };

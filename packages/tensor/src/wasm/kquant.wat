@@ -34,6 +34,7 @@
   ;;   kquant/gemm.wat             exports gemmQ4_K, gemmQ6_K (prefill: panels of 8 W rows · 4 rows of x)
   ;;   kquant/gemm-pack.wat        $packK (8 W rows → a panel of scaled i16 pairs)
   ;;   kquant/gemm-acts.wat        export pairActsK (quantizeActsK's blocks by pairs of rows)
+  ;;   kquant/scales.wat           $scalesQ4_K, $minsQ4_K (a super-block's 6-bit scales / mins as i16; shared with relaxeddot.wat)
   ;;   packed-rows.wat             $rowAt, $scales4, $store2x2 (shared with compact.wat, relaxeddot.wat)
 
   ;; f16 bits → f32 for finite halves (the block scales): magnitude moved to an f32's place and
@@ -55,5 +56,6 @@
   ;;#include kquant/gemm.wat
   ;;#include kquant/gemm-pack.wat
   ;;#include kquant/gemm-acts.wat
+  ;;#include kquant/scales.wat
   ;;#include packed-rows.wat
 )

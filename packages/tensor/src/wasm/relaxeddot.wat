@@ -41,6 +41,9 @@
   ;;   relaxeddot/q4_0.wat             export dotQ4_0 (the same against Q4_0 blocks)
   ;;   relaxeddot/q4_0-gemm.wat        export gemmQ4_0 (prefill: panels of 8 W rows · 4 rows of x, by quads of k)
   ;;   relaxeddot/q4_0-gemm-pack.wat   $packNibbles (8 W rows → a panel); export pairActs8 (x by pairs of rows)
+  ;;   relaxeddot/q4_k-gemm.wat        export gemmQ4_K (prefill with Q4_K W: kquant/gemm.wat's tiling on bytes)
+  ;;   relaxeddot/q4_k-gemm-pack.wat   $packQ4_K8 (8 Q4_K rows → a panel); export pairActsK8 (quantizeActsK's blocks by pairs of rows)
+  ;;   kquant/scales.wat               $scalesQ4_K, $minsQ4_K (shared with kquant.wat)
   ;;   packed-rows.wat                 $rowAt, $scales4, $store2x2 (shared with compact.wat)
 ;;#if relaxed
   ;;#include relaxeddot/quantize-acts8.wat
@@ -49,6 +52,9 @@
   ;;#include relaxeddot/q4_0.wat
   ;;#include relaxeddot/q4_0-gemm.wat
   ;;#include relaxeddot/q4_0-gemm-pack.wat
+  ;;#include relaxeddot/q4_k-gemm.wat
+  ;;#include relaxeddot/q4_k-gemm-pack.wat
+  ;;#include kquant/scales.wat
   ;;#include packed-rows.wat
 ;;#else
 ;;#end

@@ -10,6 +10,7 @@
 ;; Each row is first expanded into 132 i16 pairs at tmp (544 bytes a row, 1088 after the panel's
 ;; super-blocks: ints i16[256] @0, mins i16[8] @512, Q4_K's scales i16[8] @528), then two rows are
 ;; interleaved. Rows past the matrix's last repeat it ($rowAt: the gemm does not store them).
+;; Uses $rowAt, $scales4 (packed-rows.wat), $scalesQ4_K, $minsQ4_K (kquant/scales.wat).
 
   ;; 8 rows of W from row r (sbBytes 144 / 210 a super-block, nsb of them) → panel; q6: 1 for Q6_K
   (func $packK (param $w i32) (param $nsb i32) (param $r i32) (param $rows i32) (param $panel i32) (param $q6 i32)
@@ -55,18 +56,10 @@
       (br $superBlock))))
 
   ;; one Q4_K super-block at src → tmp: ints i16[256] = sc[s]·n, mins i16[8] @512 (scales i16[8] @528).
-  ;; The 12 packed scale bytes are unpacked as $rowQ4_K unpacks them (kquant/q4_k.wat).
   (func $expandQ4_K (param $src i32) (param $tmp i32)
-    (local $u0 i32) (local $u1 i32) (local $u2 i32) (local $c i32) (local $v0 v128) (local $v1 v128) (local $lo v128) (local $hi v128) (local $n v128)
-    (local.set $u0 (i32.load offset=4 (local.get $src)))
-    (local.set $u1 (i32.load offset=8 (local.get $src)))
-    (local.set $u2 (i32.load offset=12 (local.get $src)))
-    (v128.store offset=528 (local.get $tmp) (i16x8.extend_low_i8x16_u (i32x4.replace_lane 1
-      (i32x4.splat (i32.and (local.get $u0) (i32.const 0x3f3f3f3f)))
-      (i32.or (i32.and (local.get $u2) (i32.const 0x0f0f0f0f)) (i32.shl (i32.and (i32.shr_u (local.get $u0) (i32.const 6)) (i32.const 0x03030303)) (i32.const 4))))))
-    (v128.store offset=512 (local.get $tmp) (i16x8.extend_low_i8x16_u (i32x4.replace_lane 1
-      (i32x4.splat (i32.and (local.get $u1) (i32.const 0x3f3f3f3f)))
-      (i32.or (i32.and (i32.shr_u (local.get $u2) (i32.const 4)) (i32.const 0x0f0f0f0f)) (i32.shl (i32.and (i32.shr_u (local.get $u1) (i32.const 6)) (i32.const 0x03030303)) (i32.const 4))))))
+    (local $c i32) (local $v0 v128) (local $v1 v128) (local $lo v128) (local $hi v128) (local $n v128)
+    (v128.store offset=528 (local.get $tmp) (call $scalesQ4_K (local.get $src)))
+    (v128.store offset=512 (local.get $tmp) (call $minsQ4_K (local.get $src)))
     ;; chunk c: bytes 16+32c … +32; low nibbles are k = 64c … 64c+31 (scale sc[2c]), high k = 64c+32 … (sc[2c+1])
     (block $done (loop $chunk
       (br_if $done (i32.ge_u (local.get $c) (i32.const 4)))
