@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dequantize, ggufWeightMatrix, gguf, parseGguf, quantize, serializeGguf, type GgmlType } from "../src/index.js";
+import { dequantize, f32ToF16, ggufHeldDtype, ggufWeightMatrix, gguf, parseGguf, quantize, serializeGguf, type GgmlType } from "../src/index.js";
 import { seededFloats } from "./helpers.js";
 
 const ROWS = 8;
@@ -20,9 +20,11 @@ describe("GGUF tensors as compact WeightMatrix", () => {
   const types: [GgmlType, boolean, number][] = [
     // type, kept as stored, matmul tolerance relative to max |y| (q8/q4 kernels quantize x to int8)
     ["F32", true, 1e-5], ["F16", true, 1e-5], ["BF16", true, 1e-5], ["Q8_0", true, 0.02], ["Q4_0", true, 0.02], ["Q4_K", true, 0.03], ["Q6_K", true, 0.03],
+    // decoded at load: q8_0 (Q5_0, IQ4_NL: exact), f16 (the rest: f32 activations; the weights' f16 rounding)
+    ["Q5_0", false, 0.02], ["IQ4_NL", false, 0.02], ["Q4_1", false, 5e-3], ["Q5_1", false, 5e-3], ["Q5_K", false, 5e-3], ["Q3_K", false, 5e-3], ["Q2_K", false, 5e-3], ["IQ4_XS", false, 5e-3],
   ];
   for (const [type, asStored, tol] of types) {
-    it(`${type}: ${asStored ? "the stored blocks are the matrix's bytes" : "re-encoded as q8_0"}; rows and x·Wᵀ match the reference decoder`, () => {
+    it(`${type}: ${asStored ? "the stored blocks are the matrix's bytes" : `decoded into ${ggufHeldDtype(type)}`}; rows and x·Wᵀ match the reference decoder`, () => {
       const w = quantize(type, seededFloats(ROWS * COLS, 3, 1));
       const f = parseGguf(serializeGguf(new Map([["general.architecture", gguf.string("llama")]]), [{ name: "w", type, shape: [ROWS, COLS], data: w }]), "w.gguf");
       const m = ggufWeightMatrix(f, "w");
@@ -31,11 +33,13 @@ describe("GGUF tensors as compact WeightMatrix", () => {
         if (asStored) {
           expect(m.bytes()).toEqual(w);
           for (let r = 0; r < ROWS; r++) expect(m.row(r)).toEqual(decoded.subarray(r * COLS, (r + 1) * COLS));
+        } else if (m.dtype === "q8_0") {
+          for (let r = 0; r < ROWS; r++) expect(m.row(r)).toEqual(decoded.subarray(r * COLS, (r + 1) * COLS)); // lossless
         } else {
-          expect(m.dtype).toBe("q8_0");
+          expect(m.dtype).toBe("f16");
           for (let r = 0; r < ROWS; r++) {
             const row = m.row(r);
-            for (let k = 0; k < COLS; k++) expect(Math.abs(row[k]! - decoded[r * COLS + k]!)).toBeLessThan(0.01);
+            for (let k = 0; k < COLS; k++) expect(Math.abs(row[k]! - decoded[r * COLS + k]!)).toBeLessThanOrEqual(Math.abs(decoded[r * COLS + k]!) * 2 ** -11 + 2 ** -25);
           }
         }
         const x = seededFloats(3 * COLS, 9, 1);
@@ -48,6 +52,14 @@ describe("GGUF tensors as compact WeightMatrix", () => {
       }
     });
   }
+
+  it("a decoded value beyond f16's range is refused naming the file, tensor and type", () => {
+    const q = quantize("Q5_1", seededFloats(ROWS * COLS, 4, 1));
+    const h = f32ToF16(30000); // block 3's scale d: 31 · 30000 is past 65504
+    q.set([h & 0xff, h >>> 8], 3 * 24);
+    const f = parseGguf(serializeGguf(new Map(), [{ name: "w", type: "Q5_1", shape: [ROWS, COLS], data: q }]), "big.gguf");
+    expect(() => ggufWeightMatrix(f, "w")).toThrow(/^big\.gguf: tensor "w": Q5_1 value \S+ \(element \d+\) does not fit f16, the dtype mini decodes Q5_1 into; load with dtype f32$/);
+  });
 
   it("a tensor that is not a matrix is refused naming it", () => {
     const f = parseGguf(serializeGguf(new Map(), [{ name: "norm", type: "F32", shape: [COLS], data: quantize("F32", new Float32Array(COLS)) }]), "n.gguf");

@@ -7,7 +7,7 @@
 import { WeightMatrix } from "../../compact/matrix.js";
 import type { WeightDtype } from "../../compact/dtype.js";
 import { GgufError } from "../../errors.js";
-import { dequantize, quantize } from "../../quant/codec.js";
+import { dequantize } from "../../quant/codec.js";
 import type { GgmlCompactType, GgmlType } from "../../quant/ggml-types.js";
 import { EXACT_IN_Q8_0, toQ8_0, type ExactInQ8_0 } from "../../quant/to-q8_0.js";
 import type { GgufFile } from "./file.js";
@@ -51,7 +51,16 @@ export function ggufWeightMatrix(f: GgufFile, name: string, bytes: Uint8Array = 
   // GGUF rows are whole blocks (the header check), so stored bytes are the compact layout as they are.
   if (type in GGUF_COMPACT_DTYPE) return WeightMatrix.fromBytes(bytes, rows, cols, held, name);
   if (held === "q8_0") return WeightMatrix.fromBytes(toQ8_0(type as ExactInQ8_0, bytes, rows * cols), rows, cols, "q8_0", name);
-  // Decoded to float32 outside the WASM heap, then to f16 (one matrix's worth of transient memory).
-  const values = dequantize(type, bytes, rows * cols);
-  return WeightMatrix.fromBytes(quantize("F16", values), rows, cols, "f16", name);
+  // Decoded a piece of rows at a time (whole blocks: a row is) into encodeRows' ~1 MiB staging
+  // buffer, and encoded from there into the matrix's place in the heap: no float32 copy of the matrix.
+  const { blockValues, blockBytes } = t.type;
+  return WeightMatrix.encodeRows(rows, cols, "f16", name, (start, into) => {
+    dequantize(type, bytes.subarray((start / blockValues) * blockBytes), into.length, into);
+    for (let i = 0; i < into.length; i++) {
+      if (!(Math.abs(into[i]!) <= F16_MAX)) fail(`${type} value ${into[i]} (element ${start + i}) does not fit f16, the dtype mini decodes ${type} into; load with dtype f32`);
+    }
+  });
 }
+
+/** The largest finite f16. */
+const F16_MAX = 65504;
