@@ -26,7 +26,7 @@
 
   ;; Table of contents (in this order: the order fixes the function indices, so the bytes):
   ;;   $f16 below                  one finite f16 → f32 (the super-blocks' scales)
-  ;;   $isum4 below                Σ of 4 i32 lanes (exact)
+  ;;   $isum4f below               f32(Σ of 4 i32 lanes), the sum exact
   ;;   kquant/q4_k.wat             $rowQ4_K: one Q4_K row · one row of activation blocks
   ;;   kquant/q6_k.wat             $rowQ6_K: one Q6_K row · one row of activation blocks
   ;;   kquant/products.wat         exports dotQ4_K, dotQ6_K (every W row · every activation row)
@@ -44,10 +44,11 @@
       (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (local.get $h) (i32.const 0x7fff)) (i32.const 13))) (f32.const 0x1p112))
       (f32.reinterpret_i32 (i32.shl (local.get $h) (i32.const 16)))))
 
-  ;; Σ of the 4 i32 lanes (exact: the K-quant sums stay far below 2^31)
-  (func $isum4 (param $v v128) (result i32)
+  ;; f32(Σ of the 4 i32 lanes), the sum exact (the K-quant sums stay far below 2^31), summed and
+  ;; converted in vector registers (a scalar f32.convert_i32_s from a lane costs a move out of them)
+  (func $isum4f (param $v v128) (result f32)
     (local.set $v (i32x4.add (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
-    (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v))))
+    (f32x4.extract_lane 0 (f32x4.convert_i32x4_s (i32x4.add (local.get $v) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $v) (local.get $v))))))
 
   ;;#include kquant/q4_k.wat
   ;;#include kquant/q6_k.wat

@@ -1,6 +1,6 @@
 ;; kquant/q4_k.wat (kquant.wat): $rowQ4_K, one W row of Q4_K super-blocks (144 bytes each, nsb of
 ;; them) against one row of the activation blocks of quantizeActsK (276 bytes: q i8[256] @0, d f32 @256, Σq of each 32 i16[8] @260)
-;; → that row's dot product as f32. Uses $f16 and $isum4.
+;; → that row's dot product as f32. Uses $f16 and $isum4f.
 
   ;; ---------------------------------------------------------------------------------------------
   ;; dot(activation blocks xq, Q4_K super-blocks w), nsb super-blocks (one activation block each).
@@ -121,9 +121,9 @@
       ;; integer totals exact in i32 (the order gemmQ4_K shares, kquant/gemm.wat)
       (local.set $dx (f32.load offset=256 (local.get $xq)))
       (local.set $acc (f32.sub
-        (f32.add (local.get $acc) (f32.mul (f32.convert_i32_s (call $isum4 (local.get $isum)))
+        (f32.add (local.get $acc) (f32.mul (call $isum4f (local.get $isum))
           (f32.mul (call $f16 (i32.load16_u (local.get $w))) (local.get $dx))))
-        (f32.mul (f32.convert_i32_s (call $isum4 (i32x4.dot_i16x8_s (local.get $mn) (v128.load offset=260 (local.get $xq)))))
+        (f32.mul (call $isum4f (i32x4.dot_i16x8_s (local.get $mn) (v128.load offset=260 (local.get $xq))))
           (f32.mul (call $f16 (i32.load16_u offset=2 (local.get $w))) (local.get $dx)))))
       (local.set $w (i32.add (local.get $w) (i32.const 144)))
       (local.set $xq (i32.add (local.get $xq) (i32.const 276)))
