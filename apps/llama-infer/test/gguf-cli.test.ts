@@ -42,8 +42,8 @@ describe("llama-infer convert --to gguf, then --model FILE.gguf", () => {
     }
   });
 
-  it("q8_0, q4_0 and q4_k files load; the output matrix follows llama.cpp's recipe; rows that are not whole blocks are reported and kept F16", async () => {
-    for (const dtype of ["q8_0", "q4_0", "q4_k"]) {
+  it("q8_0, q4_0, q4_k and q5_0 files load; the output matrix follows llama.cpp's recipe; rows that are not whole blocks are reported and written in llama-quantize's fallback type", async () => {
+    for (const dtype of ["q8_0", "q4_0", "q4_k", "q5_0"]) {
       const out = join(tmp, `story-${dtype}.gguf`);
       const c = await run(["convert", "--to", "gguf", "--dtype", dtype, STORY, out]);
       expect(c.code).toBe(0);
@@ -55,10 +55,11 @@ describe("llama-infer convert --to gguf, then --model FILE.gguf", () => {
       expect(typeOf("token_embd.weight")).toBe("Q8_0");
       if (dtype === "q4_k") {
         expect(c.stderr).toMatch(/\(20 tensors, Q4_K, the output matrix Q8_0, [\d.]+ MB\)/);
-        expect(c.stderr).toMatch(/note: 14 tensor\(s\) written as F16, their rows not being whole Q4_K blocks: blk.0.attn_q.weight/);
-        expect([...types]).toEqual(["F16"]); // rows of 128 (hidden) and 384 (ffn_down) are not 256-value super-blocks
+        expect(c.stderr).toMatch(/note: 14 tensor\(s\) written in llama-quantize's fallback type \(or F16\), their rows not being whole Q4_K blocks: blk.0.attn_q.weight/);
+        expect([...types]).toEqual(["Q5_0"]); // rows of 128 (hidden) and 384 (ffn_down) are not 256-value super-blocks: Q4_K → Q5_0
       } else {
-        expect(c.stderr).toMatch(dtype === "q4_0" ? /\(20 tensors, Q4_0, the output matrix Q8_0, / : /\(20 tensors, Q8_0, [\d.]+ MB\)/);
+        const head = { q8_0: /\(20 tensors, Q8_0, [\d.]+ MB\)/, q4_0: /\(20 tensors, Q4_0, the output matrix Q8_0, /, q5_0: /\(20 tensors, Q5_0, the output matrix Q8_0, / }[dtype]!;
+        expect(c.stderr).toMatch(head);
         expect([...types]).toEqual([dtype.toUpperCase()]);
       }
     }
@@ -78,8 +79,8 @@ describe("llama-infer convert --to gguf, then --model FILE.gguf", () => {
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr.trim()).toMatch(message);
     }
-    const wrongType = await run(["convert", "--to", "gguf", "--dtype", "q5_k", STORY, join(tmp, "x.gguf")]);
+    const wrongType = await run(["convert", "--to", "gguf", "--dtype", "iq2_xxs", STORY, join(tmp, "x.gguf")]);
     expect(wrongType.code).not.toBe(0);
-    expect(wrongType.stderr).toMatch(/argument 'q5_k' is invalid\. Allowed choices are f32, f16, bf16, q8_0, q4_0, q4_k, q6_k/);
+    expect(wrongType.stderr).toMatch(/argument 'iq2_xxs' is invalid\. Allowed choices are f32, f16, bf16, q8_0, q4_0, q4_k, q6_k, q4_1, q5_0, q5_1, q5_k, q3_k, q2_k, iq4_nl, iq4_xs/);
   });
 });

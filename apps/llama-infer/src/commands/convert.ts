@@ -18,7 +18,7 @@ export function convertCommand(io: CliIO): Command {
     .argument("<model-dir>", "HF model directory (config.json, model.safetensors, tokenizer.json)")
     .argument("<out>", "the GGUF file to write (replaced atomically)")
     .addOption(new Option("--to <format>", "output format").choices(["gguf"]).makeOptionMandatory())
-    .addOption(new Option("--dtype <type>", "tensor type of the matrices (norms stay f32; q4_0/q4_k write the output matrix as Q6_K, or Q8_0 for rows not a multiple of 256, as llama-quantize does; q4_k/q6_k use a simple quantizer)").choices(DTYPES).default("f16"))
+    .addOption(new Option("--dtype <type>", "tensor type of the matrices (norms stay f32; q4_0, q4_k and the types mini decodes at load write the output matrix as Q6_K, or Q8_0 for rows not a multiple of 256, and other rows that are not whole blocks in llama-quantize's fallback type, as it does; the K and IQ types use simple quantizers)").choices(DTYPES).default("f16"))
     .action(async (modelDir: string, out: string, opts: { dtype: string }) => {
       const dir = resolve(modelDir);
       const target = resolve(out);
@@ -30,7 +30,7 @@ export function convertCommand(io: CliIO): Command {
       io.stderr.write(`wrote ${target} (${r.tensors} tensors, ${type}${output}, ${mb} MB)\n`);
       for (const w of r.warnings) io.stderr.write(`warning: ${w}\n`);
       if (r.fallbacks.length > 0) {
-        io.stderr.write(`note: ${r.fallbacks.length} tensor(s) written as F16, their rows not being whole ${type} blocks: ${r.fallbacks.slice(0, 4).join(", ")}${r.fallbacks.length > 4 ? ", …" : ""}\n`);
+        io.stderr.write(`note: ${r.fallbacks.length} tensor(s) written in llama-quantize's fallback type (or F16), their rows not being whole ${type} blocks: ${r.fallbacks.slice(0, 4).join(", ")}${r.fallbacks.length > 4 ? ", …" : ""}\n`);
       }
     });
 }

@@ -112,8 +112,10 @@ export function ggufRopeFactors(c: LlamaConfig): Float32Array | null {
   return s.type === "factors" ? s.factors : llama3RopeFactors(c.ropeTheta, s, c.headDim);
 }
 
-/** llama.cpp's general.file_type (enum llama_ftype) for a model whose matrices are all `dtype`. */
-export const FILE_TYPE: Readonly<Record<string, number>> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7, Q4_K: 14, Q6_K: 18, BF16: 32 };
+/** llama.cpp's general.file_type (enum llama_ftype) for a model whose matrices are all `dtype` (a K type: its _S variant). */
+export const FILE_TYPE: Readonly<Record<string, number>> = {
+  F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q8_0: 7, Q5_0: 8, Q5_1: 9, Q2_K: 10, Q3_K: 11, Q4_K: 14, Q5_K: 16, Q6_K: 18, IQ4_NL: 25, IQ4_XS: 30, BF16: 32,
+};
 
 /**
  * The `general.*` and `llama.*` keys for a config. A Mistral sliding window is written as the

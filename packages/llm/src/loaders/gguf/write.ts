@@ -2,9 +2,10 @@
  * A Llama (any TensorSource of HF-named weights: a model directory, a trained model's tensors)
  * written as a GGUF file llama.cpp runs: `llama.*` hyper-parameters, the tokenizer and chat
  * template, and every matrix in the chosen type, the output matrix in its type under the recipe
- * (dtype-recipe.ts: Q6_K or Q8_0 in a Q4_0 or Q4_K file, as llama-quantize writes it). Norm
- * vectors stay F32 (as llama.cpp's converter does); a matrix whose rows are not a whole number of
- * blocks is written F16 instead (listed in the result). Wq/Wk rows are put in llama.cpp's order (names.ts). As llama.cpp's converter does:
+ * (dtype-recipe.ts: Q6_K or Q8_0 in a Q4_0 or Q4_K file, as llama-quantize writes it; Q6_K in a
+ * file of a type mini decodes at load). Norm vectors stay F32 (as llama.cpp's converter does); a
+ * matrix whose rows are not a whole number of blocks is written in llama-quantize's fallback type
+ * (ROW_FALLBACK), or F16 (listed in the result). Wq/Wk rows are put in llama.cpp's order (names.ts). As llama.cpp's converter does:
  * Mixtral's experts are stacked per projection ([experts, out, in], names.ts ggufPlace) and its
  * router kept F32; llama3 rope scaling becomes `rope_freqs.weight` (F32 [headDim/2]).
  * Streaming and atomic (writeGguf).
@@ -16,9 +17,18 @@ import { expectedTensors, llamaParamSource } from "../../models/llama/weights.js
 import { FILE_TYPE, ggufArchitecture, ggufHyperparams, ggufRopeFactors } from "./hyperparams.js";
 import { ggufPlace, permutedHeads, permuteRows, ropePermuted, ROPE_FREQS } from "./names.js";
 
-/** The model types mini writes: those it multiplies (Q4_K and Q6_K with a simple quantizer, less accurate than llama.cpp's). */
-export type GgufWriteType = GgmlCompactType;
-export const GGUF_WRITE_TYPES: readonly GgufWriteType[] = ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"];
+/** Every type mini encodes (the K and IQ types with simple quantizers, less accurate than llama.cpp's: @mini/tensor's quant/). */
+export type GgufWriteType = GgmlType;
+export const GGUF_WRITE_TYPES: readonly GgufWriteType[] = [
+  "F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q4_1", "Q5_0", "Q5_1", "Q5_K", "Q3_K", "Q2_K", "IQ4_NL", "IQ4_XS",
+];
+
+/**
+ * llama-quantize's type for a row that is not a whole number of the chosen type's blocks
+ * (llama-quant.cpp, the fallback in llama_tensor_get_type): a 32-value type of about the same bits.
+ * F16 when even that does not fit.
+ */
+const ROW_FALLBACK: Partial<Record<GgmlType, GgmlType>> = { Q2_K: "IQ4_NL", Q3_K: "IQ4_NL", IQ4_XS: "IQ4_NL", Q4_K: "Q5_0", Q5_K: "Q5_1", Q6_K: "Q8_0" };
 
 export interface WriteModelGgufOptions {
   readonly config: LlamaConfig;
@@ -31,9 +41,9 @@ export interface WriteModelGgufOptions {
 }
 
 export interface WriteModelGgufResult {
-  /** Tensors written as F16 because their row length is not a multiple of the type's block. */
+  /** Tensors written in a fallback type (ROW_FALLBACK, or F16) because their row length is not a multiple of the type's block. */
   readonly fallbacks: readonly string[];
-  /** The type the output matrix (output.weight, or a tied token_embd.weight) was written in: Q6_K or Q8_0 in a Q4_0 / Q4_K file (dtype-recipe.ts), F16 where rows do not fit. */
+  /** The type the output matrix (output.weight, or a tied token_embd.weight) was written in: Q6_K or Q8_0 in a Q4_0 / Q4_K file (dtype-recipe.ts) or a file of a type mini decodes at load, a fallback where rows do not fit. */
   readonly outputType: GgmlType;
   /** Things a user of the file should know (e.g. a vocabulary llama.cpp cannot byte-fall-back in). */
   readonly warnings: readonly string[];
@@ -62,10 +72,8 @@ export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteMod
   for (const [name, { hfs, hfShape, shape }] of stored) {
     const cols = shape[shape.length - 1]!;
     let type: GgmlType = shape.length === 1 || name.includes(".ffn_gate_inp.") ? "F32" : recipeType(o.type, hfs[0]!, cols, c.tieWordEmbeddings);
-    if (cols % ggmlTypeInfo(type).blockValues !== 0) {
-      type = "F16";
-      fallbacks.push(name);
-    }
+    if (cols % ggmlTypeInfo(type).blockValues !== 0) fallbacks.push(name);
+    while (cols % ggmlTypeInfo(type).blockValues !== 0) type = ROW_FALLBACK[type] ?? "F16";
     if (isOutputMatrix(hfs[0]!, c.tieWordEmbeddings)) outputType = type;
     entries.push({
       name,
@@ -88,10 +96,15 @@ export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteMod
   return { fallbacks, outputType, warnings: tokenizerWarnings(metadata), tensors: entries.length };
 }
 
-/** The GGUF type of a matrix in a file of type `type`: its dtype under the recipe (dtype-recipe.ts), as llama-quantize picks it. */
-function recipeType(type: GgufWriteType, hf: string, cols: number, tied: boolean): GgufWriteType {
-  const d = matrixDtype(GGUF_COMPACT_DTYPE[type], hf, cols, tied);
-  return (Object.keys(GGUF_COMPACT_DTYPE) as GgufWriteType[]).find((g) => GGUF_COMPACT_DTYPE[g] === d)!;
+/**
+ * The GGUF type of a matrix in a file of type `type`, as llama-quantize picks it: a type mini
+ * multiplies, its dtype under the recipe (dtype-recipe.ts); another, the type itself but Q6_K for
+ * the output matrix (llama-quant.cpp gives output.weight Q6_K in every quantized file but Q8_0).
+ */
+function recipeType(type: GgufWriteType, hf: string, cols: number, tied: boolean): GgmlType {
+  if (!(type in GGUF_COMPACT_DTYPE)) return isOutputMatrix(hf, tied) ? "Q6_K" : type;
+  const d = matrixDtype(GGUF_COMPACT_DTYPE[type as GgmlCompactType], hf, cols, tied);
+  return (Object.keys(GGUF_COMPACT_DTYPE) as GgmlCompactType[]).find((g) => GGUF_COMPACT_DTYPE[g] === d)!;
 }
 
 function tokenizerWarnings(md: ReadonlyMap<string, GgufValue>): string[] {
