@@ -38,7 +38,7 @@ export async function benchGguf(dir: string, name: string, dtype: WeightDtype, t
   const r = writeModelGguf(path, {
     config, source: await openSafetensorsSource(dir), tokenizer: ggufTokenizerMetadata(json, tokenizer, config.vocabSize), type: dtype.toUpperCase() as GgufWriteType, name,
   });
-  if (r.fallbacks.length > 0) throw new Error(`${path}: ${r.fallbacks.length} tensor(s) fell back to F16 (rows not whole ${dtype} blocks); not a ${dtype} comparison`);
+  if (r.fallbacks.length > 0) throw new Error(`${path}: ${r.fallbacks.length} tensor(s) were written in a fallback type (rows not whole ${dtype} blocks); not a ${dtype} comparison`);
   return path;
 }
 

@@ -98,12 +98,14 @@ export function writeModelGguf(path: string, o: WriteModelGgufOptions): WriteMod
 
 /**
  * The GGUF type of a matrix in a file of type `type`, as llama-quantize picks it: a type mini
- * multiplies, its dtype under the recipe (dtype-recipe.ts); another, the type itself but Q6_K for
- * the output matrix (llama-quant.cpp gives output.weight Q6_K in every quantized file but Q8_0).
+ * multiplies, its dtype under the recipe (dtype-recipe.ts); another, the type itself, but the
+ * output matrix as in a Q4_K file (llama-quant.cpp gives output.weight Q6_K, or Q8_0 where its
+ * rows are not whole super-blocks, in every quantized file but Q8_0).
  */
 function recipeType(type: GgufWriteType, hf: string, cols: number, tied: boolean): GgmlType {
-  if (!(type in GGUF_COMPACT_DTYPE)) return isOutputMatrix(hf, tied) ? "Q6_K" : type;
-  const d = matrixDtype(GGUF_COMPACT_DTYPE[type as GgmlCompactType], hf, cols, tied);
+  const decoded = !(type in GGUF_COMPACT_DTYPE);
+  if (decoded && !isOutputMatrix(hf, tied)) return type;
+  const d = matrixDtype(decoded ? "q4_k" : GGUF_COMPACT_DTYPE[type as GgmlCompactType], hf, cols, tied);
   return (Object.keys(GGUF_COMPACT_DTYPE) as GgmlCompactType[]).find((g) => GGUF_COMPACT_DTYPE[g] === d)!;
 }
 
