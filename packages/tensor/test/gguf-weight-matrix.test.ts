@@ -58,7 +58,7 @@ describe("GGUF tensors as compact WeightMatrix", () => {
     const h = f32ToF16(30000); // block 3's scale d: 31 · 30000 is past 65504
     q.set([h & 0xff, h >>> 8], 3 * 24);
     const f = parseGguf(serializeGguf(new Map(), [{ name: "w", type: "Q5_1", shape: [ROWS, COLS], data: q }]), "big.gguf");
-    expect(() => ggufWeightMatrix(f, "w")).toThrow(/^big\.gguf: tensor "w": Q5_1 value \S+ \(element \d+\) does not fit f16, the dtype mini decodes Q5_1 into; load with dtype f32$/);
+    expect(() => ggufWeightMatrix(f, "w")).toThrow(/^big\.gguf: tensor "w": decoded from Q5_1 into f16, the dtype mini holds Q5_1 in: w: weight \[0, 9\d\] = \S+ does not fit in f16 \(\|w\| ≤ 65504, finite\); use bf16 or f32$/);
   });
 
   it("a tensor that is not a matrix is refused naming it", () => {
@@ -81,6 +81,24 @@ describe("GGUF tensors as compact WeightMatrix", () => {
         m.dispose();
       }
       expect(() => f.bytes("exps", per, 3 * per)).toThrow(/^e\.gguf: tensor "exps": bytes \[\d+, \d+\) asked of a tensor of \d+ bytes$/);
+    }
+  });
+
+  it("one matrix of a stacked 3-D tensor of a type decoded at load: that expert's values", () => {
+    for (const type of ["Q5_0", "Q5_K"] as const) {
+      const stacked = quantize(type, seededFloats(3 * ROWS * COLS, 6, 1));
+      const f = parseGguf(serializeGguf(new Map(), [{ name: "exps", type, shape: [3, ROWS, COLS], data: stacked }]), "e.gguf");
+      const per = stacked.length / 3;
+      const m = ggufWeightMatrix(f, "exps", f.bytes("exps", per, per));
+      try {
+        const decoded = dequantize(type, stacked.subarray(per), ROWS * COLS);
+        for (let r = 0; r < ROWS; r++) {
+          const row = m.row(r);
+          for (let k = 0; k < COLS; k++) expect(Math.abs(row[k]! - decoded[r * COLS + k]!)).toBeLessThanOrEqual(Math.abs(decoded[r * COLS + k]!) * 2 ** -11 + 2 ** -25);
+        }
+      } finally {
+        m.dispose();
+      }
     }
   });
 });

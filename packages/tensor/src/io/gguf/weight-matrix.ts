@@ -54,13 +54,12 @@ export function ggufWeightMatrix(f: GgufFile, name: string, bytes: Uint8Array = 
   // Decoded a piece of rows at a time (whole blocks: a row is) into encodeRows' ~1 MiB staging
   // buffer, and encoded from there into the matrix's place in the heap: no float32 copy of the matrix.
   const { blockValues, blockBytes } = t.type;
-  return WeightMatrix.encodeRows(rows, cols, "f16", name, (start, into) => {
-    dequantize(type, bytes.subarray((start / blockValues) * blockBytes), into.length, into);
-    for (let i = 0; i < into.length; i++) {
-      if (!(Math.abs(into[i]!) <= F16_MAX)) fail(`${type} value ${into[i]} (element ${start + i}) does not fit f16, the dtype mini decodes ${type} into; load with dtype f32`);
-    }
-  });
+  try {
+    return WeightMatrix.encodeRows(rows, cols, "f16", name, (start, into) => {
+      dequantize(type, bytes.subarray((start / blockValues) * blockBytes), into.length, into);
+    });
+  } catch (e) {
+    // the f16 encoder refuses a value it cannot hold (compact/encode.ts), naming the weight
+    return fail(`decoded from ${type} into f16, the dtype mini holds ${type} in: ${(e as Error).message}`);
+  }
 }
-
-/** The largest finite f16. */
-const F16_MAX = 65504;
