@@ -1,7 +1,8 @@
 /**
  * The tokenizer stored in a GGUF file's metadata (tokenizer.ggml.*, tokenizer.chat_template):
  *   model "llama": SentencePiece by scores with byte fallback (spm.ts);
- *   model "gpt2":  byte-level BPE with merges and the pre-tokenizer named by tokenizer.ggml.pre,
+ *   model "gpt2":  byte-level BPE with merges and the pre-tokenizer named by tokenizer.ggml.pre
+ *                  (pre-patterns.ts; none named: llama.cpp's "default"),
  *                  run by the HF tokenizer.json pipeline from an equivalent tokenizer.json.
  * Anything else is a TokenizerLoadError naming the file and the key.
  */
@@ -9,7 +10,7 @@ import type { GgufFile } from "@mini/tensor";
 import { TokenizerLoadError } from "../hf/errors.js";
 import { tokenizerFromJson } from "../hf/load.js";
 import type { Tokenizer } from "../tokenizer.js";
-import { IGNORES_MERGES, PRE_ALIASES, PRE_PATTERNS } from "./pre-patterns.js";
+import { preTokenizerJson, preTypeByName, preTypeNames, type PreType } from "./pre-patterns.js";
 import { SpmTokenizer, type GgufVocab } from "./spm.js";
 import { TOKEN_TYPE } from "./token-types.js";
 
@@ -43,6 +44,8 @@ export function tokenizerFromGguf(f: GgufFile): Tokenizer {
     return v as boolean;
   };
   const template = f.value("tokenizer.chat_template");
+  // The pre-type is read first: it decides llama.cpp's add_bos when the file does not say.
+  const preType = model === "gpt2" ? readPreType(f, fail) : undefined;
   const vocab: GgufVocab = {
     tokens: toks,
     scores: numbers("tokenizer.ggml.scores", 0),
@@ -51,23 +54,28 @@ export function tokenizerFromGguf(f: GgufFile): Tokenizer {
     eosId: id("tokenizer.ggml.eos_token_id"),
     unkId: id("tokenizer.ggml.unknown_token_id"),
     padId: id("tokenizer.ggml.padding_token_id"),
-    addBos: flag("tokenizer.ggml.add_bos_token", model === "llama"),
+    addBos: flag("tokenizer.ggml.add_bos_token", model === "llama" || preType?.addBos === true),
     addEos: flag("tokenizer.ggml.add_eos_token", false),
     chatTemplate: typeof template === "string" ? template : undefined,
   };
   if (model === "llama") return new SpmTokenizer(vocab, flag("tokenizer.ggml.add_space_prefix", true));
-  if (model === "gpt2") return byteLevelBpe(f, vocab, fail);
+  if (preType !== undefined) return byteLevelBpe(f, vocab, preType, fail);
   return fail("tokenizer.ggml.model", `unsupported tokenizer model ${JSON.stringify(model)}; supported: "llama", "gpt2"`);
 }
 
-function byteLevelBpe(f: GgufFile, v: GgufVocab, fail: (key: string, reason: string) => never): Tokenizer {
+/** tokenizer.ggml.pre; a file without one is split as llama.cpp does then, by its "default" regexes. */
+function readPreType(f: GgufFile, fail: (key: string, reason: string) => never): PreType {
+  const raw = f.value("tokenizer.ggml.pre") ?? "default";
+  const t = typeof raw === "string" ? preTypeByName(raw) : undefined;
+  if (t === undefined) {
+    fail("tokenizer.ggml.pre", `unsupported pre-tokenizer ${JSON.stringify(raw)}; supported: ${preTypeNames().map((k) => JSON.stringify(k)).join(", ")}`);
+  }
+  return t!;
+}
+
+function byteLevelBpe(f: GgufFile, v: GgufVocab, pre: PreType, fail: (key: string, reason: string) => never): Tokenizer {
   const merges = f.value("tokenizer.ggml.merges");
   if (!Array.isArray(merges) || !merges.every((m) => typeof m === "string")) fail("tokenizer.ggml.merges", "missing or not an array of strings");
-  const rawPre = f.value("tokenizer.ggml.pre") ?? "gpt-2";
-  const pre = typeof rawPre === "string" ? (PRE_ALIASES[rawPre] ?? rawPre) : undefined;
-  if (pre === undefined || !(pre in PRE_PATTERNS)) {
-    fail("tokenizer.ggml.pre", `unsupported pre-tokenizer ${JSON.stringify(rawPre)}; supported: ${Object.keys(PRE_PATTERNS).map((k) => JSON.stringify(k)).join(", ")}`);
-  }
   const vocabJson: Record<string, number> = {};
   v.tokens.forEach((t, i) => {
     if (!(t in vocabJson)) vocabJson[t] = i;
@@ -80,16 +88,10 @@ function byteLevelBpe(f: GgufFile, v: GgufVocab, fail: (key: string, reason: str
   const json = {
     added_tokens: added,
     normalizer: null,
-    pre_tokenizer: {
-      type: "Sequence",
-      pretokenizers: [
-        { type: "Split", pattern: { Regex: PRE_PATTERNS[pre!] }, behavior: "Isolated", invert: false },
-        { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false },
-      ],
-    },
+    pre_tokenizer: preTokenizerJson(pre),
     post_processor: null,
     decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: { type: "BPE", vocab: vocabJson, merges, ignore_merges: IGNORES_MERGES.has(pre!), byte_fallback: false },
+    model: { type: "BPE", vocab: vocabJson, merges, ignore_merges: pre.ignoreMerges, byte_fallback: false },
   };
   const name = (i: number | undefined): string | undefined => (i === undefined ? undefined : v.tokens[i]);
   const config = {

@@ -3,14 +3,14 @@
  * llama.cpp tokenizes the way tokenizer.json does:
  *   SentencePiece-style BPE (byte_fallback, "▁" for spaces, no pre-tokenizer) → model "llama",
  *     each merged token scored −(rank of its merge), so score order is merge order;
- *   byte-level BPE (a ByteLevel pre-tokenizer, Split by a known regex) → model "gpt2" with the
- *     merges and tokenizer.ggml.pre naming the regex.
+ *   byte-level BPE (a ByteLevel pre-tokenizer after Splits / Digits llama.cpp knows) → model "gpt2"
+ *     with the merges and tokenizer.ggml.pre naming the pre-type that splits the same way.
  * Ids the tokenizer does not cover up to the model's vocab size become "[PAD<id>]" (UNUSED).
  */
 import { gguf, type GgufValue } from "@mini/tensor";
 import { TokenizerLoadError } from "../hf/errors.js";
 import type { Tokenizer } from "../tokenizer.js";
-import { PRE_PATTERNS } from "./pre-patterns.js";
+import { GPT2_REGEX, preTypeOf, PRE_TYPES } from "./pre-patterns.js";
 import { TOKEN_TYPE } from "./token-types.js";
 
 type Json = Record<string, unknown>;
@@ -50,7 +50,7 @@ export function ggufTokenizerMetadata(json: unknown, tok: Tokenizer, vocabSize: 
   const md = new Map<string, GgufValue>();
   if (byteLevel) {
     md.set("tokenizer.ggml.model", gguf.string("gpt2"));
-    md.set("tokenizer.ggml.pre", gguf.string(preName(root["pre_tokenizer"], fail)));
+    md.set("tokenizer.ggml.pre", gguf.string(preName(root["pre_tokenizer"], model["ignore_merges"] === true, fail)));
   } else {
     if (model["byte_fallback"] !== true) fail("model.byte_fallback", "a SentencePiece-style BPE needs byte_fallback: true");
     const text = JSON.stringify(root["normalizer"] ?? null) + JSON.stringify(root["pre_tokenizer"] ?? null);
@@ -92,10 +92,24 @@ export function ggufTokenizerMetadata(json: unknown, tok: Tokenizer, vocabSize: 
   return md;
 }
 
-/** tokenizer.ggml.pre for a byte-level pre-tokenizer: the name of its Split regex. */
-function preName(pre: unknown, fail: (c: string, r: string) => never): string {
-  const text = JSON.stringify(pre);
-  for (const [name, pattern] of Object.entries(PRE_PATTERNS)) if (text.includes(JSON.stringify(pattern))) return name;
-  if (!text.includes('"Split"') && text.includes('"use_regex":true')) return "gpt-2";
-  return fail("pre_tokenizer", `a Split regex llama.cpp does not name (known: ${Object.keys(PRE_PATTERNS).join(", ")})`);
+/**
+ * tokenizer.ggml.pre for a byte-level pre-tokenizer: the pre-type with the same regexes, in order,
+ * and the same ignore_merges. Digits is the regex \p{N} (one by one) or \p{N}+; ByteLevel with
+ * use_regex is GPT-2's regex.
+ */
+function preName(pre: unknown, ignoreMerges: boolean, fail: (c: string, r: string) => never): string {
+  const regexes: string[] = [];
+  const walk = (p: Json, at: string): void => {
+    if (p["type"] === "Sequence" && Array.isArray(p["pretokenizers"])) p["pretokenizers"].forEach((q, i) => walk(obj(q), `${at}.pretokenizers[${i}]`));
+    else if (p["type"] === "Split" && typeof obj(p["pattern"])["Regex"] === "string" && p["behavior"] === "Isolated" && p["invert"] !== true) regexes.push(obj(p["pattern"])["Regex"] as string);
+    else if (p["type"] === "Digits") regexes.push(p["individual_digits"] === true ? "\\p{N}" : "\\p{N}+");
+    else if (p["type"] === "ByteLevel" && p["add_prefix_space"] !== true) {
+      if (p["use_regex"] !== false) regexes.push(GPT2_REGEX);
+    } else fail(at, `${JSON.stringify(p)} has no llama.cpp pre-tokenizer`);
+  };
+  walk(obj(pre), "pre_tokenizer");
+  const t = preTypeOf(regexes, ignoreMerges);
+  if (t !== undefined) return t.names[0]!;
+  const known = PRE_TYPES.map((k) => k.names[0]).join(", ");
+  return fail("pre_tokenizer", `splits by ${JSON.stringify(regexes)} with ignore_merges ${ignoreMerges}, which no llama.cpp pre-tokenizer does (known: ${known})`);
 }
