@@ -5,7 +5,8 @@
  * width (hidden 576, 9 heads of 64, 3 KV heads; intermediate 1536), so the 576-wide rows are not
  * whole 256-value super-blocks and the files carry llama.cpp's fallbacks as its quantizer writes
  * them (llama-quant.cpp: Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0, Q3_K → IQ4_NL for such rows);
- * Q2_K, Q3_K and IQ4_XS in every role on a hidden-256 file.
+ * Q2_K, Q3_K and IQ4_XS in every role on a hidden-256 file; and a qwen2 file of Qwen2.5-0.5B's
+ * width (896: 3.5 super-blocks) in its Q4_K_M mix.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,7 +34,9 @@ const SMOL = { vocab_size: vocab, hidden_size: 576, intermediate_size: 1536, num
 /** A file's type per tensor (by llama.cpp name), as llama-quantize would pick with its fallbacks. */
 type Mix = (name: string) => GgmlType;
 const SMALL = { ...SMOL, hidden_size: 256, intermediate_size: 512, num_attention_heads: 4, num_key_value_heads: 2 };
-const MIXES: Record<string, { tied: boolean; mix: Mix; decoded: GgmlType[]; shape?: typeof SMOL }> = {
+/** Qwen2.5-0.5B's width (896 = 3.5 super-blocks; 14 heads of 64 over 2 KV heads; q/k/v biases), one layer, a narrower MLP. */
+const QWEN = { ...SMOL, model_type: "qwen2", hidden_size: 896, intermediate_size: 1280, num_hidden_layers: 1, num_attention_heads: 14, num_key_value_heads: 2 };
+const MIXES: Record<string, { tied: boolean; mix: Mix; decoded: GgmlType[]; shape?: Record<string, unknown> }> = {
   // Q4_K_M on 576-wide rows: Q4_K → Q5_0, attn_v's and output's Q6_K → Q8_0; ffn_down (1536) Q4_K.
   "Q4_K_M": {
     tied: false,
@@ -56,6 +59,13 @@ const MIXES: Record<string, { tied: boolean; mix: Mix; decoded: GgmlType[]; shap
     shape: SMALL,
     mix: (n) => (/attn_[qk]|ffn_gate|token_embd/.test(n) ? "Q2_K" : /ffn_down/.test(n) ? "Q3_K" : "IQ4_XS"),
     decoded: ["Q2_K", "IQ4_XS", "Q3_K"],
+  },
+  // Qwen2.5-0.5B-Instruct-Q4_K_M's mix on 896-wide rows: Q4_K → Q5_0, ffn_down (1280) Q4_K / Q6_K → Q8_0 for attn_v; tied embedding Q8_0.
+  "qwen2 Q4_K_M": {
+    tied: true,
+    shape: QWEN,
+    mix: (n) => (/attn_v|token_embd/.test(n) ? "Q8_0" : /ffn_down/.test(n) ? "Q4_K" : "Q5_0"),
+    decoded: ["Q5_0"],
   },
 };
 
@@ -94,8 +104,9 @@ describe("files with types decoded at load: what mini holds", () => {
       const embedType = g.gguf.tensor("token_embd.weight").type.name;
       expect((w.embed as WeightMatrix).dtype, name).toBe(embedType === "Q5_0" || embedType === "IQ4_NL" || embedType === "Q8_0" ? "q8_0" : "f16");
       // Decoded at load, the held values are the file's values (q8_0: exactly; f16: within f16's rounding).
-      const wg = w.layers[1]!.wGate as WeightMatrix;
-      const want = dequantize(g.gguf.tensor("blk.1.ffn_gate.weight").type.name as GgmlType, g.gguf.bytes("blk.1.ffn_gate.weight"), wg.rows * wg.cols);
+      const last = `blk.${w.layers.length - 1}.ffn_gate.weight`;
+      const wg = w.layers.at(-1)!.wGate as WeightMatrix;
+      const want = dequantize(g.gguf.tensor(last).type.name as GgmlType, g.gguf.bytes(last), wg.rows * wg.cols);
       for (let r = 0; r < wg.rows; r += 101) {
         const got = wg.row(r);
         for (let c = 0; c < wg.cols; c++) {
@@ -112,9 +123,10 @@ describe("files with types decoded at load: what mini holds", () => {
    * same values (f16-held: within f16's rounding), so the gap is the activations' rounding alone,
    * q8 blocks for q8_0-held matrices. Measured (log-probs spread over ~10 units): Q4_K_M 0.27 (every
    * matrix q8_0 or q4_k, so every product rounds its activations), Q5_K_M 0.0066 (all f16: the
-   * weights' f16 rounding alone), Q4_1+IQ4_NL 0.10, Q3_K_M 0.11, Q2_K+IQ4_XS+Q3_K 0.0076 (all f16).
+   * weights' f16 rounding alone), Q4_1+IQ4_NL 0.10, Q3_K_M 0.11, Q2_K+IQ4_XS+Q3_K 0.0076 (all f16),
+   * qwen2 Q4_K_M 0.078.
    */
-  const F32_TOLERANCE: Record<string, number> = { "Q4_K_M": 0.4, "Q5_K_M": 0.02, "Q4_1+IQ4_NL": 0.3, "Q3_K_M": 0.3, "Q2_K+IQ4_XS+Q3_K": 0.02 };
+  const F32_TOLERANCE: Record<string, number> = { "Q4_K_M": 0.4, "Q5_K_M": 0.02, "Q4_1+IQ4_NL": 0.3, "Q3_K_M": 0.3, "Q2_K+IQ4_XS+Q3_K": 0.02, "qwen2 Q4_K_M": 0.4 };
   it("next-token log-probs as held are within the stated tolerance of the decoded-to-f32 model's", () => {
     for (const { name, path } of files) {
       const held = loadGgufModel(path);
@@ -137,7 +149,7 @@ describe("files with types decoded at load: mini and llama.cpp", () => {
    * Both decode the same stored blocks; llama.cpp multiplies them with 8-bit-quantized activations
    * (Q8_0 / Q8_1 / Q8_K), mini its q8_0-held matrices with its own q8 activation blocks and its
    * f16-held ones with f32 activations. Measured: max log-prob gap Q4_K_M 0.145, Q5_K_M 0.121,
-   * Q4_1+IQ4_NL 0.148, Q3_K_M 0.154, Q2_K+IQ4_XS+Q3_K 0.278 (llama.cpp's Q8_K activations, one
+   * Q4_1+IQ4_NL 0.148, Q3_K_M 0.154, qwen2 Q4_K_M 0.055, Q2_K+IQ4_XS+Q3_K 0.278 (llama.cpp's Q8_K activations, one
    * scale per 256, are its coarsest); teacher-forced shortfalls ≤ 0.083. That gap is llama.cpp's
    * own activation rounding: on hidden-256 files of one type each, mini (f16-held) vs llama.cpp was
    * Q2_K 0.133, Q3_K 0.168, IQ4_XS 0.187, while llama.cpp on the same values stored F32 vs llama.cpp
