@@ -143,6 +143,14 @@ describe("the memory refusal counts the bytes held", () => {
     // held as q4_0: 0.56 GiB, but decoded to f32 first (4 GiB) on the way
     expect(() => checkFitsInMemory(big("Q8_0"), "q4_0")).toThrow(/4\.6 GiB with matrices as q4_0/);
   });
+  it("a type decoded at load counts as held (q8_0 for Q5_0 / IQ4_NL, f16 for the rest), not as stored", () => {
+    const shape = [65536, 32768]; // 2³¹ weights: 0.8–1.5 GiB in the file
+    expect(() => checkFitsInMemory(big("Q5_0", shape), undefined)).not.toThrow(); // 2.1 GiB as q8_0
+    expect(() => checkFitsInMemory(big("IQ4_NL", shape), undefined)).not.toThrow();
+    for (const t of ["Q5_1", "Q5_K", "Q4_1", "Q3_K", "Q2_K", "IQ4_XS"]) expect(() => checkFitsInMemory(big(t, shape), undefined), t).toThrow(/4\.0 GiB with matrices as stored, more than/);
+    // a requested dtype decodes through a float32 copy in the heap (8 GiB here), counted
+    expect(() => checkFitsInMemory(big("Q5_0", shape), "q4_0")).toThrow(/9\.1 GiB with matrices as q4_0/);
+  });
   it("a requested K-quant refuses rows that are not whole super-blocks before loading, naming the tensor", () => {
     const f = { file: "m.gguf", tensors: [{ name: "blk.0.ffn_down.weight", shape: [256, 688], elements: 256 * 688, type: { name: "F16" } }] };
     expect(() => checkFitsInMemory(f, "q4_k")).toThrow('m.gguf: tensor "blk.0.ffn_down.weight": q4_k needs rows of whole 256-weight super-blocks, got rows of 688 weights');
