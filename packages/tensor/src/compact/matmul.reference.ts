@@ -16,7 +16,8 @@ import { isKQuant, quantizeActRowK, SUPER_BLOCK } from "./kquant.js";
  *                   keeps each super-block's quants, scales and mins as integers until one scaling).
  * Also returns `mag`, the scale of the kernels' rounding error: Σ|x·w| (for q8_0 / q4_0, Σ|q_x|·d_x
  * times twice the block's largest |w|, a bound that also covers kernels that scale partial sums).
- * quantizedMatmulF32 below is compact.wat's q8_0 / q4_0 arithmetic itself, to compare bit for bit.
+ * quantizedMatmulF32 below is compact.wat's q8_0 / q4_0 arithmetic itself, to compare bit for bit;
+ * kquantMatmulF32 (kquant.reference.ts) is kquant.wat's q4_k / q6_k arithmetic.
  */
 export function compactMatmulReference(
   x: ArrayLike<number>, M: number, K: number, w: Uint8Array, dtype: WeightDtype, N: number,

@@ -1,4 +1,4 @@
-;; relaxeddot.wat: Q8_0 / Q4_0 products with relaxed SIMD's int8 dot product
+;; relaxeddot.wat: Q8_0 / Q4_0 products (and Q4_K's prefill gemm) with relaxed SIMD's int8 dot product
 ;; (i16x8.relaxed_dot_i8x16_i7x16_s: 16 multiplies of i8 × i7, summed in pairs, an instruction —
 ;; pmaddubsw on x86), for @mini/tensor. Only the relaxed-SIMD build has these functions (the
 ;; SIMD128 build of this file is an empty module): compact.wat's dotQ8_0 / dotQ4_0
@@ -7,6 +7,7 @@
 ;; exact. (Not i32x4.relaxed_dot_i8x16_i7x16_add_s: on x86 without AVX-VNNI V8 spends 5
 ;; instructions on it, rebuilding a vector of ones each time, and Node 20's V8 computes it wrong.)
 ;;
+;; (gemmQ4_K gives kquant.wat's dotQ4_K / gemmQ4_K numbers bit for bit: see relaxeddot/q4_k-gemm.wat.)
 ;; Same contract and the same float results, bit for bit, as compact.wat's dotQ8_0 / dotQ4_0: the
 ;; activations get the same integers q_x and scales d_x (quantizeActs8), every block's Σ q_w·q_x is
 ;; the same exact integer (only how it is summed differs), then converted, scaled by d_w·d_x and
