@@ -14,7 +14,8 @@ import { llama3Json, MERGES, pieces, SPECIALS, toByteChars, vocabAndAdded } from
 /**
  * Short texts on which the pre-tokenizer regexes cut differently: digit runs, mixed-case
  * contractions, case changes inside words (ASCII and not), letters with combining marks, CJK,
- * kana, Hangul, Cyrillic, Greek, newline and space runs, trailing spaces, punctuation runs, emoji.
+ * kana, Hangul, Cyrillic, Greek, newline and space runs, trailing spaces, punctuation runs, emoji;
+ * and spaces before punctuation and contractions, which decoding may clean up.
  * Those ending in spaces come first, so that no other word's merge of two spaces outranks their own.
  */
 export const SEPARATING_WORDS = [
@@ -23,6 +24,8 @@ export const SEPARATING_WORDS = [
   "日本語のテキスト", "中文，还有", "한국어 문장", "ㄱㄴ", "Привет", "МИР!",
   "  \n\n  x", "a  \t b", " \n", "\r\n\r\n", "...!!!", " --> ", "{x|y}", "$5", "^_^", "`code`", "a/b/c\n/d",
   "😀👍🏽", "👨‍👩‍👧", "\u00a0nbsp\u3000wide",
+  // What the detokenizers' space clean-ups change.
+  "x , y . z ? w !", "I ' m", "do n't", "it 's", "we 're", "they 've", "he 'll", "she 'd", "' ' q", "a ' ' b",
 ];
 
 /** The separating words, each alone and after a space, and run together. */
@@ -66,14 +69,15 @@ const textWith = (specials: readonly string[]) =>
   fc.array(fc.oneof(...pieces.filter((_, i) => i !== pieces.length - 2), fc.constantFrom(...specials)), { maxLength: 14 }).map((p) => p.join(""));
 
 /**
- * mini's ids (and `also`'s, when given) equal llama.cpp's for the same text. `keep` filters each
+ * mini's ids (and `also`'s, when given) equal llama.cpp's for the same text, and with `decode`
+ * mini's decoding of them equals llama.cpp's detokenizer (special tokens as text). `keep` filters each
  * text's characters: llama.cpp aborts the process (std::out_of_range) on a character that is
  * neither a token nor covered by <0xXX> byte tokens, where mini gives <unk>.
  */
 export async function expectSameIds(
   path: string,
   specials: readonly string[],
-  opts: { also?: Tokenizer; keep?: (c: string) => boolean; runs?: number; texts?: readonly string[] } = {},
+  opts: { also?: Tokenizer; keep?: (c: string) => boolean; runs?: number; texts?: readonly string[]; decode?: boolean } = {},
 ): Promise<void> {
   const mini = loadGgufModel(path);
   mini.model.dispose();
@@ -84,6 +88,7 @@ export async function expectSameIds(
       const ours = mini.tokenizer.encode(s, { addSpecialTokens: false });
       expect(ours, JSON.stringify(s)).toEqual(Array.from(oracle.model.tokenize(s, true)));
       if (opts.also !== undefined) expect(ours, JSON.stringify(s)).toEqual(opts.also.encode(s, { addSpecialTokens: false }));
+      if (opts.decode === true) expect(mini.tokenizer.decode(ours), JSON.stringify(s)).toBe(oracle.model.detokenize(ours as never, true));
     };
     const strip = (s: string): string => Array.from(s).filter(keep).join("");
     const fixed = ["", " ", "  hello  world ", "\n\n\t x", ...specials.map((t) => `a${t} b${t}${t}c `), "café 日本語 👍🏽 e\u0301", ...(opts.texts ?? [])];

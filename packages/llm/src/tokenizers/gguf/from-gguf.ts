@@ -3,13 +3,15 @@
  *   model "llama": SentencePiece by scores with byte fallback (spm.ts);
  *   model "gpt2":  byte-level BPE with merges and the pre-tokenizer named by tokenizer.ggml.pre
  *                  (pre-patterns.ts; none named: llama.cpp's "default"),
- *                  run by the HF tokenizer.json pipeline from an equivalent tokenizer.json.
+ *                  run by the HF tokenizer.json pipeline from an equivalent tokenizer.json;
+ *                  decoding cleans spaces up as llama.cpp's detokenizer does (clean-spaces.ts).
  * Anything else is a TokenizerLoadError naming the file and the key.
  */
 import type { GgufFile } from "@mini/tensor";
 import { TokenizerLoadError } from "../hf/errors.js";
 import { tokenizerFromJson } from "../hf/load.js";
 import type { Tokenizer } from "../tokenizer.js";
+import { llamaCppCleanSpaces } from "./clean-spaces.js";
 import { preTokenizerJson, preTypeByName, preTypeNames, type PreType } from "./pre-patterns.js";
 import { SpmTokenizer, type GgufVocab } from "./spm.js";
 import { TOKEN_TYPE } from "./token-types.js";
@@ -102,7 +104,7 @@ function byteLevelBpe(f: GgufFile, v: GgufVocab, pre: PreType, fail: (key: strin
     unk_token: name(v.unkId),
     pad_token: name(v.padId),
     chat_template: v.chatTemplate,
-    clean_up_tokenization_spaces: false,
+    clean_up_tokenization_spaces: pre.cleanSpaces,
   };
-  return tokenizerFromJson(json, config, { specialTokensFrom: "config", files: { tokenizer: f.file, config: f.file } });
+  return tokenizerFromJson(json, config, { specialTokensFrom: "config", files: { tokenizer: f.file, config: f.file }, cleanUp: llamaCppCleanSpaces });
 }

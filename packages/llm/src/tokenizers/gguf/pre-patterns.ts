@@ -12,8 +12,8 @@
  * Not here (refused by name): pre-types whose splitting is hand-written C++ (kimi-k2, afmoe,
  * tiny_aya), that skip byte-level encoding (gemma4, sarvam-moe, whitespace), add a separator
  * token (jina-v1-en, roberta-bpe, …) or drop BOS (chatglm-bpe, glm4), chameleon, superbpe.
- * llama.cpp's `clean_spaces` only changes its detokenizer; mini's GGUF tokenizers decode without
- * clean-up for every pre-type (see the package README).
+ * Names llama.cpp reads as one pre-type but with another `clean_spaces` (its detokenizer's clean-up,
+ * clean-spaces.ts) are separate entries.
  */
 
 /** One pre-type of llama.cpp, under every name it reads as that pre-type. */
@@ -26,6 +26,8 @@ export interface PreType {
   readonly ignoreMerges: boolean;
   /** llama.cpp's add_bos when the file has no tokenizer.ggml.add_bos_token. */
   readonly addBos: boolean;
+  /** llama.cpp's detokenizer removes spaces before punctuation and some contractions (clean_spaces). */
+  readonly cleanSpaces: boolean;
 }
 
 /** GPT-2's word regex (tokenizer.json's ByteLevel `use_regex`). llama.cpp spells it without the
@@ -49,12 +51,15 @@ const DEEPSEEK_LETTERS =
 const DEEPSEEK3 =
   "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+";
 
-const pre = (names: string[], regexes: string[], flags: { ignoreMerges?: boolean; addBos?: boolean } = {}): PreType => ({
+// clean_spaces is on unless a pre-type turns it off, as in llama.cpp.
+const pre = (names: string[], regexes: string[], flags: { ignoreMerges?: boolean; addBos?: boolean; cleanSpaces?: boolean } = {}): PreType => ({
   names,
   regexes,
   ignoreMerges: flags.ignoreMerges ?? false,
   addBos: flags.addBos ?? false,
+  cleanSpaces: flags.cleanSpaces ?? true,
 });
+const noClean = { cleanSpaces: false };
 
 export const PRE_TYPES: readonly PreType[] = [
   pre(["llama-bpe", "llama3", "llama-v3", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano"], [LLAMA3], {
@@ -62,23 +67,24 @@ export const PRE_TYPES: readonly PreType[] = [
     addBos: true,
   }),
   pre(["dbrx", "smaug-bpe"], [LLAMA3]),
-  pre(["qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "megrez", "stablelm2", "hunyuan", "solar-open", "grok-2"], [QWEN2]),
-  pre(
-    ["gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum", "modern-bert", "mpt", "olmo", "jais", "exaone4", "trillion", "granite-docling"],
-    [GPT2_REGEX],
-  ),
+  pre(["qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan", "solar-open", "grok-2"], [QWEN2], noClean),
+  pre(["stablelm2", "megrez"], [QWEN2]),
+  pre(["gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum", "modern-bert", "mpt", "olmo", "jais", "exaone4"], [GPT2_REGEX]),
+  pre(["trillion", "granite-docling"], [GPT2_REGEX], noClean),
   // Digits one by one, then GPT-2's regex (SmolLM's tokenizer.json: Digits(individual) + ByteLevel).
-  pre(["smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b", "mellum2"], ["\\p{N}", GPT2_REGEX]),
-  pre(["tekken"], [TEKKEN], { ignoreMerges: true, addBos: true }),
-  pre(["gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2"], [GPT4O]),
-  pre(["deepseek-llm"], ["[\r\n]", DEEPSEEK_LETTERS, "\\s?[!-/:-~！-／：-～‘-‟　-。]+", "\\s+$", CJK, "\\p{N}+"]),
-  pre(["deepseek-coder"], ["[\r\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", CJK, "\\p{N}"]),
-  pre(["deepseek-v3", "hunyuan-dense", "joyai-llm"], ["\\p{N}{1,3}", "[一-龥぀-ゟ゠-ヿ]+", DEEPSEEK3]),
+  pre(["smollm", "command-r"], ["\\p{N}", GPT2_REGEX], noClean),
+  pre(["starcoder", "refact", "codeshell", "exaone", "minerva-7b", "mellum2"], ["\\p{N}", GPT2_REGEX]),
+  pre(["tekken"], [TEKKEN], { ignoreMerges: true, addBos: true, cleanSpaces: false }),
+  pre(["gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2"], [GPT4O], noClean),
+  pre(["deepseek-llm"], ["[\r\n]", DEEPSEEK_LETTERS, "\\s?[!-/:-~！-／：-～‘-‟　-。]+", "\\s+$", CJK, "\\p{N}+"], noClean),
+  pre(["deepseek-coder"], ["[\r\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", CJK, "\\p{N}"], noClean),
+  pre(["deepseek-v3", "hunyuan-dense", "joyai-llm"], ["\\p{N}{1,3}", "[一-龥぀-ゟ゠-ヿ]+", DEEPSEEK3], noClean),
   pre(["falcon"], ["[\\p{P}\\$\\+<=>\\^~\\|`]+", GPT2_REGEX, "[0-9][0-9][0-9]"]),
   // What llama.cpp uses when a file names no pre-tokenizer (it warns that quality degrades).
   pre(["default"], ["[\\p{P}\\$\\+<=>\\^~\\|]+", GPT2_REGEX, "\\p{N}+", "[0-9][0-9][0-9]"]),
-  pre(["poro-chat", "bloom", "gpt3-finnish"], [PORO]),
-  pre(["viking"], [PORO, "\\p{N}"]),
+  pre(["poro-chat"], [PORO], noClean),
+  pre(["bloom", "gpt3-finnish"], [PORO]),
+  pre(["viking"], [PORO, "\\p{N}"], noClean),
 ];
 
 const BY_NAME: ReadonlyMap<string, PreType> = new Map(PRE_TYPES.flatMap((t) => t.names.map((n) => [n, t] as const)));

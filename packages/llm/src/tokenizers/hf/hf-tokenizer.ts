@@ -25,6 +25,8 @@ export interface HfTokenizerParts {
   readonly decoder: Decoder | null;
   readonly added: AddedVocabulary;
   readonly config: TokenizerConfig;
+  /** The clean-up applied when the config turns it on; transformers' unless given (GGUF: llama.cpp's). */
+  readonly cleanUp?: (text: string) => string;
 }
 
 export class HfTokenizer implements Tokenizer {
@@ -94,7 +96,7 @@ export class HfTokenizer implements Tokenizer {
       text = text.replaceAll(model.endOfWordSuffix, " ");
       if (opts?.skipSpecialTokens) text = text.trim();
     }
-    return this.cleanUpTokenizationSpaces ? cleanUpTokenizationSpaces(text) : text;
+    return this.cleanUpTokenizationSpaces ? (this.parts.cleanUp ?? cleanUpTokenizationSpaces)(text) : text;
   }
 
   idToToken(id: number): string | undefined {

@@ -33,6 +33,8 @@ export interface FromJsonOptions extends LoadOptions {
   specialTokensMap?: unknown;
   /** File names used in error messages. */
   files?: { tokenizer?: string; config?: string; specialTokensMap?: string };
+  /** The clean-up `clean_up_tokenization_spaces` turns on, instead of transformers' (GGUF files: llama.cpp's). */
+  cleanUp?: (text: string) => string;
 }
 
 /** Reads `dir`/tokenizer.json (required), tokenizer_config.json and special_tokens_map.json (optional). */
@@ -91,7 +93,7 @@ export function tokenizerFromJson(json: unknown, config?: unknown, opts: FromJso
     postProcessor = templateFromConfigFlags(bos, eos, cfg.addBosToken ?? true, cfg.addEosToken ?? false);
   }
   const decoder = createDecoder(at("decoder"), root["decoder"], { addedTokens: new Set(addedTokens.map((t) => t.content)) });
-  return new HfTokenizer({ normalizer, preTokenizer, model, postProcessor, decoder, added, config: cfg });
+  return new HfTokenizer({ normalizer, preTokenizer, model, postProcessor, decoder, added, config: cfg, cleanUp: opts.cleanUp });
 }
 
 function createModel(origin: Origin, raw: unknown, addedIds: ReadonlyMap<string, number>): Model {
