@@ -65,6 +65,37 @@ describe("llama-infer serve: bad requests", () => {
     });
   }
 
+  const unsupported: [string, Record<string, unknown>, string][] = [
+    ["/v1/chat/completions", { ...chat, tools: [{ type: "function", function: { name: "f", parameters: {} } }] }, "tools"],
+    ["/v1/chat/completions", { ...chat, tool_choice: "required" }, "tool_choice"],
+    ["/v1/chat/completions", { ...chat, logprobs: true }, "logprobs"],
+    ["/v1/chat/completions", { ...chat, top_logprobs: 3 }, "top_logprobs"],
+    ["/v1/chat/completions", { ...chat, response_format: { type: "json_object" } }, "response_format"],
+    ["/v1/chat/completions", { ...chat, logit_bias: { "42": 5 } }, "logit_bias"],
+    ["/v1/completions", { ...completion, logprobs: 2 }, "logprobs"],
+    ["/v1/completions", { ...completion, echo: true }, "echo"],
+    ["/v1/completions", { ...completion, suffix: " the end" }, "suffix"],
+    ["/v1/completions", { ...completion, best_of: 3 }, "best_of"],
+  ];
+  for (const [path, body, param] of unsupported) {
+    it(`400 for '${param}' on ${path}, which would change the answer and is not implemented`, async () => {
+      const r = await post(path, body);
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatchObject({ type: "invalid_request_error", param, code: "unsupported_parameter" });
+      expect(r.body.error.message).toContain(`'${param}'`);
+    });
+  }
+
+  it("accepts those parameters at their 'off' values (as SDKs may send them), and ignores ones that do not change the answer", async () => {
+    const off = { logprobs: false, top_logprobs: 0, tools: [], tool_choice: "none", response_format: { type: "text" }, logit_bias: {}, user: "u-1", metadata: { a: "b" }, store: false };
+    const r = await fetch(`${server.url}/v1/chat/completions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...chat, ...off }) });
+    expect(r.status).toBe(200);
+    const c = await fetch(`${server.url}/v1/completions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...completion, echo: false, best_of: 1, suffix: "", logit_bias: {} }) });
+    expect(c.status).toBe(200);
+    // the chat's conversation is brought into the prefix cache after its answer: let that finish
+    await waitFor("the server to be idle", async () => (await server.health()).active === 0);
+  });
+
   it("400 for a prompt past the context, naming both lengths", async () => {
     const long = "The little dog ran to the park and played with a ball. ".repeat(10);
     const r = await post("/v1/chat/completions", { ...chat, messages: [user(long)] });

@@ -5,12 +5,15 @@
  *
  * Supported: model, messages | prompt, max_tokens (or max_completion_tokens), temperature, top_p,
  * top_k, min_p, repetition_penalty, seed, stop, stream, stream_options.include_usage, n (= 1).
- * Other OpenAI parameters are ignored, except penalties we do not implement when non-zero.
+ * Parameters that would change the answer and are not implemented (penalties when non-zero, tools,
+ * logprobs, response_format, logit_bias …: unsupported-params.ts) are refused with a 400 naming
+ * them; the rest (user, metadata …) are ignored.
  */
 import type { ChatMessage, SamplingOptions } from "@mini/llm";
 import type { ServePrompt } from "@mini/llm/serving";
 import { ApiError, invalidParam } from "./api-error.js";
 import { checkMessageCount, checkTextLength, DEFAULT_LIMITS, type RequestLimits } from "./request-limits.js";
+import { refuseUnsupported } from "./unsupported-params.js";
 
 export interface ParsedRequest {
   prompt: ServePrompt;
@@ -28,13 +31,17 @@ const ROLES: Record<string, string> = { system: "system", developer: "system", u
 const MAX_STOP_STRINGS = 4;
 
 export function parseChatRequest(body: Body, modelId: string, limits: RequestLimits = DEFAULT_LIMITS): ParsedRequest {
-  return { ...parseCommon(body, modelId), prompt: { messages: parseMessages(body["messages"], limits) } };
+  const common = parseCommon(body, modelId);
+  refuseUnsupported(body, "chat");
+  return { ...common, prompt: { messages: parseMessages(body["messages"], limits) } };
 }
 
 export function parseCompletionRequest(body: Body, modelId: string, limits: RequestLimits = DEFAULT_LIMITS): ParsedRequest {
+  const common = parseCommon(body, modelId);
+  refuseUnsupported(body, "completion");
   const prompt = parsePrompt(body["prompt"]);
   checkTextLength("text" in prompt ? prompt.text.length : "ids" in prompt ? prompt.ids.length : 0, "prompt", limits);
-  return { ...parseCommon(body, modelId), prompt };
+  return { ...common, prompt };
 }
 
 function parseCommon(body: Body, modelId: string): Omit<ParsedRequest, "prompt"> {
