@@ -7,7 +7,9 @@ import { largestMagnitude } from "./q4_0.js";
  *   Q5_1, 24 bytes: [0, 2) d: f16 · [2, 4) m: f16 · [4, 8) qh · [8, 24) qs;  value = d · q + m
  * q = low | high << 4: byte j of qs holds the low 4 bits of value j in its low nibble and of value
  * j + 16 in its high one; qh is a little-endian uint32 whose bit i is the 5th bit of value i.
- * The quantizers are llama.cpp's quantize_row_q5_0_ref / _q5_1_ref, in float32 steps (Math.fround).
+ * The quantizers are llama.cpp's quantize_row_q5_0_ref / _q5_1_ref, in float32 steps (Math.fround)
+ * as C states them; a ggml build that fuses or reassociates them (node-llama-cpp's does) may put a
+ * value within a float32 rounding of a step's edge on the other side.
  */
 export const Q5_BLOCK = 32;
 export const Q5_0_BYTES = 22;
