@@ -10,22 +10,12 @@
  * (no scale search), so only their decoders are compared here; gguf-decoded-oracle.test.ts runs
  * their files through llama.cpp.
  */
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import fc from "fast-check";
-import koffi from "koffi";
 import { dequantize, f16ToF32, f32ToF16, ggmlTypeInfo, quantize, type GgmlType } from "@mini/tensor";
 import { describe, expect, it } from "vitest";
+import { llamaCppLibrary } from "./llamacpp-native.js";
 
-/** libggml-base of node-llama-cpp's prebuilt binary for this platform (its package's bins/<platform>-<arch>/). */
-function ggmlBase(): ReturnType<typeof koffi.load> {
-  const platform = `${process.platform}-${process.arch}`;
-  const fromLlamaCpp = createRequire(createRequire(import.meta.url).resolve("node-llama-cpp"));
-  const bins = join(dirname(fromLlamaCpp.resolve(`@node-llama-cpp/${platform}`)), "..", "bins", platform);
-  return koffi.load(join(bins, process.platform === "darwin" ? "libggml-base.dylib" : "libggml-base.so"));
-}
-
-const lib = ggmlBase();
+const lib = llamaCppLibrary("libggml-base");
 /** ggml's name of each type in its functions (dequantize_row_<name>, quantize_row_<name>_ref). */
 const GGML_NAME: Partial<Record<GgmlType, string>> = {
   Q4_0: "q4_0", Q4_1: "q4_1", Q5_0: "q5_0", Q5_1: "q5_1", Q8_0: "q8_0", Q2_K: "q2_K", Q3_K: "q3_K", Q4_K: "q4_K", Q5_K: "q5_K", Q6_K: "q6_K", IQ4_NL: "iq4_nl", IQ4_XS: "iq4_xs",
