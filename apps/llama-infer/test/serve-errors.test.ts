@@ -68,11 +68,8 @@ describe("llama-infer serve: bad requests", () => {
   const unsupported: [string, Record<string, unknown>, string][] = [
     ["/v1/chat/completions", { ...chat, tools: [{ type: "function", function: { name: "f", parameters: {} } }] }, "tools"],
     ["/v1/chat/completions", { ...chat, tool_choice: "required" }, "tool_choice"],
-    ["/v1/chat/completions", { ...chat, logprobs: true }, "logprobs"],
-    ["/v1/chat/completions", { ...chat, top_logprobs: 3 }, "top_logprobs"],
     ["/v1/chat/completions", { ...chat, response_format: { type: "json_object" } }, "response_format"],
     ["/v1/chat/completions", { ...chat, logit_bias: { "42": 5 } }, "logit_bias"],
-    ["/v1/completions", { ...completion, logprobs: 2 }, "logprobs"],
     ["/v1/completions", { ...completion, echo: true }, "echo"],
     ["/v1/completions", { ...completion, suffix: " the end" }, "suffix"],
     ["/v1/completions", { ...completion, best_of: 3 }, "best_of"],

@@ -6,7 +6,7 @@
  * it ends, so a draining server can end the ones still running (see InFlight).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ServeJob, ServeResult, ServingEngine } from "@mini/llm/serving";
+import type { ServeJob, ServeResult, ServingEngine, TokenLogprob } from "@mini/llm/serving";
 import { ApiError, toApiError } from "./api-error.js";
 import type { InFlight } from "./in-flight.js";
 import { parseChatRequest, parseCompletionRequest } from "./openai-params.js";
@@ -33,6 +33,12 @@ export async function handleCompletion(kind: ApiKind, req: IncomingMessage, res:
   ctx.inFlight.refuseIfDraining();
   const ids = new ResponseIds(kind, ctx.modelId);
   const sse = params.stream ? new SseStream(res) : null;
+  const withLogprobs = params.logprobs !== undefined;
+  let streamed = 0; // logprob entries sent in chunks so far
+  const sendPiece = (sse: SseStream, piece: string, lp: readonly TokenLogprob[]): void => {
+    streamed += lp.length;
+    sse.send(ids.chunk({ content: piece }, null, withLogprobs ? lp : undefined));
+  };
   let job: ServeJob;
   try {
     job = ctx.engine.submit({
@@ -40,8 +46,9 @@ export async function handleCompletion(kind: ApiKind, req: IncomingMessage, res:
       sampling: params.sampling,
       ...(params.maxTokens === undefined ? {} : { maxTokens: params.maxTokens }),
       stop: params.stop,
+      ...(params.logprobs === undefined ? {} : { logprobs: params.logprobs }),
       // Only called from later scheduler steps, after the stream below is open.
-      ...(sse === null ? {} : { onText: (piece: string) => sse.send(ids.chunk({ content: piece })) }),
+      ...(sse === null ? {} : { onText: (piece: string, lp: readonly TokenLogprob[]) => sendPiece(sse, piece, lp) }),
     });
   } catch (e) {
     throw toApiError(e, promptParam);
@@ -84,7 +91,8 @@ export async function handleCompletion(kind: ApiKind, req: IncomingMessage, res:
       ctx.sendJson(res, 200, ids.complete(result, finishReason), { "X-Seed": String(result.seed) });
       return;
     }
-    sse.send(ids.chunk({}, finishReason));
+    // ids whose text was held back (a stop string) or empty come with the last chunk
+    sse.send(ids.chunk({}, finishReason, withLogprobs ? (result.logprobs ?? []).slice(streamed) : undefined));
     if (params.includeUsage) sse.send(ids.usageChunk(result));
     sse.done();
   } finally {

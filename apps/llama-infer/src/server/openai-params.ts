@@ -4,13 +4,14 @@
  * which checks the value ranges (and names the same parameter through toApiError).
  *
  * Supported: model, messages | prompt, max_tokens (or max_completion_tokens), temperature, top_p,
- * top_k, min_p, repetition_penalty, seed, stop, stream, stream_options.include_usage, n (= 1).
+ * top_k, min_p, repetition_penalty, seed, stop, stream, stream_options.include_usage, n (= 1),
+ * logprobs (chat: true with top_logprobs 0–20; completions: 0–20 alternatives).
  * Parameters that would change the answer and are not implemented (penalties when non-zero, tools,
- * logprobs, response_format, logit_bias …: unsupported-params.ts) are refused with a 400 naming
+ * response_format, logit_bias …: unsupported-params.ts) are refused with a 400 naming
  * them; the rest (user, metadata …) are ignored.
  */
 import type { ChatMessage, SamplingOptions } from "@mini/llm";
-import type { ServePrompt } from "@mini/llm/serving";
+import { MAX_TOP_LOGPROBS, type ServePrompt } from "@mini/llm/serving";
 import { ApiError, invalidParam } from "./api-error.js";
 import { checkMessageCount, checkTextLength, DEFAULT_LIMITS, type RequestLimits } from "./request-limits.js";
 import { refuseUnsupported } from "./unsupported-params.js";
@@ -23,6 +24,8 @@ export interface ParsedRequest {
   stream: boolean;
   /** stream_options.include_usage: a last chunk with `usage` before [DONE]. */
   includeUsage: boolean;
+  /** Log-probabilities asked for, with this many alternatives per token; undefined: none. */
+  logprobs: number | undefined;
 }
 
 type Body = Record<string, unknown>;
@@ -33,18 +36,28 @@ const MAX_STOP_STRINGS = 4;
 export function parseChatRequest(body: Body, modelId: string, limits: RequestLimits = DEFAULT_LIMITS): ParsedRequest {
   const common = parseCommon(body, modelId);
   refuseUnsupported(body, "chat");
-  return { ...common, prompt: { messages: parseMessages(body["messages"], limits) } };
+  const top = optionalNumber(body, "top_logprobs");
+  const logprobs = optionalBoolean(body, "logprobs") === true ? (top ?? 0) : undefined;
+  if (top !== undefined && top !== 0 && logprobs === undefined) throw invalidParam("top_logprobs", "needs 'logprobs': true", top);
+  if (logprobs !== undefined) checkTopCount("top_logprobs", logprobs);
+  return { ...common, logprobs, prompt: { messages: parseMessages(body["messages"], limits) } };
 }
 
 export function parseCompletionRequest(body: Body, modelId: string, limits: RequestLimits = DEFAULT_LIMITS): ParsedRequest {
   const common = parseCommon(body, modelId);
   refuseUnsupported(body, "completion");
+  const logprobs = optionalNumber(body, "logprobs");
+  if (logprobs !== undefined) checkTopCount("logprobs", logprobs);
   const prompt = parsePrompt(body["prompt"]);
   checkTextLength("text" in prompt ? prompt.text.length : "ids" in prompt ? prompt.ids.length : 0, "prompt", limits);
-  return { ...common, prompt };
+  return { ...common, logprobs, prompt };
 }
 
-function parseCommon(body: Body, modelId: string): Omit<ParsedRequest, "prompt"> {
+function checkTopCount(param: string, v: number): void {
+  if (!(Number.isInteger(v) && v >= 0 && v <= MAX_TOP_LOGPROBS)) throw invalidParam(param, `must be an integer in [0, ${MAX_TOP_LOGPROBS}]`, v);
+}
+
+function parseCommon(body: Body, modelId: string): Omit<ParsedRequest, "prompt" | "logprobs"> {
   const model = body["model"];
   if (model === undefined || model === null) throw invalidParam("model", `is required (this server serves '${modelId}')`);
   if (typeof model !== "string") throw invalidParam("model", "must be a string", model);

@@ -3,7 +3,8 @@
  * `text_completion` (whole and streamed), `usage`, the model list.
  */
 import { randomBytes } from "node:crypto";
-import type { ServeResult } from "@mini/llm/serving";
+import type { ServeResult, TokenLogprob } from "@mini/llm/serving";
+import { chatLogprobs, completionLogprobs } from "./openai-logprobs.js";
 
 export type ApiKind = "chat" | "text";
 
@@ -31,6 +32,8 @@ export function usageOf(r: ServeResult): Usage {
 export class ResponseIds {
   readonly id: string;
   readonly created = Math.floor(Date.now() / 1000);
+  /** Characters of a streamed completion's text_offset so far. */
+  private streamedChars = 0;
   constructor(
     readonly kind: ApiKind,
     readonly model: string,
@@ -44,19 +47,26 @@ export class ResponseIds {
 
   /** The whole (non-streaming) response. */
   complete(r: ServeResult, finishReason: "stop" | "length"): object {
+    const logprobs = r.logprobs === undefined ? null : this.kind === "chat" ? chatLogprobs(r.logprobs) : completionLogprobs(r.logprobs);
     const choice =
       this.kind === "chat"
-        ? { index: 0, message: { role: "assistant", content: r.text, refusal: null }, logprobs: null, finish_reason: finishReason }
-        : { index: 0, text: r.text, logprobs: null, finish_reason: finishReason };
+        ? { index: 0, message: { role: "assistant", content: r.text, refusal: null }, logprobs, finish_reason: finishReason }
+        : { index: 0, text: r.text, logprobs, finish_reason: finishReason };
     return { ...this.head(this.kind === "chat" ? "chat.completion" : "text_completion"), choices: [choice], usage: usageOf(r) };
   }
 
-  /** A streamed chunk: `delta` for chat (role in the first), `text` for completions. */
-  chunk(piece: { role?: "assistant"; content?: string }, finishReason: "stop" | "length" | null = null): object {
+  /**
+   * A streamed chunk: `delta` for chat (role in the first), `text` for completions; `tokens`: the
+   * log-probabilities of the ids generated since the last chunk, when they were asked for.
+   */
+  chunk(piece: { role?: "assistant"; content?: string }, finishReason: "stop" | "length" | null = null, tokens?: readonly TokenLogprob[]): object {
     if (this.kind === "chat") {
-      return { ...this.head("chat.completion.chunk"), choices: [{ index: 0, delta: piece, logprobs: null, finish_reason: finishReason }] };
+      const logprobs = tokens === undefined ? null : chatLogprobs(tokens);
+      return { ...this.head("chat.completion.chunk"), choices: [{ index: 0, delta: piece, logprobs, finish_reason: finishReason }] };
     }
-    return { ...this.head("text_completion"), choices: [{ index: 0, text: piece.content ?? "", logprobs: null, finish_reason: finishReason }] };
+    const logprobs = tokens === undefined ? null : completionLogprobs(tokens, this.streamedChars);
+    for (const t of tokens ?? []) this.streamedChars += t.token.length;
+    return { ...this.head("text_completion"), choices: [{ index: 0, text: piece.content ?? "", logprobs, finish_reason: finishReason }] };
   }
 
   /** The usage chunk of stream_options.include_usage: no choices. */

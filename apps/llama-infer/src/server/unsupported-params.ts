@@ -30,8 +30,6 @@ const COMMON: Readonly<Record<string, Unsupported>> = {
 
 const CHAT: Readonly<Record<string, Unsupported>> = {
   ...COMMON,
-  logprobs: { why: "not supported (send false or nothing)", off: isFalse },
-  top_logprobs: { why: "not supported (send 0 or nothing)", off: (v) => v === 0 },
   tools: { why: NO_TOOLS, off: isEmptyList },
   tool_choice: { why: NO_TOOLS, off: (v) => v === "none" },
   functions: { why: NO_TOOLS, off: isEmptyList },
@@ -43,7 +41,6 @@ const CHAT: Readonly<Record<string, Unsupported>> = {
 
 const COMPLETION: Readonly<Record<string, Unsupported>> = {
   ...COMMON,
-  logprobs: { why: "not supported (send nothing)", off: () => false },
   echo: { why: "not supported (send false or nothing)", off: isFalse },
   suffix: { why: "not supported (insertion)", off: (v) => v === "" },
   best_of: { why: "not supported (send 1 or nothing)", off: (v) => v === 1 },

@@ -29,6 +29,7 @@ import { BlockAllocator } from "./block-allocator.js";
 import { chatStopIds, encodeChat, stopMarkerTexts } from "./chat-prompt.js";
 import { PrefixTree } from "./prefix-tree.js";
 import { Sequence, type ServeResult } from "./sequence.js";
+import { MAX_TOP_LOGPROBS, type TokenLogprob } from "./token-logprobs.js";
 
 export interface ServingEngineOptions {
   /** A LlamaModel (batched by BatchedLlama) or any BatchedCausalLM. */
@@ -77,8 +78,10 @@ export interface ServeRequest {
   maxTokens?: number;
   /** The output ends before the first of these strings (finish reason "stop"). */
   stop?: readonly string[];
-  /** Receives the text as it is generated: whole characters, stop strings held back. */
-  onText?: (piece: string) => void;
+  /** Receives the text as it is generated (whole characters, stop strings held back), with the logprobs of its ids. */
+  onText?: (piece: string, logprobs: readonly TokenLogprob[]) => void;
+  /** Log-probabilities of each generated id, with this many alternatives (0–20). Default: none. */
+  logprobs?: number;
 }
 
 export interface ServeJob {
@@ -200,6 +203,8 @@ export class ServingEngine {
     const sampler = new Sampler(req.sampling ?? {});
     const maxNewTokens = checkMaxNewTokens(req.maxTokens ?? Infinity);
     const stopStrings = checkStopStrings(req.stop ?? []);
+    const lp = req.logprobs;
+    if (lp !== undefined && !(Number.isInteger(lp) && lp >= 0 && lp <= MAX_TOP_LOGPROBS)) throw new OptionError("logprobs", `must be an integer in [0, ${MAX_TOP_LOGPROBS}]`, lp);
     const promptIds = this.encodePrompt(req.prompt);
     if (promptIds.length === 0) throw new OptionError("prompt", "must encode to at least one token", '""');
     const vocab = this.model.config.vocabSize;
@@ -221,6 +226,7 @@ export class ServingEngine {
         maxNewTokens,
         contextLength: this.contextLength,
         onText: req.onText,
+        logprobs: lp,
         ...(isChat ? { renderWithAnswer: (answer: string) => encodeChat(this.template, this.tokenizer, [...(req.prompt as { messages: readonly ChatMessage[] }).messages, { role: "assistant", content: answer }], false) } : {}),
       },
       this.tokenizer,

@@ -20,3 +20,4 @@ export { BatchScheduler, type BatchSchedulerOptions } from "./batch-scheduler.js
 export { StopStringMatcher, type StopMatch } from "./stop-strings.js";
 export { encodeChat, chatStopIds, stopMarkerTexts } from "./chat-prompt.js";
 export { commonPrefixLength } from "./common-prefix.js";
+export { MAX_TOP_LOGPROBS, logprobsAt, tokenText, type TokenLogprob, type TokenAlternative } from "./token-logprobs.js";

@@ -17,6 +17,7 @@ import type { Sampler } from "../sampling/sampler.js";
 import { StreamDecoder } from "../tokenizers/stream-decoder.js";
 import type { Tokenizer } from "../tokenizers/tokenizer.js";
 import { StopStringMatcher } from "./stop-strings.js";
+import { tokenLogprob, type TokenLogprob } from "./token-logprobs.js";
 
 /** "cancelled": the client went away (or `cancel()` was called) before the end. */
 export type ServeFinishReason = "stop" | "length" | "cancelled";
@@ -38,6 +39,8 @@ export interface ServeResult {
   firstTokenMs: number;
   /** From submit to the end. */
   totalMs: number;
+  /** With `logprobs` asked for: every generated id's (a stop string's ids included, the stop id not). */
+  logprobs?: TokenLogprob[];
 }
 
 export interface SequenceSpec {
@@ -50,7 +53,10 @@ export interface SequenceSpec {
   maxNewTokens: number;
   /** Most positions the sequence may fill (the server's context length). */
   contextLength: number;
-  onText?: ((piece: string) => void) | undefined;
+  /** Each piece of text as it is released, with the log-probabilities of the ids generated since the last piece (if asked for). */
+  onText?: ((piece: string, logprobs: readonly TokenLogprob[]) => void) | undefined;
+  /** Log-probabilities of each generated id with this many alternatives (0–20); undefined: none. */
+  logprobs?: number | undefined;
   /**
    * For a chat: the ids of the conversation with this answer, rendered as the client will send
    * it back (its end-of-turn tokens included). After the answer, the cache is brought up to
@@ -83,6 +89,10 @@ export class Sequence {
   private readonly stops: StopStringMatcher;
   private readonly stopIds: Set<number>;
   private text = "";
+  private readonly logprobs: TokenLogprob[] = [];
+  /** logprobs handed to onText so far. */
+  private logprobsSent = 0;
+  private readonly tokenizer: Tokenizer;
   private final: ServeResult | null = null;
   private generated = 0;
   private readonly t0 = performance.now();
@@ -97,6 +107,7 @@ export class Sequence {
     private readonly timing?: (ms: number, first: boolean) => void,
   ) {
     this.tokens = spec.promptIds.slice();
+    this.tokenizer = tokenizer;
     this.stops = new StopStringMatcher(spec.stopStrings);
     this.stopIds = new Set(spec.stopIds);
     // A chat answer reads on its own (HF decodes the new ids alone); a completion reads as the
@@ -147,6 +158,7 @@ export class Sequence {
     if (this.generated === 0) this.tFirst = now;
     this.tLast = now;
     if (this.stopIds.has(id)) return this.finish("stop");
+    if (this.spec.logprobs !== undefined) this.logprobs.push(tokenLogprob(this.tokenizer, logits, this.tokens, id, this.spec.logprobs));
     this.tokens.push(id);
     this.generated++;
     const match = this.stops.push(this.decoder.push(id));
@@ -180,6 +192,7 @@ export class Sequence {
       queueMs: (Number.isNaN(this.tAdmit) ? now : this.tAdmit) - this.t0,
       firstTokenMs: this.tFirst - this.t0,
       totalMs: now - this.t0,
+      ...(this.spec.logprobs === undefined ? {} : { logprobs: this.logprobs }),
     };
     return true;
   }
@@ -199,8 +212,10 @@ export class Sequence {
   private emit(piece: string): void {
     if (piece === "") return;
     this.text += piece;
+    const logprobs = this.logprobs.slice(this.logprobsSent);
+    this.logprobsSent = this.logprobs.length;
     try {
-      this.spec.onText?.(piece);
+      this.spec.onText?.(piece, logprobs);
     } catch {
       // A consumer's failure (a closed socket) must not break the engine loop.
     }
