@@ -23,20 +23,39 @@ interface ChatEntry {
   top_logprobs: { token: string; logprob: number; bytes: number[] | null }[];
 }
 
-async function post(path: string, body: Record<string, unknown>): Promise<{ status: number; json: Record<string, any> }> {
+interface CompletionLogprobs {
+  tokens: string[];
+  token_logprobs: number[];
+  top_logprobs: Record<string, number>[];
+  text_offset: number[];
+}
+
+/** The parts of OpenAI's response objects (whole, chunk or error) these tests read. */
+interface Answer {
+  choices: {
+    text?: string;
+    message?: { content: string };
+    finish_reason: string | null;
+    logprobs: ({ content: ChatEntry[] } & CompletionLogprobs) | null;
+  }[];
+  usage: { completion_tokens: number };
+  error?: { type: string; param: string };
+}
+
+async function post(path: string, body: Record<string, unknown>): Promise<{ status: number; json: Answer }> {
   const res = await fetch(`${server.url}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
+  return { status: res.status, json: (await res.json()) as Answer };
 }
 
 /** The data objects of an SSE response. */
-async function streamed(path: string, body: Record<string, unknown>): Promise<Record<string, any>[]> {
+async function streamed(path: string, body: Record<string, unknown>): Promise<Answer[]> {
   const res = await fetch(`${server.url}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...body, stream: true }) });
   const text = await res.text();
   return text
     .split("\n\n")
     .map((e) => e.replace(/^data: /, "").trim())
     .filter((d) => d !== "" && d !== "[DONE]")
-    .map((d) => JSON.parse(d) as Record<string, any>);
+    .map((d) => JSON.parse(d) as Answer);
 }
 
 /** Greedy ids after `prompt` and, for each, float64 log softmax of the logits it was taken from. */
@@ -65,10 +84,10 @@ describe("llama-infer serve: logprobs", () => {
     const n = 10;
     const r = await post("/v1/completions", { model: "story", prompt, max_tokens: n, temperature: 0, logprobs: 2 });
     expect(r.status).toBe(200);
-    const choice = r.json["choices"][0];
-    const lp = choice.logprobs as { tokens: string[]; token_logprobs: number[]; top_logprobs: Record<string, number>[]; text_offset: number[] };
+    const choice = r.json.choices[0]!;
+    const lp = choice.logprobs!;
     const want = referenceLogprobs(prompt, n);
-    expect(lp.tokens).toHaveLength(r.json["usage"].completion_tokens);
+    expect(lp.tokens).toHaveLength(r.json.usage.completion_tokens);
     expect(lp.tokens.join("")).toBe(choice.text);
     for (let i = 0; i < lp.tokens.length; i++) {
       expect(lp.token_logprobs[i]).toBeCloseTo(want.logprobs[i]!, 4);
@@ -84,8 +103,8 @@ describe("llama-infer serve: logprobs", () => {
     const body = { model: "story", messages: [user("Tell me a story about a cat.")], max_tokens: 12, temperature: 0, logprobs: true, top_logprobs: 3 };
     const whole = await post("/v1/chat/completions", body);
     expect(whole.status).toBe(200);
-    const content = whole.json["choices"][0].logprobs.content as ChatEntry[];
-    expect(content).toHaveLength(whole.json["usage"].completion_tokens);
+    const content = whole.json.choices[0]!.logprobs!.content;
+    expect(content).toHaveLength(whole.json.usage.completion_tokens);
     for (const e of content) {
       expect(e.logprob).toBeLessThanOrEqual(0);
       expect(e.top_logprobs).toHaveLength(3);
@@ -93,10 +112,10 @@ describe("llama-infer serve: logprobs", () => {
       expect(e.top_logprobs.map((t) => t.logprob)).toEqual([...e.top_logprobs.map((t) => t.logprob)].sort((a, b) => b - a));
       expect(e.bytes).toEqual(Array.from(new TextEncoder().encode(e.token)));
     }
-    if (whole.json["choices"][0].finish_reason === "length") expect(content.map((e) => e.token).join("")).toBe(whole.json["choices"][0].message.content);
+    if (whole.json.choices[0]!.finish_reason === "length") expect(content.map((e) => e.token).join("")).toBe(whole.json.choices[0]!.message!.content);
 
     const chunks = await streamed("/v1/chat/completions", body);
-    const entries = chunks.flatMap((c) => (c["choices"]?.[0]?.logprobs?.content ?? []) as ChatEntry[]);
+    const entries = chunks.flatMap((c) => c.choices[0]?.logprobs?.content ?? []);
     // the same tokens; the values to ~1e-6 (the second run finds its prompt in the prefix cache,
     // and a cached prefix's keys come from a different chunking of the prefill)
     expect(entries.map((e) => e.token)).toEqual(content.map((e) => e.token));
@@ -111,7 +130,7 @@ describe("llama-infer serve: logprobs", () => {
 
   it("without logprobs, logprobs is null; bad values are a 400 naming the parameter", async () => {
     const plain = await post("/v1/chat/completions", { model: "story", messages: [user("Hi")], max_tokens: 2 });
-    expect(plain.json["choices"][0].logprobs).toBeNull();
+    expect(plain.json.choices[0]!.logprobs).toBeNull();
     const bad: [string, Record<string, unknown>, string][] = [
       ["/v1/chat/completions", { messages: [user("Hi")], logprobs: true, top_logprobs: 21 }, "top_logprobs"],
       ["/v1/chat/completions", { messages: [user("Hi")], top_logprobs: 2 }, "top_logprobs"],
@@ -121,7 +140,7 @@ describe("llama-infer serve: logprobs", () => {
     for (const [path, body, param] of bad) {
       const r = await post(path, { model: "story", max_tokens: 2, ...body });
       expect(r.status).toBe(400);
-      expect(r.json["error"]).toMatchObject({ type: "invalid_request_error", param });
+      expect(r.json.error).toMatchObject({ type: "invalid_request_error", param });
     }
   });
 });
