@@ -16,10 +16,9 @@ import { llama3Json, MERGES, pieces, SPECIALS, toByteChars, vocabAndAdded } from
  * contractions, case changes inside words (ASCII and not), letters with combining marks, CJK,
  * kana, Hangul, Cyrillic, Greek, newline and space runs, trailing spaces, punctuation runs, emoji;
  * and spaces before punctuation and contractions, which decoding may clean up.
- * Those ending in spaces come first, so that no other word's merge of two spaces outranks their own.
  */
 export const SEPARATING_WORDS = [
-  "🦀  ", "end   ", "Привет😀", "12345", "3.14159", "1,000,000", "x2y", "DON'T", "we'll", "You'Re", "they'D", "O'Neil",
+  "🦀  ", "end   ", "x;\n", ";\n", "    ", "Привет😀", "    return x", "x        y", "12345", "3.14159", "1,000,000", "x2y", "DON'T", "we'll", "You'Re", "they'D", "O'Neil",
   "ÉLAN", "éCOLE", "HTTPServer", "iPhone", "CamelCase", "ΣΊΣΥΦΟΣ", "ǅemal", "e\u0301te\u0301", "naïve",
   "日本語のテキスト", "中文，还有", "한국어 문장", "ㄱㄴ", "Привет", "МИР!",
   "  \n\n  x", "a  \t b", " \n", "\r\n\r\n", "...!!!", " --> ", "{x|y}", "$5", "^_^", "`code`", "a/b/c\n/d",
@@ -33,35 +32,46 @@ export const SEPARATING_TEXTS = [...SEPARATING_WORDS, ...SEPARATING_WORDS.map((w
 
 /**
  * The byte-level fixture tokenizer (Llama-3's shape) with merges that build each separating word
- * (and " word") whole, left to right, ranked before the fixture's: a word a pre-tokenizer keeps
- * whole becomes one token, one it cuts does not, so a regex that cuts elsewhere than llama.cpp's
- * gives other ids (with the fixture's merges alone, most cuts would give the same ids).
+ * (and " word") into one token, ranked before the fixture's: a word a pre-tokenizer keeps whole
+ * becomes one token, one it cuts does not, so a regex that cuts elsewhere than llama.cpp's gives
+ * other ids (with the fixture's merges alone, most cuts would give the same ids). Each word's
+ * merges are found by running BPE on it with the merges so far and merging its first two tokens
+ * until one is left, so earlier words' merges cannot stop a later word's (as a plain left-to-right
+ * chain would for "    ": Ġ+Ġ twice, then no ĠĠ+ĠĠ).
  */
 export function separatingJson(): Record<string, unknown> {
   const { vocab } = vocabAndAdded();
   const json = llama3Json(false);
-  const chains: Array<[string, string]> = [];
-  const seen = new Set<string>();
-  const extra: string[] = [];
+  const merges: Array<[string, string]> = [];
+  const rank = new Map<string, number>();
   for (const w of SEPARATING_WORDS.flatMap((x) => [x, ` ${x}`])) {
-    const chars = Array.from(toByteChars(w));
-    let acc = chars[0]!;
-    for (const c of chars.slice(1)) {
-      const key = `${acc} ${c}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        chains.push([acc, c]);
-      }
-      acc += c;
-      if (vocab[acc] === undefined && !extra.includes(acc)) extra.push(acc);
+    for (let parts = bpe(Array.from(toByteChars(w)), rank); parts.length > 1; parts = bpe(parts, rank)) {
+      const pair: [string, string] = [parts[0]!, parts[1]!];
+      rank.set(pair.join(" "), merges.length);
+      merges.push(pair);
     }
   }
   const merged: Record<string, number> = { ...vocab };
-  for (const t of extra) merged[t] = Object.keys(merged).length;
+  for (const [a, b] of merges) merged[a + b] ??= Object.keys(merged).length;
   const base = Object.keys(merged).length;
   const added = SPECIALS.map((content, i) => ({ id: base + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
   const model = json["model"] as Record<string, unknown>;
-  return { ...json, added_tokens: added, post_processor: null, model: { ...model, vocab: merged, merges: [...chains, ...MERGES] } };
+  return { ...json, added_tokens: added, post_processor: null, model: { ...model, vocab: merged, merges: [...merges, ...MERGES] } };
+}
+
+/** BPE on one word: merge the lowest-ranked adjacent pair (leftmost first) until none is ranked. */
+function bpe(parts: string[], rank: ReadonlyMap<string, number>): string[] {
+  const p = [...parts];
+  for (;;) {
+    let best = -1;
+    let bestRank = Number.POSITIVE_INFINITY;
+    for (let i = 0; i + 1 < p.length; i++) {
+      const r = rank.get(`${p[i]} ${p[i + 1]}`);
+      if (r !== undefined && r < bestRank) [best, bestRank] = [i, r];
+    }
+    if (best < 0) return p;
+    p.splice(best, 2, p[best]! + p[best + 1]!);
+  }
 }
 
 /** The fixture pieces with `specials` in place of the Llama-3 ones. */

@@ -11,7 +11,8 @@
  *
  * Not here (refused by name): pre-types whose splitting is hand-written C++ (kimi-k2, afmoe,
  * tiny_aya), that skip byte-level encoding (gemma4, sarvam-moe, whitespace), add a separator
- * token (jina-v1-en, roberta-bpe, …) or drop BOS (chatglm-bpe, glm4), chameleon, superbpe.
+ * token (jina-v1-en, roberta-bpe, …) or drop BOS (chatglm-bpe, glm4), chameleon, superbpe, and
+ * youtu (llama.cpp reads its \p{Lu} / \p{Ll} as any letter).
  * Names llama.cpp reads as one pre-type but with another `clean_spaces` (its detokenizer's clean-up,
  * clean-spaces.ts) are separate entries.
  */
@@ -51,6 +52,15 @@ const DEEPSEEK_LETTERS =
 const DEEPSEEK3 =
   "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+";
 
+// Later pre-types, as llama.cpp spells them (contractions in tokenizer.json's spelling, which
+// translates to the same JS). bailingmoe: llama.cpp made tokenizer.json's possessive quantifiers greedy.
+const QWEN35 = `${CONTRACTIONS}|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}| ?[^\\s\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`;
+const SEED_CODER = `${CONTRACTIONS}|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1}| ?[^\\s\\p{L}\\p{N}\\r\\n]+|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`;
+const BAILINGMOE = "'(?:[sSdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+";
+const EXAONE_MOE = `${CONTRACTIONS}|[^\\r\\n\\p{L}\\p{N}]?(?:\\p{L}\\p{M}*(?: \\p{L}\\p{M}*)*)+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]?|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+`;
+const MINICPM5 = `${CONTRACTIONS}|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}+| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`;
+const JAIS2 = `${CONTRACTIONS}|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s{512}(?!\\S)|\\s{256}(?!\\S)|\\s{128}(?!\\S)|\\s{64}(?!\\S)|\\s{32}(?!\\S)|\\s{16}(?!\\S)|\\s{8}(?!\\S)|\\s{4}(?!\\S)|\\s{1,2}(?!\\S)|\\s{1}`;
+
 // clean_spaces is on unless a pre-type turns it off, as in llama.cpp.
 const pre = (names: string[], regexes: string[], flags: { ignoreMerges?: boolean; addBos?: boolean; cleanSpaces?: boolean } = {}): PreType => ({
   names,
@@ -85,6 +95,13 @@ export const PRE_TYPES: readonly PreType[] = [
   pre(["poro-chat"], [PORO], noClean),
   pre(["bloom", "gpt3-finnish"], [PORO]),
   pre(["viking"], [PORO, "\\p{N}"], noClean),
+  pre(["qwen35"], [QWEN35], noClean),
+  pre(["seed-coder"], [SEED_CODER], noClean),
+  pre(["bailingmoe", "bailingmoe2", "llada-moe"], [BAILINGMOE], noClean),
+  pre(["exaone-moe"], [EXAONE_MOE]),
+  pre(["minicpm5"], ["\\p{N}{1,3}", MINICPM5], { ignoreMerges: true }),
+  pre(["jais-2"], [JAIS2]),
+  pre(["laguna"], ["[^\\n]+|[\\n]+", QWEN2], noClean),
 ];
 
 const BY_NAME: ReadonlyMap<string, PreType> = new Map(PRE_TYPES.flatMap((t) => t.names.map((n) => [n, t] as const)));
