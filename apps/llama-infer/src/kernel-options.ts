@@ -26,14 +26,14 @@ export function addThreadsOption(cmd: Command): Command {
 /**
  * `--dtype <type>` (generate, chat, serve): how the weight matrices are kept in memory. Unset: f32
  * for a model directory, as stored for a GGUF file (its blocks as they are); given: every matrix
- * is converted to it, except that q4_0 and q4_k keep the output matrix (lm_head, or a tied
+ * is converted to it, except that q4_0, q4_k and q5_k keep the output matrix (lm_head, or a tied
  * embedding) at q6_k, or q8_0 where its rows are not whole 256-weight super-blocks, as llama.cpp's
  * quantize does (@mini/llm's dtype-recipe.ts).
  */
 export function addDtypeOption(cmd: Command): Command {
   return cmd.option(
     "--dtype <type>",
-    `weights in memory: ${WEIGHT_DTYPES.join(", ")}, converted at load (default: f32 for a model directory, as stored for a .gguf file; q4_0 and q4_k keep the output matrix at q6_k, or q8_0 for rows not a multiple of 256, as llama.cpp does; norms, RoPE, softmax and the KV cache stay f32)`,
+    `weights in memory: ${WEIGHT_DTYPES.join(", ")}, converted at load (default: f32 for a model directory, as stored for a .gguf file; q4_0, q4_k and q5_k keep the output matrix at q6_k, or q8_0 for rows not a multiple of 256, as llama.cpp does; norms, RoPE, softmax and the KV cache stay f32)`,
   );
 }
 

@@ -110,7 +110,7 @@ describe("llama-infer help and synth (in-process)", () => {
     expect(ok.stdout.length).toBeGreaterThan("Once upon a time".length);
     const bad = await runInProcess(["generate", "--model", STORY, "--dtype", "int3", "--prompt", "hi"]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr.trim()).toBe('error: --dtype: expected one of f32, bf16, f16, q8_0, q4_0, q4_k, q6_k, got "int3"');
+    expect(bad.stderr.trim()).toBe('error: --dtype: expected one of f32, bf16, f16, q8_0, q4_0, q4_k, q5_k, q6_k, got "int3"');
   });
 
   it("synth --help and serve --help list every option with its default", async () => {

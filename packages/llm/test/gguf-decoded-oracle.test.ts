@@ -1,6 +1,6 @@
 /**
- * GGUF files whose tensors are of types mini decodes at load (Q5_0, Q5_1, Q4_1, Q5_K, Q3_K, Q2_K,
- * IQ4_NL, IQ4_XS),
+ * GGUF files whose tensors are of types mini decodes at load (Q5_0, Q5_1, Q4_1, Q3_K, Q2_K,
+ * IQ4_NL, IQ4_XS; Q5_K_M's ffn_down is Q5_K, held as stored as q5_k),
  * run by mini and by llama.cpp (node-llama-cpp's prebuilt binary). The shape is SmolLM2-135M's
  * width (hidden 576, 9 heads of 64, 3 KV heads; intermediate 1536), so the 576-wide rows are not
  * whole 256-value super-blocks and the files carry llama.cpp's fallbacks as its quantizer writes
@@ -43,7 +43,7 @@ const MIXES: Record<string, { tied: boolean; mix: Mix; decoded: GgmlType[]; shap
     mix: (n) => (/attn_v|^output\./.test(n) ? "Q8_0" : /ffn_down/.test(n) ? "Q4_K" : "Q5_0"),
     decoded: ["Q5_0"],
   },
-  // Q5_K_M on 576-wide rows: Q5_K → Q5_1; ffn_down (1536 wide) Q5_K; tied embedding (the output) Q5_1.
+  // Q5_K_M on 576-wide rows: Q5_K → Q5_1; ffn_down (1536 wide) Q5_K (held as q5_k); tied embedding (the output) Q5_1.
   "Q5_K_M": { tied: true, mix: (n) => (/ffn_down/.test(n) ? "Q5_K" : "Q5_1"), decoded: ["Q5_1", "Q5_K"] },
   // The legacy and non-linear 4-bit types together; the tied embedding IQ4_NL.
   "Q4_1+IQ4_NL": { tied: true, mix: (n) => (/attn_[qkv]/.test(n) ? "Q4_1" : "IQ4_NL"), decoded: ["Q4_1", "IQ4_NL"] },
@@ -91,7 +91,7 @@ const files = Object.entries(MIXES).map(([name, { tied, mix, decoded, shape }], 
 });
 
 describe("files with types decoded at load: what mini holds", () => {
-  it("each decoded matrix is held in ggufHeldDtype's dtype (q8_0 for Q5_0 / IQ4_NL, f16 otherwise) and the memory check counts those bytes", () => {
+  it("each decoded matrix is held in ggufHeldDtype's dtype (q8_0 for Q5_0 / IQ4_NL, f16 otherwise; Q5_K as stored) and the memory check counts those bytes", () => {
     for (const { name, path, decoded } of files) {
       const g = loadGgufModel(path);
       const w = g.model.weights;
@@ -103,6 +103,13 @@ describe("files with types decoded at load: what mini holds", () => {
       for (const d of decoded) expect(types.has(d), `${name} holds ${d}`).toBe(true);
       const embedType = g.gguf.tensor("token_embd.weight").type.name;
       expect((w.embed as WeightMatrix).dtype, name).toBe(embedType === "Q5_0" || embedType === "IQ4_NL" || embedType === "Q8_0" ? "q8_0" : "f16");
+      // Q5_K (Q5_K_M's ffn_down) is held as stored: a q5_k matrix of the file's bytes
+      for (const [i, l] of w.layers.entries()) {
+        const down = `blk.${i}.ffn_down.weight`;
+        if (g.gguf.tensor(down).type.name !== "Q5_K") continue;
+        expect((l.wDown as WeightMatrix).dtype, name).toBe("q5_k");
+        expect((l.wDown as WeightMatrix).bytes(), name).toEqual(g.gguf.bytes(down));
+      }
       // Decoded at load, the held values are the file's values (q8_0: exactly; f16: within f16's rounding).
       const last = `blk.${w.layers.length - 1}.ffn_gate.weight`;
       const wg = w.layers.at(-1)!.wGate as WeightMatrix;
@@ -121,12 +128,12 @@ describe("files with types decoded at load: what mini holds", () => {
   /**
    * mini as held against mini on the same file decoded to f32 (`dtype: "f32"`): the weights are the
    * same values (f16-held: within f16's rounding), so the gap is the activations' rounding alone,
-   * q8 blocks for q8_0-held matrices. Measured (log-probs spread over ~10 units): Q4_K_M 0.27 (every
-   * matrix q8_0 or q4_k, so every product rounds its activations), Q5_K_M 0.0066 (all f16: the
-   * weights' f16 rounding alone), Q4_1+IQ4_NL 0.10, Q3_K_M 0.11, Q2_K+IQ4_XS+Q3_K 0.0076 (all f16),
+   * q8 blocks for q8_0- and K-quant-held matrices. Measured (log-probs spread over ~10 units): Q4_K_M
+   * 0.27 (every matrix q8_0 or q4_k, so every product rounds its activations), Q5_K_M 0.097 (f16 but
+   * ffn_down, held as q5_k; 0.0066 when that too was decoded to f16), Q4_1+IQ4_NL 0.10, Q3_K_M 0.11, Q2_K+IQ4_XS+Q3_K 0.0076 (all f16),
    * qwen2 Q4_K_M 0.078.
    */
-  const F32_TOLERANCE: Record<string, number> = { "Q4_K_M": 0.4, "Q5_K_M": 0.02, "Q4_1+IQ4_NL": 0.3, "Q3_K_M": 0.3, "Q2_K+IQ4_XS+Q3_K": 0.02, "qwen2 Q4_K_M": 0.4 };
+  const F32_TOLERANCE: Record<string, number> = { "Q4_K_M": 0.4, "Q5_K_M": 0.3, "Q4_1+IQ4_NL": 0.3, "Q3_K_M": 0.3, "Q2_K+IQ4_XS+Q3_K": 0.02, "qwen2 Q4_K_M": 0.4 };
   it("next-token log-probs as held are within the stated tolerance of the decoded-to-f32 model's", () => {
     for (const { name, path } of files) {
       const held = loadGgufModel(path);

@@ -86,7 +86,7 @@ describe("block formats (llama.cpp's Q8_0 / Q4_0)", () => {
 
   it("parseWeightDtype names the option and the choices", () => {
     expect(parseWeightDtype("Q8_0")).toBe("q8_0");
-    expect(() => parseWeightDtype("int3", "--dtype")).toThrow('--dtype: expected one of f32, bf16, f16, q8_0, q4_0, q4_k, q6_k, got "int3"');
+    expect(() => parseWeightDtype("int3", "--dtype")).toThrow('--dtype: expected one of f32, bf16, f16, q8_0, q4_0, q4_k, q5_k, q6_k, got "int3"');
   });
 
   it("f16 refuses a weight it cannot hold, naming the tensor", () => {

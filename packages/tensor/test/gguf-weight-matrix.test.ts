@@ -19,9 +19,9 @@ function reference(x: Float32Array, w: Float32Array, M: number): Float64Array {
 describe("GGUF tensors as compact WeightMatrix", () => {
   const types: [GgmlType, boolean, number][] = [
     // type, kept as stored, matmul tolerance relative to max |y| (q8/q4 kernels quantize x to int8)
-    ["F32", true, 1e-5], ["F16", true, 1e-5], ["BF16", true, 1e-5], ["Q8_0", true, 0.02], ["Q4_0", true, 0.02], ["Q4_K", true, 0.03], ["Q6_K", true, 0.03],
+    ["F32", true, 1e-5], ["F16", true, 1e-5], ["BF16", true, 1e-5], ["Q8_0", true, 0.02], ["Q4_0", true, 0.02], ["Q4_K", true, 0.03], ["Q5_K", true, 0.03], ["Q6_K", true, 0.03],
     // decoded at load: q8_0 (Q5_0, IQ4_NL: exact), f16 (the rest: f32 activations; the weights' f16 rounding)
-    ["Q5_0", false, 0.02], ["IQ4_NL", false, 0.02], ["Q4_1", false, 5e-3], ["Q5_1", false, 5e-3], ["Q5_K", false, 5e-3], ["Q3_K", false, 5e-3], ["Q2_K", false, 5e-3], ["IQ4_XS", false, 5e-3],
+    ["Q5_0", false, 0.02], ["IQ4_NL", false, 0.02], ["Q4_1", false, 5e-3], ["Q5_1", false, 5e-3], ["Q3_K", false, 5e-3], ["Q2_K", false, 5e-3], ["IQ4_XS", false, 5e-3],
   ];
   for (const [type, asStored, tol] of types) {
     it(`${type}: ${asStored ? "the stored blocks are the matrix's bytes" : `decoded into ${ggufHeldDtype(type)}`}; rows and x·Wᵀ match the reference decoder`, () => {
@@ -67,7 +67,7 @@ describe("GGUF tensors as compact WeightMatrix", () => {
   });
 
   it("one matrix of a stacked 3-D tensor (Mixtral's experts): its byte range, as stored", () => {
-    for (const type of ["Q8_0", "Q6_K"] as const) {
+    for (const type of ["Q8_0", "Q5_K", "Q6_K"] as const) {
       const stacked = quantize(type, seededFloats(3 * ROWS * COLS, 5, 1));
       const f = parseGguf(serializeGguf(new Map(), [{ name: "exps", type, shape: [3, ROWS, COLS], data: stacked }]), "e.gguf");
       const per = stacked.length / 3;
@@ -85,7 +85,7 @@ describe("GGUF tensors as compact WeightMatrix", () => {
   });
 
   it("one matrix of a stacked 3-D tensor of a type decoded at load: that expert's values", () => {
-    for (const type of ["Q5_0", "Q5_K"] as const) {
+    for (const type of ["Q5_0", "Q3_K"] as const) {
       const stacked = quantize(type, seededFloats(3 * ROWS * COLS, 6, 1));
       const f = parseGguf(serializeGguf(new Map(), [{ name: "exps", type, shape: [3, ROWS, COLS], data: stacked }]), "e.gguf");
       const per = stacked.length / 3;

@@ -12,7 +12,7 @@ import { compileKernels, instantiateKernels, relaxedDot, relaxedDotSupported, se
 import { getThreads, setThreads } from "../src/wasm/pool.js";
 import { seededFloats } from "./helpers.js";
 
-// Q4_K / Q6_K products: the decode row-dots (kquant/q4_k.wat, q6_k.wat) and prefill's packed gemms
+// Q4_K / Q5_K / Q6_K products: the decode row-dots (kquant/q4_k.wat, q5_k.wat, q6_k.wat) and prefill's packed gemms
 // (kquant/gemm.wat) must both give kquantMatmulF32's numbers bit for bit — the same float chain
 // per (x row, W row) — for any M, K, N and thread count.
 if (Number(process.versions.node.split(".")[0]) < 22) setFlagsFromString("--experimental-wasm-relaxed-simd");
@@ -22,7 +22,7 @@ afterAll(() => {
   setRelaxedDot(initialRelaxedDot);
 });
 
-const KQUANTS: KQuantDtype[] = ["q4_k", "q6_k"];
+const KQUANTS: KQuantDtype[] = ["q4_k", "q5_k", "q6_k"];
 const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
 /** Weights of either sign with sub-blocks of very different ranges (all 6-bit scales and mins in use). */
@@ -55,7 +55,7 @@ describe("K-quant row-dots (kquant.wat, decode)", () => {
 
 /** Any quant and scale bytes, finite f16 super-block scales (d, Q4_K's dmin) of either sign. */
 function rawSuperBlocks(dtype: KQuantDtype, N: number, K: number, seed: number): Uint8Array {
-  const sb = dtype === "q4_k" ? 144 : 210, halves = dtype === "q4_k" ? [1, 3] : [209];
+  const sb = { q4_k: 144, q5_k: 176, q6_k: 210 }[dtype], halves = dtype === "q6_k" ? [209] : [1, 3];
   const out = new Uint8Array((N * K / 256) * sb);
   const r = seededFloats(out.length, seed, 1);
   for (let i = 0; i < out.length; i++) out[i] = Math.floor((r[i]! + 1) * 128) & 255;
@@ -79,13 +79,13 @@ function runGemm(k: KquantExports, dtype: KQuantDtype, x: Float32Array, M: numbe
   const pairActs = int8 ? int8.pairActsK8 : k.pairActsK;
   pairActs(xq, M, nsb, x2, 0, 1);
   pairActs(xq, M, nsb, x2, 1, pairs);
-  (int8 ? int8.gemmQ4_K : dtype === "q4_k" ? k.gemmQ4_K : k.gemmQ6_K)(x2, M, nsb, pw, N, po + 4 * c0, ldo, panel);
+  (int8 ? int8.gemmQ4_K : { q4_k: k.gemmQ4_K, q5_k: k.gemmQ5_K, q6_k: k.gemmQ6_K }[dtype])(x2, M, nsb, pw, N, po + 4 * c0, ldo, panel);
   const out = heap.view(po, M * ldo).slice();
   for (const p of [px, pw, po, xq, x2, panel]) heap.release(p);
   return out;
 }
 
-describe("gemmQ4_K / gemmQ6_K (kquant/gemm.wat, prefill)", () => {
+describe("gemmQ4_K / gemmQ5_K / gemmQ6_K (kquant/gemm.wat, prefill)", () => {
   const relaxed = instantiateKernels(compileKernels(true));
   const builds = [
     { name: "SIMD128", kernels: instantiateKernels(compileKernels(false)).kquant, int8: undefined, dtypes: KQUANTS },

@@ -12,8 +12,8 @@ import { seededFloats } from "./helpers.js";
 const initial = getThreads();
 afterAll(() => setThreads(initial));
 
-const KQUANTS: KQuantDtype[] = ["q4_k", "q6_k"];
-const GGML: Record<KQuantDtype, "Q4_K" | "Q6_K"> = { q4_k: "Q4_K", q6_k: "Q6_K" };
+const KQUANTS: KQuantDtype[] = ["q4_k", "q5_k", "q6_k"];
+const GGML: Record<KQuantDtype, "Q4_K" | "Q5_K" | "Q6_K"> = { q4_k: "Q4_K", q5_k: "Q5_K", q6_k: "Q6_K" };
 const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
 /**
@@ -39,7 +39,7 @@ function weights(n: number, seed: number): Float32Array {
   return w;
 }
 
-describe("K-quant rows (llama.cpp's Q4_K / Q6_K super-blocks)", () => {
+describe("K-quant rows (llama.cpp's Q4_K / Q5_K / Q6_K super-blocks)", () => {
   it("are GGUF's blocks byte for byte, and row() is the reference dequantizer", () => {
     for (const dtype of KQUANTS) {
       const N = 3, K = 512;
@@ -47,7 +47,7 @@ describe("K-quant rows (llama.cpp's Q4_K / Q6_K super-blocks)", () => {
       const bytes = encodeWeights(wf, N, K, dtype, "w");
       expect(bytes).toEqual(quantize(GGML[dtype], wf));
       expect(bytes.length).toBe(N * rowBytes(dtype, K));
-      expect(rowBytes(dtype, K)).toBe(dtype === "q4_k" ? 2 * 144 : 2 * 210);
+      expect(rowBytes(dtype, K)).toBe(2 * { q4_k: 144, q5_k: 176, q6_k: 210 }[dtype]);
       const m = WeightMatrix.fromBytes(bytes, N, K, dtype, "w");
       const all = dequantize(GGML[dtype], bytes, N * K);
       for (let r = 0; r < N; r++) expect(m.row(r)).toEqual(all.subarray(r * K, (r + 1) * K));
@@ -62,6 +62,9 @@ describe("K-quant rows (llama.cpp's Q4_K / Q6_K super-blocks)", () => {
     );
     expect(() => WeightMatrix.fromBytes(new Uint8Array(210), 1, 300, "q6_k", "output.weight")).toThrow(KQuantRowError);
     expect(() => rowBytes("q6_k", 0)).toThrow(KQuantRowError);
+    expect(() => WeightMatrix.fromF32(new Float32Array(3 * 576), 3, 576, "q5_k", "blk.0.attn_v.weight")).toThrow(
+      "blk.0.attn_v.weight: q5_k needs rows of whole 256-weight super-blocks, got rows of 576 weights (q8_0 and q4_0 take any row length)",
+    );
   });
 });
 
@@ -74,7 +77,7 @@ describe("kquant.wat against the reference loops", () => {
     seed: fc.integer({ min: 1, max: 1 << 30 }),
   });
 
-  it("q4_k, q6_k: odd shapes, one thread", () => {
+  it("q4_k, q5_k, q6_k: odd shapes, one thread", () => {
     setThreads(1);
     fc.assert(
       fc.property(shapes, ({ dtype, M, superBlocks, N, seed }) => {

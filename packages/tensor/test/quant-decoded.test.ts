@@ -1,5 +1,6 @@
 /**
- * The ggml types mini decodes at load (Q4_1, Q5_0, Q5_1, Q5_K, Q3_K, Q2_K, IQ4_NL, IQ4_XS): each reference decoder
+ * The ggml types mini decodes at load (Q4_1, Q5_0, Q5_1, Q3_K, Q2_K, IQ4_NL, IQ4_XS) and Q5_K (held as stored since
+ * q5_k, its decoder still the reference of row()): each reference decoder
  * against a plain float64 reading of the block format written here from ggml-common.h's structs
  * (a bit stream read LSB first, not the decoders' loops), llama.cpp's reference rounding for the
  * legacy quantizers, and Q5_0 / IQ4_NL as Q8_0 bit for bit.
@@ -154,7 +155,7 @@ describe("Q5_0 and IQ4_NL held as Q8_0", () => {
     const types = ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q4_1", "Q5_0", "Q5_1", "Q5_K", "Q3_K", "Q2_K", "IQ4_NL", "IQ4_XS"] as const;
     expect(Object.fromEntries(types.map((t) => [t, ggufHeldDtype(t)]))).toEqual({
       F32: "f32", F16: "f16", BF16: "bf16", Q8_0: "q8_0", Q4_0: "q4_0", Q4_K: "q4_k", Q6_K: "q6_k",
-      Q4_1: "f16", Q5_0: "q8_0", Q5_1: "f16", Q5_K: "f16", Q3_K: "f16", Q2_K: "f16", IQ4_NL: "q8_0", IQ4_XS: "f16",
+      Q4_1: "f16", Q5_0: "q8_0", Q5_1: "f16", Q5_K: "q5_k", Q3_K: "f16", Q2_K: "f16", IQ4_NL: "q8_0", IQ4_XS: "f16",
     });
   });
 });

@@ -18,7 +18,7 @@ export function convertCommand(io: CliIO): Command {
     .argument("<model-dir>", "HF model directory (config.json, model.safetensors, tokenizer.json)")
     .argument("<out>", "the GGUF file to write (replaced atomically)")
     .addOption(new Option("--to <format>", "output format").choices(["gguf"]).makeOptionMandatory())
-    .addOption(new Option("--dtype <type>", "tensor type of the matrices (norms stay f32; q4_0, q4_k and the types mini decodes at load write the output matrix as Q6_K, or Q8_0 for rows not a multiple of 256, and other rows that are not whole blocks in llama-quantize's fallback type, as it does; the K and IQ types use simple quantizers)").choices(DTYPES).default("f16"))
+    .addOption(new Option("--dtype <type>", "tensor type of the matrices (norms stay f32; q4_0, q4_k, q5_k and the types mini decodes at load write the output matrix as Q6_K, or Q8_0 for rows not a multiple of 256, and other rows that are not whole blocks in llama-quantize's fallback type, as it does; the K and IQ types use simple quantizers)").choices(DTYPES).default("f16"))
     .action(async (modelDir: string, out: string, opts: { dtype: string }) => {
       const dir = resolve(modelDir);
       const target = resolve(out);

@@ -73,6 +73,7 @@ export function decodeRow(bytes: Uint8Array, dtype: WeightDtype, K: number, r: n
       dequantizeRowQ4_0(bytes, p, K, out, outOffset);
       break;
     case "q4_k":
+    case "q5_k":
     case "q6_k":
       dequantizeKQuantRow(dtype, bytes, p, K, out, outOffset);
       break;

@@ -5,16 +5,16 @@ import { kernelRef, runJobs, splitRange, threadCount, type KernelRef } from "../
 import { roundUp4 } from "../wasm/scratch.js";
 import { ACT_Q16, blocksPerRow } from "./blocks.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
-import { ACT_Q8K_BYTES, SUPER_BLOCK } from "./kquant.js";
+import { ACT_Q8K_BYTES, isKQuant, SUPER_BLOCK } from "./kquant.js";
 
 /**
- * Prefill's products with Q8_0 / Q4_0 W (compact/int-gemm.wat) and Q4_K / Q6_K W (kquant/gemm.wat):
+ * Prefill's products with Q8_0 / Q4_0 W (compact/int-gemm.wat) and Q4_K / Q5_K / Q6_K W (kquant/gemm.wat):
  * out [M, N] = x [M, K] · Wᵀ for M ≥ INT_GEMM_MIN_M, the same bits as the row-dots (compact/q8_0.wat,
  * kquant/q4_k.wat) and so the same for every thread count. Three steps, each on the kernel pool:
  *   1. x quantized by quantizeActs16 (16-bit blocks of 32) / quantizeActsK (8-bit blocks of 256),
  *      split by rows of x;
  *   2. pairActs16 / pairActsK lay the rows out by pairs, each k-pair repeated for the dot products' lanes;
- *   3. gemmQ8_0 / gemmQ4_0 / gemmQ4_K / gemmQ6_K, split by rows of W (8-row groups): each job packs
+ *   3. gemmQ8_0 / gemmQ4_0 / gemmQ4_K / gemmQ5_K / gemmQ6_K, split by rows of W (8-row groups): each job packs
  *      its rows 8 at a time into a panel of its own and multiplies it by 4 rows of x at a time.
  * Several products of one x (a layer's q, k, v; gate and up: up to INT_GEMM_GROUP_MAX) share
  * steps 1 and 2, and their rows are cut into one piece per thread for one round of step 3.
@@ -37,18 +37,18 @@ export const INT_GEMM_MIN_M = 8;
 interface Format { nb: number; actBytes: number; pairBytes: number; panelBytes: number; panelFixed: number }
 function format(dtype: IntGemmDtype, K: number): Format {
   if (dtype === "q4_k" && relaxedDot()) return { nb: K / SUPER_BLOCK, actBytes: ACT_Q8K_BYTES, pairBytes: 1104, panelBytes: 4992, panelFixed: 32 };
-  if (dtype === "q4_k" || dtype === "q6_k") return { nb: K / SUPER_BLOCK, actBytes: ACT_Q8K_BYTES, pairBytes: 2128, panelBytes: 8576, panelFixed: 1088 };
+  if (dtype === "q4_k" || dtype === "q5_k" || dtype === "q6_k") return { nb: K / SUPER_BLOCK, actBytes: ACT_Q8K_BYTES, pairBytes: 2128, panelBytes: 8576, panelFixed: 1088 };
   return { nb: blocksPerRow(K), actBytes: ACT_Q16.blockBytes + 4, pairBytes: 272, panelBytes: 1088, panelFixed: 0 };
 }
 /** Most products of one x in one runIntGemm (the scratch holds a panel for each job: threads + this − 1). */
 export const INT_GEMM_GROUP_MAX = 3;
 
 /** The weight dtypes with a packed integer gemm. */
-export type IntGemmDtype = "q8_0" | "q4_0" | "q4_k" | "q6_k";
+export type IntGemmDtype = "q8_0" | "q4_0" | "q4_k" | "q5_k" | "q6_k";
 
 /** Whether out = x·Wᵀ with x [M, K] and W in `dtype` takes runIntGemm. */
 export function usesIntGemm(dtype: WeightDtype, M: number): dtype is IntGemmDtype {
-  return (dtype === "q8_0" || dtype === "q4_0" || dtype === "q4_k" || dtype === "q6_k") && M >= INT_GEMM_MIN_M;
+  return (dtype === "q8_0" || dtype === "q4_0" || isKQuant(dtype)) && M >= INT_GEMM_MIN_M;
 }
 
 /** The scratch of one call: byte offsets from its start (xd: q8_0 / q4_0's scales), and its floats for `jobs` jobs. */
@@ -76,10 +76,14 @@ export interface IntGemmProduct {
 const refs: Record<string, KernelRef> = {};
 const ref = (module: string, name: string): KernelRef => (refs[`${module}.${name}`] ??= kernelRef(module, name));
 
+const KQUANT_GEMM = { q4_k: "gemmQ4_K", q5_k: "gemmQ5_K", q6_k: "gemmQ6_K" } as const;
+
 /** A call's kernels: kquant.wat's for the K-quants; relaxeddot.wat's for Q4_0 where its int8 dot product is in use, else compact.wat's. */
 function kernels(dtype: IntGemmDtype): { quantize: KernelRef; pairs: KernelRef; gemm: KernelRef } {
   if (dtype === "q4_k" && relaxedDot()) return { quantize: ref("kquant", "quantizeActsK"), pairs: ref("relaxeddot", "pairActsK8"), gemm: ref("relaxeddot", "gemmQ4_K") };
-  if (dtype === "q4_k" || dtype === "q6_k") return { quantize: ref("kquant", "quantizeActsK"), pairs: ref("kquant", "pairActsK"), gemm: ref("kquant", dtype === "q4_k" ? "gemmQ4_K" : "gemmQ6_K") };
+  // Q5_K takes the int16 gemm in both builds (no int8 variant: its 5-bit quants are the same
+  // "i7" operand, but its relaxed packer is not written)
+  if (isKQuant(dtype)) return { quantize: ref("kquant", "quantizeActsK"), pairs: ref("kquant", "pairActsK"), gemm: ref("kquant", KQUANT_GEMM[dtype]) };
   const quantize = ref("compact", "quantizeActs16");
   if (dtype === "q4_0" && relaxedDot()) return { quantize, pairs: ref("relaxeddot", "pairActs8"), gemm: ref("relaxeddot", "gemmQ4_0") };
   return { quantize, pairs: ref("compact", "pairActs16"), gemm: ref("compact", dtype === "q8_0" ? "gemmQ8_0" : "gemmQ4_0") };
@@ -91,7 +95,7 @@ function kernels(dtype: IntGemmDtype): { quantize: KernelRef; pairs: KernelRef; 
  */
 export function runIntGemm(dtype: IntGemmDtype, px: number, M: number, K: number, products: readonly IntGemmProduct[], work: number): void {
   if (products.length > INT_GEMM_GROUP_MAX) throw new Error(`runIntGemm: ${products.length} products of one x, at most ${INT_GEMM_GROUP_MAX}`);
-  const k = kernels(dtype), f = format(dtype, K), nb = f.nb, kq = dtype === "q4_k" || dtype === "q6_k";
+  const k = kernels(dtype), f = format(dtype, K), nb = f.nb, kq = isKQuant(dtype);
   const at = layout(f, M, 0);
   const xq = work, xd = work + at.xd, x2 = work + at.x2;
   runJobs(k.quantize, split(M, Math.ceil(4096 / K), (m0, m1) => kq

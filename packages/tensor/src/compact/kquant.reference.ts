@@ -1,23 +1,26 @@
 import { f16ToF32 } from "../io/half.js";
 import { integersQ4_K, Q4_K_BYTES } from "../quant/q4_k.js";
+import { integersQ5_K, Q5_K_BYTES } from "../quant/q5_k.js";
 import { integersQ6_K, Q6_K_BYTES } from "../quant/q6_k.js";
 import { quantizeActRowK, SUPER_BLOCK, type KQuantDtype } from "./kquant.js";
 
 /**
- * kquant.wat's arithmetic for Q4_K / Q6_K W in exact float32 steps, to compare bit for bit (the
+ * kquant.wat's arithmetic for Q4_K / Q5_K / Q6_K W in exact float32 steps, to compare bit for bit (the
  * float64 reference with its tolerance is compactMatmulReference): out [M, N] = x [M, K] · Wᵀ.
  * x quantized per row by quantizeActRowK; per (x row, W row) one float chain over the super-blocks,
  *   acc ← (acc + f32(Σ_k ints[k]·q_x[k])·(d·d_x)) − f32(Σ_s m[s]·Σq_x[s])·(dmin·d_x)
  * (Q6_K without the second term), the integer sums exact — the row-dots' and the gemms' order.
  */
 export function kquantMatmulF32(x: ArrayLike<number>, M: number, K: number, w: Uint8Array, dtype: KQuantDtype, N: number): Float32Array {
-  const nsb = K / SUPER_BLOCK, q4 = dtype === "q4_k", sbBytes = q4 ? Q4_K_BYTES : Q6_K_BYTES;
+  // q4: Q4_K and Q5_K (d @0, dmin @2, mins); Q6_K: d @208, no mins
+  const nsb = K / SUPER_BLOCK, q4 = dtype !== "q6_k", sbBytes = dtype === "q4_k" ? Q4_K_BYTES : dtype === "q5_k" ? Q5_K_BYTES : Q6_K_BYTES;
   const f = Math.fround;
   // W's integers once: ints [N·nsb][256], mins [N·nsb][8], d and dmin [N·nsb]
   const ints = new Int32Array(N * K), mins = new Int32Array(N * nsb * 8), d = new Float32Array(N * nsb), dmin = new Float32Array(N * nsb);
   for (let b = 0; b < N * nsb; b++) {
     const p = b * sbBytes, at = ints.subarray(b * SUPER_BLOCK, (b + 1) * SUPER_BLOCK);
-    if (q4) integersQ4_K(w, b, at, mins.subarray(b * 8, b * 8 + 8));
+    if (dtype === "q4_k") integersQ4_K(w, b, at, mins.subarray(b * 8, b * 8 + 8));
+    else if (dtype === "q5_k") integersQ5_K(w, b, at, mins.subarray(b * 8, b * 8 + 8));
     else integersQ6_K(w, b, at);
     d[b] = f16ToF32(q4 ? w[p]! | (w[p + 1]! << 8) : w[p + 208]! | (w[p + 209]! << 8));
     if (q4) dmin[b] = f16ToF32(w[p + 2]! | (w[p + 3]! << 8));

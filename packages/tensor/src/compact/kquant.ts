@@ -1,11 +1,12 @@
 import { dequantizeQ4_K, quantizeQ4_K, Q4_K_BLOCK, Q4_K_BYTES } from "../quant/q4_k.js";
+import { dequantizeQ5_K, quantizeQ5_K, Q5_K_BYTES } from "../quant/q5_k.js";
 import { dequantizeQ6_K, quantizeQ6_K, Q6_K_BYTES } from "../quant/q6_k.js";
 import { roundHalfEven } from "./blocks.js";
 
 /**
- * Rows of llama.cpp's K-quants (Q4_K, Q6_K) as a weight matrix keeps them: each row is K/256
+ * Rows of llama.cpp's K-quants (Q4_K, Q5_K, Q6_K) as a weight matrix keeps them: each row is K/256
  * super-blocks exactly as in a GGUF file (the formats, reference quantizers and dequantizers live
- * in src/quant/q4_k.ts and q6_k.ts). Unlike q8_0 / q4_0 (32-wide blocks, the last one zero-padded),
+ * in src/quant/q4_k.ts, q5_k.ts and q6_k.ts). Unlike q8_0 / q4_0 (32-wide blocks, the last one zero-padded),
  * a row here must be whole super-blocks: padding a 64- or 312-wide row to 256 would hold more bytes
  * than f16, so such a row is refused (KQuantRowError) and q8_0 / q4_0 are the dtypes for it.
  * The product (kquant.wat) quantizes the activations per call into one 8-bit block per super-block
@@ -13,16 +14,16 @@ import { roundHalfEven } from "./blocks.js";
  *   q: int8[256] @0 | d: f32 @256 | Σq of each 32: int16[8] @260     x[j] ≈ d·q[j], d = max|x|/127
  */
 
-export type KQuantDtype = "q4_k" | "q6_k";
+export type KQuantDtype = "q4_k" | "q5_k" | "q6_k";
 
 /** Weights per super-block. */
 export const SUPER_BLOCK = Q4_K_BLOCK;
 
 /** Bytes per super-block of each K-quant dtype. */
-export const KQUANT_BYTES: Readonly<Record<KQuantDtype, number>> = { q4_k: Q4_K_BYTES, q6_k: Q6_K_BYTES };
+export const KQUANT_BYTES: Readonly<Record<KQuantDtype, number>> = { q4_k: Q4_K_BYTES, q5_k: Q5_K_BYTES, q6_k: Q6_K_BYTES };
 
 export function isKQuant(dtype: string): dtype is KQuantDtype {
-  return dtype === "q4_k" || dtype === "q6_k";
+  return dtype === "q4_k" || dtype === "q5_k" || dtype === "q6_k";
 }
 
 /** A row length a K-quant cannot hold; `what` names the tensor (or option) it came from. */
@@ -44,6 +45,7 @@ export function quantizeKQuantRow(dtype: KQuantDtype, x: ArrayLike<number>, K: n
   const n = (K / SUPER_BLOCK) * KQUANT_BYTES[dtype];
   const dst = out.subarray(offset, offset + n);
   if (dtype === "q4_k") quantizeQ4_K(row, dst);
+  else if (dtype === "q5_k") quantizeQ5_K(row, dst);
   else quantizeQ6_K(row, dst);
 }
 
@@ -53,6 +55,7 @@ export function dequantizeKQuantRow(dtype: KQuantDtype, w: Uint8Array, offset: n
   const src = w.subarray(offset, offset + n);
   const dst = out.subarray(outOffset, outOffset + K);
   if (dtype === "q4_k") dequantizeQ4_K(src, K, dst);
+  else if (dtype === "q5_k") dequantizeQ5_K(src, K, dst);
   else dequantizeQ6_K(src, K, dst);
 }
 

@@ -11,7 +11,7 @@ import { intGemmScratchFloats, runIntGemm, usesIntGemm } from "./int-gemm.js";
 import { compactMatmulReference } from "./matmul.reference.js";
 
 /**
- * out [M, N] = x [M, K] · Wᵀ for W [N, K] kept compact (bf16, f16, q8_0, q4_0, q4_k, q6_k) in the WASM heap
+ * out [M, N] = x [M, K] · Wᵀ for W [N, K] kept compact (bf16, f16, q8_0, q4_0, q4_k, q5_k, q6_k) in the WASM heap
  * at byte address `w`. The f32 dtype goes through kernels.matmulTransB instead (matrix.ts).
  *
  * On the kernel pool: for the block-quantized dtypes the rows of x are first quantized once into
@@ -20,7 +20,7 @@ import { compactMatmulReference } from "./matmul.reference.js";
  * order for every thread count, so results are bit-identical whatever setThreads says.
  * bf16 / f16 with M ≥ GEMM_MIN_M (prefill) run the f32 gemm with W widened as it is packed
  * (widenedGemm below): a row-dot would widen every weight once per row of x.
- * q8_0 / q4_0 / q4_k / q6_k with M ≥ INT_GEMM_MIN_M (prefill) pack W for the int16 gemms of
+ * q8_0 / q4_0 / q4_k / q5_k / q6_k with M ≥ INT_GEMM_MIN_M (prefill) pack W for the int16 gemms of
  * int-gemm.ts (the row-dots' bits); with fewer rows q8_0 / q4_0 take relaxeddot.wat's int8 dot
  * products where relaxedDot() says so (the same
  * results bit for bit), except a Q8_0 W holding a −128 (`q8Minus128`: that one weight value the
@@ -44,7 +44,7 @@ function ref(name: string): KernelRef {
 
 /** Each dtype's row-dot export (module.name; compact.wat's by default). */
 const dotName: Record<Exclude<WeightDtype, "f32">, string> = {
-  bf16: "dotBf16", f16: "dotF16", q8_0: "dotQ8_0", q4_0: "dotQ4_0", q4_k: "kquant.dotQ4_K", q6_k: "kquant.dotQ6_K",
+  bf16: "dotBf16", f16: "dotF16", q8_0: "dotQ8_0", q4_0: "dotQ4_0", q4_k: "kquant.dotQ4_K", q5_k: "kquant.dotQ5_K", q6_k: "kquant.dotQ6_K",
 };
 
 export function compactMatmulTransB(

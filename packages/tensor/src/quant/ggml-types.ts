@@ -57,13 +57,13 @@ export const GGML_TYPES: ReadonlyMap<number, GgmlTypeInfo> = new Map(
 );
 
 /** The types mini keeps in memory as they are stored and multiplies (a compact dtype each: GGUF_COMPACT_DTYPE). */
-export type GgmlCompactType = "F32" | "F16" | "BF16" | "Q8_0" | "Q4_0" | "Q4_K" | "Q6_K";
+export type GgmlCompactType = "F32" | "F16" | "BF16" | "Q8_0" | "Q4_0" | "Q4_K" | "Q5_K" | "Q6_K";
 
 /**
  * The types mini reads and writes but does not multiply: a tensor of one is decoded at load into a
  * compact dtype (io/gguf/held-dtype.ts ggufHeldDtype says which).
  */
-export type GgmlDecodedType = "Q4_1" | "Q5_0" | "Q5_1" | "Q5_K" | "Q3_K" | "Q2_K" | "IQ4_NL" | "IQ4_XS";
+export type GgmlDecodedType = "Q4_1" | "Q5_0" | "Q5_1" | "Q3_K" | "Q2_K" | "IQ4_NL" | "IQ4_XS";
 
 /** Every type mini reads and writes (each has a reference encoder and decoder in quant/). */
 export type GgmlType = GgmlCompactType | GgmlDecodedType;

@@ -37,6 +37,26 @@ export function dequantizeQ5_K(src: Uint8Array, n: number, out: Float32Array = n
 }
 
 /**
+ * Super-block b's integers (what the kernels multiply exactly), as integersQ4_K's: ints[k] = sc[s]·q
+ * for its 256 values (s = k / 32, q the 5-bit quant, ≤ 63·31) and mins[s] = m[s], so value k =
+ * d·ints[k] − dmin·mins[k / 32].
+ */
+export function integersQ5_K(src: Uint8Array, b: number, ints: Int32Array, mins: Int32Array): void {
+  const p = b * Q5_K_BYTES;
+  for (let c = 0; c < 4; c++) {
+    const [sc0, m0] = scaleMinK4(src, p + 4, 2 * c);
+    const [sc1, m1] = scaleMinK4(src, p + 4, 2 * c + 1);
+    mins[2 * c] = m0;
+    mins[2 * c + 1] = m1;
+    for (let l = 0; l < 32; l++) {
+      const low = src[p + 48 + c * 32 + l]!, high = src[p + 16 + l]!;
+      ints[c * 64 + l] = sc0 * ((low & 0xf) | (((high >> (2 * c)) & 1) << 4));
+      ints[c * 64 + 32 + l] = sc1 * ((low >> 4) | (((high >> (2 * c + 1)) & 1) << 4));
+    }
+  }
+}
+
+/**
  * A simple quantizer (k-scales.ts chooseKScales, not llama.cpp's iterative make_qkx2_quants, so its
  * error is somewhat larger, but the blocks are exact Q5_K).
  */

@@ -113,12 +113,13 @@ export interface CompactExports {
 }
 
 /**
- * Exports of kquant.wat: products with weights in llama.cpp's Q4_K / Q6_K super-blocks [rows, nsb]
- * (src/quant/q4_k.ts, q6_k.ts; nsb = K/256), against activations quantized by quantizeActsK (nsb
+ * Exports of kquant.wat: products with weights in llama.cpp's Q4_K / Q5_K / Q6_K super-blocks [rows, nsb]
+ * (src/quant/q4_k.ts, q5_k.ts, q6_k.ts; nsb = K/256), against activations quantized by quantizeActsK (nsb
  * blocks a row, src/compact/kquant.ts). Each computes out[m·ldo + r] = Σ_k x[m, k]·W[r, k].
  */
 export interface KquantExports {
   dotQ4_K(xq: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number): void;
+  dotQ5_K(xq: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number): void;
   dotQ6_K(xq: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number): void;
   /** x f32 [M, K] (K a multiple of 256) → xq: M rows of K/256 activation blocks */
   quantizeActsK(x: number, M: number, K: number, xq: number): void;
@@ -126,6 +127,7 @@ export interface KquantExports {
   pairActsK(xq: number, M: number, nsb: number, x2: number, j0: number, j1: number): void;
   /** dotQ4_K / dotQ6_K for many rows of x (prefill), the same bits: x from pairActsK, W packed 8 rows at a time into `panel` (nsb·8576 + 1088 bytes) */
   gemmQ4_K(x2: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number, panel: number): void;
+  gemmQ5_K(x2: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number, panel: number): void;
   gemmQ6_K(x2: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number, panel: number): void;
 }
 

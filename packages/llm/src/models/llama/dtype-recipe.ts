@@ -1,10 +1,10 @@
 /**
  * Which dtype each matrix of a Llama gets when a model dtype is requested (the `dtype` load
- * option, `--dtype` on the CLIs, `llama-infer convert --dtype`): llama.cpp's recipe for its Q4_0
- * and Q4_K model types, so that a q4_0 model here is the model `llama-quantize … Q4_0` makes.
+ * option, `--dtype` on the CLIs, `llama-infer convert --dtype`): llama.cpp's recipe for its Q4_0,
+ * Q4_K and Q5_K model types, so that a q4_0 model here is the model `llama-quantize … Q4_0` makes.
  *
  *   the output matrix (lm_head; with tied embeddings the embedding, which is the lm_head)
- *     requested q4_0 or q4_k  →  q6_k when its rows are whole 256-weight super-blocks, else q8_0
+ *     requested q4_0, q4_k or q5_k  →  q6_k when its rows are whole 256-weight super-blocks, else q8_0
  *   every other matrix, and every output matrix under f32 / bf16 / f16 / q8_0 / q6_k
  *     →  the requested dtype
  *
@@ -27,7 +27,7 @@ export function isOutputMatrix(hfName: string, tied: boolean): boolean {
 
 /** The dtype of the output matrix, rows of `cols` weights, in a model of `requested` dtype. */
 export function outputMatrixDtype(requested: WeightDtype, cols: number): WeightDtype {
-  if (requested !== "q4_0" && requested !== "q4_k") return requested;
+  if (requested !== "q4_0" && requested !== "q4_k" && requested !== "q5_k") return requested;
   return cols % compact.SUPER_BLOCK === 0 ? "q6_k" : "q8_0";
 }
 

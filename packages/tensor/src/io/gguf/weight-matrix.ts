@@ -14,7 +14,7 @@ import type { GgufFile } from "./file.js";
 
 /** GGUF types whose stored bytes are a compact dtype's layout as they are. */
 export const GGUF_COMPACT_DTYPE: Readonly<Record<GgmlCompactType, WeightDtype>> = {
-  F32: "f32", F16: "f16", BF16: "bf16", Q8_0: "q8_0", Q4_0: "q4_0", Q4_K: "q4_k", Q6_K: "q6_k",
+  F32: "f32", F16: "f16", BF16: "bf16", Q8_0: "q8_0", Q4_0: "q4_0", Q4_K: "q4_k", Q5_K: "q5_k", Q6_K: "q6_k",
 };
 
 /**

@@ -1,5 +1,5 @@
-;; kquant/gemm.wat (kquant.wat): gemmQ4_K, gemmQ6_K — prefill's products (many rows of x) with
-;; Q4_K / Q6_K W, the same numbers as dotQ4_K / dotQ6_K bit for bit, on compact/int-gemm.wat's plan:
+;; kquant/gemm.wat (kquant.wat): gemmQ4_K, gemmQ5_K, gemmQ6_K — prefill's products (many rows of x)
+;; with Q4_K / Q5_K / Q6_K W, the same numbers as dotQ4_K / dotQ5_K / dotQ6_K bit for bit, on compact/int-gemm.wat's plan:
 ;; W packed 8 rows at a time (kquant/gemm-pack.wat: weights times their sub-block scales, as i16),
 ;; x laid out by pairs of rows (kquant/gemm-acts.wat), so that one i32x4.dot_i16x8_s gives four
 ;; useful outputs, each lane a (W row, x row) pair over one pair of k:
@@ -9,33 +9,36 @@
 ;; A tile is 8 W rows (4 W vectors) × 4 rows of x (2 x vectors): 8 i32 accumulators, six loads and
 ;; eight dot-adds per pair of k (14 xmm registers in the loop). Per super-block, lane by lane, the
 ;; row-dots' float chain (kquant.wat): the 128 pairs' exact total Σ (|Σ| < 2^27), then
-;;     acc ← acc + f32(Σ)·(d_w·d_x);   Q4_K: the 4 mins pairs' total Σm, acc ← acc − f32(Σm)·(dmin_w·d_x)
+;;     acc ← acc + f32(Σ)·(d_w·d_x);   Q4_K, Q5_K: the 4 mins pairs' total Σm, acc ← acc − f32(Σm)·(dmin_w·d_x)
 ;; Uses $packK, $store2x2 (packed-rows.wat).
 
   ;; ---------------------------------------------------------------------------------------------
-  ;; gemmQ4_K / gemmQ6_K: out[m·ldo + r] = Σ_k x[m, k]·W[r, k] for m < M, r < rows: x from
+  ;; gemmQ4_K / gemmQ5_K / gemmQ6_K: out[m·ldo + r] = Σ_k x[m, k]·W[r, k] for m < M, r < rows: x from
   ;; pairActsK at x2 (nsb super-blocks), W [rows][nsb] super-blocks at w, `panel`: nsb·8576 + 1088
   ;; bytes of scratch of this call alone.
   ;; ---------------------------------------------------------------------------------------------
   (func (export "gemmQ4_K") (param $x2 i32) (param $M i32) (param $nsb i32) (param $w i32) (param $rows i32) (param $out i32) (param $ldo i32) (param $panel i32)
     (call $gemmK (local.get $x2) (local.get $M) (local.get $nsb) (local.get $w) (local.get $rows) (local.get $out) (local.get $ldo) (local.get $panel) (i32.const 0)))
 
+  (func (export "gemmQ5_K") (param $x2 i32) (param $M i32) (param $nsb i32) (param $w i32) (param $rows i32) (param $out i32) (param $ldo i32) (param $panel i32)
+    (call $gemmK (local.get $x2) (local.get $M) (local.get $nsb) (local.get $w) (local.get $rows) (local.get $out) (local.get $ldo) (local.get $panel) (i32.const 2)))
+
   (func (export "gemmQ6_K") (param $x2 i32) (param $M i32) (param $nsb i32) (param $w i32) (param $rows i32) (param $out i32) (param $ldo i32) (param $panel i32)
     (call $gemmK (local.get $x2) (local.get $M) (local.get $nsb) (local.get $w) (local.get $rows) (local.get $out) (local.get $ldo) (local.get $panel) (i32.const 1)))
 
-  (func $gemmK (param $x2 i32) (param $M i32) (param $nsb i32) (param $w i32) (param $rows i32) (param $out i32) (param $ldo i32) (param $panel i32) (param $q6 i32)
+  (func $gemmK (param $x2 i32) (param $M i32) (param $nsb i32) (param $w i32) (param $rows i32) (param $out i32) (param $ldo i32) (param $panel i32) (param $kind i32)
     (local $r i32)
     (block $done (loop $group
       (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
-      (call $packK (local.get $w) (local.get $nsb) (local.get $r) (local.get $rows) (local.get $panel) (local.get $q6))
+      (call $packK (local.get $w) (local.get $nsb) (local.get $r) (local.get $rows) (local.get $panel) (local.get $kind))
       (call $kPanelTimesActs (local.get $x2) (local.get $M) (local.get $nsb) (local.get $panel)
-        (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 2))) (local.get $ldo) (i32.sub (local.get $rows) (local.get $r)) (i32.eqz (local.get $q6)))
+        (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 2))) (local.get $ldo) (i32.sub (local.get $rows) (local.get $r)) (i32.ne (local.get $kind) (i32.const 1)))
       (local.set $r (i32.add (local.get $r) (i32.const 8)))
       (br $group))))
 
   ;; out[m·ldo + c] (c < min(cols, 8)) = the panel's 8 rows times every row of x, 4 rows of x
   ;; (2 pairs) at a time; sQJ / aQJ: W vector Q (rows 2Q, 2Q+1) against x pair J (rows m+2J, m+2J+1).
-  ;; mins: 1 for Q4_K (the mins pairs and dmin term).
+  ;; mins: 1 for Q4_K and Q5_K (the mins pairs and dmin term).
   (func $kPanelTimesActs (param $x2 i32) (param $M i32) (param $nsb i32) (param $panel i32) (param $out i32) (param $ldo i32) (param $cols i32) (param $mins i32)
     (local $m i32) (local $b i32) (local $pb i32) (local $pb0 i32) (local $px i32) (local $px0 i32) (local $end i32) (local $stride i32) (local $o i32)
     (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $v0 v128) (local $v1 v128) (local $f v128) (local $e0 v128) (local $e1 v128)
