@@ -27,11 +27,13 @@ const tok = tokenizerFromJson(gpt2Json(), CONFIG);
 const tokMeta = ggufTokenizerMetadata(gpt2Json(), tok, tok.vocabSize);
 
 describe("the rule", () => {
-  it("q4_0 and q4_k keep the output matrix at q6_k (rows of whole 256-weight super-blocks) or q8_0; nothing else changes", () => {
+  it("q4_0, q4_k and q5_k keep the output matrix at q6_k (rows of whole 256-weight super-blocks) or q8_0; nothing else changes", () => {
     expect(outputMatrixDtype("q4_0", 512)).toBe("q6_k");
     expect(outputMatrixDtype("q4_0", 576)).toBe("q8_0"); // SmolLM2-135M's hidden size: llama.cpp falls back to Q8_0 too
     expect(outputMatrixDtype("q4_0", 312)).toBe("q8_0");
     expect(outputMatrixDtype("q4_k", 256)).toBe("q6_k");
+    expect(outputMatrixDtype("q5_k", 256)).toBe("q6_k"); // llama.cpp's Q5_K_M / Q5_K_S: output.weight Q6_K
+    expect(outputMatrixDtype("q5_k", 576)).toBe("q8_0");
     for (const d of ["f32", "bf16", "f16", "q8_0", "q6_k"] as const) expect(outputMatrixDtype(d, 512)).toBe(d);
     expect(isOutputMatrix("lm_head.weight", false)).toBe(true);
     expect(isOutputMatrix("model.embed_tokens.weight", true)).toBe(true);

@@ -8,7 +8,7 @@
  *              order of the sums changes: max |Δlogit| ≤ 1e-5·max |logit|;
  *   q8_0:      ≤ 5 % of max |logit|, and the first greedy token of every prompt unchanged;
  *   q4_0:      ≤ 50 % (4-bit weights on a 656K-parameter model), and the logits finite;
- *   q4_k, q6_k: refused (rows must be whole 256-weight super-blocks), naming the first tensor.
+ *   q4_k, q5_k, q6_k: refused (rows must be whole 256-weight super-blocks), naming the first tensor.
  */
 import { getThreads, setThreads, WeightMatrix, type WeightDtype } from "@mini/tensor";
 import { afterAll, describe, expect, it } from "vitest";
@@ -19,7 +19,7 @@ const fixtures = storyFixtures();
 const initialThreads = getThreads();
 afterAll(() => setThreads(initialThreads));
 
-const BOUND: Record<Exclude<WeightDtype, "f32" | "q4_k" | "q6_k">, number> = { bf16: 1e-5, f16: 1e-5, q8_0: 0.05, q4_0: 0.5 };
+const BOUND: Record<Exclude<WeightDtype, "f32" | "q4_k" | "q5_k" | "q6_k">, number> = { bf16: 1e-5, f16: 1e-5, q8_0: 0.05, q4_0: 0.5 };
 
 describe("story model with compact weights", () => {
   it("every dtype stays within its bound of the float32 logits", async () => {
@@ -48,9 +48,9 @@ describe("story model with compact weights", () => {
     ref.model.dispose();
   });
 
-  it("q4_k and q6_k refuse its 128-wide rows before converting any matrix, naming the tensor", async () => {
-    // under q4_k the tied embedding is the output matrix, kept at q8_0 (dtype-recipe.ts): q_proj is the first refused
-    for (const [dtype, tensor] of [["q4_k", "model.layers.0.self_attn.q_proj.weight"], ["q6_k", "model.embed_tokens.weight"]] as const) {
+  it("q4_k, q5_k and q6_k refuse its 128-wide rows before converting any matrix, naming the tensor", async () => {
+    // under q4_k / q5_k the tied embedding is the output matrix, kept at q8_0 (dtype-recipe.ts): q_proj is the first refused
+    for (const [dtype, tensor] of [["q4_k", "model.layers.0.self_attn.q_proj.weight"], ["q5_k", "model.layers.0.self_attn.q_proj.weight"], ["q6_k", "model.embed_tokens.weight"]] as const) {
       await expect(loadModelDir(STORY_DIR, { dtype })).rejects.toThrow(
         `${tensor}: ${dtype} needs rows of whole 256-weight super-blocks, got rows of 128 weights (q8_0 and q4_0 take any row length)`,
       );

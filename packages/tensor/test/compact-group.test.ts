@@ -18,10 +18,10 @@ const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteO
 describe("WeightMatrix.matmulTransBGroup", () => {
   const cases: [Exclude<WeightDtype, "f32">, number, number[]][] = [
     ["q8_0", 312, [312, 104, 104]], ["q4_0", 200, [96, 37, 130]], ["bf16", 77, [400, 13]], ["f16", 77, [401, 9, 64]],
-    ["q4_k", 256, [260, 40, 40]], ["q6_k", 512, [64, 65]],
+    ["q4_k", 256, [260, 40, 40]], ["q5_k", 512, [72, 41, 9]], ["q6_k", 512, [64, 65]],
   ];
   for (const [dtype, K, Ns] of cases) {
-    // q8_0 / q4_0 / q4_k / q6_k from INT_GEMM_MIN_M rows: the packed gemm's group (int-gemm.ts)
+    // q8_0 / q4_0 / q4_k / q5_k / q6_k from INT_GEMM_MIN_M rows: the packed gemm's group (int-gemm.ts)
     const Ms = dtype !== "bf16" && dtype !== "f16" ? [1, 2, 3, INT_GEMM_MIN_M, 13, 40] : [1, 2, 3];
     it(`${dtype}, K = ${K}, rows ${Ns.join(" + ")}: the bits of one call each, M = ${Ms.join(", ")}, at 1–4 threads`, () => {
       const ws = Ns.map((N, i) => WeightMatrix.fromF32(seededFloats(N * K, 10 + i), N, K, dtype, `w${i}`));
