@@ -5,15 +5,16 @@
  * with that pre name gets the same ids from mini and
  * from llama.cpp, on texts that tell the regexes apart and on random ones, and mini's decoding of
  * those ids is llama.cpp's detokenizer's (clean_spaces on or off by name). A SmolLM2-shaped
- * tokenizer.json (Digits one by one, then ByteLevel) is written as "smollm".
+ * tokenizer.json (Digits one by one, then ByteLevel) is written as "smollm", a Tekken-shaped one as
+ * "tekken".
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gguf, readGguf } from "@mini/tensor";
 import { afterAll, describe, expect, it } from "vitest";
-import { tokenizerFromJson } from "../src/index.js";
-import { PRE_TYPES } from "../src/tokenizers/gguf/pre-patterns.js";
+import { tokenizerFromJson, type Tokenizer } from "../src/index.js";
+import { PRE_TYPES, preTypeByName } from "../src/tokenizers/gguf/pre-patterns.js";
 import { ggufTokenizerMetadata, tokenizerFromGguf } from "../src/tokenizers/index.js";
 import { writeSynthGguf } from "./gguf-oracle-helpers.js";
 import { expectSameIds, SEPARATING_TEXTS, separatingJson } from "./gguf-tokenizer-oracle-helpers.js";
@@ -86,6 +87,23 @@ describe("tokenizer.json → GGUF pre names", () => {
     const path = join(dir, "smollm-json.gguf");
     writeSynthGguf(path, HF, md, "F32", 3);
     await expectSameIds(path, SPECIALS, { also: hfTok, texts: SEPARATING_TEXTS, runs: 60 });
+  });
+
+  it("Mistral's Tekken shape is written as tekken: llama.cpp's ids, which are tokenizer.json's except where llama.cpp's spelling cuts elsewhere", async () => {
+    const split = { type: "Split", pattern: { Regex: preTypeByName("tekken")!.writtenFrom![0] }, behavior: "Isolated", invert: false };
+    const j = withPre({ type: "Sequence", pretokenizers: [split, byteLevel(false)] }, true);
+    const hfTok = tokenizerFromJson(j, CONFIG);
+    const md = ggufTokenizerMetadata(j, hfTok, VOCAB);
+    expect(md.get("tokenizer.ggml.pre")?.value).toBe("tekken");
+    const path = join(dir, "tekken-json.gguf");
+    writeSynthGguf(path, HF, md, "F32", 3);
+    await expectSameIds(path, SPECIALS, { texts: SEPARATING_TEXTS, runs: 20 });
+    const fromGguf = tokenizerFromGguf(readGguf(path));
+    const ids = (t: Tokenizer, s: string): number[] => t.encode(s, { addSpecialTokens: false });
+    expect(ids(fromGguf, "HTTPServer iPhone DON'T 12345")).toEqual(ids(hfTok, "HTTPServer iPhone DON'T 12345"));
+    // The known difference (README, "GGUF tokenizers"): tokenizer.json keeps "ÉLAN" whole, llama.cpp cuts after É.
+    expect(ids(hfTok, "ÉLAN")).toHaveLength(1);
+    expect(ids(fromGguf, "ÉLAN").length).toBeGreaterThan(1);
   });
 
   it("the name follows ignore_merges (Llama-3's regex without it is dbrx) and an unknown split is refused", () => {

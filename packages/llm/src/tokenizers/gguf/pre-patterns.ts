@@ -29,6 +29,9 @@ export interface PreType {
   readonly addBos: boolean;
   /** llama.cpp's detokenizer removes spaces before punctuation and some contractions (clean_spaces). */
   readonly cleanSpaces: boolean;
+  /** The tokenizer.json regexes llama.cpp's converter also names this pre-type, when they are not
+   * `regexes` (llama.cpp splits by its own spelling, which can cut elsewhere; see the README). */
+  readonly writtenFrom?: readonly string[];
 }
 
 /** GPT-2's word regex (tokenizer.json's ByteLevel `use_regex`). llama.cpp spells it without the
@@ -46,6 +49,13 @@ const TEKKEN = `[^\\r\\n\\p{L}\\p{N}]?${UPPER}*${LOWER}+|[^\\r\\n\\p{L}\\p{N}]?$
 const GPT4O =
   `[^\\r\\n\\p{L}\\p{N}]?${UPPER}*${LOWER}+${CONTRACTIONS}?|[^\\r\\n\\p{L}\\p{N}]?${UPPER}+${LOWER}*${CONTRACTIONS}?` +
   "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+// The same in tokenizer.json's spelling (Mistral's tekken.json / tokenizer.json, o200k files).
+const split = (upper: string, lower: string, contraction: string): string =>
+  `[^\\r\\n\\p{L}\\p{N}]?${upper}*${lower}+${contraction}|[^\\r\\n\\p{L}\\p{N}]?${upper}+${lower}*${contraction}`;
+const HF_UPPER = "[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]";
+const HF_LOWER = "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]";
+const TEKKEN_JSON = `${split(HF_UPPER, HF_LOWER, "")}|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`;
+const GPT4O_JSON = `${split(HF_UPPER, HF_LOWER, `${CONTRACTIONS}?`)}|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+`;
 const CJK = "[一-龥ࠀ-一가-퟿]+";
 const DEEPSEEK_LETTERS =
   "\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-ώᾀ-ᾴᾶ-ᾼιῂ-ῄῆ-ῌῐ-ΐῖ-Ίῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤΩℨK-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+";
@@ -62,12 +72,14 @@ const MINICPM5 = `${CONTRACTIONS}|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}+| ?[^\\s\
 const JAIS2 = `${CONTRACTIONS}|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s{512}(?!\\S)|\\s{256}(?!\\S)|\\s{128}(?!\\S)|\\s{64}(?!\\S)|\\s{32}(?!\\S)|\\s{16}(?!\\S)|\\s{8}(?!\\S)|\\s{4}(?!\\S)|\\s{1,2}(?!\\S)|\\s{1}`;
 
 // clean_spaces is on unless a pre-type turns it off, as in llama.cpp.
-const pre = (names: string[], regexes: string[], flags: { ignoreMerges?: boolean; addBos?: boolean; cleanSpaces?: boolean } = {}): PreType => ({
+type Flags = { ignoreMerges?: boolean; addBos?: boolean; cleanSpaces?: boolean; writtenFrom?: string[] };
+const pre = (names: string[], regexes: string[], flags: Flags = {}): PreType => ({
   names,
   regexes,
   ignoreMerges: flags.ignoreMerges ?? false,
   addBos: flags.addBos ?? false,
   cleanSpaces: flags.cleanSpaces ?? true,
+  ...(flags.writtenFrom === undefined ? {} : { writtenFrom: flags.writtenFrom }),
 });
 const noClean = { cleanSpaces: false };
 
@@ -84,8 +96,8 @@ export const PRE_TYPES: readonly PreType[] = [
   // Digits one by one, then GPT-2's regex (SmolLM's tokenizer.json: Digits(individual) + ByteLevel).
   pre(["smollm", "command-r"], ["\\p{N}", GPT2_REGEX], noClean),
   pre(["starcoder", "refact", "codeshell", "exaone", "minerva-7b", "mellum2"], ["\\p{N}", GPT2_REGEX]),
-  pre(["tekken"], [TEKKEN], { ignoreMerges: true, addBos: true, cleanSpaces: false }),
-  pre(["gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2"], [GPT4O], noClean),
+  pre(["tekken"], [TEKKEN], { ignoreMerges: true, addBos: true, cleanSpaces: false, writtenFrom: [TEKKEN_JSON] }),
+  pre(["gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2"], [GPT4O], { cleanSpaces: false, writtenFrom: [GPT4O_JSON] }),
   pre(["deepseek-llm"], ["[\r\n]", DEEPSEEK_LETTERS, "\\s?[!-/:-~！-／：-～‘-‟　-。]+", "\\s+$", CJK, "\\p{N}+"], noClean),
   pre(["deepseek-coder"], ["[\r\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", CJK, "\\p{N}"], noClean),
   pre(["deepseek-v3", "hunyuan-dense", "joyai-llm"], ["\\p{N}{1,3}", "[一-龥぀-ゟ゠-ヿ]+", DEEPSEEK3], noClean),
@@ -112,10 +124,11 @@ export const preTypeByName = (name: string): PreType | undefined => BY_NAME.get(
 /** Every name mini reads, for error messages. */
 export const preTypeNames = (): string[] => [...BY_NAME.keys()];
 
-/** The pre-type splitting by exactly these regexes with this ignore_merges (its first name is written). */
+/** The pre-type splitting by exactly these regexes (or written from them) with this ignore_merges (its first name is written). */
 export function preTypeOf(regexes: readonly string[], ignoreMerges: boolean): PreType | undefined {
   const key = JSON.stringify(regexes);
-  return PRE_TYPES.find((t) => t.ignoreMerges === ignoreMerges && JSON.stringify(t.regexes) === key);
+  const same = (t: PreType): boolean => JSON.stringify(t.regexes) === key || (t.writtenFrom !== undefined && JSON.stringify(t.writtenFrom) === key);
+  return PRE_TYPES.find((t) => t.ignoreMerges === ignoreMerges && same(t));
 }
 
 /** The tokenizer.json pre_tokenizer that splits as `t` does, then maps bytes to GPT-2's characters. */
