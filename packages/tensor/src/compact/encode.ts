@@ -1,6 +1,7 @@
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "../io/half.js";
 import { dequantizeRowQ4_0, dequantizeRowQ8_0, quantizeRowQ4_0, quantizeRowQ8_0 } from "./blocks.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
+import { encodeBf16Rows, encodeF16Rows, encodeQ8_0Rows } from "./encode-f32.js";
 import { checkKQuantRow, dequantizeKQuantRow, isKQuant, quantizeKQuantRow } from "./kquant.js";
 
 /**
@@ -29,6 +30,22 @@ export function encodeWeightsInto(w: ArrayLike<number>, rows: number, K: number,
     new Float32Array(out.buffer, out.byteOffset, rows * K).set(w instanceof Float32Array ? w.subarray(0, rows * K) : (Array.prototype.slice.call(w, 0, rows * K) as number[]));
     return;
   }
+  const u16 = dtype === "bf16" || dtype === "f16" ? new Uint16Array(out.buffer, out.byteOffset, rows * K) : null;
+  if (w instanceof Float32Array && (dtype === "bf16" || dtype === "f16" || dtype === "q8_0")) {
+    if (dtype === "bf16") encodeBf16Rows(w, rows * K, u16!);
+    else if (dtype === "f16") encodeF16Rows(w, rows, K, u16!, name, firstRow);
+    else encodeQ8_0Rows(w, rows, K, out);
+    return;
+  }
+  encodeRowsReference(w, rows, K, dtype, name, out, firstRow);
+}
+
+/**
+ * The per-value loop of encodeWeightsInto (checks done): the readable reference its float32 fast
+ * paths (encode-f32.ts) must equal byte for byte, and the path for every other source and dtype.
+ */
+export function encodeRowsReference(w: ArrayLike<number>, rows: number, K: number, dtype: Exclude<WeightDtype, "f32">, name: string, out: Uint8Array, firstRow = 0): void {
+  const rb = rowBytes(dtype, K);
   const u16 = dtype === "bf16" || dtype === "f16" ? new Uint16Array(out.buffer, out.byteOffset, rows * K) : null;
   for (let r = 0; r < rows; r++) {
     const row = r * K;
