@@ -56,7 +56,7 @@ describe("llama-infer bad input (in-process)", () => {
     });
     variant("rope-scaling", (d) => {
       copyFileSync(join(STORY, "model.safetensors"), join(d, "model.safetensors"));
-      editConfig(d, (c) => (c["rope_scaling"] = { type: "linear", factor: 2 }));
+      editConfig(d, (c) => (c["rope_scaling"] = { type: "dynamic", factor: 2 }));
     });
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -68,7 +68,10 @@ describe("loadGgufModel refuses what it cannot run, naming file and key or tenso
 
   const cases: [string, () => string, RegExp][] = [
     ["another architecture", () => variant("arch", { metadata: (m) => m.set("general.architecture", gguf.string("gemma")) }), /key "general.architecture": unsupported architecture "gemma"; supported: llama, qwen2, qwen3$/],
-    ["rope scaling", () => variant("rope", { metadata: (m) => m.set("llama.rope.scaling.type", gguf.string("linear")) }), /key "llama.rope.scaling.type": rope scaling "linear" is not supported/],
+    ["rope scaling", () => variant("rope", { metadata: (m) => m.set("llama.rope.scaling.type", gguf.string("longrope")) }), /key "llama.rope.scaling.type": rope scaling "longrope" is not supported/],
+    ["yarn with DeepSeek's log multiplier", () => variant("yarn-log", { metadata: (m) => { m.set("llama.rope.scaling.type", gguf.string("yarn")); m.set("llama.rope.scaling.factor", gguf.f32(4)); m.set("llama.rope.scaling.yarn_log_multiplier", gguf.f32(0.1)); } }), /key "llama.rope.scaling.yarn_log_multiplier": DeepSeek-style YaRN \(mscale_all_dim\) is not supported, got 0.1/],
+    ["yarn with an attention factor", () => variant("yarn-attn", { metadata: (m) => { m.set("llama.rope.scaling.type", gguf.string("yarn")); m.set("llama.rope.scaling.factor", gguf.f32(4)); m.set("llama.rope.scaling.yarn_attn_factor", gguf.f32(0.5)); } }), /key "llama.rope.scaling.yarn_attn_factor": .*not supported, got 0.5 \(expected 1\)/],
+    ["yarn without a factor", () => variant("yarn-nofactor", { metadata: (m) => m.set("llama.rope.scaling.type", gguf.string("yarn")) }), /key "llama.rope.scaling.factor": yarn scaling needs a factor/],
     ["a missing key", () => variant("nokey", { metadata: (m) => m.delete("llama.block_count") }), /key "llama.block_count": missing$/],
     ["experts without their tensors", () => variant("moe", { metadata: (m) => { m.set("llama.expert_count", gguf.u32(8)); m.set("llama.expert_used_count", gguf.u32(2)); } }), /tensor "blk.0.ffn_gate_inp.weight": missing$/],
     ["experts without expert_used_count", () => variant("moe-used", { metadata: (m) => m.set("llama.expert_count", gguf.u32(8)) }), /key "llama.expert_used_count": missing$/],

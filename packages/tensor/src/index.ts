@@ -46,6 +46,7 @@ export {
   type RopeFrequencyFn,
   type Llama3RopeScaling,
 } from "./kernels/rope.js";
+export { yarnRopeFrequencies, yarnAttentionFactor, yarnCorrectionRange, yarnMscale, type YarnRopeScaling } from "./kernels/rope-yarn.js";
 export type { BinaryOp } from "./kernels/broadcast.js";
 
 export { isTensorSource, tensorRecordSource, type TensorSource } from "./io/tensor-source.js";

@@ -73,7 +73,7 @@ describe("family configs", () => {
     [{ ...QWEN2_CONFIG, layer_types: ["full_attention"] }, 'field "layer_types": expected an array of 2 entries'],
     [{ ...QWEN2_CONFIG, layer_types: ["full_attention", "chunked"] }, 'field "layer_types": entry 1 must be "full_attention" or "sliding_attention"'],
     [{ ...QWEN2_CONFIG, use_sliding_window: "yes" }, 'field "use_sliding_window": expected a boolean, got "yes"'],
-    [{ ...QWEN2_CONFIG, rope_scaling: { type: "yarn", factor: 4, original_max_position_embeddings: 32768 } }, 'field "rope_scaling": rope_type "yarn" is not supported'],
+    [{ ...QWEN2_CONFIG, rope_scaling: { type: "longrope", short_factor: [1], long_factor: [2] } }, 'field "rope_scaling": rope_type "longrope" is not supported'],
     [{ ...QWEN3_CONFIG, partial_rotary_factor: 0.5 }, 'field "partial_rotary_factor": only full rotary embeddings are supported'],
     [{ ...LLAMA3_CONFIG, mlp_bias: true }, 'field "mlp_bias": MLP biases are not supported'],
   ])("refuses %#, naming the field and file", (config, message) => {

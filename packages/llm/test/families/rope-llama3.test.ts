@@ -53,7 +53,7 @@ describe("llama3 rope frequencies", () => {
   });
 
   it("Llama-3.2-1B's parameters: high frequencies kept, low ones divided by 32", () => {
-    const s = parseRopeScaling({ factor: 32.0, high_freq_factor: 4.0, low_freq_factor: 1.0, original_max_position_embeddings: 8192, rope_type: "llama3" }, "rope_scaling", "config.json")!;
+    const s = parseRopeScaling({ factor: 32.0, high_freq_factor: 4.0, low_freq_factor: 1.0, original_max_position_embeddings: 8192, rope_type: "llama3" }, "rope_scaling", "config.json") as Llama3RopeScaling;
     const base = defaultRopeFrequencies(500000)(64);
     const got = llama3RopeFrequencies(500000, s)(64);
     expect(got[0]).toBe(base[0]); // wavelength 2π < 2048
@@ -70,7 +70,7 @@ describe("llama3 rope frequencies", () => {
       highFreqFactor: 4,
       originalMaxPositionEmbeddings: 8192,
     });
-    expect(() => parseRopeScaling({ rope_type: "yarn", factor: 4 }, "rope_scaling", "c.json")).toThrow('c.json: field "rope_scaling": rope_type "yarn" is not supported');
+    expect(() => parseRopeScaling({ rope_type: "dynamic", factor: 4 }, "rope_scaling", "c.json")).toThrow('c.json: field "rope_scaling": rope_type "dynamic" is not supported');
     expect(() => parseRopeScaling({ rope_type: "llama3", factor: 8, low_freq_factor: 1, high_freq_factor: 4 }, "rope_scaling", "c.json")).toThrow(
       'needs "original_max_position_embeddings" as a positive integer',
     );

@@ -20,6 +20,7 @@ export * from "./attention.reference.js";
 export * from "./norm.js";
 export * from "./norm.reference.js";
 export * from "./rope.js";
+export * from "./rope-yarn.js";
 export * from "./rope.reference.js";
 export * from "./gather.js";
 export * from "./layout.js";

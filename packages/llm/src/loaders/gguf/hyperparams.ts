@@ -4,15 +4,16 @@
  * parseLlamaConfig, so one function validates both. Two things a config.json says otherwise come
  * as llama.cpp's converter writes them: Mixtral is the llama architecture with `{arch}.expert_count`
  * (its experts stacked, names.ts), and Llama 3.x's rope_scaling is a tensor of per-pair frequency
- * factors, `rope_freqs.weight`. Anything that changes the math and that the Llama does not
- * implement (another rope scaling, partial rotary, another architecture) is refused with a
- * ModelLoadError naming the key.
+ * factors, `rope_freqs.weight` (linear and yarn scaling are keys: rope-keys.ts). Anything that
+ * changes the math and that the Llama does not implement (another rope scaling, partial rotary,
+ * another architecture) is refused with a ModelLoadError naming the key.
  */
 import { dequantize, gguf, llama3RopeFactors, type GgufFile, type GgufValue } from "@mini/tensor";
 import { ModelLoadError } from "../errors.js";
 import { parseLlamaConfig, type LlamaConfig } from "../../models/llama/config.js";
 import type { RopeFactorsScaling } from "../../models/llama/rope-scaling.js";
 import { ggufTied, ROPE_FREQS } from "./names.js";
+import { ggufRopeScalingKeys, ropeScalingFromGguf } from "./rope-keys.js";
 
 /** GGUF architectures the inference Llama runs, with the HF model_type they become. */
 const ARCHITECTURES: Record<string, "llama" | "qwen2" | "qwen3"> = { llama: "llama", qwen2: "qwen2", qwen3: "qwen3" };
@@ -39,8 +40,7 @@ export function configFromGguf(f: GgufFile): LlamaConfig {
     return v;
   };
 
-  const scaling = f.value(`${a}.rope.scaling.type`);
-  if (scaling !== undefined && scaling !== "none") fail(`${a}.rope.scaling.type`, `rope scaling ${JSON.stringify(scaling)} is not supported (expected none)`);
+  const ropeScaling = ropeScalingFromGguf(f, a);
   const moe = f.value(`${a}.expert_count`) !== undefined && num(`${a}.expert_count`) !== 0;
   if (moe && a !== "llama") fail(`${a}.expert_count`, `mixture-of-experts is read for the llama architecture (Mixtral) only, not ${a}`);
 
@@ -72,6 +72,7 @@ export function configFromGguf(f: GgufFile): LlamaConfig {
     head_dim: headDim,
     rms_norm_eps: num(`${a}.attention.layer_norm_rms_epsilon`),
     rope_theta: num(`${a}.rope.freq_base`, 10000),
+    ...(ropeScaling === undefined ? {} : { rope_scaling: ropeScaling }),
     max_position_embeddings: int(`${a}.context_length`),
     tie_word_embeddings: ggufTied(f),
     bos_token_id: tokenId("tokenizer.ggml.bos_token_id") ?? null,
@@ -81,6 +82,7 @@ export function configFromGguf(f: GgufFile): LlamaConfig {
   };
   const config = parseLlamaConfig(json, f.file);
   const factors = ropeFactorsFromGguf(f, a, headDim);
+  if (factors !== null && config.ropeScaling !== null) fail(`${a}.rope.scaling.type`, `${config.ropeScaling.type} scaling and rope_freqs.weight together are not supported`);
   return factors === null ? config : { ...config, ropeScaling: factors };
 }
 
@@ -104,11 +106,11 @@ function ropeFactorsFromGguf(f: GgufFile, arch: string, headDim: number): RopeFa
 /**
  * The `rope_freqs.weight` values of a config, as llama.cpp's converter writes them for
  * rope_scaling "llama3" (tensor's llama3RopeFactors), or the factors a GGUF file gave; null for
- * plain RoPE.
+ * plain RoPE and for linear / yarn scaling (written as keys).
  */
 export function ggufRopeFactors(c: LlamaConfig): Float32Array | null {
   const s = c.ropeScaling;
-  if (s === null) return null;
+  if (s === null || s.type === "linear" || s.type === "yarn") return null; // these are keys (rope-keys.ts)
   return s.type === "factors" ? s.factors : llama3RopeFactors(c.ropeTheta, s, c.headDim);
 }
 
@@ -141,6 +143,7 @@ export function ggufHyperparams(c: LlamaConfig, name: string, fileType: number):
     [`${a}.rope.dimension_count`, gguf.u32(c.headDim)],
     [`${a}.rope.freq_base`, gguf.f32(c.ropeTheta)],
     [`${a}.attention.layer_norm_rms_epsilon`, gguf.f32(c.rmsNormEps)],
+    ...ggufRopeScalingKeys(c, a),
     ...(c.moe === null
       ? []
       : ([
@@ -153,15 +156,16 @@ export function ggufHyperparams(c: LlamaConfig, name: string, fileType: number):
 /**
  * The GGUF architecture a config is written as: Llama, Mistral and Mixtral as llama (with the
  * biases llama.cpp's llama loads when present, llama3 rope scaling as rope_freqs.weight, experts
- * stacked), Qwen2 and Qwen3 as themselves. Anything else (rope scaling on a Qwen, which llama.cpp's
- * qwen models do not read; an output bias they lack) is refused.
+ * stacked), Qwen2 and Qwen3 as themselves. Anything else (llama3 rope scaling on a Qwen, whose
+ * rope_freqs.weight llama.cpp's qwen models do not read; an output bias they lack) is refused.
  */
 export function ggufArchitecture(c: LlamaConfig): "llama" | "qwen2" | "qwen3" {
   const refuse = (what: string): never => {
-    throw new RangeError(`writeModelGguf: ${what} is not written to GGUF yet (Llama/Mistral/Mixtral, Qwen2, Qwen3 without rope scaling)`);
+    throw new RangeError(`writeModelGguf: ${what} is not written to GGUF yet (Llama/Mistral/Mixtral, Qwen2, Qwen3 with no, linear or yarn rope scaling)`);
   };
   if (c.modelType === "llama" || c.modelType === "mistral" || c.modelType === "mixtral") return "llama";
-  if (c.ropeScaling !== null) refuse(`rope_scaling on ${c.modelType}`);
+  // llama.cpp reads linear / yarn keys for every architecture, rope_freqs.weight (llama3) for llama only.
+  if (c.ropeScaling !== null && c.ropeScaling.type !== "linear" && c.ropeScaling.type !== "yarn") refuse(`${c.ropeScaling.type} rope scaling on ${c.modelType}`);
   if (c.modelType === "qwen2" || c.modelType === "qwen3") return c.oBias ? refuse("an o_proj bias") : c.modelType;
   return refuse(`model_type "${c.modelType}"`);
 }

@@ -5,8 +5,8 @@
  * head's q and k, a RoPE frequency remapping, per-layer sliding windows, a routed (MoE) MLP.
  *
  * Only what this implementation honours is accepted: anything that would change the math and
- * that we do not implement (another architecture, another rope scaling, MLP biases, another
- * activation) is refused with a ModelLoadError naming the field and the file, never silently ignored.
+ * that we do not implement (another architecture, a rope scaling other than llama3/linear/yarn, MLP
+ * biases, another activation) is refused with a ModelLoadError naming the field and the file, never silently ignored.
  */
 import { ModelLoadError } from "../../loaders/errors.js";
 import type { CausalLMConfig } from "../causal-lm.js";
@@ -37,7 +37,7 @@ export interface LlamaConfig extends CausalLMConfig, FamilyFeatures {
   readonly eosTokenIds: readonly number[];
   /** Informational only: weights are converted to f32 on load whatever their stored dtype. */
   readonly torchDtype: string | null;
-  /** RoPE frequency remapping (Llama 3.x's "llama3"); null = plain RoPE. */
+  /** RoPE frequency remapping (Llama 3.x's "llama3", "linear", "yarn"; a GGUF file's factors); null = plain RoPE. */
   readonly ropeScaling: RopeScaling | null;
 }
 
@@ -135,8 +135,10 @@ export function parseLlamaConfig(json: unknown, file = "config.json"): LlamaConf
   const ropeTheta = hasRopeParams && (ropeParams as Json)["rope_theta"] !== undefined
     ? positive("rope_parameters.rope_theta", undefined, (ropeParams as Json)["rope_theta"])
     : positive("rope_theta", 10000);
-  const ropeScaling = hasRopeParams ? parseRopeScaling(ropeParams, "rope_parameters", file) : parseRopeScaling(c["rope_scaling"], "rope_scaling", file);
   const maxSeqLen = int("max_position_embeddings");
+  const ropeScaling = hasRopeParams
+    ? parseRopeScaling(ropeParams, "rope_parameters", file, maxSeqLen)
+    : parseRopeScaling(c["rope_scaling"], "rope_scaling", file, maxSeqLen);
   const tie = c["tie_word_embeddings"] ?? false;
   if (typeof tie !== "boolean") fail("tie_word_embeddings", `expected a boolean, got ${describe(tie)}`);
 

@@ -1,7 +1,7 @@
 /** The inference Llama/Mistral: config parsing, weights, the model and its KV cache. */
 export { parseLlamaConfig, parseEosIds, type LlamaConfig, type ModelType } from "./config.js";
 export { layerWindow, type FamilyFeatures, type MoeConfig } from "./family-features.js";
-export { parseRopeScaling, ropeFrequencies, type Llama3RopeScaling, type RopeFactorsScaling, type RopeScaling } from "./rope-scaling.js";
+export { parseRopeScaling, ropeAttentionFactor, ropeFrequencies, type Llama3RopeScaling, type LinearRopeScaling, type RopeFactorsScaling, type RopeScaling, type YarnRopeScaling } from "./rope-scaling.js";
 export { routeTokens } from "./moe-routing.js";
 export {
   loadLlamaWeights,

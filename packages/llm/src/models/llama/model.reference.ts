@@ -3,8 +3,9 @@
  * Mixtral) for tests: recomputes the whole sequence from scratch with plain loops in float64,
  * token-major, one query head at a time, no cache, no chunks, no shared buffers and no kernels
  * from @mini/tensor. It reads the weights by their HF names and computes every family feature
- * from the config's fields by its own code (the llama3 frequency remap, the router's softmax →
- * top-k → renormalise done literally as transformers does), so it shares nothing with model.ts:
+ * from the config's fields by its own code (the llama3 / linear / yarn frequency remaps and YaRN's
+ * cos/sin factor, the router's softmax → top-k → renormalise done literally as transformers does),
+ * so it shares nothing with model.ts:
  * a bug in the fast path (cache layout, GQA mapping, masking, windows, chunking, biases, q/k
  * norms, expert grouping) shows up as a difference. Slow: O(n²) attention, O(n·params) float64.
  */
@@ -24,7 +25,7 @@ export function llamaForwardReference(c: LlamaConfig, weight: WeightLookup, toke
   const H = c.hiddenSize;
   const hd = c.headDim;
   const group = c.numHeads / c.numKvHeads;
-  const invFreq = referenceInverseFrequencies(c);
+  const { invFreq, scale: ropeScale } = referenceRope(c);
 
   // x[t]: the residual stream of position t. Tied embeddings may be stored under either name.
   let embed: Float32Array;
@@ -49,8 +50,8 @@ export function llamaForwardReference(c: LlamaConfig, weight: WeightLookup, toke
         for (let h = 0; h < c.numHeads; h++) headNormRef(q[t]!, h * hd, hd, weight(`${attn}q_norm.weight`), c.rmsNormEps);
         for (let h = 0; h < c.numKvHeads; h++) headNormRef(k[t]!, h * hd, hd, weight(`${attn}k_norm.weight`), c.rmsNormEps);
       }
-      for (let h = 0; h < c.numHeads; h++) ropeRef(q[t]!, h * hd, hd, t, invFreq);
-      for (let h = 0; h < c.numKvHeads; h++) ropeRef(k[t]!, h * hd, hd, t, invFreq);
+      for (let h = 0; h < c.numHeads; h++) ropeRef(q[t]!, h * hd, hd, t, invFreq, ropeScale);
+      for (let h = 0; h < c.numKvHeads; h++) ropeRef(k[t]!, h * hd, hd, t, invFreq, ropeScale);
     }
     const window = c.slidingWindow !== null && c.slidingLayers[l] ? c.slidingWindow : null;
     for (let t = 0; t < n; t++) {
@@ -118,36 +119,49 @@ function moeRef(x: Float64Array, weight: WeightLookup, c: LlamaConfig, layerPref
 }
 
 /**
- * inv_freq_i = θ^(−2i/d), remapped by Llama 3's rope_scaling when the config has one. transformers
+ * inv_freq_i = θ^(−2i/d), remapped by the config's rope_scaling (llama3, linear, yarn, or a GGUF
+ * file's factors), and the factor on cos and sin (YaRN's attention factor, else 1). transformers
  * computes inv_freq in float32 (even for a float64 model), so the base frequencies and the result
- * are rounded to float32 as there; the remap itself is float64.
+ * are rounded to float32 as there; the remap itself is float64, written from the formulas.
  */
-function referenceInverseFrequencies(c: LlamaConfig): Float64Array {
+function referenceRope(c: LlamaConfig): { invFreq: Float64Array; scale: number } {
   const f = Math.fround;
-  const half = c.headDim / 2;
+  const d = c.headDim;
+  const half = d / 2;
   const inv = new Float64Array(half);
+  const s = c.ropeScaling;
+  // YaRN: pairs below `low` (more than beta_fast turns over the original context) keep their
+  // frequency, pairs above `high` (fewer than beta_slow turns) are divided by factor, a linear
+  // ramp in the pair index between.
+  let low = 0;
+  let high = 0;
+  if (s?.type === "yarn") {
+    const pairTurning = (turns: number) => (d * Math.log(s.originalMaxPositionEmbeddings / (2 * Math.PI * turns))) / (2 * Math.log(c.ropeTheta));
+    low = Math.max(s.truncate ? Math.floor(pairTurning(s.betaFast)) : pairTurning(s.betaFast), 0);
+    high = Math.min(s.truncate ? Math.ceil(pairTurning(s.betaSlow)) : pairTurning(s.betaSlow), d - 1);
+    if (high === low) high += 0.001;
+  }
   for (let i = 0; i < half; i++) {
-    const base = f(1 / f(Math.pow(f(c.ropeTheta), f((2 * i) / c.headDim))));
-    const s = c.ropeScaling;
-    if (s === null) {
-      inv[i] = base;
-      continue;
-    }
-    if (s.type === "factors") {
-      inv[i] = f(base / s.factors[i]!);
-      continue;
-    }
-    const wavelen = (2 * Math.PI) / base;
-    const L = s.originalMaxPositionEmbeddings;
-    if (wavelen < L / s.highFreqFactor) inv[i] = base;
-    else if (wavelen > L / s.lowFreqFactor) inv[i] = base / s.factor;
-    else {
-      const smooth = (L / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
-      inv[i] = (1 - smooth) * (base / s.factor) + smooth * base;
+    const base = f(1 / f(Math.pow(f(c.ropeTheta), f((2 * i) / d))));
+    if (s === null) inv[i] = base;
+    else if (s.type === "factors") inv[i] = base / s.factors[i]!;
+    else if (s.type === "linear") inv[i] = base / s.factor;
+    else if (s.type === "yarn") {
+      const interpolated = Math.min(1, Math.max(0, (i - low) / (high - low))); // 0 below low, 1 above high
+      inv[i] = (base / s.factor) * interpolated + base * (1 - interpolated);
+    } else {
+      const wavelen = (2 * Math.PI) / base;
+      const L = s.originalMaxPositionEmbeddings;
+      if (wavelen < L / s.highFreqFactor) inv[i] = base;
+      else if (wavelen > L / s.lowFreqFactor) inv[i] = base / s.factor;
+      else {
+        const smooth = (L / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+        inv[i] = (1 - smooth) * (base / s.factor) + smooth * base;
+      }
     }
     inv[i] = f(inv[i]!);
   }
-  return inv;
+  return { invFreq: inv, scale: s?.type === "yarn" ? s.attentionFactor : 1 };
 }
 
 function softmaxRef(scores: readonly number[]): number[] {
@@ -182,14 +196,14 @@ function linearRef(x: Float64Array, w: Float32Array, outDim: number, b: Float32A
   return y;
 }
 
-/** HF rotate_half RoPE of one head vector in place: pairs (i, i + hd/2), angle pos·invFreq[i]. */
-function ropeRef(x: Float64Array, off: number, hd: number, pos: number, invFreq: Float64Array): void {
+/** HF rotate_half RoPE of one head vector in place: pairs (i, i + hd/2), angle pos·invFreq[i], cos and sin times `scale`. */
+function ropeRef(x: Float64Array, off: number, hd: number, pos: number, invFreq: Float64Array, scale: number): void {
   const half = hd / 2;
   for (let i = 0; i < half; i++) {
-    // transformers: angle = pos·inv_freq and its cos/sin in float32, whatever the model's dtype
+    // transformers: angle = pos·inv_freq and its cos/sin (times attention_scaling) in float32, whatever the model's dtype
     const angle = Math.fround(pos * invFreq[i]!);
-    const cos = Math.fround(Math.cos(angle));
-    const sin = Math.fround(Math.sin(angle));
+    const cos = Math.fround(Math.fround(Math.cos(angle)) * Math.fround(scale));
+    const sin = Math.fround(Math.fround(Math.sin(angle)) * Math.fround(scale));
     const a = x[off + i]!;
     const b = x[off + i + half]!;
     x[off + i] = a * cos - b * sin;

@@ -19,7 +19,7 @@ import { llamaHeapBudget, llamaScratchFloats, prefillChunk, reservedContext, res
 import { LlamaKVCache } from "./kv-cache.js";
 import { layerMlp } from "./layer-mlp.js";
 import { addRowBias, projectQkv } from "./qkv-projection.js";
-import { ropeFrequencies } from "./rope-scaling.js";
+import { ropeAttentionFactor, ropeFrequencies } from "./rope-scaling.js";
 import { RunState } from "./run-state.js";
 import { disposeLlamaWeights, type LlamaWeights } from "./weights.js";
 
@@ -71,7 +71,7 @@ export class LlamaModel implements CausalLM {
     reserveScratch(llamaScratchFloats(config, chunk, dtype, context), "LlamaModel kernel scratch");
     prepareThreadPool(); // the pool's control block too (the workers start now, not in the first pass)
     this.rs = new RunState(config, this.weights, chunk);
-    this.ropeTable = new RopeTable(config.headDim, ropeFrequencies(config));
+    this.ropeTable = new RopeTable(config.headDim, ropeFrequencies(config), ropeAttentionFactor(config));
     this.ropeTable.ensure(Math.min(config.maxSeqLen, 4096));
     this.logitsOut = new Float32Array(config.vocabSize);
   }
