@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gguf, readGguf } from "@mini/tensor";
 import { afterAll, describe, expect, it } from "vitest";
-import { tokenizerFromJson, type Tokenizer } from "../src/index.js";
+import { StreamDecoder, tokenizerFromJson, type Tokenizer } from "../src/index.js";
 import { PRE_TYPES, preTypeByName } from "../src/tokenizers/gguf/pre-patterns.js";
 import { ggufTokenizerMetadata, tokenizerFromGguf } from "../src/tokenizers/index.js";
 import { writeSynthGguf } from "./gguf-oracle-helpers.js";
@@ -62,6 +62,18 @@ describe("GGUF byte-level pre-tokenizers: the same ids as llama.cpp", () => {
     expect(read("tekken")[0]).toBe(bos);
     expect(read("llama-bpe")[0]).toBe(bos);
     expect(read("smollm")[0]).not.toBe(bos);
+  });
+
+  it("streaming decode with llama.cpp's clean-up: the chunks add up to decode, with no revision of emitted text", () => {
+    const tok = tokenizerFromGguf(readGguf(writeWithPre("llama-bpe", false)));
+    expect(tok.cleanUpTokenizationSpaces).toBe(true);
+    for (const text of [...SEPARATING_TEXTS, SEPARATING_TEXTS.join(" , ")]) {
+      const ids = tok.encode(text, { addSpecialTokens: false });
+      const stream = new StreamDecoder(tok);
+      const out = ids.map((id) => stream.push(id)).join("") + stream.flush();
+      expect(out, JSON.stringify(text)).toBe(tok.decode(ids));
+      expect(stream.mismatches).toBe(0);
+    }
   });
 
   it("an unknown or refused name is one clear error naming the key", () => {
