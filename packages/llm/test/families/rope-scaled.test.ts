@@ -27,6 +27,9 @@ describe("parsing linear and yarn rope scaling", () => {
     });
     expect(parse({ type: "yarn", factor: 2 }, 4096)).toMatchObject({ originalMaxPositionEmbeddings: 4096, attentionFactor: 0.1 * Math.log(2) + 1 });
     expect(() => parse({ type: "yarn", factor: 2 })).toThrow('yarn scaling needs "original_max_position_embeddings"');
+    // transformers v5: without a factor, max_position_embeddings / original_max_position_embeddings
+    expect(parse({ type: "yarn", original_max_position_embeddings: 4096 }, 163840)).toMatchObject({ factor: 40, originalMaxPositionEmbeddings: 4096 });
+    expect(() => parse({ type: "yarn", original_max_position_embeddings: 4096 })).toThrow('yarn scaling needs "factor" as a positive number, got null');
   });
 
   it("yarn: attention_factor, else mscale / mscale_all_dim, else the default; beta_fast, beta_slow, truncate", () => {

@@ -114,10 +114,13 @@ export function parseRopeScaling(v: unknown, field: string, file: string, maxPos
       fail(`${kind} scaling option "${key}" (${JSON.stringify(o[key])}) is not supported; read: ${KEYS[kind]!.join(", ")}`);
     }
   }
-  const factor = num("factor");
-  if (kind === "linear") return { type: "linear", factor };
+  if (kind === "linear") return { type: "linear", factor: num("factor") };
   const original = opt("original_max_position_embeddings", true) ?? maxPositionEmbeddings;
   if (original === undefined) fail(`yarn scaling needs "original_max_position_embeddings" (or max_position_embeddings in the config)`);
+  // transformers v5: no factor → max_position_embeddings / original_max_position_embeddings (DeepSeek-V3 style).
+  const derived = o["factor"] === undefined || o["factor"] === null ? (maxPositionEmbeddings ?? 0) / (original as number) : undefined;
+  if (derived !== undefined && !(derived > 0)) fail(`yarn scaling needs "factor" as a positive number, got null`);
+  const factor = derived ?? num("factor");
   const truncate = o["truncate"] ?? true;
   if (typeof truncate !== "boolean") fail(`yarn scaling needs "truncate" as a boolean, got ${JSON.stringify(truncate)}`);
   const zeroIsAbsent = (key: string) => (o[key] === 0 ? undefined : opt(key));
