@@ -84,7 +84,8 @@ const KEYS: Record<string, readonly string[]> = {
  * rope_theta): null for plain RoPE, the llama3 / linear / yarn parameters, or a ModelLoadError
  * naming the field for any other kind (dynamic, longrope, … change the math in ways not
  * implemented here) and for a linear or yarn option this implementation does not read.
- * `maxPositionEmbeddings` is yarn's original context when the config does not give one (as in transformers).
+ * `maxPositionEmbeddings` is yarn's original context when the config does not give one, and over that the
+ * factor when it is absent (as in transformers v5).
  */
 export function parseRopeScaling(v: unknown, field: string, file: string, maxPositionEmbeddings?: number): Llama3RopeScaling | LinearRopeScaling | YarnRopeScaling | null {
   if (v === undefined || v === null) return null;
