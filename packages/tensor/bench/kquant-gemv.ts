@@ -1,5 +1,5 @@
 /**
- * Isolated gemv (M = 1) of the K-quant dtypes against f32, q8_0 and q4_0 in ONE process, the dtypes
+ * Isolated gemv (M = 1) of the K-quant dtypes against f32, f16, q8_0 and q4_0 in ONE process, the dtypes
  * interleaved call by call for 40 rounds (so a loaded machine slows them alike), min and median
  * per dtype: a ratio measurement to go with bench/compact.ts --kquant's one-process-per-cell table.
  * 6 pairs of [2816, 1024] and [1024, 2816] matrices (35 M weights, 138 MB as f32).
@@ -16,7 +16,7 @@ const threads = Number(process.argv[2] ?? 1);
 setThreads(threads);
 const rng = createRng(1);
 const rand = (n: number): Float32Array => randomWeights(rng, n);
-const DTYPES: WeightDtype[] = ["f32", "q8_0", "q4_0", "q4_k", "q6_k"];
+const DTYPES: WeightDtype[] = ["f32", "f16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k"];
 const shapes: [number, number][] = [];
 for (let l = 0; l < 6; l++) shapes.push([2816, 1024], [1024, 2816]);
 const weights = shapes.map(([r, c]) => rand(r * c));
