@@ -5,10 +5,11 @@
  *   rope.scaling.type                     "none" | "linear" | "yarn" (absent: linear when a factor is given)
  *   rope.scaling.factor                   factor (older files: rope.scale_linear); llama.cpp's freq_scale = 1/factor
  *   rope.scaling.original_context_length  yarn's original_max_position_embeddings (default: context_length)
- *   rope.scaling.yarn_beta_fast/_slow     beta_fast / beta_slow (default 32 / 1)
- *   rope.scaling.yarn_attn_factor         meant as a factor on ggml's own mscale 0.1·ln(factor) + 1; not applied
- *                                         by node-llama-cpp 3.21.1's llama.cpp, so refused unless 1
- *   rope.scaling.yarn_ext_factor          the ramp's weight; 1 (or absent / negative: "from the type") is YaRN
+ *   rope.scaling.yarn_beta_fast/_slow     beta_fast / beta_slow, and a factor on ggml's own mscale
+ *   rope.scaling.yarn_attn_factor         0.1·ln(factor) + 1: llama.cpp reads these only for a few other
+ *                                         architectures (grok, laguna, …), not llama / qwen2 / qwen3, which run
+ *                                         32 / 1 / 1 whatever the file says (measured): refused unless those
+ *   rope.scaling.yarn_ext_factor          the ramp's weight: 1 (or absent / negative: "from the type") is YaRN
  *   rope.scaling.yarn_log_multiplier      DeepSeek's mscale_all_dim semantics: refused unless 0
  *
  * Reading turns them into the config.json `rope_scaling` object parseLlamaConfig reads, so one
@@ -49,18 +50,17 @@ export function ropeScalingFromGguf(f: GgufFile, a: string): Record<string, unkn
   if (ext !== undefined && ext >= 0 && ext !== 1) fail("scaling.yarn_ext_factor", `only the full YaRN ramp is supported, got ${ext} (expected 1)`);
   const attn = num("scaling.attn_factor");
   if (attn !== undefined && attn !== 1) fail("scaling.attn_factor", `an attention factor outside YaRN's is not supported, got ${attn} (expected 1)`);
-  // llama.cpp (node-llama-cpp 3.21.1's build) does not apply this key: the logits are those of
-  // the default factor whatever it says (measured, gguf-rope-scaling-oracle.test.ts), so what the
-  // file means is unclear; refused rather than guessed.
-  const yarnAttn = num("scaling.yarn_attn_factor");
-  if (yarnAttn !== undefined && yarnAttn !== 1) fail("scaling.yarn_attn_factor", `a YaRN attention factor other than 0.1·ln(factor) + 1 is not supported, got ${yarnAttn} (expected 1)`);
+  // llama.cpp does not read these three for the llama / qwen2 / qwen3 architectures (it runs the
+  // defaults whatever they say), so a file that sets them means two things: refused, not guessed.
+  for (const [k, dflt] of [["scaling.yarn_attn_factor", 1], ["scaling.yarn_beta_fast", 32], ["scaling.yarn_beta_slow", 1]] as const) {
+    const v = num(k);
+    if (v !== undefined && v !== dflt) fail(k, `llama.cpp ignores this key for ${a} (it runs ${dflt}); a file that sets it to ${v} is not supported (expected ${dflt})`);
+  }
   const original = num("scaling.original_context_length");
   return {
     rope_type: "yarn",
     factor,
     ...(original === undefined || original === 0 ? {} : { original_max_position_embeddings: original }),
-    ...(num("scaling.yarn_beta_fast") === undefined ? {} : { beta_fast: num("scaling.yarn_beta_fast") }),
-    ...(num("scaling.yarn_beta_slow") === undefined ? {} : { beta_slow: num("scaling.yarn_beta_slow") }),
   };
 }
 
@@ -75,11 +75,11 @@ export function ggufRopeScalingKeys(c: LlamaConfig, a: string): [string, GgufVal
   if (s.type === "linear") return keys;
   if (!s.truncate) throw new RangeError("writeModelGguf: yarn scaling with truncate false is not written to GGUF (llama.cpp always rounds the correction range)");
   keys.push([`${a}.rope.scaling.original_context_length`, gguf.u32(s.originalMaxPositionEmbeddings)]);
-  if (s.betaFast !== 32) keys.push([`${a}.rope.scaling.yarn_beta_fast`, gguf.f32(s.betaFast)]);
-  if (s.betaSlow !== 1) keys.push([`${a}.rope.scaling.yarn_beta_slow`, gguf.f32(s.betaSlow)]);
-  // ggml multiplies cos/sin by 0.1·ln(factor) + 1 itself, and does not apply yarn_attn_factor (see above).
-  if (Math.abs(s.attentionFactor / yarnMscale(s.factor) - 1) > 1e-7) {
-    throw new RangeError(`writeModelGguf: yarn scaling with attention factor ${s.attentionFactor} (not 0.1·ln(factor) + 1) is not written to GGUF (llama.cpp does not apply rope.scaling.yarn_attn_factor)`);
-  }
+  // llama.cpp runs beta 32 / 1 and cos/sin × (0.1·ln(factor) + 1) for these architectures (see above).
+  const refuse = (what: string): never => {
+    throw new RangeError(`writeModelGguf: yarn scaling with ${what} is not written to GGUF (llama.cpp's ${a} runs beta_fast 32, beta_slow 1 and attention factor 0.1·ln(factor) + 1)`);
+  };
+  if (s.betaFast !== 32 || s.betaSlow !== 1) refuse(`beta_fast ${s.betaFast}, beta_slow ${s.betaSlow}`);
+  if (Math.abs(s.attentionFactor / yarnMscale(s.factor) - 1) > 1e-7) refuse(`attention factor ${s.attentionFactor} (not 0.1·ln(factor) + 1)`);
   return keys;
 }
