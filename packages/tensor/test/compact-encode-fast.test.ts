@@ -2,9 +2,14 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { rowBytes } from "../src/compact/dtype.js";
 import { encodeRowsReference, encodeWeightsInto } from "../src/compact/encode.js";
+import { encodeWithWasm } from "../src/compact/encode-wasm.js";
+import { heap } from "../src/wasm/heap.js";
+import { wasmAvailable } from "../src/wasm/instance.js";
+import { memoryBuffer } from "../src/wasm/scratch.js";
 
 /**
- * encodeWeightsInto's float32 fast paths (encode-f32.ts: bf16, f16, q8_0) against its per-value
+ * encodeWeightsInto's float32 fast paths (encode-f32.ts: bf16, f16, q8_0 in JS; encode-wasm.ts:
+ * encode.wat's kernels, taken when the bytes go into the WASM heap) against its per-value
  * reference loop, byte for byte, on values drawn to hit the edges: ties of every rounding, ±0,
  * float32 and half subnormals, values near f16's limit, huge values, inf and NaN, all-zero blocks,
  * blocks whose largest value is negative (q8_0's −127), rows whose last block is padded.
@@ -55,6 +60,23 @@ function matrix(bits: number[], n: number, zeroBlock: boolean): Float32Array {
   return w;
 }
 
+/** encode.wat's output (or error message) written into the heap, copied out; asserts the kernel path was taken. */
+function viaWasm(w: Float32Array, rows: number, K: number, dtype: "bf16" | "f16" | "q8_0", firstRow: number): string | Uint8Array {
+  const bytes = rows * rowBytes(dtype, K);
+  const ptr = heap.alloc(Math.ceil(bytes / 4) + 1, { what: "encode test output" });
+  try {
+    const out = new Uint8Array(memoryBuffer(), ptr, bytes).fill(0xa5);
+    try {
+      expect(encodeWithWasm(w, rows, K, dtype, "t", out, firstRow)).toBe(true);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return new Uint8Array(memoryBuffer(), ptr, bytes).slice();
+  } finally {
+    heap.release(ptr);
+  }
+}
+
 /** fast path and reference outputs (or their error messages) for one dtype. */
 function both(w: Float32Array, rows: number, K: number, dtype: "bf16" | "f16" | "q8_0", firstRow: number): [string | Uint8Array, string | Uint8Array] {
   const run = (f: (out: Uint8Array) => void): string | Uint8Array => {
@@ -77,6 +99,7 @@ describe("encodeWeightsInto float32 fast paths = the reference loop", () => {
           const w = matrix(vals, rows * K, zeroBlock);
           const [fast, ref] = both(w, rows, K, dtype, firstRow);
           expect(fast).toEqual(ref);
+          if (wasmAvailable) expect(viaWasm(w, rows, K, dtype, firstRow)).toEqual(ref);
         }),
         { numRuns: 400 },
       );
@@ -86,9 +109,11 @@ describe("encodeWeightsInto float32 fast paths = the reference loop", () => {
   it("f16: values that fit all encode (no refusal) and equal the reference, subnormal halves included", () => {
     fc.assert(
       fc.property(shape, fc.array(f16Bits, { minLength: 1, maxLength: 80 }), ({ rows, K }, vals) => {
-        const [fast, ref] = both(matrix(vals, rows * K, false), rows, K, "f16", 0);
+        const w = matrix(vals, rows * K, false);
+        const [fast, ref] = both(w, rows, K, "f16", 0);
         expect(typeof fast).not.toBe("string");
         expect(fast).toEqual(ref);
+        if (wasmAvailable) expect(viaWasm(w, rows, K, "f16", 0)).toEqual(ref);
       }),
       { numRuns: 300 },
     );
@@ -99,8 +124,25 @@ describe("encodeWeightsInto float32 fast paths = the reference loop", () => {
     const w = Float32Array.from({ length: 2 * K }, (_, i) => (i < K ? 0 : (i % 7) - 3.5));
     const [fast, ref] = both(w, 2, K, "q8_0", 0);
     expect(fast).toEqual(ref);
+    if (wasmAvailable) expect(viaWasm(w, 2, K, "q8_0", 0)).toEqual(ref);
     const out = fast as Uint8Array;
     expect(Array.from(out.subarray(0, 68))).toEqual(new Array(68).fill(0));
     expect(Array.from(out.subarray(68 + 34 + 2 + 8, 68 + 68))).toEqual(new Array(24).fill(0));
+  });
+});
+
+describe("encode.wat in pieces", () => {
+  it("a matrix larger than one scratch piece (1 MiB of floats) encodes as the reference, a NaN row in a later piece left to the JS", () => {
+    if (!wasmAvailable) return;
+    const rows = 700, K = 1000; // 262 rows a piece: three pieces
+    const w = Float32Array.from({ length: rows * K }, (_, i) => Math.sin(i * 0.37) * (1 + (i % 97)));
+    w[600 * K + 5] = NaN;
+    w[601 * K + 7] = -Infinity;
+    for (const dtype of ["bf16", "q8_0"] as const) {
+      const ref = new Uint8Array(rows * rowBytes(dtype, K));
+      encodeRowsReference(w, rows, K, dtype, "t", ref);
+      expect(viaWasm(w, rows, K, dtype, 0)).toEqual(ref);
+    }
+    expect(viaWasm(w, rows, K, "f16", 3)).toBe("t: weight [603, 5] = NaN does not fit in f16 (|w| ≤ 65504, finite); use bf16 or f32");
   });
 });

@@ -14,6 +14,11 @@ import { Q8_0_BYTES } from "../quant/q8_0.js";
 /** The bits of 65504, the largest finite half: a float32 |w| fits iff its magnitude bits are ≤ this. */
 const F16_MAX_BITS = 0x477fe000;
 
+/** The refusal of a weight f16 cannot hold (every encoding path throws this same line). */
+export function f16RefusalMessage(name: string, row: number, k: number, v: number): string {
+  return `${name}: weight [${row}, ${k}] = ${v} does not fit in f16 (|w| ≤ 65504, finite); use bf16 or f32`;
+}
+
 /** W [rows, K] float32 → bfloat16 bit patterns into out [rows·K]. */
 export function encodeBf16Rows(w: Float32Array, n: number, out: Uint16Array): void {
   const bits = new Uint32Array(w.buffer, w.byteOffset, n);
@@ -36,7 +41,7 @@ export function encodeF16Rows(w: Float32Array, rows: number, K: number, out: Uin
     const a = u & 0x7fffffff;
     if (a > F16_MAX_BITS) {
       const r = Math.floor(i / K);
-      throw new Error(`${name}: weight [${firstRow + r}, ${i - r * K}] = ${w[i]} does not fit in f16 (|w| ≤ 65504, finite); use bf16 or f32`);
+      throw new Error(f16RefusalMessage(name, firstRow + r, i - r * K, w[i]!));
     }
     const sign = (u >>> 16) & 0x8000;
     const e = (a >>> 23) - 112; // the half's biased exponent (127 − 15)

@@ -1,7 +1,8 @@
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "../io/half.js";
 import { dequantizeRowQ4_0, dequantizeRowQ8_0, quantizeRowQ4_0, quantizeRowQ8_0 } from "./blocks.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
-import { encodeBf16Rows, encodeF16Rows, encodeQ8_0Rows } from "./encode-f32.js";
+import { encodeBf16Rows, encodeF16Rows, encodeQ8_0Rows, f16RefusalMessage } from "./encode-f32.js";
+import { encodeWithWasm } from "./encode-wasm.js";
 import { checkKQuantRow, dequantizeKQuantRow, isKQuant, quantizeKQuantRow } from "./kquant.js";
 
 /**
@@ -32,6 +33,7 @@ export function encodeWeightsInto(w: ArrayLike<number>, rows: number, K: number,
   }
   const u16 = dtype === "bf16" || dtype === "f16" ? new Uint16Array(out.buffer, out.byteOffset, rows * K) : null;
   if (w instanceof Float32Array && (dtype === "bf16" || dtype === "f16" || dtype === "q8_0")) {
+    if (encodeWithWasm(w, rows, K, dtype, name, out, firstRow)) return;
     if (dtype === "bf16") encodeBf16Rows(w, rows * K, u16!);
     else if (dtype === "f16") encodeF16Rows(w, rows, K, u16!, name, firstRow);
     else encodeQ8_0Rows(w, rows, K, out);
@@ -53,7 +55,7 @@ export function encodeRowsReference(w: ArrayLike<number>, rows: number, K: numbe
     else if (dtype === "f16") {
       for (let k = 0; k < K; k++) {
         const v = w[row + k]!;
-        if (!(Math.abs(v) <= 65504)) throw new Error(`${name}: weight [${firstRow + r}, ${k}] = ${v} does not fit in f16 (|w| ≤ 65504, finite); use bf16 or f32`);
+        if (!(Math.abs(v) <= 65504)) throw new Error(f16RefusalMessage(name, firstRow + r, k, v));
         u16![row + k] = f32ToF16(v);
       }
     } else {

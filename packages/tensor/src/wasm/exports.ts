@@ -158,9 +158,19 @@ export interface StreamExports {
   readStream(p: number, bytes: number): number;
 }
 
+/** Exports of encode.wat (float32 weights → compact bytes at load; src/compact/encode-wasm.ts). */
+export interface EncodeExports {
+  /** f32 [n] → f16 [n]; the index of the first value that does not fit, n when all do */
+  f32ToF16(src: number, n: number, dst: number): number;
+  f32ToBf16(src: number, n: number, dst: number): void;
+  /** f32 [rows, K] → Q8_0 rows; the first row holding inf/NaN (not written), rows when none does */
+  quantizeQ8_0Rows(src: number, rows: number, K: number, dst: number): number;
+}
+
 /** Exports of every module, by .wat file name. */
 export interface WasmKernels {
   stream: StreamExports;
+  encode: EncodeExports;
   compact: CompactExports;
   relaxeddot: Partial<RelaxedDotExports>;
   kquant: KquantExports;

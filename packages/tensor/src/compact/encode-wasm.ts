@@ -1,0 +1,57 @@
+import { heap } from "../wasm/heap.js";
+import { wasm, wasmEnabled } from "../wasm/instance.js";
+import { memoryBuffer, reserveScratch, scratchSize } from "../wasm/scratch.js";
+import { rowBytes } from "./dtype.js";
+import { encodeQ8_0Rows, f16RefusalMessage } from "./encode-f32.js";
+
+/**
+ * encodeWeightsInto's float32 → bf16 / f16 / q8_0 with encode.wat, when the bytes go into the WASM
+ * heap (a weight's place there: WeightMatrix) and the kernels are on. The float32 source is copied
+ * into the kernel scratch a piece at a time (≤ PIECE_FLOATS: the scratch stays ~1 MiB however large
+ * the matrix), each piece encoded by one kernel call. Same bytes as the JS paths (encode-f32.ts,
+ * test/compact-encode-wasm.test.ts); a Q8_0 row holding inf/NaN is encoded by the JS one.
+ */
+
+/** Floats per piece copied into the scratch (1 MiB), a row at least. */
+const PIECE_FLOATS = 1 << 18;
+
+/**
+ * Encodes w [rows, K] into out with encode.wat; false (nothing written) when it does not apply:
+ * kernels off, `out` not a view of the heap's current memory, or the scratch cannot grow now.
+ */
+export function encodeWithWasm(w: Float32Array, rows: number, K: number, dtype: "bf16" | "f16" | "q8_0", name: string, out: Uint8Array, firstRow: number): boolean {
+  const k = wasm?.encode;
+  if (k === undefined || !wasmEnabled() || rows * K === 0) return false;
+  const per = Math.max(1, Math.floor(PIECE_FLOATS / K)); // rows a piece
+  const pieceFloats = Math.min(per, rows) * K;
+  if (pieceFloats > scratchSize()) {
+    if (heap.frozenPass !== null) return false;
+    reserveScratch(pieceFloats, `encoding ${name}`);
+  }
+  // after any growth: `out` must be a view of the current memory (its address is what the kernel takes)
+  if (out.buffer !== memoryBuffer()) return false;
+  const src = reserveScratch(pieceFloats, `encoding ${name}`);
+  const rb = rowBytes(dtype, K);
+  for (let r0 = 0; r0 < rows; r0 += per) {
+    const n = Math.min(per, rows - r0);
+    const piece = w.subarray(r0 * K, (r0 + n) * K);
+    heap.view(src, n * K).set(piece);
+    const dst = out.byteOffset + r0 * rb;
+    if (dtype === "bf16") k.f32ToBf16(src, n * K, dst);
+    else if (dtype === "f16") {
+      const bad = k.f32ToF16(src, n * K, dst);
+      if (bad < n * K) {
+        const r = Math.floor(bad / K);
+        throw new Error(f16RefusalMessage(name, firstRow + r0 + r, bad - r * K, piece[bad]!));
+      }
+    } else {
+      // rows holding inf/NaN: the JS encodes them, the kernel the rest
+      for (let r = k.quantizeQ8_0Rows(src, n, K, dst); r < n; ) {
+        encodeQ8_0Rows(piece.subarray(r * K, (r + 1) * K), 1, K, out.subarray((r0 + r) * rb, (r0 + r + 1) * rb));
+        r++;
+        if (r < n) r += k.quantizeQ8_0Rows(src + 4 * r * K, n - r, K, dst + r * rb);
+      }
+    }
+  }
+  return true;
+}
