@@ -18,7 +18,7 @@ import { heldWeightBytes } from "../src/loaders/gguf/load.js";
 import { loadGgufModel } from "../src/models/index.js";
 import { layerTensors } from "../src/models/llama/weights.js";
 import { ggufTokenizerMetadata } from "../src/tokenizers/index.js";
-import { maxLogProbGap, miniGreedy, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, writeSynthGguf } from "./gguf-oracle-helpers.js";
+import { maxLogProbGap, miniGreedy, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, worstShortfall, writeSynthGguf } from "./gguf-oracle-helpers.js";
 import { CONFIG, gpt2Json } from "./tokenizers/byte-level-fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mini-gguf-decoded-"));
@@ -178,13 +178,7 @@ describe("files with types decoded at load: mini and llama.cpp", () => {
         // Teacher-forced along llama.cpp's greedy ids (random weights make near-ties, and each
         // engine's activation rounding may take its own path past one): mini's logit of llama.cpp's
         // choice within SHORTFALL_TOLERANCE of mini's best at every step.
-        const cache = mini.model.newCache();
-        let logits = mini.model.forward(prompt, cache);
-        let worst = 0;
-        for (const id of cppIds) {
-          worst = Math.max(worst, Math.max(...logits) - logits[id]!);
-          logits = mini.model.forward([id], cache);
-        }
+        const worst = worstShortfall(mini.model, prompt, cppIds);
         console.log(`${name}: mini vs llama.cpp, max log-prob gap ${gap.toFixed(4)}, worst teacher-forced shortfall ${worst.toFixed(4)}`);
         expect(gap).toBeLessThan(LOGPROB_TOLERANCE);
         expect(miniGreedy(mini.model, prompt, 1)[0]).toBe(cppIds[0]);

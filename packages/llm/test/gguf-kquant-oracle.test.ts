@@ -16,7 +16,7 @@ import { loadGgufModel } from "../src/models/index.js";
 import type { LlamaWeights } from "../src/models/llama/weights.js";
 import { layerTensors } from "../src/models/llama/weights.js";
 import { ggufTokenizerMetadata } from "../src/tokenizers/index.js";
-import { miniGreedy, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, writeSynthGguf } from "./gguf-oracle-helpers.js";
+import { miniGreedy, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, worstShortfall, writeSynthGguf } from "./gguf-oracle-helpers.js";
 import { CONFIG, gpt2Json } from "./tokenizers/byte-level-fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mini-gguf-kquant-"));
@@ -132,13 +132,7 @@ describe("Q4_K_M / Q5_K_M files: mini and llama.cpp", () => {
       // step mini's logit for llama.cpp's choice is within SHORTFALL_TOLERANCE of mini's best.
       const cppIds = await oracleGreedy(oracle, prompt, 20);
       expect(miniGreedy(mini.model, prompt, 1)[0]).toBe(cppIds[0]);
-      const cache = mini.model.newCache();
-      let logits = mini.model.forward(prompt, cache);
-      let worst = 0;
-      for (const id of cppIds) {
-        worst = Math.max(worst, Math.max(...logits) - logits[id]!);
-        logits = mini.model.forward([id], cache);
-      }
+      const worst = worstShortfall(mini.model, prompt, cppIds);
       console.log(`${name}: worst teacher-forced shortfall ${worst.toExponential(2)}`);
       expect(worst).toBeLessThan(SHORTFALL_TOLERANCE);
     } finally {

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { tokenizerFromJson } from "../src/index.js";
 import { loadGgufModel } from "../src/models/index.js";
 import { ggufTokenizerMetadata } from "../src/tokenizers/index.js";
-import { maxLogProbGap, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, writeSynthGguf } from "./gguf-oracle-helpers.js";
+import { maxLogProbGap, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, worstShortfall, writeSynthGguf } from "./gguf-oracle-helpers.js";
 import { llamaQuantize, type LLAMA_FTYPE } from "./llamacpp-native.js";
 import { CONFIG, gpt2Json } from "./tokenizers/byte-level-fixtures.js";
 
@@ -79,13 +79,7 @@ describe("files quantized by llama.cpp: mini loads them and agrees with llama.cp
         expect(Math.max(...ours) - Math.min(...ours)).toBeGreaterThan(5); // the comparison means something
         expect(maxLogProbGap(ours, await oracleLogProbs(oracle, prompt, vocab))).toBeLessThan(LOGPROB_TOLERANCE);
         const ids = await oracleGreedy(oracle, prompt, 12);
-        const cache = mini.model.newCache();
-        let logits = mini.model.forward(prompt, cache);
-        let worst = 0;
-        for (const id of ids) {
-          worst = Math.max(worst, Math.max(...logits) - logits[id]!);
-          logits = mini.model.forward([id], cache);
-        }
+        const worst = worstShortfall(mini.model, prompt, ids);
         expect(worst).toBeLessThan(SHORTFALL_TOLERANCE);
       } finally {
         await oracle.dispose();

@@ -77,6 +77,23 @@ export function maxLogProbGap(mini: Float64Array, ref: Float64Array): number {
   return gap;
 }
 
+/**
+ * Teacher-forced along `ids` (another engine's greedy continuation of `prompt`): the largest gap
+ * between mini's best logit and its logit for the id the other engine chose, over the steps. Near-ties
+ * in random weights let each engine's rounding take its own path, so tests bound this rather than
+ * asking for the same ids.
+ */
+export function worstShortfall(m: CausalLM, prompt: readonly number[], ids: readonly number[]): number {
+  const cache = m.newCache();
+  let logits = m.forward(prompt, cache);
+  let worst = 0;
+  for (const id of ids) {
+    worst = Math.max(worst, Math.max(...logits) - logits[id]!);
+    logits = m.forward([id], cache);
+  }
+  return worst;
+}
+
 export function miniGreedy(m: CausalLM, prompt: readonly number[], n: number): number[] {
   const cache = m.newCache();
   let logits = m.forward(prompt, cache);

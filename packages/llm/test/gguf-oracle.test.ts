@@ -8,12 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readGguf } from "@mini/tensor";
 import { afterAll, describe, expect, it } from "vitest";
-import { tokenizerFromJson, type CausalLM } from "../src/index.js";
+import { tokenizerFromJson } from "../src/index.js";
 import { GGUF_WRITE_TYPES, ggufTensorSource, loadGgufModel, openGguf, writeModelGguf, type GgufWriteType } from "../src/models/index.js";
 import { ggufTokenizerMetadata } from "../src/tokenizers/index.js";
 import { gpt2Json, CONFIG } from "./tokenizers/byte-level-fixtures.js";
 import {
-  expectHfGgufAgrees, maxLogProbGap, miniGreedy, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, writeStoryGguf, writeSynthGguf,
+  expectHfGgufAgrees, maxLogProbGap, miniGreedy, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, worstShortfall, writeStoryGguf, writeSynthGguf,
 } from "./gguf-oracle-helpers.js";
 
 const SHARED = process.env["MINI_SHARED"]!;
@@ -40,21 +40,6 @@ const TOLERANCE: Record<GgufWriteType, number> = {
   F32: 1e-4, F16: 0.02, BF16: 0.1, Q8_0: 0.4, Q4_0: 0.4, Q4_K: 0.4, Q6_K: 0.4,
   Q4_1: 0.4, Q5_0: 0.4, Q5_1: 0.4, Q5_K: 0.4, Q3_K: 0.4, Q2_K: 0.4, IQ4_NL: 0.4, IQ4_XS: 0.4,
 };
-
-/**
- * Teacher-forced along llama.cpp's greedy ids: at each step mini's logit of llama.cpp's choice is
- * within `tol` of mini's best (equal choices when the step is not a near-tie). Returns the worst shortfall.
- */
-function worstShortfall(m: CausalLM, prompt: readonly number[], ids: readonly number[]): number {
-  const cache = m.newCache();
-  let logits = m.forward(prompt, cache);
-  let worst = 0;
-  for (const id of ids) {
-    worst = Math.max(worst, Math.max(...logits) - logits[id]!);
-    logits = m.forward([id], cache);
-  }
-  return worst;
-}
 
 describe("story model through GGUF: mini and llama.cpp", () => {
   for (const type of ["F32", "F16", "Q8_0"] as const) {
