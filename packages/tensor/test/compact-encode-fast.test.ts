@@ -9,7 +9,7 @@ import { memoryBuffer } from "../src/wasm/scratch.js";
 
 /**
  * encodeWeightsInto's float32 fast paths (encode-f32.ts: bf16, f16, q8_0 in JS; encode-wasm.ts:
- * encode.wat's kernels, taken when the bytes go into the WASM heap) against its per-value
+ * encode.wat's kernels, q4_0's scale search too, taken when the bytes go into the WASM heap) against its per-value
  * reference loop, byte for byte, on values drawn to hit the edges: ties of every rounding, ±0,
  * float32 and half subnormals, values near f16's limit, huge values, inf and NaN, all-zero blocks,
  * blocks whose largest value is negative (q8_0's −127), rows whose last block is padded.
@@ -61,7 +61,7 @@ function matrix(bits: number[], n: number, zeroBlock: boolean): Float32Array {
 }
 
 /** encode.wat's output (or error message) written into the heap, copied out; asserts the kernel path was taken. */
-function viaWasm(w: Float32Array, rows: number, K: number, dtype: "bf16" | "f16" | "q8_0", firstRow: number): string | Uint8Array {
+function viaWasm(w: Float32Array, rows: number, K: number, dtype: "bf16" | "f16" | "q8_0" | "q4_0", firstRow: number): string | Uint8Array {
   const bytes = rows * rowBytes(dtype, K);
   const ptr = heap.alloc(Math.ceil(bytes / 4) + 1, { what: "encode test output" });
   try {
@@ -78,7 +78,7 @@ function viaWasm(w: Float32Array, rows: number, K: number, dtype: "bf16" | "f16"
 }
 
 /** fast path and reference outputs (or their error messages) for one dtype. */
-function both(w: Float32Array, rows: number, K: number, dtype: "bf16" | "f16" | "q8_0", firstRow: number): [string | Uint8Array, string | Uint8Array] {
+function both(w: Float32Array, rows: number, K: number, dtype: "bf16" | "f16" | "q8_0" | "q4_0", firstRow: number): [string | Uint8Array, string | Uint8Array] {
   const run = (f: (out: Uint8Array) => void): string | Uint8Array => {
     const out = new Uint8Array(rows * rowBytes(dtype, K)).fill(0xa5);
     try {
@@ -92,7 +92,7 @@ function both(w: Float32Array, rows: number, K: number, dtype: "bf16" | "f16" | 
 }
 
 describe("encodeWeightsInto float32 fast paths = the reference loop", () => {
-  for (const dtype of ["bf16", "f16", "q8_0"] as const) {
+  for (const dtype of ["bf16", "f16", "q8_0", "q4_0"] as const) {
     it(`${dtype}: same bytes (or the same refusal) on edge values and odd row lengths`, () => {
       fc.assert(
         fc.property(shape, fc.oneof(fc.array(dtype === "f16" ? fc.oneof(f16Bits, valueBits) : valueBits, { minLength: 1, maxLength: 80 }), tieBlockBits), fc.boolean(), fc.nat(5), ({ rows, K }, vals, zeroBlock, firstRow) => {
@@ -138,11 +138,31 @@ describe("encode.wat in pieces", () => {
     const w = Float32Array.from({ length: rows * K }, (_, i) => Math.sin(i * 0.37) * (1 + (i % 97)));
     w[600 * K + 5] = NaN;
     w[601 * K + 7] = -Infinity;
-    for (const dtype of ["bf16", "q8_0"] as const) {
+    for (const dtype of ["bf16", "q8_0", "q4_0"] as const) {
       const ref = new Uint8Array(rows * rowBytes(dtype, K));
       encodeRowsReference(w, rows, K, dtype, "t", ref);
       expect(viaWasm(w, rows, K, dtype, 0)).toEqual(ref);
     }
     expect(viaWasm(w, rows, K, "f16", 3)).toBe("t: weight [603, 5] = NaN does not fit in f16 (|w| ≤ 65504, finite); use bf16 or f32");
+  });
+});
+
+describe("encode.wat Q4_0 on weight-like blocks", () => {
+  it("Gaussian-like rows (the scale search picks many different candidates) and odd row lengths give quantizeQ4_0's bytes", () => {
+    if (!wasmAvailable) return;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (rows, K, seed) => {
+        let s = seed;
+        const w = Float32Array.from({ length: rows * K }, () => {
+          s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+          const u = s / 2 ** 32;
+          return (u - 0.5) * (u - 0.5) * (u < 0.5 ? -1 : 1) * 0.3 + (u - 0.5) * 0.01;
+        });
+        const ref = new Uint8Array(rows * rowBytes("q4_0", K));
+        encodeRowsReference(w, rows, K, "q4_0", "t", ref);
+        expect(viaWasm(w, rows, K, "q4_0", 0)).toEqual(ref);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { heap } from "../wasm/heap.js";
 import { wasm, wasmEnabled } from "../wasm/instance.js";
-import { memoryBuffer, reserveScratch, scratchSize } from "../wasm/scratch.js";
+import { memoryBuffer, reserveScratch, roundUp4, scratchSize } from "../wasm/scratch.js";
+import { quantizeRowQ4_0 } from "./blocks.js";
 import { rowBytes } from "./dtype.js";
 import { encodeQ8_0Rows, f16RefusalMessage } from "./encode-f32.js";
 
@@ -9,21 +10,23 @@ import { encodeQ8_0Rows, f16RefusalMessage } from "./encode-f32.js";
  * heap (a weight's place there: WeightMatrix) and the kernels are on. The float32 source is copied
  * into the kernel scratch a piece at a time (≤ PIECE_FLOATS: the scratch stays ~1 MiB however large
  * the matrix), each piece encoded by one kernel call. Same bytes as the JS paths (encode-f32.ts,
- * test/compact-encode-wasm.test.ts); a Q8_0 row holding inf/NaN is encoded by the JS one.
+ * test/compact-encode-fast.test.ts); a Q8_0 / Q4_0 row holding inf/NaN is encoded by the JS.
  */
 
 /** Floats per piece copied into the scratch (1 MiB), a row at least. */
 const PIECE_FLOATS = 1 << 18;
+/** quantizeQ4_0Rows' working space after the piece: 4 × 32 float64. */
+const TMP_FLOATS = 256;
 
 /**
  * Encodes w [rows, K] into out with encode.wat; false (nothing written) when it does not apply:
  * kernels off, `out` not a view of the heap's current memory, or the scratch cannot grow now.
  */
-export function encodeWithWasm(w: Float32Array, rows: number, K: number, dtype: "bf16" | "f16" | "q8_0", name: string, out: Uint8Array, firstRow: number): boolean {
+export function encodeWithWasm(w: Float32Array, rows: number, K: number, dtype: "bf16" | "f16" | "q8_0" | "q4_0", name: string, out: Uint8Array, firstRow: number): boolean {
   const k = wasm?.encode;
   if (k === undefined || !wasmEnabled() || rows * K === 0) return false;
   const per = Math.max(1, Math.floor(PIECE_FLOATS / K)); // rows a piece
-  const pieceFloats = Math.min(per, rows) * K;
+  const pieceFloats = roundUp4(Math.min(per, rows) * K) + TMP_FLOATS;
   if (pieceFloats > scratchSize()) {
     if (heap.frozenPass !== null) return false;
     reserveScratch(pieceFloats, `encoding ${name}`);
@@ -43,6 +46,13 @@ export function encodeWithWasm(w: Float32Array, rows: number, K: number, dtype: 
       if (bad < n * K) {
         const r = Math.floor(bad / K);
         throw new Error(f16RefusalMessage(name, firstRow + r0 + r, bad - r * K, piece[bad]!));
+      }
+    } else if (dtype === "q4_0") {
+      const tmp = src + 4 * roundUp4(n * K);
+      for (let r = k.quantizeQ4_0Rows(src, n, K, dst, tmp); r < n; ) {
+        quantizeRowQ4_0(piece.subarray(r * K, (r + 1) * K), K, out, (r0 + r) * rb);
+        r++;
+        if (r < n) r += k.quantizeQ4_0Rows(src + 4 * r * K, n - r, K, dst + r * rb, tmp);
       }
     } else {
       // rows holding inf/NaN: the JS encodes them, the kernel the rest

@@ -32,6 +32,7 @@ export function encodeWeightsInto(w: ArrayLike<number>, rows: number, K: number,
     return;
   }
   const u16 = dtype === "bf16" || dtype === "f16" ? new Uint16Array(out.buffer, out.byteOffset, rows * K) : null;
+  if (w instanceof Float32Array && dtype === "q4_0" && encodeWithWasm(w, rows, K, dtype, name, out, firstRow)) return;
   if (w instanceof Float32Array && (dtype === "bf16" || dtype === "f16" || dtype === "q8_0")) {
     if (encodeWithWasm(w, rows, K, dtype, name, out, firstRow)) return;
     if (dtype === "bf16") encodeBf16Rows(w, rows * K, u16!);

@@ -1,6 +1,6 @@
 ;; encode.wat: float32 weights → compact bytes at load (f16, bf16, Q8_0), for @mini/tensor.
 ;; The same bytes as src/compact/encode.ts's per-value loop (encodeRowsReference) and its JS fast
-;; paths (src/compact/encode-f32.ts): test/compact-encode-wasm.test.ts compares them. The JS side
+;; paths (src/compact/encode-f32.ts): test/compact-encode-fast.test.ts compares them. The JS side
 ;; (operands into the heap, refusals, the rows it hands back) is src/compact/encode-wasm.ts.
 ;; Addresses are BYTE addresses into the shared memory of heap.ts.
 ;;
@@ -13,9 +13,15 @@
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
+  ;; Table of contents (in this order: the order fixes the function indices, so the bytes):
+  ;;   compact/f16.wat   $f16: one f16 → f32
+  ;;   $toF16, exports f32ToF16, f32ToBf16, quantizeQ8_0Rows (below)
+  ;;   encode/q4_0.wat   export quantizeQ4_0Rows (quant/q4_0.ts quantizeQ4_0's scale search)
+  ;;#include compact/f16.wat
+
   ;; The half bit pattern of a finite float32 with bits $u (|x| ≤ 65504 or overflowing to inf):
   ;; half.ts f32BitsToF16's rounding, to nearest, ties to even.
-  (func $f16 (param $u i32) (result i32)
+  (func $toF16 (param $u i32) (result i32)
     (local $sign i32) (local $e i32) (local $mant i32) (local $shift i32) (local $full i32) (local $h i32) (local $rem i32) (local $half i32)
     (local.set $sign (i32.and (i32.shr_u (local.get $u) (i32.const 16)) (i32.const 0x8000)))
     (local.set $mant (i32.and (local.get $u) (i32.const 0x7fffff)))
@@ -47,7 +53,7 @@
       (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
       (local.set $u (i32.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2)))))
       (if (i32.gt_u (i32.and (local.get $u) (i32.const 0x7fffffff)) (i32.const 0x477fe000)) (then (return (local.get $i))))
-      (i32.store16 (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 1))) (call $f16 (local.get $u)))
+      (i32.store16 (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 1))) (call $toF16 (local.get $u)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $next)))
     (local.get $n))
@@ -100,7 +106,7 @@
           (br $l1)))
         (local.set $d (f64.div (f64.promote_f32 (local.get $amax)) (f64.const 127)))
         (local.set $id (select (f64.const 0) (f64.div (f64.const 1) (local.get $d)) (f64.eq (local.get $d) (f64.const 0))))
-        (i32.store16 (local.get $p) (call $f16 (i32.reinterpret_f32 (f32.demote_f64 (local.get $d)))))
+        (i32.store16 (local.get $p) (call $toF16 (i32.reinterpret_f32 (f32.demote_f64 (local.get $d)))))
         (local.set $i (i32.const 0))
         (block $e2 (loop $l2
           (br_if $e2 (i32.ge_u (local.get $i) (i32.const 32)))
@@ -123,4 +129,6 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row)))
     (local.get $rows))
+
+  ;;#include encode/q4_0.wat
 )

@@ -165,6 +165,8 @@ export interface EncodeExports {
   f32ToBf16(src: number, n: number, dst: number): void;
   /** f32 [rows, K] → Q8_0 rows; the first row holding inf/NaN (not written), rows when none does */
   quantizeQ8_0Rows(src: number, rows: number, K: number, dst: number): number;
+  /** the same for Q4_0 (quant/q4_0.ts quantizeQ4_0's search); tmp: 1 KiB of scratch, 8-aligned */
+  quantizeQ4_0Rows(src: number, rows: number, K: number, dst: number, tmp: number): number;
 }
 
 /** Exports of every module, by .wat file name. */
