@@ -1,4 +1,4 @@
-import { f16ToF32, f32ToF16 } from "../io/half.js";
+import { f16ToF32 } from "../io/half.js";
 import { chooseKScales, scaleMinK4, writeScaleMinK4 } from "./k-scales.js";
 
 /**
@@ -54,19 +54,14 @@ export function integersQ4_K(src: Uint8Array, b: number, ints: Int32Array, mins:
   }
 }
 
-/**
- * A simple quantizer (k-scales.ts chooseKScales, not llama.cpp's iterative make_qkx2_quants, so its
- * error is somewhat larger, but the blocks are exact Q4_K).
- */
+/** ggml-quants.c quantize_row_q4_K_ref: the same bytes (scales from k-scales.ts chooseKScales, make_qkx2_quants). */
 export function quantizeQ4_K(x: Float32Array, out: Uint8Array = new Uint8Array((x.length / Q4_K_BLOCK) * Q4_K_BYTES)): Uint8Array {
   const ls = new Uint8Array(8);
   const lm = new Uint8Array(8);
   const L = new Uint8Array(Q4_K_BLOCK);
   for (let b = 0; b < x.length / Q4_K_BLOCK; b++) {
-    const [d, dmin] = chooseKScales(x, b * Q4_K_BLOCK, 15, ls, lm, L);
+    const [hd, hm] = chooseKScales(x, b * Q4_K_BLOCK, 15, ls, lm, L);
     const p = b * Q4_K_BYTES;
-    const hd = f32ToF16(d);
-    const hm = f32ToF16(dmin);
     out[p] = hd & 0xff;
     out[p + 1] = hd >>> 8;
     out[p + 2] = hm & 0xff;

@@ -1,5 +1,5 @@
 import { f16ToF32, f32ToF16 } from "../io/half.js";
-import { roundAway } from "./q8_0.js";
+import { GROUP_MAX_EPS, makeQxQuants, nearestInt } from "./k-search.js";
 
 /**
  * Q6_K (ggml-common.h block_q6_K): super-blocks of 256 values, 210 bytes each:
@@ -57,33 +57,43 @@ export function integersQ6_K(src: Uint8Array, b: number, ints: Int32Array): void
   }
 }
 
-const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+const f = Math.fround;
 
 /**
- * A simple quantizer (not llama.cpp's make_qx_quants search, so its error is somewhat larger, but
- * the blocks are exact Q6_K): sub-block scale max|x| / 31, then the scales quantized to int8 by d.
+ * ggml-quants.c quantize_row_q6_K_ref: the same bytes. Each 16-value sub-block gets make_qx_quants'
+ * scale (k-search.ts makeQxQuants, nmax 32, weights x²); d = −(the scale of largest magnitude) / 128
+ * in f16, the scales quantized to int8 against it, and each value re-rounded to its decoded scale (a
+ * sub-block whose int8 scale is 0 keeps the search's quants, as the C does). A super-block whose
+ * scales are all below GROUP_MAX_EPS is written as zeros.
  */
 export function quantizeQ6_K(x: Float32Array, out: Uint8Array = new Uint8Array((x.length / Q6_K_BLOCK) * Q6_K_BYTES)): Uint8Array {
-  const scale = new Float32Array(16);
+  const scales = new Float32Array(16);
   const L = new Uint8Array(256);
   for (let b = 0; b < x.length / Q6_K_BLOCK; b++) {
     const o = b * Q6_K_BLOCK;
-    let smax = 0;
-    for (let s = 0; s < 16; s++) {
-      let amax = 0;
-      for (let i = 0; i < 16; i++) amax = Math.max(amax, Math.abs(x[o + s * 16 + i]!));
-      scale[s] = amax / 31;
-      smax = Math.max(smax, scale[s]!);
-    }
-    const d = f16ToF32(f32ToF16(smax / 127));
     const p = b * Q6_K_BYTES;
+    let maxScale = 0;
+    let maxAbsScale = 0;
     for (let s = 0; s < 16; s++) {
-      const sc = d === 0 ? 0 : clamp(roundAway(scale[s]! / d), -128, 127);
-      out[p + 192 + s] = sc & 0xff;
-      const dl = d * sc;
-      for (let i = 0; i < 16; i++) L[s * 16 + i] = dl === 0 ? 32 : clamp(roundAway(x[o + s * 16 + i]! / dl), -32, 31) + 32;
+      scales[s] = makeQxQuants(16, 32, x, o + 16 * s, L, 16 * s);
+      const abs = Math.abs(scales[s]!);
+      if (abs > maxAbsScale) {
+        maxAbsScale = abs;
+        maxScale = scales[s]!;
+      }
     }
-    const hd = f32ToF16(d);
+    if (maxAbsScale < GROUP_MAX_EPS) {
+      out.fill(0, p, p + Q6_K_BYTES);
+      continue;
+    }
+    const iscale = f(-128 / maxScale);
+    const hd = f32ToF16(f(1 / iscale));
+    for (let s = 0; s < 16; s++) out[p + 192 + s] = Math.min(127, nearestInt(f(iscale * scales[s]!))) & 0xff;
+    for (let s = 0; s < 16; s++) {
+      const d = f(f16ToF32(hd) * ((out[p + 192 + s]! << 24) >> 24));
+      if (!d) continue;
+      for (let i = 0; i < 16; i++) L[s * 16 + i] = Math.max(-32, Math.min(31, nearestInt(f(x[o + s * 16 + i]! / d)))) + 32;
+    }
     out[p + 208] = hd & 0xff;
     out[p + 209] = hd >>> 8;
     for (let h = 0; h < 2; h++) {
