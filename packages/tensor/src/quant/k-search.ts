@@ -162,3 +162,60 @@ export function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: numbe
   }
   return scale;
 }
+
+/**
+ * ggml-quants.c make_q3_quants with do_rmse: Q3_K's symmetric group x[xo, xo + n) starts at
+ * iscale = −nmax / max and then, up to 5 passes, moves single quants to the integer nearest the
+ * least-squares optimum of the others (weights x²) when that raises (Σ w·x·l)² / Σ w·l². Writes
+ * L[lo, lo + n) (l + nmax, 0…2·nmax − 1; all 0 for an all-zero group) and returns Σ w·x·l / Σ w·l².
+ * li: [n] scratch for the signed quants.
+ */
+export function makeQ3Quants(n: number, nmax: number, x: Float32Array, xo: number, L: Uint8Array, lo: number, li: Int8Array): number {
+  let max = 0;
+  let amax = 0;
+  for (let i = 0; i < n; i++) {
+    const ax = Math.abs(x[xo + i]!);
+    if (ax > amax) {
+      amax = ax;
+      max = x[xo + i]!;
+    }
+  }
+  if (amax < GROUP_MAX_EPS) {
+    L.fill(0, lo, lo + n);
+    return 0;
+  }
+  const iscale = f(-nmax / max);
+  let sumlx = 0;
+  let suml2 = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[xo + i]!;
+    const l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(f(iscale * v))));
+    li[i] = l;
+    const w = f(v * v);
+    sumlx = f(sumlx + f(f(w * v) * l));
+    suml2 = f(suml2 + f(f(w * l) * l));
+  }
+  for (let itry = 0; itry < 5; itry++) {
+    let changed = 0;
+    for (let i = 0; i < n; i++) {
+      const v = x[xo + i]!;
+      const w = f(v * v);
+      let slx = f(sumlx - f(f(w * v) * li[i]!));
+      if (!(slx > 0)) continue;
+      let sl2 = f(suml2 - f(f(w * li[i]!) * li[i]!));
+      const l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(f(f(v * sl2) / slx))));
+      if (l === li[i]) continue;
+      slx = f(slx + f(f(w * v) * l));
+      sl2 = f(sl2 + f(f(w * l) * l));
+      if (sl2 > 0 && f(f(slx * slx) * suml2) > f(f(sumlx * sumlx) * sl2)) {
+        li[i] = l;
+        sumlx = slx;
+        suml2 = sl2;
+        changed++;
+      }
+    }
+    if (!changed) break;
+  }
+  for (let i = 0; i < n; i++) L[lo + i] = li[i]! + nmax;
+  return suml2 > 0 ? f(sumlx / suml2) : 0;
+}

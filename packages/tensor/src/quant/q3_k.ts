@@ -1,6 +1,5 @@
 import { f16ToF32, f32ToF16 } from "../io/half.js";
-import { largestMagnitude } from "./q4_0.js";
-import { roundAway } from "./q8_0.js";
+import { makeQ3Quants, nearestInt } from "./k-search.js";
 
 /**
  * Q3_K (ggml-common.h block_q3_K): super-blocks of 256 values, 110 bytes each:
@@ -14,8 +13,6 @@ import { roundAway } from "./q8_0.js";
  */
 export const Q3_K_BLOCK = 256;
 export const Q3_K_BYTES = 110;
-
-const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
 /**
  * Sub-block s's 6-bit scale from the 12 bytes at q[p …]: its low 4 bits are the low nibble of byte
@@ -42,34 +39,46 @@ export function dequantizeQ3_K(src: Uint8Array, n: number, out: Float32Array = n
 }
 
 /**
- * A simple quantizer (llama.cpp's quantize_row_q3_K_ref without make_q3_quants' least-squares
- * refinement, so its error is somewhat larger, but the blocks are exact Q3_K): each 16-value
- * sub-block's largest magnitude maps to −4, the sub-block scale with the largest magnitude to −32.
+ * ggml-quants.c quantize_row_q3_K_ref: the same bytes. Each 16-value sub-block gets make_q3_quants'
+ * scale (k-search.ts makeQ3Quants, nmax 4); d = −(the scale of largest magnitude) / 32 in f16, the
+ * scales quantized to 6 bits (sc − 32 in −32…31) against it, and each value re-rounded to its
+ * decoded scale (a sub-block whose scale is 0 keeps the search's quants, as the C does).
  */
 export function quantizeQ3_K(x: Float32Array, out: Uint8Array = new Uint8Array((x.length / Q3_K_BLOCK) * Q3_K_BYTES)): Uint8Array {
-  const scales = new Float64Array(16);
+  const scales = new Float32Array(16);
   const L = new Uint8Array(Q3_K_BLOCK);
+  const li = new Int8Array(16);
   for (let b = 0; b < x.length / Q3_K_BLOCK; b++) {
     const o = b * Q3_K_BLOCK;
     const p = b * Q3_K_BYTES;
     let maxScale = 0;
+    let amax = 0;
     for (let s = 0; s < 16; s++) {
-      scales[s] = largestMagnitude(x, o + 16 * s, 16) / -4;
-      if (Math.abs(scales[s]!) > Math.abs(maxScale)) maxScale = scales[s]!;
+      scales[s] = makeQ3Quants(16, 4, x, o + 16 * s, L, 16 * s, li);
+      if (Math.abs(scales[s]!) > amax) {
+        amax = Math.abs(scales[s]!);
+        maxScale = scales[s]!;
+      }
     }
-    const h = f32ToF16(maxScale / -32);
-    const d = f16ToF32(h);
     out.fill(0, p, p + Q3_K_BYTES);
+    let h = 0;
+    if (maxScale) {
+      const iscale = f(-32 / maxScale);
+      for (let s = 0; s < 16; s++) {
+        const l = Math.max(-32, Math.min(31, (nearestInt(f(iscale * scales[s]!)) << 24) >> 24)) + 32; // int8_t l = nearest_int(…)
+        if (s < 8) out[p + 96 + s]! |= l & 0xf;
+        else out[p + 96 + s - 8]! |= (l & 0xf) << 4;
+        out[p + 96 + 8 + (s % 4)]! |= (l >> 4) << (2 * (s >> 2));
+      }
+      h = f32ToF16(f(1 / iscale));
+    }
     out[p + 108] = h & 0xff;
     out[p + 109] = h >>> 8;
     for (let s = 0; s < 16; s++) {
-      const sc = d === 0 ? 0 : clamp(roundAway(scales[s]! / d), -32, 31);
-      const l = sc + 32; // stored 0…63
-      if (s < 8) out[p + 96 + s]! |= l & 0xf;
-      else out[p + 96 + s - 8]! |= (l & 0xf) << 4;
-      out[p + 96 + 8 + (s % 4)]! |= (l >> 4) << (2 * (s >> 2));
-      const dl = d * sc;
-      for (let i = 0; i < 16; i++) L[16 * s + i] = dl === 0 ? 4 : clamp(roundAway(x[o + 16 * s + i]! / dl), -4, 3) + 4;
+      const sc = (s < 8 ? out[p + 96 + s]! & 0xf : out[p + 96 + s - 8]! >> 4) | (((out[p + 104 + (s % 4)]! >> (2 * (s >> 2))) & 3) << 4);
+      const d = f(f16ToF32(h) * (sc - 32));
+      if (!d) continue;
+      for (let i = 0; i < 16; i++) L[16 * s + i] = Math.max(-4, Math.min(3, nearestInt(f(x[o + 16 * s + i]! / d)))) + 4;
     }
     for (let v = 0; v < Q3_K_BLOCK; v++) {
       const [half, plane, l] = [v >> 7, (v >> 5) & 3, v & 31];
@@ -79,3 +88,5 @@ export function quantizeQ3_K(x: Float32Array, out: Uint8Array = new Uint8Array((
   }
   return out;
 }
+
+const f = Math.fround;
