@@ -6,8 +6,8 @@
  * a step's edge (this build of ggml fuses or reassociates `(x − min)·id + 0.5`, measured: a value
  * at 7.50000000035 steps went to 7, where the C expression in float32 steps gives 8; mini follows
  * the C expression). mini's Q4_0 encoder searches a better scale (quantizeQ4_0Reference is checked
- * against the ref's rounding in @mini/tensor's tests); its Q3_K/Q4_K/Q5_K/Q6_K encoders are ggml's
- * reference ones byte for byte (gguf-ggml-kquant-oracle.test.ts); its Q2_K and IQ encoders are
+ * against the ref's rounding in @mini/tensor's tests); its K encoders (Q2_K … Q6_K) are ggml's
+ * reference ones byte for byte (gguf-ggml-kquant-oracle.test.ts); its IQ encoders are
  * simpler ones (no scale search), so only their decoders are compared here;
  * gguf-decoded-oracle.test.ts runs their files through llama.cpp.
  */

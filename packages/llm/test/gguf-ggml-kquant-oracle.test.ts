@@ -1,5 +1,5 @@
 /**
- * mini's Q3_K / Q4_K / Q5_K / Q6_K encoders against ggml's quantize_row_q3_K_ref … _q6_K_ref
+ * mini's Q2_K … Q6_K encoders against ggml's quantize_row_q2_K_ref … _q6_K_ref
  * (no importance matrix), called in node-llama-cpp's prebuilt libggml-base through koffi: the same
  * bytes, every byte, on random rows over many magnitudes and on the rows a scale search trips on
  * (all zero, constant, one outlier, negative only, tiny and huge values). This build of the K
@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { llamaCppLibrary } from "./llamacpp-native.js";
 
 const lib = llamaCppLibrary("libggml-base");
-const TYPES = { Q3_K: "q3_K", Q4_K: "q4_K", Q5_K: "q5_K", Q6_K: "q6_K" } as const;
+const TYPES = { Q2_K: "q2_K", Q3_K: "q3_K", Q4_K: "q4_K", Q5_K: "q5_K", Q6_K: "q6_K" } as const;
 type KType = keyof typeof TYPES;
 const quantizeRowRef = (t: KType) => lib.func(`void quantize_row_${TYPES[t]}_ref(const float *x, _Out_ void *y, int64_t k)`);
 

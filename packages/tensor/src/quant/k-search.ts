@@ -17,6 +17,10 @@ const i32 = new Int32Array(f32.buffer);
  * callers clamp).
  */
 export function nearestInt(v: number): number {
+  // Within ±2²² the sum lands in [2²³, 2²⁴), where the mantissa bits are the sum minus 2²³ exactly:
+  // the same integer without the typed-array round trip (the encoders' hot path).
+  const r = f(v + 12582912) - 12582912;
+  if (r >= -4194304 && r < 4194304) return r;
   f32[0] = v + 12582912;
   return (i32[0]! & 0x007fffff) - 0x00400000;
 }
@@ -25,15 +29,15 @@ export function nearestInt(v: number): number {
 export const qkx2 = { min: 0 };
 
 /**
- * ggml-quants.c make_qkx2_quants (use_mad false): the scale and min of an asymmetric sub-block
- * x[xo, xo + n) (value ≈ scale·L − min, L in 0…nmax) minimising Σ w·(scale·L + min' − x)², starting
+ * ggml-quants.c make_qkx2_quants: the scale and min of an asymmetric sub-block x[xo, xo + n)
+ * (value ≈ scale·L − min, L in 0…nmax) minimising Σ w·(scale·L + min' − x)² (Σ w·|…| with useMad, Q2_K's), starting
  * from the range mapper and trying iscale = (rmin + rdelta·is + nmax) / (max − min) for is = 0…nstep,
  * each refit by weighted least squares. Writes L[lo, lo + n), sets qkx2.min, returns the scale.
  * laux: [n] scratch.
  */
 export function makeQkx2Quants(
   n: number, nmax: number, x: Float32Array, xo: number, weights: Float32Array, L: Uint8Array, lo: number,
-  laux: Uint8Array, rmin: number, rdelta: number, nstep: number,
+  laux: Uint8Array, rmin: number, rdelta: number, nstep: number, useMad = false,
 ): number {
   let min = x[xo]!;
   let max = x[xo]!;
@@ -61,7 +65,7 @@ export function makeQkx2Quants(
     const l = Math.max(0, Math.min(nmax, nearestInt(f(iscale * f(v - min)))));
     L[lo + i] = l;
     const diff = f(f(f(scale * l) + min) - v);
-    bestError = f(bestError + f(weights[i]! * f(diff * diff)));
+    bestError = f(bestError + f(weights[i]! * (useMad ? Math.abs(diff) : f(diff * diff))));
   }
   if (nstep < 1) {
     qkx2.min = -min;
@@ -93,7 +97,7 @@ export function makeQkx2Quants(
     let curError = 0;
     for (let i = 0; i < n; i++) {
       const diff = f(f(f(thisScale * laux[i]!) + thisMin) - x[xo + i]!);
-      curError = f(curError + f(weights[i]! * f(diff * diff)));
+      curError = f(curError + f(weights[i]! * (useMad ? Math.abs(diff) : f(diff * diff))));
     }
     if (curError < bestError) {
       for (let i = 0; i < n; i++) L[lo + i] = laux[i]!;

@@ -1,5 +1,5 @@
 import { f16ToF32, f32ToF16 } from "../io/half.js";
-import { roundAway } from "./q8_0.js";
+import { makeQkx2Quants, nearestInt, qkx2 } from "./k-search.js";
 
 /**
  * Q2_K (ggml-common.h block_q2_K): super-blocks of 256 values, 84 bytes each:
@@ -12,8 +12,6 @@ import { roundAway } from "./q8_0.js";
  */
 export const Q2_K_BLOCK = 256;
 export const Q2_K_BYTES = 84;
-
-const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
 /** Reference dequantizer: n values (a multiple of 256) from src's n/256 super-blocks into out. */
 export function dequantizeQ2_K(src: Uint8Array, n: number, out: Float32Array = new Float32Array(n)): Float32Array {
@@ -32,45 +30,56 @@ export function dequantizeQ2_K(src: Uint8Array, n: number, out: Float32Array = n
 }
 
 /**
- * A simple quantizer (not llama.cpp's make_qkx2_quants search, so its error is larger, but the
- * blocks are exact Q2_K): each sub-block maps [min(0, x), max(x)] onto 0…3, its scale and min
- * quantized to 4 bits against the f16 d and dmin.
+ * ggml-quants.c quantize_row_q2_K_ref: the same bytes. Each 16-value sub-block gets make_qkx2_quants'
+ * scale and min (k-search.ts makeQkx2Quants: nmax 3, weights |x|, absolute errors, rmin −0.5,
+ * rdelta 0.1, 15 steps); both quantized to 4 bits against the f16 d = max scale / 15 and dmin =
+ * max min / 15, and each value re-rounded to its decoded scale and min (a sub-block whose scale is
+ * 0 keeps the search's quants, as the C does).
  */
 export function quantizeQ2_K(x: Float32Array, out: Uint8Array = new Uint8Array((x.length / Q2_K_BLOCK) * Q2_K_BYTES)): Uint8Array {
-  const scale = new Float32Array(16);
-  const min = new Float32Array(16);
+  const scales = new Float32Array(16);
+  const mins = new Float32Array(16);
+  const weights = new Float32Array(16);
+  const laux = new Uint8Array(16);
+  const L = new Uint8Array(Q2_K_BLOCK);
   for (let b = 0; b < x.length / Q2_K_BLOCK; b++) {
     const o = b * Q2_K_BLOCK;
     const p = b * Q2_K_BYTES;
+    let maxScale = 0;
+    let maxMin = 0;
     for (let s = 0; s < 16; s++) {
-      let lo = 0;
-      let hi = -Infinity;
-      for (let i = 0; i < 16; i++) {
-        lo = Math.min(lo, x[o + 16 * s + i]!);
-        hi = Math.max(hi, x[o + 16 * s + i]!);
-      }
-      scale[s] = (hi - lo) / 3;
-      min[s] = -lo;
+      for (let l = 0; l < 16; l++) weights[l] = Math.abs(x[o + 16 * s + l]!);
+      scales[s] = makeQkx2Quants(16, 3, x, o + 16 * s, weights, L, 16 * s, laux, -0.5, f(0.1), 15, true);
+      mins[s] = qkx2.min;
+      if (scales[s]! > maxScale) maxScale = scales[s]!;
+      if (mins[s]! > maxMin) maxMin = mins[s]!;
     }
-    const hd = f32ToF16(Math.max(...scale) / 15);
-    const hm = f32ToF16(Math.max(...min) / 15);
-    const [d, dmin] = [f16ToF32(hd), f16ToF32(hm)];
     out.fill(0, p, p + Q2_K_BYTES);
+    let hd = 0;
+    let hm = 0;
+    if (maxScale > 0) {
+      const iscale = f(15 / maxScale);
+      for (let s = 0; s < 16; s++) out[p + s] = nearestInt(f(iscale * scales[s]!)) & 0xff;
+      hd = f32ToF16(f(maxScale / 15));
+    }
+    if (maxMin > 0) {
+      const iscale = f(15 / maxMin);
+      for (let s = 0; s < 16; s++) out[p + s]! |= (nearestInt(f(iscale * mins[s]!)) << 4) & 0xff;
+      hm = f32ToF16(f(maxMin / 15));
+    }
     out[p + 80] = hd & 0xff;
     out[p + 81] = hd >>> 8;
     out[p + 82] = hm & 0xff;
     out[p + 83] = hm >>> 8;
     for (let s = 0; s < 16; s++) {
-      const ls = d === 0 ? 0 : clamp(roundAway(scale[s]! / d), 0, 15);
-      const lm = dmin === 0 ? 0 : clamp(roundAway(min[s]! / dmin), 0, 15);
-      out[p + s] = ls | (lm << 4);
-      const dl = d * ls;
-      for (let i = 0; i < 16; i++) {
-        const v = 16 * s + i;
-        const q = dl === 0 ? 0 : clamp(roundAway((x[o + v]! + dmin * lm) / dl), 0, 3);
-        out[p + 16 + 32 * (v >> 7) + (v & 31)]! |= q << (2 * ((v >> 5) & 3));
-      }
+      const d = f(f16ToF32(hd) * (out[p + s]! & 0xf));
+      if (!d) continue;
+      const dm = f(f16ToF32(hm) * (out[p + s]! >> 4));
+      for (let i = 0; i < 16; i++) L[16 * s + i] = Math.max(0, Math.min(3, nearestInt(f(f(x[o + 16 * s + i]! + dm) / d))));
     }
+    for (let v = 0; v < Q2_K_BLOCK; v++) out[p + 16 + 32 * (v >> 7) + (v & 31)]! |= L[v]! << (2 * ((v >> 5) & 3));
   }
   return out;
 }
+
+const f = Math.fround;
