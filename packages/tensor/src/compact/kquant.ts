@@ -1,3 +1,4 @@
+import { chooseKScalesDirect } from "../quant/k-scales-direct.js";
 import { dequantizeQ4_K, quantizeQ4_K, Q4_K_BLOCK, Q4_K_BYTES } from "../quant/q4_k.js";
 import { dequantizeQ5_K, quantizeQ5_K, Q5_K_BYTES } from "../quant/q5_k.js";
 import { dequantizeQ6_K, quantizeQ6_K, Q6_K_BYTES } from "../quant/q6_k.js";
@@ -39,13 +40,17 @@ export function checkKQuantRow(dtype: KQuantDtype, K: number, what = "weight"): 
   if (!(K > 0 && K % SUPER_BLOCK === 0)) throw new KQuantRowError(what, dtype, K);
 }
 
-/** Quantizes one row x [K] (K a multiple of 256) into out[offset …] by the reference quantizer. */
+/**
+ * Quantizes one row x [K] (K a multiple of 256) into out[offset …], as weights are converted at
+ * load: q4_k / q5_k with the direct scale choice (quant/k-scales-direct.ts: ggml's search would take
+ * minutes per billion weights), q6_k with ggml's quantize_row_q6_K_ref (~6× q8_0's time).
+ */
 export function quantizeKQuantRow(dtype: KQuantDtype, x: ArrayLike<number>, K: number, out: Uint8Array, offset = 0): void {
   const row = x instanceof Float32Array ? x.subarray(0, K) : Float32Array.from({ length: K }, (_, k) => x[k]!);
   const n = (K / SUPER_BLOCK) * KQUANT_BYTES[dtype];
   const dst = out.subarray(offset, offset + n);
-  if (dtype === "q4_k") quantizeQ4_K(row, dst);
-  else if (dtype === "q5_k") quantizeQ5_K(row, dst);
+  if (dtype === "q4_k") quantizeQ4_K(row, dst, chooseKScalesDirect);
+  else if (dtype === "q5_k") quantizeQ5_K(row, dst, chooseKScalesDirect);
   else quantizeQ6_K(row, dst);
 }
 

@@ -36,6 +36,9 @@ export function writeScaleMinK4(out: Uint8Array, p: number, ls: Uint8Array, lm: 
  * re-rounded to its decoded scale and min into L[0, 256) (a sub-block whose scale rounds to 0 keeps
  * the search's quants, as the C does). Returns the f16 bits of d and dmin.
  */
+/** How a Q4_K / Q5_K encoder picks a super-block's scales (chooseKScales, or k-scales-direct.ts's). */
+export type KScaleChooser = (x: Float32Array, o: number, nmax: 15 | 31, ls: Uint8Array, lm: Uint8Array, L: Uint8Array) => [number, number];
+
 export function chooseKScales(x: Float32Array, o: number, nmax: 15 | 31, ls: Uint8Array, lm: Uint8Array, L: Uint8Array): [number, number] {
   const rmin = nmax === 15 ? -1 : -0.5;
   const nstep = nmax === 15 ? 20 : 15;

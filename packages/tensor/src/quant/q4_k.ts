@@ -1,5 +1,5 @@
 import { f16ToF32 } from "../io/half.js";
-import { chooseKScales, scaleMinK4, writeScaleMinK4 } from "./k-scales.js";
+import { chooseKScales, scaleMinK4, writeScaleMinK4, type KScaleChooser } from "./k-scales.js";
 
 /**
  * Q4_K (ggml-common.h block_q4_K): super-blocks of 256 values, 144 bytes each:
@@ -54,13 +54,17 @@ export function integersQ4_K(src: Uint8Array, b: number, ints: Int32Array, mins:
   }
 }
 
-/** ggml-quants.c quantize_row_q4_K_ref: the same bytes (scales from k-scales.ts chooseKScales, make_qkx2_quants). */
-export function quantizeQ4_K(x: Float32Array, out: Uint8Array = new Uint8Array((x.length / Q4_K_BLOCK) * Q4_K_BYTES)): Uint8Array {
+/**
+ * ggml-quants.c quantize_row_q4_K_ref: the same bytes (scales from k-scales.ts chooseKScales,
+ * make_qkx2_quants). `choose`: another scale choice (load-time conversion passes
+ * k-scales-direct.ts's, ~10× faster and not ggml's bytes).
+ */
+export function quantizeQ4_K(x: Float32Array, out: Uint8Array = new Uint8Array((x.length / Q4_K_BLOCK) * Q4_K_BYTES), choose: KScaleChooser = chooseKScales): Uint8Array {
   const ls = new Uint8Array(8);
   const lm = new Uint8Array(8);
   const L = new Uint8Array(Q4_K_BLOCK);
   for (let b = 0; b < x.length / Q4_K_BLOCK; b++) {
-    const [hd, hm] = chooseKScales(x, b * Q4_K_BLOCK, 15, ls, lm, L);
+    const [hd, hm] = choose(x, b * Q4_K_BLOCK, 15, ls, lm, L);
     const p = b * Q4_K_BYTES;
     out[p] = hd & 0xff;
     out[p + 1] = hd >>> 8;
