@@ -113,13 +113,8 @@ export function makeQkx2Quants(
 /** ggml-quants.c GROUP_MAX_EPS (1e-15f): a group whose largest magnitude is below it is all zero. */
 export const GROUP_MAX_EPS = f(1e-15);
 
-/**
- * ggml-quants.c make_qx_quants with rmse_type 1 and no qw: the scale of a symmetric group
- * x[xo, xo + n) (value ≈ scale·(L − nmax), L in 0…2·nmax − 1) maximising (Σ w·x·l)² / Σ w·l²
- * with w = x², over iscale = −(nmax + 0.1·is) / max for is = −9…9 (max: the value of largest
- * magnitude). Writes L[lo, lo + n) and returns the scale (0 for an all-zero group, L all 0).
- */
-export function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: number, L: Uint8Array, lo: number): number {
+/** The value of largest magnitude among x[xo, xo + n) (the first of equals; 0 for none), as ggml's loops find it. */
+function largestMagnitude(x: Float32Array, xo: number, n: number): number {
   let max = 0;
   let amax = 0;
   for (let i = 0; i < n; i++) {
@@ -129,7 +124,18 @@ export function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: numbe
       max = x[xo + i]!;
     }
   }
-  if (amax < GROUP_MAX_EPS) {
+  return max;
+}
+
+/**
+ * ggml-quants.c make_qx_quants with rmse_type 1 and no qw: the scale of a symmetric group
+ * x[xo, xo + n) (value ≈ scale·(L − nmax), L in 0…2·nmax − 1) maximising (Σ w·x·l)² / Σ w·l²
+ * with w = x², over iscale = −(nmax + 0.1·is) / max for is = −9…9 (max: the value of largest
+ * magnitude). Writes L[lo, lo + n) and returns the scale (0 for an all-zero group, L all 0).
+ */
+export function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: number, L: Uint8Array, lo: number): number {
+  const max = largestMagnitude(x, xo, n);
+  if (Math.abs(max) < GROUP_MAX_EPS) {
     L.fill(0, lo, lo + n);
     return 0;
   }
@@ -175,16 +181,8 @@ export function makeQxQuants(n: number, nmax: number, x: Float32Array, xo: numbe
  * li: [n] scratch for the signed quants.
  */
 export function makeQ3Quants(n: number, nmax: number, x: Float32Array, xo: number, L: Uint8Array, lo: number, li: Int8Array): number {
-  let max = 0;
-  let amax = 0;
-  for (let i = 0; i < n; i++) {
-    const ax = Math.abs(x[xo + i]!);
-    if (ax > amax) {
-      amax = ax;
-      max = x[xo + i]!;
-    }
-  }
-  if (amax < GROUP_MAX_EPS) {
+  const max = largestMagnitude(x, xo, n);
+  if (Math.abs(max) < GROUP_MAX_EPS) {
     L.fill(0, lo, lo + n);
     return 0;
   }
