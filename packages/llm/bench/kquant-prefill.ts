@@ -9,13 +9,9 @@
  *
  *   npx tsx --conditions=@mini/source bench/kquant-prefill.ts [--threads 1] [--rounds 5] [--reps 3] [--dtypes q4_k,q6_k,q8_0,f32]
  */
-import { existsSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { loadavg } from "node:os";
 import { createRng, setThreads, type WeightDtype } from "@mini/tensor";
-import { loadModelDir } from "../src/loaders/index.js";
-import type { LlamaModel } from "../src/models/llama/index.js";
-import { synthesizeModelDir } from "../src/synth.js";
+import { KQUANT_BENCH_CONFIG, kquantBenchModels } from "./kquant-model.js";
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,18 +21,9 @@ const threads = Number(arg("threads", "1")), rounds = Number(arg("rounds", "5"))
 const dtypes = arg("dtypes", "q4_k,q6_k,q8_0,f32").split(",") as WeightDtype[];
 setThreads(threads);
 
-const CONFIG = {
-  architectures: ["LlamaForCausalLM"], model_type: "llama", hidden_size: 512, intermediate_size: 1536, num_hidden_layers: 12,
-  num_attention_heads: 8, num_key_value_heads: 4, vocab_size: 8192, tie_word_embeddings: false, rope_theta: 10000,
-  max_position_embeddings: 1024, rms_norm_eps: 1e-5, hidden_act: "silu", bos_token_id: 1, eos_token_id: 2, torch_dtype: "float32",
-};
-const dir = join(tmpdir(), "mini-llm-bench-kquant512-seed0");
-if (!existsSync(join(dir, "model.safetensors"))) synthesizeModelDir({ config: CONFIG, outDir: dir, seed: 0 });
-
-const models = new Map<WeightDtype, LlamaModel>();
-for (const d of dtypes) models.set(d, (await loadModelDir(dir, { dtype: d })).model as LlamaModel);
+const models = await kquantBenchModels(dtypes);
 const rng = createRng(1234);
-const prompt = Array.from({ length: N }, () => 3 + rng.int(CONFIG.vocab_size - 3));
+const prompt = Array.from({ length: N }, () => 3 + rng.int(KQUANT_BENCH_CONFIG.vocab_size - 3));
 const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;

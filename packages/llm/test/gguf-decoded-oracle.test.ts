@@ -13,22 +13,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dequantize, gguf, quantize, readGguf, type Tensor, WeightMatrix, writeGguf, type GgmlType, type GgufValue } from "@mini/tensor";
 import { afterAll, describe, expect, it } from "vitest";
-import { tokenizerFromJson } from "../src/index.js";
 import { heldWeightBytes } from "../src/loaders/gguf/load.js";
 import { loadGgufModel } from "../src/models/index.js";
 import { layerTensors } from "../src/models/llama/weights.js";
-import { ggufTokenizerMetadata } from "../src/tokenizers/index.js";
-import { maxLogProbGap, miniGreedy, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, worstShortfall, writeSynthGguf } from "./gguf-oracle-helpers.js";
-import { CONFIG, gpt2Json } from "./tokenizers/byte-level-fixtures.js";
+import { byteLevelGgufTokenizer, maxLogProbGap, miniGreedy, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, worstShortfall, writeSynthGguf } from "./gguf-oracle-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mini-gguf-decoded-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const tokJson = gpt2Json();
-const tok = tokenizerFromJson(tokJson, CONFIG);
-const vocab = Math.ceil(tok.vocabSize / 64) * 64;
-const md = ggufTokenizerMetadata(tokJson, tok, vocab);
-const PROMPT = "Once upon a time, 日本語 😀 they'll say";
+const { vocab, md, prompt: PROMPT } = byteLevelGgufTokenizer();
 const SMOL = { vocab_size: vocab, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 2, num_attention_heads: 9, num_key_value_heads: 3, rope_theta: 10000 };
 
 /** A file's type per tensor (by llama.cpp name), as llama-quantize would pick with its fallbacks. */

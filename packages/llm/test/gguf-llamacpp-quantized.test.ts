@@ -9,21 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GgmlType } from "@mini/tensor";
 import { afterAll, describe, expect, it } from "vitest";
-import { tokenizerFromJson } from "../src/index.js";
 import { loadGgufModel } from "../src/models/index.js";
-import { ggufTokenizerMetadata } from "../src/tokenizers/index.js";
-import { maxLogProbGap, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, worstShortfall, writeSynthGguf } from "./gguf-oracle-helpers.js";
+import { byteLevelGgufTokenizer, maxLogProbGap, miniLogProbs, openOracle, oracleGreedy, oracleLogProbs, worstShortfall, writeSynthGguf } from "./gguf-oracle-helpers.js";
 import { llamaQuantize, type LLAMA_FTYPE } from "./llamacpp-native.js";
-import { CONFIG, gpt2Json } from "./tokenizers/byte-level-fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mini-gguf-llamacpp-quantized-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const tokJson = gpt2Json();
-const tok = tokenizerFromJson(tokJson, CONFIG);
-const vocab = Math.ceil(tok.vocabSize / 64) * 64;
-const md = ggufTokenizerMetadata(tokJson, tok, vocab);
-const PROMPT = "Once upon a time, 日本語 😀 they'll say";
+const { vocab, md, prompt: PROMPT } = byteLevelGgufTokenizer();
 const BASE = { vocab_size: vocab, num_hidden_layers: 2, rope_theta: 10000 };
 const SHAPES = {
   // SmolLM2-135M's width: 576 = 2.25 super-blocks, so llama.cpp falls back on most matrices

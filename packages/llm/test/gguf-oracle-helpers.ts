@@ -8,7 +8,7 @@ import { expect } from "vitest";
 import { join } from "node:path";
 import { createRng, readGguf, Tensor, type GgufValue } from "@mini/tensor";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel as LlamaCppModel } from "node-llama-cpp";
-import type { CausalLM } from "../src/index.js";
+import { tokenizerFromJson, type CausalLM } from "../src/index.js";
 import {
   expectedTensors,
   loadModelDir,
@@ -20,6 +20,7 @@ import {
 } from "../src/models/index.js";
 import { ggufTokenizerMetadata, loadTokenizerSync } from "../src/tokenizers/index.js";
 import { tensorRecordSource } from "../src/testing.js";
+import { CONFIG as BYTE_LEVEL_CONFIG, gpt2Json } from "./tokenizers/byte-level-fixtures.js";
 
 const SHARED = process.env["MINI_SHARED"]!;
 export const STORY = join(SHARED, "models", "story");
@@ -131,6 +132,17 @@ export async function writeStoryGguf(dir: string, type: GgufWriteType): Promise<
  * A seeded random Llama as GGUF: matrices N(0, std²) with std = 1.5/√fan_in (so the logits spread
  * over a few units and a layout error shows), norms drawn around 1, given tokenizer keys.
  */
+/**
+ * The byte-level test tokenizer (tokenizers/byte-level-fixtures.ts) as GGUF metadata for synthesized
+ * files, its vocabulary padded to a multiple of 64, and a prompt across scripts for it.
+ */
+export function byteLevelGgufTokenizer(): { vocab: number; md: Map<string, GgufValue>; prompt: string } {
+  const json = gpt2Json();
+  const tok = tokenizerFromJson(json, BYTE_LEVEL_CONFIG);
+  const vocab = Math.ceil(tok.vocabSize / 64) * 64;
+  return { vocab, md: ggufTokenizerMetadata(json, tok, vocab), prompt: "Once upon a time, 日本語 😀 they'll say" };
+}
+
 export function writeSynthGguf(path: string, hf: Record<string, unknown>, tokenizer: ReadonlyMap<string, GgufValue>, type: GgufWriteType, seed: number): LlamaConfig {
   const config = parseLlamaConfig({ model_type: "llama", rms_norm_eps: 1e-5, max_position_embeddings: 128, ...hf });
   const rng = createRng(seed);
