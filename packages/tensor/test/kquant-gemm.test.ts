@@ -32,25 +32,33 @@ function weights(n: number, seed: number): Float32Array {
   return w;
 }
 
-describe("K-quant row-dots (kquant.wat, decode)", () => {
-  it("give kquantMatmulF32's numbers bit for bit, odd shapes, one thread", () => {
-    setThreads(1);
-    fc.assert(
-      fc.property(fc.constantFrom(...KQUANTS), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 23 }), fc.integer({ min: 1, max: 1 << 30 }),
-        (dtype, M, superBlocks, N, seed) => {
-          const K = 256 * superBlocks;
-          const x = seededFloats(M * K, seed, 2);
-          if (seed % 4 === 0) x.fill(0, 0, 256); // a zero activation block (d_x = 0)
-          const m = WeightMatrix.fromF32(weights(N * K, seed + 1), N, K, dtype);
-          try {
-            expect(bits(m.matmulTransB(x, M)), `${dtype} M=${M} K=${K} N=${N}`).toEqual(bits(kquantMatmulF32(x, M, K, m.bytes(), dtype, N)));
-          } finally {
-            m.dispose();
-          }
-        }),
-      { numRuns: 60, seed: 5 },
-    );
-  });
+describe("K-quant row-dots (kquant.wat, decode; Q4_K / Q5_K also relaxeddot/kquant-rows.wat)", () => {
+  // where relaxed SIMD's int8 dot product is in use (Node 22 in CI, Node 20 with the flag), Q4_K and
+  // Q5_K decode on relaxeddot.wat's row-dots: both paths are checked
+  for (const int8 of relaxedDotSupported ? [false, true] : [false]) {
+    it(`give kquantMatmulF32's numbers bit for bit, odd shapes, one thread, int8 dot ${int8}`, () => {
+      setThreads(1);
+      setRelaxedDot(int8);
+      fc.assert(
+        fc.property(fc.constantFrom(...KQUANTS), fc.integer({ min: 1, max: INT_GEMM_MIN_M - 1 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 23 }),
+          fc.boolean(), fc.integer({ min: 1, max: 1 << 30 }),
+          (dtype, M, superBlocks, N, raw, seed) => {
+            const K = 256 * superBlocks;
+            const x = seededFloats(M * K, seed, 2);
+            if (seed % 4 === 0) x.fill(0, 0, 256); // a zero activation block (d_x = 0)
+            // raw: any quant and scale bytes (every nibble, high bit and 6-bit scale value)
+            const m = raw ? WeightMatrix.fromBytes(rawSuperBlocks(dtype, N, K, seed + 1), N, K, dtype, "raw")
+              : WeightMatrix.fromF32(weights(N * K, seed + 1), N, K, dtype);
+            try {
+              expect(bits(m.matmulTransB(x, M)), `${dtype} M=${M} K=${K} N=${N} raw=${raw}`).toEqual(bits(kquantMatmulF32(x, M, K, m.bytes(), dtype, N)));
+            } finally {
+              m.dispose();
+            }
+          }),
+        { numRuns: 60, seed: 5 },
+      );
+    });
+  }
 });
 
 /** Any quant and scale bytes, finite f16 super-block scales (d, Q4_K's dmin) of either sign. */

@@ -21,9 +21,8 @@ import { compactMatmulReference } from "./matmul.reference.js";
  * bf16 / f16 with M ≥ GEMM_MIN_M (prefill) run the f32 gemm with W widened as it is packed
  * (widenedGemm below): a row-dot would widen every weight once per row of x.
  * q8_0 / q4_0 / q4_k / q5_k / q6_k with M ≥ INT_GEMM_MIN_M (prefill) pack W for the int16 gemms of
- * int-gemm.ts (the row-dots' bits); with fewer rows q8_0 / q4_0 take relaxeddot.wat's int8 dot
- * products where relaxedDot() says so (the same
- * results bit for bit), except a Q8_0 W holding a −128 (`q8Minus128`: that one weight value the
+ * int-gemm.ts (the row-dots' bits); with fewer rows q8_0 / q4_0 / q4_k / q5_k take relaxeddot.wat's
+ * int8 dot products where relaxedDot() says so (the same results bit for bit), except a Q8_0 W holding a −128 (`q8Minus128`: that one weight value the
  * relaxed product cannot take, see the .wat), which keeps compact.wat's.
  * Without WASM it runs the float64 reference loop (matmul.reference.ts).
  */
@@ -125,7 +124,10 @@ export function rowDotPlan(dtype: Exclude<WeightDtype, "f32">, M: number, K: num
   // relaxeddot.wat's activation blocks are 64 bytes like ACT_Q16's (q i8[32], the Q4_0 correction)
   const int8 = wide && relaxedDot() && !(dtype === "q8_0" && q8Minus128);
   const quantize = !quantized ? null : ref(int8 ? "relaxeddot.quantizeActs8" : wide ? "quantizeActs16" : "kquant.quantizeActsK");
-  return { quantized, wide, ...activationLayout(dtype, M, K), quantize, dot: ref(int8 ? `relaxeddot.${dotName[dtype]}` : dotName[dtype]) };
+  // Q4_K / Q5_K take the same activation blocks either way; relaxeddot.wat has their row-dots on the int8 dot
+  const kquant8 = (dtype === "q4_k" || dtype === "q5_k") && relaxedDot();
+  const dot = int8 ? `relaxeddot.${dotName[dtype]}` : kquant8 ? `relaxeddot.${dotName[dtype].slice("kquant.".length)}` : dotName[dtype];
+  return { quantized, wide, ...activationLayout(dtype, M, K), quantize, dot: ref(dot) };
 }
 
 /** Quantizes the M rows of x (at px) into the plan's activation blocks at `work`, split by rows of x; nothing for bf16 / f16. */

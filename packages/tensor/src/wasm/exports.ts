@@ -147,6 +147,9 @@ export interface RelaxedDotExports {
   pairActs8(xq: number, xd: number, M: number, nb: number, x2: number, j0: number, j1: number): void;
   /** compact.wat's gemmQ4_0 on the int8 dot product: x from pairActs8, W packed 8 rows at a time into `panel` (nb·576 bytes) */
   gemmQ4_0(x2: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number, panel: number): void;
+  /** kquant.wat's decode row-dots on the int8 dot product, the same bits (relaxeddot/kquant-rows.wat) */
+  dotQ4_K(xq: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number): void;
+  dotQ5_K(xq: number, M: number, nsb: number, w: number, rows: number, out: number, ldo: number): void;
   /** quantizeActsK's blocks laid out by pairs of rows for gemmQ4_K (bytes; relaxeddot/q4_k-gemm-pack.wat) */
   pairActsK8(xq: number, M: number, nsb: number, x2: number, j0: number, j1: number): void;
   /** kquant.wat's gemmQ4_K on the int8 dot product, the same bits: x from pairActsK8, `panel`: nsb·4992 + 32 bytes */
