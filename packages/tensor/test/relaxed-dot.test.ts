@@ -40,7 +40,7 @@ async function variantModule(edit: (a: string, b: string) => string): Promise<We
   const op = "(i16x8.relaxed_dot_i8x16_i7x16_s ";
   /** the balanced s-expression starting at i (after spaces): [text, end] */
   const sexp = (i: number): [string, number] => {
-    while (text[i] === " ") i++;
+    while (/\s/.test(text[i]!)) i++; // operands may stand on the next line
     let depth = 0, j = i;
     do {
       if (text[j] === "(") depth++;

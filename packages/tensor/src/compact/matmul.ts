@@ -113,6 +113,8 @@ export interface RowDotPlan {
   qBytes: number;
   actBytes: number;
   quantize: KernelRef | null;
+  /** relaxeddot.wat's Q6_K row-dot: the activations' sums of each 16 (sumsK16), after the blocks. */
+  sums16: KernelRef | null;
   dot: KernelRef;
 }
 
@@ -124,10 +126,12 @@ export function rowDotPlan(dtype: Exclude<WeightDtype, "f32">, M: number, K: num
   // relaxeddot.wat's activation blocks are 64 bytes like ACT_Q16's (q i8[32], the Q4_0 correction)
   const int8 = wide && relaxedDot() && !(dtype === "q8_0" && q8Minus128);
   const quantize = !quantized ? null : ref(int8 ? "relaxeddot.quantizeActs8" : wide ? "quantizeActs16" : "kquant.quantizeActsK");
-  // Q4_K / Q5_K take the same activation blocks either way; relaxeddot.wat has their row-dots on the int8 dot
-  const kquant8 = (dtype === "q4_k" || dtype === "q5_k") && relaxedDot();
+  // The K-quants take the same activation blocks either way; relaxeddot.wat has their row-dots on
+  // the int8 dot (Q6_K's also the blocks' sums of each 16, written after them: activationLayout)
+  const kquant8 = isKQuant(dtype) && relaxedDot();
   const dot = int8 ? `relaxeddot.${dotName[dtype]}` : kquant8 ? `relaxeddot.${dotName[dtype].slice("kquant.".length)}` : dotName[dtype];
-  return { quantized, wide, ...activationLayout(dtype, M, K), quantize, dot: ref(dot) };
+  const sums16 = kquant8 && dtype === "q6_k" ? ref("relaxeddot.sumsK16") : null;
+  return { quantized, wide, ...activationLayout(dtype, M, K), quantize, sums16, dot: ref(dot) };
 }
 
 /** Quantizes the M rows of x (at px) into the plan's activation blocks at `work`, split by rows of x; nothing for bf16 / f16. */
@@ -142,6 +146,8 @@ export function quantizeActivations(plan: RowDotPlan, px: number, M: number, K: 
     else jobs.push([px + 4 * m0 * K, m1 - m0, K, work + m0 * nb * ACT_Q8K_BYTES]);
   }
   runJobs(plan.quantize, jobs);
+  // M·nb sums of 16 bytes' worth of work each: on the calling thread
+  if (plan.sums16 !== null) runJobs(plan.sums16, [[work, M * nb, work + plan.qBytes]]);
 }
 
 /** The row-dot call for `rows` rows of W starting at byte address wRows, into out at po (row stride N). */
@@ -168,7 +174,10 @@ function activationLayout(dtype: WeightDtype, M: number, K: number): { nb: numbe
   const wide = dtype === "q8_0" || dtype === "q4_0";
   const nb = isKQuant(dtype) ? K / SUPER_BLOCK : blocksPerRow(K); // activation blocks a row
   const qBytes = quantized ? M * nb * (wide ? ACT_Q16.blockBytes : ACT_Q8K_BYTES) : 0;
-  return { nb, qBytes, actBytes: qBytes + (wide ? 4 * M * nb : 0) };
+  // after q8_0 / q4_0's blocks their scales d f32 [M, nb]; after Q6_K's the sums of each 16 i16 [M, nb, 16]
+  // (read only by relaxeddot.wat's row-dot, always reserved so a load-time budget holds either way)
+  const after = wide ? 4 * M * nb : dtype === "q6_k" ? 32 * M * nb : 0;
+  return { nb, qBytes, actBytes: qBytes + after };
 }
 
 /**

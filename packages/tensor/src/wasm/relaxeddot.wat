@@ -8,7 +8,7 @@
 ;; instructions on it, rebuilding a vector of ones each time, and Node 20's V8 computes it wrong.)
 ;;
 ;; (gemmQ4_K gives kquant.wat's dotQ4_K / gemmQ4_K numbers bit for bit: see relaxeddot/q4_k-gemm.wat;
-;; dotQ4_K / dotQ5_K give kquant.wat's row-dots' bits: relaxeddot/kquant-rows.wat.)
+;; dotQ4_K / dotQ5_K / dotQ6_K give kquant.wat's row-dots' bits: relaxeddot/kquant-rows.wat.)
 ;; Same contract and the same float results, bit for bit, as compact.wat's dotQ8_0 / dotQ4_0: the
 ;; activations get the same integers q_x and scales d_x (quantizeActs8), every block's Σ q_w·q_x is
 ;; the same exact integer (only how it is summed differs), then converted, scaled by d_w·d_x and
@@ -45,7 +45,8 @@
   ;;   relaxeddot/q4_0-gemm-pack.wat   $packNibbles (8 W rows → a panel); export pairActs8 (x by pairs of rows)
   ;;   relaxeddot/q4_k-gemm.wat        export gemmQ4_K (prefill with Q4_K W: kquant/gemm.wat's tiling on bytes)
   ;;   relaxeddot/q4_k-gemm-pack.wat   $packQ4_K8 (8 Q4_K rows → a panel); export pairActsK8 (quantizeActsK's blocks by pairs of rows)
-  ;;   relaxeddot/kquant-rows.wat      exports dotQ4_K, dotQ5_K (decode: kquant.wat's row-dots on the int8 dot product)
+  ;;   relaxeddot/kquant-rows.wat      exports dotQ4_K, dotQ5_K, dotQ6_K (decode: kquant.wat's row-dots on the int8 dot product)
+  ;;   relaxeddot/q6_k-row.wat         $rowQ6_K8; export sumsK16 (the activations' sums of each 16 it takes)
   ;;   kquant/scalars.wat              $f16, $isum4f (the K-quant row-dots' scalar steps; shared with kquant.wat)
   ;;   kquant/scales.wat               $scalesQ4_K, $minsQ4_K (shared with kquant.wat)
   ;;   packed-rows.wat                 $rowAt, $scales4, $store2x2 (shared with compact.wat)
@@ -59,6 +60,7 @@
   ;;#include relaxeddot/q4_k-gemm.wat
   ;;#include relaxeddot/q4_k-gemm-pack.wat
   ;;#include relaxeddot/kquant-rows.wat
+  ;;#include relaxeddot/q6_k-row.wat
   ;;#include kquant/scalars.wat
   ;;#include kquant/scales.wat
   ;;#include packed-rows.wat

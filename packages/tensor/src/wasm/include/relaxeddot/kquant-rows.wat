@@ -1,5 +1,6 @@
-;; relaxeddot/kquant-rows.wat (relaxeddot.wat, relaxed build only): the exports dotQ4_K and dotQ5_K,
-;; kquant.wat's decode row-dots (kquant/q4_k.wat, q5_k.wat) with the int8 dot product: the same
+;; relaxeddot/kquant-rows.wat (relaxeddot.wat, relaxed build only): the exports dotQ4_K, dotQ5_K and
+;; dotQ6_K (its row: relaxeddot/q6_k-row.wat), kquant.wat's decode row-dots (kquant/q4_k.wat, q5_k.wat,
+;; q6_k.wat) with the int8 dot product: the same
 ;; contract (activation blocks of quantizeActsK, 276 bytes: q i8[256] @0, d f32 @256, Σq of each
 ;; 32 i16[8] @260; W rows of nsb super-blocks of 144 / 176 bytes; out[m·ldo + r]) and the same bits.
 ;;
@@ -18,19 +19,28 @@
   (func (export "dotQ5_K") (param $xq i32) (param $M i32) (param $nsb i32) (param $w i32) (param $rows i32) (param $out i32) (param $ldo i32)
     (call $dotK8 (local.get $xq) (local.get $M) (local.get $nsb) (local.get $w) (local.get $rows) (local.get $out) (local.get $ldo) (i32.const 1)))
 
+  ;; Q6_K also reads sumsK16's Σq of each 16 (i16[16] a block), which follow the M·nsb blocks at xq
+  (func (export "dotQ6_K") (param $xq i32) (param $M i32) (param $nsb i32) (param $w i32) (param $rows i32) (param $out i32) (param $ldo i32)
+    (call $dotK8 (local.get $xq) (local.get $M) (local.get $nsb) (local.get $w) (local.get $rows) (local.get $out) (local.get $ldo) (i32.const 2)))
+
   ;; every W row r against every activation row m (W rows in address order, each used against all M
-  ;; activation rows while it sits in L1); q5 = 0: Q4_K rows (144 bytes a super-block), 1: Q5_K (176)
-  (func $dotK8 (param $xq i32) (param $M i32) (param $nsb i32) (param $w i32) (param $rows i32) (param $out i32) (param $ldo i32) (param $q5 i32)
-    (local $r i32) (local $m i32) (local $rowBytes i32) (local $wr i32)
-    (local.set $rowBytes (i32.mul (local.get $nsb) (select (i32.const 176) (i32.const 144) (local.get $q5))))
+  ;; activation rows while it sits in L1); kind 0: Q4_K rows (144 bytes a super-block), 1: Q5_K (176), 2: Q6_K (210)
+  (func $dotK8 (param $xq i32) (param $M i32) (param $nsb i32) (param $w i32) (param $rows i32) (param $out i32) (param $ldo i32) (param $kind i32)
+    (local $r i32) (local $m i32) (local $rowBytes i32) (local $wr i32) (local $xm i32) (local $v f32)
+    (local.set $rowBytes (i32.mul (local.get $nsb) (select (i32.const 210) (select (i32.const 176) (i32.const 144) (local.get $kind)) (i32.eq (local.get $kind) (i32.const 2)))))
     (block $done (loop $row
       (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $wr (i32.add (local.get $w) (i32.mul (local.get $r) (local.get $rowBytes))))
       (local.set $m (i32.const 0))
       (block $mDone (loop $mLoop
         (br_if $mDone (i32.ge_u (local.get $m) (local.get $M)))
-        (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $m) (local.get $ldo)) (local.get $r)) (i32.const 2)))
-          (call $rowK8 (i32.add (local.get $xq) (i32.mul (i32.mul (local.get $m) (local.get $nsb)) (i32.const 276))) (local.get $wr) (local.get $nsb) (local.get $q5)))
+        (local.set $xm (i32.add (local.get $xq) (i32.mul (i32.mul (local.get $m) (local.get $nsb)) (i32.const 276))))
+        (if (i32.eq (local.get $kind) (i32.const 2))
+          (then (local.set $v (call $rowQ6_K8 (local.get $xm)
+            (i32.add (local.get $xq) (i32.mul (i32.add (i32.mul (local.get $M) (i32.const 276)) (i32.shl (local.get $m) (i32.const 5))) (local.get $nsb)))
+            (local.get $wr) (local.get $nsb))))
+          (else (local.set $v (call $rowK8 (local.get $xm) (local.get $wr) (local.get $nsb) (local.get $kind)))))
+        (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $m) (local.get $ldo)) (local.get $r)) (i32.const 2))) (local.get $v))
         (local.set $m (i32.add (local.get $m) (i32.const 1)))
         (br $mLoop)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
