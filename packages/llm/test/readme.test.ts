@@ -60,7 +60,7 @@ describe("README examples", () => {
     const [r] = runs;
     expect(r!.stderr).not.toMatch(/Error/);
     expect(r!.code).toBe(0);
-    const fixture = JSON.parse(readFileSync(join(pkg, "../../../shared/reference/story/prompt_01.json"), "utf8")) as {
+    const fixture = JSON.parse(readFileSync(join(process.env["MINI_SHARED"]!, "reference/story/prompt_01.json"), "utf8")) as {
       greedy: { full_text: string };
     };
     expect(r!.stdout.startsWith(`${fixture.greedy.full_text}\n`)).toBe(true);
