@@ -105,7 +105,7 @@ export function quantizeQ4_0(x: Float32Array, out: Uint8Array = new Uint8Array((
       const v = xs[i]!;
       const e = v - decoded[i]!;
       plainSquared += e * e;
-      plainWeighted += v * v * e * e;
+      plainWeighted += v * v * (e * e); // as the search sums its candidates: equal decodings tie exactly
     }
     if (amax === 0) continue;
     // The search (searchBlockScale): candidates with the largest value on −8 − 0.1·k, k = −10, −8, …, 8.

@@ -17,7 +17,11 @@ import { largestMagnitude, Q4_0_BLOCK, Q4_0_BYTES, quantizeQ4_0Reference, writeQ
  * never loses on either measure, block by block. Errors are measured as decoding computes them
  * (f16 d times q). k = −10 (the value on qmin + 1) makes encoding idempotent: a decoded block,
  * whose largest value sits on qmin (the reference encoding's own scale) or qmin + 1, re-encodes to
- * the same values (GGUF files decoded and re-encoded give the same model, bit for bit).
+ * the same values (GGUF files decoded and re-encoded give the same model, bit for bit) — where d is
+ * a normal f16: a subnormal d (blocks of max |x| below ~2^-11) is a multiple of 2^-24 as coarse as d
+ * itself, which can leave the largest value on neither. Plain and weighted errors are summed the
+ * same way on both sides (w·e² as w·(e·e)), so a candidate that decodes to the reference's very
+ * values ties and the reference's bytes stay.
  */
 
 /** The scales tried put the largest value on qmin − 0.1·k, k = −STEPS − 1, −STEPS + 1, …, STEPS − 1. */
@@ -38,7 +42,7 @@ export function blockError(x: Float32Array, o: number, n: number, y: Float32Arra
     const v = x[o + i]!;
     const e = v - y[yo + i]!;
     squared += e * e;
-    weighted += v * v * e * e;
+    weighted += v * v * (e * e); // w·e² as searchBlockScale sums it, so equal decodings tie exactly
   }
   blockErr.squared = squared;
   blockErr.weighted = weighted;

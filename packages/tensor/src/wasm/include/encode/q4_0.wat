@@ -85,7 +85,7 @@
       (local.set $v (f64.load (i32.add (global.get $tmp) (i32.shl (local.get $i) (i32.const 3)))))
       (local.set $e (f64.sub (local.get $v) (f64.promote_f32 (f32.demote_f64 (f64.mul (local.get $d0) (f64.convert_i32_s (i32.sub (local.get $n) (i32.const 8))))))))
       (local.set $plainS (f64.add (local.get $plainS) (f64.mul (local.get $e) (local.get $e))))
-      (local.set $plainW (f64.add (local.get $plainW) (f64.mul (f64.mul (f64.mul (local.get $v) (local.get $v)) (local.get $e)) (local.get $e))))
+      (local.set $plainW (f64.add (local.get $plainW) (f64.mul (f64.mul (local.get $v) (local.get $v)) (f64.mul (local.get $e) (local.get $e)))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $l3)))
     (if (f64.eq (local.get $amax) (f64.const 0)) (then (return)))
