@@ -5,7 +5,7 @@ import { runJobs, threadCount } from "../wasm/pool.js";
 import { runInHeap, type Operand } from "../wasm/scratch.js";
 import { rowBytes, type WeightDtype } from "./dtype.js";
 import { INT_GEMM_GROUP_MAX, intGemmScratchFloats, runIntGemm, usesIntGemm } from "./int-gemm.js";
-import { GEMM_MIN_M, quantizeActivations, rowDotJob, rowDotPlan } from "./matmul.js";
+import { GEMM_MIN_M, prepareActivations, rowDotJob, rowDotPlan } from "./matmul.js";
 
 /**
  * Compact products of ONE input x [M, K] (a layer's q, k, v; gate and up) in one kernel-pool
@@ -54,14 +54,14 @@ export function compactMatmulTransBGroup(x: Float32Array, M: number, K: number, 
   const rb = rowBytes(dtype, K);
   runInHeap(ops, Math.ceil(plan.actBytes / 4), (addrs, work) => {
     const px = addrs[0]!;
-    quantizeActivations(plan, px, M, K, work);
+    const acts = prepareActivations(plan, px, M, K, work);
     const jobs: number[][] = [];
     items.forEach((it, i) => {
       const b = cuts[i]!.bounds;
-      for (let t = 0; t + 1 < b.length; t++) jobs.push(rowDotJob(plan, px, work, M, K, it.w + b[t]! * rb, b[t + 1]! - b[t]!, addrs[1 + i]! + 4 * b[t]!, it.N));
+      for (let t = 0; t + 1 < b.length; t++) jobs.push(rowDotJob(plan, acts.x, M, K, it.w + b[t]! * rb, b[t + 1]! - b[t]!, addrs[1 + i]! + 4 * b[t]!, it.N));
     });
-    if (pieces > 1) runJobs(plan.dot, jobs);
-    else for (const job of jobs) runJobs(plan.dot, [job]); // too little work to wake a thread: here, in order (one job a call runs inline)
+    if (pieces > 1) runJobs(acts.dot, jobs);
+    else for (const job of jobs) runJobs(acts.dot, [job]); // too little work to wake a thread: here, in order (one job a call runs inline)
   }, 1, what);
   return true;
 }

@@ -85,12 +85,12 @@ export function compactMatmulTransB(
   const act = roundUp4(Math.ceil(plan.actBytes / 4));
   return runInHeap(ops, act + ySize, ([px, po], work) => {
     const py = accumulate ? work + 4 * act : po!;
-    quantizeActivations(plan, px!, M, K, work);
+    const acts = prepareActivations(plan, px!, M, K, work);
     const rb = rowBytes(dtype, K);
     const bounds = splitRange(N, 4, Math.ceil(MIN_MACS_PER_THREAD / (M * K)));
     const jobs: number[][] = [];
-    for (let t = 0; t + 1 < bounds.length; t++) jobs.push(rowDotJob(plan, px!, work, M, K, w + bounds[t]! * rb, bounds[t + 1]! - bounds[t]!, py + 4 * bounds[t]!, N));
-    runJobs(plan.dot, jobs);
+    for (let t = 0; t + 1 < bounds.length; t++) jobs.push(rowDotJob(plan, acts.x, M, K, w + bounds[t]! * rb, bounds[t + 1]! - bounds[t]!, py + 4 * bounds[t]!, N));
+    runJobs(acts.dot, jobs);
     if (accumulate) addInPlace(po!, py, M, N);
   }, 1, () => `compact matmul ${dtype} [${M}, ${K}, ${N}]`);
 }
@@ -116,6 +116,8 @@ export interface RowDotPlan {
   /** relaxeddot.wat's Q6_K row-dot: the activations' sums of each 16 (sumsK16), after the blocks. */
   sums16: KernelRef | null;
   dot: KernelRef;
+  /** f16: the row-dot on x·2^112 (row-dot-f16-scaled.wat), taken when that copy of x is exact. */
+  scaledDot: KernelRef | null;
 }
 
 export function rowDotPlan(dtype: Exclude<WeightDtype, "f32">, M: number, K: number, q8Minus128: boolean): RowDotPlan {
@@ -131,12 +133,20 @@ export function rowDotPlan(dtype: Exclude<WeightDtype, "f32">, M: number, K: num
   const kquant8 = isKQuant(dtype) && relaxedDot();
   const dot = int8 ? `relaxeddot.${dotName[dtype]}` : kquant8 ? `relaxeddot.${dotName[dtype].slice("kquant.".length)}` : dotName[dtype];
   const sums16 = kquant8 && dtype === "q6_k" ? ref("relaxeddot.sumsK16") : null;
-  return { quantized, wide, ...activationLayout(dtype, M, K), quantize, sums16, dot: ref(dot) };
+  return { quantized, wide, ...activationLayout(dtype, M, K), quantize, sums16, dot: ref(dot), scaledDot: dtype === "f16" ? ref("dotF16Scaled") : null };
 }
 
-/** Quantizes the M rows of x (at px) into the plan's activation blocks at `work`, split by rows of x; nothing for bf16 / f16. */
-export function quantizeActivations(plan: RowDotPlan, px: number, M: number, K: number, work: number): void {
-  if (plan.quantize === null) return;
+/**
+ * Makes the M rows of x (at px) ready for the plan's row-dots, in the scratch at `work`: quantized
+ * into the plan's activation blocks (split by rows of x), or for f16 scaled by 2^112; nothing for
+ * bf16. Returns the row-dot kernel to run and the x address its jobs take (rowDotJob).
+ */
+export function prepareActivations(plan: RowDotPlan, px: number, M: number, K: number, work: number): { dot: KernelRef; x: number } {
+  if (plan.scaledDot !== null) {
+    // one pass over M·K floats on this thread; a finite |x| ≥ 2^16 would overflow: dotF16 on x as it is
+    return wasm!.compact.scaleActs112(px, M * K, work) === 1 ? { dot: plan.scaledDot, x: work } : { dot: plan.dot, x: px };
+  }
+  if (plan.quantize === null) return { dot: plan.dot, x: px };
   const xd = work + plan.qBytes, nb = plan.nb;
   const bounds = splitRange(M, 1, Math.max(1, Math.ceil(4096 / K)));
   const jobs: number[][] = [];
@@ -148,12 +158,13 @@ export function quantizeActivations(plan: RowDotPlan, px: number, M: number, K: 
   runJobs(plan.quantize, jobs);
   // M·nb sums of 16 bytes' worth of work each: on the calling thread
   if (plan.sums16 !== null) runJobs(plan.sums16, [[work, M * nb, work + plan.qBytes]]);
+  return { dot: plan.dot, x: work };
 }
 
-/** The row-dot call for `rows` rows of W starting at byte address wRows, into out at po (row stride N). */
-export function rowDotJob(plan: RowDotPlan, px: number, work: number, M: number, K: number, wRows: number, rows: number, po: number, N: number): number[] {
-  if (plan.wide) return [work, work + plan.qBytes, M, plan.nb, wRows, rows, po, N];
-  return [plan.quantized ? work : px, M, plan.quantized ? plan.nb : K, wRows, rows, po, N];
+/** The row-dot call for `rows` rows of W starting at byte address wRows, into out at po (row stride N); x from prepareActivations. */
+export function rowDotJob(plan: RowDotPlan, x: number, M: number, K: number, wRows: number, rows: number, po: number, N: number): number[] {
+  if (plan.wide) return [x, x + plan.qBytes, M, plan.nb, wRows, rows, po, N];
+  return [x, M, plan.quantized ? plan.nb : K, wRows, rows, po, N];
 }
 
 /**
@@ -175,8 +186,9 @@ function activationLayout(dtype: WeightDtype, M: number, K: number): { nb: numbe
   const nb = isKQuant(dtype) ? K / SUPER_BLOCK : blocksPerRow(K); // activation blocks a row
   const qBytes = quantized ? M * nb * (wide ? ACT_Q16.blockBytes : ACT_Q8K_BYTES) : 0;
   // after q8_0 / q4_0's blocks their scales d f32 [M, nb]; after Q6_K's the sums of each 16 i16 [M, nb, 16]
-  // (read only by relaxeddot.wat's row-dot, always reserved so a load-time budget holds either way)
-  const after = wide ? 4 * M * nb : dtype === "q6_k" ? 32 * M * nb : 0;
+  // (read only by relaxeddot.wat's row-dot, always reserved so a load-time budget holds either way);
+  // f16: x·2^112 [M, K]
+  const after = wide ? 4 * M * nb : dtype === "q6_k" ? 32 * M * nb : dtype === "f16" ? 4 * M * K : 0;
   return { nb, qBytes, actBytes: qBytes + after };
 }
 

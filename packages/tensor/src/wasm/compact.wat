@@ -25,6 +25,7 @@
   ;;   compact/f16.wat             $f16: one f16 → f32 (scalar; inf/NaN kept)
   ;;   hsum.wat                    $hsum: Σ of 4 f32 lanes (shared with kquant.wat, attention.wat)
   ;;   compact/row-dot-16bit.wat   $rowBf16, $rowF16; exports dotBf16, dotF16 (x f32 · W bf16 / f16)
+  ;;   compact/row-dot-f16-scaled.wat  exports scaleActs112, dotF16Scaled (dotF16's bits with the widening's 2^112 on x: decode)
   ;;   compact/q8_0.wat            export dotQ8_0 (16-bit activation blocks · Q8_0 blocks, 4 rows at a time)
   ;;   compact/q4_0.wat            export dotQ4_0 (the same against Q4_0 blocks)
   ;;   compact/quantize-acts.wat   export quantizeActs16 (x f32 → the 16-bit activation blocks)
@@ -36,6 +37,7 @@
   ;;#include compact/f16.wat
   ;;#include hsum.wat
   ;;#include compact/row-dot-16bit.wat
+  ;;#include compact/row-dot-f16-scaled.wat
   ;;#include compact/q8_0.wat
   ;;#include compact/q4_0.wat
   ;;#include compact/quantize-acts.wat

@@ -97,6 +97,10 @@ export interface CompactExports {
   /** x f32 [M, K] (row stride K), W bf16 / f16 [rows, K] (row stride 2K bytes) */
   dotBf16(x: number, M: number, K: number, w: number, rows: number, out: number, ldo: number): void;
   dotF16(x: number, M: number, K: number, w: number, rows: number, out: number, ldo: number): void;
+  /** x' [n] = x·2^112 at out; 1 when exact (no finite |x| ≥ 2^16), else 0 (row-dot-f16-scaled.wat) */
+  scaleActs112(x: number, n: number, out: number): number;
+  /** dotF16 on x' from scaleActs112: the same bits, without the widening's multiply */
+  dotF16Scaled(x: number, M: number, K: number, w: number, rows: number, out: number, ldo: number): void;
   /** xq, xd: activations quantized by quantizeActs16 (nb blocks a row), W Q8_0 / Q4_0 [rows, nb blocks] */
   dotQ8_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
   dotQ4_0(xq: number, xd: number, M: number, nb: number, w: number, rows: number, out: number, ldo: number): void;
