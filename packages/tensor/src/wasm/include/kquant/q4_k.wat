@@ -1,6 +1,6 @@
 ;; kquant/q4_k.wat (kquant.wat): $rowQ4_K, one W row of Q4_K super-blocks (144 bytes each, nsb of
 ;; them) against one row of the activation blocks of quantizeActsK (276 bytes: q i8[256] @0, d f32 @256, Σq of each 32 i16[8] @260)
-;; → that row's dot product as f32. Uses $f16 and $isum4f.
+;; → that row's dot product as f32. Uses $termsQ4_K (kquant/scalars.wat).
 
   ;; ---------------------------------------------------------------------------------------------
   ;; dot(activation blocks xq, Q4_K super-blocks w), nsb super-blocks (one activation block each).
@@ -14,9 +14,9 @@
   ;; into i16 lanes; the 8 sub-blocks are unrolled, each taking its scale by a constant shuffle.
   ;; ---------------------------------------------------------------------------------------------
   (func $rowQ4_K (param $xq i32) (param $w i32) (param $nsb i32) (result f32)
-    (local $b i32) (local $u0 i32) (local $u1 i32) (local $u2 i32) (local $dx f32)
+    (local $b i32) (local $u0 i32) (local $u1 i32) (local $u2 i32)
     (local $v0 v128) (local $v1 v128) (local $n0 v128) (local $n1 v128) (local $x0 v128) (local $x1 v128)
-    (local $sc v128) (local $mn v128) (local $isum v128) (local $acc f32)
+    (local $sc v128) (local $mn v128) (local $isum v128) (local $t v128) (local $acc f32)
     (block $done (loop $block
       (br_if $done (i32.ge_u (local.get $b) (local.get $nsb)))
       (local.set $u0 (i32.load offset=4 (local.get $w)))
@@ -119,12 +119,8 @@
           (i8x16.shuffle 14 15 14 15 14 15 14 15 14 15 14 15 14 15 14 15 (local.get $sc) (local.get $sc)))))
       ;; the super-block in float: (acc + f32(Σ)·(d·d_x)) − f32(Σ_s m[s]·Σq[s])·(dmin·d_x), the two
       ;; integer totals exact in i32 (the order gemmQ4_K shares, kquant/gemm.wat)
-      (local.set $dx (f32.load offset=256 (local.get $xq)))
-      (local.set $acc (f32.sub
-        (f32.add (local.get $acc) (f32.mul (call $isum4f (local.get $isum))
-          (f32.mul (call $f16 (i32.load16_u (local.get $w))) (local.get $dx))))
-        (f32.mul (call $isum4f (i32x4.dot_i16x8_s (local.get $mn) (v128.load offset=260 (local.get $xq))))
-          (f32.mul (call $f16 (i32.load16_u offset=2 (local.get $w))) (local.get $dx)))))
+      (local.set $t (call $termsQ4_K (local.get $isum) (i32x4.dot_i16x8_s (local.get $mn) (v128.load offset=260 (local.get $xq))) (local.get $w) (local.get $xq)))
+      (local.set $acc (f32.sub (f32.add (local.get $acc) (f32x4.extract_lane 0 (local.get $t))) (f32x4.extract_lane 2 (local.get $t))))
       (local.set $w (i32.add (local.get $w) (i32.const 144)))
       (local.set $xq (i32.add (local.get $xq) (i32.const 276)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))

@@ -54,9 +54,9 @@
   ;; shifted right by 2 each turn (a lane's high byte enters its low byte at bit 6 and would reach
   ;; bits 0-1, the ones read, only after four turns).
   (func $rowK8 (param $xq i32) (param $w i32) (param $nsb i32) (param $q5 i32) (result f32)
-    (local $b i32) (local $c i32) (local $u0 i32) (local $u1 i32) (local $u2 i32) (local $p i32) (local $x i32) (local $dx f32) (local $acc f32)
+    (local $b i32) (local $c i32) (local $u0 i32) (local $u1 i32) (local $u2 i32) (local $p i32) (local $x i32) (local $acc f32)
     (local $v0 v128) (local $v1 v128) (local $h0 v128) (local $h1 v128) (local $lo0 v128) (local $lo1 v128) (local $hi0 v128) (local $hi1 v128)
-    (local $sc v128) (local $mn v128) (local $isum v128) (local $lane v128)
+    (local $sc v128) (local $mn v128) (local $isum v128) (local $lane v128) (local $t v128)
     (block $done (loop $block
       (br_if $done (i32.ge_u (local.get $b) (local.get $nsb)))
       ;; the 6-bit scales and mins as i16 lanes (kquant/scales.wat's unpacking, inline)
@@ -106,13 +106,9 @@
         (local.set $x (i32.add (local.get $x) (i32.const 64)))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br_if $turn (i32.lt_u (local.get $c) (i32.const 4))))
-      ;; the super-block in float, as q4_k.wat's $rowQ4_K
-      (local.set $dx (f32.load offset=256 (local.get $xq)))
-      (local.set $acc (f32.sub
-        (f32.add (local.get $acc) (f32.mul (call $isum4f (local.get $isum))
-          (f32.mul (call $f16 (i32.load16_u (local.get $w))) (local.get $dx))))
-        (f32.mul (call $isum4f (i32x4.dot_i16x8_s (local.get $mn) (v128.load offset=260 (local.get $xq))))
-          (f32.mul (call $f16 (i32.load16_u offset=2 (local.get $w))) (local.get $dx)))))
+      ;; the super-block in float (kquant/scalars.wat): acc ← (acc + f32(Σ)·(d·d_x)) − f32(Σmins)·(dmin·d_x)
+      (local.set $t (call $termsQ4_K (local.get $isum) (i32x4.dot_i16x8_s (local.get $mn) (v128.load offset=260 (local.get $xq))) (local.get $w) (local.get $xq)))
+      (local.set $acc (f32.sub (f32.add (local.get $acc) (f32x4.extract_lane 0 (local.get $t))) (f32x4.extract_lane 2 (local.get $t))))
       (local.set $w (i32.add (local.get $w) (select (i32.const 176) (i32.const 144) (local.get $q5))))
       (local.set $xq (i32.add (local.get $xq) (i32.const 276)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
