@@ -14,15 +14,15 @@
  */
 // First import, as in the CLI: Node 20's relaxed-SIMD flag on before @mini/tensor compiles its kernels.
 import "../src/relaxed-simd.js";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { layerTensors, loadModelDir, type LlamaModel } from "@mini/llm/models";
-import { argmax } from "@mini/llm/sampling";
+import { loadModelDir } from "@mini/llm/models";
 import { synthesizeModelDir } from "@mini/llm/testing";
-import { createRng, fusedGemm, getThreads, isKQuant, measureReadBandwidth, relaxedDot, relaxedSimd, setThreads, WEIGHT_DTYPES, type WeightDtype } from "@mini/tensor";
+import { fusedGemm, getThreads, isKQuant, measureReadBandwidth, relaxedDot, relaxedSimd, setThreads, WEIGHT_DTYPES, type WeightDtype } from "@mini/tensor";
+import { benchPrompt, fmt as f, interleaved, median as med, minMedMax as mmm, ratioOfMedians as ratio, runCell, timeForward, weightBytes } from "./cells.js";
 import { benchModelDir } from "./infer.js";
 import { benchGguf, greedyCheck, llamaCppCell, llamaCppDtypes, type LlamaCppCell } from "./llamacpp.js";
 
@@ -61,12 +61,6 @@ function cliPeakRssMB(dir: string, dtype: WeightDtype, threads: number): number 
   return Number(m[1]);
 }
 
-/** The same seeded prompt ids for every cell of a model, in both systems. */
-function benchPrompt(vocabSize: number, len: number): number[] {
-  const rng = createRng(1234);
-  return Array.from({ length: len }, () => 3 + rng.int(vocabSize - 3));
-}
-
 interface Cell {
   prefill: number;
   decode: number;
@@ -76,39 +70,16 @@ interface Cell {
   weightMB: number;
 }
 
-const weightBytes = (m: LlamaModel): number => {
-  const size = (w: { size: number } | { byteLength: number }): number => ("size" in w ? 4 * w.size : w.byteLength);
-  // per token: every layer's weights and lm_head are streamed (the embedding only gathers a row)
-  let n = size(m.weights.lmHead);
-  for (const l of m.weights.layers) for (const x of layerTensors(l)) n += size(x);
-  return n;
-};
-
 async function child(name: string, dtype: WeightDtype, threads: number, promptLen: number, decodeLen: number): Promise<Cell> {
   setThreads(threads);
   const t0 = performance.now();
   const { model, config } = await loadModelDir(modelDir(name), { dtype });
   const loadMs = performance.now() - t0;
-  const prompt = benchPrompt(config.vocabSize, promptLen);
-  const cache = model.newCache(Math.min(config.maxSeqLen, promptLen + decodeLen + 1));
-  let prefill = Infinity, decode = Infinity;
-  for (let r = 0; r < 3; r++) {
-    cache.clear();
-    const t = performance.now();
-    argmax(model.forward(prompt, cache));
-    prefill = Math.min(prefill, (performance.now() - t) / 1000);
-  }
-  for (let r = 0; r < 2; r++) {
-    cache.clear();
-    let next = argmax(model.forward(prompt, cache));
-    const t = performance.now();
-    for (let i = 0; i < decodeLen; i++) next = argmax(model.forward([next], cache));
-    decode = Math.min(decode, (performance.now() - t) / 1000);
-  }
+  const { prefill, decode } = timeForward(model, benchPrompt(config.vocabSize, promptLen), decodeLen, config.maxSeqLen);
   const rssMB = process.resourceUsage().maxRSS / 1024;
   const weightMB = weightBytes(model) / 1e6;
   model.dispose();
-  return { prefill: promptLen / prefill, decode: decodeLen / decode, rssMB, loadMs, bandwidth: measureReadBandwidth(), weightMB };
+  return { prefill, decode, rssMB, loadMs, bandwidth: measureReadBandwidth(), weightMB };
 }
 
 const argv = process.argv.slice(2);
@@ -132,10 +103,7 @@ if (argv[0] === "--child") {
   const checkLen = Number(flag("--check", "32"));
   const threadCounts = [...new Set([1, getThreads()])];
   const self = fileURLToPath(import.meta.url);
-  const run = <T>(args: string[]): T => {
-    const out = execFileSync(process.execPath, [...process.execArgv, self, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-    return JSON.parse(out.trim().split("\n").pop()!) as T;
-  };
+  const run = <T>(args: string[]): T => runCell<T>(self, args);
   // synthesize and write every GGUF file outside the measured processes
   for (const m of models) for (const d of llamaCppDtypes(m)) await ggufFor(m, d);
   const checks = new Map<string, string>();
@@ -148,19 +116,12 @@ if (argv[0] === "--child") {
   // q4_k / q6_k left out: neither bench model's rows (312 / 576 wide) are whole 256-weight super-blocks
   const dtypes = WEIGHT_DTYPES.filter((d) => !isKQuant(d));
   const cells = models.flatMap((m) => dtypes.flatMap((d) => threadCounts.map((t) => ({ m, d, t, runs: [] as Cell[], cpp: [] as LlamaCppCell[], cliRss: [] as number[] }))));
-  for (let r = 0; r < rounds; r++) {
-    for (const c of cells) {
-      const args = [c.m, c.d, String(c.t), String(promptLen), String(decodeLen)];
-      c.runs.push(run<Cell>(["--child", ...args]));
-      c.cliRss.push(cliPeakRssMB(modelDir(c.m), c.d, c.t));
-      if (llamaCppDtypes(c.m).includes(c.d)) c.cpp.push(run<LlamaCppCell>(["--child-llamacpp", ...args]));
-    }
-  }
-  const sorted = (v: number[]): number[] => [...v].sort((a, b) => a - b);
-  const f = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
-  const mmm = (v: number[]): string => (v.length === 0 ? "—" : sorted(v).map(f).filter((_, i, a) => i === 0 || i === a.length - 1 || i === Math.floor(a.length / 2)).join(" / "));
-  const med = (v: number[]): number => sorted(v)[Math.floor(v.length / 2)]!;
-  const ratio = (a: number[], b: number[]): string => (b.length === 0 ? "—" : `${(med(a) / med(b)).toFixed(2)}×`);
+  interleaved(rounds, cells, (c) => {
+    const args = [c.m, c.d, String(c.t), String(promptLen), String(decodeLen)];
+    c.runs.push(run<Cell>(["--child", ...args]));
+    c.cliRss.push(cliPeakRssMB(modelDir(c.m), c.d, c.t));
+    if (llamaCppDtypes(c.m).includes(c.d)) c.cpp.push(run<LlamaCppCell>(["--child-llamacpp", ...args]));
+  });
   console.log(`\n${rounds} interleaved processes per cell; min / median / max; ${promptLen}-token prompt, ${decodeLen} decoded tokens; ` +
     `llama.cpp = node-llama-cpp 3.21.1 on GGUF written by mini (flash attention off, f32 KV cache); ratios are mini / llama.cpp of the medians; ` +
     `Node ${process.versions.node}, mini's kernels: ${relaxedSimd ? `relaxed SIMD (FMA in ${fusedGemm ? "f32 gemm and " : ""}bf16/f16 products)` : "SIMD128"}, int8 dot for q8_0/q4_0: ${relaxedDot() ? "relaxed" : "SIMD128 i16"}. ` +

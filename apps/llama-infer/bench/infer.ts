@@ -61,7 +61,9 @@ export const ANCHORS: Record<string, { prefill: number; decode: number; rssMB: n
 };
 
 const STORY_DIR = `${SHARED}/models/story`;
-const CHAT_CONFIG = `${SHARED}/models/chat-tokenizer/config.json`;
+/** The 32M chat model's tokenizer and config.json (../shared/models/chat-tokenizer), for the synthesized bench models. */
+export const CHAT_TOKENIZER_DIR = `${SHARED}/models/chat-tokenizer`;
+const CHAT_CONFIG = `${CHAT_TOKENIZER_DIR}/config.json`;
 const SELF = fileURLToPath(import.meta.url);
 
 /** The directory of a named model, synthesizing the 32M one (once per seed) if needed. */
@@ -71,7 +73,7 @@ export function benchModelDir(name: string): string {
     const dir = join(tmpdir(), "mini-llm-bench-chat32m-seed0");
     if (!existsSync(join(dir, "model.safetensors"))) {
       const config = JSON.parse(readFileSync(CHAT_CONFIG, "utf8")) as Record<string, unknown>;
-      synthesizeModelDir({ config, tokenizerDir: join(CHAT_CONFIG, ".."), outDir: dir, seed: 0 });
+      synthesizeModelDir({ config, tokenizerDir: CHAT_TOKENIZER_DIR, outDir: dir, seed: 0 });
     }
     return dir;
   }

@@ -11,10 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadModelDir, openSafetensorsSource, readModelConfig, writeModelGguf, type GgufWriteType } from "@mini/llm/models";
 import { ggufTokenizerMetadata, loadTokenizerSync } from "@mini/llm/tokenizers";
+import { llamaCpp } from "@mini/llm/llamacpp-native";
 import type { WeightDtype } from "@mini/tensor";
-import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
-
-process.env["NODE_LLAMA_CPP_SKIP_DOWNLOAD"] = "true";
 
 /**
  * The dtypes llama.cpp runs per bench model. The 32M model's 312- and 1092-wide rows are not whole
@@ -41,9 +39,6 @@ export async function benchGguf(dir: string, name: string, dtype: WeightDtype, t
   if (r.fallbacks.length > 0) throw new Error(`${path}: ${r.fallbacks.length} tensor(s) were written in a fallback type (rows not whole ${dtype} blocks); not a ${dtype} comparison`);
   return path;
 }
-
-let llama: Promise<Llama> | undefined;
-const llamaCpp = (): Promise<Llama> => (llama ??= getLlama({ gpu: false, build: "never", skipDownload: true, logLevel: LlamaLogLevel.error, vramPadding: 0 }));
 
 async function open(path: string, threads: number, contextSize: number) {
   const lib = await llamaCpp();
@@ -119,4 +114,20 @@ export async function greedyCheck(dir: string, ggufPath: string, prompt: readonl
     await o.dispose();
   }
   return { mini, llamaCpp: theirs };
+}
+
+/**
+ * llama.cpp's top-1 token after each of `forced.length` prefixes: the prompt, then the prompt and
+ * forced[0], … (teacher forcing: what it would pick at each step, whatever it picked before).
+ */
+export async function llamaCppTeacherForcedTop1(path: string, prompt: readonly number[], forced: readonly number[]): Promise<number[]> {
+  const o = await open(path, 1, prompt.length + forced.length + 8);
+  const next = { generateNext: { token: true, options: { temperature: 0 } } };
+  const input = [...prompt.slice(0, -1), [prompt.at(-1)!, next], ...forced.slice(0, -1).map((t) => [t, next])];
+  try {
+    const res = await o.sequence.controlledEvaluate(input as never);
+    return res.filter((r) => r?.next?.token != null).map((r) => r!.next!.token as number);
+  } finally {
+    await o.dispose();
+  }
 }

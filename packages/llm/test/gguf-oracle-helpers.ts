@@ -7,7 +7,7 @@ import { gguf as hfGguf } from "@huggingface/gguf";
 import { expect } from "vitest";
 import { join } from "node:path";
 import { createRng, readGguf, Tensor, type GgufValue } from "@mini/tensor";
-import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel as LlamaCppModel } from "node-llama-cpp";
+import type { LlamaContext, LlamaContextSequence, LlamaModel as LlamaCppModel } from "node-llama-cpp";
 import { tokenizerFromJson, type CausalLM } from "../src/index.js";
 import {
   expectedTensors,
@@ -20,13 +20,13 @@ import {
 } from "../src/models/index.js";
 import { ggufTokenizerMetadata, loadTokenizerSync } from "../src/tokenizers/index.js";
 import { tensorRecordSource } from "../src/testing.js";
+import { llamaCpp } from "./llamacpp-native.js";
 import { CONFIG as BYTE_LEVEL_CONFIG, gpt2Json } from "./tokenizers/byte-level-fixtures.js";
 
 const SHARED = process.env["MINI_SHARED"]!;
 export const STORY = join(SHARED, "models", "story");
 
-let llama: Promise<Llama> | undefined;
-export const llamaCpp = (): Promise<Llama> => (llama ??= getLlama({ gpu: false, build: "never", skipDownload: true, logLevel: LlamaLogLevel.error, vramPadding: 0 }));
+export { llamaCpp };
 
 export interface Oracle {
   model: LlamaCppModel;

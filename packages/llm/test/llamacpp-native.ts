@@ -1,11 +1,21 @@
 /**
- * node-llama-cpp's prebuilt llama.cpp libraries (devDependency, pinned) called directly through
- * koffi (FFI): ggml's reference codecs and llama.cpp's own quantizer, for the oracle tests.
+ * node-llama-cpp's prebuilt llama.cpp (devDependency, pinned; nothing is downloaded or built at run
+ * time): the Llama instance of this process, and its libraries called directly through koffi (FFI):
+ * ggml's reference codecs and llama.cpp's own quantizer. For the oracle tests and for
+ * apps/llama-infer's benches, which import it as "@mini/llm/llamacpp-native" (a development-only
+ * export: it resolves under the @mini/source condition alone, the published package has no test/).
+ * No vitest here, so that a bench can import it.
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import koffi from "koffi";
-import { llamaCpp } from "./gguf-oracle-helpers.js";
+import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
+
+process.env["NODE_LLAMA_CPP_SKIP_DOWNLOAD"] = "true";
+
+let llama: Promise<Llama> | undefined;
+/** node-llama-cpp's CPU build, loaded once per process, logging errors only. */
+export const llamaCpp = (): Promise<Llama> => (llama ??= getLlama({ gpu: false, build: "never", skipDownload: true, logLevel: LlamaLogLevel.error, vramPadding: 0 }));
 
 type Lib = ReturnType<typeof koffi.load>;
 const loaded = new Map<string, Lib>();
@@ -21,8 +31,8 @@ export function llamaCppLibrary(name: string): Lib {
   return lib;
 }
 
-/** llama.cpp's model file types (enum llama_ftype) the tests quantize to. */
-export const LLAMA_FTYPE = { Q4_0: 2, Q4_1: 3, Q5_0: 8, Q5_1: 9, Q2_K: 10, Q3_K_M: 12, Q4_K_M: 15, Q5_K_M: 17, Q6_K: 18, IQ4_NL: 25, IQ4_XS: 30 } as const;
+/** llama.cpp's model file types (enum llama_ftype) the tests and benches quantize to. */
+export const LLAMA_FTYPE = { Q4_0: 2, Q4_1: 3, Q8_0: 7, Q5_0: 8, Q5_1: 9, Q2_K: 10, Q3_K_M: 12, Q4_K_M: 15, Q5_K_M: 17, Q6_K: 18, IQ4_NL: 25, IQ4_XS: 30 } as const;
 
 /**
  * `llama-quantize in out FTYPE` (one thread, no imatrix) by llama.cpp's llama_model_quantize: its
