@@ -55,8 +55,8 @@ export function runCell<T>(script: string, args: readonly string[]): T {
 }
 
 /** `measure` on every cell, round after round: each round visits every cell once, so load drifts spread over all cells alike. */
-export function interleaved<C>(rounds: number, cells: readonly C[], measure: (cell: C) => void): void {
-  for (let r = 0; r < rounds; r++) for (const c of cells) measure(c);
+export function interleaved<C>(rounds: number, cells: readonly C[], measure: (cell: C, round: number) => void): void {
+  for (let r = 0; r < rounds; r++) for (const c of cells) measure(c, r);
 }
 
 const sorted = (v: readonly number[]): number[] => [...v].sort((a, b) => a - b);

@@ -11,8 +11,9 @@
  * Per file:
  *   agreement  teacher-forced top-1: both systems read the same seeded tokens and each picks its
  *              top token after each of `--check` prefixes; the count where they pick the same is
- *              printed (quantized activations differ between the systems). The F32 file must agree
- *              at every position, or the bench stops: below F32, differences are the quantizations'.
+ *              printed (quantized activations differ between the systems), and how many of each
+ *              system's match the F32 file's top-1 (what the quantization costs). The F32 file must
+ *              agree at every position, or the bench stops: below F32, differences are the quantizations'.
  *   cells      mini (file as stored: loadGgufModel without a dtype) and llama.cpp at each thread
  *              count: prefill tok/s (`--prompt` tokens, best of 3) and decode tok/s (`--decode`
  *              greedy tokens, best of 2), each cell its own process, cells interleaved round by
@@ -144,20 +145,28 @@ async function main(): Promise<void> {
   // synthesize, write and quantize every file here, outside the measured processes
   for (const f of new Set(["f32", ...files])) await ggufFile(f);
 
+  // top-1 of both systems on each file; the F32 file's (which must be the same in both) is the reference of the quantized ones
   const agree = new Map<string, string>();
+  const vsF32 = new Map<string, string>();
+  let f32Top: number[] = [];
+  const same = (a: number[], b: number[]): string => `${a.filter((t, i) => t === b[i]).length}/${a.length}`;
   for (const f of new Set(["f32", ...files])) {
     const r = runCell<{ mini: number[]; llamaCpp: number[] }>(self, ["--child-agree", f, String(promptLen), String(checkLen)]);
-    const same = r.mini.filter((t, i) => t === r.llamaCpp[i]).length;
-    agree.set(f, `${same}/${r.mini.length}`);
-    console.log(`teacher-forced top-1, ${f}: mini and llama.cpp agree at ${same} of ${r.mini.length} positions (${promptLen}-token prompt)`);
-    if (f === "f32" && same !== r.mini.length) {
-      console.error(`F32 (no quantization) must agree everywhere; it does not:\n  mini      ${r.mini.join(" ")}\n  llama.cpp ${r.llamaCpp.join(" ")}`);
-      process.exit(1);
+    if (f === "f32") {
+      if (same(r.mini, r.llamaCpp) !== `${checkLen}/${checkLen}`) {
+        console.error(`F32 (no quantization): mini and llama.cpp must pick the same top-1 everywhere; they do not:\n  mini      ${r.mini.join(" ")}\n  llama.cpp ${r.llamaCpp.join(" ")}`);
+        process.exit(1);
+      }
+      f32Top = r.mini;
     }
+    agree.set(f, same(r.mini, r.llamaCpp));
+    vsF32.set(f, `${same(r.mini, f32Top)} / ${same(r.llamaCpp, f32Top)}`);
+    console.log(`teacher-forced top-1, ${f}: mini = llama.cpp at ${agree.get(f)} positions; = F32's (mini / llama.cpp): ${vsF32.get(f)}`);
   }
 
   const cells = files.flatMap((f) => threads.map((t) => ({ f, t, mini: [] as MiniCell[], cpp: [] as LlamaCppCell[] })));
-  interleaved(rounds, cells, (c) => {
+  interleaved(rounds, cells, (c, round) => {
+    process.stderr.write(`round ${round + 1}/${rounds}: ${c.f}, ${c.t} thread(s)\n`);
     const args = [c.f, String(c.t), String(promptLen), String(decodeLen)];
     c.mini.push(runCell<MiniCell>(self, ["--child-mini", ...args]));
     c.cpp.push(runCell<LlamaCppCell>(self, ["--child-llamacpp", ...args]));
@@ -167,14 +176,15 @@ async function main(): Promise<void> {
     `${rounds} interleaved processes per cell; min / median / max; ${promptLen}-token prompt, ${decodeLen} decoded tokens; ` +
     `llama.cpp = node-llama-cpp 3.21.1 (flash attention off, f32 KV cache) on the same file; ratios are mini / llama.cpp of the medians; ` +
     `Node ${process.versions.node}, mini's kernels: ${relaxedSimd ? `relaxed SIMD (FMA in ${fusedGemm ? "f32 gemm and " : ""}bf16/f16 products)` : "SIMD128"}, ` +
-    `int8 dot: ${relaxedDot() ? "relaxed" : "SIMD128 i16"}; top-1: teacher-forced agreement over ${checkLen} positions\n`);
-  console.log("| file | file MB | mini holds | weight MB / token | top-1 | threads | mini prefill tok/s | llama.cpp prefill | mini decode tok/s | llama.cpp decode | " +
+    `int8 dot: ${relaxedDot() ? "relaxed" : "SIMD128 i16"}; top-1: teacher-forced, ${checkLen} positions after the prompt, ` +
+    `mini against llama.cpp on the file, and each against the F32 file's (the same in both)\n`);
+  console.log("| file | file MB | mini holds | weight MB / token | top-1 mini = l.cpp | top-1 = F32 (mini / l.cpp) | threads | mini prefill tok/s | llama.cpp prefill | mini decode tok/s | llama.cpp decode | " +
     "prefill mini/l.cpp | decode mini/l.cpp | mini load ms | llama.cpp load ms |");
-  console.log("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const c of cells) {
     const [m, l] = [(k: keyof MiniCell) => c.mini.map((r) => r[k] as number), (k: keyof LlamaCppCell) => c.cpp.map((r) => r[k])];
     console.log(
-      `| ${c.f} | ${fmt(statSync(await ggufFile(c.f)).size / 1e6)} | ${c.mini[0]!.held} | ${fmt(c.mini[0]!.weightMB)} | ${agree.get(c.f)} | ${c.t} | ` +
+      `| ${c.f} | ${fmt(statSync(await ggufFile(c.f)).size / 1e6)} | ${c.mini[0]!.held} | ${fmt(c.mini[0]!.weightMB)} | ${agree.get(c.f)} | ${vsF32.get(c.f)} | ${c.t} | ` +
         `${minMedMax(m("prefill"))} | ${minMedMax(l("prefill"))} | ${minMedMax(m("decode"))} | ${minMedMax(l("decode"))} | ` +
         `${ratioOfMedians(m("prefill"), l("prefill"))} | ${ratioOfMedians(m("decode"), l("decode"))} | ${fmt(median(m("loadMs")))} | ${fmt(median(l("loadMs")))} |`,
     );
