@@ -225,7 +225,16 @@ describe("WASM layerNormStdEps (RustGPT: eps added to σ) equals the reference",
         const want = layerNormStdEpsReference(x0, w, b, rows, cols, 1e-5, undefined, wantM, wantS);
         const mean = place(new Float32Array(rows), pinned), std = place(new Float32Array(rows), pinned);
         const got = wasmLayerNormStdEps(place(x0, pinned), place(w, pinned), b && place(b, pinned), rows, cols, 1e-5, place(new Float32Array(n), pinned), mean, std);
-        expectClose(got, want, 2e-5, 1e-4);
+        // The kernel sums a row in float64 but keeps its mean m in float32: off by up to 2^-24·|m|, which
+        // shifts every x − m of the row and comes out times s·w, s = 1/(σ + ε) — up to 1e5 where the row's
+        // values nearly agree (x = (2.62118, 2.62022): σ = 4.8e-4, m half an ulp off, 1.6e-4 on an output
+        // of 0.65). Twice that per row covers it (the σ it shifts moves by (δm)²/2σ); later roundings are relative.
+        let wMax = 0;
+        for (let j = 0; j < cols; j++) wMax = Math.max(wMax, Math.abs(w[j]!));
+        for (let r = 0; r < rows; r++) {
+          const meanShift = (2 * 2 ** -24 * Math.abs(wantM[r]!) * wMax) / (wantS[r]! + 1e-5);
+          expectClose(got.subarray(r * cols, (r + 1) * cols), want.subarray(r * cols, (r + 1) * cols), 2e-5 + meanShift, 1e-5);
+        }
         expectClose(mean, wantM, 1e-6, 1e-5);
         expectClose(std, wantS, 1e-6, 1e-5);
         const dy = seededFloats(n, seed + 2, 1), dx0 = seededFloats(n, seed + 3, 1), dw0 = seededFloats(cols, seed + 4, 1);
