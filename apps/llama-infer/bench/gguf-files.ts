@@ -19,7 +19,8 @@
  *              greedy tokens, best of 2), each cell its own process, cells interleaved round by
  *              round (bench/cells.ts), min / median / max over the rounds, mini / llama.cpp ratios
  *              of the medians; what mini holds the matrices as, and the weight bytes read per token.
- * mini's processes import ../src/relaxed-simd.js first, as the CLI does (relaxed SIMD on Node 20).
+ * mini's processes import ../src/relaxed-simd.js first, as the CLI does (relaxed SIMD on Node 20),
+ * and each reports the kernels its @mini/tensor compiled (printed above the table).
  *
  *   pnpm bench:gguf-files [--rounds 3] [--files q4_k_m,q5_k_m,q6_k,q8_0,q4_0] [--threads 1,2]
  *                         [--prompt 128] [--decode 128] [--check 32]
@@ -80,7 +81,12 @@ function heldMatrices(m: LlamaModel): string {
   return [...counts].map(([d, n]) => `${d} ×${n}`).join(", ");
 }
 
+/** The kernels this process's @mini/tensor compiled (reported by each measured process: the flag must be on there, not only in the parent). */
+const kernels = (): string =>
+  `${relaxedSimd ? `relaxed SIMD (FMA in ${fusedGemm ? "f32 gemm and " : ""}bf16/f16 products)` : "SIMD128 (relaxed SIMD off)"}, int8 dot: ${relaxedDot() ? "relaxed" : "SIMD128 i16"}`;
+
 interface MiniCell {
+  kernels: string;
   prefill: number;
   decode: number;
   loadMs: number;
@@ -94,7 +100,7 @@ async function miniCell(kind: string, threads: number, promptLen: number, decode
   const { model, config } = loadGgufModel(await ggufFile(kind));
   const loadMs = performance.now() - t0;
   const { prefill, decode } = timeForward(model, benchPrompt(config.vocabSize, promptLen), decodeLen, config.maxSeqLen);
-  const cell = { prefill, decode, loadMs, weightMB: weightBytes(model) / 1e6, held: heldMatrices(model) };
+  const cell = { kernels: kernels(), prefill, decode, loadMs, weightMB: weightBytes(model) / 1e6, held: heldMatrices(model) };
   model.dispose();
   return cell;
 }
@@ -175,14 +181,13 @@ async function main(): Promise<void> {
   console.log(`\n${NAME} (${CONFIG.hidden_size} hidden, ${CONFIG.intermediate_size} intermediate, ${CONFIG.num_hidden_layers} layers, vocabulary ${CONFIG.vocab_size}, seed 0); ` +
     `${rounds} interleaved processes per cell; min / median / max; ${promptLen}-token prompt, ${decodeLen} decoded tokens; ` +
     `llama.cpp = node-llama-cpp 3.21.1 (flash attention off, f32 KV cache) on the same file; ratios are mini / llama.cpp of the medians; ` +
-    `Node ${process.versions.node}, mini's kernels: ${relaxedSimd ? `relaxed SIMD (FMA in ${fusedGemm ? "f32 gemm and " : ""}bf16/f16 products)` : "SIMD128"}, ` +
-    `int8 dot: ${relaxedDot() ? "relaxed" : "SIMD128 i16"}; top-1: teacher-forced, ${checkLen} positions after the prompt, ` +
+    `Node ${process.versions.node}, mini's kernels as its processes reported them: ${[...new Set(cells.flatMap((c) => c.mini.map((r) => r.kernels)))].join(" | ")}; top-1: teacher-forced, ${checkLen} positions after the prompt, ` +
     `mini against llama.cpp on the file, and each against the F32 file's (the same in both)\n`);
   console.log("| file | file MB | mini holds | weight MB / token | top-1 mini = l.cpp | top-1 = F32 (mini / l.cpp) | threads | mini prefill tok/s | llama.cpp prefill | mini decode tok/s | llama.cpp decode | " +
     "prefill mini/l.cpp | decode mini/l.cpp | mini load ms | llama.cpp load ms |");
   console.log("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const c of cells) {
-    const [m, l] = [(k: keyof MiniCell) => c.mini.map((r) => r[k] as number), (k: keyof LlamaCppCell) => c.cpp.map((r) => r[k])];
+    const [m, l] = [(k: Exclude<keyof MiniCell, "held" | "kernels">) => c.mini.map((r) => r[k]), (k: keyof LlamaCppCell) => c.cpp.map((r) => r[k])];
     console.log(
       `| ${c.f} | ${fmt(statSync(await ggufFile(c.f)).size / 1e6)} | ${c.mini[0]!.held} | ${fmt(c.mini[0]!.weightMB)} | ${agree.get(c.f)} | ${vsF32.get(c.f)} | ${c.t} | ` +
         `${minMedMax(m("prefill"))} | ${minMedMax(l("prefill"))} | ${minMedMax(m("decode"))} | ${minMedMax(l("decode"))} | ` +
