@@ -132,7 +132,22 @@ describe("layerNormStdEps (RustGPT: ε added to σ)", () => {
         k.layerNormStdEpsBackward(x, w, mean, std, dy, rows, cols, eps, dx, dw, db);
         const [rx, rw, rb] = [new Float32Array(x.length).fill(1), new Float32Array(cols).fill(2), new Float32Array(cols).fill(3)];
         k.layerNormStdEpsBackwardReference(x, w, mean, std, dy, rows, cols, eps, rx, rw, rb);
-        expectClose(dx, rx, 1e-4, 1e-4);
+        // dx = dx0 + s·(dn − mean(dn) − n̂·mean(dn·n̂)), s = 1/(σ + ε), n̂ = (x − m)·s: the kernel's float32
+        // means are off by ≤ 2^-24·Σ|terms| (any summation order), which s multiplies — 1e5 on a constant
+        // row (σ = 0; an x of zeros is one: 7×35 zeros, w two values ≈ 2, gave 1.0e-4 off on dx = 0.035).
+        // Per row, 4× that bound (the final subtraction and products round too) on top of 1e-4.
+        for (let r = 0; r < rows; r++) {
+          const s = 1 / (std[r]! + eps);
+          let sumDn = 0, sumDnN = 0, maxN = 0;
+          for (let j = r * cols; j < (r + 1) * cols; j++) {
+            const dn = Math.abs(dy[j]! * w[j - r * cols]!), nHat = Math.abs((x[j]! - mean[r]!) * s);
+            sumDn += dn;
+            sumDnN += dn * nHat;
+            maxN = Math.max(maxN, nHat);
+          }
+          const roundings = 4 * 2 ** -24 * s * (sumDn + maxN * sumDnN);
+          expectClose(dx.subarray(r * cols, (r + 1) * cols), rx.subarray(r * cols, (r + 1) * cols), 1e-4 + roundings, 1e-4);
+        }
         expectClose(dw, rw, 1e-4, 1e-4);
         expectClose(db, rb, 1e-4, 1e-4);
         // Finite differences of L = Σ dy·layerNormStdEps(x) in float64, at entries of rows whose σ is
