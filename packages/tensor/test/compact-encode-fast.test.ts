@@ -5,6 +5,7 @@ import { encodeRowsReference, encodeWeightsInto } from "../src/compact/encode.js
 import { encodeWithWasm } from "../src/compact/encode-wasm.js";
 import { heap } from "../src/wasm/heap.js";
 import { wasmAvailable } from "../src/wasm/instance.js";
+import { getThreads, setThreads } from "../src/wasm/pool.js";
 import { memoryBuffer } from "../src/wasm/scratch.js";
 
 /**
@@ -144,6 +145,26 @@ describe("encode.wat in pieces", () => {
       expect(viaWasm(w, rows, K, dtype, 0)).toEqual(ref);
     }
     expect(viaWasm(w, rows, K, "f16", 3)).toBe("t: weight [603, 5] = NaN does not fit in f16 (|w| ≤ 65504, finite); use bf16 or f32");
+  });
+});
+
+describe("encode.wat Q4_0 on the kernel pool", () => {
+  it("a piece's rows split across 1–4 threads give the reference's bytes, rows holding inf/NaN at a job's start, middle and end too", () => {
+    if (!wasmAvailable) return;
+    const rows = 611, K = 500; // 305,500 weights: 4 jobs at 4 threads (at least 65,536 weights each)
+    const w = Float32Array.from({ length: rows * K }, (_, i) => Math.sin(i * 0.37) * (1 + (i % 89)) * 0.01);
+    for (const [r, v] of [[0, NaN], [152, Infinity], [153, -Infinity], [305, NaN], [306, NaN], [458, -Infinity], [610, NaN]] as const) w[r * K + (r % K)] = v;
+    const ref = new Uint8Array(rows * rowBytes("q4_0", K));
+    encodeRowsReference(w, rows, K, "q4_0", "t", ref);
+    const initial = getThreads();
+    try {
+      for (const t of [1, 2, 3, 4]) {
+        setThreads(t);
+        expect(viaWasm(w, rows, K, "q4_0", 0), `threads ${t}`).toEqual(ref);
+      }
+    } finally {
+      setThreads(initial);
+    }
   });
 });
 

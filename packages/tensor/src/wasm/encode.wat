@@ -16,7 +16,7 @@
   ;; Table of contents (in this order: the order fixes the function indices, so the bytes):
   ;;   compact/f16.wat   $f16: one f16 → f32
   ;;   $toF16, exports f32ToF16, f32ToBf16, quantizeQ8_0Rows (below)
-  ;;   encode/q4_0.wat   export quantizeQ4_0Rows (quant/q4_0.ts quantizeQ4_0's scale search)
+  ;;   encode/q4_0.wat   exports quantizeQ4_0Rows (quant/q4_0.ts quantizeQ4_0's scale search), quantizeQ4_0RowsJob (the same on the pool)
   ;;#include compact/f16.wat
 
   ;; The half bit pattern of a finite float32 with bits $u (|x| ≤ 65504 or overflowing to inf):

@@ -174,6 +174,8 @@ export interface EncodeExports {
   quantizeQ8_0Rows(src: number, rows: number, K: number, dst: number): number;
   /** the same for Q4_0 (quant/q4_0.ts quantizeQ4_0's search); tmp: 1 KiB of scratch, 8-aligned */
   quantizeQ4_0Rows(src: number, rows: number, K: number, dst: number, tmp: number): number;
+  /** quantizeQ4_0Rows as a pool job: its result stored as an i32 at res */
+  quantizeQ4_0RowsJob(src: number, rows: number, K: number, dst: number, tmp: number, res: number): void;
 }
 
 /** Exports of every module, by .wat file name. */

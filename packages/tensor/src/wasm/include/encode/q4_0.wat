@@ -158,7 +158,7 @@
 
   ;; src f32 [rows, K] → dst Q4_0 rows (⌈K/32⌉·18 bytes each, the last block zero-padded past K);
   ;; tmp: 1 KiB, 8-aligned. Returns the first row holding inf or NaN (not written), rows when none.
-  (func (export "quantizeQ4_0Rows") (param $src i32) (param $rows i32) (param $K i32) (param $dst i32) (param $tmp i32) (result i32)
+  (func $quantizeQ4_0Rows (export "quantizeQ4_0Rows") (param $src i32) (param $rows i32) (param $K i32) (param $dst i32) (param $tmp i32) (result i32)
     (local $r i32) (local $b i32) (local $nb i32) (local $i i32) (local $len i32) (local $x i32) (local $p i32)
     (global.set $tmp (local.get $tmp))
     (local.set $nb (i32.shr_u (i32.add (local.get $K) (i32.const 31)) (i32.const 5)))
@@ -186,3 +186,8 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row)))
     (local.get $rows))
+
+  ;; quantizeQ4_0Rows as a kernel-pool job (a job's result cannot be returned): the same, its result
+  ;; (the first row holding inf or NaN, rows when none) stored as an i32 at res. Each job its own tmp.
+  (func (export "quantizeQ4_0RowsJob") (param $src i32) (param $rows i32) (param $K i32) (param $dst i32) (param $tmp i32) (param $res i32)
+    (i32.store (local.get $res) (call $quantizeQ4_0Rows (local.get $src) (local.get $rows) (local.get $K) (local.get $dst) (local.get $tmp))))
