@@ -9,14 +9,9 @@
  *
  *   npx tsx --conditions=@mini/source bench/kquant-decode.ts [--threads 1] [--rounds 5] [--reps 2] [--steps 32] [--dtypes q5_k,f16,q4_k]
  */
-import { loadavg } from "node:os";
 import { createRng, setThreads, type WeightDtype } from "@mini/tensor";
-import { KQUANT_BENCH_CONFIG, kquantBenchModels } from "./kquant-model.js";
+import { arg, benchInterleaved, KQUANT_BENCH_CONFIG, kquantBenchModels } from "./kquant-model.js";
 
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : dflt;
-};
 const threads = Number(arg("threads", "1")), rounds = Number(arg("rounds", "5")), reps = Number(arg("reps", "2")), steps = Number(arg("steps", "32"));
 const dtypes = arg("dtypes", "q5_k,f16,q4_k").split(",") as WeightDtype[];
 setThreads(threads);
@@ -25,34 +20,10 @@ const models = await kquantBenchModels(dtypes);
 const rng = createRng(1234);
 const prompt = Array.from({ length: 16 }, () => 3 + rng.int(KQUANT_BENCH_CONFIG.vocab_size - 3));
 const next = Array.from({ length: steps }, () => 3 + rng.int(KQUANT_BENCH_CONFIG.vocab_size - 3)); // teacher-forced: the same steps for every dtype
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-const wall = new Map<WeightDtype, number[]>(dtypes.map((d) => [d, []])), cpu = new Map<WeightDtype, number[]>(dtypes.map((d) => [d, []]));
-for (let r = 0; r < rounds + 1; r++) {
-  for (const d of dtypes) {
-    const model = models.get(d)!, cache = model.newCache(prompt.length + steps + 1);
-    let w = Infinity, c = Infinity;
-    for (let i = 0; i < reps; i++) {
-      cache.clear();
-      model.forward(prompt, cache);
-      const t0 = performance.now(), c0 = cpuMs();
-      for (const id of next) model.forward([id], cache);
-      w = Math.min(w, performance.now() - t0);
-      c = Math.min(c, cpuMs() - c0);
-    }
-    if (r > 0) { // round 0 warms up
-      wall.get(d)!.push(w);
-      cpu.get(d)!.push(c);
-    }
-  }
-}
-const tps = (ms: number): string => ((steps * 1000) / ms).toFixed(1);
-console.log(`${steps} decode steps after a 16-token prompt, ${threads} thread(s), ${rounds} rounds × best of ${reps}, load average ${loadavg()[0]!.toFixed(1)}`);
-console.log("| dtype | tok/s wall (max / median / min) | tok/s per CPU-s (max / median / min) |\n|---|---:|---:|");
-for (const d of dtypes) {
-  const w = wall.get(d)!.sort((a, b) => a - b), c = cpu.get(d)!.sort((a, b) => a - b);
-  const cell = (s: number[]): string => `${tps(s[0]!)} / ${tps(s[s.length >> 1]!)} / ${tps(s[s.length - 1]!)}`;
-  console.log(`| ${d} | ${cell(w)} | ${threads > 1 ? "—" : cell(c)} |`);
-}
+benchInterleaved(models, dtypes, { rounds, reps, threads, tokens: steps, digits: 1, title: `${steps} decode steps after a 16-token prompt` }, {
+  cacheLen: prompt.length + steps + 1,
+  prepare: (model, cache) => model.forward(prompt, cache),
+  timed: (model, cache) => {
+    for (const id of next) model.forward([id], cache);
+  },
+});
