@@ -11,9 +11,7 @@ import { RopeTable } from "../src/kernels/rope.js";
 import { logSoftmaxReference, softmaxBackwardReference, softmaxReference } from "../src/kernels/softmax.reference.js";
 import { wasmAdd, wasmAxpy, wasmMul, wasmMulScalar, wasmRelu, wasmReluBackward, wasmSub } from "../src/wasm/elementwise.js";
 import { wasmLogSoftmax, wasmSilu, wasmSiluBackward, wasmSoftmax, wasmSoftmaxBackward, wasmSwiglu, wasmSwigluBackward } from "../src/wasm/exp.js";
-import {
-  wasmLayerNorm, wasmLayerNormBackward, wasmLayerNormStdEps, wasmLayerNormStdEpsBackward, wasmRmsNorm, wasmRmsNormBackward,
-} from "../src/wasm/norm.js";
+import { wasmLayerNorm, wasmLayerNormBackward, wasmLayerNormStdEps, wasmLayerNormStdEpsBackward, wasmRmsNorm, wasmRmsNormBackward } from "../src/wasm/norm.js";
 import { wasmRope } from "../src/wasm/rope.js";
 import { expectClose, placed as place, releasePlaced, seededFloats } from "./helpers.js";
 
