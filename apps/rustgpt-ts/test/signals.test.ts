@@ -14,6 +14,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Exit {
   code: number | null;
+  /** The signal that ended the process, if one did. */
+  signal: NodeJS.Signals | null;
   stderr: string;
   /** ms from the last signal sent to the exit. */
   afterLastSignal: number;
@@ -39,7 +41,7 @@ function trainAndSignal(save: string, signals: NodeJS.Signals[]): Promise<Exit> 
       }, 1000 + 50 * i),
     );
   });
-  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stderr, afterLastSignal: performance.now() - lastSignal })));
+  return new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stderr, afterLastSignal: performance.now() - lastSignal })));
 }
 
 describe("signals during training", () => {
@@ -54,7 +56,11 @@ describe("signals during training", () => {
 
   it("a second Ctrl-C exits at once", async () => {
     const r = await trainAndSignal(join(dir, "twice"), ["SIGINT", "SIGINT"]);
-    expect(r.code, r.stderr).toBe(130);
+    // Exit code 130, or — when the first Ctrl-C's checkpoint was written within the 50 ms and the
+    // second arrives while Node is already tearing down (its signal handlers gone) — death by
+    // SIGINT, which a shell reports as the same 130. Anything else (another code, SIGKILL) fails.
+    const exitedAsCtrlC = r.code === 130 || (r.code === null && r.signal === "SIGINT");
+    expect(exitedAsCtrlC, `code ${r.code}, signal ${r.signal}\n${r.stderr}`).toBe(true);
     expect(r.afterLastSignal).toBeLessThan(2000);
   });
 });
