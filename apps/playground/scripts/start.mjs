@@ -6,7 +6,7 @@
  */
 import { createServer } from "node:http";
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -47,10 +47,66 @@ function newest(dir) {
 
 const built = join(dist, "index.html");
 const sources = [join(app, "src"), join(app, "index.html"), join(app, "vite.config.ts"), ...["tensor", "autograd", "nn", "llm"].map((p) => join(app, "..", "..", "packages", p, "src"))];
-const stale = !existsSync(built) || args.includes("--build") || sources.some((s) => (statSync(s).isDirectory() ? newest(s) : statSync(s).mtimeMs) > statSync(built).mtimeMs);
-if (stale) {
-  console.log("playground: building (vite build)…");
-  execFileSync(process.execPath, [join(app, "node_modules", "vite", "bin", "vite.js"), "build", "--logLevel", "warn"], { cwd: app, stdio: "inherit" });
+const stale = () => !existsSync(built) || sources.some((s) => (statSync(s).isDirectory() ? newest(s) : statSync(s).mtimeMs) > statSync(built).mtimeMs);
+
+/**
+ * Runs `build` holding a lock (a directory, created atomically, with the holder's pid), so that
+ * starts racing on a clean clone (two test files, two terminals) do not run vite at once: each
+ * build first empties dist/, so a second one would delete files the first just wrote or serves.
+ * A waiter re-checks afterwards and finds the build done. A lock whose holder died is taken over.
+ */
+function whileLocked(build) {
+  const lock = join(app, "node_modules", ".playground-build.lock");
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let said = false; ; ) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, "pid"), String(process.pid));
+      break;
+    } catch (e) {
+      if (e.code !== "EEXIST") throw e;
+    }
+    if (holderDied(lock)) {
+      rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (!said) console.log("playground: waiting for another start's build…");
+    said = true;
+    Atomics.wait(pause, 0, 0, 200);
+  }
+  try {
+    build();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function holderDied(lock) {
+  let pid;
+  try {
+    pid = Number(readFileSync(join(lock, "pid"), "utf8"));
+  } catch {
+    // No pid yet: the holder is between mkdir and writing it, unless that was long ago.
+    try {
+      return Date.now() - statSync(lock).mtimeMs > 60_000;
+    } catch {
+      return false; // released meanwhile
+    }
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return e.code === "ESRCH";
+  }
+}
+
+if (args.includes("--build") || stale()) {
+  whileLocked(() => {
+    if (!args.includes("--build") && !stale()) return; // built by the start we waited for
+    console.log("playground: building (vite build)…");
+    execFileSync(process.execPath, [join(app, "node_modules", "vite", "bin", "vite.js"), "build", "--logLevel", "warn"], { cwd: app, stdio: "inherit" });
+  });
 }
 
 const TYPES = {

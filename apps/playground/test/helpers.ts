@@ -30,7 +30,7 @@ export async function startSite(extra: string[] = []): Promise<Site> {
     url,
     close: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(); // gone already ("exit" was emitted)
         child.on("exit", () => resolve());
         child.kill("SIGTERM");
       }),
