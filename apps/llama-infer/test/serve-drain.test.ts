@@ -82,7 +82,8 @@ describe("SIGTERM to a `llama-infer serve` process", () => {
     const child = spawn(process.execPath, [bin, "serve", "--model", STORY, "--port", "0", "--drain-timeout", "0", "--max-sessions", "2"], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    // "close", not "exit": at "exit" the stderr pipe may still hold the "stopped" line.
+    const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
     try {
       await waitFor("the server to listen", () => /serve: (http:\/\/[^ ]+) /.test(stderr), 60_000);
       const url = /serve: (http:\/\/[^ ]+) /.exec(stderr)![1]!;
