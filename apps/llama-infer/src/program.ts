@@ -14,7 +14,7 @@ import { addThreadsOption } from "./kernel-options.js";
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command("llama-infer")
-    .description("Run HuggingFace Llama/Mistral model directories with @mini/llm: generate text, chat, synthesize test models")
+    .description("Run Llama-family models (HuggingFace directories or GGUF files) with @mini/llm: generate text, chat, serve an OpenAI-compatible API, convert to GGUF, synthesize test models")
     .addCommand(generateCommand(io))
     .addCommand(chatCommand(io))
     .addCommand(synthCommand(io))

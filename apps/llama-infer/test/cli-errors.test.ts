@@ -89,6 +89,7 @@ describe("llama-infer bad input (in-process)", () => {
     ["a missing required option", () => runInProcess(["generate", "--prompt", "x"]), /^error: required option '-m, --model <path>' not specified$/],
     ["chat with a missing directory", () => runInProcess(["chat", "--model", dir("nowhere")]), "nowhere: model directory does not exist"],
     ["synth with a missing config file", () => runInProcess(["synth", "--config", dir("none.json"), "--out", dir("x")]), "none.json: config file does not exist"],
+    ["synth with --out a file", () => runInProcess(["synth", "--config", join(STORY, "config.json"), "--out", join(STORY, "config.json")]), /^error: --out .*config\.json: is a file; expected a directory \(created if missing\)$/],
   ] as [string, () => Promise<Run>, string | RegExp][])("%s", async (_what, run, message) => {
     expectOneLineError(await run(), message);
   });

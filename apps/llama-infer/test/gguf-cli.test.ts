@@ -72,7 +72,9 @@ describe("llama-infer convert --to gguf, then --model FILE.gguf", () => {
     const cases: [string[], RegExp][] = [
       [["generate", "--model", bad, "--prompt", "hi"], /^error: .*bad\.gguf: file ends inside the tensor count \(needs 8 bytes at offset 8, 1 left\)$/],
       [["convert", "--to", "gguf", STORY, join(tmp, "x.bin")], /^error: .*x\.bin: the output file name must end in \.gguf$/],
-      [["convert", "--to", "gguf", join(tmp, "nowhere"), join(tmp, "x.gguf")], /^error: .*nowhere\/config\.json: missing/],
+      [["convert", "--to", "gguf", join(tmp, "nowhere"), join(tmp, "x.gguf")], /^error: .*nowhere: model directory does not exist$/],
+      // GGUF back to GGUF: the input must be a directory, and the line says why.
+      [["convert", "--to", "gguf", bad, join(tmp, "x.gguf")], /^error: .*bad\.gguf: is a file; convert reads a HuggingFace model directory .*a \.gguf file is GGUF already/],
     ];
     for (const [args, message] of cases) {
       const r = await run(args);

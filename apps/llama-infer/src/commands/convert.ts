@@ -3,7 +3,7 @@
  * as one GGUF file (weights in TYPE, hyper-parameters, tokenizer and chat template) that llama.cpp,
  * ollama or LM Studio run, and that `--model OUT.gguf` runs here. Written atomically.
  */
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { GGUF_WRITE_TYPES, writeModelDirGguf, type GgufWriteType } from "@mini/llm/models";
@@ -23,6 +23,11 @@ export function convertCommand(io: CliIO): Command {
       const dir = resolve(modelDir);
       const target = resolve(out);
       if (!target.toLowerCase().endsWith(".gguf")) throw new UsageError(`${target}: the output file name must end in .gguf`);
+      if (!existsSync(dir)) throw new UsageError(`${dir}: model directory does not exist`);
+      if (!statSync(dir).isDirectory()) {
+        const already = dir.toLowerCase().endsWith(".gguf") ? " (a .gguf file is GGUF already: run it with --model)" : "";
+        throw new UsageError(`${dir}: is a file; convert reads a HuggingFace model directory (config.json, model.safetensors, tokenizer.json)${already}`);
+      }
       const type = opts.dtype.toUpperCase() as GgufWriteType;
       const r = await writeModelDirGguf(dir, target, { type, name: basename(dir) });
       const mb = (statSync(target).size / 1e6).toFixed(1);

@@ -28,9 +28,11 @@ export function synthCommand(io: CliIO): Command {
         const dir = resolve(opts.tokenizer);
         if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: tokenizer directory does not exist`);
       }
+      const outDir = resolve(opts.out);
+      if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UsageError(`--out ${outDir}: is a file; expected a directory (created if missing)`);
       const out = synthesizeModelDir({
         config,
-        outDir: resolve(opts.out),
+        outDir,
         seed,
         ...(opts.tokenizer === undefined ? {} : { tokenizerDir: resolve(opts.tokenizer) }),
       });
