@@ -60,9 +60,28 @@ export function field(spec: FieldSpec): { wrap: HTMLElement; input: HTMLInputEle
   return { wrap, input };
 }
 
+/**
+ * What a field says: its value, or the link's text when the field could not take it (a number
+ * input given `threads=abc`, a select given an option it lacks, both hold ""), so a bad link is
+ * refused quoting what it said instead of running with a default. Every edit writes the field back
+ * to the query, so the query never holds a value the user has since replaced.
+ */
+export function rawValue(input: { value: string; id: string }): string {
+  return input.value !== "" ? input.value : (query.get(input.id) ?? "");
+}
+
 /** A number read from a field, refused with one line naming the field when it is not one. */
 export function numberOf(input: { value: string; id: string }, check: (n: number) => boolean, expected: string): number {
-  const n = Number(input.value);
-  if (input.value.trim() === "" || !Number.isFinite(n) || !check(n)) throw new Error(`${input.id}: expected ${expected}, got "${input.value}"`);
+  const raw = rawValue(input);
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n) || !check(n)) throw new Error(`${input.id}: expected ${expected}, got "${raw}"`);
   return n;
+}
+
+/** A select's option, refused with one line naming the field when the link asked for one it does not have. */
+export function choiceOf<T extends string>(input: { value: string; id: string }, options: readonly T[]): T {
+  const raw = rawValue(input);
+  const found = options.find((o) => o === raw);
+  if (found === undefined) throw new Error(`${input.id}: expected ${options.map((o) => `"${o}"`).join(" or ")}, got "${raw}"`);
+  return found;
 }

@@ -4,7 +4,7 @@
  * Settings live in the URL; `run=1` loads and generates at once.
  */
 import type { RunEvent, RunRequest, Sampling } from "./protocol.js";
-import { field, numberOf, param } from "./query.js";
+import { choiceOf, field, numberOf, param, rawValue } from "./query.js";
 import { crossOriginIsolatedPage } from "./threads.js";
 import { button, el, fmtInt, showError } from "./ui.js";
 
@@ -146,7 +146,9 @@ export function mountRunPage(root: HTMLElement): void {
     let sampling: Sampling;
     let threads: number | null;
     try {
-      threads = threadsField.input.value.trim() === "" ? null : numberOf(threadsField.input, (n) => Number.isInteger(n) && n >= 1 && n <= 256, "an integer from 1 to 256");
+      choiceOf(model.input, ["story", "folder"]);
+      choiceOf(mode.input, ["generate", "chat"]);
+      threads = rawValue(threadsField.input).trim() === "" ? null : numberOf(threadsField.input, (n) => Number.isInteger(n) && n >= 1 && n <= 256, "an integer from 1 to 256");
       sampling = {
         temperature: numberOf(temperature.input, (n) => n >= 0, "a number ≥ 0"),
         topK: numberOf(topK.input, (n) => Number.isInteger(n) && n >= 0, "an integer ≥ 0"),

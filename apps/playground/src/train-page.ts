@@ -6,7 +6,7 @@
  */
 import { LossChart } from "./loss-chart.js";
 import type { Sampling, TrainEvent, TrainRequest, TrainSettings } from "./protocol.js";
-import { field, numberOf, param, setParam } from "./query.js";
+import { choiceOf, field, numberOf, param, rawValue, setParam } from "./query.js";
 import { button, el, fmtInt, fmtSeconds, showError } from "./ui.js";
 
 const DATA_BASE = "data/rustgpt";
@@ -176,6 +176,8 @@ export function mountTrainPage(root: HTMLElement): void {
     error.hidden = true;
     let settings: TrainSettings;
     try {
+      choiceOf(preset.input, ["tiny-llama", "rustgpt"]);
+      choiceOf(data.input, ["rustgpt", "pasted"]);
       let p = pretrainText.input.value;
       let c = chatText.input.value;
       if (data.input.value === "rustgpt") [p, c] = await Promise.all([fetchText(`${DATA_BASE}/pretraining.json`), fetchText(`${DATA_BASE}/chat.json`)]);
@@ -196,7 +198,7 @@ export function mountTrainPage(root: HTMLElement): void {
         heads: numberOf(nums.heads.input, int1, "an integer ≥ 1"),
         maxSeqLen: numberOf(nums.maxSeqLen.input, (n) => Number.isInteger(n) && n >= 2, "an integer ≥ 2"),
         seed: numberOf(nums.seed.input, int0, "an integer ≥ 0"),
-        threads: nums.threads.input.value.trim() === "" ? null : numberOf(nums.threads.input, (n) => int1(n) && n <= 256, "an integer from 1 to 256"),
+        threads: rawValue(nums.threads.input).trim() === "" ? null : numberOf(nums.threads.input, (n) => int1(n) && n <= 256, "an integer from 1 to 256"),
       };
     } catch (e) {
       return fail((e as Error).message);

@@ -88,4 +88,19 @@ describe("Run page (chromium)", () => {
     expect(await page.getAttribute("[data-testid=output]", "data-state")).toBe("error");
     await page.close();
   });
+
+  // A number input given text, or a select given an option it lacks, holds "": the link's own
+  // text is quoted, and nothing runs with a default in its place (threads=abc used to mean every core).
+  it.each([
+    [{ temperature: "abc" }, 'temperature: expected a number ≥ 0, got "abc"'],
+    [{ threads: "abc" }, 'threads: expected an integer from 1 to 256, got "abc"'],
+    [{ model: "nope" }, 'model: expected "story" or "folder", got "nope"'],
+    [{ mode: "talk" }, 'mode: expected "generate" or "chat", got "talk"'],
+  ])("refuses a link value its field cannot hold, quoting it: %o", async (bad, message) => {
+    const page = await open({ page: "run", model: "story", run: "1", ...bad });
+    await page.waitForSelector("[data-testid=error]:not([hidden])");
+    expect(await page.textContent("[data-testid=error]")).toBe(message);
+    expect(await page.getAttribute("[data-testid=output]", "data-state")).toBe("error");
+    await page.close();
+  });
 });
