@@ -61,6 +61,29 @@ describe("K-quant row-dots (kquant.wat, decode; Q4_K / Q5_K also relaxeddot/kqua
   }
 });
 
+describe("K-quant decode row-dots on the kernel pool", () => {
+  it("odd row counts (the rows split unevenly across jobs), M = 1 and 3, 1–4 threads, int8 dot on and off: kquantMatmulF32's bits", () => {
+    const K = 512;
+    for (const [i, dtype] of KQUANTS.entries()) {
+      for (const N of [1, 7, 33, 131]) {
+        const m = WeightMatrix.fromBytes(rawSuperBlocks(dtype, N, K, 40 + i), N, K, dtype, "raw");
+        for (const M of [1, 3]) {
+          const x = seededFloats(M * K, N + M, 2);
+          const want = bits(kquantMatmulF32(x, M, K, m.bytes(), dtype, N));
+          for (const int8 of relaxedDotSupported ? [false, true] : [false]) {
+            setRelaxedDot(int8);
+            for (const t of [1, 2, 3, 4]) {
+              setThreads(t);
+              expect(bits(m.matmulTransB(x, M)), `${dtype} N=${N} M=${M} threads=${t} int8 dot=${relaxedDot()}`).toEqual(want);
+            }
+          }
+        }
+        m.dispose();
+      }
+    }
+  });
+});
+
 /** Any quant and scale bytes, finite f16 super-block scales (d, Q4_K's dmin) of either sign. */
 function rawSuperBlocks(dtype: KQuantDtype, N: number, K: number, seed: number): Uint8Array {
   const sb = { q4_k: 144, q5_k: 176, q6_k: 210 }[dtype], halves = dtype === "q6_k" ? [209] : [1, 3];

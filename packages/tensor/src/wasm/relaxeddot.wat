@@ -46,6 +46,8 @@
   ;;   relaxeddot/q4_k-gemm.wat        export gemmQ4_K (prefill with Q4_K W: kquant/gemm.wat's tiling on bytes)
   ;;   relaxeddot/q4_k-gemm-pack.wat   $packQ4_K8 (8 Q4_K rows → a panel); export pairActsK8 (quantizeActsK's blocks by pairs of rows)
   ;;   relaxeddot/kquant-rows.wat      exports dotQ4_K, dotQ5_K, dotQ6_K (decode: kquant.wat's row-dots on the int8 dot product)
+  ;;   relaxeddot/q4_k-row.wat         $rowQ4_K8 (one Q4_K row · one row of activation blocks)
+  ;;   relaxeddot/q5_k-row.wat         $rowQ5_K8 (one Q5_K row · one row of activation blocks)
   ;;   relaxeddot/q6_k-row.wat         $rowQ6_K8; export sumsK16 (the activations' sums of each 16 it takes)
   ;;   kquant/scalars.wat              $f16, $isum4f (the K-quant row-dots' scalar steps; shared with kquant.wat)
   ;;   kquant/scales.wat               $scalesQ4_K, $minsQ4_K (shared with kquant.wat)
@@ -60,6 +62,8 @@
   ;;#include relaxeddot/q4_k-gemm.wat
   ;;#include relaxeddot/q4_k-gemm-pack.wat
   ;;#include relaxeddot/kquant-rows.wat
+  ;;#include relaxeddot/q4_k-row.wat
+  ;;#include relaxeddot/q5_k-row.wat
   ;;#include relaxeddot/q6_k-row.wat
   ;;#include kquant/scalars.wat
   ;;#include kquant/scales.wat

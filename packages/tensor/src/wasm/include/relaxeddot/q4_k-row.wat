@@ -1,0 +1,72 @@
+;; relaxeddot/q4_k-row.wat (relaxeddot.wat, relaxed build only): $rowQ4_K8, one W row of Q4_K
+;; super-blocks (144 bytes: d f16 @0, dmin f16 @2, 6-bit scales/mins @4, nibbles @16) against one row
+;; of quantizeActsK's activation blocks → the dot product as f32, kquant/q4_k.wat's $rowQ4_K on the
+;; int8 dot product (the same bits: relaxeddot/kquant-rows.wat's header).
+;;
+;; A super-block's 8 sub-blocks run as 4 turns of a loop (low nibbles: sub-block 2c, high: 2c+1), the
+;; sub-block's scale broadcast by i8x16.relaxed_swizzle (indices 2s, 2s+1 < 16, where it is
+;; i8x16.swizzle: pshufb alone, without swizzle's clamp of out-of-range indices). The super-block's
+;; float step is kquant/scalars.wat's $termsQ4_K written out inline (a call returning v128 once per
+;; super-block makes V8 save the loop's vectors around it). With Q5_K in its own function (no branch in
+;; the turn loop), these made the Q4_K row-dot 1.1–1.3× faster (kquant-rows2 notes).
+
+  (func $rowQ4_K8 (param $xq i32) (param $w i32) (param $nsb i32) (result f32)
+    (local $b i32) (local $c i32) (local $u0 i32) (local $u1 i32) (local $u2 i32) (local $p i32) (local $x i32) (local $acc f32)
+    (local $v0 v128) (local $v1 v128) (local $lo0 v128) (local $lo1 v128) (local $hi0 v128) (local $hi1 v128)
+    (local $sc v128) (local $mn v128) (local $isum v128) (local $lane v128) (local $c15 v128) (local $t v128)
+    (local.set $c15 (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
+    (block $done (loop $block
+      (br_if $done (i32.ge_u (local.get $b) (local.get $nsb)))
+      ;; the 6-bit scales and mins as i16 lanes (kquant/scales.wat's unpacking, inline)
+      (local.set $u0 (i32.load offset=4 (local.get $w)))
+      (local.set $u1 (i32.load offset=8 (local.get $w)))
+      (local.set $u2 (i32.load offset=12 (local.get $w)))
+      (local.set $sc (i16x8.extend_low_i8x16_u (i32x4.replace_lane 1
+        (i32x4.splat (i32.and (local.get $u0) (i32.const 0x3f3f3f3f)))
+        (i32.or (i32.and (local.get $u2) (i32.const 0x0f0f0f0f)) (i32.shl (i32.and (i32.shr_u (local.get $u0) (i32.const 6)) (i32.const 0x03030303)) (i32.const 4))))))
+      (local.set $mn (i16x8.extend_low_i8x16_u (i32x4.replace_lane 1
+        (i32x4.splat (i32.and (local.get $u1) (i32.const 0x3f3f3f3f)))
+        (i32.or (i32.and (i32.shr_u (local.get $u2) (i32.const 4)) (i32.const 0x0f0f0f0f)) (i32.shl (i32.and (i32.shr_u (local.get $u1) (i32.const 6)) (i32.const 0x03030303)) (i32.const 4))))))
+      (local.set $isum (v128.const i32x4 0 0 0 0))
+      (local.set $lane (v128.const i8x16 0 1 0 1 0 1 0 1 0 1 0 1 0 1 0 1))
+      (local.set $p (i32.add (local.get $w) (i32.const 16)))
+      (local.set $x (local.get $xq))
+      (local.set $c (i32.const 0))
+      (loop $turn
+        (local.set $v0 (v128.load (local.get $p)))
+        (local.set $v1 (v128.load offset=16 (local.get $p)))
+        (local.set $lo0 (v128.and (local.get $v0) (local.get $c15)))
+        (local.set $lo1 (v128.and (local.get $v1) (local.get $c15)))
+        (local.set $hi0 (v128.and (i16x8.shr_u (local.get $v0) (i32.const 4)) (local.get $c15)))
+        (local.set $hi1 (v128.and (i16x8.shr_u (local.get $v1) (i32.const 4)) (local.get $c15)))
+        ;; sub-block 2c against q_x[64c …+32], then 2c+1 against q_x[64c+32 …+32]
+        (local.set $isum (i32x4.add (local.get $isum) (i32x4.dot_i16x8_s
+          (i16x8.add (i16x8.relaxed_dot_i8x16_i7x16_s (v128.load (local.get $x)) (local.get $lo0))
+                     (i16x8.relaxed_dot_i8x16_i7x16_s (v128.load offset=16 (local.get $x)) (local.get $lo1)))
+          (i8x16.relaxed_swizzle (local.get $sc) (local.get $lane)))))
+        (local.set $lane (i8x16.add (local.get $lane) (v128.const i8x16 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2)))
+        (local.set $isum (i32x4.add (local.get $isum) (i32x4.dot_i16x8_s
+          (i16x8.add (i16x8.relaxed_dot_i8x16_i7x16_s (v128.load offset=32 (local.get $x)) (local.get $hi0))
+                     (i16x8.relaxed_dot_i8x16_i7x16_s (v128.load offset=48 (local.get $x)) (local.get $hi1)))
+          (i8x16.relaxed_swizzle (local.get $sc) (local.get $lane)))))
+        (local.set $lane (i8x16.add (local.get $lane) (v128.const i8x16 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2 2)))
+        (local.set $p (i32.add (local.get $p) (i32.const 32)))
+        (local.set $x (i32.add (local.get $x) (i32.const 64)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br_if $turn (i32.lt_u (local.get $c) (i32.const 4))))
+      ;; the super-block in float, kquant/scalars.wat's $termsQ4_K inline: acc ← (acc + f32(Σ)·(d·d_x)) − f32(Σmins)·(dmin·d_x)
+      (local.set $mn (i32x4.dot_i16x8_s (local.get $mn) (v128.load offset=260 (local.get $xq))))
+      (local.set $t (i32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $isum) (local.get $mn))
+                               (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $isum) (local.get $mn))))
+      (local.set $t (i32x4.add (local.get $t) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $t) (local.get $t))))
+      (local.set $t (f32x4.mul (f32x4.convert_i32x4_s (local.get $t))
+        (f32x4.mul
+          (f32x4.mul (v128.and (i32x4.shr_s (i8x16.shuffle 0 1 16 17 0 1 16 17 0 1 18 19 0 1 18 19 (v128.const i32x4 0 0 0 0) (v128.load32_splat (local.get $w))) (i32.const 3))
+                               (v128.const i32x4 0x8fffffff 0x8fffffff 0x8fffffff 0x8fffffff)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
+          (f32x4.splat (f32.load offset=256 (local.get $xq))))))
+      (local.set $acc (f32.sub (f32.add (local.get $acc) (f32x4.extract_lane 0 (local.get $t))) (f32x4.extract_lane 2 (local.get $t))))
+      (local.set $w (i32.add (local.get $w) (i32.const 144)))
+      (local.set $xq (i32.add (local.get $xq) (i32.const 276)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $block)))
+    (local.get $acc))
