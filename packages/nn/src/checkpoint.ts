@@ -1,5 +1,5 @@
 import { basename, dirname, existsSync, join, mkdirSync, readdirSync, readFileSync, renameSync, resolve, rmSync, statSync } from "#platform/fs";
-import { readSafetensors, writeFileAtomic, writeSafetensors, type Rng, type RngState, type Tensor, type TensorSource } from "@mini/tensor";
+import { isProcessAlive, readSafetensors, writeFileAtomic, writeSafetensors, type Rng, type RngState, type Tensor, type TensorSource } from "@mini/tensor";
 import { CheckpointError, StateDictError } from "./errors.js";
 import { Dropout } from "./layers/dropout.js";
 import type { Module } from "./module.js";
@@ -126,17 +126,7 @@ function replaceDir(tmp: string, target: string): void {
 function removeStaleTemps(parent: string, base: string): void {
   for (const name of readdirSync(parent)) {
     const m = new RegExp(`^\\.${escapeRe(base)}\\.tmp-(\\d+)-`).exec(name);
-    if (m && !processAlive(Number(m[1]))) rmSync(join(parent, name), { recursive: true, force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    if (m && !isProcessAlive(Number(m[1]))) rmSync(join(parent, name), { recursive: true, force: true });
   }
 }
 

@@ -65,7 +65,7 @@ export {
   type ReadableDtype,
   type TensorInfo,
 } from "./io/safetensors.js";
-export { writeFileAtomic, type WriteBytes } from "./io/atomic-write.js";
+export { isProcessAlive, writeFileAtomic, type WriteBytes } from "./io/atomic-write.js";
 export {
   f16ToF32,
   f32ToF16,

@@ -1,9 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, GgufError, readSafetensors, SafetensorsError, serializeSafetensors, Tensor, writeFileAtomic, writeGguf,
+  bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, GgufError, isProcessAlive, readSafetensors, SafetensorsError, serializeSafetensors, Tensor, writeFileAtomic, writeGguf,
   writeSafetensors, type WritableDtype,
 } from "../src/index.js";
 
@@ -114,6 +115,26 @@ describe("writeFileAtomic", () => {
     ).toThrow(boom);
     expect(readFileSync(path, "utf8")).toBe("old");
     expect(readdirSync(dir)).toEqual(["f.txt"]);
+  });
+
+  it("removes the temp files of earlier writes of the same path whose process is gone (killed mid-write), and no others", () => {
+    const dir = freshDir();
+    const path = join(dir, "m.gguf");
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid!; // exited: its pid names no process now
+    expect(isProcessAlive(gone)).toBe(false);
+    expect(isProcessAlive(process.ppid)).toBe(true);
+    const left = [
+      [`m.gguf.tmp-${gone}-k2x9q0ab`, false], // a dead writer of this path: removed
+      [`m.gguf.tmp-${process.ppid}-a1b2c3d4`, true], // a live writer (another process): kept
+      [`m.gguf.tmp-${process.pid}-z9y8x7w6`, true], // this process's: kept
+      [`other.gguf.tmp-${gone}-k2x9q0ab`, true], // another path's: kept
+      [`m.gguf.tmp-notes.txt`, true], // not a temp file's name: kept
+    ] as const;
+    for (const [name] of left) writeFileSync(join(dir, name), "half");
+    writeFileAtomic(path, "new");
+    const expected = ["m.gguf", ...left.filter(([, kept]) => kept).map(([name]) => name)];
+    expect(readdirSync(dir).sort()).toEqual(expected.sort());
+    expect(readFileSync(path, "utf8")).toBe("new");
   });
 
   it("a missing parent directory fails with the file system's error and creates nothing", () => {

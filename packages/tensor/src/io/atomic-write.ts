@@ -1,10 +1,12 @@
-import { closeSync, dirname, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "#platform/fs";
+import { basename, closeSync, dirname, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from "#platform/fs";
 
 /**
  * The one way this project writes a file: into a temp file beside the target
  * (`<path>.tmp-<pid>-<random>`), fsync, rename over `path`, then fsync the directory so the rename
  * itself survives a crash. A failed write removes the temp file and leaves an existing `path`
- * untouched. Node only (the browser side of #platform/fs refuses with one line).
+ * untouched. A process killed mid-write (Ctrl-C: the write is synchronous, so no handler runs)
+ * leaves its temp file; the next write of the same `path` removes those whose process is gone.
+ * Node only (the browser side of #platform/fs refuses with one line).
  */
 
 /** Appends bytes to the file being written (loops until all are written). */
@@ -20,6 +22,7 @@ export function writeFileAtomic(path: string, content: Uint8Array | string | ((w
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "w");
+    removeStaleTemps(path);
     const f = fd;
     const write: WriteBytes = (b) => {
       let done = 0;
@@ -42,6 +45,33 @@ export function writeFileAtomic(path: string, content: Uint8Array | string | ((w
     throw e;
   }
   fsyncDir(dirname(path));
+}
+
+/** Removes `<path>.tmp-<pid>-<random>` files left by writes of `path` whose process is gone. */
+function removeStaleTemps(path: string): void {
+  const prefix = `${basename(path)}.tmp-`;
+  const dir = dirname(path);
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)-[0-9a-z]+$/.exec(name.slice(prefix.length));
+    if (m === null || isProcessAlive(Number(m[1]))) continue;
+    try {
+      unlinkSync(`${dir}/${name}`);
+    } catch {
+      // another writer removed it first
+    }
+  }
+}
+
+/** Whether process `pid` is running (this one counts as running): how temp files of dead writers are told apart. */
+export function isProcessAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Makes a rename in `dir` durable; best effort, since not every platform can fsync a directory. */

@@ -5,14 +5,16 @@
  * serializeSafetensors) runs unchanged.
  */
 import type * as fs from "node:fs";
-import { noFileSystem, posixDirname } from "./no-file-system.js";
+import { noFileSystem, posixBasename, posixDirname } from "./no-file-system.js";
 
 export const closeSync = noFileSystem("closeSync") as typeof fs.closeSync;
 export const fstatSync = noFileSystem("fstatSync") as typeof fs.fstatSync;
 export const fsyncSync = noFileSystem("fsyncSync") as typeof fs.fsyncSync;
 export const openSync = noFileSystem("openSync") as typeof fs.openSync;
 export const readSync = noFileSystem("readSync") as typeof fs.readSync;
+export const readdirSync = noFileSystem("readdirSync") as typeof fs.readdirSync;
 export const renameSync = noFileSystem("renameSync") as typeof fs.renameSync;
 export const unlinkSync = noFileSystem("unlinkSync") as typeof fs.unlinkSync;
 export const writeSync = noFileSystem("writeSync") as typeof fs.writeSync;
 export const dirname = posixDirname;
+export const basename = posixBasename;
