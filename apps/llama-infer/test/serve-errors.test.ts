@@ -65,6 +65,15 @@ describe("llama-infer serve: bad requests", () => {
     });
   }
 
+  it("says what an array it refuses was: empty, or how many items", async () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+      ["/v1/chat/completions", { ...chat, messages: [] }, "invalid 'messages': must be a non-empty list of {role, content} messages, got an empty array"],
+      ["/v1/completions", { ...completion, prompt: [] }, "invalid 'prompt': must be a string or a list of token ids, got an empty array"],
+      ["/v1/chat/completions", { ...chat, stop: ["a", "b", "c", "d", "e"] }, "invalid 'stop': must hold at most 4 strings, got an array of 5"],
+    ];
+    for (const [path, body, message] of cases) expect((await post(path, body)).body.error.message).toBe(message);
+  });
+
   const unsupported: [string, Record<string, unknown>, string][] = [
     ["/v1/chat/completions", { ...chat, tools: [{ type: "function", function: { name: "f", parameters: {} } }] }, "tools"],
     ["/v1/chat/completions", { ...chat, tool_choice: "required" }, "tool_choice"],

@@ -70,5 +70,6 @@ export function toApiError(e: unknown, promptParam: "messages" | "prompt"): ApiE
 function describe(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (v === null || typeof v !== "object") return String(v);
-  return Array.isArray(v) ? "an array" : "an object";
+  if (!Array.isArray(v)) return "an object";
+  return v.length === 0 ? "an empty array" : `an array of ${v.length}`;
 }

@@ -112,7 +112,7 @@ function parseStop(v: unknown): string[] {
   if (v === undefined || v === null) return [];
   const list = typeof v === "string" ? [v] : v;
   if (!Array.isArray(list)) throw invalidParam("stop", "must be a string or a list of strings", v);
-  if (list.length > MAX_STOP_STRINGS) throw invalidParam("stop", `must hold at most ${MAX_STOP_STRINGS} strings`, `${list.length} strings`);
+  if (list.length > MAX_STOP_STRINGS) throw invalidParam("stop", `must hold at most ${MAX_STOP_STRINGS} strings`, list);
   for (const s of list) {
     if (typeof s !== "string" || s === "") throw invalidParam("stop", "must hold non-empty strings only", s);
   }
