@@ -69,6 +69,7 @@ describe("directory and config errors", () => {
   it.each([
     [{ architectures: ["GPT2LMHeadModel"] }, /config\.json: field "architectures": unsupported architecture "GPT2LMHeadModel"/],
     [{ model_type: "gemma" }, /config\.json: field "model_type": unsupported model type "gemma"/],
+    [{ model_type: undefined }, /config\.json: field "model_type": missing \(is this a model's config\.json\?\); expected one of "llama", /],
     [{ model_type: "qwen2" }, /config\.json: field "architectures": "LlamaForCausalLM" is a llama model but model_type is "qwen2"/],
     [{ rope_scaling: { type: "dynamic", factor: 2 } }, /config\.json: field "rope_scaling": rope_type "dynamic" is not supported/],
     [{ model_type: "mistral", attention_bias: true }, /field "attention_bias": mistral has no attention biases/],

@@ -66,7 +66,8 @@ export function parseLlamaConfig(json: unknown, file = "config.json"): LlamaConf
   // Architecture: both fields, when present, must name something we implement.
   const modelType = c["model_type"] as ModelType;
   if (!MODEL_TYPES.includes(modelType)) {
-    fail("model_type", `unsupported model type ${JSON.stringify(modelType)}; supported: ${MODEL_TYPES.map((t) => `"${t}"`).join(", ")}`);
+    const supported = MODEL_TYPES.map((t) => `"${t}"`).join(", ");
+    fail("model_type", modelType === undefined ? `missing (is this a model's config.json?); expected one of ${supported}` : `unsupported model type ${JSON.stringify(modelType)}; supported: ${supported}`);
   }
   const archs = c["architectures"];
   if (archs !== undefined && archs !== null) {
