@@ -174,6 +174,11 @@ describe("the chat page (chromium)", () => {
     expect(await bubbles("assistant")).toEqual([referenceChat(story, [user("Tell me a story about a tiny ant.")], 120)]);
   });
 
+  it("shows no API key form on a server without a key", async () => {
+    expect(await page.getAttribute("#key-form", "hidden")).not.toBeNull();
+    expect(await page.isVisible("#key-form")).toBe(false);
+  });
+
   it("has a favicon", async () => {
     expect(await page.getAttribute("link[rel='icon']", "href")).toBe("/favicon.svg");
     for (const path of ["/favicon.svg", "/favicon.ico"]) {
