@@ -25,7 +25,6 @@
   (import "env" "memory" (memory 1 65536 shared))
 
   ;; Table of contents (in this order: the order fixes the function indices, so the bytes):
-  ;;   kquant/scalars.wat          $f16 (one finite f16 → f32: the super-blocks' scales), $isum4f (f32(Σ of 4 i32 lanes), exact); shared with relaxeddot.wat
   ;;   kquant/q4_k.wat             $rowQ4_K: one Q4_K row · one row of activation blocks
   ;;   kquant/q6_k.wat             $rowQ6_K: one Q6_K row · one row of activation blocks
   ;;   kquant/products.wat         exports dotQ4_K, dotQ6_K (every W row · every activation row)
@@ -36,7 +35,6 @@
   ;;   kquant/scales.wat           $scalesQ4_K, $minsQ4_K (a super-block's 6-bit scales / mins as i16; shared with relaxeddot.wat)
   ;;   packed-rows.wat             $rowAt, $scales4, $store2x2 (shared with compact.wat, relaxeddot.wat)
 
-  ;;#include kquant/scalars.wat
   ;;#include kquant/q4_k.wat
   ;;#include kquant/q6_k.wat
   ;;#include kquant/q5_k.wat

@@ -49,7 +49,6 @@
   ;;   relaxeddot/q4_k-row.wat         $rowQ4_K8 (one Q4_K row · one row of activation blocks)
   ;;   relaxeddot/q5_k-row.wat         $rowQ5_K8 (one Q5_K row · one row of activation blocks)
   ;;   relaxeddot/q6_k-row.wat         $rowQ6_K8; export sumsK16 (the activations' sums of each 16 it takes)
-  ;;   kquant/scalars.wat              $f16, $isum4f (the K-quant row-dots' scalar steps; shared with kquant.wat)
   ;;   kquant/scales.wat               $scalesQ4_K, $minsQ4_K (shared with kquant.wat)
   ;;   packed-rows.wat                 $rowAt, $scales4, $store2x2 (shared with compact.wat)
 ;;#if relaxed
@@ -65,7 +64,6 @@
   ;;#include relaxeddot/q4_k-row.wat
   ;;#include relaxeddot/q5_k-row.wat
   ;;#include relaxeddot/q6_k-row.wat
-  ;;#include kquant/scalars.wat
   ;;#include kquant/scales.wat
   ;;#include packed-rows.wat
 ;;#else

@@ -1,6 +1,6 @@
 ;; kquant/q5_k.wat (kquant.wat): $rowQ5_K, one W row of Q5_K super-blocks (176 bytes each, nsb of
 ;; them) against one row of the activation blocks of quantizeActsK (276 bytes: q i8[256] @0, d f32 @256, Σq of each 32 i16[8] @260)
-;; → that row's dot product as f32. Uses $termsQ4_K (kquant/scalars.wat).
+;; → that row's dot product as f32. Its super-block float step: kquant/step-q4_k.wat.
 
   ;; ---------------------------------------------------------------------------------------------
   ;; dot(activation blocks xq, Q5_K super-blocks w), nsb super-blocks (one activation block each).
@@ -123,8 +123,8 @@
             (i16x8.add (i16x8.extmul_low_i8x16_s (local.get $n1) (local.get $x1)) (i16x8.extmul_high_i8x16_s (local.get $n1) (local.get $x1))))
           (i8x16.shuffle 14 15 14 15 14 15 14 15 14 15 14 15 14 15 14 15 (local.get $sc) (local.get $sc)))))
       ;; the super-block in float, as $rowQ4_K: (acc + f32(Σ)·(d·d_x)) − f32(Σ_s m[s]·Σq[s])·(dmin·d_x)
-      (local.set $t (call $termsQ4_K (local.get $isum) (i32x4.dot_i16x8_s (local.get $mn) (v128.load offset=260 (local.get $xq))) (local.get $w) (local.get $xq)))
-      (local.set $acc (f32.sub (f32.add (local.get $acc) (f32x4.extract_lane 0 (local.get $t))) (f32x4.extract_lane 2 (local.get $t))))
+      ;; the super-block in float (kquant/step-q4_k.wat)
+      ;;#include kquant/step-q4_k.wat
       (local.set $w (i32.add (local.get $w) (i32.const 176)))
       (local.set $xq (i32.add (local.get $xq) (i32.const 276)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))

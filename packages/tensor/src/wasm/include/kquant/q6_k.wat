@@ -1,6 +1,6 @@
 ;; kquant/q6_k.wat (kquant.wat): $rowQ6_K, one W row of Q6_K super-blocks (210 bytes each, nsb of
 ;; them) against one row of the activation blocks of quantizeActsK (276 bytes: q i8[256] @0, d f32 @256, Σq of each 32 i16[8] @260)
-;; → that row's dot product as f32. Uses $f16 and $isum4f.
+;; → that row's dot product as f32. Its super-block float step: kquant/step-q6_k.wat.
 
   ;; ---------------------------------------------------------------------------------------------
   ;; dot(activation blocks xq, Q6_K super-blocks w), nsb super-blocks (one activation block each).
@@ -12,7 +12,7 @@
   ;; Unrolled (2 halves × 2 sixteens × 4 groups), each group taking its scale by a constant shuffle.
   ;; ---------------------------------------------------------------------------------------------
   (func $rowQ6_K (param $xq i32) (param $w i32) (param $nsb i32) (result f32)
-    (local $b i32)
+    (local $b i32) (local $d i32)
     (local $a v128) (local $bv v128) (local $hb v128) (local $q v128) (local $x v128) (local $sc8 v128) (local $scs v128)
     (local $isum v128) (local $acc f32)
     (block $done (loop $block
@@ -115,9 +115,8 @@
       (local.set $isum (i32x4.add (local.get $isum) (i32x4.dot_i16x8_s
         (i16x8.add (i16x8.extmul_low_i8x16_s (local.get $q) (local.get $x)) (i16x8.extmul_high_i8x16_s (local.get $q) (local.get $x)))
         (i8x16.shuffle 14 15 14 15 14 15 14 15 14 15 14 15 14 15 14 15 (local.get $scs) (local.get $scs)))))
-      ;; the super-block in float: acc + f32(Σ)·(d·d_x), the integer total exact in i32 (gemmQ6_K's order too)
-      (local.set $acc (f32.add (local.get $acc) (f32.mul (call $isum4f (local.get $isum))
-        (f32.mul (call $f16 (i32.load16_u offset=208 (local.get $w))) (f32.load offset=256 (local.get $xq))))))
+      ;; the super-block in float (kquant/step-q6_k.wat; gemmQ6_K's order too)
+      ;;#include kquant/step-q6_k.wat
       (local.set $w (i32.add (local.get $w) (i32.const 210)))
       (local.set $xq (i32.add (local.get $xq) (i32.const 276)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))

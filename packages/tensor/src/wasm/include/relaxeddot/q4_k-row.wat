@@ -6,9 +6,8 @@
 ;; A super-block's 8 sub-blocks run as 4 turns of a loop (low nibbles: sub-block 2c, high: 2c+1), the
 ;; sub-block's scale broadcast by i8x16.relaxed_swizzle (indices 2s, 2s+1 < 16, where it is
 ;; i8x16.swizzle: pshufb alone, without swizzle's clamp of out-of-range indices). The super-block's
-;; float step is kquant/scalars.wat's $termsQ4_K written out inline (a call returning v128 once per
-;; super-block makes V8 save the loop's vectors around it). With Q5_K in its own function (no branch in
-;; the turn loop), these made the Q4_K row-dot 1.1–1.3× faster (kquant-rows2 notes).
+;; float step is kquant/step-q4_k.wat, written out in the loop rather than called. With Q5_K in its own
+;; function (no branch in the turn loop), these made the Q4_K row-dot 1.1–1.3× faster (kquant-rows2 notes).
 
   (func $rowQ4_K8 (param $xq i32) (param $w i32) (param $nsb i32) (result f32)
     (local $b i32) (local $c i32) (local $u0 i32) (local $u1 i32) (local $u2 i32) (local $p i32) (local $x i32) (local $acc f32)
@@ -54,17 +53,8 @@
         (local.set $x (i32.add (local.get $x) (i32.const 64)))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br_if $turn (i32.lt_u (local.get $c) (i32.const 4))))
-      ;; the super-block in float, kquant/scalars.wat's $termsQ4_K inline: acc ← (acc + f32(Σ)·(d·d_x)) − f32(Σmins)·(dmin·d_x)
-      (local.set $mn (i32x4.dot_i16x8_s (local.get $mn) (v128.load offset=260 (local.get $xq))))
-      (local.set $t (i32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $isum) (local.get $mn))
-                               (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $isum) (local.get $mn))))
-      (local.set $t (i32x4.add (local.get $t) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $t) (local.get $t))))
-      (local.set $t (f32x4.mul (f32x4.convert_i32x4_s (local.get $t))
-        (f32x4.mul
-          (f32x4.mul (v128.and (i32x4.shr_s (i8x16.shuffle 0 1 16 17 0 1 16 17 0 1 18 19 0 1 18 19 (v128.const i32x4 0 0 0 0) (v128.load32_splat (local.get $w))) (i32.const 3))
-                               (v128.const i32x4 0x8fffffff 0x8fffffff 0x8fffffff 0x8fffffff)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
-          (f32x4.splat (f32.load offset=256 (local.get $xq))))))
-      (local.set $acc (f32.sub (f32.add (local.get $acc) (f32x4.extract_lane 0 (local.get $t))) (f32x4.extract_lane 2 (local.get $t))))
+      ;; the super-block in float (kquant/step-q4_k.wat)
+      ;;#include kquant/step-q4_k.wat
       (local.set $w (i32.add (local.get $w) (i32.const 144)))
       (local.set $xq (i32.add (local.get $xq) (i32.const 276)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))

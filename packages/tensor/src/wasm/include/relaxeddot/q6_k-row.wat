@@ -36,7 +36,7 @@
   ;; scales 8h …+8); in each, the sixteens i = 0, 1 (+16 bytes) and four groups t (q_x +32t, scale
   ;; 8h + i + 2t: lane i + 2t of the half's scales), unrolled.
   (func $rowQ6_K8 (param $xq i32) (param $sums i32) (param $w i32) (param $nsb i32) (result f32)
-    (local $b i32) (local $h i32) (local $ql i32) (local $qh i32) (local $x i32) (local $acc f32)
+    (local $b i32) (local $h i32) (local $ql i32) (local $qh i32) (local $x i32) (local $d i32) (local $acc f32)
     (local $sc8 v128) (local $lo v128) (local $hi v128) (local $scs v128) (local $isum v128)
     (local $a v128) (local $bv v128) (local $hb v128) (local $a2 v128) (local $bv2 v128) (local $hb2 v128)
     (block $done (loop $block
@@ -90,9 +90,8 @@
             (i8x16.shuffle 14 15 14 15 14 15 14 15 14 15 14 15 14 15 14 15 (local.get $scs) (local.get $scs))))))
         (local.set $h (i32.add (local.get $h) (i32.const 1)))
         (br_if $half (i32.lt_u (local.get $h) (i32.const 2))))
-      ;; the super-block in float, as q6_k.wat's $rowQ6_K: acc + f32(Σ)·(d·d_x)
-      (local.set $acc (f32.add (local.get $acc) (f32.mul (call $isum4f (local.get $isum))
-        (f32.mul (call $f16 (i32.load16_u offset=208 (local.get $w))) (f32.load offset=256 (local.get $xq))))))
+      ;; the super-block in float (kquant/step-q6_k.wat)
+      ;;#include kquant/step-q6_k.wat
       (local.set $w (i32.add (local.get $w) (i32.const 210)))
       (local.set $xq (i32.add (local.get $xq) (i32.const 276)))
       (local.set $sums (i32.add (local.get $sums) (i32.const 32)))

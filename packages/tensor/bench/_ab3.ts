@@ -1,0 +1,27 @@
+import "./relaxed-first.js";
+import type { WeightDtype } from "../src/compact/dtype.js";
+import { WeightMatrix } from "../src/compact/matrix.js";
+import { createRng } from "../src/random.js";
+import { wasm } from "../src/wasm/instance.js";
+import { setThreads } from "../src/wasm/pool.js";
+import { randomWeights } from "./random-weights.js";
+setThreads(1);
+const rng = createRng(1);
+const DTYPES: WeightDtype[] = (process.argv[2] ?? "q4_k,q5_k").split(",") as WeightDtype[];
+const shapes: [number, number][] = [];
+if (process.env.SMALL) for (let l = 0; l < 200; l++) shapes.push([64, 2816]); else if (process.env.SHAPE) for (let l = 0; l < 12; l++) shapes.push(process.env.SHAPE.split("x").map(Number) as [number, number]); else for (let l = 0; l < 6; l++) shapes.push([2816, 1024], [1024, 2816]);
+const w0 = process.env.SMALL ? randomWeights(rng, 64 * 2816) : null;
+const weights = shapes.map(([r, c]) => w0 ?? randomWeights(rng, r * c));
+const mats = new Map(DTYPES.map((d) => { const one = process.env.SMALL && !process.env.DISTINCT ? WeightMatrix.fromF32(weights[0]!, 64, 2816, d) : null; return [d, shapes.map(([r, c], i) => one ?? WeightMatrix.fromF32(weights[i]!, r, c, d))]; }));
+const x = randomWeights(rng, 2816);
+const outs = shapes.map(([r]) => new Float32Array(r));
+const set = (wasm as any).relaxeddot._setVariant as (v: number) => void;
+const cells = DTYPES.flatMap((d) => (process.env.V ? process.env.V.split(",").map(Number) : [0, 1]).map((v) => ({ d, v })));
+const times = cells.map(() => [] as number[]);
+for (let round = 0; round < Number(process.env.ROUNDS ?? 40); round++) cells.forEach((c, i) => {
+  set(c.v);
+  const t0 = performance.now();
+  mats.get(c.d)!.forEach((m, j) => m.matmulTransB(x, 1, outs[j]!));
+  times[i]!.push(performance.now() - t0);
+});
+cells.forEach((c, i) => { const s = times[i]!.slice(5).sort((a, b) => a - b); console.log(`${c.d} ${["old", "new"][c.v]} min ${s[0]!.toFixed(2)} med ${s[s.length >> 1]!.toFixed(2)}`); });
