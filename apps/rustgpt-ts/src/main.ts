@@ -14,6 +14,7 @@
 // First import: Node 20's relaxed-SIMD flag on before the worker compiles any kernel.
 import "./relaxed-simd.js";
 import { Worker } from "node:worker_threads";
+import { signalPolicy } from "./signal-policy.js";
 import type { WorkerInput, WorkerResult } from "./worker.js";
 
 const interrupt = new SharedArrayBuffer(4);
@@ -27,20 +28,13 @@ const input: WorkerInput = {
 const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: input, stdin: true });
 process.stdin.pipe(worker.stdin!);
 
-// Ctrl-C, SIGTERM (kill, a container stopping) and SIGHUP (the terminal closing) all stop training
-// the same way: the worker finishes its step, writes a checkpoint and exits 130. A second signal
-// exits at once.
-let interrupted = false;
-function onSignal(signal: NodeJS.Signals): void {
-  if (interrupted) {
-    void worker.terminate();
-    process.exit(130);
-  }
-  interrupted = true;
-  const what = signal === "SIGINT" ? "interrupted" : `${signal} received`;
-  process.stderr.write(`\n${what} (${signal === "SIGINT" ? "Ctrl-C" : signal} again to quit at once)\n`);
-  Atomics.store(new Int32Array(interrupt), 0, 1);
-}
+// Ctrl-C, SIGTERM and SIGHUP: the first stops training with a checkpoint, a second exits at once.
+const onSignal = signalPolicy({
+  interrupt,
+  terminate: () => void worker.terminate(),
+  write: (text) => void process.stderr.write(text),
+  exit: (code) => process.exit(code),
+});
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
 
 let result: WorkerResult | null = null;
