@@ -2,6 +2,9 @@
  * Bad input to `llama-infer serve`: each case gets its status and an OpenAI-shaped error naming
  * the parameter, and the server keeps serving. Also the `serve` command itself (flags, startup).
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -161,6 +164,27 @@ describe("llama-infer serve: bad requests", () => {
     expect(h.active).toBe(0);
     const r = await server.client.chat.completions.create({ ...chat, temperature: 0 });
     expect(r.choices[0]!.message.content!.length).toBeGreaterThan(0);
+  });
+});
+
+describe("llama-infer serve: without the chat page's folder", () => {
+  it("serves the API, and answers the page's paths 404 naming the missing file (was a 500 with a stack trace each)", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "llama-infer-no-web-"));
+    const s = await serve(await loadStory(), { webDir: empty });
+    try {
+      for (const path of ["/", "/app.js", "/favicon.ico"]) {
+        const r = await fetch(`${s.url}${path}`);
+        expect(r.status).toBe(404);
+        const body = (await r.json()) as ErrorBody;
+        expect(body.error.message).toBe(
+          `no chat page: ${join(empty, "index.html")} is missing (a built llama-infer.mjs looks for web/ at ../../web/ from itself: X/dist/cli/llama-infer.mjs beside X/web/); the API works`,
+        );
+      }
+      expect((await fetch(`${s.url}/v1/models`)).status).toBe(200);
+    } finally {
+      await s.close();
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
 

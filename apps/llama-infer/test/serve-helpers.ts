@@ -51,8 +51,8 @@ export interface HealthBody {
   generatedTokens: number;
 }
 
-type HttpOptions = Pick<ServerOptions, "maxBodyBytes" | "apiKey" | "corsOrigin" | "limits" | "log" | "host">;
-const HTTP_KEYS = ["maxBodyBytes", "apiKey", "corsOrigin", "limits", "log", "host"] as const;
+type HttpOptions = Pick<ServerOptions, "maxBodyBytes" | "apiKey" | "corsOrigin" | "limits" | "log" | "host" | "webDir">;
+const HTTP_KEYS = ["maxBodyBytes", "apiKey", "corsOrigin", "limits", "log", "host", "webDir"] as const;
 
 /** A server for `model` on 127.0.0.1, port 0, with an OpenAI client pointed at it (no retries). */
 export async function serve(story: Story, opts: Partial<ServingEngineOptions> & HttpOptions & { model?: CausalLM } = {}): Promise<TestServer> {

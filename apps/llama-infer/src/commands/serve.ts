@@ -10,7 +10,7 @@ import type { CliIO } from "../io.js";
 import { addDtypeOption, readDtype } from "../kernel-options.js";
 import { loadModel } from "../load.js";
 import { addModelOption, UsageError } from "../options.js";
-import { checkBind, DEFAULT_LIMITS, ServerMetrics, startServer, type RunningServer } from "../server/index.js";
+import { chatPageMissing, checkBind, DEFAULT_LIMITS, ServerMetrics, startServer, WEB_DIR, type RunningServer } from "../server/index.js";
 
 export const SERVE_DEFAULTS = { host: "127.0.0.1", port: 8080, maxSessions: 8, maxQueue: 16, drainTimeoutS: 10, blockSize: 16 } as const;
 export const API_KEY_ENV = "LLAMA_INFER_API_KEY";
@@ -73,10 +73,13 @@ export function serveCommand(io: CliIO, hooks: ServeCommandHooks = {}): Command 
     }
     const modelId = basename(dir);
     const server = await startServer({ engine, modelId, host, port, apiKey, corsOrigin, limits, metrics, log: (line) => io.stderr.write(`${line}\n`) });
+    const pageMissing = chatPageMissing(WEB_DIR);
+    const page = pageMissing === null ? `chat page at ${server.url}/, ` : "";
     io.stderr.write(
       `llama-infer serve: ${server.url} (model '${modelId}' loaded in ${loadMs.toFixed(0)} ms, context ${context}, ` +
-        `batch ≤ ${maxSessions}, queue ${maxQueue}, KV cache ${engine.stats().kv.mb} MiB in blocks of ${blockSize}${apiKey === undefined ? "" : ", API key required"}); chat page at ${server.url}/, API at ${server.url}/v1\n`,
+        `batch ≤ ${maxSessions}, queue ${maxQueue}, KV cache ${engine.stats().kv.mb} MiB in blocks of ${blockSize}${apiKey === undefined ? "" : ", API key required"}); ${page}API at ${server.url}/v1\n`,
     );
+    if (pageMissing !== null) io.stderr.write(`llama-infer serve: ${pageMissing}\n`);
     hooks.onListening?.(server);
     await (hooks.stopSignal ?? untilSignal());
     io.stderr.write(`llama-infer serve: draining (up to ${drainTimeoutS} s for running answers)\n`);

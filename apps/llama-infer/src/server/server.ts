@@ -30,7 +30,7 @@ import { parseMessages } from "./openai-params.js";
 import { readJsonBody } from "./request-body.js";
 import { DEFAULT_LIMITS, type RequestLimits } from "./request-limits.js";
 import { ServerMetrics } from "./server-metrics.js";
-import { isStaticPath, readStaticFile, WEB_DIR } from "./static-files.js";
+import { chatPageMissing, isStaticPath, readStaticFile, WEB_DIR } from "./static-files.js";
 
 export interface ServerOptions {
   engine: ServingEngine;
@@ -76,6 +76,7 @@ const isPublic = (path: string): boolean => path === "/health" || isStaticPath(p
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const startedAt = Math.floor(Date.now() / 1000);
   const webDir = opts.webDir ?? WEB_DIR;
+  const pageMissing = chatPageMissing(webDir);
   const bindHost = opts.host ?? "127.0.0.1";
   const access = new AccessPolicy({ apiKey: opts.apiKey, corsOrigin: opts.corsOrigin, bindHost });
   const metrics = opts.metrics ?? new ServerMetrics();
@@ -135,6 +136,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (id !== opts.modelId) throw new ApiError(404, `the model '${id}' does not exist; this server serves '${opts.modelId}'`, "not_found_error", "model", "model_not_found");
       return sendJson(res, 200, modelObject(opts.modelId, startedAt, opts.engine.contextLength));
     }
+    if (pageMissing !== null && isStaticPath(path)) throw new ApiError(404, pageMissing, "not_found_error", null, "unknown_url");
     const file = await readStaticFile(webDir, path);
     if (file === null) throw notFound(method, path);
     res.writeHead(200, { "Content-Type": file.type, "Content-Length": file.body.length, "Cache-Control": "no-cache" });
