@@ -58,6 +58,9 @@ describe("loadModel", () => {
     expect(r.model).toBeInstanceOf(RustGptModel);
     expect(r.config).toEqual(cfg);
     expect(r.eosIds).toEqual([eos]);
+    // The dialogue format it was instruction-tuned on, not built-in ChatML.
+    expect(r.chatTemplate.isBuiltInChatML).toBe(false);
+    expect(r.chatTemplate.render([{ role: "user", content: "hi" }])).toBe("User: hi Assistant:");
     // A directory saved before the names were unified (embedDim / hiddenDim) still loads.
     const file = join(dir, "rustgpt.json");
     const meta = JSON.parse(readFileSync(file, "utf8"));

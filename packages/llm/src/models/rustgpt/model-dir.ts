@@ -3,12 +3,14 @@
  *
  *   rustgpt.json            { format: "mini-rustgpt", version: 1, config }
  *   model.safetensors       the state dict (token_embedding.weight, blocks.N.…, output.{weight,bias})
- *   tokenizer.json, tokenizer_config.json   the word-level tokenizer
+ *   tokenizer.json, tokenizer_config.json   the word-level tokenizer, and the "User: … Assistant:"
+ *                                          chat template it was instruction-tuned on (as the TinyLlama's)
  *
  * The files are read and written by ../trained-model-dir.ts.
  */
 import { existsSync, join, resolve } from "#platform/fs";
 import { ModelLoadError } from "../../loaders/errors.js";
+import { USER_ASSISTANT_CHAT_TEMPLATE } from "../tiny-llama/hf-dir.js";
 import { loadTrainedDir, trainedModelFiles, writeModelDir, type LoadedTrainedDir } from "../trained-model-dir.js";
 import { rustGptConfig, type RustGptConfig } from "./config.js";
 import { RustGptModel } from "./model.js";
@@ -28,7 +30,8 @@ export function rustGptDirFiles(model: RustGptModel, opts: SaveRustGptOptions): 
     config: { format: RUSTGPT_FORMAT, version: 1, config: model.config },
     stateDict: model.module.stateDict(),
     tokenizerJson: opts.tokenizerJson,
-    tokenizerConfig: { ...opts.tokenizerConfig, model_max_length: model.config.maxSeqLen },
+    // Without the template a chat (llama-infer chat, serve's page) would render built-in ChatML, which the model never saw.
+    tokenizerConfig: { ...opts.tokenizerConfig, model_max_length: model.config.maxSeqLen, chat_template: USER_ASSISTANT_CHAT_TEMPLATE },
   });
 }
 
