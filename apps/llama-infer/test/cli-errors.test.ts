@@ -2,7 +2,9 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RUSTGPT_CONFIG_FILE, RUSTGPT_FORMAT } from "@mini/llm/models";
+import { buildWordLevelTokenizer } from "@mini/llm/tokenizers";
 import { readSafetensors, Tensor, writeSafetensors } from "@mini/tensor";
 import { expectOneLineError, type Run, runInProcess, STORY } from "./cli-helpers.js";
 
@@ -60,6 +62,39 @@ describe("llama-infer bad input (in-process)", () => {
     });
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** A RustGPT-preset directory as rustgpt-ts saves it (rustgpt.json, its state dict's names), weights zero. */
+  function rustGptDir(name: string): string {
+    const d = dir(name);
+    mkdirSync(d);
+    const built = buildWordLevelTokenizer(["User: hi Assistant: hello </s>"]);
+    const V = built.tokenizer.vocabSize;
+    const [H, F, T] = [8, 12, 8];
+    const config = { hiddenSize: H, intermediateSize: F, numLayers: 1, numHeads: 1, maxSeqLen: T, layerNormEps: 1e-5, vocabSize: V };
+    const shapes: Record<string, number[]> = {
+      "token_embedding.weight": [V, H], "position_embedding.weight": [T, H],
+      "blocks.0.attention.q_proj.weight": [H, H], "blocks.0.attention.k_proj.weight": [H, H], "blocks.0.attention.v_proj.weight": [H, H],
+      "blocks.0.feed_forward.up_proj.weight": [F, H], "blocks.0.feed_forward.up_proj.bias": [F],
+      "blocks.0.feed_forward.down_proj.weight": [H, F], "blocks.0.feed_forward.down_proj.bias": [H],
+      "blocks.0.norm1.weight": [H], "blocks.0.norm1.bias": [H], "blocks.0.norm2.weight": [H], "blocks.0.norm2.bias": [H],
+      "output.weight": [V, H], "output.bias": [V],
+    };
+    writeSafetensors(join(d, "model.safetensors"), Object.fromEntries(Object.entries(shapes).map(([n, shape]) => [n, Tensor.zeros(shape)])));
+    writeFileSync(join(d, RUSTGPT_CONFIG_FILE), JSON.stringify({ format: RUSTGPT_FORMAT, version: 1, config }));
+    writeFileSync(join(d, "tokenizer.json"), JSON.stringify(built.json));
+    writeFileSync(join(d, "tokenizer_config.json"), JSON.stringify(built.config));
+    return d;
+  }
+
+  it("a RustGPT-preset directory runs in generate; serve and convert refuse it in one line saying why", async () => {
+    const d = rustGptDir("rustgpt");
+    const ok = await runInProcess(["generate", "--model", d, "--prompt", "hi", "-n", "2", "-t", "0"]);
+    expect(ok.code).toBe(0);
+    // serve's engine batches requests, which this model cannot (the library's message named a minified class)
+    expectOneLineError(await runInProcess(["serve", "--model", d, "--port", "0"]), /^error: .*rustgpt: serve needs a Llama-family model \(it runs requests as one batch\); this one runs in generate and chat only$/);
+    // convert said "rustgpt/config.json: missing (every model directory needs a config.json)"
+    expectOneLineError(await runInProcess(["convert", "--to", "gguf", d, join(tmp, "rg.gguf")]), /^error: .*rustgpt: a RustGPT-preset model \(rustgpt\.json\), whose architecture no GGUF one computes; convert takes Llama-family directories \(config\.json\)$/);
+  });
 
   const gen = (model: string, ...rest: string[]) => runInProcess(["generate", "--model", model, "--prompt", "Once", ...rest]);
 

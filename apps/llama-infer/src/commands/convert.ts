@@ -4,7 +4,7 @@
  * ollama or LM Studio run, and that `--model OUT.gguf` runs here. Written atomically.
  */
 import { existsSync, statSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { GGUF_WRITE_TYPES, writeModelDirGguf, type GgufWriteType } from "@mini/llm/models";
 import type { CliIO } from "../io.js";
@@ -27,6 +27,9 @@ export function convertCommand(io: CliIO): Command {
       if (!statSync(dir).isDirectory()) {
         const already = dir.toLowerCase().endsWith(".gguf") ? " (a .gguf file is GGUF already: run it with --model)" : "";
         throw new UsageError(`${dir}: is a file; convert reads a HuggingFace model directory (config.json, model.safetensors, tokenizer.json)${already}`);
+      }
+      if (existsSync(join(dir, "rustgpt.json")) && !existsSync(join(dir, "config.json"))) {
+        throw new UsageError(`${dir}: a RustGPT-preset model (rustgpt.json), whose architecture no GGUF one computes; convert takes Llama-family directories (config.json)`);
       }
       const type = opts.dtype.toUpperCase() as GgufWriteType;
       const r = await writeModelDirGguf(dir, target, { type, name: basename(dir) });

@@ -69,6 +69,8 @@ export function serveCommand(io: CliIO, hooks: ServeCommandHooks = {}): Command 
       engine = new ServingEngine({ model, tokenizer, eosIds, maxSessions, maxQueue, contextLength: context, observer: metrics, blockSize, ...(kvCacheMb === undefined ? {} : { kvCacheMb }) });
     } catch (e) {
       if (e instanceof OptionError && e.option === "kvCacheMb") throw new UsageError(`invalid --kv-cache-mb: ${e.rule}, got ${String(e.value)}`);
+      // A RustGPT-preset directory (rustgpt.json) loads, but its model cannot run a batch of requests.
+      if (e instanceof OptionError && e.option === "model") throw new UsageError(`${dir}: serve needs a Llama-family model (it runs requests as one batch); this one runs in generate and chat only`);
       throw e;
     }
     const modelId = basename(dir);
