@@ -51,9 +51,9 @@ const stale = () => !existsSync(built) || sources.some((s) => (statSync(s).isDir
 
 /**
  * Runs `build` holding a lock (a directory, created atomically, with the holder's pid), so that
- * starts racing on a clean clone (two test files, two terminals) do not run vite at once: each
- * build first empties dist/, so a second one would delete files the first just wrote or serves.
- * A waiter re-checks afterwards and finds the build done. A lock whose holder died is taken over.
+ * starts racing on a clean clone (two test files, two terminals) do not run vite at once (each
+ * build first empties dist/, so a second one would delete files the first just wrote or serves),
+ * nor serve a dist/ still being written. A lock whose holder died is taken over.
  */
 function whileLocked(build) {
   const lock = join(app, "node_modules", ".playground-build.lock");
@@ -101,13 +101,13 @@ function holderDied(lock) {
   }
 }
 
-if (args.includes("--build") || stale()) {
-  whileLocked(() => {
-    if (!args.includes("--build") && !stale()) return; // built by the start we waited for
-    console.log("playground: building (vite build)…");
-    execFileSync(process.execPath, [join(app, "node_modules", "vite", "bin", "vite.js"), "build", "--logLevel", "warn"], { cwd: app, stdio: "inherit" });
-  });
-}
+// Staleness is judged under the lock: while another start's build runs, dist/index.html may already be
+// new while the rest of dist/ is still being written.
+whileLocked(() => {
+  if (!args.includes("--build") && !stale()) return; // built (perhaps by the start we waited for)
+  console.log("playground: building (vite build)…");
+  execFileSync(process.execPath, [join(app, "node_modules", "vite", "bin", "vite.js"), "build", "--logLevel", "warn"], { cwd: app, stdio: "inherit" });
+});
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
