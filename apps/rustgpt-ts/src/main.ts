@@ -38,7 +38,14 @@ const onSignal = signalPolicy({
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
 
 let result: WorkerResult | null = null;
-worker.on("message", (m: WorkerResult) => (result = m));
+worker.on("message", (m: WorkerResult) => {
+  result = m;
+  // The app is done: stop reading the terminal and end the worker's stdin, or the two keep each
+  // other alive (a chat ended by "exit" or Ctrl-C from a terminal hung until a second Ctrl-C).
+  process.stdin.unpipe(worker.stdin!);
+  process.stdin.destroy();
+  worker.stdin!.end();
+});
 worker.on("error", (e) => (result = { type: "error", message: e.message, ...(e.stack ? { stack: e.stack } : {}) }));
 worker.on("exit", () => {
   process.stdin.unpipe(worker.stdin!);

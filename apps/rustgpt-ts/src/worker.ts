@@ -41,3 +41,6 @@ try {
 }
 clearInterval(poll);
 parentPort!.postMessage(result);
+// Read stdin to its end (main.ts ends it on this message): a worker's stdin holds the thread open
+// until its 'end' is read, and a chat that stopped reading (exit, Ctrl-C) left it paused short of it.
+process.stdin.resume();

@@ -1,9 +1,10 @@
 /**
  * The process under signals: SIGTERM and SIGHUP stop training as Ctrl-C does (a resumable
  * checkpoint, exit code 130), and a second signal exits at once — the policy checked in-process
- * (what each signal does, without timing), then the real process.
+ * (what each signal does, without timing), then the real process. And the chat ends the process
+ * while its stdin is still open, as a terminal's is.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -110,4 +111,33 @@ describe("signals during training", () => {
     // app's worker and its kernel threads, each waiting for a CPU; 10 s leaves room for a slower machine.
     expect(r.afterLastSignal).toBeLessThan(10_000);
   });
+});
+
+describe("the chat with stdin left open (a terminal)", () => {
+  const model = join(dir, "chat-model");
+  const app = (args: string[]) => [process.execPath, ["--import", "tsx", "--conditions=@mini/source", join(APP_DIR, "src/main.ts"), ...args]] as const;
+
+  /** `--load model`; once it has said it loaded, `act` (a line or a signal), stdin never closed. */
+  function chatThen(act: (child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; stderr: string }> {
+    const [node, args] = app(["--load", model]);
+    const child = spawn(node, args, { cwd: APP_DIR, stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    let acted = false;
+    child.stdout!.on("data", () => {
+      if (!acted) (acted = true), act(child);
+    });
+    // Before the fix the process waited for the stdin it was no longer reading: a timeout says so.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    return new Promise((resolve) => child.on("close", (code) => (clearTimeout(timer), resolve({ code, stderr }))));
+  }
+
+  it("'exit' and one Ctrl-C each end the process (exit 0), though stdin is still open", async () => {
+    const [node, args] = app(["--pretrain-epochs", "1", "--chat-epochs", "1", "--no-interactive", "--save", model]);
+    expect(spawnSync(node, args, { cwd: APP_DIR, stdio: "ignore" }).status).toBe(0);
+    const typed = await chatThen((c) => c.stdin!.write("exit\n"));
+    expect(typed.code, typed.stderr).toBe(0);
+    const ctrlC = await chatThen((c) => c.kill("SIGINT"));
+    expect(ctrlC.code, ctrlC.stderr).toBe(0);
+  }, 180_000);
 });
