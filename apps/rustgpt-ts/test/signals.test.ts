@@ -125,11 +125,18 @@ describe("the chat with stdin left open (a terminal)", () => {
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     let acted = false;
     child.stdout!.on("data", () => {
-      if (!acted) (acted = true), act(child);
+      if (acted) return;
+      acted = true;
+      act(child);
     });
     // Before the fix the process waited for the stdin it was no longer reading: a timeout says so.
     const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    return new Promise((resolve) => child.on("close", (code) => (clearTimeout(timer), resolve({ code, stderr }))));
+    return new Promise((resolve) =>
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      }),
+    );
   }
 
   it("'exit' and one Ctrl-C each end the process (exit 0), though stdin is still open", async () => {
