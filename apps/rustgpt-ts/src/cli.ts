@@ -4,6 +4,7 @@
  * Options whose default depends on the preset are resolved after parsing: an option the user did
  * not give takes the preset's value (commander's getOptionValueSource tells given from default).
  */
+import { parseThreads } from "@mini/tensor";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { AppError } from "./errors.js";
 import { fileURLToPath } from "node:url";
@@ -86,12 +87,21 @@ const int = (min: number, max: number) => (v: string): number => {
   return n;
 };
 /** Upper bounds: far past any sensible run, short of sizes whose buffers cannot be allocated. */
-const MAX = { epochs: 1_000_000, batch: 4096, width: 8192, layers: 256, heads: 256, seqLen: 8192, seed: 2 ** 32 - 1, topK: 1_000_000, threads: 1024 } as const;
+const MAX = { epochs: 1_000_000, batch: 4096, width: 8192, layers: 256, heads: 256, seqLen: 8192, seed: 2 ** 32 - 1, topK: 1_000_000 } as const;
 const num = (min: number, max = Infinity, minOpen = false) => (v: string): number => {
   const n = Number(v);
   const ok = v.trim() !== "" && Number.isFinite(n) && (minOpen ? n > min : n >= min) && n <= max;
   if (!ok) throw new InvalidArgumentError(`expected a number ${minOpen ? ">" : "≥"} ${min}${max < Infinity ? ` and ≤ ${max}` : ""}, got "${v}"`);
   return n;
+};
+
+/** --threads: @mini/tensor's parseThreads is the one home of the accepted range (1–256, as llama-infer's). */
+const threadCount = (v: string): number => {
+  try {
+    return parseThreads(v, "--threads");
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^--threads: /, ""));
+  }
 };
 
 /** Describes a preset-dependent default for --help. */
@@ -147,7 +157,7 @@ export function buildProgram(): Command {
     .option("--temperature <x>", "sampling temperature, 0 = greedy", num(0), 0)
     .option("--top-k <n>", "keep the k most likely tokens, 0 = off", int(0, MAX.topK), 0)
     .option("--top-p <x>", "nucleus sampling: keep the smallest set with this much probability", num(0, 1, true), 1)
-    .option("--threads <n>", "threads the kernels use; results are the same for every n (default: MINI_THREADS, else every core)", int(1, MAX.threads))
+    .option("--threads <n>", "threads the kernels use; results are the same for every n (default: MINI_THREADS, else every core)", threadCount)
     .showHelpAfterError("(run with --help for every option)")
     .allowExcessArguments(false);
   return p;

@@ -42,6 +42,7 @@ describe("options", () => {
     [["--max-seq-len", "1e9"], /option '--max-seq-len <n>' argument '1e9' is invalid\. expected an integer from 2 to 8,192/],
     [["--top-p", "1.5"], /--top-p <x>' argument '1\.5' is invalid\. expected a number > 0 and ≤ 1/],
     [["--preset", "gpt5"], /argument 'gpt5' is invalid\. Allowed choices are tiny-llama, rustgpt/],
+    [["--threads", "300"], /option '--threads <n>' argument '300' is invalid\. expected a whole number of threads from 1 to 256, got "300"/],
     [["--frobnicate"], /unknown option '--frobnicate'/],
   ])("%j is refused with exit code 1", async (args, message) => {
     const r = await runCli(args);
