@@ -1,5 +1,5 @@
 import { basename, dirname, existsSync, join, mkdirSync, readdirSync, readFileSync, renameSync, resolve, rmSync, statSync } from "#platform/fs";
-import { isProcessAlive, readSafetensors, writeFileAtomic, writeSafetensors, type Rng, type RngState, type Tensor, type TensorSource } from "@mini/tensor";
+import { readSafetensors, removeStaleTemps, writeFileAtomic, writeSafetensors, type Rng, type RngState, type Tensor, type TensorSource } from "@mini/tensor";
 import { CheckpointError, StateDictError } from "./errors.js";
 import { Dropout } from "./layers/dropout.js";
 import type { Module } from "./module.js";
@@ -78,7 +78,7 @@ export async function saveCheckpoint(dir: string, ck: SaveCheckpointOptions): Pr
   }
   const parent = dirname(target);
   mkdirSync(parent, { recursive: true });
-  removeStaleTemps(parent, basename(target));
+  removeStaleTemps(parent, `.${basename(target)}.tmp-`);
   const tmp = join(parent, `.${basename(target)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
   mkdirSync(tmp);
   try {
@@ -120,18 +120,6 @@ function replaceDir(tmp: string, target: string): void {
   // Between these two renames the checkpoint lives at `old`; loadCheckpoint finds it there.
   renameSync(tmp, target);
   rmSync(old, { recursive: true, force: true });
-}
-
-/** Removes temporary directories left by saves whose process is gone. */
-function removeStaleTemps(parent: string, base: string): void {
-  for (const name of readdirSync(parent)) {
-    const m = new RegExp(`^\\.${escapeRe(base)}\\.tmp-(\\d+)-`).exec(name);
-    if (m && !isProcessAlive(Number(m[1]))) rmSync(join(parent, name), { recursive: true, force: true });
-  }
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 export interface LoadedCheckpoint {

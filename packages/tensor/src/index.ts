@@ -65,7 +65,7 @@ export {
   type ReadableDtype,
   type TensorInfo,
 } from "./io/safetensors.js";
-export { isProcessAlive, writeFileAtomic, type WriteBytes } from "./io/atomic-write.js";
+export { isProcessAlive, removeStaleTemps, writeFileAtomic, type WriteBytes } from "./io/atomic-write.js";
 export {
   f16ToF32,
   f32ToF16,

@@ -1,4 +1,4 @@
-import { basename, closeSync, dirname, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from "#platform/fs";
+import { basename, closeSync, dirname, fsyncSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync } from "#platform/fs";
 
 /**
  * The one way this project writes a file: into a temp file beside the target
@@ -22,7 +22,7 @@ export function writeFileAtomic(path: string, content: Uint8Array | string | ((w
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "w");
-    removeStaleTemps(path);
+    removeStaleTemps(dirname(path), `${basename(path)}.tmp-`);
     const f = fd;
     const write: WriteBytes = (b) => {
       let done = 0;
@@ -47,19 +47,18 @@ export function writeFileAtomic(path: string, content: Uint8Array | string | ((w
   fsyncDir(dirname(path));
 }
 
-/** Removes `<path>.tmp-<pid>-<random>` files left by writes of `path` whose process is gone. */
-function removeStaleTemps(path: string): void {
-  const prefix = `${basename(path)}.tmp-`;
-  const dir = dirname(path);
+/**
+ * Removes the entries of `dir` named `<prefix><pid>-<random>` (files, or directories with what they
+ * hold) whose writing process is gone: what a write killed midway leaves. The one home of that
+ * clean-up: writeFileAtomic's temp files (`<name>.tmp-`) and @mini/nn's checkpoint temp
+ * directories (`.<name>.tmp-`) both use it. Another writer removing one first is fine (force).
+ */
+export function removeStaleTemps(dir: string, prefix: string): void {
   for (const name of readdirSync(dir)) {
     if (!name.startsWith(prefix)) continue;
     const m = /^(\d+)-[0-9a-z]+$/.exec(name.slice(prefix.length));
     if (m === null || isProcessAlive(Number(m[1]))) continue;
-    try {
-      unlinkSync(`${dir}/${name}`);
-    } catch {
-      // another writer removed it first
-    }
+    rmSync(`${dir}/${name}`, { recursive: true, force: true });
   }
 }
 

@@ -14,6 +14,7 @@ export const openSync = noFileSystem("openSync") as typeof fs.openSync;
 export const readSync = noFileSystem("readSync") as typeof fs.readSync;
 export const readdirSync = noFileSystem("readdirSync") as typeof fs.readdirSync;
 export const renameSync = noFileSystem("renameSync") as typeof fs.renameSync;
+export const rmSync = noFileSystem("rmSync") as typeof fs.rmSync;
 export const unlinkSync = noFileSystem("unlinkSync") as typeof fs.unlinkSync;
 export const writeSync = noFileSystem("writeSync") as typeof fs.writeSync;
 export const dirname = posixDirname;
