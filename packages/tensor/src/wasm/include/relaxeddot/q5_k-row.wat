@@ -14,16 +14,8 @@
     (local.set $c16 (v128.const i8x16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16))
     (block $done (loop $block
       (br_if $done (i32.ge_u (local.get $b) (local.get $nsb)))
-      ;; the 6-bit scales and mins as i16 lanes (kquant/scales.wat's unpacking, inline)
-      (local.set $u0 (i32.load offset=4 (local.get $w)))
-      (local.set $u1 (i32.load offset=8 (local.get $w)))
-      (local.set $u2 (i32.load offset=12 (local.get $w)))
-      (local.set $sc (i16x8.extend_low_i8x16_u (i32x4.replace_lane 1
-        (i32x4.splat (i32.and (local.get $u0) (i32.const 0x3f3f3f3f)))
-        (i32.or (i32.and (local.get $u2) (i32.const 0x0f0f0f0f)) (i32.shl (i32.and (i32.shr_u (local.get $u0) (i32.const 6)) (i32.const 0x03030303)) (i32.const 4))))))
-      (local.set $mn (i16x8.extend_low_i8x16_u (i32x4.replace_lane 1
-        (i32x4.splat (i32.and (local.get $u1) (i32.const 0x3f3f3f3f)))
-        (i32.or (i32.and (i32.shr_u (local.get $u2) (i32.const 4)) (i32.const 0x0f0f0f0f)) (i32.shl (i32.and (i32.shr_u (local.get $u1) (i32.const 6)) (i32.const 0x03030303)) (i32.const 4))))))
+      ;; the 6-bit scales and mins as i16 lanes (kquant/unpack-q4_k.wat)
+      ;;#include kquant/unpack-q4_k.wat
       (local.set $isum (v128.const i32x4 0 0 0 0))
       (local.set $lane (v128.const i8x16 0 1 0 1 0 1 0 1 0 1 0 1 0 1 0 1))
       (local.set $h0 (v128.load offset=16 (local.get $w)))
