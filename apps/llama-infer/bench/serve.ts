@@ -6,7 +6,9 @@
  *   1. `generate` alone: tok/s of one greedy generation (prompt included, as a client's tok/s
  *      includes its time to first token) in a child process, once before each round, and its
  *      CPU ms per token;
- *   2. --rounds rounds of 1, 4, 8, 16 concurrent streaming clients, --max-tokens each (greedy):
+ *   2. --rounds rounds of 1, 4, 8, 16 concurrent streaming clients, --max-tokens each (greedy),
+ *      every client of every round with a prompt the server has not seen (a repeated prompt would
+ *      be found whole in the prefix cache: its time to first token one pass of one row):
  *      total tok/s (min/median/max over the rounds), per-client tok/s, p50/p99 time to first
  *      token and inter-token latency (over every stream of every round), the server process's CPU
  *      ms per generated token (/proc, all threads). Each client count starts
@@ -15,7 +17,8 @@
  *      first vs the rest (found in the prefix cache);
  *   4. --conversations distinct short conversations in sequence (--conversation-tokens each):
  *      the server's RSS after the first and after the last (bounded by --kv-cache-mb);
- * then the issue's targets as ratios of medians within this run, ✓ met / ✗ not met.
+ * then the issue's targets as ratios of medians within this run, ✓ met / ✗ not met, and the
+ * CPU ceiling that bounds the throughput ratios (cores / the server's CPU time per token).
  *
  *   npx tsx --conditions=@mini/source bench/serve.ts [--clients 1,4,8,16] [--rounds 3]
  *       [--max-tokens 64] [--conversations 1000] [--conversation-tokens 4] [--kv-cache-mb 256]
@@ -156,7 +159,8 @@ function rssMb(pid: number): number {
 
 const dir = benchModelDir(values.model);
 const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "–");
-const CLIENT_PROMPT = (k: number) => [{ role: "user", content: `Client ${k}: tell me a story about boat number ${k}.` }];
+/** Client k's prompt in round r: new in every round from its first words (clients share the template's few tokens). */
+const CLIENT_PROMPT = (k: number, r = 0) => [{ role: "user", content: `Round ${r + 1}. Client ${k}: tell me a story about boat number ${k}.` }];
 
 if (values["child-generate"]) {
   // The baseline: one greedy generation with the library, no server (after a warm-up).
@@ -222,7 +226,7 @@ for (let round = 0; round < ROUNDS; round++) {
     await serverIdle();
     const c0 = cpuMs(server.pid);
     const t0 = performance.now();
-    const streams = await Promise.all(Array.from({ length: clients }, (_, k) => streamChat(server.url, CLIENT_PROMPT(k), MAX_TOKENS)));
+    const streams = await Promise.all(Array.from({ length: clients }, (_, k) => streamChat(server.url, CLIENT_PROMPT(k, round), MAX_TOKENS)));
     const wallS = (performance.now() - t0) / 1000;
     const r = runs.get(clients)!;
     const tokens = streams.reduce((s, x) => s + x.completionTokens, 0);
@@ -273,3 +277,12 @@ target("p99 TTFT 8 clients / 1-client TTFT (p50)", pct(at(8)?.ttfts ?? [], 99) /
 target("shared prompt: max TTFT of conversations 2–8 / conversation 1", Math.max(...rest) / shared[0]!.ttftMs, 0.2, true);
 target("RSS after the last − after the first (MB) vs --kv-cache-mb + 50", rssLast - rssFirst, KV_MB + 50, true);
 target("1 client tok/s / generate alone", median(at(1)?.per ?? []) / median(baseline), 0.9);
+
+// What bounds the throughput ratios: the server's CPU per token, spread over every core.
+const busiest = Math.max(...CLIENTS);
+const cpuPerToken = median(at(busiest)?.cpu ?? []);
+const ceiling = (cpus().length * 1000) / cpuPerToken;
+console.log(
+  `\nCPU ceiling with ${busiest} clients: ${cpus().length} cores / ${f(cpuPerToken, 2)} ms of server CPU per token = ${f(ceiling)} tok/s = ${f(ceiling / total(1), 2)}× one client's total ` +
+    "(what the throughput ratios can reach at this cost per token; the clients' own process takes its share of the same cores)",
+);
