@@ -284,5 +284,5 @@ const cpuPerToken = median(at(busiest)?.cpu ?? []);
 const ceiling = (cpus().length * 1000) / cpuPerToken;
 console.log(
   `\nCPU ceiling with ${busiest} clients: ${cpus().length} cores / ${f(cpuPerToken, 2)} ms of server CPU per token = ${f(ceiling)} tok/s = ${f(ceiling / total(1), 2)}× one client's total ` +
-    "(what the throughput ratios can reach at this cost per token; the clients' own process takes its share of the same cores)",
+    "(what the throughput ratios can reach at this cost per token, the pool threads' short spins between rounds included; the clients' own process takes its share of the same cores)",
 );
