@@ -13,7 +13,7 @@ import { heap } from "../src/wasm/heap.js";
 import { compileKernels, instantiateKernels, type CompactExports } from "../src/wasm/instance.js";
 import { relaxedWasmModules } from "../src/wasm/kernels.wasm.js";
 import { relaxedKernelsWork } from "../src/wasm/relaxed-probe.js";
-import { getThreads, setThreads } from "../src/wasm/pool.js";
+import { getThreads, poolRounds, setThreads } from "../src/wasm/pool.js";
 import { seededFloats } from "./helpers.js";
 
 const initial = getThreads();
@@ -204,10 +204,14 @@ describe("WeightMatrix on the kernel pool", () => {
     );
     const mats = cases.map(({ dtype, K, N, seed }) => WeightMatrix.fromF32(seededFloats(N * K, seed + 1, 0.5), N, K, dtype));
     const results: Float32Array[][] = [];
+    let rounds = 0; // calls that really ran split: without them the comparison proves nothing
     for (const t of [1, 2, 3, 4]) {
       setThreads(t);
+      const before = poolRounds();
       results.push(cases.map(({ M, K, seed }, i) => mats[i]!.matmulTransB(seededFloats(M * K, seed, 2), M)));
+      if (t > 1) rounds += poolRounds() - before;
     }
+    expect(rounds).toBeGreaterThan(0);
     cases.forEach(({ dtype, M, K, N, seed }, i) => {
       for (const r of results.slice(1)) expect(bits(r[i]!), `${dtype} M=${M} K=${K} N=${N}`).toEqual(bits(results[0]![i]!));
       const { out, mag } = compactMatmulReference(seededFloats(M * K, seed, 2), M, K, mats[i]!.bytes(), dtype, N);

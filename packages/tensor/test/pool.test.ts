@@ -1,10 +1,11 @@
+import { availableParallelism } from "node:os";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { matmul, matmulTransA, matmulTransB } from "../src/kernels/matmul.js";
 import { matmulReference, matmulTransAReference, matmulTransBReference } from "../src/kernels/matmul.reference.js";
 import { adamStep } from "../src/kernels/optim.js";
 import { heap } from "../src/wasm/heap.js";
-import { getThreads, kernelRef, poolCounters, poolSupported, runJobs, setThreads, splitRange, threadCount } from "../src/wasm/pool.js";
+import { defaultThreads, getThreads, kernelRef, poolCounters, poolRounds, poolSupported, runJobs, setThreads, splitRange, threadCount } from "../src/wasm/pool.js";
 import { profileRounds } from "../src/wasm/pool-profile.js";
 import { seededFloats } from "./helpers.js";
 
@@ -51,8 +52,10 @@ describe("kernel pool", () => {
       { numRuns: 40, seed: 7 },
     );
     const results: Float32Array[][] = [];
+    let rounds = 0; // calls that really ran split: without them the comparison proves nothing
     for (const t of [1, 2, 3, 4]) {
       setThreads(t);
+      const before = poolRounds();
       results.push(
         cases.map(({ p, M, K, N, pinned, seed }) => {
           const a = seededFloats(M * K, seed), b = seededFloats(K * N, seed + 1);
@@ -65,7 +68,9 @@ describe("kernel pool", () => {
           return out;
         }),
       );
+      if (t > 1) rounds += poolRounds() - before;
     }
+    expect(rounds).toBeGreaterThan(0);
     cases.forEach(({ p, M, K, N, seed }, i) => {
       for (const r of results.slice(1)) expect(bits(r[i]!), `${p.name} ${M}×${K}×${N}`).toEqual(bits(results[0]![i]!));
       const want = p.ref(seededFloats(M * K, seed), seededFloats(K * N, seed + 1), M, K, N);
@@ -170,6 +175,25 @@ describe("kernel pool", () => {
     heap.release(py);
     setThreads(1);
     expect(poolCounters()).toEqual({ sleeps: 0, workerJobs: 0 }); // no workers at 1 thread
+  });
+
+  it("MINI_THREADS is the default when set; unset or empty, every core; a bad value is refused naming it", () => {
+    const saved = process.env["MINI_THREADS"];
+    try {
+      delete process.env["MINI_THREADS"];
+      expect(defaultThreads()).toBe(availableParallelism());
+      process.env["MINI_THREADS"] = "";
+      expect(defaultThreads()).toBe(availableParallelism());
+      process.env["MINI_THREADS"] = "3";
+      expect(defaultThreads()).toBe(3);
+      for (const bad of ["0", "257", "2.5", "lots"]) {
+        process.env["MINI_THREADS"] = bad;
+        expect(() => defaultThreads()).toThrow(`MINI_THREADS: expected a whole number of threads from 1 to 256, got "${bad}"`);
+      }
+    } finally {
+      if (saved === undefined) delete process.env["MINI_THREADS"];
+      else process.env["MINI_THREADS"] = saved;
+    }
   });
 
   it("setThreads refuses what is not a thread count", () => {
