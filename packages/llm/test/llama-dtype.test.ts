@@ -1,8 +1,8 @@
 /**
  * The inference Llama with compact weights (the `dtype` option): every dtype against the model's
- * own float32 logits on the story fixtures, and the same logits, bit for bit, at 1 and 2 threads.
+ * own float32 logits on the story fixtures, and the same logits, bit for bit, at 1, 2 and 3 threads.
  *
- * Bounds (the story model is 64 wide: two 32-weight blocks a row, so one block's scale is half a
+ * Bounds (the story model is 128 wide: four 32-weight blocks a row, so one block's scale covers a quarter of a
  * row; wider models quantize better, see the accuracy table in the README):
  *   bf16, f16: the story weights are exactly representable (see llama-golden.test.ts), so only the
  *              order of the sums changes: max |Δlogit| ≤ 1e-5·max |logit|;
@@ -10,7 +10,7 @@
  *   q4_0:      ≤ 50 % (4-bit weights on a 656K-parameter model), and the logits finite;
  *   q4_k, q5_k, q6_k: refused (rows must be whole 256-weight super-blocks), naming the first tensor.
  */
-import { getThreads, setThreads, WeightMatrix, type WeightDtype } from "@mini/tensor";
+import { getThreads, poolRounds, setThreads, WeightMatrix, type WeightDtype } from "@mini/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadModelDir } from "../src/loaders/index.js";
 import { argmax, STORY_DIR, storyFixtures } from "./llama-helpers.js";
@@ -57,19 +57,33 @@ describe("story model with compact weights", () => {
     }
   });
 
-  it("gives the same logits, bit for bit, at 1 and 2 threads (f32 and q8_0)", async () => {
-    for (const dtype of ["f32", "q8_0"] as const) {
+  it("gives the same logits, bit for bit, at 1, 2 and 3 threads (every dtype, every fixture), with calls really split", async () => {
+    for (const dtype of ["f32", "bf16", "f16", "q8_0", "q4_0"] as const) {
       const { model } = await loadModelDir(STORY_DIR, { dtype });
-      const { fx } = fixtures[0]!;
-      const run = (threads: number): Float32Array => {
+      // every fixture at one thread count (setThreads restarts the workers), its prompt's logits and the next token's
+      const run = (threads: number): { logits: Float32Array[]; rounds: number } => {
         setThreads(threads);
-        const cache = model.newCache();
-        const prompt = model.forward(fx.prompt_ids, cache, { allLogits: true }).slice();
-        const next = model.forward([argmax(prompt, prompt.length - model.config.vocabSize)], cache);
-        return Float32Array.from([...prompt, ...next]);
+        const rounds = poolRounds();
+        const logits = fixtures.map(({ fx }) => {
+          const cache = model.newCache();
+          const all = model.forward(fx.prompt_ids, cache, { allLogits: true }).slice();
+          const next = model.forward([argmax(all, all.length - model.config.vocabSize)], cache);
+          return Float32Array.from([...all, ...next]);
+        });
+        return { logits, rounds: poolRounds() - rounds };
       };
-      const one = run(1), two = run(2);
-      expect(new Uint32Array(two.buffer)).toEqual(new Uint32Array(one.buffer));
+      const one = run(1);
+      expect(one.rounds).toBe(0);
+      for (const t of [2, 3]) {
+        const other = run(t);
+        expect(other.rounds, `${dtype}: calls split at ${t} threads`).toBeGreaterThan(0);
+        fixtures.forEach(({ name }, i) => {
+          // the first differing bit pattern (a deep toEqual over every position's logits is slow)
+          const a = new Uint32Array(one.logits[i]!.buffer), b = new Uint32Array(other.logits[i]!.buffer);
+          expect(b.length).toBe(a.length);
+          expect(b.findIndex((bits, j) => bits !== a[j]), `${dtype} ${name} at ${t} threads: first differing logit`).toBe(-1);
+        });
+      }
       model.dispose();
     }
   });

@@ -3,10 +3,11 @@
  * same losses and the same weights (and Adam moments) after a few steps at 1, 2 and 3 threads, for
  * the RustGPT preset at its real width (batch 1, as RustGPT trains) and the default Llama (batch 4,
  * gradient clipping). The pool must actually split calls at 2 threads (poolRounds grows), or the
- * comparison would prove nothing.
+ * comparison would prove nothing; and the backward pass and Adam's step must be split themselves
+ * (issue 11: "the pool serves training too"), which a forward-only pool would also pass above.
  */
-import { getThreads, poolRounds, poolSupported, setThreads, createRng } from "@mini/tensor";
-import { Adam, ParamSource } from "@mini/nn";
+import { getThreads, poolRounds, poolSupported, profileRounds, setThreads, createRng } from "@mini/tensor";
+import { Adam, crossEntropyLoss, ParamSource } from "@mini/nn";
 import { afterAll, describe, expect, it } from "vitest";
 import { RustGptModel, rustGptConfig } from "../src/models/rustgpt/index.js";
 import { TinyLlama, tinyLlamaConfig } from "../src/models/tiny-llama/index.js";
@@ -73,6 +74,31 @@ describe("training on the kernel pool", () => {
     const make = (): RustGptModel => new RustGptModel(rustGptConfig({ vocabSize: VOCAB }), ParamSource.init(11));
     const batches = [...examples(2, 14, 1), ...examples(1, 31, 2)].map((e) => [e]);
     expectSameAtEveryThreadCount(make, batches, 0);
+  });
+
+  it("at 2 threads the backward pass and the Adam step are themselves split across the pool, not only the forward", () => {
+    setThreads(2);
+    const model = new RustGptModel(rustGptConfig({ vocabSize: VOCAB }), ParamSource.init(11));
+    const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
+    const batch = makeBatch(examples(1, 31, 2), { padId: 0, ignoreIndex: IGNORE_INDEX, lossOn: "all" });
+    // every round of each phase, by kernel name; a round of ≥ 2 jobs is a call split across threads
+    const phases: Record<string, string[][]> = { forward: [], backward: [], step: [] };
+    let phase = "forward";
+    optimizer.zeroGrad();
+    profileRounds((names) => void phases[phase]!.push([...names]));
+    try {
+      const loss = crossEntropyLoss(model.logits(batch.inputs, batch.batchSize, batch.seqLen, batch.paddingMask), batch.targets, { ignoreIndex: IGNORE_INDEX });
+      phase = "backward";
+      loss.backward();
+      phase = "step";
+      optimizer.step();
+    } finally {
+      profileRounds(null);
+    }
+    const split = (p: string): string[][] => phases[p]!.filter((names) => names.length >= 2);
+    expect(split("forward").length, "split rounds in the forward").toBeGreaterThan(0);
+    expect(split("backward").some((names) => names.some((n) => n.startsWith("gemm.") || n.startsWith("gemv."))), "a split product in the backward").toBe(true);
+    expect(split("step").some((names) => names.every((n) => n === "adam.adamSteps")), "Adam's update of every parameter as one split round").toBe(true);
   });
 
   it("default Llama, batch 4 with clipping: same at 1, 2 and 3 threads", () => {
