@@ -72,4 +72,17 @@ describe("the built single-file CLI", () => {
     expect(plain.stderr).toMatch(/\[stats\] kernels: WASM SIMD128, 1 thread\n/);
     expect(relaxed.stdout).toBe(plain.stdout);
   });
+
+  it("MINI_THREADS sets the kernel threads where --threads is not given (--threads wins), with the same text; a bad value is one line naming it", () => {
+    const args = ["generate", "--model", STORY, "--prompt", fixture.prompt, "--temperature", "0", "--max-new-tokens", "10", "--stats"];
+    const three = run(args, undefined, { MINI_THREADS: "3" });
+    const one = run([...args, "--threads", "1"], undefined, { MINI_THREADS: "3" });
+    expect(three.status).toBe(0);
+    expect(three.stderr).toMatch(/\[stats\] kernels: WASM [^\n]*, 3 threads\n/);
+    expect(one.stderr).toMatch(/\[stats\] kernels: WASM [^\n]*, 1 thread\n/);
+    expect(three.stdout).toBe(one.stdout);
+    const bad = run(args, undefined, { MINI_THREADS: "lots" });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe('error: MINI_THREADS: expected a whole number of threads from 1 to 256, got "lots"\n');
+  });
 });
