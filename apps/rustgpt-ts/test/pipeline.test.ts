@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatSession, generateAll, loadTokenizer } from "@mini/llm";
 import { loadModelDir } from "@mini/llm/models";
 import { renderDialoguePrompt } from "@mini/llm/training";
+import { getThreads, setThreads } from "@mini/tensor";
 import { APP_DIR } from "../src/cli.js";
 import { runCli, tempDir, writeJson, type AppRun } from "./helpers.js";
 // ../shared beside the checkout (vitest.shared.ts sets MINI_SHARED from the repo root).
@@ -35,7 +36,11 @@ const QUESTIONS = ["What causes rain?", "How do mountains form?", "Hello", "What
 const ANSWERS = ["Rain falls when drops in clouds grow heavy.", "Mountains form when plates push together.", "Hello! How can I help you today?", "Bees make honey."];
 
 const dir = tempDir();
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const initialThreads = getThreads();
+afterAll(() => {
+  setThreads(initialThreads);
+  rmSync(dir, { recursive: true, force: true });
+});
 const pre = writeJson(dir, "facts.json", FACTS);
 const chat = writeJson(dir, "chat.json", DIALOGUES);
 const TINY = [
@@ -70,10 +75,12 @@ describe("training run", () => {
     expect(readFileSync(join(saveA, "loss-curve.svg"), "utf8")).toMatch(/^<svg[\s\S]*polyline[\s\S]*polyline[\s\S]*<\/svg>\n$/);
   });
 
-  it("gives the same losses for the same seed", async () => {
+  it("gives the same losses for the same seed, at another --threads (which the run applies)", async () => {
     const saveB = join(dir, "b");
-    const again = await runCli([...TINY, "--save", saveB, "--no-interactive"]);
+    const asked = getThreads() === 3 ? 2 : 3; // not the count the first run used
+    const again = await runCli([...TINY, "--save", saveB, "--no-interactive", "--threads", String(asked)]);
     expect(again.code).toBe(0);
+    expect(getThreads()).toBe(asked);
     expect(summaryOf(saveB).phases.map((p: { epochLosses: number[] }) => p.epochLosses)).toEqual(
       summaryOf(saveA).phases.map((p: { epochLosses: number[] }) => p.epochLosses),
     );
