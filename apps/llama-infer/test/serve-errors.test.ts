@@ -256,4 +256,61 @@ describe("the serve command", () => {
     expect(out.stderr).toContain("llama-infer serve: stopped");
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   });
+
+  /** Runs `serve args` through the command until `use` is done; with LLAMA_INFER_API_KEY set to `envKey` while it parses. */
+  async function withServeCommand(args: string[], envKey: string | undefined, use: (url: string, stderr: () => string) => Promise<void>): Promise<void> {
+    const { out, io: cliIo } = io();
+    let stop!: () => void;
+    const stopSignal = new Promise<void>((r) => (stop = r));
+    let running: RunningServer | null = null;
+    const saved = process.env["LLAMA_INFER_API_KEY"];
+    if (envKey === undefined) delete process.env["LLAMA_INFER_API_KEY"];
+    else process.env["LLAMA_INFER_API_KEY"] = envKey;
+    const done = serveCommand(cliIo, { stopSignal, onListening: (s) => (running = s) }).parseAsync(["--model", STORY, "--port", "0", ...args], { from: "user" });
+    try {
+      // a command that fails (a refused flag or bind) rejects here at once, not after waitFor's timeout
+      await Promise.race([waitFor("the server to listen", () => running !== null), done.then(() => Promise.reject(new Error("serve ended without listening")))]);
+    } finally {
+      if (saved === undefined) delete process.env["LLAMA_INFER_API_KEY"];
+      else process.env["LLAMA_INFER_API_KEY"] = saved;
+    }
+    try {
+      await use(`http://127.0.0.1:${(running as unknown as RunningServer).port}`, () => out.stderr);
+    } finally {
+      stop();
+      await done;
+    }
+  }
+
+  it("passes --api-key, --cors-origin, --kv-cache-mb, --block-size, --max-messages and --max-chars on to the server", async () => {
+    const KEY = "sk-flag-0123";
+    const args = ["--api-key", KEY, "--cors-origin", "https://app.example", "--kv-cache-mb", "2", "--block-size", "32", "--max-messages", "2", "--max-chars", "100"];
+    await withServeCommand(args, undefined, async (url, stderr) => {
+      expect(stderr()).toContain("KV cache 2 MiB in blocks of 32, API key required");
+      const health = (await (await fetch(`${url}/health`)).json()) as { kv: { blockSize: number; blocks: number; mb: number } };
+      expect(health.kv).toMatchObject({ blockSize: 32, mb: 2, blocks: 64 }); // the story model: 1 KiB per position
+      expect((await fetch(`${url}/v1/models`)).status).toBe(401);
+      const auth = { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" };
+      expect((await fetch(`${url}/v1/models`, { headers: auth })).status).toBe(200);
+      const allowed = await fetch(`${url}/v1/models`, { headers: { ...auth, Origin: "https://app.example" } });
+      expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example");
+      expect((await fetch(`${url}/v1/models`, { headers: { ...auth, Origin: "https://other.example" } })).status).toBe(403);
+      const ask = async (body: unknown) => {
+        const r = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: auth, body: JSON.stringify(body) });
+        return { status: r.status, error: ((await r.json()) as ErrorBody).error };
+      };
+      const three = await ask({ model: "story", messages: [user("a"), user("b"), user("c")], max_tokens: 2 });
+      expect(three).toMatchObject({ status: 400, error: { code: "limit_exceeded", message: expect.stringContaining("the limit is 2 (--max-messages)") } });
+      const long = await ask({ model: "story", messages: [user("x".repeat(101))], max_tokens: 2 });
+      expect(long).toMatchObject({ status: 400, error: { code: "limit_exceeded", message: expect.stringContaining("the limit is 100 (--max-chars)") } });
+    });
+  });
+
+  it("takes the key from LLAMA_INFER_API_KEY, which lets it listen on a non-loopback --host", async () => {
+    await withServeCommand(["--host", "0.0.0.0"], "sk-env-4567", async (url, stderr) => {
+      expect(stderr()).toContain("API key required");
+      expect((await fetch(`${url}/v1/models`)).status).toBe(401);
+      expect((await fetch(`${url}/v1/models`, { headers: { Authorization: "Bearer sk-env-4567" } })).status).toBe(200);
+    });
+  });
 });
