@@ -191,8 +191,10 @@ describe("/metrics", () => {
     expect(before.status).toBe(200);
     expect(before.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
     await call(open.url, "/v1/chat/completions", { body: { ...chat, max_tokens: 5 } });
+    await call(open.url, "/v1/chat/completions", { body: { ...chat, max_tokens: 5 } }); // its prompt found in the cache
     await call(open.url, "/v1/chat/completions", { body: { ...chat, temperature: -1 } });
     const text = (await call(open.url, "/metrics")).text;
+    const health = JSON.parse((await call(open.url, "/health")).text) as { kv: { blocks: number } };
     // Every sample line is `name{labels} value`, every family has HELP and TYPE.
     for (const line of text.trimEnd().split("\n")) {
       expect(line).toMatch(/^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[\d.e+-]+)$/);
@@ -209,5 +211,9 @@ describe("/metrics", () => {
     }
     expect(value("llama_infer_generated_tokens_total")).toBeGreaterThanOrEqual(5);
     expect(value("llama_infer_prompt_tokens_total")).toBeGreaterThan(0);
+    // The gauges hold the engine's numbers: every block used, cached or free; the hit rate is cached / prompt tokens.
+    expect(value("llama_infer_kv_blocks_used") + value("llama_infer_kv_blocks_cached") + value("llama_infer_kv_blocks_free")).toBe(health.kv.blocks);
+    expect(value("llama_infer_prompt_tokens_cached_total")).toBeGreaterThan(0);
+    expect(value("llama_infer_prefix_hit_rate")).toBeCloseTo(value("llama_infer_prompt_tokens_cached_total") / value("llama_infer_prompt_tokens_total"), 6);
   });
 });
