@@ -13,8 +13,9 @@ import { matmulJs, matmulTransAJs, matmulTransBJs } from "./matmul.js.js";
  * a 4×8 register-blocked micro-kernel; gemv.wat when M or N is 1) or, without WASM
  * or for tiny products, the register-blocked JS of matmul.js.ts. Operands living in the WASM heap
  * (pinned tensors' data) are used in place; others are copied in and out (see wasm/scratch.ts).
- * If out is pinned and the WASM memory grew during the call, the returned array is a fresh view of
- * the same memory, so use the return value rather than a view kept from before.
+ * A call with an operand in the heap never grows the memory (that would detach the operand's view):
+ * where its scratch would need more, it throws HeapGrowthError naming the product (wasm/scratch.ts).
+ * The returned array is `out` (allocated when omitted).
  * References (naive loops): matmul.reference.ts.
  */
 
