@@ -64,6 +64,27 @@ describe("family configs", () => {
     expect(parseLlamaConfig(bare).moe).toEqual({ numExperts: 8, topK: 2 });
   });
 
+  it("an absent field takes its family's transformers default, as the config classes set them", () => {
+    // MixtralConfig: rope_theta 1e6, rms_norm_eps 1e-5, 8 kv heads (not Llama's 10000, 1e-6, num_attention_heads).
+    const { rope_theta, rms_norm_eps, num_key_value_heads, ...bareMixtral } = MIXTRAL_CONFIG;
+    const m = parseLlamaConfig({ ...bareMixtral, num_attention_heads: 16 });
+    expect([m.ropeTheta, m.rmsNormEps, m.numKvHeads, m.slidingWindow]).toEqual([1e6, 1e-5, 8, null]);
+    // MistralConfig: 8 kv heads and a 4096-position window when sliding_window is absent; an explicit null has none.
+    const mistral = { ...bareMixtral, architectures: ["MistralForCausalLM"], model_type: "mistral", num_attention_heads: 16 };
+    const { num_local_experts, num_experts_per_tok, sliding_window, ...bareMistral } = mistral;
+    const s = parseLlamaConfig(bareMistral);
+    expect([s.ropeTheta, s.rmsNormEps, s.numKvHeads, s.slidingWindow, layerWindow(s, 1)]).toEqual([10000, 1e-6, 8, 4096, 4096]);
+    expect(parseLlamaConfig({ ...bareMistral, sliding_window: null }).slidingWindow).toBeNull();
+    // Qwen2Config: 32 kv heads; use_sliding_window with sliding_window null slides nowhere.
+    const { num_key_value_heads: kv, ...bareQwen } = QWEN2_CONFIG;
+    expect(parseLlamaConfig({ ...bareQwen, num_attention_heads: 64, hidden_size: 128 }).numKvHeads).toBe(32);
+    expect(() => parseLlamaConfig(bareQwen, "/m/config.json")).toThrow(
+      `/m/config.json: field "num_key_value_heads": must divide num_attention_heads (4), got 32 (qwen2's default: the field is absent)`,
+    );
+    const unset = parseLlamaConfig({ ...QWEN2_CONFIG, sliding_window: null });
+    expect([layerWindow(unset, 0), layerWindow(unset, 1)]).toEqual([null, null]);
+  });
+
   it.each([
     [{ ...MIXTRAL_CONFIG, num_experts_per_tok: 5 }, 'field "num_experts_per_tok": must be at most num_local_experts (4), got 5'],
     [{ ...MIXTRAL_CONFIG, num_local_experts: 0 }, 'field "num_local_experts": expected an integer ≥ 1, got 0'],

@@ -10,6 +10,7 @@
  */
 import { ModelLoadError } from "../../loaders/errors.js";
 import type { CausalLMConfig } from "../causal-lm.js";
+import { FAMILY_DEFAULTS } from "./family-defaults.js";
 import { parseFamilyFeatures, type FamilyFeatures } from "./family-features.js";
 import { parseRopeScaling, type RopeScaling } from "./rope-scaling.js";
 
@@ -112,30 +113,33 @@ export function parseLlamaConfig(json: unknown, file = "config.json"): LlamaConf
     return v as number;
   };
 
+  // An absent field takes the family's transformers default (family-defaults.ts).
+  const defaults = FAMILY_DEFAULTS[modelType];
+  const absent = (field: string) => (c[field] === undefined ? ` (${modelType}'s default: the field is absent)` : "");
   const vocabSize = int("vocab_size");
   const hiddenSize = int("hidden_size");
   const intermediateSize = int("intermediate_size");
   const numLayers = int("num_hidden_layers");
   const numHeads = int("num_attention_heads");
-  const numKvHeads = int("num_key_value_heads", numHeads);
+  const numKvHeads = int("num_key_value_heads", defaults.numKvHeads ?? numHeads);
   if (numHeads % numKvHeads !== 0) {
-    fail("num_key_value_heads", `must divide num_attention_heads (${numHeads}), got ${numKvHeads}`);
+    fail("num_key_value_heads", `must divide num_attention_heads (${numHeads}), got ${numKvHeads}${absent("num_key_value_heads")}`);
   }
   // Qwen3's head_dim is independent of hidden/heads (transformers' default for it is 128).
   const headDimAbsent = c["head_dim"] === undefined || c["head_dim"] === null;
-  if (headDimAbsent && modelType !== "qwen3" && hiddenSize % numHeads !== 0) {
+  if (headDimAbsent && defaults.headDim === null && hiddenSize % numHeads !== 0) {
     fail("hidden_size", `must be divisible by num_attention_heads (${numHeads}) when head_dim is absent, got ${hiddenSize}`);
   }
-  const headDim = headDimAbsent ? (modelType === "qwen3" ? 128 : hiddenSize / numHeads) : int("head_dim");
+  const headDim = headDimAbsent ? (defaults.headDim ?? hiddenSize / numHeads) : int("head_dim");
   if (headDim % 2 !== 0) fail("head_dim", `must be even for rotary embeddings, got ${headDim}`);
-  const rmsNormEps = positive("rms_norm_eps", 1e-6);
+  const rmsNormEps = positive("rms_norm_eps", defaults.rmsNormEps);
   // Newer transformers write rope_theta and the scaling together as rope_parameters.
   const ropeParams = c["rope_parameters"];
   const hasRopeParams = ropeParams !== undefined && ropeParams !== null;
   if (hasRopeParams && (typeof ropeParams !== "object" || Array.isArray(ropeParams))) fail("rope_parameters", `expected an object, got ${describe(ropeParams)}`);
   const ropeTheta = hasRopeParams && (ropeParams as Json)["rope_theta"] !== undefined
     ? positive("rope_parameters.rope_theta", undefined, (ropeParams as Json)["rope_theta"])
-    : positive("rope_theta", 10000);
+    : positive("rope_theta", defaults.ropeTheta);
   const maxSeqLen = int("max_position_embeddings");
   const ropeScaling = hasRopeParams
     ? parseRopeScaling(ropeParams, "rope_parameters", file, maxSeqLen)

@@ -3,13 +3,14 @@
  *
  *   family    q/k/v bias        o bias           q/k norm   sliding window                      MLP
  *   llama     attention_bias    attention_bias   —          — (the field is ignored, as in HF)  dense
- *   mistral   —                 —                —          sliding_window, every layer         dense
+ *   mistral   —                 —                —          sliding_window (absent: 4096), every layer   dense
  *   qwen2     always            —                —          use_sliding_window: layers ≥ max_window_layers (or layer_types)   dense
  *   qwen3     attention_bias    attention_bias   per head   as qwen2                            dense
  *   mixtral   —                 —                —          sliding_window, every layer         routed: num_local_experts, top num_experts_per_tok
  */
 import { ModelLoadError } from "../../loaders/errors.js";
 import type { ModelType } from "./config.js";
+import { FAMILY_DEFAULTS } from "./family-defaults.js";
 
 export interface MoeConfig {
   /** num_local_experts. */
@@ -67,6 +68,8 @@ export function parseFamilyFeatures(c: Json, modelType: ModelType, numLayers: nu
     return v as number;
   };
   const allLayers = (on: boolean): boolean[] => Array.from({ length: numLayers }, () => on);
+  // sliding_window: absent → the family's default (Mistral 4096); an explicit null → no window, as in transformers.
+  const window = (): number | null => (c["sliding_window"] === undefined ? FAMILY_DEFAULTS[modelType].slidingWindow : int("sliding_window", null));
 
   switch (modelType) {
     case "llama": {
@@ -76,20 +79,19 @@ export function parseFamilyFeatures(c: Json, modelType: ModelType, numLayers: nu
     case "mistral":
     case "mixtral": {
       if (c["attention_bias"] === true) fail("attention_bias", `${modelType} has no attention biases (got true; expected false or absent)`);
-      const window = int("sliding_window", null);
       const moe = modelType === "mixtral" ? parseMoe(int, fail) : null;
-      return { qkvBias: false, oBias: false, qkNorm: false, slidingWindow: window, slidingLayers: allLayers(true), moe };
+      return { qkvBias: false, oBias: false, qkNorm: false, slidingWindow: window(), slidingLayers: allLayers(true), moe };
     }
     case "qwen2":
     case "qwen3": {
       if (c["use_mrope"] === true) fail("use_mrope", "multimodal RoPE (Qwen2-VL) is not supported (got true)");
       const bias = modelType === "qwen3" && bool("attention_bias", false);
-      const window = bool("use_sliding_window", false) ? int("sliding_window", 4096) : null;
+      const slidingWindow = bool("use_sliding_window", false) ? window() : null;
       return {
         qkvBias: modelType === "qwen2" || bias,
         oBias: bias,
         qkNorm: modelType === "qwen3",
-        slidingWindow: window,
+        slidingWindow,
         slidingLayers: qwenSlidingLayers(c, numLayers, int, fail),
         moe: null,
       };
