@@ -1,0 +1,98 @@
+/**
+ * Outside check of chat-template rendering: every case of chat-templates/hf-renders.json (written
+ * by packages/llm/scripts/jinja-xcheck/render.py with Python's jinja2, set up as transformers'
+ * apply_chat_template sets it up) rendered with mini's ChatTemplate must give the same text, or
+ * throw where jinja2 raised (with the same message when the template called raise_exception).
+ * Where mini knowingly differs, the case is in KNOWN_DIFFERENCES and the difference is asserted,
+ * so it cannot go away (or change) unnoticed.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ChatTemplate, type ChatMessage } from "../../src/chat/index.js";
+
+type TextPart = { type: "text"; text: string };
+interface HfCase {
+  template: string;
+  kind: string;
+  messages: { role: string; content: string | TextPart[] }[];
+  add_generation_prompt: boolean;
+  variables: Record<string, unknown>;
+  output?: string;
+  error?: { type: string; message: string };
+}
+interface HfRenders {
+  templates: Record<string, { file: string; bos_token?: string; eos_token?: string }>;
+  cases: HfCase[];
+}
+
+const dir = join(import.meta.dirname, "chat-templates");
+const renders = JSON.parse(readFileSync(join(dir, "hf-renders.json"), "utf8")) as HfRenders;
+
+/** mini's messages carry text only: list content is joined as the OpenAI server joins it. */
+const miniMessages = (c: HfCase): ChatMessage[] =>
+  c.messages.map((m) => ({
+    role: m.role,
+    content: typeof m.content === "string" ? m.content : m.content.map((p) => p.text).join(""),
+  }));
+
+/**
+ * Conversation kinds where mini knowingly differs from transformers, with why. The test asserts
+ * that mini renders what the reference renders for `sameAs` (and not what it renders here).
+ */
+const KNOWN_DIFFERENCES: Record<string, { why: string; sameAs: string }> = {
+  "content as text parts": {
+    why:
+      "transformers hands list content to the template as is: templates that concatenate it raise " +
+      "TypeError, Llama 3.2 and Gemma 2 print the Python repr of the list, Qwen3 drops it; mini's " +
+      "ChatMessage holds text and its OpenAI server joins the text parts before rendering",
+    sameAs: "content as text parts, joined",
+  },
+};
+
+function renderWithMini(c: HfCase): { output?: string; error?: string } {
+  const meta = renders.templates[c.template]!;
+  const template = new ChatTemplate(
+    readFileSync(join(dir, meta.file), "utf8"),
+    { bosToken: meta.bos_token, eosToken: meta.eos_token },
+    meta.file,
+  );
+  try {
+    return {
+      output: template.render(miniMessages(c), {
+        addGenerationPrompt: c.add_generation_prompt,
+        variables: c.variables,
+      }),
+    };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+describe("chat templates render as transformers' apply_chat_template (Python jinja2)", () => {
+  it("the fixture covers every template and conversation kind", () => {
+    expect(Object.keys(renders.templates).length).toBeGreaterThanOrEqual(10);
+    expect(renders.cases.length).toBeGreaterThanOrEqual(100);
+  });
+
+  for (const c of renders.cases) {
+    const key = `${c.template} | ${c.kind}`;
+    const known = KNOWN_DIFFERENCES[c.kind];
+    it(key, () => {
+      const got = renderWithMini(c);
+      if (known !== undefined) {
+        const same = renders.cases.find((o) => o.template === c.template && o.kind === known.sameAs);
+        expect(same?.output).toBeDefined();
+        expect(got.error).toBeUndefined();
+        expect(got.output).toBe(same?.output);
+        expect(got.output).not.toBe(c.output);
+      } else if (c.error !== undefined) {
+        expect(got.output).toBeUndefined();
+        if (c.error.type === "TemplateError") expect(got.error).toContain(c.error.message);
+      } else {
+        expect(got.error).toBeUndefined();
+        expect(got.output).toBe(c.output);
+      }
+    });
+  }
+});
