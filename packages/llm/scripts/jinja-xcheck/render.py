@@ -47,6 +47,12 @@ def msg(role, content):
 
 TRICKY = 'He said "hi" and \'bye\'.\nSecond line\twith a tab; ünïcödé ✓ 日本語 🙂; braces {{ x }} {% raw %}; trailing space  '
 THINKING = "<think>\nTwo and two make four.\n</think>\n\n4"
+# OpenAI-style tool definitions, passed as the `tools` keyword (mini: the `tools` variable).
+TOOLS = [{"type": "function", "function": {
+    "name": "get_weather", "description": "Weather in a city (°C) — use for <any> \"quoted\" place & more",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "e.g. Zürich"},
+                   "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}}, "required": ["city"]}}}]
+TOOL_TEMPLATES = ["llama-3.2-instruct", "qwen2.5-instruct", "qwen3"]
 # kind → (messages, add_generation_prompt, extra variables, templates it applies to or None for all)
 CONVERSATIONS = {
     "system+user": ([msg("system", "You are a helpful assistant."), msg("user", "What is the capital of France?")], True, {}, None),
@@ -66,7 +72,45 @@ CONVERSATIONS = {
     "last assistant with thinking, no generation prompt": ([msg("user", "2+2?"), msg("assistant", THINKING)], False, {}, None),
     "enable_thinking false": ([msg("system", "Be brief."), msg("user", "Hello")], True, {"enable_thinking": False}, ["qwen3"]),
     "enable_thinking true": ([msg("user", "Hello")], True, {"enable_thinking": True}, ["qwen3"]),
+    "tool definitions": ([msg("user", "Weather in Zürich?")], True, {"tools": TOOLS}, TOOL_TEMPLATES),
+    "tool definitions with a system message": (
+        [msg("system", "Be brief."), msg("user", "Weather in Zürich?")], True, {"tools": TOOLS}, TOOL_TEMPLATES),
     "date_string given": ([msg("user", "Hello")], True, {"date_string": "03 Dec 2026"}, ["llama-3.2-instruct"]),
+}
+
+# Small templates that isolate what real templates lean on: the render context HF sets up, its
+# tojson, trim_blocks/lstrip_blocks, loop controls, namespace, macros, filters, tests, and how
+# Python prints values. Rendered on PROBE_MESSAGES with bos "<s>", eos "</s>", no generation prompt.
+PROBE_MESSAGES = [msg("system", "Be brief."), msg("user", " hello wörld 🙂 "), msg("assistant", "Hi!")]
+PROBES = {
+    "tools/documents passed as None": "{% if tools is defined %}d{% endif %}{% if tools is none %}n{% endif %}{% if documents is defined %}D{% endif %}{% if tools %}T{% endif %}",
+    "undefined variable is falsy and prints empty": "[{{ nothing }}]{% if not nothing %}f{% endif %}{% if nothing is defined %}d{% endif %}",
+    "tojson defaults": "{{ {'a': 'ü<&>\"', 'b': [1, 2.5, true, none]} | tojson }}",
+    "tojson indent": "{{ {'a': [1, {'b': 'ü'}]} | tojson(indent=2) }}",
+    "tojson sort_keys and separators": "{{ {'b': 1, 'a': 2} | tojson(sort_keys=true) }}|{{ [1, 2] | tojson(separators=(',', ':')) }}",
+    "trailing newline of the source": "{{ bos_token }}x\n",
+    "trim_blocks and lstrip_blocks": "A\n  {% if true %}\n  B\n  {% endif %}\n{% for m in messages %}\n    {{ m.role }}\n{% endfor %}\nC",
+    "loop controls": "{% for m in messages %}{% if m.role == 'system' %}{% continue %}{% endif %}{% if m.role == 'assistant' %}{% break %}{% endif %}{{ m.role }}{% endfor %}",
+    "loop variables": "{% for m in messages %}{{ loop.index0 }}{{ loop.index }}{% if loop.first %}F{% endif %}{% if loop.last %}L{% endif %}{{ loop.revindex0 }}{{ loop.length }} {% endfor %}",
+    "namespace across loop": "{% set ns = namespace(n=0, last='') %}{% for m in messages %}{% set ns.n = ns.n + 1 %}{% set ns.last = m.role %}{% endfor %}{{ ns.n }} {{ ns.last }}",
+    "macro": "{% macro turn(role, text='-') %}<{{ role }}:{{ text | trim }}>{% endmacro %}{% for m in messages %}{{ turn(m.role, m.content) }}{% endfor %}{{ turn('x') }}",
+    "string filters": "{% set c = ' hello world ' %}[{{ c | trim }}][{{ c | capitalize }}][{{ c | title }}][{{ c | upper }}][{{ 'ABC' | lower }}][{{ c | length }}][{{ c | replace('l', 'L') }}]",
+    "title on non-ASCII letters": "{{ messages[1].content | title }}",
+    "length counts code points": "{{ messages[1].content | length }}",
+    "string methods": "{% set c = messages[1].content %}[{{ c.strip() }}][{{ c.lstrip() }}][{{ c.rstrip() }}][{{ c.split('l') | join('/') }}][{{ c.strip().split(' ')[-1] }}]{% if c.strip().startswith('hel') %}S{% endif %}{% if c.strip().endswith('🙂') %}E{% endif %}",
+    "list filters": "{{ messages | map(attribute='role') | join(',') }}|{{ messages | selectattr('role', 'equalto', 'user') | list | length }}|{{ (messages | first).role }}|{{ (messages | last).role }}|{{ messages[1:] | length }}|{{ messages[-1]['role'] }}",
+    "tests": "{% if messages[0].content is string %}s{% endif %}{% if messages is iterable %}i{% endif %}{% if messages[0] is mapping %}m{% endif %}{% if 3 is number %}n{% endif %}{% if none is none %}N{% endif %}",
+    "test with an argument (divisibleby)": "{% if 4 is divisibleby(2) %}y{% endif %}",
+    "printing booleans": "{{ true }}|{{ false }}|{{ 1 == 1 }}",
+    "printing none": "[{{ none }}]",
+    "arithmetic": "{{ 3 / 2 }}|{{ 7 // 2 }}|{{ 7 % 3 }}|{{ 2 * 3 }}|{{ 1 + 2 }}",
+    "printing whole floats": "{{ 4 / 2 }}|{{ 1.0 }}",
+    "printing lists and dicts": "{{ [1, 'a'] }}|{{ {'k': 'v'} }}",
+    "string repetition": "{{ 'ab' * 2 }}",
+    "inline if without else": "[{{ 'yes' if false }}][{{ 'a' ~ 1 }}]",
+    "dict items and dictsort": "{% for k, v in {'b': 1, 'a': 2}.items() %}{{ k }}={{ v }};{% endfor %}{% for k, v in {'b': 1, 'a': 2} | dictsort %}{{ k }}={{ v }};{% endfor %}",
+    "default and get": "{{ nothing | default('dflt') }}|{{ messages[0].get('name', 'anon') }}|{% if messages[0].name is defined %}d{% else %}u{% endif %}",
+    "raise_exception": "{% if messages[0].role == 'system' %}{{ raise_exception('No system messages, please.') }}{% endif %}",
 }
 
 
@@ -92,14 +136,8 @@ def compile_template(source):
 
 def render(compiled, messages, add_generation_prompt, special_tokens, variables):
     """render_jinja_template: tools and documents are always passed (None when not given)."""
-    return compiled.render(
-        messages=messages,
-        tools=None,
-        documents=None,
-        add_generation_prompt=add_generation_prompt,
-        **special_tokens,
-        **variables,
-    )
+    context = {"tools": None, "documents": None, **special_tokens, **variables}
+    return compiled.render(messages=messages, add_generation_prompt=add_generation_prompt, **context)
 
 
 def main():
@@ -119,12 +157,22 @@ def main():
             except Exception as e:  # noqa: BLE001 - any render error is the reference's answer
                 case["error"] = {"type": type(e).__name__, "message": str(e)}
             cases.append(case)
+    probes = []
+    for name, source in PROBES.items():
+        probe = {"name": name, "source": source}
+        try:
+            probe["output"] = render(compile_template(source), PROBE_MESSAGES, False, {"bos_token": "<s>", "eos_token": "</s>"}, {})
+        except Exception as e:  # noqa: BLE001
+            probe["error"] = {"type": type(e).__name__, "message": str(e)}
+        probes.append(probe)
     doc = {
         "generator": "packages/llm/scripts/jinja-xcheck/render.py (generated; do not edit)",
         "jinja2": jinja2.__version__,
         "python": sys.version.split()[0],
         "templates": templates,
         "cases": cases,
+        "probe_messages": PROBE_MESSAGES,
+        "probes": probes,
     }
     OUT.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     errors = sum(1 for c in cases if "error" in c)

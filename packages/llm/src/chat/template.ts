@@ -1,9 +1,10 @@
 /**
  * Chat templates: the Jinja `chat_template` of tokenizer_config.json, rendered with
  * @huggingface/jinja exactly as HF `apply_chat_template` does (messages, add_generation_prompt,
- * bos_token, eos_token, extra template variables such as Qwen3's enable_thinking; the
- * strftime_now global that Llama 3.x uses for today's date is @huggingface/jinja's own), and a
- * built-in ChatML template for tokenizers that ship none.
+ * bos_token, eos_token, tools and documents (null unless given as variables), extra template
+ * variables such as Qwen3's enable_thinking; the strftime_now global that Llama 3.x uses for
+ * today's date is @huggingface/jinja's own), and a built-in ChatML template for tokenizers that
+ * ship none. Checked against Python's jinja2 by test/families/chat-templates-xcheck.test.ts.
  */
 import { Template } from "@huggingface/jinja";
 import type { Tokenizer } from "../tokenizers/tokenizer.js";
@@ -32,7 +33,8 @@ export interface RenderOptions {
   addGenerationPrompt?: boolean;
   /**
    * Extra template variables, as the keyword arguments of HF `apply_chat_template`
-   * (e.g. `{ enable_thinking: false }` for Qwen3, `{ date_string: "26 Jul 2024" }` for Llama 3.x).
+   * (e.g. `{ enable_thinking: false }` for Qwen3, `{ date_string: "26 Jul 2024" }` for Llama 3.x,
+   * `{ tools: [...] }` for OpenAI-style tool definitions; `tools` and `documents` are null otherwise).
    */
   variables?: Readonly<Record<string, unknown>>;
 }
@@ -89,6 +91,10 @@ export class ChatTemplate {
     this.checkNames(variables);
     try {
       return this.template.render({
+        // transformers always passes tools and documents, None when not given: templates that
+        // test `tools is defined` / `tools is none` without setting it themselves depend on it.
+        tools: null,
+        documents: null,
         ...variables,
         messages: messages.map((m) => ({ role: m.role, content: m.content })),
         add_generation_prompt: opts.addGenerationPrompt ?? true,

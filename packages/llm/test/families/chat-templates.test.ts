@@ -126,6 +126,12 @@ describe("render variables", () => {
     expect(() => QWEN3.withVariables({ bos_token: "x" })).toThrow('the variable "bos_token" is set by the renderer');
   });
 
+  it("tools and documents are null unless given, as transformers passes them", () => {
+    const probe = new ChatTemplate("{% if tools is defined and tools is none %}n{% endif %}{% if documents is defined %}d{% endif %}{% if tools %}{{ tools | length }}{% endif %}");
+    expect(probe.render([user("x")])).toBe("nd");
+    expect(probe.render([user("x")], { variables: { tools: [{ type: "function" }] } })).toBe("d1");
+  });
+
   it("refuses a variable that would replace the renderer's own", () => {
     expect(() => QWEN3.render([user("x")], { variables: { messages: [] } })).toThrow('the variable "messages" is set by the renderer');
     expect(() => LLAMA3.render([user("x")], { variables: { strftime_now: () => "" } })).toThrow('the variable "strftime_now" is set by the renderer');
