@@ -113,6 +113,11 @@ PROBES = {
     "raise_exception": "{% if messages[0].role == 'system' %}{{ raise_exception('No system messages, please.') }}{% endif %}",
 }
 
+# strftime_now(format) is datetime.now().strftime(format): Python's C locale, glibc's directives.
+# Recorded for fixed local times, so mini's strftime can be compared on the same ones.
+STRFTIME_DATES = [(2026, 1, 5, 7, 8, 9), (2026, 12, 3, 15, 4, 5), (2024, 2, 29, 0, 0, 0), (2023, 7, 9, 12, 30, 59)]
+STRFTIME_FORMATS = ["%d %b %Y", "%B %d, %Y", "%Y-%m-%d", "%d %B %Y", "%a %A %h", "%e|%-d|%-m|%-H", "%y %I %p %j %w %u %F", "%H:%M:%S", "%Q %% %"]
+
 
 def compile_template(source):
     """transformers' _compile_jinja_template: the environment, tojson filter and globals HF uses."""
@@ -165,6 +170,7 @@ def main():
         except Exception as e:  # noqa: BLE001
             probe["error"] = {"type": type(e).__name__, "message": str(e)}
         probes.append(probe)
+    strftime = [{"date": list(d), "format": f, "output": datetime(*d).strftime(f)} for d in STRFTIME_DATES for f in STRFTIME_FORMATS]
     doc = {
         "generator": "packages/llm/scripts/jinja-xcheck/render.py (generated; do not edit)",
         "jinja2": jinja2.__version__,
@@ -173,6 +179,7 @@ def main():
         "cases": cases,
         "probe_messages": PROBE_MESSAGES,
         "probes": probes,
+        "strftime": strftime,
     }
     OUT.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     errors = sum(1 for c in cases if "error" in c)

@@ -2,12 +2,14 @@
  * Chat templates: the Jinja `chat_template` of tokenizer_config.json, rendered with
  * @huggingface/jinja exactly as HF `apply_chat_template` does (messages, add_generation_prompt,
  * bos_token, eos_token, tools and documents (null unless given as variables), extra template
- * variables such as Qwen3's enable_thinking; the strftime_now global that Llama 3.x uses for
- * today's date is @huggingface/jinja's own), and a built-in ChatML template for tokenizers that
- * ship none. Checked against Python's jinja2 by test/families/chat-templates-xcheck.test.ts.
+ * variables such as Qwen3's enable_thinking, and strftime_now, which Llama 3.x uses for today's
+ * date: Python's C-locale strftime, see strftime.ts), and a built-in ChatML template for
+ * tokenizers that ship none. Checked against Python's jinja2 by
+ * test/families/chat-templates-xcheck.test.ts.
  */
-import { Template } from "@huggingface/jinja";
+import { parse, Template, tokenize } from "@huggingface/jinja";
 import type { Tokenizer } from "../tokenizers/tokenizer.js";
+import { strftime } from "./strftime.js";
 
 export interface ChatMessage {
   /** "system" | "user" | "assistant" (templates may know others). */
@@ -39,8 +41,15 @@ export interface RenderOptions {
   variables?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * `{% set strftime_now = __mini_strftime_now %}`, parsed, put in front of every template: the
+ * library declares its own strftime_now global (months in the machine's locale) and refuses a
+ * render variable of the same name, but a top-level set replaces it.
+ */
+const STRFTIME_OVERRIDE = parse(tokenize("{% set strftime_now = __mini_strftime_now %}", { lstrip_blocks: true, trim_blocks: true })).body;
+
 /** Names the render context sets itself; a variable may not replace them. */
-const RESERVED = new Set(["messages", "add_generation_prompt", "bos_token", "eos_token", "strftime_now"]);
+const RESERVED = new Set(["messages", "add_generation_prompt", "bos_token", "eos_token", "strftime_now", "__mini_strftime_now"]);
 
 export class ChatTemplate {
   private readonly template: Template;
@@ -58,6 +67,7 @@ export class ChatTemplate {
   ) {
     try {
       this.template = new Template(source);
+      this.template.parsed.body.unshift(...STRFTIME_OVERRIDE);
     } catch (e) {
       throw new ChatTemplateError(`${where}: does not parse: ${(e as Error).message}`);
     }
@@ -100,6 +110,7 @@ export class ChatTemplate {
         add_generation_prompt: opts.addGenerationPrompt ?? true,
         bos_token: this.specialTokens.bosToken ?? "",
         eos_token: this.specialTokens.eosToken ?? "",
+        __mini_strftime_now: (format: string) => strftime(new Date(), format),
       });
     } catch (e) {
       throw new ChatTemplateError(`${this.where}: rendering failed: ${(e as Error).message}`);

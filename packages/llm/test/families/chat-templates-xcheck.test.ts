@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ChatTemplate, type ChatMessage } from "../../src/chat/index.js";
+import { strftime } from "../../src/chat/strftime.js";
 
 type TextPart = { type: "text"; text: string };
 interface HfCase {
@@ -151,4 +152,24 @@ describe("what real templates lean on renders as with transformers (small probe 
       }
     });
   }
+});
+
+describe("strftime_now formats as Python's datetime.strftime (C locale, glibc directives)", () => {
+  const cases = (renders as unknown as { strftime: { date: number[]; format: string; output: string }[] }).strftime;
+  it("every recorded date and format", () => {
+    expect(cases.length).toBeGreaterThanOrEqual(30);
+    for (const c of cases) {
+      const [y, mo, d, h, mi, s] = c.date as [number, number, number, number, number, number];
+      expect(`${c.format} @ ${c.date.join("-")} → ${strftime(new Date(y, mo - 1, d, h, mi, s), c.format)}`).toBe(
+        `${c.format} @ ${c.date.join("-")} → ${c.output}`,
+      );
+    }
+  });
+
+  it("ChatTemplate's strftime_now is it, for today", () => {
+    const t = new ChatTemplate("{{ strftime_now('%d %b %Y|%A') }}");
+    const before = strftime(new Date(), "%d %b %Y|%A");
+    const got = t.render([]);
+    expect([before, strftime(new Date(), "%d %b %Y|%A")]).toContain(got); // the render may straddle midnight
+  });
 });
