@@ -102,14 +102,18 @@ function greedyTokens(model: CausalLM, prompt: readonly number[], steps: number)
   return tokens;
 }
 
-/** Loads `dir` with loadModel and measures every path against expected.json (which must record logits). */
-export async function compareWithTorch(dir: string, name: string): Promise<XcheckResult> {
+/**
+ * Loads `dir` (or `modelPath`: the same weights in another file, e.g. a GGUF conversion) with loadModel
+ * and measures every path against `dir`'s expected.json (which must record logits).
+ */
+export async function compareWithTorch(dir: string, name: string, modelPath = dir): Promise<XcheckResult> {
   const expected = readExpected(dir);
   const sequences = expected.sequences;
   const greedy = expected.greedy;
   if (sequences === undefined || sequences.length < 2 || greedy === undefined) throw new Error(`${dir}/expected.json: no recorded logits`);
-  const loaded = await loadModel(dir);
-  if (loaded.format !== "hf-llama") throw new Error(`${dir}: loaded as ${loaded.format}, expected hf-llama`);
+  const loaded = await loadModel(modelPath);
+  const format = modelPath.endsWith(".gguf") ? "gguf" : "hf-llama";
+  if (loaded.format !== format) throw new Error(`${modelPath}: loaded as ${loaded.format}, expected ${format}`);
   const model = loaded.model;
   try {
     const relative = (e: { delta: number; scale: number }) => e.delta / e.scale;

@@ -96,10 +96,14 @@ export function hfTensorsOf(g: string, shape: readonly number[]): { hf: string; 
   return hf === undefined ? undefined : [{ hf, expert: null }];
 }
 
-/** Which heads count a permuted tensor's rows are grouped by: q by heads, k by kv heads; else none. */
+/**
+ * Which heads count a permuted tensor's rows are grouped by: q by heads, k by kv heads; else none.
+ * The q/k biases too: convert_hf_to_gguf.py's LlamaModel permutes `q_proj.bias` / `k_proj.bias` as
+ * it permutes the weights (one element per row), so llama.cpp adds them after the interleaved rows.
+ */
 export function permutedHeads(hf: string, numHeads: number, numKvHeads: number): number | undefined {
-  if (/\.self_attn\.q_proj\.weight$/.test(hf)) return numHeads;
-  if (/\.self_attn\.k_proj\.weight$/.test(hf)) return numKvHeads;
+  if (/\.self_attn\.q_proj\.(weight|bias)$/.test(hf)) return numHeads;
+  if (/\.self_attn\.k_proj\.(weight|bias)$/.test(hf)) return numKvHeads;
   return undefined;
 }
 
