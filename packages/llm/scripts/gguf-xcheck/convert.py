@@ -155,6 +155,10 @@ def converted_tensors(model_dir: str, c: dict, arch: str):
         yield "rope_freqs.weight", llama3_rope_freqs(c)
     n_head, n_kv = c["num_attention_heads"], c["num_key_value_heads"]
     experts: dict[int, dict[str, np.ndarray]] = {}
+    # A tied checkpoint that stores only lm_head.weight (the story model): written as token_embd, the
+    # one name llama.cpp loads for a tied model (not convert_hf_to_gguf's behaviour: it would write
+    # output.weight and no token_embd, a file llama.cpp refuses).
+    tied_as_lm_head = c.get("tie_word_embeddings", False) and not any(hf == "model.embed_tokens.weight" for hf, _ in read_tensors(model_dir))
     for hf, data in read_tensors(model_dir):
         if ".block_sparse_moe.experts." in hf:
             bid = int(hf.split(".")[2])
@@ -170,7 +174,10 @@ def converted_tensors(model_dir: str, c: dict, arch: str):
             data = permute(data, n_head, n_head)
         elif arch == "llama" and hf.endswith(("k_proj.weight", "k_proj.bias")):
             data = permute(data, n_head, n_kv)
-        yield gguf_name(hf), data
+        name = gguf_name(hf)
+        if name == "output.weight" and tied_as_lm_head:
+            name = "token_embd.weight"
+        yield name, data
     if experts:
         raise ValueError(f"{model_dir}: incomplete experts in blocks {sorted(experts)}")
 

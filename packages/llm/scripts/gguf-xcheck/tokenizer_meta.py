@@ -4,12 +4,16 @@ A tokenizer.json whose model is BPE or WordLevel is written as `gpt2`: tokens in
 CONTROL (3) for special added tokens, USER_DEFINED (4) for other added ones, NORMAL (1) otherwise,
 the merges (an empty list for WordLevel: llama.cpp needs the key), the pre-tokenizer name, and
 SpecialVocab's bos/eos/unk/pad ids from tokenizer_config.json's token strings.
-A tokenizer.model (SentencePiece) is written as `llama`: pieces, scores, types.
+A Llama tokenizer.json (BPE with byte_fallback, a Sequence decoder) is written as `llama`, as
+_set_vocab_llama_hf (gguf-py's LlamaHfVocab) writes it: tokens in id order, every score -1000.0 (its
+placeholder: llama.cpp then merges by position, not by HF's merge ranks), BYTE for <0xNN>, CONTROL for
+special tokens, NORMAL otherwise.
 """
+import re
 import json
 import os
 
-from gguf_write import BOOL, INT32, STRING, UINT32
+from gguf_write import BOOL, FLOAT32, INT32, STRING, UINT32
 
 NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
 
@@ -29,11 +33,23 @@ def _special_ids(w, vocab: dict, tok_config: dict, c: dict) -> None:
             w.add(f"tokenizer.ggml.{flag}", BOOL, bool(tok_config[flag]))
 
 
-def _gpt2(w, model_dir: str, c: dict) -> None:
-    with open(os.path.join(model_dir, "tokenizer.json")) as f:
-        tj = json.load(f)
-    cfg_path = os.path.join(model_dir, "tokenizer_config.json")
-    tok_config = json.load(open(cfg_path)) if os.path.exists(cfg_path) else {}
+def _llama_hf(w, tj: dict, tok_config: dict, c: dict) -> None:
+    vocab = dict(tj["model"]["vocab"])
+    for t in tj.get("added_tokens", []):
+        vocab[t["content"]] = t["id"]
+    special = {t["id"] for t in tj.get("added_tokens", []) if t.get("special")}
+    reverse = {i: t for t, i in vocab.items()}
+    tokens = [reverse[i] for i in range(len(reverse))]
+    types = [BYTE if re.fullmatch(r"<0x[0-9A-Fa-f]{2}>", t) else CONTROL if i in special else NORMAL for i, t in enumerate(tokens)]
+    w.add("tokenizer.ggml.model", STRING, "llama")
+    w.add("tokenizer.ggml.pre", STRING, "default")
+    w.add_array("tokenizer.ggml.tokens", STRING, tokens)
+    w.add_array("tokenizer.ggml.scores", FLOAT32, [-1000.0] * len(tokens))
+    w.add_array("tokenizer.ggml.token_type", INT32, types)
+    _special_ids(w, vocab, tok_config, c)
+
+
+def _gpt2(w, tj: dict, tok_config: dict, c: dict, model_dir: str) -> None:
     model = tj["model"]
     if model["type"] not in ("BPE", "WordLevel"):
         raise ValueError(f"{model_dir}/tokenizer.json: model {model['type']} is not BPE or WordLevel")
@@ -65,10 +81,18 @@ def _gpt2(w, model_dir: str, c: dict) -> None:
 
 
 def add_tokenizer(w, model_dir: str, c: dict) -> None:
-    if os.path.exists(os.path.join(model_dir, "tokenizer.json")):
-        _gpt2(w, model_dir, c)
-    else:
+    path = os.path.join(model_dir, "tokenizer.json")
+    if not os.path.exists(path):
         raise ValueError(f"{model_dir}: no tokenizer.json (tokenizer.model is not converted here)")
+    with open(path) as f:
+        tj = json.load(f)
+    cfg_path = os.path.join(model_dir, "tokenizer_config.json")
+    tok_config = json.load(open(cfg_path)) if os.path.exists(cfg_path) else {}
+    m = tj["model"]
+    if m["type"] == "BPE" and m.get("byte_fallback") and (tj.get("decoder") or {}).get("type") == "Sequence":
+        _llama_hf(w, tj, tok_config, c)
+    else:
+        _gpt2(w, tj, tok_config, c, model_dir)
 
 
 __all__ = ["add_tokenizer"]
