@@ -34,6 +34,12 @@ describe("loadModelFromFiles", () => {
     expect(a.ids).toEqual(b.ids);
   });
 
+  it("a chat_template.jinja among the files is the tokenizer's chat template, as transformers prefers it", async () => {
+    const sidecar = "{% for m in messages %}{{ m.content }}{% endfor %}";
+    const mem = await loadModelFromFiles({ ...storyFiles(), "chat_template.jinja": new TextEncoder().encode(sidecar) }, { name: "story" });
+    expect(mem.tokenizer!.chatTemplate).toBe(sidecar);
+  });
+
   it("names the missing or unreadable file", async () => {
     const { "config.json": _config, ...rest } = storyFiles();
     await expect(loadModelFromFiles(rest, { name: "story" })).rejects.toThrow(/story\/config\.json: missing/);

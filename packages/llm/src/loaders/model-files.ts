@@ -11,7 +11,7 @@ import { convertingMatrixLoader } from "../models/llama/compact-weights.js";
 import { reserveModelHeap } from "../models/llama/heap-budget.js";
 import { LlamaModel } from "../models/llama/model.js";
 import { loadLlamaWeights } from "../models/llama/weights.js";
-import { tokenizerFromJson } from "../tokenizers/hf/load.js";
+import { CHAT_TEMPLATE_FILE, tokenizerFromJson } from "../tokenizers/hf/load.js";
 import type { HfTokenizer } from "../tokenizers/hf/hf-tokenizer.js";
 import { ModelLoadError } from "./errors.js";
 import type { LoadModelDirOptions } from "./model-dir.js";
@@ -67,6 +67,7 @@ export async function loadModelFromFiles(
   const tokenizer = bytes.has("tokenizer.json")
     ? tokenizerFromJson(json("tokenizer.json"), json("tokenizer_config.json"), {
         specialTokensMap: json("special_tokens_map.json"),
+        chatTemplateFile: bytes.has(CHAT_TEMPLATE_FILE) ? text(CHAT_TEMPLATE_FILE) : undefined,
         files: { tokenizer: pathOf("tokenizer.json"), config: pathOf("tokenizer_config.json"), specialTokensMap: pathOf("special_tokens_map.json") },
       })
     : null;

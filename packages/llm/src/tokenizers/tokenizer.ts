@@ -42,7 +42,10 @@ export interface Tokenizer {
   readonly eosToken?: string;
   readonly unkToken?: string;
   readonly padToken?: string;
-  /** The jinja chat template of tokenizer_config.json (the "default" one if it lists several). */
+  /**
+   * The jinja chat template: chat_template.jinja's when the directory has one (transformers prefers
+   * it), else tokenizer_config.json's (the "default" one if it lists several).
+   */
   readonly chatTemplate?: string;
   /**
    * Whether `decode` applies transformers' clean-up (" ," → ","), which lets a later token change

@@ -1,6 +1,6 @@
 /**
- * Builds an HfTokenizer from a model directory (tokenizer.json + optional tokenizer_config.json
- * and special_tokens_map.json) or from json already in memory. Any component we do not
+ * Builds an HfTokenizer from a model directory (tokenizer.json + optional tokenizer_config.json,
+ * special_tokens_map.json and chat_template.jinja) or from json already in memory. Any component we do not
  * implement is an error naming the file and the component, never a silent approximation.
  *
  * Whether `encode` adds BOS: by default the post-processor of tokenizer.json decides, which is
@@ -35,9 +35,20 @@ export interface FromJsonOptions extends LoadOptions {
   files?: { tokenizer?: string; config?: string; specialTokensMap?: string };
   /** The clean-up `clean_up_tokenization_spaces` turns on, instead of transformers' (GGUF files: llama.cpp's). */
   cleanUp?: (text: string) => string;
+  /**
+   * chat_template.jinja contents. transformers (since 4.47 it saves the template there) prefers this
+   * file to tokenizer_config.json's `chat_template`, so a directory with both renders this one.
+   */
+  chatTemplateFile?: string;
 }
 
-/** Reads `dir`/tokenizer.json (required), tokenizer_config.json and special_tokens_map.json (optional). */
+/** The chat template file of a model directory, beside tokenizer_config.json. */
+export const CHAT_TEMPLATE_FILE = "chat_template.jinja";
+
+/**
+ * Reads `dir`/tokenizer.json (required), tokenizer_config.json, special_tokens_map.json and
+ * chat_template.jinja (optional; its template wins over tokenizer_config.json's, as in transformers).
+ */
 export async function loadTokenizer(dir: string, opts: LoadOptions = {}): Promise<HfTokenizer> {
   const files = fileNames(dir);
   const read = async (file: string, required: boolean): Promise<unknown> => {
@@ -51,7 +62,13 @@ export async function loadTokenizer(dir: string, opts: LoadOptions = {}): Promis
     return parseJson(file, text);
   };
   const [json, config, map] = await Promise.all([read(files.tokenizer, true), read(files.config, false), read(files.specialTokensMap, false)]);
-  return tokenizerFromJson(json, config, { ...opts, specialTokensMap: map, files });
+  let chatTemplateFile: string | undefined;
+  try {
+    chatTemplateFile = existsSync(files.chatTemplate) ? await readFile(files.chatTemplate, "utf8") : undefined;
+  } catch (e) {
+    throw readError(files.chatTemplate, e);
+  }
+  return tokenizerFromJson(json, config, { ...opts, specialTokensMap: map, files, chatTemplateFile });
 }
 
 /** Synchronous twin of `loadTokenizer`, for scripts and tests. */
@@ -68,7 +85,13 @@ export function loadTokenizerSync(dir: string, opts: LoadOptions = {}): HfTokeni
     return parseJson(file, text);
   };
   const [json, config, map] = [read(files.tokenizer, true), read(files.config, false), read(files.specialTokensMap, false)];
-  return tokenizerFromJson(json, config, { ...opts, specialTokensMap: map, files });
+  let chatTemplateFile: string | undefined;
+  try {
+    chatTemplateFile = existsSync(files.chatTemplate) ? readFileSync(files.chatTemplate, "utf8") : undefined;
+  } catch (e) {
+    throw readError(files.chatTemplate, e);
+  }
+  return tokenizerFromJson(json, config, { ...opts, specialTokensMap: map, files, chatTemplateFile });
 }
 
 /** An HfTokenizer from parsed tokenizer.json (and tokenizer_config.json) contents. */
@@ -76,7 +99,8 @@ export function tokenizerFromJson(json: unknown, config?: unknown, opts: FromJso
   const file = opts.files?.tokenizer ?? "tokenizer.json";
   const root = asObject({ file, path: "tokenizer.json" }, "", json);
   const at = (path: string): Origin => ({ file, path });
-  const cfg = readTokenizerConfig(config, opts.files?.config ?? "tokenizer_config.json", opts.specialTokensMap, opts.files?.specialTokensMap);
+  const fromConfig = readTokenizerConfig(config, opts.files?.config ?? "tokenizer_config.json", opts.specialTokensMap, opts.files?.specialTokensMap);
+  const cfg = opts.chatTemplateFile === undefined ? fromConfig : { ...fromConfig, chatTemplate: opts.chatTemplateFile };
 
   const addedTokens = readAddedTokens(at("added_tokens"), root["added_tokens"]);
   const addedIds = new Map(addedTokens.map((t) => [t.content, t.id]));
@@ -110,11 +134,12 @@ function createModel(origin: Origin, raw: unknown, addedIds: ReadonlyMap<string,
   }
 }
 
-function fileNames(dir: string): { tokenizer: string; config: string; specialTokensMap: string } {
+function fileNames(dir: string): { tokenizer: string; config: string; specialTokensMap: string; chatTemplate: string } {
   return {
     tokenizer: join(dir, "tokenizer.json"),
     config: join(dir, "tokenizer_config.json"),
     specialTokensMap: join(dir, "special_tokens_map.json"),
+    chatTemplate: join(dir, CHAT_TEMPLATE_FILE),
   };
 }
 
