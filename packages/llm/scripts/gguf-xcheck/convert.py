@@ -182,11 +182,11 @@ def converted_tensors(model_dir: str, c: dict, arch: str):
         raise ValueError(f"{model_dir}: incomplete experts in blocks {sorted(experts)}")
 
 
-def convert(model_dir: str, out: str, outtype: str) -> None:
+def convert(model_dir: str, out: str, outtype: str, alignment: int = 32) -> None:
     c = hparams(model_dir)
     arch = ARCH[c["architectures"][0]]
     qtype, file_type = OUTTYPES[outtype]
-    w = GgufWriter(arch)
+    w = GgufWriter(arch, alignment)
     add_hparams(w, c, arch, file_type, os.path.basename(os.path.normpath(model_dir)))
     add_tokenizer(w, model_dir, c)
     for name, data in converted_tensors(model_dir, c, arch):
@@ -200,5 +200,6 @@ if __name__ == "__main__":
     p.add_argument("model_dir")
     p.add_argument("out")
     p.add_argument("--outtype", choices=sorted(OUTTYPES), default="f32")
+    p.add_argument("--alignment", type=int, default=32, help="general.alignment (a power of two; 32 writes no key)")
     a = p.parse_args()
-    convert(a.model_dir, a.out, a.outtype)
+    convert(a.model_dir, a.out, a.outtype, a.alignment)

@@ -1,5 +1,5 @@
 """Writes the committed GGUF fixtures: test/fixtures/torch-xcheck's model directories converted by
-convert.py, one file per (case, --outtype), named `<case>.<outtype>.gguf`.
+convert.py, one file per (case, --outtype[, --alignment]), named `<case>[.a<alignment>].<outtype>.gguf`.
 
     /usr/bin/python3 packages/llm/scripts/gguf-xcheck/generate.py packages/llm/test/fixtures/gguf-xcheck
 
@@ -24,6 +24,7 @@ CASES = [
     ("llama-rope-yarn", "f32"),
     ("mistral-absent-defaults-bf16", "bf16"),
     ("mistral-sharded-tied", "q8_0"),
+    ("mistral-sharded-tied", "q8_0", 256),  # general.alignment 256: the key, and padding to it
     ("mixtral-4x-top2", "f32"),
     ("mixtral-8x-top2-kv1-tied-sharded", "f32"),
     ("mixtral-absent-defaults-bf16", "bf16"),
@@ -36,5 +37,6 @@ CASES = [
 if __name__ == "__main__":
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for case, outtype in CASES:
-        convert(os.path.join(SOURCE, case), os.path.join(out, f"{case}.{outtype}.gguf"), outtype)
+    for case, outtype, *alignment in CASES:
+        infix = f".a{alignment[0]}" if alignment else ""
+        convert(os.path.join(SOURCE, case), os.path.join(out, f"{case}{infix}.{outtype}.gguf"), outtype, *alignment)

@@ -3,7 +3,8 @@
 File: header (magic "GGUF", version 3, tensor count u64, KV count u64), the KV pairs in the order
 they were added, the tensor infos in the order the tensors were added (name, n_dims u32, dims u64 in
 ggml order — the numpy shape reversed —, ggml type u32, offset u64 from the data section start),
-zero padding to `general.alignment` (32), then each tensor's bytes, each padded with zeros to 32.
+zero padding to `general.alignment` (32 unless the key says otherwise), then each tensor's bytes, each
+padded with zeros to that alignment.
 """
 import struct
 
@@ -14,7 +15,7 @@ UINT8, INT8, UINT16, INT16, UINT32, INT32, FLOAT32, BOOL, STRING, ARRAY, UINT64,
 # ggml_type values this converter writes, and their (block size, bytes per block).
 GGML_F32, GGML_F16, GGML_Q8_0, GGML_BF16 = 0, 1, 8, 30
 BLOCK = {GGML_F32: (1, 4), GGML_F16: (1, 2), GGML_Q8_0: (32, 34), GGML_BF16: (1, 2)}
-ALIGNMENT = 32
+DEFAULT_ALIGNMENT = 32
 
 _SCALAR = {UINT8: "<B", INT8: "<b", UINT16: "<H", INT16: "<h", UINT32: "<I", INT32: "<i",
            FLOAT32: "<f", BOOL: "<?", UINT64: "<Q", INT64: "<q", FLOAT64: "<d"}
@@ -33,17 +34,20 @@ def _value(vtype: int, value) -> bytes:
     raise ValueError(f"value type {vtype} is not a scalar or string")
 
 
-def _pad(n: int) -> int:
-    return (ALIGNMENT - n % ALIGNMENT) % ALIGNMENT
+def _pad(n: int, alignment: int) -> int:
+    return (alignment - n % alignment) % alignment
 
 
 class GgufWriter:
     """Collects KV pairs and tensors, then writes the file in one go (`write`)."""
 
-    def __init__(self, arch: str):
+    def __init__(self, arch: str, alignment: int = DEFAULT_ALIGNMENT):
         self.kv: list[tuple[str, bytes]] = []
         self.tensors: list[tuple[str, tuple[int, ...], int, bytes]] = []
+        self.alignment = alignment
         self.add("general.architecture", STRING, arch)
+        if alignment != DEFAULT_ALIGNMENT:  # GGUFWriter writes the key only when not the default
+            self.add("general.alignment", UINT32, alignment)
 
     def add(self, key: str, vtype: int, value) -> None:
         if any(k == key for k, _ in self.kv):
@@ -77,9 +81,9 @@ class GgufWriter:
             out += _string(name) + struct.pack("<I", len(dims))
             out += b"".join(struct.pack("<Q", d) for d in dims)
             out += struct.pack("<IQ", ggml_type, offset)
-            offset += len(data) + _pad(len(data))
-        out += bytes(_pad(len(out)))
+            offset += len(data) + _pad(len(data), self.alignment)
+        out += bytes(_pad(len(out), self.alignment))
         for _, _, _, data in self.tensors:
-            out += data + bytes(_pad(len(data)))
+            out += data + bytes(_pad(len(data), self.alignment))
         with open(path, "wb") as f:
             f.write(out)

@@ -6,7 +6,7 @@
  * experts, rope_freqs), and every hyper-parameter key the converter sets with the same value. Keys
  * not compared: tokenizer.* (the fixtures' WordLevel tokenizer is not one mini writes), and
  * `general.type` / `general.quantization_version`, which mini does not write (llama.cpp does not
- * need them).
+ * need them), and `general.alignment` (the layout; one fixture has 256).
  */
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,13 +18,15 @@ import { openSafetensorsSource, writeModelGguf, type GgufWriteType } from "../..
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/gguf-xcheck");
 const SOURCES = join(import.meta.dirname, "../fixtures/torch-xcheck");
-const NOT_WRITTEN_BY_MINI = new Set(["general.type", "general.quantization_version"]);
+// general.alignment: the layout, which mini's writer keeps at the default 32.
+const NOT_WRITTEN_BY_MINI = new Set(["general.type", "general.quantization_version", "general.alignment"]);
 const OUT = mkdtempSync(join(tmpdir(), "gguf-xcheck-writer-"));
 afterAll(() => rmSync(OUT, { recursive: true, force: true }));
 
 describe("writeModelGguf gives the outside converter's tensors and keys", () => {
   for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith(".gguf")).sort()) {
-    const [name, type] = file.replace(/\.gguf$/, "").split(".") as [string, string];
+    const parts = file.replace(/\.gguf$/, "").split("."); // <case>[.a<alignment>].<outtype>
+    const [name, type] = [parts[0]!, parts.at(-1)!];
     it(file, async () => {
       const out = join(OUT, file);
       const dir = join(SOURCES, name);

@@ -16,6 +16,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { readGguf } from "@mini/tensor";
 import { describe, expect, it } from "vitest";
 import { compareWithTorch } from "./torch-xcheck-compare.js";
 
@@ -36,10 +37,13 @@ describe("GGUF files written as convert_hf_to_gguf.py writes them, against PyTor
   it("has every family and every outtype", () => {
     for (const family of ["llama", "mistral", "mixtral", "qwen2", "qwen3"]) expect(FILES.some((f) => f.startsWith(`${family}-`))).toBe(true);
     for (const type of ["f32", "f16", "bf16", "q8_0"]) expect(FILES.some((f) => f.endsWith(`.${type}.gguf`))).toBe(true);
+    // One file laid out with a non-default general.alignment (GGUFWriter then writes the key).
+    expect(readGguf(join(FIXTURES, "mistral-sharded-tied.a256.q8_0.gguf")).alignment).toBe(256);
   });
 
   for (const file of FILES) {
-    const [name, type] = file.replace(/\.gguf$/, "").split(".") as [string, string];
+    const parts = file.replace(/\.gguf$/, "").split("."); // <case>[.a<alignment>].<outtype>
+    const [name, type] = [parts[0]!, parts.at(-1)!];
     const dir = join(SOURCES, name);
     const exact = type === "f32" || storedType(dir) === type;
     const tolerance = exact ? 1e-5 : 8 * ROUNDING[type]!;
