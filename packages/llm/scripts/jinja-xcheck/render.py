@@ -37,6 +37,7 @@ TEMPLATES = {
     "gemma-2-it": ("gemma-2-it.jinja", "<bos>", "<eos>", "google/gemma-2-*-it tokenizer_config.json, as quoted in a public OpenRLHF SFT script for gemma-2-2b", {}),
     "smollm2-instruct": ("smollm2-instruct.jinja", "<|im_start|>", "<|im_end|>", "HuggingFaceTB/SmolLM2-*-Instruct (GGUF tokenizer.chat_template, as quoted verbatim in public tests)", {}),
     "phi-3.5-mini-instruct": ("phi-3.5-mini-instruct.jinja", "<s>", "<|endoftext|>", "microsoft/Phi-3.5-mini-instruct tokenizer_config.json, as quoted in public code (PHI3_5_CHAT_TEMPLATE)", {}),
+    "mistral-small-3.1-24b-instruct-2503": ("mistral-small-3.1-24b-instruct-2503.jinja", "<s>", "</s>", "ggml-org/llama.cpp models/templates/mistralai-Mistral-Small-3.1-24B-Instruct-2503.jinja @9190da2", {}),
     "deepseek-r1-distill-qwen-32b": ("deepseek-r1-distill-qwen-32b.jinja", "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "ggml-org/llama.cpp models/templates/deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja @20bdc4f", {}),
 }
 
@@ -52,7 +53,7 @@ TOOLS = [{"type": "function", "function": {
     "name": "get_weather", "description": "Weather in a city (°C) — use for <any> \"quoted\" place & more",
     "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "e.g. Zürich"},
                    "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}}, "required": ["city"]}}}]
-TOOL_TEMPLATES = ["llama-3.2-instruct", "qwen2.5-instruct", "qwen3"]
+TOOL_TEMPLATES = ["llama-3.2-instruct", "qwen2.5-instruct", "qwen3", "mistral-small-3.1-24b-instruct-2503"]
 # kind → (messages, add_generation_prompt, extra variables, templates it applies to or None for all)
 CONVERSATIONS = {
     "system+user": ([msg("system", "You are a helpful assistant."), msg("user", "What is the capital of France?")], True, {}, None),
@@ -110,9 +111,14 @@ PROBES = {
     "inline if without else": "[{{ 'yes' if false }}][{{ 'a' ~ 1 }}]",
     "dict items and dictsort": "{% for k, v in {'b': 1, 'a': 2}.items() %}{{ k }}={{ v }};{% endfor %}{% for k, v in {'b': 1, 'a': 2} | dictsort %}{{ k }}={{ v }};{% endfor %}",
     "default and get": "{{ nothing | default('dflt') }}|{{ messages[0].get('name', 'anon') }}|{% if messages[0].name is defined %}d{% else %}u{% endif %}",
+    "backslash-newline in a string literal": "{{ 'one \\\ntwo' }}|{% set s = \"a\\\nb\" %}{{ s }}",
+    "escaped backslash before a newline in a string": "{{ 'x\\\\\ny' }}",
+    "backslash-newline in text and comments": "a\\\nb{# c\\\nd #}{{ 'e' }}",
     "raise_exception": "{% if messages[0].role == 'system' %}{{ raise_exception('No system messages, please.') }}{% endif %}",
 }
 
+# The local time every render happens at (strftime_now), so templates that print today's date can be compared.
+NOW = datetime(2026, 12, 3, 15, 4, 5)
 # strftime_now(format) is datetime.now().strftime(format): Python's C locale, glibc's directives.
 # Recorded for fixed local times, so mini's strftime can be compared on the same ones.
 STRFTIME_DATES = [(2026, 1, 5, 7, 8, 9), (2026, 12, 3, 15, 4, 5), (2024, 2, 29, 0, 0, 0), (2023, 7, 9, 12, 30, 59)]
@@ -130,7 +136,7 @@ def compile_template(source):
         return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
 
     def strftime_now(fmt):
-        return datetime.now().strftime(fmt)
+        return NOW.strftime(fmt)  # HF: datetime.now(); fixed here (the test fixes mini's clock to NOW too)
 
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[jinja2.ext.loopcontrols])
     env.filters["tojson"] = tojson
@@ -175,6 +181,7 @@ def main():
         "generator": "packages/llm/scripts/jinja-xcheck/render.py (generated; do not edit)",
         "jinja2": jinja2.__version__,
         "python": sys.version.split()[0],
+        "now": [NOW.year, NOW.month, NOW.day, NOW.hour, NOW.minute, NOW.second],
         "templates": templates,
         "cases": cases,
         "probe_messages": PROBE_MESSAGES,

@@ -9,6 +9,7 @@
  */
 import { parse, Template, tokenize } from "@huggingface/jinja";
 import type { Tokenizer } from "../tokenizers/tokenizer.js";
+import { joinContinuedStringLines } from "./jinja-source.js";
 import { strftime } from "./strftime.js";
 
 export interface ChatMessage {
@@ -66,7 +67,7 @@ export class ChatTemplate {
     readonly where = "chat template",
   ) {
     try {
-      this.template = new Template(source);
+      this.template = new Template(joinContinuedStringLines(source));
       this.template.parsed.body.unshift(...STRFTIME_OVERRIDE);
     } catch (e) {
       throw new ChatTemplateError(`${where}: does not parse: ${(e as Error).message}`);
