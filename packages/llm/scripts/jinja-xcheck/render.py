@@ -114,6 +114,17 @@ PROBES = {
     "backslash-newline in a string literal": "{{ 'one \\\ntwo' }}|{% set s = \"a\\\nb\" %}{{ s }}",
     "escaped backslash before a newline in a string": "{{ 'x\\\\\ny' }}",
     "backslash-newline in text and comments": "a\\\nb{# c\\\nd #}{{ 'e' }}",
+    "generation block (HF's AssistantTracker)": "a{% generation %}{{ messages[2].content }}{% endgeneration %}b",
+    "whitespace control": "{%- for m in messages -%}\n  {{- m.role -}}  \n{%- endfor -%}\n  [{{- ' x ' -}}]",
+    "messages | tojson": "{{ messages | tojson }}",
+    "string % formatting": "{{ '%s=%d' % ('a', 1) }}",
+    "string slicing": "{{ 'abcdef'[::-1] }}|{{ 'abcdef'[1:3] }}|{{ 'abcdef'[-2:] }}",
+    "and/or values": "{{ messages | length > 0 and 'y' or 'n' }}|{{ '' or 'dflt' }}",
+    "set block and filter block": "{% set x %}in{{ 'ner' }}{% endset %}{{ x }}|{% filter upper %}hi{% endfilter %}",
+    "range": "{% for i in range(3) %}{{ i }}{% endfor %}|{% for i in range(1, 7, 2) %}{{ i }}{% endfor %}",
+    "str.format": "{{ '{} and {}'.format('a', 1) }}",
+    "loop.cycle": "{% for m in messages %}{{ loop.cycle('odd', 'even') }} {% endfor %}",
+    "in operator": "{% if 'ell' in 'hello' %}s{% endif %}{% if 'user' in messages | map(attribute='role') %}l{% endif %}{% if 'role' in messages[0] %}d{% endif %}",
     "raise_exception": "{% if messages[0].role == 'system' %}{{ raise_exception('No system messages, please.') }}{% endif %}",
 }
 
@@ -123,6 +134,20 @@ NOW = datetime(2026, 12, 3, 15, 4, 5)
 # Recorded for fixed local times, so mini's strftime can be compared on the same ones.
 STRFTIME_DATES = [(2026, 1, 5, 7, 8, 9), (2026, 12, 3, 15, 4, 5), (2024, 2, 29, 0, 0, 0), (2023, 7, 9, 12, 30, 59)]
 STRFTIME_FORMATS = ["%d %b %Y", "%B %d, %Y", "%Y-%m-%d", "%d %B %Y", "%a %A %h", "%e|%-d|%-m|%-H", "%y %I %p %j %w %u %F", "%H:%M:%S", "%Q %% %"]
+
+
+class AssistantTracker(jinja2.ext.Extension):
+    """HF's {% generation %} … {% endgeneration %} block: renders its body (HF also records where)."""
+
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
+        return jinja2.nodes.CallBlock(self.call_method("_generation_support"), [], [], body).set_lineno(lineno)
+
+    def _generation_support(self, caller):
+        return caller()
 
 
 def compile_template(source):
@@ -138,7 +163,7 @@ def compile_template(source):
     def strftime_now(fmt):
         return NOW.strftime(fmt)  # HF: datetime.now(); fixed here (the test fixes mini's clock to NOW too)
 
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[jinja2.ext.loopcontrols])
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[AssistantTracker, jinja2.ext.loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = strftime_now

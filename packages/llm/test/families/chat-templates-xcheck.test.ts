@@ -90,7 +90,8 @@ describe("chat templates render as transformers' apply_chat_template (Python jin
 
   for (const c of renders.cases) {
     const key = `${c.template} | ${c.kind}`;
-    const known = KNOWN_DIFFERENCES[c.kind]?.notIn.includes(c.template) === false ? KNOWN_DIFFERENCES[c.kind] : undefined;
+    const known =
+      KNOWN_DIFFERENCES[c.kind]?.notIn.includes(c.template) === false ? KNOWN_DIFFERENCES[c.kind] : undefined;
     it(key, () => {
       const got = renderWithMini(c);
       if (known !== undefined) {
@@ -138,6 +139,9 @@ const KNOWN_PROBE_DIFFERENCES: Record<string, { why: string; mini: string } | { 
     mini: '[1, "a"]|{"k": "v"}',
   },
   "string repetition": { why: "string * integer is not supported", error: 'Unknown operator "*"' },
+  "string % formatting": { why: "printf-style string % tuple is not supported", error: 'Unknown operator "%"' },
+  "str.format": { why: "str.format() is not a method there", error: "Cannot call something that is not a function" },
+  "loop.cycle": { why: "loop.cycle() is not supported", error: "Cannot call something that is not a function" },
 };
 
 describe("what real templates lean on renders as with transformers (small probe templates)", () => {
