@@ -36,8 +36,9 @@ TEMPLATES = {
     "zephyr-7b-beta": ("zephyr-7b-beta.jinja", "<s>", "</s>", "huggingface/huggingface.js packages/jinja/test/e2e.test.js (HuggingFaceH4/zephyr-7b-beta; TinyLlama-1.1B-Chat-v1.0 ships the same text)", {}),
     "gemma-2-it": ("gemma-2-it.jinja", "<bos>", "<eos>", "google/gemma-2-*-it tokenizer_config.json, as quoted in a public OpenRLHF SFT script for gemma-2-2b", {}),
     "smollm2-instruct": ("smollm2-instruct.jinja", "<|im_start|>", "<|im_end|>", "HuggingFaceTB/SmolLM2-*-Instruct (GGUF tokenizer.chat_template, as quoted verbatim in public tests)", {}),
-    "phi-3.5-mini-instruct": ("phi-3.5-mini-instruct.jinja", "<s>", "<|endoftext|>", "microsoft/Phi-3.5-mini-instruct tokenizer_config.json, as quoted in public code (PHI3_5_CHAT_TEMPLATE)", {}),
+    "phi-3.5-mini-instruct": ("phi-3.5-mini-instruct.jinja", "<s>", "<|endoftext|>", "ggerganov/llama.cpp models/templates/microsoft-Phi-3.5-mini-instruct.jinja @7b5e080", {}),
     "mistral-small-3.1-24b-instruct-2503": ("mistral-small-3.1-24b-instruct-2503.jinja", "<s>", "</s>", "ggml-org/llama.cpp models/templates/mistralai-Mistral-Small-3.1-24B-Instruct-2503.jinja @9190da2", {}),
+    "mistral-nemo-instruct-2407": ("mistral-nemo-instruct-2407.jinja", "<s>", "</s>", "ggerganov/llama.cpp models/templates/mistralai-Mistral-Nemo-Instruct-2407.jinja @7b5e080", {}),
     "deepseek-r1-distill-qwen-32b": ("deepseek-r1-distill-qwen-32b.jinja", "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "ggml-org/llama.cpp models/templates/deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja @20bdc4f", {}),
 }
 
@@ -53,7 +54,7 @@ TOOLS = [{"type": "function", "function": {
     "name": "get_weather", "description": "Weather in a city (°C) — use for <any> \"quoted\" place & more",
     "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "e.g. Zürich"},
                    "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}}, "required": ["city"]}}}]
-TOOL_TEMPLATES = ["llama-3.2-instruct", "qwen2.5-instruct", "qwen3", "mistral-small-3.1-24b-instruct-2503"]
+TOOL_TEMPLATES = ["llama-3.2-instruct", "qwen2.5-instruct", "qwen3", "mistral-small-3.1-24b-instruct-2503", "mistral-nemo-instruct-2407"]
 # kind → (messages, add_generation_prompt, extra variables, templates it applies to or None for all)
 CONVERSATIONS = {
     "system+user": ([msg("system", "You are a helpful assistant."), msg("user", "What is the capital of France?")], True, {}, None),

@@ -84,7 +84,7 @@ describe("chat templates render as transformers' apply_chat_template (Python jin
   });
 
   it("the fixture covers every template and conversation kind", () => {
-    expect(Object.keys(renders.templates).length).toBeGreaterThanOrEqual(11);
+    expect(Object.keys(renders.templates).length).toBeGreaterThanOrEqual(12);
     expect(renders.cases.length).toBeGreaterThanOrEqual(100);
   });
 
